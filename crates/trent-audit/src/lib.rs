@@ -1,0 +1,252 @@
+//! Audit events in CloudTrail's record shape. An event is built only from allow-listed fields, so plaintext,
+//! data keys and ciphertext blobs can never appear in one.
+#![warn(missing_docs)]
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use trent_domain::{AccountId, Region, Timestamp};
+
+/// Request parameters that may be recorded. Everything else a request carries is dropped.
+const ALLOWED_PARAMETERS: &[&str] = &[
+    "aliasName",
+    "description",
+    "encryptionAlgorithm",
+    "keyId",
+    "keySpec",
+    "keyUsage",
+    "numberOfBytes",
+    "origin",
+    "pendingWindowInDays",
+    "reason",
+    "targetKeyId",
+];
+
+/// Whether a person (or program) called the API, or the service acted by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventType {
+    /// A call made through the API.
+    AwsApiCall,
+    /// Something the service did by itself, such as the deletion at the end of a waiting period.
+    AwsServiceEvent,
+}
+
+/// Who made a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIdentity {
+    /// `Root` for an account's administrator, `AWSService` for the service itself.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The principal's ID.
+    pub principal_id: String,
+    /// The principal's ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The principal's account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The access key that signed the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+}
+
+/// One audit event, serialised as a CloudTrail record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    /// CloudTrail's record version.
+    pub event_version: String,
+    /// When it happened, ISO 8601 UTC.
+    pub event_time: String,
+    /// When it happened, milliseconds since the epoch (for ordering and queries).
+    #[serde(skip)]
+    pub event_millis: i64,
+    /// Always `kms.amazonaws.com`.
+    pub event_source: String,
+    /// The operation, e.g. `ScheduleKeyDeletion` or `DeleteKey`.
+    pub event_name: String,
+    /// The region of the key or request.
+    pub aws_region: String,
+    /// The caller's address, when there was a caller.
+    #[serde(rename = "sourceIPAddress", skip_serializing_if = "Option::is_none")]
+    pub source_ip_address: Option<String>,
+    /// Who acted.
+    pub user_identity: UserIdentity,
+    /// The allow-listed request parameters.
+    pub request_parameters: Map<String, Value>,
+    /// Selected response elements (allow-listed like the parameters).
+    pub response_elements: Map<String, Value>,
+    /// The error code, for a failed call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// The error message, for a failed call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// The request ID returned to the caller (absent for service events).
+    #[serde(rename = "requestID", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// This event's unique ID.
+    #[serde(rename = "eventID")]
+    pub event_id: String,
+    /// True for calls that change nothing.
+    pub read_only: bool,
+    /// The key ARNs the event is about.
+    pub resources: Vec<Resource>,
+    /// `AwsApiCall` or `AwsServiceEvent`.
+    pub event_type: EventType,
+    /// The account that owns the resources.
+    pub recipient_account_id: String,
+}
+
+/// A resource an event is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// The resource's ARN.
+    #[serde(rename = "ARN")]
+    pub arn: String,
+    /// The account that owns it.
+    #[serde(rename = "accountId")]
+    pub account_id: String,
+    /// Always `AWS::KMS::Key` for now.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl AuditEvent {
+    /// A new event about one key in one account and region, with no parameters yet.
+    pub fn new(
+        event_name: &str,
+        event_type: EventType,
+        at: Timestamp,
+        account: &AccountId,
+        region: &Region,
+        identity: UserIdentity,
+        key_arn: Option<String>,
+    ) -> Self {
+        Self {
+            event_version: "1.08".to_owned(),
+            event_time: iso8601(at),
+            event_millis: at.0,
+            event_source: "kms.amazonaws.com".to_owned(),
+            event_name: event_name.to_owned(),
+            aws_region: region.to_string(),
+            source_ip_address: None,
+            user_identity: identity,
+            request_parameters: Map::new(),
+            response_elements: Map::new(),
+            error_code: None,
+            error_message: None,
+            request_id: None,
+            event_id: uuid::Uuid::new_v4().to_string(),
+            read_only: false,
+            resources: key_arn
+                .into_iter()
+                .map(|arn| Resource { arn, account_id: account.to_string(), kind: "AWS::KMS::Key".to_owned() })
+                .collect(),
+            event_type,
+            recipient_account_id: account.to_string(),
+        }
+    }
+
+    /// Records a request parameter if its name is on the allow-list; any other name is dropped.
+    pub fn with_parameter(mut self, name: &str, value: impl Into<Value>) -> Self {
+        if ALLOWED_PARAMETERS.contains(&name) {
+            self.request_parameters.insert(name.to_owned(), value.into());
+        }
+        self
+    }
+
+    /// Records a response element if its name is on the allow-list; any other name is dropped.
+    pub fn with_response(mut self, name: &str, value: impl Into<Value>) -> Self {
+        const ALLOWED_RESPONSE: &[&str] = &["keyId", "deletionDate", "keyState", "pendingWindowInDays"];
+        if ALLOWED_RESPONSE.contains(&name) {
+            self.response_elements.insert(name.to_owned(), value.into());
+        }
+        self
+    }
+
+    /// Sets the request ID and caller address of an API call.
+    pub fn with_request(mut self, request_id: &str, source_ip: Option<String>) -> Self {
+        self.request_id = Some(request_id.to_owned());
+        self.source_ip_address = source_ip;
+        self
+    }
+
+    /// The key ARN the event is about, if any.
+    pub fn key_arn(&self) -> Option<&str> {
+        self.resources.first().map(|r| r.arn.as_str())
+    }
+
+    /// The identity of the service acting by itself.
+    pub fn service_identity() -> UserIdentity {
+        UserIdentity { kind: "AWSService".to_owned(), principal_id: "kms.amazonaws.com".to_owned(), arn: None, account_id: None, access_key_id: None }
+    }
+}
+
+/// Formats a timestamp as CloudTrail does: `2026-11-23T10:41:11Z`.
+pub fn iso8601(at: Timestamp) -> String {
+    let secs = at.0.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> AuditEvent {
+        AuditEvent::new(
+            "Encrypt",
+            EventType::AwsApiCall,
+            Timestamp(1_700_000_000_000),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("us-east-1").unwrap(),
+            AuditEvent::service_identity(),
+            Some("arn:aws:kms:us-east-1:111122223333:key/k".to_owned()),
+        )
+    }
+
+    #[test]
+    fn plaintext_and_ciphertext_never_enter_an_event() {
+        let e = event()
+            .with_parameter("plaintext", "SECRET-PLAINTEXT")
+            .with_parameter("ciphertextBlob", "SECRET-BLOB")
+            .with_response("plaintext", "SECRET-DATAKEY")
+            .with_parameter("keyId", "k");
+        let text = serde_json::to_string(&e).unwrap();
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains("\"keyId\":\"k\""));
+    }
+
+    #[test]
+    fn events_serialise_in_cloudtrail_shape() {
+        let v = serde_json::to_value(event()).unwrap();
+        for field in ["eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "userIdentity", "eventID", "eventType", "recipientAccountId", "resources", "readOnly"] {
+            assert!(v.get(field).is_some(), "{field}");
+        }
+        assert_eq!(v["eventTime"], "2023-11-14T22:13:20Z");
+        assert_eq!(v["eventSource"], "kms.amazonaws.com");
+    }
+
+    #[test]
+    fn iso8601_handles_leap_years() {
+        assert_eq!(iso8601(Timestamp(0)), "1970-01-01T00:00:00Z");
+        assert_eq!(iso8601(Timestamp(951_782_400_000)), "2000-02-29T00:00:00Z");
+    }
+}

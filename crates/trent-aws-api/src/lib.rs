@@ -1,0 +1,86 @@
+//! The AWS KMS JSON 1.1 edge: `X-Amz-Target` to [`Operation`], request parsing and the model's constraints,
+//! response shapes, and the one table of wire errors ([`AwsErrorCode`]).
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod operation;
+pub mod ops;
+pub mod shapes;
+pub mod validate;
+
+use serde_json::Value;
+use trent_service::{RequestContext, Service, ServiceError};
+
+pub use error::{AwsError, AwsErrorCode};
+pub use operation::Operation;
+
+/// The JSON content type AWS KMS speaks.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// Runs one operation on a request body; returns the response body or the wire error.
+pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operation, body: &[u8]) -> Result<Value, AwsError> {
+    use Operation as O;
+    match operation {
+        O::CancelKeyDeletion => ops::cancel_key_deletion::handle(service, ctx, body).await,
+        O::CreateAlias => ops::create_alias::handle(service, ctx, body).await,
+        O::CreateKey => ops::create_key::handle(service, ctx, body).await,
+        O::Decrypt => ops::decrypt::handle(service, ctx, body).await,
+        O::DeleteAlias => ops::delete_alias::handle(service, ctx, body).await,
+        O::DescribeKey => ops::describe_key::handle(service, ctx, body).await,
+        O::DisableKey => ops::disable_key::handle(service, ctx, body).await,
+        O::EnableKey => ops::enable_key::handle(service, ctx, body).await,
+        O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
+        O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
+        O::GenerateDataKeyWithoutPlaintext => ops::generate_data_key_without_plaintext::handle(service, ctx, body).await,
+        O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
+        O::GetKeyPolicy => ops::get_key_policy::handle(service, ctx, body).await,
+        O::ListAliases => ops::list_aliases::handle(service, ctx, body).await,
+        O::ListKeyPolicies => ops::list_key_policies::handle(service, ctx, body).await,
+        O::ListKeys => ops::list_keys::handle(service, ctx, body).await,
+        O::ListResourceTags => ops::list_resource_tags::handle(service, ctx, body).await,
+        O::PutKeyPolicy => ops::put_key_policy::handle(service, ctx, body).await,
+        O::ReEncrypt => ops::re_encrypt::handle(service, ctx, body).await,
+        O::ScheduleKeyDeletion => ops::schedule_key_deletion::handle(service, ctx, body).await,
+        O::TagResource => ops::tag_resource::handle(service, ctx, body).await,
+        O::UntagResource => ops::untag_resource::handle(service, ctx, body).await,
+        O::UpdateAlias => ops::update_alias::handle(service, ctx, body).await,
+        O::UpdateKeyDescription => ops::update_key_description::handle(service, ctx, body).await,
+        O::ConnectCustomKeyStore
+        | O::CreateCustomKeyStore
+        | O::CreateGrant
+        | O::Decapsulate
+        | O::DeleteCustomKeyStore
+        | O::DeleteImportedKeyMaterial
+        | O::DeriveSharedSecret
+        | O::DescribeCustomKeyStores
+        | O::DisableKeyRotation
+        | O::DisconnectCustomKeyStore
+        | O::EnableKeyRotation
+        | O::Encapsulate
+        | O::GenerateDataKeyPair
+        | O::GenerateDataKeyPairWithoutPlaintext
+        | O::GenerateMac
+        | O::GetKeyLastUsage
+        | O::GetKeyRotationStatus
+        | O::GetParametersForImport
+        | O::GetPublicKey
+        | O::ImportKeyMaterial
+        | O::ListGrants
+        | O::ListKeyRotations
+        | O::ListRetirableGrants
+        | O::ReplicateKey
+        | O::RetireGrant
+        | O::RevokeGrant
+        | O::RotateKeyOnDemand
+        | O::Sign
+        | O::UpdateCustomKeyStore
+        | O::UpdatePrimaryRegion
+        | O::Verify
+        | O::VerifyMac => Err(not_built(operation)),
+    }
+}
+
+/// The answer for an AWS operation Trent does not implement yet: it names the operation.
+pub fn not_built(operation: Operation) -> AwsError {
+    ServiceError::Unsupported(format!("Trent does not support the {} operation yet.", operation.name())).into()
+}

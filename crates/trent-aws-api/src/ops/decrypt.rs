@@ -1,0 +1,42 @@
+//! The edge of Decrypt: KeyId optional; the blob names its key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use trent_service::{RequestContext, Service};
+
+use crate::error::AwsError;
+use crate::shapes::*;
+use crate::validate::Validator;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    ciphertext_blob: Option<Blob>,
+    encryption_context: Option<BTreeMap<String, String>>,
+    grant_tokens: Option<Vec<String>>,
+    key_id: Option<String>,
+    encryption_algorithm: Option<String>,
+    recipient: Option<Value>,
+    dry_run: Option<bool>,
+}
+
+/// Handles Decrypt.
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+    let request: Request = parse_body(body)?;
+    let mut v = Validator::new();
+    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length("ciphertextBlob", request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()), 1, 6144);
+    check_key_id(&mut v, "keyId", &request.key_id, false);
+    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
+    v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
+    v.finish()?;
+    if request.recipient.is_some() {
+        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
+    }
+    let blob = request.ciphertext_blob.unwrap_or_default();
+    let (plaintext, arn) = service
+        .decrypt(ctx, &blob.0, &context(request.encryption_context), request.key_id.as_deref(), request.encryption_algorithm.as_deref(), request.dry_run.unwrap_or(false))
+        .await?;
+    Ok(json!({ "KeyId": arn, "Plaintext": base64(&plaintext), "EncryptionAlgorithm": "SYMMETRIC_DEFAULT" }))
+}

@@ -1,0 +1,45 @@
+//! The edge of Encrypt: plaintext 1 to 4096 bytes, an optional encryption context, DryRun.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use trent_service::{RequestContext, Service};
+
+use crate::error::AwsError;
+use crate::shapes::*;
+use crate::validate::Validator;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    key_id: Option<String>,
+    plaintext: Option<Blob>,
+    encryption_context: Option<BTreeMap<String, String>>,
+    grant_tokens: Option<Vec<String>>,
+    encryption_algorithm: Option<String>,
+    dry_run: Option<bool>,
+}
+
+/// Handles Encrypt.
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+    let request: Request = parse_body(body)?;
+    let mut v = Validator::new();
+    check_key_id(&mut v, "keyId", &request.key_id, true);
+    v.required("plaintext", &request.plaintext).blob_length("plaintext", request.plaintext.as_ref().map(|b| b.0.as_slice()), 1, 4096);
+    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
+    v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
+    v.finish()?;
+    let plaintext = request.plaintext.unwrap_or_default();
+    let (blob, arn) = service
+        .encrypt(
+            ctx,
+            request.key_id.as_deref().unwrap_or_default(),
+            &plaintext.0,
+            &context(request.encryption_context),
+            request.encryption_algorithm.as_deref(),
+            request.dry_run.unwrap_or(false),
+        )
+        .await?;
+    Ok(json!({ "CiphertextBlob": base64(&blob), "KeyId": arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT" }))
+}

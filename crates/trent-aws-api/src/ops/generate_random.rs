@@ -1,0 +1,32 @@
+//! The edge of GenerateRandom: NumberOfBytes 1 to 1024.
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use trent_service::{RequestContext, Service};
+
+use crate::error::AwsError;
+use crate::shapes::*;
+use crate::validate::Validator;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    number_of_bytes: Option<i64>,
+    custom_key_store_id: Option<String>,
+    recipient: Option<Value>,
+}
+
+/// Handles GenerateRandom.
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+    let request: Request = parse_body(body)?;
+    let mut v = Validator::new();
+    v.required("numberOfBytes", &request.number_of_bytes).range("numberOfBytes", request.number_of_bytes, 1, 1024);
+    v.length("customKeyStoreId", request.custom_key_store_id.as_deref(), 1, 64);
+    v.finish()?;
+    if request.recipient.is_some() {
+        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
+    }
+    let length = limit_or(request.number_of_bytes, 0);
+    let bytes = service.generate_random(ctx, length, request.custom_key_store_id.as_deref()).await?;
+    Ok(json!({ "Plaintext": base64(&bytes) }))
+}

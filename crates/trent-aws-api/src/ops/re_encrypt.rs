@@ -1,0 +1,56 @@
+//! The edge of ReEncrypt.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use trent_service::{RequestContext, Service};
+
+use crate::error::AwsError;
+use crate::shapes::*;
+use crate::validate::Validator;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    ciphertext_blob: Option<Blob>,
+    source_encryption_context: Option<BTreeMap<String, String>>,
+    source_key_id: Option<String>,
+    destination_key_id: Option<String>,
+    destination_encryption_context: Option<BTreeMap<String, String>>,
+    source_encryption_algorithm: Option<String>,
+    destination_encryption_algorithm: Option<String>,
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// Handles ReEncrypt.
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+    let request: Request = parse_body(body)?;
+    let mut v = Validator::new();
+    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length("ciphertextBlob", request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()), 1, 6144);
+    check_key_id(&mut v, "sourceKeyId", &request.source_key_id, false);
+    check_key_id(&mut v, "destinationKeyId", &request.destination_key_id, true);
+    v.one_of("sourceEncryptionAlgorithm", request.source_encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS)
+        .one_of("destinationEncryptionAlgorithm", request.destination_encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
+    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
+    v.finish()?;
+    let input = trent_service::ops::re_encrypt::ReEncryptInput {
+        ciphertext: request.ciphertext_blob.unwrap_or_default().0,
+        source_context: context(request.source_encryption_context),
+        source_key_id: request.source_key_id,
+        destination_key_id: request.destination_key_id.unwrap_or_default(),
+        destination_context: context(request.destination_encryption_context),
+        source_algorithm: request.source_encryption_algorithm,
+        destination_algorithm: request.destination_encryption_algorithm,
+        dry_run: request.dry_run.unwrap_or(false),
+    };
+    let output = service.re_encrypt(ctx, input).await?;
+    Ok(json!({
+        "CiphertextBlob": base64(&output.ciphertext),
+        "SourceKeyId": output.source_key_arn,
+        "KeyId": output.destination_key_arn,
+        "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+    }))
+}

@@ -1,0 +1,210 @@
+//! The root key: a 256-bit key file that seals every key's material (and stored secrets) at rest.
+//!
+//! Sealed record format, version 1 (documented in `docs/formats.md`):
+//! `0x01 || kind (1 byte) || id length (1 byte) || id || nonce (12) || AES-256-GCM ciphertext || tag (16)`,
+//! with everything before the nonce as additional authenticated data, so a record cannot be moved to another key.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use trent_domain::KeyId;
+use zeroize::Zeroizing;
+
+use crate::symmetric::{SymmetricKey, MATERIAL_LEN};
+use crate::{random_bytes, CryptoError};
+
+const RECORD_VERSION: u8 = 1;
+const KIND_KEY_MATERIAL: u8 = 1;
+const KIND_SECRET: u8 = 2;
+const KIND_CHECK: u8 = 3;
+const CHECK_PLAINTEXT: &[u8] = b"trent root key check v1";
+
+/// The root key, held only in aws-lc's memory.
+pub struct RootKey {
+    sealer: SymmetricKey,
+}
+
+impl std::fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RootKey(..)")
+    }
+}
+
+/// Why the root key file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum RootKeyFileError {
+    /// Reading or writing the file failed.
+    #[error("root key file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not exactly 32 bytes.
+    #[error("root key file {path} must hold exactly 32 bytes, it holds {len}")]
+    WrongLength {
+        /// The file.
+        path: String,
+        /// Its length.
+        len: usize,
+    },
+    /// The crypto library failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl RootKey {
+    /// Loads the root key from `path`, creating a fresh random one with mode 0600 if the file does not exist.
+    pub fn load_or_create(path: &Path) -> Result<Self, RootKeyFileError> {
+        let io = |source| RootKeyFileError::Io { path: path.display().to_string(), source };
+        if !path.exists() {
+            let material = random_bytes(MATERIAL_LEN)?;
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(io)?;
+            file.write_all(&material).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        let bytes = Zeroizing::new(fs::read(path).map_err(io)?);
+        let material: [u8; MATERIAL_LEN] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| RootKeyFileError::WrongLength { path: path.display().to_string(), len: bytes.len() })?;
+        Ok(Self::from_material(&Zeroizing::new(material))?)
+    }
+
+    /// Builds the root key from raw bytes (tests and key files).
+    pub fn from_material(material: &Zeroizing<[u8; MATERIAL_LEN]>) -> Result<Self, CryptoError> {
+        // The root key is not a KMS key; the nil ID only satisfies SymmetricKey's bookkeeping.
+        Ok(Self { sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)? })
+    }
+
+    /// Generates fresh key material for `key_id`: the usable key, and its sealed record for the store.
+    pub fn generate_key_material(&self, key_id: KeyId) -> Result<(SymmetricKey, Vec<u8>), CryptoError> {
+        let raw = random_bytes(MATERIAL_LEN)?;
+        let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
+        material.copy_from_slice(&raw);
+        let key = SymmetricKey::from_material(key_id, &material)?;
+        let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), material.as_slice())?;
+        Ok((key, record))
+    }
+
+    /// Opens a key's sealed material record.
+    pub fn open_key_material(&self, key_id: KeyId, record: &[u8]) -> Result<SymmetricKey, CryptoError> {
+        let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
+        let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
+        if raw.len() != MATERIAL_LEN {
+            return Err(CryptoError::WrongRootKey);
+        }
+        material.copy_from_slice(&raw);
+        SymmetricKey::from_material(key_id, &material)
+    }
+
+    /// Seals a stored secret (such as an access key's secret) under a name that binds it to its owner.
+    pub fn seal_secret(&self, name: &str, secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.seal(KIND_SECRET, name.as_bytes(), secret)
+    }
+
+    /// Opens a secret sealed by [`RootKey::seal_secret`] under the same name.
+    pub fn open_secret(&self, name: &str, record: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.open(KIND_SECRET, name.as_bytes(), record)
+    }
+
+    /// A record that only this root key opens, kept in the store so that a different root key is detected at start.
+    pub fn check_record(&self) -> Result<Vec<u8>, CryptoError> {
+        self.seal(KIND_CHECK, b"", CHECK_PLAINTEXT)
+    }
+
+    /// True when `record` was made by [`RootKey::check_record`] with this root key.
+    pub fn verifies_check_record(&self, record: &[u8]) -> bool {
+        self.open(KIND_CHECK, b"", record).is_ok_and(|plain| plain.as_slice() == CHECK_PLAINTEXT)
+    }
+
+    fn header(kind: u8, id: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let id_len = u8::try_from(id.len()).map_err(|_| CryptoError::Library("sealed record id longer than 255 bytes"))?;
+        let mut header = Vec::with_capacity(3 + id.len());
+        header.extend_from_slice(&[RECORD_VERSION, kind, id_len]);
+        header.extend_from_slice(id);
+        Ok(header)
+    }
+
+    fn seal(&self, kind: u8, id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut record = Self::header(kind, id)?;
+        let sealed = self.sealer.seal(&record, plaintext)?;
+        record.extend_from_slice(&sealed);
+        Ok(record)
+    }
+
+    fn open(&self, kind: u8, id: &[u8], record: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        let header = Self::header(kind, id)?;
+        let body = record.strip_prefix(header.as_slice()).ok_or(CryptoError::WrongRootKey)?;
+        self.sealer.open(&header, body).map_err(|_| CryptoError::WrongRootKey)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(byte: u8) -> RootKey {
+        RootKey::from_material(&Zeroizing::new([byte; MATERIAL_LEN])).unwrap()
+    }
+
+    #[test]
+    fn key_material_round_trips_and_is_not_stored_in_clear() {
+        let root = root(1);
+        let id = KeyId::generate();
+        let (key, record) = root.generate_key_material(id).unwrap();
+        assert_eq!(record[0], RECORD_VERSION);
+        assert_eq!(&record[3..19], id.as_bytes());
+        let reopened = root.open_key_material(id, &record).unwrap();
+        let sealed = key.seal(b"", b"x").unwrap();
+        assert_eq!(reopened.open(b"", &sealed).unwrap().as_slice(), b"x");
+    }
+
+    #[test]
+    fn key_material_record_is_bound_to_its_key_id() {
+        let root = root(1);
+        let (_, record) = root.generate_key_material(KeyId::generate()).unwrap();
+        assert!(matches!(root.open_key_material(KeyId::generate(), &record), Err(CryptoError::WrongRootKey)));
+    }
+
+    #[test]
+    fn another_root_key_cannot_open_records() {
+        let id = KeyId::generate();
+        let (_, record) = root(1).generate_key_material(id).unwrap();
+        assert!(matches!(root(2).open_key_material(id, &record), Err(CryptoError::WrongRootKey)));
+        let check = root(1).check_record().unwrap();
+        assert!(root(1).verifies_check_record(&check));
+        assert!(!root(2).verifies_check_record(&check));
+    }
+
+    #[test]
+    fn secrets_are_bound_to_their_name() {
+        let root = root(3);
+        let record = root.seal_secret("AKIA1", b"secret").unwrap();
+        assert_eq!(root.open_secret("AKIA1", &record).unwrap().as_slice(), b"secret");
+        assert!(root.open_secret("AKIA2", &record).is_err());
+    }
+
+    #[test]
+    fn key_file_is_created_with_owner_only_mode_and_reloaded() {
+        let dir = std::env::temp_dir().join(format!("trent-root-{}", KeyId::generate()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("root.key");
+        let first = RootKey::load_or_create(&path).unwrap();
+        let check = first.check_record().unwrap();
+        let second = RootKey::load_or_create(&path).unwrap();
+        assert!(second.verifies_check_record(&check));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

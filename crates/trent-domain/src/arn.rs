@@ -1,0 +1,133 @@
+//! The ARN format of KMS keys and aliases: `arn:<partition>:kms:<region>:<account>:key/<id>` and `…:alias/<name>`.
+//! This is the one place that builds or parses them.
+
+use std::fmt;
+
+use crate::ids::{AccountId, AliasName, KeyId, Region};
+
+/// What an ARN names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArnResource {
+    /// `key/<key id>`
+    Key(KeyId),
+    /// `alias/<name>`
+    Alias(AliasName),
+}
+
+/// A parsed KMS ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arn {
+    /// The partition: `aws`, `aws-cn` or `aws-us-gov`.
+    pub partition: String,
+    /// The region the resource lives in.
+    pub region: Region,
+    /// The owning account.
+    pub account: AccountId,
+    /// The key or alias named.
+    pub resource: ArnResource,
+}
+
+/// Why a string that starts like an ARN is not a KMS ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidArn;
+
+impl Arn {
+    /// The ARN of a key.
+    pub fn key(region: &Region, account: &AccountId, key_id: KeyId) -> Self {
+        Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Key(key_id) }
+    }
+
+    /// The ARN of an alias.
+    pub fn alias(region: &Region, account: &AccountId, name: &AliasName) -> Self {
+        Self {
+            partition: partition_of(region).to_owned(),
+            region: region.clone(),
+            account: account.clone(),
+            resource: ArnResource::Alias(name.clone()),
+        }
+    }
+
+    /// Parses `arn:…:kms:…`. Callers decide beforehand that the text is meant as an ARN (it starts with `arn:`).
+    pub fn parse(text: &str) -> Result<Self, InvalidArn> {
+        let mut parts = text.splitn(6, ':');
+        let (Some("arn"), Some(partition), Some("kms"), Some(region), Some(account), Some(resource)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(InvalidArn);
+        };
+        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov") {
+            return Err(InvalidArn);
+        }
+        let region = Region::parse(region).ok_or(InvalidArn)?;
+        let account = AccountId::parse(account).ok_or(InvalidArn)?;
+        let resource = if let Some(id) = resource.strip_prefix("key/") {
+            ArnResource::Key(KeyId::parse(id).ok_or(InvalidArn)?)
+        } else if resource.starts_with("alias/") {
+            ArnResource::Alias(AliasName::parse(resource).map_err(|_| InvalidArn)?)
+        } else {
+            return Err(InvalidArn);
+        };
+        Ok(Self { partition: partition.to_owned(), region, account, resource })
+    }
+}
+
+/// The partition a region belongs to.
+fn partition_of(region: &Region) -> &'static str {
+    let name = region.as_str();
+    if name.starts_with("cn-") {
+        "aws-cn"
+    } else if name.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+impl fmt::Display for Arn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "arn:{}:kms:{}:{}:", self.partition, self.region, self.account)?;
+        match &self.resource {
+            ArnResource::Key(id) => write!(f, "key/{id}"),
+            ArnResource::Alias(name) => f.write_str(name.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_arn_round_trips() {
+        let region = Region::parse("eu-west-1").unwrap();
+        let account = AccountId::parse("111122223333").unwrap();
+        let id = KeyId::generate();
+        let arn = Arn::key(&region, &account, id);
+        assert_eq!(arn.to_string(), format!("arn:aws:kms:eu-west-1:111122223333:key/{id}"));
+        assert_eq!(Arn::parse(&arn.to_string()), Ok(arn));
+    }
+
+    #[test]
+    fn alias_arn_round_trips_and_names_partition() {
+        let region = Region::parse("cn-north-1").unwrap();
+        let account = AccountId::parse("111122223333").unwrap();
+        let name = AliasName::parse("alias/orders").unwrap();
+        let arn = Arn::alias(&region, &account, &name);
+        assert_eq!(arn.to_string(), "arn:aws-cn:kms:cn-north-1:111122223333:alias/orders");
+        assert_eq!(Arn::parse(&arn.to_string()), Ok(arn));
+    }
+
+    #[test]
+    fn malformed_arns_are_refused() {
+        for bad in [
+            "arn:aws:kms",
+            "arn:aws:s3:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:1111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:111122223333:key/nope",
+            "arn:aws:kms:us-east-1:111122223333:grant/x",
+            "arn:other:kms:us-east-1:111122223333:alias/x",
+        ] {
+            assert_eq!(Arn::parse(bad), Err(InvalidArn), "{bad}");
+        }
+    }
+}

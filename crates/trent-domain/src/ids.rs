@@ -1,0 +1,189 @@
+//! Identifiers with their well-formedness rules: key IDs, account IDs, region names and alias names.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A key's identifier: a lowercase hyphenated UUID, as AWS KMS uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyId(uuid::Uuid);
+
+impl KeyId {
+    /// A fresh random key ID.
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+
+    /// Parses the hyphenated UUID form AWS prints (`1234abcd-12ab-34cd-56ef-1234567890ab`); anything else is `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.len() != 36 {
+            return None;
+        }
+        uuid::Uuid::try_parse(text).ok().map(Self)
+    }
+
+    /// The 16 raw bytes, as stored inside ciphertext blobs.
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
+
+    /// Rebuilds a key ID from the 16 raw bytes of a ciphertext blob.
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(uuid::Uuid::from_bytes(bytes))
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.hyphenated())
+    }
+}
+
+/// A 12-digit AWS account ID.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AccountId(String);
+
+impl AccountId {
+    /// Accepts exactly twelve ASCII digits.
+    pub fn parse(text: &str) -> Option<Self> {
+        (text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())).then(|| Self(text.to_owned()))
+    }
+
+    /// The account ID as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An AWS region name such as `us-east-1` or `us-gov-west-1`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Region(String);
+
+impl Region {
+    /// Accepts the shape of AWS region names: lowercase partition words separated by hyphens, ending in a number
+    /// (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let parts: Vec<&str> = text.split('-').collect();
+        let (last, words) = parts.split_last()?;
+        let well_formed = (2..=4).contains(&words.len())
+            && words.iter().all(|w| !w.is_empty() && w.len() <= 16 && w.bytes().all(|b| b.is_ascii_lowercase()))
+            && !last.is_empty()
+            && last.len() <= 2
+            && last.bytes().all(|b| b.is_ascii_digit());
+        well_formed.then(|| Self(text.to_owned()))
+    }
+
+    /// The region name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Why an alias name was refused; each reason has its own AWS message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasNameError {
+    /// The name does not start with `alias/` or has nothing after it.
+    MissingPrefix,
+    /// The name uses the `alias/aws/` prefix, which AWS reserves for AWS managed keys.
+    Reserved,
+    /// The name has a character outside `a-zA-Z0-9/_-` or is longer than 256 characters.
+    BadCharacters,
+}
+
+/// An alias name, always starting with `alias/`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AliasName(String);
+
+impl AliasName {
+    /// Parses any well-formed alias name, including the reserved `alias/aws/` ones (they can be looked up).
+    pub fn parse(text: &str) -> Result<Self, AliasNameError> {
+        let Some(rest) = text.strip_prefix("alias/") else {
+            return Err(AliasNameError::MissingPrefix);
+        };
+        if rest.is_empty() {
+            return Err(AliasNameError::MissingPrefix);
+        }
+        if text.len() > 256 || !rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-')) {
+            return Err(AliasNameError::BadCharacters);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// Parses a name a customer may create: well-formed and outside the reserved `alias/aws/` space.
+    pub fn parse_customer(text: &str) -> Result<Self, AliasNameError> {
+        let name = Self::parse(text)?;
+        if name.is_reserved() {
+            return Err(AliasNameError::Reserved);
+        }
+        Ok(name)
+    }
+
+    /// True for names under `alias/aws/`, which belong to AWS managed keys.
+    pub fn is_reserved(&self) -> bool {
+        self.0.starts_with("alias/aws/")
+    }
+
+    /// The alias name as text, with its `alias/` prefix.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AliasName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_id_accepts_only_hyphenated_uuids() {
+        let id = KeyId::generate();
+        assert_eq!(KeyId::parse(&id.to_string()), Some(id));
+        assert_eq!(KeyId::parse("1234abcd12ab34cd56ef1234567890ab"), None);
+        assert_eq!(KeyId::parse("not-a-key"), None);
+        assert_eq!(KeyId::from_bytes(*id.as_bytes()), id);
+    }
+
+    #[test]
+    fn region_names_follow_aws_shape() {
+        for good in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5"] {
+            assert!(Region::parse(good).is_some(), "{good}");
+        }
+        for bad in ["", "us", "US-EAST-1", "us-east", "us-east-x", "us_east_1", "-east-1", "us--1"] {
+            assert!(Region::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn account_ids_are_twelve_digits() {
+        assert!(AccountId::parse("111122223333").is_some());
+        assert!(AccountId::parse("11112222333").is_none());
+        assert!(AccountId::parse("11112222333x").is_none());
+    }
+
+    #[test]
+    fn alias_names_need_prefix_and_allowed_characters() {
+        assert!(AliasName::parse("alias/orders-db_1/x").is_ok());
+        assert_eq!(AliasName::parse("orders"), Err(AliasNameError::MissingPrefix));
+        assert_eq!(AliasName::parse("alias/"), Err(AliasNameError::MissingPrefix));
+        assert_eq!(AliasName::parse("alias/a b"), Err(AliasNameError::BadCharacters));
+        assert_eq!(AliasName::parse_customer("alias/aws/s3"), Err(AliasNameError::Reserved));
+        assert!(AliasName::parse("alias/aws/s3").is_ok());
+    }
+}

@@ -1,0 +1,16 @@
+//! Trent's domain model: what a key is, how it is named, which state it is in and what each state allows.
+//!
+//! Nothing here performs I/O; the store, the crypto and the wire protocols depend on this crate, never the reverse.
+#![warn(missing_docs)]
+
+pub mod arn;
+pub mod clock;
+pub mod ids;
+pub mod key;
+pub mod state;
+
+pub use arn::{Arn, ArnResource};
+pub use clock::{Clock, SystemClock, Timestamp};
+pub use ids::{AccountId, AliasName, KeyId, Region};
+pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
+pub use state::{transition, Action, KeyState, StateError};

@@ -1,0 +1,330 @@
+//! Key states and the one transition table that decides, for every operation in every state, what happens.
+//!
+//! The table follows AWS's "Key states of AWS KMS keys" page (see `../shared/reference/aws-kms-key-states.md`).
+//! Where AWS allows either `DisabledException` or `KMSInvalidStateException` for a key pending deletion,
+//! Trent answers `KMSInvalidStateException`, as every observed AWS response does.
+
+use serde::{Deserialize, Serialize};
+
+/// The state of a key, with AWS's names and in AWS's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyState {
+    /// A multi-Region replica being built.
+    Creating,
+    /// Usable for cryptography.
+    Enabled,
+    /// Exists and can be managed, but refuses cryptography.
+    Disabled,
+    /// Scheduled for deletion; destroyed when the waiting period ends.
+    PendingDeletion,
+    /// An `EXTERNAL` key waiting for its key material.
+    PendingImport,
+    /// A multi-Region primary scheduled for deletion while replicas remain.
+    PendingReplicaDeletion,
+    /// A key whose custom key store is disconnected.
+    Unavailable,
+    /// A key whose primary Region is changing.
+    Updating,
+}
+
+impl KeyState {
+    /// Every state, in AWS's order.
+    pub const ALL: [KeyState; 8] = [
+        KeyState::Creating,
+        KeyState::Enabled,
+        KeyState::Disabled,
+        KeyState::PendingDeletion,
+        KeyState::PendingImport,
+        KeyState::PendingReplicaDeletion,
+        KeyState::Unavailable,
+        KeyState::Updating,
+    ];
+
+    /// The wire name (`"PendingDeletion"`), also the value stored in the database's one state column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Creating => "Creating",
+            KeyState::Enabled => "Enabled",
+            KeyState::Disabled => "Disabled",
+            KeyState::PendingDeletion => "PendingDeletion",
+            KeyState::PendingImport => "PendingImport",
+            KeyState::PendingReplicaDeletion => "PendingReplicaDeletion",
+            KeyState::Unavailable => "Unavailable",
+            KeyState::Updating => "Updating",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What a caller wants to do with a key. Internal, so alphabetical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `CancelKeyDeletion`.
+    CancelKeyDeletion,
+    /// `CreateAlias` pointing at this key.
+    CreateAlias,
+    /// `DeleteAlias` of an alias pointing at this key.
+    DeleteAlias,
+    /// `DescribeKey`.
+    DescribeKey,
+    /// `DisableKey`.
+    DisableKey,
+    /// `EnableKey`.
+    EnableKey,
+    /// `ListResourceTags`.
+    ListResourceTags,
+    /// `GetKeyPolicy`, `PutKeyPolicy`, `ListKeyPolicies`.
+    ManageKeyPolicy,
+    /// `ScheduleKeyDeletion`.
+    ScheduleKeyDeletion,
+    /// `TagResource`, `UntagResource`.
+    TagResource,
+    /// `UpdateAlias` moving an alias onto this key.
+    UpdateAliasTarget,
+    /// `UpdateKeyDescription`.
+    UpdateKeyDescription,
+    /// `Encrypt`, `Decrypt`, `ReEncrypt` (both keys), `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`.
+    UseForCryptography,
+}
+
+/// Why the key's state refuses the action. Each variant carries AWS's message pattern; see [`StateError::message`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// `DisabledException`: the key is disabled.
+    #[error("is disabled")]
+    Disabled,
+    /// `KMSInvalidStateException`: the key is pending deletion.
+    #[error("is pending deletion")]
+    PendingDeletion,
+    /// `KMSInvalidStateException`: the key is pending replica deletion.
+    #[error("is pending replica deletion")]
+    PendingReplicaDeletion,
+    /// `KMSInvalidStateException`: `CancelKeyDeletion` on a key that is not pending deletion.
+    #[error("is not pending deletion")]
+    NotPendingDeletion,
+    /// `KMSInvalidStateException`: the key waits for imported material.
+    #[error("is pending import")]
+    PendingImport,
+    /// `KMSInvalidStateException`: the key's custom key store is disconnected.
+    #[error("is unavailable")]
+    Unavailable,
+    /// `KMSInvalidStateException`: the replica is being created.
+    #[error("is creating")]
+    Creating,
+    /// `KMSInvalidStateException`: the primary Region is changing.
+    #[error("is updating")]
+    Updating,
+}
+
+impl StateError {
+    /// AWS's message: the key ARN followed by the reason, e.g. `arn:aws:kms:…:key/… is pending deletion.`
+    pub fn message(self, key_arn: &str) -> String {
+        format!("{key_arn} {self}.")
+    }
+
+    /// True when AWS answers `DisabledException`; every other refusal is `KMSInvalidStateException`.
+    pub fn is_disabled(self) -> bool {
+        self == StateError::Disabled
+    }
+}
+
+/// The transition table: the state a key is in after `action`, or why the state refuses it.
+/// Exhaustive over every state and action; no wildcard, so a new state or action must be decided here.
+pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateError> {
+    use Action as A;
+    use KeyState as K;
+    use StateError as E;
+    match (state, action) {
+        // Actions every state allows, leaving the state as it is.
+        (
+            K::Creating | K::Enabled | K::Disabled | K::PendingDeletion | K::PendingImport | K::PendingReplicaDeletion | K::Unavailable | K::Updating,
+            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy,
+        ) => Ok(state),
+
+        // Cryptography.
+        (K::Enabled | K::Updating, A::UseForCryptography) => Ok(state),
+        (K::Disabled, A::UseForCryptography) => Err(E::Disabled),
+        (K::PendingDeletion, A::UseForCryptography) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::UseForCryptography) => Err(E::PendingReplicaDeletion),
+        (K::PendingImport, A::UseForCryptography) => Err(E::PendingImport),
+        (K::Unavailable, A::UseForCryptography) => Err(E::Unavailable),
+        (K::Creating, A::UseForCryptography) => Err(E::Creating),
+
+        // EnableKey and DisableKey. On an unavailable key they succeed and take effect when it reconnects [12].
+        (K::Enabled | K::Disabled, A::EnableKey) => Ok(K::Enabled),
+        (K::Enabled | K::Disabled, A::DisableKey) => Ok(K::Disabled),
+        (K::Unavailable, A::EnableKey | A::DisableKey) => Ok(K::Unavailable),
+        (K::PendingDeletion, A::EnableKey | A::DisableKey) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::EnableKey | A::DisableKey) => Err(E::PendingReplicaDeletion),
+        (K::PendingImport, A::EnableKey | A::DisableKey) => Err(E::PendingImport),
+        (K::Creating, A::EnableKey | A::DisableKey) => Err(E::Creating),
+        (K::Updating, A::EnableKey | A::DisableKey) => Err(E::Updating),
+
+        // ScheduleKeyDeletion. Repeating it on a pending key is refused and does not reset the window.
+        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating, A::ScheduleKeyDeletion) => Ok(K::PendingDeletion),
+        (K::PendingDeletion, A::ScheduleKeyDeletion) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::ScheduleKeyDeletion) => Err(E::PendingReplicaDeletion),
+        (K::Updating, A::ScheduleKeyDeletion) => Err(E::Updating),
+
+        // CancelKeyDeletion always lands in Disabled, never Enabled.
+        (K::PendingDeletion | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
+        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating, A::CancelKeyDeletion) => {
+            Err(E::NotPendingDeletion)
+        }
+
+        // Management that a key pending deletion refuses: new aliases onto it, tags, description.
+        (
+            K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription,
+        ) => Ok(state),
+        (K::PendingDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription) => {
+            Err(E::PendingDeletion)
+        }
+        (K::PendingReplicaDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription) => {
+            Err(E::PendingReplicaDeletion)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use KeyState as K;
+    use StateError as E;
+
+    const ACTIONS: [Action; 13] = [
+        A::CancelKeyDeletion,
+        A::CreateAlias,
+        A::DeleteAlias,
+        A::DescribeKey,
+        A::DisableKey,
+        A::EnableKey,
+        A::ListResourceTags,
+        A::ManageKeyPolicy,
+        A::ScheduleKeyDeletion,
+        A::TagResource,
+        A::UpdateAliasTarget,
+        A::UpdateKeyDescription,
+        A::UseForCryptography,
+    ];
+
+    /// The expected outcome of one cell, written out independently of `transition`.
+    fn expected(state: KeyState, action: Action) -> Result<KeyState, StateError> {
+        let refusal = match state {
+            K::Disabled => Some(E::Disabled),
+            K::PendingDeletion => Some(E::PendingDeletion),
+            K::PendingReplicaDeletion => Some(E::PendingReplicaDeletion),
+            K::PendingImport => Some(E::PendingImport),
+            K::Unavailable => Some(E::Unavailable),
+            K::Creating => Some(E::Creating),
+            K::Enabled | K::Updating => None,
+        };
+        let pending = matches!(state, K::PendingDeletion | K::PendingReplicaDeletion);
+        match action {
+            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy => Ok(state),
+            A::UseForCryptography => refusal.map_or(Ok(state), Err),
+            A::EnableKey | A::DisableKey => match state {
+                K::Enabled | K::Disabled => Ok(if action == A::EnableKey { K::Enabled } else { K::Disabled }),
+                K::Unavailable => Ok(K::Unavailable),
+                K::Updating => Err(E::Updating),
+                other => Err(refusal_for(other)),
+            },
+            A::ScheduleKeyDeletion => match state {
+                K::PendingDeletion | K::PendingReplicaDeletion => Err(refusal_for(state)),
+                K::Updating => Err(E::Updating),
+                _ => Ok(K::PendingDeletion),
+            },
+            A::CancelKeyDeletion => {
+                if pending {
+                    Ok(K::Disabled)
+                } else {
+                    Err(E::NotPendingDeletion)
+                }
+            }
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription => {
+                if pending {
+                    Err(refusal_for(state))
+                } else {
+                    Ok(state)
+                }
+            }
+        }
+    }
+
+    fn refusal_for(state: KeyState) -> StateError {
+        match state {
+            K::Disabled => E::Disabled,
+            K::PendingDeletion => E::PendingDeletion,
+            K::PendingReplicaDeletion => E::PendingReplicaDeletion,
+            K::PendingImport => E::PendingImport,
+            K::Unavailable => E::Unavailable,
+            K::Creating => E::Creating,
+            K::Updating => E::Updating,
+            K::Enabled => unreachable!("Enabled refuses nothing"),
+        }
+    }
+
+    #[test]
+    fn every_cell_of_the_table_matches_aws() {
+        let mut cells = 0;
+        for state in KeyState::ALL {
+            for action in ACTIONS {
+                assert_eq!(transition(state, action), expected(state, action), "{state:?} × {action:?}");
+                cells += 1;
+            }
+        }
+        assert_eq!(cells, 8 * 13);
+    }
+
+    #[test]
+    fn disabled_key_cannot_encrypt() {
+        assert_eq!(transition(K::Disabled, A::UseForCryptography), Err(E::Disabled));
+    }
+
+    #[test]
+    fn pending_deletion_key_cannot_encrypt() {
+        assert_eq!(transition(K::PendingDeletion, A::UseForCryptography), Err(E::PendingDeletion));
+    }
+
+    #[test]
+    fn cancelling_deletion_leaves_key_disabled() {
+        assert_eq!(transition(K::PendingDeletion, A::CancelKeyDeletion), Ok(K::Disabled));
+    }
+
+    #[test]
+    fn scheduling_twice_is_refused() {
+        assert_eq!(transition(K::PendingDeletion, A::ScheduleKeyDeletion), Err(E::PendingDeletion));
+    }
+
+    #[test]
+    fn enabling_a_pending_key_is_refused() {
+        assert_eq!(transition(K::PendingDeletion, A::EnableKey), Err(E::PendingDeletion));
+    }
+
+    #[test]
+    fn cancelling_a_key_not_pending_is_refused() {
+        for state in [K::Enabled, K::Disabled] {
+            assert_eq!(transition(state, A::CancelKeyDeletion), Err(E::NotPendingDeletion));
+        }
+    }
+
+    #[test]
+    fn refusal_messages_name_the_key_arn() {
+        let arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(E::PendingDeletion.message(arn), format!("{arn} is pending deletion."));
+        assert_eq!(E::Disabled.message(arn), format!("{arn} is disabled."));
+        assert_eq!(E::NotPendingDeletion.message(arn), format!("{arn} is not pending deletion."));
+    }
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in KeyState::ALL {
+            assert_eq!(KeyState::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The router: `POST /` is the AWS KMS JSON 1.1 edge (bounded body, SigV4, dispatch); `/_trent/*` holds the dev
+//! controls (dev mode only) and the worker status. Every response carries an `x-amzn-RequestId`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use trent_aws_api::error::{invalid_region, unrecognized_client};
+use trent_aws_api::{AwsError, AwsErrorCode, Operation, CONTENT_TYPE};
+use trent_domain::{Clock, Region, SystemClock};
+use trent_service::deletion_worker::DeletionWorker;
+use trent_service::worker::Worker;
+use trent_service::{Principal, RequestContext, Service};
+
+use crate::credentials::Credentials;
+use crate::dev;
+
+/// The largest request body accepted (AWS's largest member, a 131,072-character policy, escaped, fits).
+pub const MAX_REQUEST_BYTES: usize = 512 * 1024;
+/// How long a client may take to send its body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The header carrying the request ID.
+pub const REQUEST_ID_HEADER: &str = "x-amzn-RequestId";
+/// The service name in SigV4 credential scopes.
+pub const SIGNING_SERVICE: &str = "kms";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The KMS service.
+    pub service: Arc<Service>,
+    /// The clock (concrete, so dev mode can move it).
+    pub clock: Arc<SystemClock>,
+    /// Accepted access keys.
+    pub credentials: Arc<Credentials>,
+    /// Regions served; `None` = any well-formed name.
+    pub regions: Option<Arc<Vec<Region>>>,
+    /// Dev mode.
+    pub dev: bool,
+    /// The deletion worker, for its status.
+    pub deletion_worker: Arc<DeletionWorker>,
+}
+
+/// The request ID of the current request, put in the extensions by the request-ID middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The peer address of the connection, put in the extensions by the accept loop.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// Builds the router over `state`.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new().route("/", post(kms)).route("/_trent/status", get(status));
+    if state.dev {
+        router = router.route("/_trent/reset", post(dev::reset)).route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
+    }
+    router.with_state(state).layer(middleware::from_fn(request_id))
+}
+
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+async fn status(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "workers": [state.deletion_worker.status()], "dev": state.dev }))
+}
+
+/// The JSON 1.1 response for a result.
+fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -> Response {
+    let (status, body) = match result {
+        Ok(body) => (StatusCode::OK, body),
+        Err(error) => {
+            if let Some(detail) = &error.internal_detail {
+                tracing::error!(request_id, code = error.code.code(), detail = %detail, "internal error");
+            }
+            (StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), error.body())
+        }
+    };
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    response
+}
+
+async fn kms(State(state): State<AppState>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
+    let result = handle_kms(&state, &request_id, request).await;
+    aws_response(result, &request_id)
+}
+
+async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
+    let limited = Limited::new(body, MAX_REQUEST_BYTES);
+    match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
+        Err(_) => Err(AwsError::new(AwsErrorCode::RequestTimeoutException, "The client did not send the request body in time.")),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")))
+        }
+        Ok(Err(error)) => Err(AwsError::new(AwsErrorCode::SerializationException, format!("The request body could not be read: {error}"))),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Result<serde_json::Value, AwsError> {
+    let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > MAX_REQUEST_BYTES) {
+        return Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")));
+    }
+    let body = read_body(body).await?;
+
+    // Authenticate before anything else is looked at.
+    let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
+    let credential = state.credentials.get(&authorization.access_key_id).ok_or_else(unrecognized_client)?;
+    let region = Region::parse(&authorization.region).ok_or_else(invalid_region)?;
+    if state.regions.as_ref().is_some_and(|allowed| !allowed.contains(&region)) {
+        return Err(invalid_region());
+    }
+    let request_parts = trent_sigv4::RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &body,
+    };
+    trent_sigv4::verify(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now())?;
+
+    let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let operation = Operation::from_target(target)?;
+    let ctx = RequestContext {
+        principal: Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() },
+        region,
+        request_id: request_id.to_owned(),
+        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
+    };
+    let result = trent_aws_api::dispatch(&state.service, &ctx, operation, &body).await;
+    if let Err(error) = &result {
+        tracing::debug!(request_id, operation = operation.name(), code = error.code.code(), "request refused");
+    }
+    result
+}

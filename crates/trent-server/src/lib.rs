@@ -1,0 +1,13 @@
+//! Trent's HTTP server: [`app`] builds the router (the AWS KMS edge, dev controls, status), [`serve`] runs it with
+//! the store, the deletion worker, bounded connections and graceful shutdown.
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod config;
+pub mod credentials;
+pub mod dev;
+pub mod serve;
+
+pub use app::{app, AppState};
+pub use config::Config;
+pub use serve::serve;

@@ -1,0 +1,150 @@
+//! Starting and stopping the server: data directory, root key, store, credentials, the deletion worker, the accept
+//! loop (bounded connections, header timeouts) and graceful shutdown on SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tower::ServiceExt;
+use trent_crypto::RootKey;
+use trent_domain::SystemClock;
+use trent_service::deletion_worker::DeletionWorker;
+use trent_service::Service;
+use trent_store::{KeyStore, SqliteStore};
+
+use crate::app::{app, AppState, PeerAddr};
+use crate::config::Config;
+use crate::credentials::Credentials;
+
+/// Connections served at once; more wait in the kernel's backlog until one closes.
+pub const MAX_CONNECTIONS: usize = 4096;
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long in-flight requests get to finish at shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// The meta record that pins the root key to the store.
+const ROOT_KEY_CHECK: &str = "root_key_check";
+
+/// Everything a running server holds, built from its config.
+pub struct Runtime {
+    /// The router's state.
+    pub state: AppState,
+    /// The bound listener.
+    pub listener: TcpListener,
+}
+
+/// Prepares the data directory, root key, store, credentials and the service, and binds the listener.
+pub async fn prepare(config: &Config) -> Result<Runtime, String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
+    let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
+    let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&config.data_dir.join("trent.db")).map_err(|e| e.to_string())?);
+    let check = root_key.check_record().map_err(|e| e.to_string())?;
+    let pinned = store.put_meta_if_absent(ROOT_KEY_CHECK, &check).await.map_err(|e| e.to_string())?;
+    if !root_key.verifies_check_record(&pinned) {
+        return Err(format!(
+            "the root key in {} is not the one this store was created with; refusing to serve rather than produce data nobody can decrypt",
+            config.root_key_file.display()
+        ));
+    }
+    let clock = Arc::new(SystemClock::new());
+    clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
+    let service = Arc::new(Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()));
+    let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
+    let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let state = AppState {
+        service,
+        clock,
+        credentials: Arc::new(credentials),
+        regions: config.regions.clone().map(Arc::new),
+        dev: config.dev,
+        deletion_worker,
+    };
+    Ok(Runtime { state, listener })
+}
+
+/// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let Runtime { state, listener } = prepare(&config).await?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let (shutdown_sender, shutdown) = watch::channel(false);
+    let worker = tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone()));
+    let router = app(state);
+
+    // Tests and scripts read this line to learn the port.
+    println!("Trent listening on http://{address}{}", if config.dev { " (dev mode: access key test, secret test, account 111122223333)" } else { "" });
+    tracing::info!(%address, dev = config.dev, data_dir = %config.data_dir.display(), "Trent started");
+
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).keep_alive(true);
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => permit.map_err(|e| e.to_string())?,
+            () = &mut stop => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(PeerAddr(peer));
+            router.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+
+    tracing::info!("shutting down: finishing in-flight requests");
+    drop(listener);
+    let _ = shutdown_sender.send(true);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("some connections did not finish within the grace period");
+    }
+    let _ = worker.await;
+    tracing::info!("Trent stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

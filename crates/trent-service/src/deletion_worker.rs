@@ -1,0 +1,99 @@
+//! The deletion worker: destroys every key whose deletion date has passed (material, aliases, tags, metadata) in one
+//! transaction with its `DeleteKey` service event. It sleeps until the next deletion date, at most one interval,
+//! and is woken early when a deletion is scheduled or the dev clock moves.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use trent_audit::{AuditEvent, EventType};
+use trent_store::StoreError;
+
+use crate::worker::{WorkState, Worker, WorkerStatus, RETRY_AFTER_ERROR};
+use crate::Service;
+
+/// Keys destroyed per batch.
+const BATCH: usize = 100;
+
+/// The deletion worker.
+pub struct DeletionWorker {
+    service: Arc<Service>,
+    interval: Duration,
+    status: Mutex<WorkerStatus>,
+}
+
+impl DeletionWorker {
+    /// A worker for `service` that checks at least every `interval`.
+    pub fn new(service: Arc<Service>, interval: Duration) -> Self {
+        Self { service, interval, status: Mutex::new(WorkerStatus { name: "deletion".to_owned(), ..WorkerStatus::default() }) }
+    }
+
+    fn record(&self, completed: u64, error: Option<String>) {
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        status.runs += 1;
+        status.completed += completed;
+        status.last_run_millis = Some(self.service.clock.now().0);
+        status.last_error = error;
+    }
+
+    /// Destroys the keys due now; returns how many were destroyed and whether more may be due.
+    pub async fn destroy_due_keys(&self) -> Result<(u64, WorkState), StoreError> {
+        let service = &self.service;
+        let now = service.clock.now();
+        let due = service.store.due_deletions(now, BATCH).await?;
+        let mut destroyed = 0;
+        for key in &due {
+            let arn = key.arn().to_string();
+            let event = AuditEvent::new("DeleteKey", EventType::AwsServiceEvent, now, &key.account, &key.region, AuditEvent::service_identity(), Some(arn.clone()))
+                .with_parameter("keyId", arn.clone());
+            match service.store.destroy_key(key, &event).await {
+                Ok(()) => {
+                    service.cache.mark_destroyed(key);
+                    destroyed += 1;
+                    tracing::info!(event = "DeleteKey", key_arn = %arn, deletion_date = key.deletion_date.map(|d| d.0), "key deleted at the end of its waiting period");
+                }
+                // Cancelled or changed since it was read: it is no longer ours to delete.
+                Err(StoreError::Conflict) => tracing::debug!(key_arn = %arn, "due key changed before deletion; skipped"),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok((destroyed, if due.len() == BATCH { WorkState::Busy } else { WorkState::Idle }))
+    }
+}
+
+impl Worker for DeletionWorker {
+    fn name(&self) -> &'static str {
+        "deletion"
+    }
+
+    async fn work(&self) -> WorkState {
+        match self.destroy_due_keys().await {
+            Ok((destroyed, state)) => {
+                self.record(destroyed, None);
+                state
+            }
+            Err(error) => {
+                tracing::error!(worker = "deletion", %error, "deletion batch failed; will retry");
+                self.record(0, Some(error.to_string()));
+                tokio::time::sleep(RETRY_AFTER_ERROR).await;
+                WorkState::Idle
+            }
+        }
+    }
+
+    async fn wait_for_work(&self) {
+        let service = &self.service;
+        let mut wait = self.interval;
+        if let Ok(Some(next)) = service.store.next_deletion_date().await {
+            let until_next = u64::try_from(next.0 - service.clock.now().0).unwrap_or(0);
+            wait = wait.min(Duration::from_millis(until_next));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = service.deletion_wakeup.notified() => {}
+        }
+    }
+
+    fn status(&self) -> WorkerStatus {
+        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

@@ -1,0 +1,101 @@
+//! The errors operations return. Each variant is one AWS error on purpose; the API edge maps them to wire codes in
+//! one place. `Internal` carries detail for the log only: the wire says nothing specific.
+
+use trent_crypto::CryptoError;
+use trent_domain::StateError;
+use trent_store::StoreError;
+
+/// Why an operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// `NotFoundException`.
+    #[error("{0}")]
+    NotFound(String),
+    /// `InvalidArnException`.
+    #[error("{0}")]
+    InvalidArn(String),
+    /// `AlreadyExistsException`.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// `InvalidAliasNameException`.
+    #[error("{0}")]
+    InvalidAliasName(String),
+    /// `DisabledException` or `KMSInvalidStateException`, decided by the state table.
+    #[error("{message}")]
+    KeyState {
+        /// Which refusal.
+        error: StateError,
+        /// AWS's message, naming the key ARN.
+        message: String,
+    },
+    /// `InvalidCiphertextException`.
+    #[error("{0}")]
+    InvalidCiphertext(String),
+    /// `IncorrectKeyException`.
+    #[error("{0}")]
+    IncorrectKey(String),
+    /// `InvalidKeyUsageException`.
+    #[error("{0}")]
+    InvalidKeyUsage(String),
+    /// `ValidationException` for a rule of the service itself (the model's constraints are checked at the edge).
+    #[error("{0}")]
+    Validation(String),
+    /// `UnsupportedOperationException`.
+    #[error("{0}")]
+    Unsupported(String),
+    /// `MalformedPolicyDocumentException`.
+    #[error("{0}")]
+    MalformedPolicy(String),
+    /// `TagException`.
+    #[error("{0}")]
+    Tag(String),
+    /// `LimitExceededException`.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// `InvalidMarkerException`.
+    #[error("{0}")]
+    InvalidMarker(String),
+    /// `DryRunOperationException`: the request would have succeeded.
+    #[error("The request would have succeeded, but the DryRun option is set.")]
+    DryRun,
+    /// `KMSInternalException`; the detail goes to the log, never to the caller.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// A state-table refusal for the key with this ARN.
+    pub fn key_state(error: StateError, key_arn: &str) -> Self {
+        ServiceError::KeyState { error, message: error.message(key_arn) }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(error: StoreError) -> Self {
+        ServiceError::Internal(format!("store: {error}"))
+    }
+}
+
+impl From<CryptoError> for ServiceError {
+    fn from(error: CryptoError) -> Self {
+        match error {
+            CryptoError::InvalidCiphertext => ServiceError::InvalidCiphertext(String::new()),
+            other => ServiceError::Internal(format!("crypto: {other}")),
+        }
+    }
+}
+
+/// Runs the state table for `action` on `key`, turning a refusal into AWS's error naming the key.
+pub fn check_state(key: &trent_domain::Key, action: trent_domain::Action) -> Result<(), ServiceError> {
+    trent_domain::transition(key.state, action).map(|_| ()).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+}
+
+/// Applies `action` to `key` through the state table, or returns AWS's refusal naming the key.
+pub fn apply_state(key: &mut trent_domain::Key, action: trent_domain::Action) -> Result<(), ServiceError> {
+    key.apply(action).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+}
+
+/// The proof that `key` may be used for cryptography now, or AWS's refusal naming the key.
+pub fn require_usable(key: &trent_domain::Key) -> Result<trent_domain::UsableKey<'_>, ServiceError> {
+    key.require_usable().map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+}

@@ -1,0 +1,92 @@
+//! Trent's KMS operations over the key store: one file per AWS operation in `ops/`, the `authorize()` seam,
+//! key resolution (IDs, ARNs, aliases), the in-memory key cache and the deletion worker.
+#![warn(missing_docs)]
+
+pub mod authorize;
+pub mod cache;
+pub mod context;
+pub mod deletion_worker;
+pub mod error;
+pub mod ops;
+pub mod resolve;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+use trent_audit::{AuditEvent, EventType};
+use trent_crypto::RootKey;
+use trent_domain::{Clock, Key};
+use trent_store::{KeyStore, StoreError};
+
+pub use context::{Principal, RequestContext};
+pub use error::ServiceError;
+
+/// How many times a conditional write is retried after losing a race before giving up.
+const WRITE_ATTEMPTS: usize = 8;
+
+/// The KMS service: every operation is a method, defined in its own file under `ops/`.
+pub struct Service {
+    store: Arc<dyn KeyStore>,
+    root_key: Arc<RootKey>,
+    clock: Arc<dyn Clock>,
+    cache: cache::KeyCache,
+    deletion_wakeup: Arc<Notify>,
+}
+
+impl Service {
+    /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
+    pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, root_key, clock, cache: cache::KeyCache::default(), deletion_wakeup: Arc::new(Notify::new()) }
+    }
+
+    /// The clock every lifecycle time comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The store beneath the service.
+    pub fn store(&self) -> &Arc<dyn KeyStore> {
+        &self.store
+    }
+
+    /// Wakes the deletion worker, e.g. after the dev clock moved or a deletion was scheduled.
+    pub fn wake_deletion_worker(&self) {
+        self.deletion_wakeup.notify_one();
+    }
+
+    /// Wipes every key, alias and audit event (dev mode's reset) and empties the cache.
+    pub async fn reset(&self) -> Result<(), ServiceError> {
+        self.store.reset().await?;
+        self.cache.clear();
+        Ok(())
+    }
+
+    /// An audit event for an API call by `ctx`'s principal about `key`.
+    fn api_event(&self, ctx: &RequestContext, name: &str, key: &Key) -> AuditEvent {
+        AuditEvent::new(name, EventType::AwsApiCall, self.clock.now(), &key.account, &key.region, ctx.principal.identity(), Some(key.arn().to_string()))
+            .with_request(&ctx.request_id, ctx.source_ip.clone())
+            .with_parameter("keyId", key.id.to_string())
+    }
+
+    /// Reads the key fresh from the store, applies `change` to it and writes it conditionally, retrying when another
+    /// writer got there first. `change` runs the transition table and any other rule, and returns the audit event.
+    async fn modify_key<F>(&self, ctx: &RequestContext, key_id: &str, change: F) -> Result<Key, ServiceError>
+    where
+        F: Fn(&mut Key) -> Result<Option<AuditEvent>, ServiceError>,
+    {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut key = self.load_for_write(ctx, key_id).await?;
+            let event = change(&mut key)?;
+            match self.store.update_key(&key, event.as_ref()).await {
+                Ok(stored) => {
+                    self.cache.store_written(&stored, &self.root_key)?;
+                    return Ok(stored);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+}

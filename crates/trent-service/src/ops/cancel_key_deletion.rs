@@ -1,0 +1,25 @@
+//! CancelKeyDeletion: a `PendingDeletion` key comes back `Disabled` (never `Enabled`), its deletion date cleared.
+
+use trent_domain::{Action, Key};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{apply_state, ServiceError};
+use crate::Service;
+
+impl Service {
+    /// CancelKeyDeletion. Returns the key as now stored.
+    pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
+        let key = self
+            .modify_key(ctx, key_id, |key| {
+                authorize(&ctx.principal, "kms:CancelKeyDeletion", key)?;
+                apply_state(key, Action::CancelKeyDeletion)?;
+                key.deletion_date = None;
+                key.pending_window_days = None;
+                Ok(Some(self.api_event(ctx, "CancelKeyDeletion", key).with_response("keyState", key.state.as_str())))
+            })
+            .await?;
+        tracing::info!(event = "CancelKeyDeletion", key_arn = %key.arn(), "key deletion cancelled; key is Disabled");
+        Ok(key)
+    }
+}

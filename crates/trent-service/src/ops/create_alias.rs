@@ -1,0 +1,40 @@
+//! CreateAlias: a new alias in the caller's account and region pointing at a key (not at a key pending deletion).
+
+use trent_domain::{Action, AliasName, Arn};
+use trent_domain::ids::AliasNameError;
+use trent_store::{Alias, StoreError};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{check_state, ServiceError};
+use crate::Service;
+
+/// Parses an alias name a customer may create or change, with AWS's refusal for each malformed form.
+pub fn customer_alias_name(text: &str) -> Result<AliasName, ServiceError> {
+    AliasName::parse_customer(text).map_err(|error| match error {
+        AliasNameError::MissingPrefix => ServiceError::InvalidAliasName("Alias must start with the prefix \"alias/\".".to_owned()),
+        AliasNameError::Reserved => ServiceError::InvalidAliasName("Alias names starting with alias/aws/ are reserved for AWS managed keys.".to_owned()),
+        AliasNameError::BadCharacters => {
+            ServiceError::InvalidAliasName("Alias name can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".to_owned())
+        }
+    })
+}
+
+impl Service {
+    /// CreateAlias.
+    pub async fn create_alias(&self, ctx: &RequestContext, alias_name: &str, target_key_id: &str) -> Result<(), ServiceError> {
+        let name = customer_alias_name(alias_name)?;
+        let key = self.load_for_write(ctx, target_key_id).await?;
+        authorize(&ctx.principal, "kms:CreateAlias", &key)?;
+        check_state(&key, Action::CreateAlias)?;
+        let now = self.clock.now();
+        let alias = Alias { account: ctx.account().clone(), region: ctx.region.clone(), name: name.clone(), key_id: key.id, created_at: now, updated_at: now };
+        match self.store.create_alias(&alias).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::AliasExists) => {
+                Err(ServiceError::AlreadyExists(format!("An alias with the name {} already exists", Arn::alias(&ctx.region, ctx.account(), &name))))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! CreateKey: a new symmetric key with fresh material sealed under the root key, its policy, tags and audit event.
+
+use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::ServiceError;
+use crate::ops::{default_policy, merge_tags, validate_policy};
+use crate::Service;
+
+/// CreateKey's input, after the edge checked the model's constraints.
+#[derive(Debug, Clone, Default)]
+pub struct CreateKeyInput {
+    /// Description, default empty.
+    pub description: Option<String>,
+    /// KeySpec.
+    pub key_spec: Option<String>,
+    /// The deprecated CustomerMasterKeySpec.
+    pub customer_master_key_spec: Option<String>,
+    /// KeyUsage.
+    pub key_usage: Option<String>,
+    /// Origin.
+    pub origin: Option<String>,
+    /// Key policy; AWS's default policy when absent.
+    pub policy: Option<String>,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// MultiRegion.
+    pub multi_region: Option<bool>,
+    /// CustomKeyStoreId.
+    pub custom_key_store_id: Option<String>,
+    /// XksKeyId.
+    pub xks_key_id: Option<String>,
+}
+
+impl Service {
+    /// CreateKey.
+    pub async fn create_key(&self, ctx: &RequestContext, input: CreateKeyInput) -> Result<Key, ServiceError> {
+        if input.key_spec.is_some() && input.customer_master_key_spec.is_some() {
+            return Err(ServiceError::Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".to_owned()));
+        }
+        let spec_text = input.key_spec.or(input.customer_master_key_spec).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
+        let spec = KeySpec::parse(&spec_text)
+            .ok_or_else(|| ServiceError::Unsupported(format!("KeySpec {spec_text} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created.")))?;
+        let usage_text = input.key_usage.unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned());
+        let usage = KeyUsage::parse(&usage_text)
+            .ok_or_else(|| ServiceError::Validation(format!("KeyUsage {usage_text} is not compatible with KeySpec {spec_text}")))?;
+        let origin_text = input.origin.unwrap_or_else(|| "AWS_KMS".to_owned());
+        let origin = Origin::parse(&origin_text)
+            .ok_or_else(|| ServiceError::Unsupported(format!("Origin {origin_text} is not supported by Trent yet; only AWS_KMS keys can be created.")))?;
+        if input.multi_region == Some(true) {
+            return Err(ServiceError::Unsupported("Multi-Region keys are not supported by Trent yet.".to_owned()));
+        }
+        if input.custom_key_store_id.is_some() || input.xks_key_id.is_some() {
+            return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
+        }
+        let policy = match input.policy {
+            Some(policy) => {
+                validate_policy(&policy)?;
+                policy
+            }
+            None => default_policy(ctx.account()),
+        };
+        let mut tags = Vec::new();
+        merge_tags(&mut tags, &input.tags)?;
+
+        let id = KeyId::generate();
+        let (_material, wrapped_material) = self.root_key.generate_key_material(id)?;
+        let key = Key {
+            id,
+            account: ctx.account().clone(),
+            region: ctx.region.clone(),
+            created_at: self.clock.now(),
+            description: input.description.unwrap_or_default(),
+            spec,
+            usage,
+            origin,
+            manager: KeyManager::Customer,
+            state: KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            tags,
+            policy,
+            wrapped_material,
+            version: 1,
+        };
+        authorize(&ctx.principal, "kms:CreateKey", &key)?;
+        let event = self.api_event(ctx, "CreateKey", &key).with_parameter("keySpec", spec.as_str()).with_parameter("keyUsage", usage.as_str());
+        self.store.create_key(&key, &event).await?;
+        self.cache.store_written(&key, &self.root_key)?;
+        Ok(key)
+    }
+}

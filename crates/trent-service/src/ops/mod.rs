@@ -1,0 +1,127 @@
+//! One file per AWS KMS operation, each named after it. Shared rules (policies, tags, paging) live here once.
+
+pub mod cancel_key_deletion;
+pub mod create_alias;
+pub mod create_key;
+pub mod decrypt;
+pub mod delete_alias;
+pub mod describe_key;
+pub mod disable_key;
+pub mod enable_key;
+pub mod encrypt;
+pub mod generate_data_key;
+pub mod generate_data_key_without_plaintext;
+pub mod generate_random;
+pub mod get_key_policy;
+pub mod list_aliases;
+pub mod list_key_policies;
+pub mod list_keys;
+pub mod list_resource_tags;
+pub mod put_key_policy;
+pub mod re_encrypt;
+pub mod schedule_key_deletion;
+pub mod tag_resource;
+pub mod untag_resource;
+pub mod update_alias;
+pub mod update_key_description;
+
+use trent_domain::{AccountId, Tag};
+
+use crate::error::ServiceError;
+
+/// The one policy name AWS KMS supports.
+pub const DEFAULT_POLICY_NAME: &str = "default";
+/// AWS's key policy size quota, in bytes.
+pub const MAX_POLICY_BYTES: usize = 32_768;
+/// AWS's quota of tags per key.
+pub const MAX_TAGS_PER_KEY: usize = 50;
+
+/// AWS's default key policy: the account's root principal may do everything.
+pub fn default_policy(account: &AccountId) -> String {
+    format!(
+        "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"arn:aws:iam::{account}:root\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
+    )
+}
+
+/// Checks a key policy document: a JSON object with a `Statement`, within AWS's size quota.
+pub fn validate_policy(policy: &str) -> Result<(), ServiceError> {
+    if policy.len() > MAX_POLICY_BYTES {
+        return Err(ServiceError::LimitExceeded(format!("Policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes.")));
+    }
+    let document: serde_json::Value = serde_json::from_str(policy)
+        .map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
+    match document.get("Statement") {
+        Some(serde_json::Value::Array(_) | serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(ServiceError::MalformedPolicy("Policy contains a statement with no principal or action, or has no Statement.".to_owned())),
+    }
+}
+
+/// Checks tags a caller wants to set, and merges them into `existing` (a tag key already present gets the new value).
+pub fn merge_tags(existing: &mut Vec<Tag>, new: &[Tag]) -> Result<(), ServiceError> {
+    for tag in new {
+        if tag.key.starts_with("aws:") {
+            return Err(ServiceError::Tag("Tags beginning with aws: are reserved.".to_owned()));
+        }
+        match existing.iter_mut().find(|t| t.key == tag.key) {
+            Some(current) => current.value.clone_from(&tag.value),
+            None => existing.push(tag.clone()),
+        }
+    }
+    if existing.len() > MAX_TAGS_PER_KEY {
+        return Err(ServiceError::Tag(format!("A key can have at most {MAX_TAGS_PER_KEY} tags.")));
+    }
+    Ok(())
+}
+
+/// Pages a sorted list by an opaque marker: the position to start at, as decimal text.
+pub fn page<T: Clone>(items: &[T], limit: usize, marker: Option<&str>) -> Result<(Vec<T>, Option<String>), ServiceError> {
+    let start = match marker {
+        None => 0,
+        Some(m) => m.parse::<usize>().ok().filter(|s| *s <= items.len()).ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?,
+    };
+    let end = start.saturating_add(limit).min(items.len());
+    let chunk = items.get(start..end).unwrap_or_default().to_vec();
+    Ok((chunk, (end < items.len()).then(|| end.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_valid_and_names_the_account() {
+        let account = AccountId::parse("111122223333").unwrap();
+        let policy = default_policy(&account);
+        validate_policy(&policy).unwrap();
+        assert!(policy.contains("arn:aws:iam::111122223333:root"));
+    }
+
+    #[test]
+    fn malformed_or_oversized_policies_are_refused() {
+        assert!(matches!(validate_policy("not json"), Err(ServiceError::MalformedPolicy(_))));
+        assert!(matches!(validate_policy("{}"), Err(ServiceError::MalformedPolicy(_))));
+        let big = format!("{{\"Statement\":[],\"x\":\"{}\"}}", "a".repeat(MAX_POLICY_BYTES));
+        assert!(matches!(validate_policy(&big), Err(ServiceError::LimitExceeded(_))));
+    }
+
+    #[test]
+    fn tags_merge_and_reserved_prefix_is_refused() {
+        let mut tags = vec![Tag { key: "a".into(), value: "1".into() }];
+        merge_tags(&mut tags, &[Tag { key: "a".into(), value: "2".into() }, Tag { key: "b".into(), value: "3".into() }]).unwrap();
+        assert_eq!(tags.len(), 2);
+        assert_eq!(tags[0].value, "2");
+        assert!(matches!(merge_tags(&mut tags, &[Tag { key: "aws:x".into(), value: String::new() }]), Err(ServiceError::Tag(_))));
+    }
+
+    #[test]
+    fn paging_walks_the_whole_list() {
+        let items: Vec<u32> = (0..5).collect();
+        let (first, marker) = page(&items, 2, None).unwrap();
+        assert_eq!(first, [0, 1]);
+        let (second, marker) = page(&items, 2, marker.as_deref()).unwrap();
+        assert_eq!(second, [2, 3]);
+        let (last, marker) = page(&items, 2, marker.as_deref()).unwrap();
+        assert_eq!((last, marker), (vec![4], None));
+        assert!(matches!(page(&items, 2, Some("x")), Err(ServiceError::InvalidMarker(_))));
+    }
+}

@@ -1,0 +1,23 @@
+//! TagResource: adds or overwrites tags on a key (refused while the key is pending deletion).
+
+use trent_domain::{Action, Tag};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{apply_state, ServiceError};
+use crate::ops::merge_tags;
+use crate::Service;
+
+impl Service {
+    /// TagResource.
+    pub async fn tag_resource(&self, ctx: &RequestContext, key_id: &str, tags: &[Tag]) -> Result<(), ServiceError> {
+        self.modify_key(ctx, key_id, |key| {
+            authorize(&ctx.principal, "kms:TagResource", key)?;
+            apply_state(key, Action::TagResource)?;
+            merge_tags(&mut key.tags, tags)?;
+            Ok(Some(self.api_event(ctx, "TagResource", key)))
+        })
+        .await?;
+        Ok(())
+    }
+}

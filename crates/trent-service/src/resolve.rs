@@ -1,0 +1,159 @@
+//! Turning the key identifiers callers send (key ID, key ARN, alias name, alias ARN) into keys, with AWS's errors
+//! for each malformed or unknown form. A key past its deletion date is treated as gone even before the worker runs.
+
+use std::sync::Arc;
+
+use trent_domain::{AliasName, Arn, ArnResource, Key, KeyId};
+
+use crate::cache::{LoadedKey, Lookup};
+use crate::context::RequestContext;
+use crate::error::ServiceError;
+use crate::Service;
+
+/// Whether an operation accepts aliases where it takes a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aliases {
+    /// Key ID, key ARN, alias name and alias ARN (Encrypt, DescribeKey, GenerateDataKey, …).
+    Accepted,
+    /// Key ID and key ARN only (EnableKey, ScheduleKeyDeletion, TagResource, …).
+    Refused,
+}
+
+/// A parsed key identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyReference {
+    /// A bare key ID.
+    Id(KeyId),
+    /// A key ARN.
+    KeyArn(Arn, KeyId),
+    /// An alias name.
+    AliasName(AliasName),
+    /// An alias ARN.
+    AliasArn(Arn, AliasName),
+}
+
+/// The message AWS gives for an identifier that names no key.
+pub fn not_found(key_arn: &str) -> ServiceError {
+    ServiceError::NotFound(format!("Key '{key_arn}' does not exist"))
+}
+
+/// Parses any of the four identifier forms.
+pub fn parse_reference(text: &str) -> Result<KeyReference, ServiceError> {
+    if text.starts_with("arn:") {
+        let arn = Arn::parse(text).map_err(|_| ServiceError::InvalidArn(format!("Invalid arn {text}")))?;
+        return Ok(match arn.resource.clone() {
+            ArnResource::Key(id) => KeyReference::KeyArn(arn, id),
+            ArnResource::Alias(name) => KeyReference::AliasArn(arn, name),
+        });
+    }
+    if text.starts_with("alias/") {
+        return AliasName::parse(text).map(KeyReference::AliasName).map_err(|_| ServiceError::NotFound(format!("Alias '{text}' is not found.")));
+    }
+    KeyId::parse(text).map(KeyReference::Id).ok_or_else(|| ServiceError::NotFound(format!("Invalid keyId '{text}'")))
+}
+
+impl Service {
+    /// The key ID a reference names in the caller's account and region, following an alias if allowed.
+    pub(crate) async fn resolve_id(&self, ctx: &RequestContext, text: &str, aliases: Aliases) -> Result<KeyId, ServiceError> {
+        let reference = parse_reference(text)?;
+        let foreign = |arn: &Arn| arn.region != ctx.region || &arn.account != ctx.account();
+        match reference {
+            KeyReference::Id(id) => Ok(id),
+            KeyReference::KeyArn(arn, id) => {
+                if foreign(&arn) {
+                    Err(not_found(&arn.to_string()))
+                } else {
+                    Ok(id)
+                }
+            }
+            KeyReference::AliasName(_) | KeyReference::AliasArn(..) if aliases == Aliases::Refused => {
+                Err(ServiceError::NotFound(format!("Invalid keyId '{text}'")))
+            }
+            KeyReference::AliasName(name) => self.alias_target(ctx, &name, text).await,
+            KeyReference::AliasArn(arn, name) => {
+                if foreign(&arn) {
+                    Err(ServiceError::NotFound(format!("Alias {arn} is not found.")))
+                } else {
+                    self.alias_target(ctx, &name, text).await
+                }
+            }
+        }
+    }
+
+    async fn alias_target(&self, ctx: &RequestContext, name: &AliasName, text: &str) -> Result<KeyId, ServiceError> {
+        self.store
+            .get_alias(ctx.account(), &ctx.region, name)
+            .await?
+            .map(|alias| alias.key_id)
+            .ok_or_else(|| ServiceError::NotFound(format!("Alias {} is not found.", alias_arn_text(ctx, name, text))))
+    }
+
+    /// The key for a read or a cryptographic use, served from the cache when possible.
+    pub(crate) async fn load(&self, ctx: &RequestContext, text: &str, aliases: Aliases) -> Result<Arc<LoadedKey>, ServiceError> {
+        let id = self.resolve_id(ctx, text, aliases).await?;
+        self.load_by_id(ctx, id).await
+    }
+
+    /// The key with this ID in the caller's account and region.
+    pub(crate) async fn load_by_id(&self, ctx: &RequestContext, id: KeyId) -> Result<Arc<LoadedKey>, ServiceError> {
+        let arn = Arn::key(&ctx.region, ctx.account(), id).to_string();
+        let loaded = match self.cache.get(ctx.account(), &ctx.region, id) {
+            Lookup::Hit(loaded) => loaded,
+            Lookup::Destroyed => return Err(not_found(&arn)),
+            Lookup::Miss => {
+                let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(|| not_found(&arn))?;
+                self.cache.store_written(&key, &self.root_key)?.ok_or_else(|| not_found(&arn))?
+            }
+        };
+        if loaded.key.is_due_for_deletion(self.clock.now()) {
+            self.wake_deletion_worker();
+            return Err(not_found(&arn));
+        }
+        Ok(loaded)
+    }
+
+    /// The key read fresh from the store, for a conditional write. Aliases are never accepted by writing operations.
+    pub(crate) async fn load_for_write(&self, ctx: &RequestContext, text: &str) -> Result<Key, ServiceError> {
+        let id = self.resolve_id(ctx, text, Aliases::Refused).await?;
+        let arn = Arn::key(&ctx.region, ctx.account(), id).to_string();
+        let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(|| not_found(&arn))?;
+        if key.is_due_for_deletion(self.clock.now()) {
+            self.wake_deletion_worker();
+            return Err(not_found(&arn));
+        }
+        Ok(key)
+    }
+}
+
+fn alias_arn_text(ctx: &RequestContext, name: &AliasName, text: &str) -> String {
+    if text.starts_with("arn:") {
+        text.to_owned()
+    } else {
+        Arn::alias(&ctx.region, ctx.account(), name).to_string()
+    }
+}
+
+/// The key's ARN as text.
+pub fn arn_of(key: &Key) -> String {
+    key.arn().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_parse_into_their_four_forms() {
+        let id = KeyId::generate();
+        assert_eq!(parse_reference(&id.to_string()).unwrap(), KeyReference::Id(id));
+        assert!(matches!(parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(), KeyReference::KeyArn(_, k) if k == id));
+        assert!(matches!(parse_reference("alias/orders").unwrap(), KeyReference::AliasName(_)));
+        assert!(matches!(parse_reference("arn:aws:kms:us-east-1:111122223333:alias/orders").unwrap(), KeyReference::AliasArn(..)));
+    }
+
+    #[test]
+    fn malformed_identifiers_get_aws_errors() {
+        assert!(matches!(parse_reference("arn:aws:kms:nowhere"), Err(ServiceError::InvalidArn(_))));
+        assert!(matches!(parse_reference("not-a-key"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'not-a-key'"));
+    }
+}

@@ -1,0 +1,339 @@
+//! Server-side AWS Signature Version 4 verification (header-based, `AWS4-HMAC-SHA256`).
+//!
+//! The signing key and signature come from `aws-sigv4`'s own functions; hashing is aws-lc-rs; the comparison is
+//! constant-time. This crate knows HTTP only through the `http` types and knows nothing of any server framework.
+#![warn(missing_docs)]
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::digest;
+use http::HeaderMap;
+use trent_domain::Timestamp;
+
+/// How far a request's `X-Amz-Date` may be from the server's clock.
+pub const MAX_SKEW_MILLIS: i64 = 15 * 60 * 1000;
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Why a request's signature was refused. The wire mapping lives in the API edge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigV4Error {
+    /// No `Authorization` header at all.
+    #[error("Missing Authentication Token")]
+    MissingAuthentication,
+    /// The header is present but lacks a part, or a part is malformed.
+    #[error("{0}")]
+    Incomplete(String),
+    /// The credential scope names another service.
+    #[error("Credential should be scoped to correct service: '{expected}'. ")]
+    WrongService {
+        /// The service this server is.
+        expected: String,
+    },
+    /// The request is older than the allowed skew.
+    #[error("Signature expired: {signed} is now earlier than {earliest} ({now} - 15 min.)")]
+    Expired {
+        /// The request's `X-Amz-Date`.
+        signed: String,
+        /// The earliest acceptable time.
+        earliest: String,
+        /// The server's time.
+        now: String,
+    },
+    /// The request is dated further in the future than the allowed skew.
+    #[error("Signature not yet current: {signed} is still later than {latest} ({now} + 15 min.)")]
+    NotYetCurrent {
+        /// The request's `X-Amz-Date`.
+        signed: String,
+        /// The latest acceptable time.
+        latest: String,
+        /// The server's time.
+        now: String,
+    },
+    /// The signature does not match.
+    #[error(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+    )]
+    SignatureMismatch,
+}
+
+/// The parts of an `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The access key ID that signed.
+    pub access_key_id: String,
+    /// The scope date, `YYYYMMDD`.
+    pub scope_date: String,
+    /// The scope region: the region of the request.
+    pub region: String,
+    /// The scope service.
+    pub service: String,
+    /// The signed header names, lowercase, as listed.
+    pub signed_headers: Vec<String>,
+    /// The hex signature.
+    pub signature: String,
+}
+
+/// The parts of an HTTP request that the signature covers.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestParts<'a> {
+    /// `POST`, `GET`, …
+    pub method: &'a str,
+    /// The path as sent (percent-encoded).
+    pub path: &'a str,
+    /// The raw query string, without `?`.
+    pub query: &'a str,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// The request body.
+    pub body: &'a [u8],
+}
+
+/// Reads the `Authorization` header. Fails with `MissingAuthentication` when there is none.
+pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Error> {
+    let value = headers.get(http::header::AUTHORIZATION).ok_or(SigV4Error::MissingAuthentication)?;
+    let value = value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid text.".to_owned()))?;
+    let rest = value
+        .strip_prefix(ALGORITHM)
+        .filter(|r| r.starts_with(' '))
+        .ok_or_else(|| SigV4Error::Incomplete(format!("Unsupported AWS 'algorithm': '{}'", value.split(' ').next().unwrap_or(""))))?;
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(v) = part.strip_prefix("Credential=") {
+            credential = Some(v);
+        } else if let Some(v) = part.strip_prefix("SignedHeaders=") {
+            signed_headers = Some(v);
+        } else if let Some(v) = part.strip_prefix("Signature=") {
+            signature = Some(v);
+        }
+    }
+    let missing = |name: &str| SigV4Error::Incomplete(format!("Authorization header requires '{name}' parameter. Authorization={value}"));
+    let credential = credential.ok_or_else(|| missing("Credential"))?;
+    let signed_headers = signed_headers.ok_or_else(|| missing("SignedHeaders"))?;
+    let signature = signature.ok_or_else(|| missing("Signature"))?;
+    let scope: Vec<&str> = credential.split('/').collect();
+    let [access_key_id, date, region, service, terminator] = scope.as_slice() else {
+        return Err(SigV4Error::Incomplete(format!("Credential should have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'")));
+    };
+    if *terminator != "aws4_request" {
+        return Err(SigV4Error::Incomplete(format!("Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. ")));
+    }
+    if access_key_id.is_empty() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SigV4Error::Incomplete(format!("Credential is malformed: '{credential}'")));
+    }
+    Ok(Authorization {
+        access_key_id: (*access_key_id).to_owned(),
+        scope_date: (*date).to_owned(),
+        region: (*region).to_owned(),
+        service: (*service).to_owned(),
+        signed_headers: signed_headers.split(';').map(str::to_ascii_lowercase).collect(),
+        signature: signature.to_owned(),
+    })
+}
+
+/// Verifies `request` against its parsed `authorization`, the signer's `secret`, the `service` this server is,
+/// and the server's wall clock `now`.
+pub fn verify(request: &RequestParts<'_>, authorization: &Authorization, secret: &str, service: &str, now: Timestamp) -> Result<(), SigV4Error> {
+    if authorization.service != service {
+        return Err(SigV4Error::WrongService { expected: service.to_owned() });
+    }
+    let amz_date = header_text(request.headers, "x-amz-date")
+        .ok_or_else(|| SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned()))?;
+    let signed_at = parse_amz_date(amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDD'T'HHMMSS'Z'.")))?;
+    if signed_at.0 < now.0 - MAX_SKEW_MILLIS {
+        return Err(SigV4Error::Expired { signed: amz_date.to_owned(), earliest: format_amz_date(Timestamp(now.0 - MAX_SKEW_MILLIS)), now: format_amz_date(now) });
+    }
+    if signed_at.0 > now.0 + MAX_SKEW_MILLIS {
+        return Err(SigV4Error::NotYetCurrent { signed: amz_date.to_owned(), latest: format_amz_date(Timestamp(now.0 + MAX_SKEW_MILLIS)), now: format_amz_date(now) });
+    }
+    if amz_date.get(..8) != Some(authorization.scope_date.as_str()) {
+        return Err(SigV4Error::SignatureMismatch);
+    }
+    if !authorization.signed_headers.iter().any(|h| h == "host") {
+        return Err(SigV4Error::Incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.".to_owned()));
+    }
+    let canonical = canonical_request(request, &authorization.signed_headers)?;
+    let scope = format!("{}/{}/{}/aws4_request", authorization.scope_date, authorization.region, authorization.service);
+    let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
+    let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
+    let signing_key = aws_sigv4::sign::v4::generate_signing_key(secret, signing_time, &authorization.region, &authorization.service);
+    let expected = aws_sigv4::sign::v4::calculate_signature(signing_key, string_to_sign.as_bytes());
+    // Constant-time: the comparison's duration does not depend on how many leading characters match.
+    #[allow(deprecated)]
+    let equal = aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), authorization.signature.as_bytes()).is_ok();
+    if equal {
+        Ok(())
+    } else {
+        Err(SigV4Error::SignatureMismatch)
+    }
+}
+
+/// Hex SHA-256, as SigV4 uses for the payload and the canonical request.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(digest::digest(&digest::SHA256, bytes).as_ref())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 0x0f] {
+            out.push(char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
+    }
+    out
+}
+
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The canonical request of SigV4 for the listed signed headers.
+fn canonical_request(request: &RequestParts<'_>, signed_headers: &[String]) -> Result<String, SigV4Error> {
+    let mut sorted: Vec<&String> = signed_headers.iter().collect();
+    sorted.sort();
+    let mut headers = String::new();
+    for name in &sorted {
+        let values: Vec<String> = request
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| v.to_str().map(collapse_whitespace).map_err(|_| SigV4Error::SignatureMismatch))
+            .collect::<Result<_, _>>()?;
+        if values.is_empty() {
+            return Err(SigV4Error::SignatureMismatch);
+        }
+        headers.push_str(name);
+        headers.push(':');
+        headers.push_str(&values.join(","));
+        headers.push('\n');
+    }
+    let signed: Vec<&str> = sorted.iter().map(|s| s.as_str()).collect();
+    Ok(format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        request.method,
+        canonical_uri(request.path),
+        canonical_query(request.query),
+        headers,
+        signed.join(";"),
+        sha256_hex(request.body)
+    ))
+}
+
+fn collapse_whitespace(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Percent-encodes every byte outside RFC 3986's unreserved set.
+fn uri_encode(input: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(input.len());
+    for b in input.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(input: &str) -> String {
+    let bytes = input.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let decoded = (b == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(if b == b'+' { b' ' } else { b });
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The canonical URI of a non-S3 service: the path as sent, encoded once more (AWS's "double encoding").
+fn canonical_uri(path: &str) -> String {
+    if path.is_empty() {
+        "/".to_owned()
+    } else {
+        uri_encode(path, true)
+    }
+}
+
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false))
+        })
+        .collect();
+    pairs.sort();
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+/// Parses `20150830T123600Z`.
+pub fn parse_amz_date(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    if b.len() != 16 || b.get(8) != Some(&b'T') || b.get(15) != Some(&b'Z') {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
+    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
+    let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(Timestamp((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000))
+}
+
+/// Formats a time as `20150830T123600Z`.
+pub fn format_amz_date(at: Timestamp) -> String {
+    let secs = at.0.div_euclid(1000);
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
+}
+
+/// Converts a system time into a timestamp; used by tests and the benchmark's signer.
+pub fn timestamp_of(time: SystemTime) -> Timestamp {
+    Timestamp(time.duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0))
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+}
+
+#[cfg(test)]
+mod tests;

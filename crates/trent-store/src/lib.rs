@@ -1,0 +1,136 @@
+//! Where Trent keeps keys, aliases, audit events and credentials: the [`KeyStore`] trait every backend implements,
+//! the SQLite backend, and the conformance suite every backend must pass.
+#![warn(missing_docs)]
+
+use async_trait::async_trait;
+use trent_audit::AuditEvent;
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
+
+pub mod conformance;
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write found the record changed (or gone) since it was read.
+    #[error("the record changed since it was read")]
+    Conflict,
+    /// An alias with that name exists already.
+    #[error("the alias exists already")]
+    AliasExists,
+    /// The database holds a schema newer than this binary understands.
+    #[error("the database schema is version {found}, newer than this binary's {supported}")]
+    SchemaTooNew {
+        /// The schema version found.
+        found: i64,
+        /// The newest version this binary knows.
+        supported: i64,
+    },
+    /// A stored value could not be read back (corruption or a bug).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// An alias: a name in an account and region pointing at one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The owning account.
+    pub account: AccountId,
+    /// The region.
+    pub region: Region,
+    /// The alias name, with its `alias/` prefix.
+    pub name: AliasName,
+    /// The key it points at.
+    pub key_id: KeyId,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it was last pointed at a key.
+    pub updated_at: Timestamp,
+}
+
+/// A stored access key: its secret is sealed under the root key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCredential {
+    /// The access key ID.
+    pub access_key_id: String,
+    /// The account whose administrator it is.
+    pub account: AccountId,
+    /// The secret, sealed under the root key.
+    pub sealed_secret: Vec<u8>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// A key store. Every change that has an audit event commits together with it, in one transaction.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a new key and its audit event.
+    async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Reads one key.
+    async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError>;
+
+    /// Lists keys in key-ID order, starting after `after`, at most `limit`.
+    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError>;
+
+    /// Writes `key` if the stored version still equals `key.version`, storing `key.version + 1`, with its audit
+    /// event if any. Returns the key as stored; `Conflict` if someone else changed or deleted it first.
+    async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError>;
+
+    /// Destroys a key (its row, material, tags, policy and aliases) if its version is unchanged, recording `event`.
+    async fn destroy_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Keys pending deletion whose deletion date is at or before `now`, oldest first, at most `limit`.
+    async fn due_deletions(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError>;
+
+    /// The earliest deletion date of any key pending deletion.
+    async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError>;
+
+    /// Creates an alias; `AliasExists` if the name is taken in that account and region.
+    async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError>;
+
+    /// Reads one alias.
+    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError>;
+
+    /// Points an existing alias at another key; `Conflict` if the alias is gone.
+    async fn update_alias(&self, alias: &Alias) -> Result<(), StoreError>;
+
+    /// Deletes an alias; false if there was none.
+    async fn delete_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<bool, StoreError>;
+
+    /// Lists aliases in name order (optionally only those of one key), after `after`, at most `limit`.
+    async fn list_aliases(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key: Option<KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<Alias>, StoreError>;
+
+    /// Appends an audit event on its own.
+    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
+
+    /// Audit events in the order they were recorded, optionally only those about one key ARN.
+    async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError>;
+
+    /// Reads a named value of the store's own bookkeeping (such as the root key check record).
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Writes a named value unless one exists; returns the value now stored.
+    async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError>;
+
+    /// Stores an access key; an existing one with the same ID is kept.
+    async fn put_credential(&self, credential: &StoredCredential) -> Result<(), StoreError>;
+
+    /// Every stored access key.
+    async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError>;
+
+    /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
+    async fn reset(&self) -> Result<(), StoreError>;
+}

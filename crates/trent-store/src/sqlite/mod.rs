@@ -1,0 +1,457 @@
+//! The embedded SQLite backend: one database file in WAL mode, every commit durable (`synchronous = FULL`).
+//! Calls run on tokio's blocking pool; one connection behind a mutex serialises writes, which also serialises
+//! concurrent changes to one key.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use trent_audit::AuditEvent;
+use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+
+use crate::{Alias, KeyStore, StoreError, StoredCredential};
+
+/// The schema migrations, in order; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+
+const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version";
+
+/// A SQLite-backed key store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Database(error.to_string())
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.pragma_update(None, "foreign_keys", "ON")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut connection)?;
+        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    async fn with<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection.lock().map_err(|_| StoreError::Database("connection mutex poisoned".to_owned()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("store task failed: {e}")))?
+    }
+}
+
+fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
+    let supported = MIGRATIONS.len() as i64;
+    let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    let current: i64 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > supported {
+        return Err(StoreError::SchemaTooNew { found: current, supported });
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    let text = |i: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(i)?) };
+    let tags: Vec<Tag> = serde_json::from_str(&text(12)?).map_err(|_| corrupt("tags"))?;
+    Ok(Key {
+        account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("account"))?,
+        region: Region::parse(&text(1)?).ok_or_else(|| corrupt("region"))?,
+        id: KeyId::parse(&text(2)?).ok_or_else(|| corrupt("key_id"))?,
+        created_at: Timestamp(row.get(3)?),
+        description: text(4)?,
+        spec: KeySpec::parse(&text(5)?).ok_or_else(|| corrupt("key_spec"))?,
+        usage: KeyUsage::parse(&text(6)?).ok_or_else(|| corrupt("key_usage"))?,
+        origin: Origin::parse(&text(7)?).ok_or_else(|| corrupt("origin"))?,
+        manager: KeyManager::parse(&text(8)?).ok_or_else(|| corrupt("key_manager"))?,
+        state: KeyState::parse(&text(9)?).ok_or_else(|| corrupt("state"))?,
+        deletion_date: row.get::<_, Option<i64>>(10)?.map(Timestamp),
+        pending_window_days: row.get(11)?,
+        tags,
+        policy: text(13)?,
+        wrapped_material: row.get(14)?,
+        version: row.get(15)?,
+    })
+}
+
+fn alias_from_row(row: &Row<'_>) -> Result<Alias, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    Ok(Alias {
+        account: AccountId::parse(&row.get::<_, String>(0)?).ok_or_else(|| corrupt("alias account"))?,
+        region: Region::parse(&row.get::<_, String>(1)?).ok_or_else(|| corrupt("alias region"))?,
+        name: AliasName::parse(&row.get::<_, String>(2)?).map_err(|_| corrupt("alias name"))?,
+        key_id: KeyId::parse(&row.get::<_, String>(3)?).ok_or_else(|| corrupt("alias key_id"))?,
+        created_at: Timestamp(row.get(4)?),
+        updated_at: Timestamp(row.get(5)?),
+    })
+}
+
+fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
+    let mut rows = rows;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(map(row)?);
+    }
+    Ok(out)
+}
+
+fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
+    let record = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![event.event_id, event.event_millis, event.event_name, event.recipient_account_id, event.aws_region, event.key_arn(), record],
+    )?;
+    Ok(())
+}
+
+fn tags_json(key: &Key) -> Result<String, StoreError> {
+    serde_json::to_string(&key.tags).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
+        let (key, event) = (key.clone(), event.clone());
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+                params![
+                    key.account.as_str(),
+                    key.region.as_str(),
+                    key.id.to_string(),
+                    key.created_at.0,
+                    key.description,
+                    key.spec.as_str(),
+                    key.usage.as_str(),
+                    key.origin.as_str(),
+                    key.manager.as_str(),
+                    key.state.as_str(),
+                    key.deletion_date.map(|d| d.0),
+                    key.pending_window_days,
+                    tags_json(&key)?,
+                    key.policy,
+                    key.wrapped_material,
+                    key.version,
+                ],
+            )?;
+            insert_event(&tx, &event)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError> {
+        let (account, region) = (account.to_string(), region.to_string());
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3"))?;
+            let mut rows = statement.query(params![account, region, id.to_string()])?;
+            rows.next()?.map(key_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError> {
+        let (account, region) = (account.to_string(), region.to_string());
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id > ?3 ORDER BY key_id LIMIT ?4"
+            ))?;
+            let rows = statement.query(params![account, region, after, limit as i64])?;
+            collect(rows, key_from_row)
+        })
+        .await
+    }
+
+    async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
+        let (mut key, event) = (key.clone(), event.cloned());
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
+                 wrapped_material = ?7, version = version + 1 WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
+                params![
+                    key.description,
+                    key.state.as_str(),
+                    key.deletion_date.map(|d| d.0),
+                    key.pending_window_days,
+                    tags_json(&key)?,
+                    key.policy,
+                    key.wrapped_material,
+                    key.account.as_str(),
+                    key.region.as_str(),
+                    key.id.to_string(),
+                    key.version,
+                ],
+            )?;
+            if changed != 1 {
+                return Err(StoreError::Conflict);
+            }
+            if let Some(event) = &event {
+                insert_event(&tx, event)?;
+            }
+            tx.commit()?;
+            key.version += 1;
+            Ok(key)
+        })
+        .await
+    }
+
+    async fn destroy_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
+        let (key, event) = (key.clone(), event.clone());
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let scope = params![key.account.as_str(), key.region.as_str(), key.id.to_string()];
+            let removed = tx.execute(
+                "DELETE FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND version = ?4",
+                params![key.account.as_str(), key.region.as_str(), key.id.to_string(), key.version],
+            )?;
+            if removed != 1 {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND key_id = ?3", scope)?;
+            insert_event(&tx, &event)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn due_deletions(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError> {
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date LIMIT ?2"
+            ))?;
+            let rows = statement.query(params![now.0, limit as i64])?;
+            collect(rows, key_from_row)
+        })
+        .await
+    }
+
+    async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.with(|c| {
+            let date: Option<i64> =
+                c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| row.get(0))?;
+            Ok(date.map(Timestamp))
+        })
+        .await
+    }
+
+    async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        let alias = alias.clone();
+        self.with(move |c| {
+            let inserted = c.execute(
+                "INSERT OR IGNORE INTO aliases (account, region, name, key_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    alias.account.as_str(),
+                    alias.region.as_str(),
+                    alias.name.as_str(),
+                    alias.key_id.to_string(),
+                    alias.created_at.0,
+                    alias.updated_at.0
+                ],
+            )?;
+            if inserted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::AliasExists)
+            }
+        })
+        .await
+    }
+
+    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
+        let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(
+                "SELECT account, region, name, key_id, created_at, updated_at FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
+            )?;
+            let mut rows = statement.query(params![account, region, name])?;
+            rows.next()?.map(alias_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn update_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        let alias = alias.clone();
+        self.with(move |c| {
+            let changed = c.execute(
+                "UPDATE aliases SET key_id = ?1, updated_at = ?2 WHERE account = ?3 AND region = ?4 AND name = ?5",
+                params![alias.key_id.to_string(), alias.updated_at.0, alias.account.as_str(), alias.region.as_str(), alias.name.as_str()],
+            )?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict)
+            }
+        })
+        .await
+    }
+
+    async fn delete_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<bool, StoreError> {
+        let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
+        self.with(move |c| Ok(c.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3", params![account, region, name])? == 1))
+            .await
+    }
+
+    async fn list_aliases(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key: Option<KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<Alias>, StoreError> {
+        let (account, region) = (account.to_string(), region.to_string());
+        let key = key.map(|k| k.to_string());
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(
+                "SELECT account, region, name, key_id, created_at, updated_at FROM aliases \
+                 WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR key_id = ?3) AND name > ?4 ORDER BY name LIMIT ?5",
+            )?;
+            let rows = statement.query(params![account, region, key, after, limit as i64])?;
+            collect(rows, alias_from_row)
+        })
+        .await
+    }
+
+    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let event = event.clone();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            insert_event(&tx, &event)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError> {
+        let key_arn = key_arn.map(str::to_owned);
+        self.with(move |c| {
+            let mut statement = c.prepare_cached("SELECT record, event_time FROM audit_events WHERE (?1 IS NULL OR key_arn = ?1) ORDER BY seq")?;
+            let rows = statement.query(params![key_arn])?;
+            collect(rows, |row| {
+                let mut event: AuditEvent =
+                    serde_json::from_str(&row.get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(format!("audit record: {e}")))?;
+                event.event_millis = row.get(1)?;
+                Ok(event)
+            })
+        })
+        .await
+    }
+
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = name.to_owned();
+        self.with(move |c| Ok(c.query_row("SELECT value FROM meta WHERE name = ?1", params![name], |row| row.get(0)).optional()?)).await
+    }
+
+    async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let (name, value) = (name.to_owned(), value.to_vec());
+        self.with(move |c| {
+            c.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?1, ?2)", params![name, value])?;
+            Ok(c.query_row("SELECT value FROM meta WHERE name = ?1", params![name], |row| row.get(0))?)
+        })
+        .await
+    }
+
+    async fn put_credential(&self, credential: &StoredCredential) -> Result<(), StoreError> {
+        let credential = credential.clone();
+        self.with(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO credentials (access_key_id, account, sealed_secret, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![credential.access_key_id, credential.account.as_str(), credential.sealed_secret, credential.created_at.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at")?;
+            let rows = statement.query([])?;
+            collect(rows, |row| {
+                Ok(StoredCredential {
+                    access_key_id: row.get(0)?,
+                    account: AccountId::parse(&row.get::<_, String>(1)?).ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
+                    sealed_secret: row.get(2)?,
+                    created_at: Timestamp(row.get(3)?),
+                })
+            })
+        })
+        .await
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute_batch("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;")?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_passes_the_conformance_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("trent.db")).unwrap();
+        crate::conformance::run_all(&store).await;
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.db");
+        let key = crate::conformance::sample_key();
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            store.create_key(&key, &crate::conformance::sample_event(&key, "CreateKey")).await.unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), Some(key));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let connection = Connection::open(&path).unwrap();
+        connection.pragma_update(None, "user_version", 99).unwrap();
+        drop(connection);
+        assert!(matches!(SqliteStore::open(&path), Err(StoreError::SchemaTooNew { found: 99, .. })));
+    }
+}

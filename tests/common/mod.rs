@@ -1,0 +1,213 @@
+//! The end-to-end harness: a real `trent serve --dev` process on a free port with its own data directory, an
+//! `aws-sdk-kms` client pointed at it, the dev clock control, and signed raw requests for wire-level checks.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_kms::error::ProvideErrorMetadata;
+
+/// A running server process; killed when dropped.
+pub struct TestServer {
+    child: Child,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// Starts a dev server in a fresh data directory.
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts a dev server in a fresh data directory with extra flags.
+    pub fn start_with(extra: &[&str]) -> Self {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let dir = temp.path().to_path_buf();
+        let mut server = Self::start_in(&dir, extra);
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Starts a dev server on an existing data directory (for restarts); the caller keeps the directory.
+    pub fn start_in(data_dir: &Path, extra: &[&str]) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
+        command
+            .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
+            .arg(data_dir)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("spawn trent");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines.next().expect("trent exited before listening").expect("read stdout");
+            if let Some(rest) = line.strip_prefix("Trent listening on http://") {
+                let addr = rest.split_whitespace().next().expect("address");
+                break addr.parse().expect("socket address");
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, addr, data_dir: data_dir.to_path_buf(), _temp: None }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// An SDK client for region `us-east-1` with the dev credentials.
+    pub fn client(&self) -> aws_sdk_kms::Client {
+        self.client_for("us-east-1", "test", "test")
+    }
+
+    /// An SDK client for any region and access key.
+    pub fn client_for(&self, region: &str, access_key: &str, secret: &str) -> aws_sdk_kms::Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(Credentials::new(access_key, secret, None, None, "trent-tests"))
+            .endpoint_url(self.endpoint())
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_kms::Client::from_conf(config)
+    }
+
+    /// Moves the server's lifecycle clock forward.
+    pub fn advance_clock(&self, seconds: i64) {
+        let (status, body) = self.http("POST", "/_trent/clock", &[], format!("{{\"advance_seconds\": {seconds}}}").as_bytes());
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("wait");
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A raw HTTP/1.1 request; returns status and body.
+    pub fn http(&self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, String) {
+        let (status, _, body) = self.http_full(method, path, headers, body);
+        (status, body)
+    }
+
+    /// A raw HTTP/1.1 request; returns status, lowercase headers and body.
+    pub fn http_full(&self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, Vec<(String, String)>, String) {
+        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\nconnection: close\r\n", self.addr, body.len());
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).expect("write");
+        stream.write_all(body).expect("write body");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut head_lines = head.lines();
+        let status = head_lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).expect("status");
+        let headers = head_lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
+        (status, headers, body.to_owned())
+    }
+
+    /// A KMS request signed with SigV4 by aws-sigv4, as the SDKs sign; returns status, headers and body.
+    pub fn signed(&self, target: &str, body: &str, region: &str, access_key: &str, secret: &str, at: SystemTime) -> (u16, Vec<(String, String)>, String) {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        let host = self.addr.to_string();
+        let base = [("host", host.clone()), ("content-type", "application/x-amz-json-1.1".to_owned()), ("x-amz-target", target.to_owned())];
+        let identity = Credentials::new(access_key, secret, None, None, "trent-tests").into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name("kms")
+            .time(at)
+            .settings(SigningSettings::default())
+            .build()
+            .expect("signing params")
+            .into();
+        let url = format!("http://{host}/");
+        let signable = SignableRequest::new("POST", &url, base.iter().map(|(k, v)| (*k, v.as_str())), SignableBody::Bytes(body.as_bytes())).expect("signable");
+        let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+        let mut headers: Vec<(&str, String)> = base.iter().filter(|(k, _)| *k != "host").map(|(k, v)| (*k, v.clone())).collect();
+        for (name, value) in instructions.headers() {
+            headers.push((name, value.to_owned()));
+        }
+        self.http_full("POST", "/", &headers, body.as_bytes())
+    }
+
+    /// A KMS request signed with the dev credentials in us-east-1, now.
+    pub fn signed_dev(&self, target: &str, body: &str) -> (u16, Vec<(String, String)>, String) {
+        self.signed(target, body, "us-east-1", "test", "test", SystemTime::now())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The AWS error code of a failed SDK call.
+pub fn error_code<E: ProvideErrorMetadata>(error: &E) -> String {
+    error.code().unwrap_or("<no code>").to_owned()
+}
+
+/// The AWS error message of a failed SDK call.
+pub fn error_message<E: ProvideErrorMetadata>(error: &E) -> String {
+    error.message().unwrap_or("").to_owned()
+}
+
+/// The `__type` of a raw JSON error body.
+pub fn wire_type(body: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {body}"));
+    value["__type"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Polls `check` until it is true or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The audit events recorded in a server's database, as (event name, key ARN) in order.
+pub fn audit_events(data_dir: &Path) -> Vec<(String, Option<String>, String)> {
+    let connection = rusqlite::Connection::open(data_dir.join("trent.db")).expect("open db");
+    let mut statement = connection.prepare("SELECT event_name, key_arn, record FROM audit_events ORDER BY seq").expect("prepare");
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("query");
+    rows.map(|r| r.expect("row")).collect()
+}

@@ -1,0 +1,91 @@
+"""The Python client suite's harness: one real `trent serve --dev` per session, reset before every test, and
+boto3 / aws CLI clients pointed at it. Client-side parameter validation is off so that bad input reaches the
+server, which must refuse it itself."""
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import urllib.request
+
+import boto3
+import pytest
+from botocore.config import Config
+
+REGION = "us-east-1"
+
+
+class Server:
+    def __init__(self, binary, data_dir, extra=()):
+        self.process = subprocess.Popen(
+            [binary, "serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", data_dir, *extra],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for line in self.process.stdout:
+            if line.startswith("Trent listening on "):
+                self.endpoint = line.split()[3]
+                break
+        else:
+            raise RuntimeError("trent exited before listening")
+        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
+
+    def post(self, path, body=b""):
+        request = urllib.request.Request(self.endpoint + path, data=body, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def advance_clock(self, seconds):
+        return self.post("/_trent/clock", json.dumps({"advance_seconds": seconds}).encode())
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server():
+    binary = os.environ.get("TRENT_BIN", "target/debug/trent")
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = Server(binary, data_dir)
+        yield server
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh(server):
+    server.post("/_trent/reset")
+
+
+def make_client(server, access_key="test", secret="test", region=REGION):
+    return boto3.client(
+        "kms",
+        endpoint_url=server.endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
+        config=Config(parameter_validation=False, retries={"max_attempts": 1, "mode": "standard"}),
+    )
+
+
+@pytest.fixture
+def kms(server):
+    return make_client(server)
+
+
+@pytest.fixture
+def aws(server, tmp_path):
+    """Runs the aws CLI against the server; returns (exit code, parsed JSON or None, stderr)."""
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nparameter_validation = false\nmax_attempts = 1\n")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,
+               AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+
+    def run(*args):
+        done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "kms", *args, "--output", "json"],
+                              capture_output=True, text=True, env=env, timeout=60)
+        body = json.loads(done.stdout) if done.stdout.strip() else None
+        return done.returncode, body, done.stderr
+
+    return run
