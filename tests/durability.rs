@@ -1,0 +1,89 @@
+//! Nothing acknowledged is lost: keys survive `kill -9`, deletion dates survive restarts, a server stopped through
+//! a whole waiting period deletes on its next start, a wrong root key is refused, and SIGTERM stops cleanly.
+
+mod common;
+
+use std::time::Duration;
+
+use aws_sdk_kms::primitives::Blob;
+use common::{error_code, eventually, TestServer};
+
+const DAY: u64 = 86_400;
+
+#[tokio::test]
+async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), &[]);
+    let kms = server.client();
+    let key_id = kms.create_key().description("survivor").send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let blob = kms.encrypt().key_id(&key_id).plaintext(Blob::new("kept")).send().await.unwrap().ciphertext_blob.unwrap();
+    kms.disable_key().key_id(&key_id).send().await.unwrap();
+    server.kill_9();
+
+    let server = TestServer::start_in(dir.path(), &[]);
+    let kms = server.client();
+    let key = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(key.description(), Some("survivor"));
+    assert_eq!(key.key_state().unwrap().as_str(), "Disabled", "the acknowledged DisableKey survived too");
+    kms.enable_key().key_id(&key_id).send().await.unwrap();
+    let plain = kms.decrypt().ciphertext_blob(blob).send().await.unwrap().plaintext.unwrap();
+    assert_eq!(plain.as_ref(), b"kept");
+}
+
+#[tokio::test]
+async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period_deletes_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_in(dir.path(), &[]);
+    let kms = server.client();
+    let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let kept = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let date = kms.schedule_key_deletion().key_id(&doomed).pending_window_in_days(7).send().await.unwrap().deletion_date.unwrap();
+    kms.schedule_key_deletion().key_id(&kept).pending_window_in_days(30).send().await.unwrap();
+    server.kill_9();
+
+    // Restarted one day later: nothing is due, the date is unchanged.
+    let one_day = DAY.to_string();
+    let server = TestServer::start_in(dir.path(), &["--dev-clock-offset-secs", &one_day]);
+    let kms = server.client();
+    let described = kms.describe_key().key_id(&doomed).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(described.deletion_date(), Some(&date));
+    assert_eq!(described.key_state().unwrap().as_str(), "PendingDeletion");
+    drop(server);
+
+    // Restarted as if stopped for eight days: the due key is deleted at start, the other is untouched.
+    let eight_days = (8 * DAY).to_string();
+    let server = TestServer::start_in(dir.path(), &["--dev-clock-offset-secs", &eight_days]);
+    let kms = server.client();
+    let gone = eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&doomed).send().await.is_err() }).await;
+    assert!(gone);
+    assert_eq!(error_code(&kms.describe_key().key_id(&doomed).send().await.unwrap_err()), "NotFoundException");
+    let events = common::audit_events(dir.path());
+    assert_eq!(events.iter().filter(|(name, _, _)| name == "DeleteKey").count(), 1);
+    assert_eq!(kms.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap().key_state().unwrap().as_str(), "PendingDeletion");
+}
+
+#[tokio::test]
+async fn a_different_root_key_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(TestServer::start_in(dir.path(), &[]));
+    let other_key = dir.path().join("other.key");
+    std::fs::write(&other_key, [7u8; 32]).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .arg("--root-key-file")
+        .arg(&other_key)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("root key"), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let server = TestServer::start();
+    let kms = server.client();
+    kms.create_key().send().await.unwrap();
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+}
