@@ -1,5 +1,6 @@
 //! The wire protocol at the byte level: request IDs, unknown and unbuilt operations, malformed bodies, oversized
 //! requests and the dev-only routes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
