@@ -4,6 +4,11 @@ mod cli;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc: the request path allocates many short-lived buffers, which glibc's allocator serves markedly slower
+/// (measured with `trent bench`, see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Trent: a self-hosted Key Management Service speaking the AWS KMS API.
 #[derive(Debug, Parser)]
 #[command(name = "trent", version, about)]
@@ -16,12 +21,19 @@ struct Cli {
 enum Command {
     /// Start the server.
     Serve(cli::serve::ServeArgs),
+    /// Load-test a Trent (or any AWS KMS endpoint) beside the HTTP ceiling of the same stack.
+    Bench(cli::bench::BenchArgs),
+    /// The benchmark's ceiling: the same HTTP stack answering a fixed body (used by `trent bench`).
+    #[command(hide = true)]
+    Ceiling(cli::ceiling::CeilingArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Bench(args) => cli::bench::run(args),
+        Command::Ceiling(args) => cli::ceiling::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

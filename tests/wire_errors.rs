@@ -53,10 +53,22 @@ async fn several_violations_are_reported_together() {
 
 #[tokio::test]
 async fn oversized_requests_are_refused_before_they_are_read() {
+    use std::io::{Read, Write};
     let server = TestServer::start();
-    let big = format!("{{\"Description\":\"{}\"}}", "a".repeat(600 * 1024));
-    let (status, _, body) = server.signed_dev("TrentService.CreateKey", &big);
-    assert_eq!((status, wire_type(&body).as_str()), (413, "RequestEntityTooLargeException"));
+    // Declare a body larger than the limit and send none of it: the answer must come from the header alone.
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: {}\r\ncontent-type: application/x-amz-json-1.1\r\nx-amz-target: TrentService.CreateKey\r\ncontent-length: {}\r\n\r\n",
+        server.addr,
+        600 * 1024
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut response = vec![0u8; 4096];
+    let read = stream.read(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response[..read]).into_owned();
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("RequestEntityTooLargeException"), "{text}");
 }
 
 #[tokio::test]

@@ -1,3 +1,5 @@
 //! One file per subcommand.
 
+pub mod bench;
+pub mod ceiling;
 pub mod serve;

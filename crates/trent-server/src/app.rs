@@ -47,6 +47,8 @@ pub struct AppState {
     pub dev: bool,
     /// The deletion worker, for its status.
     pub deletion_worker: Arc<DeletionWorker>,
+    /// SigV4 signing keys derived so far.
+    pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
 }
 
 /// The request ID of the current request, put in the extensions by the request-ID middleware.
@@ -63,7 +65,12 @@ pub fn app(state: AppState) -> Router {
     if state.dev {
         router = router.route("/_trent/reset", post(dev::reset)).route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
     }
-    router.with_state(state).layer(middleware::from_fn(request_id))
+    request_id_layer(router.with_state(state))
+}
+
+/// Adds the request-ID middleware: every response gets an `x-amzn-RequestId`.
+pub fn request_id_layer(router: Router) -> Router {
+    router.layer(middleware::from_fn(request_id))
 }
 
 async fn request_id(mut request: Request, next: Next) -> Response {
@@ -135,7 +142,7 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Res
         headers: &parts.headers,
         body: &body,
     };
-    trent_sigv4::verify(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now())?;
+    trent_sigv4::verify_with_cache(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now(), &state.signing_keys)?;
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let operation = Operation::from_target(target)?;

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod ceiling;
 pub mod config;
 pub mod credentials;
 pub mod dev;

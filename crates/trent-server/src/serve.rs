@@ -63,6 +63,7 @@ pub async fn prepare(config: &Config) -> Result<Runtime, String> {
         regions: config.regions.clone().map(Arc::new),
         dev: config.dev,
         deletion_worker,
+        signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
     };
     Ok(Runtime { state, listener })
 }
@@ -79,11 +80,22 @@ pub async fn serve(config: Config) -> Result<(), String> {
     println!("Trent listening on http://{address}{}", if config.dev { " (dev mode: access key test, secret test, account 111122223333)" } else { "" });
     tracing::info!(%address, dev = config.dev, data_dir = %config.data_dir.display(), "Trent started");
 
+    run_http(listener, router, shutdown_signal()).await?;
+
+    tracing::info!("shutting down: in-flight requests have finished");
+    let _ = shutdown_sender.send(true);
+    let _ = worker.await;
+    tracing::info!("Trent stopped");
+    Ok(())
+}
+
+/// Serves `router` on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
+/// timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to finish.
+pub async fn run_http(listener: TcpListener, router: axum::Router, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).keep_alive(true);
-    let stop = shutdown_signal();
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -117,18 +129,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
         });
     }
 
-    tracing::info!("shutting down: finishing in-flight requests");
     drop(listener);
-    let _ = shutdown_sender.send(true);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within the grace period");
     }
-    let _ = worker.await;
-    tracing::info!("Trent stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

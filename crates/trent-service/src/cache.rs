@@ -21,7 +21,9 @@ pub struct LoadedKey {
     pub material: SymmetricKey,
 }
 
-type CacheKey = (AccountId, Region, KeyId);
+/// Key IDs are random UUIDs, unique across accounts and regions, so the cache is keyed by ID alone; a hit is
+/// checked against the caller's account and region.
+type CacheKey = KeyId;
 
 /// What the cache knows about a key.
 pub enum Lookup {
@@ -49,10 +51,12 @@ impl KeyCache {
         self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Looks a key up.
+    /// Looks a key up in the caller's account and region.
     pub fn get(&self, account: &AccountId, region: &Region, id: KeyId) -> Lookup {
-        match self.read().get(&(account.clone(), region.clone(), id)) {
-            Some(Some(loaded)) => Lookup::Hit(Arc::clone(loaded)),
+        match self.read().get(&id) {
+            Some(Some(loaded)) if &loaded.key.account == account && &loaded.key.region == region => Lookup::Hit(Arc::clone(loaded)),
+            // Another account's or region's key with this ID: the store decides (it will not find one).
+            Some(Some(_)) => Lookup::Miss,
             Some(None) => Lookup::Destroyed,
             None => Lookup::Miss,
         }
@@ -64,7 +68,7 @@ impl KeyCache {
         let material = root_key.open_key_material(key.id, &key.wrapped_material)?;
         let loaded = Arc::new(LoadedKey { key: key.clone(), material });
         let mut entries = self.write();
-        let slot = entries.entry((key.account.clone(), key.region.clone(), key.id)).or_insert_with(|| Some(Arc::clone(&loaded)));
+        let slot = entries.entry(key.id).or_insert_with(|| Some(Arc::clone(&loaded)));
         match slot {
             None => Ok(None),
             Some(existing) => {
@@ -78,7 +82,7 @@ impl KeyCache {
 
     /// Marks a key destroyed.
     pub fn mark_destroyed(&self, key: &Key) {
-        self.write().insert((key.account.clone(), key.region.clone(), key.id), None);
+        self.write().insert(key.id, None);
     }
 
     /// Forgets everything (dev mode's reset).

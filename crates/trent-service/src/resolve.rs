@@ -96,18 +96,18 @@ impl Service {
 
     /// The key with this ID in the caller's account and region.
     pub(crate) async fn load_by_id(&self, ctx: &RequestContext, id: KeyId) -> Result<Arc<LoadedKey>, ServiceError> {
-        let arn = Arn::key(&ctx.region, ctx.account(), id).to_string();
+        let gone = || not_found(&Arn::key(&ctx.region, ctx.account(), id).to_string());
         let loaded = match self.cache.get(ctx.account(), &ctx.region, id) {
             Lookup::Hit(loaded) => loaded,
-            Lookup::Destroyed => return Err(not_found(&arn)),
+            Lookup::Destroyed => return Err(gone()),
             Lookup::Miss => {
-                let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(|| not_found(&arn))?;
-                self.cache.store_written(&key, &self.root_key)?.ok_or_else(|| not_found(&arn))?
+                let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(gone)?;
+                self.cache.store_written(&key, &self.root_key)?.ok_or_else(gone)?
             }
         };
         if loaded.key.is_due_for_deletion(self.clock.now()) {
             self.wake_deletion_worker();
-            return Err(not_found(&arn));
+            return Err(gone());
         }
         Ok(loaded)
     }

@@ -4,6 +4,8 @@
 //! constant-time. This crate knows HTTP only through the `http` types and knows nothing of any server framework.
 #![warn(missing_docs)]
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest;
@@ -132,9 +134,53 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
     })
 }
 
+/// Derived signing keys by (access key ID, scope date, region, service): SigV4's key derivation is four HMACs that
+/// only change once a day, so a server keeps them. Callers must use one secret per access key ID.
+#[derive(Debug, Default)]
+pub struct SigningKeyCache {
+    keys: RwLock<HashMap<(String, String, String, String), Arc<[u8]>>>,
+}
+
+/// How many derived keys a cache holds before it starts afresh (a day's keys of many clients).
+const SIGNING_KEY_CACHE_LIMIT: usize = 4096;
+
+impl SigningKeyCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn signing_key(&self, authorization: &Authorization, secret: &str, signing_time: SystemTime) -> Arc<[u8]> {
+        let id = (authorization.access_key_id.clone(), authorization.scope_date.clone(), authorization.region.clone(), authorization.service.clone());
+        if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+            return Arc::clone(key);
+        }
+        let derived = aws_sigv4::sign::v4::generate_signing_key(secret, signing_time, &authorization.region, &authorization.service);
+        let key: Arc<[u8]> = Arc::from(derived.as_ref());
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
+            keys.clear();
+        }
+        keys.insert(id, Arc::clone(&key));
+        key
+    }
+}
+
 /// Verifies `request` against its parsed `authorization`, the signer's `secret`, the `service` this server is,
 /// and the server's wall clock `now`.
 pub fn verify(request: &RequestParts<'_>, authorization: &Authorization, secret: &str, service: &str, now: Timestamp) -> Result<(), SigV4Error> {
+    verify_with_cache(request, authorization, secret, service, now, &SigningKeyCache::new())
+}
+
+/// [`verify`], reusing signing keys derived earlier.
+pub fn verify_with_cache(
+    request: &RequestParts<'_>,
+    authorization: &Authorization,
+    secret: &str,
+    service: &str,
+    now: Timestamp,
+    cache: &SigningKeyCache,
+) -> Result<(), SigV4Error> {
     if authorization.service != service {
         return Err(SigV4Error::WrongService { expected: service.to_owned() });
     }
@@ -157,7 +203,7 @@ pub fn verify(request: &RequestParts<'_>, authorization: &Authorization, secret:
     let scope = format!("{}/{}/{}/aws4_request", authorization.scope_date, authorization.region, authorization.service);
     let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
-    let signing_key = aws_sigv4::sign::v4::generate_signing_key(secret, signing_time, &authorization.region, &authorization.service);
+    let signing_key = cache.signing_key(authorization, secret, signing_time);
     let expected = aws_sigv4::sign::v4::calculate_signature(signing_key, string_to_sign.as_bytes());
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]

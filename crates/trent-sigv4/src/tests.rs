@@ -131,3 +131,16 @@ fn requests_signed_by_aws_sigv4_verify() {
     let late = timestamp_of(now + Duration::from_secs(16 * 60));
     assert!(matches!(verify(&parts, &auth, "s3cr3t", "kms", late), Err(SigV4Error::Expired { .. })));
 }
+
+#[test]
+fn cached_signing_keys_verify_like_fresh_ones() {
+    let cache = SigningKeyCache::new();
+    let v = load("get-vanilla.txt");
+    let auth = parse_authorization(&v.headers).unwrap();
+    let parts = RequestParts { method: &v.method, path: &v.path, query: &v.query, headers: &v.headers, body: &v.body };
+    for _ in 0..2 {
+        assert_eq!(verify_with_cache(&parts, &auth, &v.secret, "service", v.now, &cache), Ok(()));
+    }
+    let tampered = RequestParts { method: "PUT", ..parts };
+    assert_eq!(verify_with_cache(&tampered, &auth, &v.secret, "service", v.now, &cache), Err(SigV4Error::SignatureMismatch));
+}

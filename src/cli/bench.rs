@@ -1,0 +1,305 @@
+//! `trent bench`: a load benchmark that sends real SigV4-signed requests over keep-alive HTTP at a chosen
+//! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt and GenerateDataKey. In the
+//! same run it measures the ceiling: the same load against the same HTTP stack answering a fixed body.
+//! `--endpoint` points it at any other AWS KMS implementation instead of a Trent it starts itself.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use clap::Args;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+
+/// `trent bench` flags.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Benchmark this AWS KMS endpoint instead of starting a Trent (e.g. another KMS implementation).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Access key for `--endpoint`.
+    #[arg(long, default_value = "test")]
+    access_key: String,
+    /// Secret key for `--endpoint`.
+    #[arg(long, default_value = "test")]
+    secret_key: String,
+    /// Region to sign for.
+    #[arg(long, default_value = "us-east-1")]
+    region: String,
+    /// Concurrent requests in flight (comma-separated for several runs).
+    #[arg(long, value_delimiter = ',', default_value = "64")]
+    concurrency: Vec<usize>,
+    /// Seconds measured per operation and concurrency.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Seconds of warm-up before measuring.
+    #[arg(long, default_value_t = 1)]
+    warmup_seconds: u64,
+    /// Operations to measure: encrypt, decrypt, generate-data-key.
+    #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
+    operations: Vec<String>,
+    /// Skip the ceiling measurement.
+    #[arg(long)]
+    no_ceiling: bool,
+}
+
+/// A child process (Trent or the ceiling) killed when dropped.
+struct Spawned {
+    child: Child,
+    endpoint: String,
+    _dir: Option<TempDir>,
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A temporary directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn spawn(args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe).args(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let endpoint = loop {
+        let line = lines.next().ok_or("server exited before listening")?.map_err(|e| e.to_string())?;
+        if let Some(rest) = line.strip_prefix(prefix) {
+            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Spawned { child, endpoint, _dir: dir })
+}
+
+/// Signs and sends KMS requests.
+#[derive(Clone)]
+struct Signer {
+    client: Client<HttpConnector, Full<Bytes>>,
+    endpoint: String,
+    host: String,
+    access_key: String,
+    secret_key: String,
+    region: String,
+}
+
+impl Signer {
+    fn request(&self, target: &str, body: &[u8]) -> Result<http::Request<Full<Bytes>>, String> {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        let identity = aws_credential_types::Credentials::new(&self.access_key, &self.secret_key, None, None, "trent-bench").into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&self.region)
+            .name("kms")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| e.to_string())?
+            .into();
+        let headers = [("host", self.host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+        let signable = SignableRequest::new("POST", &self.endpoint, headers.into_iter(), SignableBody::Bytes(body)).map_err(|e| e.to_string())?;
+        let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
+        let mut request = http::Request::builder()
+            .method("POST")
+            .uri(&self.endpoint)
+            .header("host", &self.host)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", target)
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .map_err(|e| e.to_string())?;
+        instructions.apply_to_request_http1x(&mut request);
+        Ok(request)
+    }
+
+    async fn call(&self, target: &str, body: &[u8]) -> Result<(u16, Bytes), String> {
+        let response = self.client.request(self.request(target, body)?).await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok((status, body))
+    }
+
+    async fn call_json(&self, target: &str, body: &Value) -> Result<Value, String> {
+        let (status, bytes) = self.call(target, body.to_string().as_bytes()).await?;
+        if status != 200 {
+            return Err(format!("{target} answered {status}: {}", String::from_utf8_lossy(&bytes)));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+    }
+}
+
+fn signer(endpoint: &str, args: &BenchArgs, pool: usize) -> Result<Signer, String> {
+    let uri: http::Uri = endpoint.parse().map_err(|e| format!("{endpoint}: {e}"))?;
+    let host = uri.authority().map(|a| a.to_string()).ok_or_else(|| format!("{endpoint} has no host"))?;
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(pool).build(connector);
+    Ok(Signer {
+        client,
+        endpoint: format!("{}/", endpoint.trim_end_matches('/')),
+        host,
+        access_key: args.access_key.clone(),
+        secret_key: args.secret_key.clone(),
+        region: args.region.clone(),
+    })
+}
+
+/// One measured run.
+struct Measurement {
+    requests: usize,
+    errors: usize,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    first_error: Option<String>,
+}
+
+async fn load(signer: &Signer, target: &'static str, body: Arc<Vec<u8>>, concurrency: usize, warmup: Duration, measure: Duration) -> Measurement {
+    let start = Instant::now() + warmup;
+    let end = start + measure;
+    let mut tasks = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let signer = signer.clone();
+        let body = Arc::clone(&body);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let (mut errors, mut first_error) = (0usize, None);
+            loop {
+                let sent = Instant::now();
+                if sent >= end {
+                    break;
+                }
+                let outcome = signer.call(target, &body).await;
+                let done = Instant::now();
+                if sent < start {
+                    continue;
+                }
+                match outcome {
+                    Ok((200, _)) => latencies.push(done.duration_since(sent)),
+                    Ok((status, bytes)) => {
+                        errors += 1;
+                        first_error.get_or_insert_with(|| format!("{status}: {}", String::from_utf8_lossy(&bytes)));
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            (latencies, errors, first_error)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let (mut errors, mut first_error) = (0, None);
+    for task in tasks {
+        if let Ok((l, e, f)) = task.await {
+            latencies.extend(l);
+            errors += e;
+            if first_error.is_none() {
+                first_error = f;
+            }
+        }
+    }
+    latencies.sort();
+    let percentile = |p: f64| -> f64 {
+        let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Measurement { requests: latencies.len(), errors, seconds: measure.as_secs_f64(), p50_ms: percentile(0.50), p99_ms: percentile(0.99), first_error }
+}
+
+/// Runs `trent bench`.
+pub fn run(args: BenchArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(bench(args))
+}
+
+async fn bench(args: BenchArgs) -> Result<(), String> {
+    let mut spawned = Vec::new();
+    let (endpoint, label) = match &args.endpoint {
+        Some(endpoint) => (endpoint.clone(), endpoint.clone()),
+        None => {
+            let dir = std::env::temp_dir().join(format!("trent-bench-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let dir_text = dir.display().to_string();
+            let server = spawn(&["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", &dir_text], "Trent listening on ", Some(TempDir(dir)))?;
+            let endpoint = server.endpoint.clone();
+            spawned.push(server);
+            (endpoint, "trent".to_owned())
+        }
+    };
+    let ceiling = if args.no_ceiling {
+        None
+    } else {
+        let ceiling = spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?;
+        let endpoint = ceiling.endpoint.clone();
+        spawned.push(ceiling);
+        Some(endpoint)
+    };
+
+    let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
+    let target = signer(&endpoint, &args, max_concurrency)?;
+    let key = target.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
+    let key_id = key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey returned no KeyId")?.to_owned();
+    let plaintext = vec![0x5au8; 4096];
+    let encrypt_body = json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) }).to_string().into_bytes();
+    let encrypted = target.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) })).await?;
+    let blob = encrypted["CiphertextBlob"].as_str().ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
+    let decrypt_body = json!({ "CiphertextBlob": blob }).to_string().into_bytes();
+    let data_key_body = json!({ "KeyId": key_id, "KeySpec": "AES_256" }).to_string().into_bytes();
+
+    let warmup = Duration::from_secs(args.warmup_seconds);
+    let measure = Duration::from_secs(args.seconds.max(1));
+    println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for &concurrency in &args.concurrency {
+        let ceiling_rate = match &ceiling {
+            None => None,
+            Some(endpoint) => {
+                let ceiling_signer = signer(endpoint, &args, concurrency)?;
+                let m = load(&ceiling_signer, "TrentService.Encrypt", Arc::new(encrypt_body.clone()), concurrency, warmup, measure).await;
+                print_row("ceiling (same stack, fixed body)", "Encrypt-shaped 4 KiB", concurrency, &m, None);
+                Some(m.requests as f64 / m.seconds)
+            }
+        };
+        for operation in &args.operations {
+            let (name, target_name, body) = match operation.as_str() {
+                "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", encrypt_body.clone()),
+                "decrypt" => ("Decrypt 4 KiB", "TrentService.Decrypt", decrypt_body.clone()),
+                "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", data_key_body.clone()),
+                other => return Err(format!("unknown operation '{other}': use encrypt, decrypt, generate-data-key")),
+            };
+            let m = load(&target, target_name, Arc::new(body), concurrency, warmup, measure).await;
+            print_row(&label, name, concurrency, &m, ceiling_rate);
+        }
+    }
+    drop(spawned);
+    Ok(())
+}
+
+fn print_row(target: &str, operation: &str, concurrency: usize, m: &Measurement, ceiling: Option<f64>) {
+    let rate = m.requests as f64 / m.seconds;
+    let share = ceiling.filter(|c| *c > 0.0).map_or("".to_owned(), |c| format!("{:.0}%", 100.0 * rate / c));
+    println!("| {target} | {operation} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {} | {share} |", m.p50_ms, m.p99_ms, m.errors);
+    if let Some(error) = &m.first_error {
+        eprintln!("first error for {operation} against {target}: {error}");
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
