@@ -138,8 +138,11 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
 /// only change once a day, so a server keeps them. Callers must use one secret per access key ID.
 #[derive(Debug, Default)]
 pub struct SigningKeyCache {
-    keys: RwLock<HashMap<(String, String, String, String), Arc<[u8]>>>,
+    keys: RwLock<HashMap<SigningScope, Arc<[u8]>>>,
 }
+
+/// What a derived signing key depends on besides the secret: (access key ID, scope date, region, service).
+type SigningScope = (String, String, String, String);
 
 /// How many derived keys a cache holds before it starts afresh (a day's keys of many clients).
 const SIGNING_KEY_CACHE_LIMIT: usize = 4096;
