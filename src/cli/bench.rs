@@ -253,11 +253,11 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
     let target = signer(&endpoint, &args, max_concurrency)?;
     let key = target.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
-    let key_id = key["KeyMetadata"]["KeyId"].as_str().ok_or("CreateKey returned no KeyId")?.to_owned();
+    let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
     let plaintext = vec![0x5au8; 4096];
     let encrypt_body = json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) }).to_string().into_bytes();
     let encrypted = target.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) })).await?;
-    let blob = encrypted["CiphertextBlob"].as_str().ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
+    let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
     let decrypt_body = json!({ "CiphertextBlob": blob }).to_string().into_bytes();
     let data_key_body = json!({ "KeyId": key_id, "KeySpec": "AES_256" }).to_string().into_bytes();
 
