@@ -113,11 +113,6 @@ pub fn key_metadata(key: &Key) -> Value {
     Value::Object(m)
 }
 
-/// The model's list-size members: `Limit` 1 to 1000 (ListKeys, ListAliases) unless an operation says otherwise.
-pub fn limit_or(limit: Option<i64>, default: usize) -> usize {
-    limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(default)
-}
-
 /// Puts `NextMarker` and `Truncated` on a list response, as AWS does.
 pub fn paged(mut response: Map<String, Value>, next_marker: Option<String>) -> Value {
     response.insert("Truncated".into(), json!(next_marker.is_some()));
@@ -150,3 +145,55 @@ pub fn check_grant_tokens(validator: &mut crate::validate::Validator, tokens: Op
 
 /// The encryption algorithms of the model's `EncryptionAlgorithmSpec`.
 pub const ENCRYPTION_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
+
+/// A request whose only member is a required `KeyId` (EnableKey, DisableKey, CancelKeyDeletion).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyIdRequest {
+    key_id: Option<String>,
+}
+
+/// Parses and checks a request whose only member is a required `KeyId`; returns the key identifier.
+pub fn required_key_id(body: &[u8]) -> Result<String, AwsError> {
+    let request: KeyIdRequest = parse_body(body)?;
+    let mut v = crate::validate::Validator::new();
+    check_key_id(&mut v, "keyId", &request.key_id, true);
+    v.finish()?;
+    Ok(request.key_id.unwrap_or_default())
+}
+
+/// The members of a paged listing: an optional or required `KeyId`, `Limit` 1 to 1000 and `Marker`
+/// (ListKeys, ListAliases, ListKeyPolicies, ListResourceTags).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Listing {
+    /// KeyId.
+    pub key_id: Option<String>,
+    /// Limit.
+    pub limit: Option<i64>,
+    /// Marker.
+    pub marker: Option<String>,
+}
+
+impl Listing {
+    /// Parses and checks a listing request.
+    pub fn parse(body: &[u8], key_id_required: bool) -> Result<Self, AwsError> {
+        let request: Listing = parse_body(body)?;
+        let mut v = crate::validate::Validator::new();
+        check_key_id(&mut v, "keyId", &request.key_id, key_id_required);
+        v.range("limit", request.limit, 1, 1000);
+        check_marker(&mut v, request.marker.as_deref());
+        v.finish()?;
+        Ok(request)
+    }
+
+    /// The key identifier (empty when absent; only used where it is required).
+    pub fn key(&self) -> &str {
+        self.key_id.as_deref().unwrap_or_default()
+    }
+
+    /// The page size, `default` when absent.
+    pub fn limit_or(&self, default: usize) -> usize {
+        self.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(default)
+    }
+}

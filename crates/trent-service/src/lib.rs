@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use trent_audit::{AuditEvent, EventType};
 use trent_crypto::RootKey;
-use trent_domain::{Clock, Key};
+use trent_domain::{Action, Clock, Key};
 use trent_store::{KeyStore, StoreError};
 
 pub use context::{Principal, RequestContext};
@@ -88,5 +88,15 @@ impl Service {
             }
         }
         Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+
+    /// A change that is nothing but a step of the state table (EnableKey, DisableKey), audited under `event_name`.
+    async fn transition_key(&self, ctx: &RequestContext, key_id: &str, action: Action, permission: &str, event_name: &str) -> Result<Key, ServiceError> {
+        self.modify_key(ctx, key_id, |key| {
+            authorize::authorize(&ctx.principal, permission, key)?;
+            error::apply_state(key, action)?;
+            Ok(Some(self.api_event(ctx, event_name, key)))
+        })
+        .await
     }
 }

@@ -133,11 +133,6 @@ fn alias_arn_text(ctx: &RequestContext, name: &AliasName, text: &str) -> String 
     }
 }
 
-/// The key's ARN as text.
-pub fn arn_of(key: &Key) -> String {
-    key.arn().to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

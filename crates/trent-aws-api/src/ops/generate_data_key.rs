@@ -4,15 +4,17 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
+use trent_service::ops::generate_data_key::DataKeyRequest;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
 use crate::validate::Validator;
 
+/// GenerateDataKey's and GenerateDataKeyWithoutPlaintext's members (the same in the model, bar Recipient).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Request {
+pub struct DataKeyMembers {
     key_id: Option<String>,
     encryption_context: Option<BTreeMap<String, String>>,
     number_of_bytes: Option<i64>,
@@ -22,25 +24,37 @@ struct Request {
     dry_run: Option<bool>,
 }
 
+impl DataKeyMembers {
+    /// Parses and checks the members; returns them with the encryption context.
+    pub fn parse(body: &[u8]) -> Result<(Self, trent_crypto::EncryptionContext), AwsError> {
+        let mut request: Self = parse_body(body)?;
+        let mut v = Validator::new();
+        check_key_id(&mut v, "keyId", &request.key_id, true);
+        v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of("keySpec", request.key_spec.as_deref(), &["AES_256", "AES_128"]);
+        check_grant_tokens(&mut v, request.grant_tokens.as_deref());
+        v.finish()?;
+        if request.recipient.is_some() {
+            return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
+        }
+        let context = context(request.encryption_context.take());
+        Ok((request, context))
+    }
+
+    /// The service's view of the request.
+    pub fn service_request<'a>(&'a self, context: &'a trent_crypto::EncryptionContext) -> DataKeyRequest<'a> {
+        DataKeyRequest {
+            key_id: self.key_id.as_deref().unwrap_or_default(),
+            context,
+            key_spec: self.key_spec.as_deref(),
+            number_of_bytes: self.number_of_bytes,
+            dry_run: self.dry_run.unwrap_or(false),
+        }
+    }
+}
+
 /// Handles GenerateDataKey.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
-    let request: Request = parse_body(body)?;
-    let mut v = Validator::new();
-    check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of("keySpec", request.key_spec.as_deref(), &["AES_256", "AES_128"]);
-    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
-    v.finish()?;
-    if request.recipient.is_some() {
-        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-    }
-    let context = context(request.encryption_context);
-    let request = trent_service::ops::generate_data_key::DataKeyRequest {
-        key_id: request.key_id.as_deref().unwrap_or_default(),
-        context: &context,
-        key_spec: request.key_spec.as_deref(),
-        number_of_bytes: request.number_of_bytes,
-        dry_run: request.dry_run.unwrap_or(false),
-    };
-    let (plaintext, blob, arn) = service.generate_data_key(ctx, request).await?;
+    let (members, context) = DataKeyMembers::parse(body)?;
+    let (plaintext, blob, arn) = service.generate_data_key(ctx, members.service_request(&context)).await?;
     Ok(json!({ "CiphertextBlob": base64(&blob), "Plaintext": base64(&plaintext), "KeyId": arn }))
 }

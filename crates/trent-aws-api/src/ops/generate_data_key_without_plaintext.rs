@@ -1,46 +1,15 @@
-//! The edge of GenerateDataKeyWithoutPlaintext: KeySpec (AES_128, AES_256) or NumberOfBytes (1 to 1024).
+//! The edge of GenerateDataKeyWithoutPlaintext: the members of GenerateDataKey; only the encrypted copy is returned.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
 use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::*;
-use crate::validate::Validator;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Request {
-    key_id: Option<String>,
-    encryption_context: Option<BTreeMap<String, String>>,
-    number_of_bytes: Option<i64>,
-    key_spec: Option<String>,
-    grant_tokens: Option<Vec<String>>,
-    recipient: Option<Value>,
-    dry_run: Option<bool>,
-}
+use crate::ops::generate_data_key::DataKeyMembers;
+use crate::shapes::base64;
 
 /// Handles GenerateDataKeyWithoutPlaintext.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
-    let request: Request = parse_body(body)?;
-    let mut v = Validator::new();
-    check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of("keySpec", request.key_spec.as_deref(), &["AES_256", "AES_128"]);
-    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
-    v.finish()?;
-    if request.recipient.is_some() {
-        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-    }
-    let context = context(request.encryption_context);
-    let request = trent_service::ops::generate_data_key::DataKeyRequest {
-        key_id: request.key_id.as_deref().unwrap_or_default(),
-        context: &context,
-        key_spec: request.key_spec.as_deref(),
-        number_of_bytes: request.number_of_bytes,
-        dry_run: request.dry_run.unwrap_or(false),
-    };
-    let (blob, arn) = service.generate_data_key_without_plaintext(ctx, request).await?;
+    let (members, context) = DataKeyMembers::parse(body)?;
+    let (blob, arn) = service.generate_data_key_without_plaintext(ctx, members.service_request(&context)).await?;
     Ok(json!({ "CiphertextBlob": base64(&blob), "KeyId": arn }))
 }

@@ -26,7 +26,8 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     if request.recipient.is_some() {
         return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
     }
-    let length = limit_or(request.number_of_bytes, 0);
+    // The range check above guarantees 1 to 1024.
+    let length = request.number_of_bytes.and_then(|n| usize::try_from(n).ok()).unwrap_or_default();
     let bytes = service.generate_random(ctx, length, request.custom_key_store_id.as_deref()).await?;
     Ok(json!({ "Plaintext": base64(&bytes) }))
 }

@@ -1,30 +1,15 @@
 //! The edge of ListAliases.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
-use crate::validate::Validator;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Request {
-    key_id: Option<String>,
-    limit: Option<i64>,
-    marker: Option<String>,
-}
 
 /// Handles ListAliases.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
-    let request: Request = parse_body(body)?;
-    let mut v = Validator::new();
-    check_key_id(&mut v, "keyId", &request.key_id, false);
-    v.range("limit", request.limit, 1, 1000);
-    check_marker(&mut v, request.marker.as_deref());
-    v.finish()?;
-    let (aliases, next) = service.list_aliases(ctx, request.key_id.as_deref(), limit_or(request.limit, 100), request.marker.as_deref()).await?;
+    let request = Listing::parse(body, false)?;
+    let (aliases, next) = service.list_aliases(ctx, request.key_id.as_deref(), request.limit_or(100), request.marker.as_deref()).await?;
     let entries: Vec<Value> = aliases
         .iter()
         .map(|a| {

@@ -1,27 +1,14 @@
-//! The edge of UpdateAlias: an alias name and a target key ID or key ARN.
+//! The edge of UpdateAlias: an alias name and a target key ID or key ARN, as CreateAlias.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::*;
-use crate::validate::Validator;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Request {
-    alias_name: Option<String>,
-    target_key_id: Option<String>,
-}
+use crate::ops::create_alias::alias_and_target;
 
 /// Handles UpdateAlias.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
-    let request: Request = parse_body(body)?;
-    let mut v = Validator::new();
-    v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern("aliasName", request.alias_name.as_deref(), "^[a-zA-Z0-9:/_-]+$", |c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'));
-    check_key_id(&mut v, "targetKeyId", &request.target_key_id, true);
-    v.finish()?;
-    service.update_alias(ctx, request.alias_name.as_deref().unwrap_or_default(), request.target_key_id.as_deref().unwrap_or_default()).await?;
+    let (alias_name, target_key_id) = alias_and_target(body)?;
+    service.update_alias(ctx, &alias_name, &target_key_id).await?;
     Ok(json!({}))
 }
