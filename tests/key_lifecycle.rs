@@ -168,3 +168,96 @@ async fn aliases_tags_and_descriptions_follow_the_state_table() {
     assert!(kms.describe_key().key_id("alias/before").send().await.is_ok());
     kms.delete_alias().alias_name("alias/before").send().await.unwrap();
 }
+
+#[tokio::test]
+async fn racing_schedules_and_cancels_leave_only_valid_states_and_lose_no_update() {
+    let server = TestServer::start();
+    let kms = server.client();
+    let mut keys = Vec::new();
+    for _ in 0..10 {
+        let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+        keys.push((key.key_id().to_owned(), key.arn().unwrap().to_owned()));
+    }
+    let mut tasks = Vec::new();
+    for (key_id, _) in &keys {
+        for attempt in 0..8 {
+            let kms = kms.clone();
+            let key_id = key_id.clone();
+            tasks.push(tokio::spawn(async move {
+                if attempt % 2 == 0 {
+                    kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.is_ok()
+                } else {
+                    kms.cancel_key_deletion().key_id(&key_id).send().await.is_ok()
+                }
+            }));
+        }
+    }
+    let mut acknowledged = 0;
+    for task in tasks {
+        acknowledged += usize::from(task.await.unwrap());
+    }
+
+    let events = audit_events(&server.data_dir);
+    let mut recorded = 0;
+    for (key_id, arn) in &keys {
+        let key = kms.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();
+        match key.key_state().unwrap() {
+            KeyState::PendingDeletion => assert!(key.deletion_date().is_some()),
+            KeyState::Enabled | KeyState::Disabled => assert!(key.deletion_date().is_none()),
+            other => panic!("invalid state {other:?}"),
+        }
+        // Every acknowledged change is recorded, and they alternate: schedule, cancel, schedule, …
+        let changes: Vec<&str> = events
+            .iter()
+            .filter(|(name, k, _)| k.as_deref() == Some(arn.as_str()) && (name == "ScheduleKeyDeletion" || name == "CancelKeyDeletion"))
+            .map(|(name, _, _)| name.as_str())
+            .collect();
+        for (index, name) in changes.iter().enumerate() {
+            assert_eq!(*name, if index % 2 == 0 { "ScheduleKeyDeletion" } else { "CancelKeyDeletion" }, "{changes:?}");
+        }
+        let pending = key.key_state() == Some(&KeyState::PendingDeletion);
+        assert_eq!(changes.len() % 2 == 1, pending, "the last recorded change matches the state");
+        recorded += changes.len();
+    }
+    assert_eq!(recorded, acknowledged, "every acknowledged change, and nothing else, was recorded");
+}
+
+#[tokio::test]
+async fn a_cancel_racing_the_deletion_worker_either_wins_whole_or_loses_whole() {
+    let server = TestServer::start();
+    let kms = server.client();
+    let mut keys = Vec::new();
+    for _ in 0..10 {
+        let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+        kms.schedule_key_deletion().key_id(key.key_id()).pending_window_in_days(7).send().await.unwrap();
+        keys.push((key.key_id().to_owned(), key.arn().unwrap().to_owned()));
+    }
+    // Cancel each key a hair before its deletion date passes, while the worker is woken by the clock.
+    server.advance_clock(7 * DAY - 1);
+    let cancels: Vec<_> = keys
+        .iter()
+        .map(|(key_id, _)| {
+            let kms = kms.clone();
+            let key_id = key_id.clone();
+            tokio::spawn(async move { kms.cancel_key_deletion().key_id(&key_id).send().await.is_ok() })
+        })
+        .collect();
+    server.advance_clock(2);
+    let mut cancelled = Vec::new();
+    for task in cancels {
+        cancelled.push(task.await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let events = audit_events(&server.data_dir);
+    for ((key_id, arn), was_cancelled) in keys.iter().zip(cancelled) {
+        let deletions = events.iter().filter(|(name, k, _)| name == "DeleteKey" && k.as_deref() == Some(arn.as_str())).count();
+        let described = kms.describe_key().key_id(key_id).send().await;
+        if was_cancelled {
+            assert_eq!(deletions, 0, "a successful cancel means the key was never deleted");
+            assert_eq!(described.unwrap().key_metadata.unwrap().key_state(), Some(&KeyState::Disabled));
+        } else {
+            assert_eq!(deletions, 1, "a failed cancel means the key was deleted, exactly once");
+            assert_eq!(error_code(&described.unwrap_err()), "NotFoundException");
+        }
+    }
+}

@@ -158,3 +158,94 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Res
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::config::{Config, FileConfig, Overrides};
+
+    async fn router(dir: &Path, dev: bool) -> Router {
+        let overrides = Overrides { data_dir: Some(dir.to_path_buf()), dev, listen: Some("127.0.0.1:0".to_owned()), ..Overrides::default() };
+        let config = Config::resolve(overrides, FileConfig::default()).unwrap();
+        app(crate::serve::build_state(&config).await.unwrap())
+    }
+
+    async fn send(router: &Router, request: http::Request<Body>) -> (StatusCode, http::HeaderMap, String) {
+        let response = router.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (parts.status, parts.headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn unsigned_requests_get_missing_authentication_token_with_a_request_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = router(dir.path(), true).await;
+        let request = http::Request::post("/").header("x-amz-target", "TrentService.ListKeys").body(Body::from("{}")).unwrap();
+        let (status, headers, body) = send(&router, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("MissingAuthenticationTokenException"), "{body}");
+        assert!(headers.get(REQUEST_ID_HEADER).is_some());
+        assert_eq!(headers.get(http::header::CONTENT_TYPE).unwrap(), CONTENT_TYPE);
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_limit_without_a_declared_length_are_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = router(dir.path(), true).await;
+        // A streamed body with no Content-Length: the limit applies while reading.
+        let chunks = futures_chunks(MAX_REQUEST_BYTES / 1024 + 2);
+        let request = http::Request::post("/").header("x-amz-target", "TrentService.ListKeys").body(Body::from_stream(chunks)).unwrap();
+        let (status, _, body) = send(&router, request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+        assert!(body.contains("RequestEntityTooLargeException"));
+    }
+
+    fn futures_chunks(count: usize) -> impl futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> {
+        let chunk = bytes::Bytes::from(vec![b' '; 1024]);
+        tokio_stream_iter((0..count).map(move |_| Ok(chunk.clone())))
+    }
+
+    fn tokio_stream_iter<I: Iterator + Unpin>(iter: I) -> impl futures_core::Stream<Item = I::Item> {
+        struct Iter<I>(I);
+        impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
+            type Item = I::Item;
+            fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<I::Item>> {
+                std::task::Poll::Ready(self.0.next())
+            }
+        }
+        Iter(iter)
+    }
+
+    #[tokio::test]
+    async fn dev_routes_are_absent_without_dev_mode_and_present_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let production = router(dir.path(), false).await;
+        for (method, path) in [("GET", "/_trent/clock"), ("POST", "/_trent/clock"), ("POST", "/_trent/reset")] {
+            let request = http::Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
+            assert_eq!(send(&production, request).await.0, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        let dev_dir = tempfile::tempdir().unwrap();
+        let dev = router(dev_dir.path(), true).await;
+        let request = http::Request::post("/_trent/clock").body(Body::from(r#"{"advance_seconds": 60}"#)).unwrap();
+        let (status, _, body) = send(&dev, request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let request = http::Request::post("/_trent/clock").body(Body::from(r#"{"advance_seconds": "soon"}"#)).unwrap();
+        assert_eq!(send(&dev, request).await.0, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn status_shows_the_deletion_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let router = router(dir.path(), true).await;
+        let (status, _, body) = send(&router, http::Request::get("/_trent/status").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("\"name\":\"deletion\""), "{body}");
+    }
+}

@@ -29,16 +29,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The meta record that pins the root key to the store.
 const ROOT_KEY_CHECK: &str = "root_key_check";
 
-/// Everything a running server holds, built from its config.
-pub struct Runtime {
-    /// The router's state.
-    pub state: AppState,
-    /// The bound listener.
-    pub listener: TcpListener,
-}
-
-/// Prepares the data directory, root key, store, credentials and the service, and binds the listener.
-pub async fn prepare(config: &Config) -> Result<Runtime, String> {
+/// Prepares the data directory, root key, store, credentials and the service: everything but the socket.
+pub async fn build_state(config: &Config) -> Result<AppState, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
     let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&config.data_dir.join("trent.db")).map_err(|e| e.to_string())?);
@@ -55,8 +47,7 @@ pub async fn prepare(config: &Config) -> Result<Runtime, String> {
     let service = Arc::new(Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()));
     let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
-    let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let state = AppState {
+    Ok(AppState {
         service,
         clock,
         credentials: Arc::new(credentials),
@@ -64,13 +55,13 @@ pub async fn prepare(config: &Config) -> Result<Runtime, String> {
         dev: config.dev,
         deletion_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
-    };
-    Ok(Runtime { state, listener })
+    })
 }
 
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), String> {
-    let Runtime { state, listener } = prepare(&config).await?;
+    let state = build_state(&config).await?;
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown_sender, shutdown) = watch::channel(false);
     let worker = tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone()));
