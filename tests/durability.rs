@@ -81,6 +81,56 @@ async fn a_different_root_key_is_refused_at_start() {
 }
 
 #[tokio::test]
+async fn a_request_in_flight_at_sigterm_is_finished_and_answered() {
+    use std::io::{Read, Write};
+    let server = TestServer::start();
+    // Sign a real CreateKey, send all but the last byte of its body, then SIGTERM the server.
+    let body = r#"{"Description":"in flight"}"#;
+    let signed = signed_request_bytes(&server, "TrentService.CreateKey", body);
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    let (head, last) = signed.split_at(signed.len() - 1);
+    stream.write_all(head).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = server.pid().to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(last).unwrap();
+    let mut response = String::new();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("in flight"), "{response}");
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+}
+
+/// The raw bytes of a SigV4-signed request, as the SDKs would send them.
+fn signed_request_bytes(server: &TestServer, target: &str, body: &str) -> Vec<u8> {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    let host = server.addr.to_string();
+    let identity = aws_sdk_kms::config::Credentials::new("test", "test", None, None, "t").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("kms")
+        .time(std::time::SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let headers = [("host", host.as_str()), ("x-amz-target", target), ("content-type", "application/x-amz-json-1.1")];
+    let signable = SignableRequest::new("POST", format!("http://{host}/"), headers.into_iter(), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut text = format!("POST / HTTP/1.1\r\nhost: {host}\r\nx-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    for (name, value) in instructions.headers() {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    text.into_bytes()
+}
+
+#[tokio::test]
 async fn sigterm_stops_the_server_cleanly() {
     let server = TestServer::start();
     let kms = server.client();

@@ -86,6 +86,11 @@ impl TestServer {
         assert_eq!(status, 200, "{body}");
     }
 
+    /// The server's process ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process with SIGKILL and waits for it.
     pub fn kill_9(mut self) {
         self.child.kill().expect("kill");

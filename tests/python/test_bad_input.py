@@ -111,3 +111,27 @@ def test_the_cli_gets_the_same_refusals(aws, kms, key, days):
 def test_the_cli_reports_unknown_keys(aws):
     rc, _, err = aws("cancel-key-deletion", "--key-id", "1234abcd-12ab-34cd-56ef-1234567890ab")
     assert rc != 0 and "NotFoundException" in err
+
+
+def test_the_cli_reports_malformed_arns_and_oversized_plaintext(aws, tmp_path, key):
+    rc, _, err = aws("describe-key", "--key-id", "arn:aws:kms:us-east-1:nope")
+    assert rc != 0 and "InvalidArnException" in err, err
+    big = tmp_path / "big"
+    big.write_bytes(b"x" * 4097)
+    rc, _, err = aws("encrypt", "--key-id", key["KeyId"], "--plaintext", f"fileb://{big}")
+    assert rc != 0 and "ValidationException" in err, err
+
+
+def test_the_cli_with_a_wrong_secret_or_unknown_key_changes_nothing(server, tmp_path, kms, key):
+    import os
+    import subprocess
+    config = tmp_path / "cfg"
+    config.write_text("[default]\nmax_attempts = 1\n")
+    for access_key, secret, expected in (("test", "wrong", "InvalidSignatureException"),
+                                         ("AKIANOBODY", "x", "UnrecognizedClientException")):
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret, AWS_DEFAULT_REGION="us-east-1",
+                   AWS_CONFIG_FILE=str(config), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+        done = subprocess.run(["aws", "--endpoint-url", server.endpoint, "kms", "schedule-key-deletion", "--key-id", key["KeyId"]],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode != 0 and expected in done.stderr, done.stderr
+    assert state(kms, key) == ("Enabled", None)
