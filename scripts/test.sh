@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
-# Runs every test: the Rust unit and end-to-end tests (aws-sdk-kms against a spawned server), then the Python
-# client suite (pytest, boto3 and the aws CLI against a spawned server), installing its venv itself.
+# Runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers) and
+# the Python client suite (pytest, boto3 and the aws CLI, in a venv this script installs), first on the embedded
+# SQLite store and then on PostgreSQL. PostgreSQL is the server at TRENT_TEST_POSTGRES_URL, or, when that is unset,
+# a throwaway cluster this script starts and removes. A missing PostgreSQL is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/postgres.sh
 
-echo "== Rust: unit and end-to-end tests"
+if [ -z "${TRENT_TEST_POSTGRES_URL:-}" ]; then
+  start_test_postgres
+  trap stop_test_postgres EXIT
+fi
+export TRENT_REQUIRE_POSTGRES=1
+
+echo "== Rust: unit tests, store conformance (SQLite and PostgreSQL), end-to-end on SQLite"
 cargo build --locked --bins
 cargo test --locked --workspace --all-targets
+
+echo "== Rust: end-to-end on PostgreSQL"
+TRENT_TEST_BACKEND=postgres cargo test --locked --test '*'
 
 echo "== Python: boto3 and aws CLI suite"
 VENV=".venv"
@@ -14,4 +26,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
-TRENT_BIN="$PWD/target/debug/trent" PATH="$PWD/$VENV/bin:$PATH" "$VENV/bin/python" -m pytest -q tests/python
+export TRENT_BIN="$PWD/target/debug/trent" PATH="$PWD/$VENV/bin:$PATH"
+echo "-- on SQLite"
+"$VENV/bin/python" -m pytest -q tests/python
+echo "-- on PostgreSQL"
+TRENT_TEST_BACKEND=postgres "$VENV/bin/python" -m pytest -q tests/python

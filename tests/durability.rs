@@ -14,6 +14,7 @@ const DAY: u64 = 86_400;
 #[tokio::test]
 async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
     let dir = tempfile::tempdir().unwrap();
+    let _db = common::DatabaseGuard::for_dir(dir.path());
     let server = TestServer::start_in(dir.path(), &[]);
     let kms = server.client();
     let key_id = kms.create_key().description("survivor").send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
@@ -34,6 +35,7 @@ async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
 #[tokio::test]
 async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period_deletes_on_start() {
     let dir = tempfile::tempdir().unwrap();
+    let _db = common::DatabaseGuard::for_dir(dir.path());
     let server = TestServer::start_in(dir.path(), &[]);
     let kms = server.client();
     let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
@@ -58,7 +60,7 @@ async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period
     let gone = eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&doomed).send().await.is_err() }).await;
     assert!(gone);
     assert_eq!(error_code(&kms.describe_key().key_id(&doomed).send().await.unwrap_err()), "NotFoundException");
-    let events = common::audit_events(dir.path());
+    let events = server.audit_events();
     assert_eq!(events.iter().filter(|(name, _, _)| name == "DeleteKey").count(), 1);
     assert_eq!(kms.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap().key_state().unwrap().as_str(), "PendingDeletion");
 }
@@ -66,16 +68,16 @@ async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period
 #[tokio::test]
 async fn a_different_root_key_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
+    let _db = common::DatabaseGuard::for_dir(dir.path());
     drop(TestServer::start_in(dir.path(), &[]));
     let other_key = dir.path().join("other.key");
     std::fs::write(&other_key, [7u8; 32]).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .arg("--root-key-file")
-        .arg(&other_key)
-        .output()
-        .unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
+    command.args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"]).arg(dir.path()).arg("--root-key-file").arg(&other_key);
+    if common::on_postgres() {
+        command.args(["--database", &common::TestDatabase::for_dir(dir.path()).url]);
+    }
+    let output = command.output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("root key"), "{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::KeyState;
-use common::{audit_events, error_code, error_message, eventually, TestServer};
+use common::{error_code, error_message, eventually, TestServer};
 
 const DAY: i64 = 86_400;
 
@@ -105,12 +105,12 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     assert!(aliases.aliases().is_empty(), "the alias went with the key");
 
     // The schedule, the cancel and the deletion itself are in the audit table.
-    let names: Vec<String> = audit_events(&server.data_dir).into_iter().filter(|(_, k, _)| k.as_deref() == Some(arn.as_str())).map(|(n, _, _)| n).collect();
+    let names: Vec<String> = server.audit_events().into_iter().filter(|(_, k, _)| k.as_deref() == Some(arn.as_str())).map(|(n, _, _)| n).collect();
     assert_eq!(
         names,
         ["CreateKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "ScheduleKeyDeletion", "DeleteKey"]
     );
-    let delete = audit_events(&server.data_dir).into_iter().find(|(n, _, _)| n == "DeleteKey").unwrap().2;
+    let delete = server.audit_events().into_iter().find(|(n, _, _)| n == "DeleteKey").unwrap().2;
     assert!(delete.contains("\"eventType\":\"AwsServiceEvent\""), "{delete}");
 }
 
@@ -197,7 +197,7 @@ async fn racing_schedules_and_cancels_leave_only_valid_states_and_lose_no_update
         acknowledged += usize::from(task.await.unwrap());
     }
 
-    let events = audit_events(&server.data_dir);
+    let events = server.audit_events();
     let mut recorded = 0;
     for (key_id, arn) in &keys {
         let key = kms.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();
@@ -248,7 +248,7 @@ async fn a_cancel_racing_the_deletion_worker_either_wins_whole_or_loses_whole() 
         cancelled.push(task.await.unwrap());
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let events = audit_events(&server.data_dir);
+    let events = server.audit_events();
     for ((key_id, arn), was_cancelled) in keys.iter().zip(cancelled) {
         let deletions = events.iter().filter(|(name, k, _)| name == "DeleteKey" && k.as_deref() == Some(arn.as_str())).count();
         let described = kms.describe_key().key_id(key_id).send().await;

@@ -14,6 +14,9 @@ pub struct ServeArgs {
     /// Directory for the SQLite database and the root key file; created on first start [default: ./trent-data].
     #[arg(long, env = "TRENT_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// The store: sqlite://PATH or postgres://USER@HOST/DATABASE [default: sqlite://DATA_DIR/trent.db].
+    #[arg(long, env = "TRENT_DATABASE")]
+    database: Option<String>,
     /// Regions served, comma-separated [default: any well-formed AWS region name].
     #[arg(long, env = "TRENT_REGIONS", value_delimiter = ',')]
     regions: Option<Vec<String>>,
@@ -57,6 +60,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         root_key_file: args.root_key_file,
         deletion_interval_secs: args.deletion_interval_secs,
         dev_clock_offset_secs: args.dev_clock_offset_secs,
+        database: args.database,
     };
     let config = Config::resolve(overrides, file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;

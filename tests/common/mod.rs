@@ -12,11 +12,75 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::error::ProvideErrorMetadata;
 
+/// True when the end-to-end tests run on PostgreSQL (`TRENT_TEST_BACKEND=postgres`, set by scripts/test.sh).
+pub fn on_postgres() -> bool {
+    std::env::var("TRENT_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+fn admin_url() -> String {
+    std::env::var("TRENT_TEST_POSTGRES_URL").expect("TRENT_TEST_BACKEND=postgres needs TRENT_TEST_POSTGRES_URL")
+}
+
+/// Runs SQL with psql and returns its unaligned output (fields separated by 0x1f).
+pub fn psql(url: &str, sql: &str) -> String {
+    let output = Command::new("psql").args([url, "-X", "-q", "-A", "-t", "-F", "\u{1f}", "-v", "ON_ERROR_STOP=1", "-c", sql]).output().expect("run psql");
+    assert!(output.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The PostgreSQL database of a data directory: one per directory, so restarts on the same directory share it.
+pub struct TestDatabase {
+    name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// Creates (if needed) the database belonging to `data_dir`.
+    pub fn for_dir(data_dir: &Path) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in data_dir.to_string_lossy().bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let name = format!("trent_e2e_{hash:016x}");
+        let admin = admin_url();
+        if psql(&admin, &format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")).trim().is_empty() {
+            psql(&admin, &format!("CREATE DATABASE {name}"));
+        }
+        let url = trent_store::conformance::with_database(&admin, &name);
+        Self { name, url }
+    }
+
+    /// Drops the database.
+    pub fn drop_now(&self) {
+        psql(&admin_url(), &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Drops a data directory's database when the test ends (restart tests hold one for all their servers).
+pub struct DatabaseGuard(Option<TestDatabase>);
+
+impl DatabaseGuard {
+    pub fn for_dir(data_dir: &Path) -> Self {
+        Self(on_postgres().then(|| TestDatabase::for_dir(data_dir)))
+    }
+}
+
+impl Drop for DatabaseGuard {
+    fn drop(&mut self) {
+        if let Some(db) = &self.0 {
+            db.drop_now();
+        }
+    }
+}
+
 /// A running server process; killed when dropped.
 pub struct TestServer {
     child: Child,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// The PostgreSQL database, when the tests run on PostgreSQL.
+    pub database: Option<String>,
+    owned_database: Option<TestDatabase>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -31,12 +95,31 @@ impl TestServer {
         let temp = tempfile::tempdir().expect("temp dir");
         let dir = temp.path().to_path_buf();
         let mut server = Self::start_in(&dir, extra);
+        server.owned_database = on_postgres().then(|| TestDatabase::for_dir(&dir));
         server._temp = Some(temp);
         server
     }
 
-    /// Starts a dev server on an existing data directory (for restarts); the caller keeps the directory.
+    /// Starts a dev server on an existing database URL (several nodes on one PostgreSQL), with its own directory.
+    pub fn start_node(database_url: &str, data_dir: &Path, extra: &[&str]) -> Self {
+        let mut args = vec!["--database", database_url];
+        args.extend_from_slice(extra);
+        Self::launch(data_dir, &args, Some(database_url.to_owned()))
+    }
+
+    /// Starts a dev server on an existing data directory (for restarts); the caller keeps the directory. On
+    /// PostgreSQL the directory's own database is used (see [`DatabaseGuard`]).
     pub fn start_in(data_dir: &Path, extra: &[&str]) -> Self {
+        if on_postgres() {
+            let url = TestDatabase::for_dir(data_dir).url;
+            let mut args = vec!["--database", url.as_str()];
+            args.extend_from_slice(extra);
+            return Self::launch(data_dir, &args, Some(url.clone()));
+        }
+        Self::launch(data_dir, extra, None)
+    }
+
+    fn launch(data_dir: &Path, extra: &[&str], database: Option<String>) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_trent"));
         command
             .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
@@ -56,7 +139,7 @@ impl TestServer {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, addr, data_dir: data_dir.to_path_buf(), _temp: None }
+        Self { child, addr, data_dir: data_dir.to_path_buf(), database, owned_database: None, _temp: None }
     }
 
     pub fn endpoint(&self) -> String {
@@ -173,6 +256,9 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(db) = &self.owned_database {
+            db.drop_now();
+        }
     }
 }
 
@@ -210,10 +296,38 @@ where
     }
 }
 
-/// The audit events recorded in a server's database, as (event name, key ARN) in order.
-pub fn audit_events(data_dir: &Path) -> Vec<(String, Option<String>, String)> {
-    let connection = rusqlite::Connection::open(data_dir.join("trent.db")).expect("open db");
-    let mut statement = connection.prepare("SELECT event_name, key_arn, record FROM audit_events ORDER BY seq").expect("prepare");
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("query");
-    rows.map(|r| r.expect("row")).collect()
+impl TestServer {
+    /// The audit events recorded in the server's store, as (event name, key ARN, record) in order.
+    pub fn audit_events(&self) -> Vec<(String, Option<String>, String)> {
+        match &self.database {
+            Some(url) => psql(url, "SELECT event_name, COALESCE(key_arn, ''), record FROM audit_events ORDER BY seq")
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(|line| {
+                    let mut fields = line.splitn(3, '\u{1f}');
+                    let name = fields.next().unwrap_or_default().to_owned();
+                    let arn = fields.next().filter(|a| !a.is_empty()).map(str::to_owned);
+                    (name, arn, fields.next().unwrap_or_default().to_owned())
+                })
+                .collect(),
+            None => {
+                let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
+                let mut statement = connection.prepare("SELECT event_name, key_arn, record FROM audit_events ORDER BY seq").expect("prepare");
+                let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("query");
+                rows.map(|r| r.expect("row")).collect()
+            }
+        }
+    }
+
+    /// Everything the store holds, as bytes: the SQLite files, or a dump of the PostgreSQL database.
+    pub fn stored_bytes(&self) -> Vec<u8> {
+        match &self.database {
+            Some(url) => Command::new("pg_dump").args(["--data-only", url]).output().expect("pg_dump").stdout,
+            None => {
+                let mut bytes = std::fs::read(self.data_dir.join("trent.db")).expect("database file");
+                bytes.extend(std::fs::read(self.data_dir.join("trent.db-wal")).unwrap_or_default());
+                bytes
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 import threading
 import urllib.request
+import uuid
 
 import boto3
 import pytest
@@ -16,8 +17,30 @@ from botocore.config import Config
 REGION = "us-east-1"
 
 
+def on_postgres():
+    """True when the suite runs on PostgreSQL (TRENT_TEST_BACKEND=postgres, set by scripts/test.sh)."""
+    return os.environ.get("TRENT_TEST_BACKEND") == "postgres"
+
+
+def psql(url, sql):
+    subprocess.run(["psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
+
+
+def database_url(admin_url, name):
+    base, _, query = admin_url.partition("?")
+    scheme, _, rest = base.partition("://")
+    authority = rest.split("/", 1)[0]
+    return f"{scheme}://{authority}/{name}" + (f"?{query}" if query else "")
+
+
 class Server:
     def __init__(self, binary, data_dir, extra=()):
+        self.database = None
+        if on_postgres():
+            admin = os.environ["TRENT_TEST_POSTGRES_URL"]
+            self.database = (admin, f"trent_py_{uuid.uuid4().hex}")
+            psql(admin, f"CREATE DATABASE {self.database[1]}")
+            extra = ("--database", database_url(admin, self.database[1]), *extra)
         self.process = subprocess.Popen(
             [binary, "serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", data_dir, *extra],
             stdout=subprocess.PIPE,
@@ -42,6 +65,8 @@ class Server:
     def stop(self):
         self.process.kill()
         self.process.wait()
+        if self.database:
+            psql(self.database[0], f"DROP DATABASE IF EXISTS {self.database[1]} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

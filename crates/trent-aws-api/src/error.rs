@@ -118,6 +118,13 @@ impl From<ServiceError> for AwsError {
             ServiceError::LimitExceeded(m) => (C::LimitExceededException, m),
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
             ServiceError::DryRun => (C::DryRunOperationException, ServiceError::DryRun.to_string()),
+            ServiceError::DependencyTimeout(detail) => {
+                return AwsError {
+                    code: C::DependencyTimeoutException,
+                    message: "The system timed out while trying to fulfill the request. You can retry the request.".to_owned(),
+                    internal_detail: Some(detail),
+                }
+            }
             ServiceError::Internal(detail) => return AwsError::internal(detail),
         };
         AwsError::new(code, message)

@@ -67,6 +67,8 @@ pub struct FileConfig {
     pub root_key_file: Option<PathBuf>,
     /// `deletion-interval-secs`.
     pub deletion_interval_secs: Option<u64>,
+    /// `database`.
+    pub database: Option<String>,
 }
 
 impl FileConfig {
@@ -77,13 +79,40 @@ impl FileConfig {
     }
 }
 
+/// Which store to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded SQLite store at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server, shared with other nodes.
+    Postgres(String),
+}
+
+impl Database {
+    /// Parses `sqlite://PATH` or `postgres://…` (also `postgresql://…`).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("--database: sqlite:// needs a path, e.g. sqlite:///var/lib/trent/trent.db".to_owned());
+            }
+            Ok(Database::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Database::Postgres(url.to_owned()))
+        } else {
+            Err("--database must be sqlite://PATH or postgres://USER@HOST/DATABASE".to_owned())
+        }
+    }
+}
+
 /// The resolved settings the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where to listen.
     pub listen: SocketAddr,
-    /// Where the database and root key live.
+    /// Where the root key, the admin credentials and (by default) the SQLite database live.
     pub data_dir: PathBuf,
+    /// The store.
+    pub database: Database,
     /// The root key file; `DATA_DIR/root.key` by default.
     pub root_key_file: PathBuf,
     /// Regions served; `None` accepts any well-formed region name.
@@ -117,6 +146,8 @@ pub struct Overrides {
     pub deletion_interval_secs: Option<u64>,
     /// `--dev-clock-offset-secs`.
     pub dev_clock_offset_secs: Option<u64>,
+    /// `--database`.
+    pub database: Option<String>,
 }
 
 impl Config {
@@ -126,6 +157,10 @@ impl Config {
         let listen = listen_text.parse().map_err(|_| format!("--listen: '{listen_text}' is not an address such as 127.0.0.1:8300"))?;
         let data_dir = overrides.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let root_key_file = overrides.root_key_file.or(file.root_key_file).unwrap_or_else(|| data_dir.join("root.key"));
+        let database = match overrides.database.or(file.database) {
+            Some(url) => Database::parse(&url)?,
+            None => Database::Sqlite(data_dir.join("trent.db")),
+        };
         let regions = match overrides.regions.or(file.regions) {
             None => None,
             Some(list) => Some(
@@ -151,6 +186,7 @@ impl Config {
         Ok(Self {
             listen,
             data_dir,
+            database,
             root_key_file,
             regions,
             credentials,
@@ -191,6 +227,15 @@ mod tests {
         assert!(bad(Overrides { credentials: vec!["AK:SECRET:123".to_owned()], ..Overrides::default() }).contains("account"));
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
         assert!(bad(Overrides { dev_clock_offset_secs: Some(5), ..Overrides::default() }).contains("--dev"));
+    }
+
+    #[test]
+    fn database_urls_select_the_backend() {
+        let config = Config::resolve(Overrides { data_dir: Some("/d".into()), ..Overrides::default() }, FileConfig::default()).unwrap();
+        assert_eq!(config.database, Database::Sqlite(PathBuf::from("/d/trent.db")));
+        assert_eq!(Database::parse("sqlite:///x/y.db"), Ok(Database::Sqlite(PathBuf::from("/x/y.db"))));
+        assert_eq!(Database::parse("postgres://trent@db/trent"), Ok(Database::Postgres("postgres://trent@db/trent".to_owned())));
+        assert!(Database::parse("mysql://x").is_err());
     }
 
     #[test]

@@ -14,10 +14,10 @@ use trent_crypto::RootKey;
 use trent_domain::SystemClock;
 use trent_service::deletion_worker::DeletionWorker;
 use trent_service::Service;
-use trent_store::{KeyStore, SqliteStore};
+use trent_store::{KeyStore, PostgresStore, SqliteStore};
 
 use crate::app::{app, AppState, PeerAddr};
-use crate::config::Config;
+use crate::config::{Config, Database};
 use crate::credentials::Credentials;
 
 /// Connections served at once; more wait in the kernel's backlog until one closes.
@@ -33,7 +33,10 @@ const ROOT_KEY_CHECK: &str = "root_key_check";
 pub async fn build_state(config: &Config) -> Result<AppState, String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
-    let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&config.data_dir.join("trent.db")).map_err(|e| e.to_string())?);
+    let store: Arc<dyn KeyStore> = match &config.database {
+        Database::Sqlite(path) => Arc::new(SqliteStore::open(path).map_err(|e| format!("database {}: {e}", path.display()))?),
+        Database::Postgres(url) => Arc::new(PostgresStore::connect(url).await.map_err(|e| format!("database: {e}"))?),
+    };
     let check = root_key.check_record().map_err(|e| e.to_string())?;
     let pinned = store.put_meta_if_absent(ROOT_KEY_CHECK, &check).await.map_err(|e| e.to_string())?;
     if !root_key.verifies_check_record(&pinned) {

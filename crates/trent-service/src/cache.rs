@@ -1,14 +1,17 @@
 //! The in-memory key cache, so the cryptographic hot path needs no database round trip.
 //!
-//! Every change made through this process is written through to the cache after it commits; a key destroyed by the
-//! deletion worker leaves a tombstone, so a slower concurrent read cannot bring it back. Entries only ever move to a
-//! newer version. (Several nodes on one database will need cross-node invalidation; that comes with that backend.)
+//! Changes this process commits are written through; a key destroyed here leaves a tombstone, so a slower
+//! concurrent read cannot bring it back; entries only ever move to a newer version. When several nodes share the
+//! store, its change feed removes entries other nodes changed, the cache is bypassed while the feed is
+//! disconnected, and a key read from the store is cached only if no foreign change arrived while it was read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use trent_crypto::{RootKey, SymmetricKey};
 use trent_domain::{AccountId, Key, KeyId, Region};
+use trent_store::feed::FeedEvent;
+use trent_store::{ChangeFeed, Mark};
 
 use crate::error::ServiceError;
 
@@ -21,53 +24,87 @@ pub struct LoadedKey {
     pub material: SymmetricKey,
 }
 
-/// Key IDs are random UUIDs, unique across accounts and regions, so the cache is keyed by ID alone; a hit is
-/// checked against the caller's account and region.
-type CacheKey = KeyId;
-
 /// What the cache knows about a key.
 pub enum Lookup {
     /// The key, as of its newest version seen here.
     Hit(Arc<LoadedKey>),
     /// The key was destroyed.
     Destroyed,
-    /// Not cached: ask the store.
+    /// Not cached (or not trustworthy now): ask the store.
     Miss,
 }
 
-/// The cache. `None` entries are tombstones of destroyed keys.
-#[derive(Default)]
+/// Key IDs are random UUIDs, unique across accounts and regions, so entries are keyed by ID alone; a hit is checked
+/// against the caller's account and region. `None` entries are tombstones of destroyed keys.
+type Entries = Arc<RwLock<HashMap<KeyId, Option<Arc<LoadedKey>>>>>;
+
+/// The cache.
 pub struct KeyCache {
-    entries: RwLock<HashMap<CacheKey, Option<Arc<LoadedKey>>>>,
+    entries: Entries,
+    feed: Option<Arc<ChangeFeed>>,
+}
+
+fn read(entries: &Entries) -> RwLockReadGuard<'_, HashMap<KeyId, Option<Arc<LoadedKey>>>> {
+    // A panic while holding the lock cannot leave a half-written entry (inserts are single calls).
+    entries.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write(entries: &Entries) -> RwLockWriteGuard<'_, HashMap<KeyId, Option<Arc<LoadedKey>>>> {
+    entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl KeyCache {
-    fn read(&self) -> RwLockReadGuard<'_, HashMap<CacheKey, Option<Arc<LoadedKey>>>> {
-        // A panic while holding the lock cannot leave a half-written entry (inserts are single calls).
-        self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// A cache; with a change feed, it follows other nodes' changes.
+    pub fn new(feed: Option<Arc<ChangeFeed>>) -> Self {
+        let entries: Entries = Arc::default();
+        if let Some(feed) = &feed {
+            let followed = Arc::clone(&entries);
+            feed.subscribe(move |event| match event {
+                FeedEvent::Key(id) => {
+                    write(&followed).remove(&id);
+                }
+                FeedEvent::All => write(&followed).clear(),
+            });
+        }
+        Self { entries, feed }
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, HashMap<CacheKey, Option<Arc<LoadedKey>>>> {
-        self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The point to compare against when a key read from the store is about to be cached.
+    pub fn mark(&self) -> Option<Mark> {
+        self.feed.as_ref().map(|feed| feed.mark())
     }
 
     /// Looks a key up in the caller's account and region.
     pub fn get(&self, account: &AccountId, region: &Region, id: KeyId) -> Lookup {
-        match self.read().get(&id) {
+        if self.feed.as_ref().is_some_and(|feed| !feed.is_connected()) {
+            return Lookup::Miss;
+        }
+        match read(&self.entries).get(&id) {
             Some(Some(loaded)) if &loaded.key.account == account && &loaded.key.region == region => Lookup::Hit(Arc::clone(loaded)),
             // Another account's or region's key with this ID: the store decides (it will not find one).
-            Some(Some(_)) => Lookup::Miss,
+            Some(Some(_)) | None => Lookup::Miss,
             Some(None) => Lookup::Destroyed,
-            None => Lookup::Miss,
         }
     }
 
-    /// Caches `key` (read from or just written to the store) unless a newer version or a tombstone is cached.
-    /// Returns what is cached afterwards for that key, or `None` if it was destroyed meanwhile.
-    pub fn store_written(&self, key: &Key, root_key: &RootKey) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
+    /// Unwraps `key` (just read from or written to the store) and caches it, unless a newer version or a tombstone
+    /// is cached, or another node changed something since `mark` (then it is returned without being cached).
+    /// Returns `None` if the key was destroyed meanwhile.
+    pub fn remember(&self, key: &Key, root_key: &RootKey, mark: Option<Mark>) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
         let material = root_key.open_key_material(key.id, &key.wrapped_material)?;
         let loaded = Arc::new(LoadedKey { key: key.clone(), material });
-        let mut entries = self.write();
+        let mut entries = write(&self.entries);
+        if let (Some(feed), Some(mark)) = (&self.feed, mark) {
+            if !feed.unchanged_since(mark) {
+                return Ok(match entries.get(&key.id) {
+                    Some(None) => None,
+                    _ => {
+                        entries.remove(&key.id);
+                        Some(loaded)
+                    }
+                });
+            }
+        }
         let slot = entries.entry(key.id).or_insert_with(|| Some(Arc::clone(&loaded)));
         match slot {
             None => Ok(None),
@@ -82,11 +119,11 @@ impl KeyCache {
 
     /// Marks a key destroyed.
     pub fn mark_destroyed(&self, key: &Key) {
-        self.write().insert(key.id, None);
+        write(&self.entries).insert(key.id, None);
     }
 
     /// Forgets everything (dev mode's reset).
     pub fn clear(&self) {
-        self.write().clear();
+        write(&self.entries).clear();
     }
 }

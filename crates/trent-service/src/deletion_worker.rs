@@ -39,24 +39,18 @@ impl DeletionWorker {
     pub async fn destroy_due_keys(&self) -> Result<(u64, WorkState), StoreError> {
         let service = &self.service;
         let now = service.clock.now();
-        let due = service.store.due_deletions(now, BATCH).await?;
-        let mut destroyed = 0;
-        for key in &due {
+        let event_for = move |key: &trent_domain::Key| {
             let arn = key.arn().to_string();
-            let event = AuditEvent::new("DeleteKey", EventType::AwsServiceEvent, now, &key.account, &key.region, AuditEvent::service_identity(), Some(arn.clone()))
-                .with_parameter("keyId", arn.clone());
-            match service.store.destroy_key(key, &event).await {
-                Ok(()) => {
-                    service.cache.mark_destroyed(key);
-                    destroyed += 1;
-                    tracing::info!(event = "DeleteKey", key_arn = %arn, deletion_date = key.deletion_date.map(|d| d.0), "key deleted at the end of its waiting period");
-                }
-                // Cancelled or changed since it was read: it is no longer ours to delete.
-                Err(StoreError::Conflict) => tracing::debug!(key_arn = %arn, "due key changed before deletion; skipped"),
-                Err(other) => return Err(other),
-            }
+            AuditEvent::new("DeleteKey", EventType::AwsServiceEvent, now, &key.account, &key.region, AuditEvent::service_identity(), Some(arn.clone()))
+                .with_parameter("keyId", arn)
+        };
+        let destroyed = service.store.destroy_due(now, BATCH, &event_for).await?;
+        for key in &destroyed {
+            service.cache.mark_destroyed(key);
+            tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.deletion_date.map(|d| d.0), "key deleted at the end of its waiting period");
         }
-        Ok((destroyed, if due.len() == BATCH { WorkState::Busy } else { WorkState::Idle }))
+        let count = destroyed.len() as u64;
+        Ok((count, if destroyed.len() == BATCH { WorkState::Busy } else { WorkState::Idle }))
     }
 }
 

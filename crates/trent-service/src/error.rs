@@ -58,6 +58,9 @@ pub enum ServiceError {
     /// `DryRunOperationException`: the request would have succeeded.
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,
+    /// `DependencyTimeoutException`: the database could not be reached or did not answer in time.
+    #[error("dependency timeout: {0}")]
+    DependencyTimeout(String),
     /// `KMSInternalException`; the detail goes to the log, never to the caller.
     #[error("internal error: {0}")]
     Internal(String),
@@ -72,7 +75,10 @@ impl ServiceError {
 
 impl From<StoreError> for ServiceError {
     fn from(error: StoreError) -> Self {
-        ServiceError::Internal(format!("store: {error}"))
+        match error {
+            StoreError::Unavailable(detail) => ServiceError::DependencyTimeout(detail),
+            other => ServiceError::Internal(format!("store: {other}")),
+        }
     }
 }
 

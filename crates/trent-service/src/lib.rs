@@ -37,7 +37,8 @@ pub struct Service {
 impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, root_key, clock, cache: cache::KeyCache::default(), deletion_wakeup: Arc::new(Notify::new()) }
+        let cache = cache::KeyCache::new(store.change_feed());
+        Self { store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
     }
 
     /// The clock every lifecycle time comes from.
@@ -76,11 +77,12 @@ impl Service {
         F: Fn(&mut Key) -> Result<Option<AuditEvent>, ServiceError>,
     {
         for _ in 0..WRITE_ATTEMPTS {
+            let mark = self.cache.mark();
             let mut key = self.load_for_write(ctx, key_id).await?;
             let event = change(&mut key)?;
             match self.store.update_key(&key, event.as_ref()).await {
                 Ok(stored) => {
-                    self.cache.store_written(&stored, &self.root_key)?;
+                    self.cache.remember(&stored, &self.root_key, mark)?;
                     return Ok(stored);
                 }
                 Err(StoreError::Conflict) => continue,

@@ -101,8 +101,9 @@ impl Service {
             Lookup::Hit(loaded) => loaded,
             Lookup::Destroyed => return Err(gone()),
             Lookup::Miss => {
+                let mark = self.cache.mark();
                 let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(gone)?;
-                self.cache.store_written(&key, &self.root_key)?.ok_or_else(gone)?
+                self.cache.remember(&key, &self.root_key, mark)?.ok_or_else(gone)?
             }
         };
         if loaded.key.is_due_for_deletion(self.clock.now()) {

@@ -41,7 +41,7 @@ pub async fn run_all(store: &dyn KeyStore) {
     listing_pages_in_key_order(store).await;
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
-    due_deletions_are_found_by_date(store).await;
+    due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
     reset_wipes_keys_aliases_and_events(store).await;
 }
@@ -110,40 +110,48 @@ async fn aliases_are_unique_and_follow_their_key(store: &dyn KeyStore) {
 }
 
 async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
-    let key = sample_key();
+    store.reset().await.unwrap();
+    let mut key = sample_key();
+    key.state = KeyState::PendingDeletion;
+    key.deletion_date = Some(Timestamp(1_000));
+    key.pending_window_days = Some(7);
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let name = AliasName::parse(&format!("alias/doomed-{}", key.id)).unwrap();
     let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: key.id, created_at: Timestamp(1), updated_at: Timestamp(1) };
     store.create_alias(&alias).await.unwrap();
-    let mut stale = key.clone();
-    stale.version += 7;
-    assert!(matches!(store.destroy_key(&stale, &sample_event(&key, "DeleteKey")).await, Err(StoreError::Conflict)));
-    store.destroy_key(&key, &sample_event(&key, "DeleteKey")).await.unwrap();
+    let destroyed = store.destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap();
+    assert_eq!(destroyed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![key.id]);
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap(), None);
     let names: Vec<String> = store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DeleteKey"]);
-    assert!(matches!(store.destroy_key(&key, &sample_event(&key, "DeleteKey")).await, Err(StoreError::Conflict)));
+    assert!(store.destroy_due(Timestamp(9_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty(), "destroyed once only");
 }
 
-async fn due_deletions_are_found_by_date(store: &dyn KeyStore) {
+async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &dyn KeyStore) {
     store.reset().await.unwrap();
-    let mut soon = sample_key();
-    soon.state = KeyState::PendingDeletion;
-    soon.deletion_date = Some(Timestamp(1_000));
-    soon.pending_window_days = Some(7);
-    let mut later = sample_key();
-    later.state = KeyState::PendingDeletion;
-    later.deletion_date = Some(Timestamp(5_000));
-    later.pending_window_days = Some(7);
-    for key in [&soon, &later] {
+    let pending = |at: i64| {
+        let mut key = sample_key();
+        key.state = KeyState::PendingDeletion;
+        key.deletion_date = Some(Timestamp(at));
+        key.pending_window_days = Some(7);
+        key
+    };
+    let (soon, later, cancelled) = (pending(1_000), pending(5_000), pending(1_000));
+    for key in [&soon, &later, &cancelled] {
         store.create_key(key, &sample_event(key, "CreateKey")).await.unwrap();
     }
+    let mut revived = cancelled.clone();
+    revived.state = KeyState::Disabled;
+    revived.deletion_date = None;
+    revived.pending_window_days = None;
+    store.update_key(&revived, Some(&sample_event(&revived, "CancelKeyDeletion"))).await.unwrap();
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(1_000)));
-    assert!(store.due_deletions(Timestamp(999), 10).await.unwrap().is_empty());
-    let due: Vec<KeyId> = store.due_deletions(Timestamp(1_000), 10).await.unwrap().into_iter().map(|k| k.id).collect();
+    assert!(store.destroy_due(Timestamp(999), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty());
+    let due: Vec<KeyId> = store.destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().into_iter().map(|k| k.id).collect();
     assert_eq!(due, vec![soon.id]);
-    assert_eq!(store.due_deletions(Timestamp(9_000), 10).await.unwrap().len(), 2);
+    assert_eq!(store.get_key(&cancelled.account, &cancelled.region, cancelled.id).await.unwrap().map(|k| k.state), Some(KeyState::Disabled));
+    assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(5_000)));
 }
 
 async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
@@ -162,4 +170,76 @@ async fn reset_wipes_keys_aliases_and_events(store: &dyn KeyStore) {
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert!(store.events(None).await.unwrap().is_empty());
     assert!(store.get_meta("conformance").await.unwrap().is_some(), "reset keeps the store's own bookkeeping");
+}
+
+/// A throwaway database on the test PostgreSQL server, dropped when this is dropped.
+pub struct TestDatabase {
+    /// The URL of the new database.
+    pub url: String,
+    admin_url: String,
+    name: String,
+}
+
+impl std::ops::Deref for TestDatabase {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs outside any async context's control, so use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                if let Ok((client, connection)) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await {
+                    tokio::spawn(connection);
+                    let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{database}", &base[..path_start]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// A fresh database on the server at `TRENT_TEST_POSTGRES_URL`. When the variable is unset the PostgreSQL tests are
+/// skipped with a printed reason, unless `TRENT_REQUIRE_POSTGRES` is set (CI), where that is a failure.
+pub async fn postgres_test_database() -> Option<TestDatabase> {
+    let Ok(admin_url) = std::env::var("TRENT_TEST_POSTGRES_URL") else {
+        assert!(std::env::var_os("TRENT_REQUIRE_POSTGRES").is_none(), "TRENT_REQUIRE_POSTGRES is set but TRENT_TEST_POSTGRES_URL is not");
+        eprintln!("skipping PostgreSQL test: TRENT_TEST_POSTGRES_URL is not set (scripts/test.sh provides a server)");
+        return None;
+    };
+    let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.expect("connect to TRENT_TEST_POSTGRES_URL");
+    tokio::spawn(connection);
+    let name = format!("trent_test_{}", uuid::Uuid::new_v4().simple());
+    client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    Some(TestDatabase { url: with_database(&admin_url, &name), admin_url, name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_names_are_swapped_in_urls() {
+        assert_eq!(with_database("postgres://u@h:5/postgres", "x"), "postgres://u@h:5/x");
+        assert_eq!(with_database("postgres://u@h:5", "x"), "postgres://u@h:5/x");
+        assert_eq!(with_database("postgres://u@h:5/db?sslmode=disable", "x"), "postgres://u@h:5/x?sslmode=disable");
+    }
 }

@@ -7,8 +7,14 @@ use trent_audit::AuditEvent;
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 
 pub mod conformance;
+pub mod feed;
+pub mod postgres;
 pub mod sqlite;
 
+use std::sync::Arc;
+
+pub use feed::{ChangeFeed, Mark};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// What can go wrong in a store.
@@ -34,7 +40,13 @@ pub enum StoreError {
     /// The database failed.
     #[error("database error: {0}")]
     Database(String),
+    /// The database could not be reached, or did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
+
+/// Builds the audit event recorded with a key's destruction.
+pub type EventFor = dyn for<'k> Fn(&'k Key) -> AuditEvent + Sync;
 
 /// An alias: a name in an account and region pointing at one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,11 +94,10 @@ pub trait KeyStore: Send + Sync {
     /// event if any. Returns the key as stored; `Conflict` if someone else changed or deleted it first.
     async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError>;
 
-    /// Destroys a key (its row, material, tags, policy and aliases) if its version is unchanged, recording `event`.
-    async fn destroy_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError>;
-
-    /// Keys pending deletion whose deletion date is at or before `now`, oldest first, at most `limit`.
-    async fn due_deletions(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError>;
+    /// Claims and destroys up to `limit` keys pending deletion whose deletion date is at or before `now`: each key's
+    /// row (material, tags, policy, metadata) and aliases are removed and `event_for(key)` recorded, in one
+    /// transaction. Keys another node is destroying at the same moment are skipped, so each is destroyed exactly once.
+    async fn destroy_due(&self, now: Timestamp, limit: usize, event_for: &EventFor) -> Result<Vec<Key>, StoreError>;
 
     /// The earliest deletion date of any key pending deletion.
     async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError>;
@@ -133,4 +144,9 @@ pub trait KeyStore: Send + Sync {
 
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
     async fn reset(&self) -> Result<(), StoreError>;
+
+    /// How other processes' changes become visible: `None` when this process is the store's only writer (the
+    /// embedded store), so a cache of keys it wrote itself is always current; a change feed when several nodes share
+    /// the store.
+    fn change_feed(&self) -> Option<Arc<ChangeFeed>>;
 }

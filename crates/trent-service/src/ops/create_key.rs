@@ -86,8 +86,9 @@ impl Service {
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;
         let event = self.api_event(ctx, "CreateKey", &key).with_parameter("keySpec", spec.as_str()).with_parameter("keyUsage", usage.as_str());
+        let mark = self.cache.mark();
         self.store.create_key(&key, &event).await?;
-        self.cache.store_written(&key, &self.root_key)?;
+        self.cache.remember(&key, &self.root_key, mark)?;
         Ok(key)
     }
 }

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use trent_audit::AuditEvent;
 use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
 
-use crate::{Alias, KeyStore, StoreError, StoredCredential};
+use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
@@ -222,33 +222,42 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn destroy_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
-        let (key, event) = (key.clone(), event.clone());
+    async fn destroy_due(&self, now: Timestamp, limit: usize, event_for: &EventFor) -> Result<Vec<Key>, StoreError> {
+        // Read the due keys first, build their events here (the closure cannot move to the blocking pool), then
+        // destroy them in one transaction, each only at the version read: a key cancelled meanwhile is left alone.
+        let due = self
+            .with(move |c| {
+                let mut statement = c.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date LIMIT ?2"
+                ))?;
+                let rows = statement.query(params![now.0, limit as i64])?;
+                collect(rows, key_from_row)
+            })
+            .await?;
+        let batch: Vec<(Key, AuditEvent)> = due.into_iter().map(|key| {
+            let event = event_for(&key);
+            (key, event)
+        }).collect();
         self.with(move |c| {
             let tx = c.transaction()?;
-            let scope = params![key.account.as_str(), key.region.as_str(), key.id.to_string()];
-            let removed = tx.execute(
-                "DELETE FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND version = ?4",
-                params![key.account.as_str(), key.region.as_str(), key.id.to_string(), key.version],
-            )?;
-            if removed != 1 {
-                return Err(StoreError::Conflict);
+            let mut destroyed = Vec::new();
+            for (key, event) in batch {
+                let removed = tx.execute(
+                    "DELETE FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND version = ?4",
+                    params![key.account.as_str(), key.region.as_str(), key.id.to_string(), key.version],
+                )?;
+                if removed != 1 {
+                    continue;
+                }
+                tx.execute(
+                    "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND key_id = ?3",
+                    params![key.account.as_str(), key.region.as_str(), key.id.to_string()],
+                )?;
+                insert_event(&tx, &event)?;
+                destroyed.push(key);
             }
-            tx.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND key_id = ?3", scope)?;
-            insert_event(&tx, &event)?;
             tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn due_deletions(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError> {
-        self.with(move |c| {
-            let mut statement = c.prepare_cached(&format!(
-                "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date LIMIT ?2"
-            ))?;
-            let rows = statement.query(params![now.0, limit as i64])?;
-            collect(rows, key_from_row)
+            Ok(destroyed)
         })
         .await
     }
@@ -407,6 +416,11 @@ impl KeyStore for SqliteStore {
             })
         })
         .await
+    }
+
+    fn change_feed(&self) -> Option<std::sync::Arc<crate::ChangeFeed>> {
+        // The embedded store has one writer: this process.
+        None
     }
 
     async fn reset(&self) -> Result<(), StoreError> {

@@ -1,0 +1,582 @@
+//! The PostgreSQL backend, shared by several nodes: a connection pool with bounded waits, migrations under an
+//! advisory lock, conditional writes, `FOR UPDATE SKIP LOCKED` for the deletion worker, and a LISTEN/NOTIFY change
+//! feed that keeps every node's key cache current.
+//!
+//! A key change is acknowledged only after this node's own listener has received its notification, which
+//! PostgreSQL delivers to every listening node at once; so by the time a client hears "done", every connected node
+//! has been told.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
+use trent_audit::AuditEvent;
+use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+
+use crate::feed::ChangeFeed;
+use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
+
+/// The schema migrations, in order.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+/// The advisory lock taken while migrating, so nodes starting together do not race.
+const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
+/// The notification channel of key changes.
+const CHANNEL: &str = "trent_keys";
+/// The payload meaning "everything changed" (reset).
+const EVERYTHING: &str = "*";
+/// The longest any one database call may take before the request fails instead of hanging.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits to see its own change notification before answering anyway.
+const NOTIFY_WAIT: Duration = Duration::from_secs(2);
+
+const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version";
+const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_at";
+
+/// A PostgreSQL-backed key store.
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    feed: Arc<ChangeFeed>,
+    node: String,
+    sequence: Arc<AtomicU64>,
+}
+
+fn database(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if error.is_closed() || error.code().is_none() {
+            StoreError::Unavailable(error.to_string())
+        } else {
+            StoreError::Database(error.to_string())
+        }
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url`, migrates the schema (under an advisory lock) and starts the change listener.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Database(format!("database URL: {e}")))?;
+        let mut config = config;
+        config.connect_timeout(Duration::from_secs(5));
+        let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts { wait: Some(Duration::from_secs(5)), create: Some(Duration::from_secs(5)), recycle: Some(Duration::from_secs(5)) })
+            .build()
+            .map_err(database)?;
+        let store = Self { pool, feed: ChangeFeed::new(), node: uuid::Uuid::new_v4().simple().to_string(), sequence: Arc::new(AtomicU64::new(0)) };
+        store.migrate().await?;
+        tokio::spawn(listen(config, Arc::clone(&store.feed)));
+        // Give the listener a moment, so a fresh node starts with a trusted cache; it works without one too.
+        for _ in 0..50 {
+            if store.feed.is_connected() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(store)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS trent_schema (version BIGINT NOT NULL)").await?;
+        let current: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM trent_schema", &[]).await?.try_get(0)?;
+        let supported = MIGRATIONS.len() as i64;
+        if current > supported {
+            return Err(StoreError::SchemaTooNew { found: current, supported });
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
+            tx.batch_execute(migration).await?;
+            tx.execute("INSERT INTO trent_schema (version) VALUES ($1)", &[&(index as i64 + 1)]).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs `work` with a bounded time, so an unreachable database fails the call instead of hanging it.
+    async fn bounded<T>(&self, work: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        tokio::time::timeout(CALL_TIMEOUT, work).await.map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))?
+    }
+
+    fn next_token(&self) -> String {
+        format!("{}:{}", self.node, self.sequence.fetch_add(1, Ordering::SeqCst))
+    }
+
+    /// Waits (bounded) until this node's listener has seen its own notification `token`.
+    async fn await_own_notification(&self, token: &str, seen: tokio::sync::oneshot::Receiver<()>) {
+        if tokio::time::timeout(NOTIFY_WAIT, seen).await.is_err() {
+            self.feed.forget(token);
+            tracing::warn!(token, "change notification not observed in time; other nodes may see the change late");
+        }
+    }
+}
+
+async fn notify(tx: &Transaction<'_>, key: Option<KeyId>, token: &str) -> Result<(), StoreError> {
+    let payload = format!("{} {token}", key.map_or_else(|| EVERYTHING.to_owned(), |k| k.to_string()));
+    tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+    Ok(())
+}
+
+/// The listener: one dedicated connection, reconnecting forever with a pause; the feed is disconnected meanwhile.
+async fn listen(config: tokio_postgres::Config, feed: Arc<ChangeFeed>) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
+                        match message {
+                            Ok(AsyncMessage::Notification(n)) => {
+                                if sender.send(n.payload().to_owned()).is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                });
+                if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
+                    feed.connected();
+                    tracing::info!("listening for key changes from other nodes");
+                    while let Some(payload) = receiver.recv().await {
+                        let (key, token) = payload.split_once(' ').unwrap_or((payload.as_str(), ""));
+                        feed.received(KeyId::parse(key), token);
+                    }
+                }
+                feed.disconnected();
+                driver.abort();
+                tracing::warn!("lost the change listener's database connection; key cache bypassed until it is back");
+            }
+            Err(error) => {
+                feed.disconnected();
+                tracing::warn!(%error, "cannot connect the change listener; retrying");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+fn key_from_row(row: &Row) -> Result<Key, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    let text = |i: usize| -> Result<String, StoreError> { Ok(row.try_get::<_, String>(i)?) };
+    let tags: Vec<Tag> = serde_json::from_str(&text(12)?).map_err(|_| corrupt("tags"))?;
+    Ok(Key {
+        account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("account"))?,
+        region: Region::parse(&text(1)?).ok_or_else(|| corrupt("region"))?,
+        id: KeyId::parse(&text(2)?).ok_or_else(|| corrupt("key_id"))?,
+        created_at: Timestamp(row.try_get(3)?),
+        description: text(4)?,
+        spec: KeySpec::parse(&text(5)?).ok_or_else(|| corrupt("key_spec"))?,
+        usage: KeyUsage::parse(&text(6)?).ok_or_else(|| corrupt("key_usage"))?,
+        origin: Origin::parse(&text(7)?).ok_or_else(|| corrupt("origin"))?,
+        manager: KeyManager::parse(&text(8)?).ok_or_else(|| corrupt("key_manager"))?,
+        state: KeyState::parse(&text(9)?).ok_or_else(|| corrupt("state"))?,
+        deletion_date: row.try_get::<_, Option<i64>>(10)?.map(Timestamp),
+        pending_window_days: row.try_get(11)?,
+        tags,
+        policy: text(13)?,
+        wrapped_material: row.try_get(14)?,
+        version: row.try_get(15)?,
+    })
+}
+
+fn alias_from_row(row: &Row) -> Result<Alias, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    Ok(Alias {
+        account: AccountId::parse(&row.try_get::<_, String>(0)?).ok_or_else(|| corrupt("alias account"))?,
+        region: Region::parse(&row.try_get::<_, String>(1)?).ok_or_else(|| corrupt("alias region"))?,
+        name: AliasName::parse(&row.try_get::<_, String>(2)?).map_err(|_| corrupt("alias name"))?,
+        key_id: KeyId::parse(&row.try_get::<_, String>(3)?).ok_or_else(|| corrupt("alias key_id"))?,
+        created_at: Timestamp(row.try_get(4)?),
+        updated_at: Timestamp(row.try_get(5)?),
+    })
+}
+
+async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
+    let record = serde_json::to_string(event).map_err(database)?;
+    tx.execute(
+        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&event.event_id, &event.event_millis, &event.event_name, &event.recipient_account_id, &event.aws_region, &event.key_arn(), &record],
+    )
+    .await?;
+    Ok(())
+}
+
+fn tags_json(key: &Key) -> Result<String, StoreError> {
+    serde_json::to_string(&key.tags).map_err(database)
+}
+
+#[async_trait]
+impl KeyStore for PostgresStore {
+    async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            let tags = tags_json(key)?;
+            let params: [&(dyn ToSql + Sync); 16] = [
+                &key.account.as_str(),
+                &key.region.as_str(),
+                &key.id.to_string(),
+                &key.created_at.0,
+                &key.description,
+                &key.spec.as_str(),
+                &key.usage.as_str(),
+                &key.origin.as_str(),
+                &key.manager.as_str(),
+                &key.state.as_str(),
+                &key.deletion_date.map(|d| d.0),
+                &key.pending_window_days,
+                &tags,
+                &key.policy,
+                &key.wrapped_material,
+                &key.version,
+            ];
+            tx.execute(
+                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"),
+                &params,
+            )
+            .await?;
+            insert_event(&tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let statement = client.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = $1 AND region = $2 AND key_id = $3")).await?;
+            let row = client.query_opt(&statement, &[&account.as_str(), &region.as_str(), &id.to_string()]).await?;
+            row.as_ref().map(key_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let after = after.map(|id| id.to_string()).unwrap_or_default();
+            let rows = client
+                .query(
+                    &format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4"),
+                    &[&account.as_str(), &region.as_str(), &after, &(limit as i64)],
+                )
+                .await?;
+            rows.iter().map(key_from_row).collect()
+        })
+        .await
+    }
+
+    async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
+        let token = self.next_token();
+        let seen = self.feed.expect(token.clone());
+        let result = self
+            .bounded(async {
+                let mut client = self.client().await?;
+                let tx = client.transaction().await?;
+                let tags = tags_json(key)?;
+                let changed = tx
+                    .execute(
+                        "UPDATE keys SET description = $1, state = $2, deletion_date = $3, pending_window_days = $4, tags = $5, policy = $6, \
+                         wrapped_material = $7, version = version + 1 WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
+                        &[
+                            &key.description,
+                            &key.state.as_str(),
+                            &key.deletion_date.map(|d| d.0),
+                            &key.pending_window_days,
+                            &tags,
+                            &key.policy,
+                            &key.wrapped_material,
+                            &key.account.as_str(),
+                            &key.region.as_str(),
+                            &key.id.to_string(),
+                            &key.version,
+                        ],
+                    )
+                    .await?;
+                if changed != 1 {
+                    return Err(StoreError::Conflict);
+                }
+                if let Some(event) = event {
+                    insert_event(&tx, event).await?;
+                }
+                notify(&tx, Some(key.id), &token).await?;
+                tx.commit().await?;
+                let mut stored = key.clone();
+                stored.version += 1;
+                Ok(stored)
+            })
+            .await;
+        match &result {
+            Ok(_) => self.await_own_notification(&token, seen).await,
+            Err(_) => self.feed.forget(&token),
+        }
+        result
+    }
+
+    async fn destroy_due(&self, now: Timestamp, limit: usize, event_for: &EventFor) -> Result<Vec<Key>, StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            // Claim: rows another node is destroying right now are locked, and skipped rather than waited for.
+            let rows = tx
+                .query(
+                    &format!(
+                        "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= $1 \
+                         ORDER BY deletion_date LIMIT $2 FOR UPDATE SKIP LOCKED"
+                    ),
+                    &[&now.0, &(limit as i64)],
+                )
+                .await?;
+            let due: Vec<Key> = rows.iter().map(key_from_row).collect::<Result<_, _>>()?;
+            for key in &due {
+                let id = key.id.to_string();
+                tx.execute("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
+                tx.execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
+                insert_event(&tx, &event_for(key)).await?;
+                notify(&tx, Some(key.id), "deletion").await?;
+            }
+            tx.commit().await?;
+            Ok(due)
+        })
+        .await
+    }
+
+    async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let row = client.query_one("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", &[]).await?;
+            Ok(row.try_get::<_, Option<i64>>(0)?.map(Timestamp))
+        })
+        .await
+    }
+
+    async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let inserted = client
+                .execute(
+                    &format!("INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
+                    &[&alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str(), &alias.key_id.to_string(), &alias.created_at.0, &alias.updated_at.0],
+                )
+                .await?;
+            if inserted == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::AliasExists)
+            }
+        })
+        .await
+    }
+
+    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let statement = client.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = $1 AND region = $2 AND name = $3")).await?;
+            let row = client.query_opt(&statement, &[&account.as_str(), &region.as_str(), &name.as_str()]).await?;
+            row.as_ref().map(alias_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn update_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let changed = client
+                .execute(
+                    "UPDATE aliases SET key_id = $1, updated_at = $2 WHERE account = $3 AND region = $4 AND name = $5",
+                    &[&alias.key_id.to_string(), &alias.updated_at.0, &alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str()],
+                )
+                .await?;
+            if changed == 1 {
+                Ok(())
+            } else {
+                Err(StoreError::Conflict)
+            }
+        })
+        .await
+    }
+
+    async fn delete_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<bool, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let removed = client
+                .execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3", &[&account.as_str(), &region.as_str(), &name.as_str()])
+                .await?;
+            Ok(removed == 1)
+        })
+        .await
+    }
+
+    async fn list_aliases(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key: Option<KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<Alias>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let key = key.map(|k| k.to_string());
+            let after = after.map(|a| a.to_string()).unwrap_or_default();
+            let rows = client
+                .query(
+                    &format!(
+                        "SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = $1 AND region = $2 AND ($3::TEXT IS NULL OR key_id = $3) \
+                         AND name > $4 ORDER BY name LIMIT $5"
+                    ),
+                    &[&account.as_str(), &region.as_str(), &key, &after, &(limit as i64)],
+                )
+                .await?;
+            rows.iter().map(alias_from_row).collect()
+        })
+        .await
+    }
+
+    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            insert_event(&tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let rows = client
+                .query("SELECT record, event_time FROM audit_events WHERE ($1::TEXT IS NULL OR key_arn = $1) ORDER BY seq", &[&key_arn])
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let mut event: AuditEvent =
+                        serde_json::from_str(&row.try_get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(format!("audit record: {e}")))?;
+                    event.event_millis = row.try_get(1)?;
+                    Ok(event)
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let row = client.query_opt("SELECT value FROM meta WHERE name = $1", &[&name]).await?;
+            Ok(row.map(|r| r.try_get(0)).transpose()?)
+        })
+        .await
+    }
+
+    async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            client.execute("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&name, &value]).await?;
+            Ok(client.query_one("SELECT value FROM meta WHERE name = $1", &[&name]).await?.try_get(0)?)
+        })
+        .await
+    }
+
+    async fn put_credential(&self, credential: &StoredCredential) -> Result<(), StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO credentials (access_key_id, account, sealed_secret, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    &[&credential.access_key_id, &credential.account.as_str(), &credential.sealed_secret, &credential.created_at.0],
+                )
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let rows = client.query("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at", &[]).await?;
+            rows.iter()
+                .map(|row| {
+                    Ok(StoredCredential {
+                        access_key_id: row.try_get(0)?,
+                        account: AccountId::parse(&row.try_get::<_, String>(1)?).ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
+                        sealed_secret: row.try_get(2)?,
+                        created_at: Timestamp(row.try_get(3)?),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        let token = self.next_token();
+        let seen = self.feed.expect(token.clone());
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            tx.batch_execute("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;").await?;
+            notify(&tx, None, &token).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        self.await_own_notification(&token, seen).await;
+        Ok(())
+    }
+
+    fn change_feed(&self) -> Option<Arc<ChangeFeed>> {
+        Some(Arc::clone(&self.feed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The conformance suite on a fresh database of the server at `TRENT_TEST_POSTGRES_URL`; skipped with a reason
+    /// when it is unset, unless `TRENT_REQUIRE_POSTGRES` says a missing server is a failure (as in CI).
+    #[tokio::test]
+    async fn postgres_passes_the_conformance_suite() {
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let store = PostgresStore::connect(&url).await.unwrap();
+        crate::conformance::run_all(&store).await;
+        assert!(store.change_feed().is_some_and(|f| f.is_connected()), "the change listener is connected");
+    }
+
+    #[tokio::test]
+    async fn two_nodes_migrating_at_once_both_succeed_and_a_newer_schema_is_refused() {
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let (a, b) = tokio::join!(PostgresStore::connect(&url), PostgresStore::connect(&url));
+        let (a, _b) = (a.unwrap(), b.unwrap());
+        let client = a.client().await.unwrap();
+        client.execute("INSERT INTO trent_schema (version) VALUES (99)", &[]).await.unwrap();
+        assert!(matches!(PostgresStore::connect(&url).await, Err(StoreError::SchemaTooNew { found: 99, .. })));
+    }
+}
