@@ -64,6 +64,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), String> {
     let state = build_state(&config).await?;
+    let store = std::sync::Arc::clone(state.service.store());
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown_sender, shutdown) = watch::channel(false);
@@ -79,6 +80,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     tracing::info!("shutting down: in-flight requests have finished");
     let _ = shutdown_sender.send(true);
     let _ = worker.await;
+    if let Err(error) = store.leave().await {
+        tracing::warn!(%error, "could not leave the shared store cleanly; other nodes wait out this node's lease");
+    }
     tracing::info!("Trent stopped");
     Ok(())
 }

@@ -13,6 +13,9 @@ use crate::Service;
 
 /// Keys destroyed per batch.
 const BATCH: usize = 100;
+/// The shortest pause between batches: when due keys are locked by another node's batch, this node waits a moment
+/// instead of asking the database again at once.
+const MIN_WAIT: Duration = Duration::from_millis(25);
 
 /// The deletion worker.
 pub struct DeletionWorker {
@@ -81,6 +84,7 @@ impl Worker for DeletionWorker {
             let until_next = u64::try_from(next.0 - service.clock.now().0).unwrap_or(0);
             wait = wait.min(Duration::from_millis(until_next));
         }
+        let wait = wait.max(MIN_WAIT);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = service.deletion_wakeup.notified() => {}

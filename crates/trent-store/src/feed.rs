@@ -2,11 +2,13 @@
 //! never serves a stale state.
 //!
 //! The feed counts every change made by another node; a cache entry may be stored only if no such change arrived
-//! between reading the key and storing it ([`Mark`]). While the feed is disconnected, nothing cached may be trusted.
+//! between reading the key and storing it ([`Mark`]). The cache is trusted only while the feed is connected and its
+//! trust has been renewed recently (the store renews it only while this node provably keeps up with the feed).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 use trent_domain::KeyId;
@@ -29,6 +31,7 @@ type Subscriber = Box<dyn Fn(FeedEvent) + Send + Sync>;
 /// The feed.
 pub struct ChangeFeed {
     connected: AtomicBool,
+    trusted_until: Mutex<Option<Instant>>,
     foreign_changes: AtomicU64,
     subscribers: RwLock<Vec<Subscriber>>,
     waiters: Mutex<HashMap<String, oneshot::Sender<()>>>,
@@ -36,7 +39,7 @@ pub struct ChangeFeed {
 
 impl Default for ChangeFeed {
     fn default() -> Self {
-        Self { connected: AtomicBool::new(false), foreign_changes: AtomicU64::new(0), subscribers: RwLock::new(Vec::new()), waiters: Mutex::new(HashMap::new()) }
+        Self { connected: AtomicBool::new(false), trusted_until: Mutex::new(None), foreign_changes: AtomicU64::new(0), subscribers: RwLock::new(Vec::new()), waiters: Mutex::new(HashMap::new()) }
     }
 }
 
@@ -52,9 +55,22 @@ impl ChangeFeed {
         Arc::new(Self::default())
     }
 
-    /// True while the feed receives every change; a cache must not be trusted otherwise.
+    /// True while the feed receives every change and its trust is current; a cache must not be trusted otherwise.
     pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::SeqCst) && self.trusted_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| Instant::now() < until)
+    }
+
+    /// True while the listener is subscribed (trust aside).
+    pub fn is_listening(&self) -> bool {
         self.connected.load(Ordering::SeqCst)
+    }
+
+    /// Extends trust until `until` (never shortens it). Called by the store after proving it keeps up.
+    pub fn trust_until(&self, until: Instant) {
+        let mut trusted = self.trusted_until.lock().unwrap_or_else(|p| p.into_inner());
+        if trusted.is_none_or(|current| current < until) {
+            *trusted = Some(until);
+        }
     }
 
     /// Registers a subscriber, called synchronously for every event.
@@ -91,15 +107,15 @@ impl ChangeFeed {
         self.publish(FeedEvent::All);
     }
 
-    /// A change notification arrived. `token` identifies the writer; this node's own writes wake their waiter
-    /// instead of invalidating (they were written through to the cache already).
-    pub fn received(&self, key: Option<KeyId>, token: &str) {
-        let waiter = self.waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
-        match waiter {
-            Some(waiter) => {
+    /// A change notification arrived. `own` notifications (this node's writes, written through to the cache
+    /// already, and its heartbeats) wake their waiter, if any; every other one invalidates.
+    pub fn received(&self, key: Option<KeyId>, token: &str, own: bool) {
+        if own {
+            if let Some(waiter) = self.waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(token) {
                 let _ = waiter.send(());
             }
-            None => self.publish(key.map_or(FeedEvent::All, FeedEvent::Key)),
+        } else {
+            self.publish(key.map_or(FeedEvent::All, FeedEvent::Key));
         }
     }
 
@@ -129,17 +145,27 @@ mod tests {
         let before = feed.mark();
         assert!(!feed.unchanged_since(before), "a disconnected feed trusts nothing");
         feed.connected();
+        assert!(!feed.is_connected(), "connected but never trusted");
+        feed.trust_until(Instant::now() + std::time::Duration::from_secs(60));
         let mark = feed.mark();
         assert!(feed.unchanged_since(mark));
         let mut own = feed.expect("node-a:1".to_owned());
-        feed.received(Some(KeyId::generate()), "node-a:1");
+        feed.received(Some(KeyId::generate()), "node-a:1", true);
         assert!(own.try_recv().is_ok());
         assert!(feed.unchanged_since(mark), "own changes do not invalidate");
         let id = KeyId::generate();
-        feed.received(Some(id), "node-b:7");
+        feed.received(Some(id), "node-b:7", false);
         assert!(!feed.unchanged_since(mark));
         assert_eq!(seen.lock().unwrap().last(), Some(&FeedEvent::Key(id)));
         feed.disconnected();
         assert_eq!(seen.lock().unwrap().last(), Some(&FeedEvent::All));
+    }
+
+    #[test]
+    fn trust_expires() {
+        let feed = ChangeFeed::new();
+        feed.connected();
+        feed.trust_until(Instant::now() - std::time::Duration::from_millis(1));
+        assert!(!feed.is_connected());
     }
 }

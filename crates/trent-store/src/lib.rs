@@ -145,6 +145,11 @@ pub trait KeyStore: Send + Sync {
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
     async fn reset(&self) -> Result<(), StoreError>;
 
+    /// Leaves the store at shutdown (a shared store stops counting this node among those to wait for).
+    async fn leave(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// How other processes' changes become visible: `None` when this process is the store's only writer (the
     /// embedded store), so a cache of keys it wrote itself is always current; a change feed when several nodes share
     /// the store.

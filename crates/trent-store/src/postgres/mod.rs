@@ -2,13 +2,17 @@
 //! advisory lock, conditional writes, `FOR UPDATE SKIP LOCKED` for the deletion worker, and a LISTEN/NOTIFY change
 //! feed that keeps every node's key cache current.
 //!
-//! A key change is acknowledged only after this node's own listener has received its notification, which
-//! PostgreSQL delivers to every listening node at once; so by the time a client hears "done", every connected node
-//! has been told.
+//! Cross-node cache coherence, strictly: every node holds a lease in `nodes`, renewed each second only after its
+//! listener has received a notification the node sent itself (so it provably keeps up with the feed); its cache is
+//! trusted only until shortly before that lease ends. A node that receives another node's change invalidates the key
+//! and acknowledges on `trent_acks`. A writer answers its client only when every node with a live lease has
+//! acknowledged, or that lease has run out, by which time that node no longer trusts its cache. So once a client hears
+//! "disabled", no node serves the key from a stale cache.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
@@ -21,7 +25,7 @@ use crate::feed::ChangeFeed;
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql"), include_str!("../../migrations/postgres/0002_nodes.sql")];
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
 /// The notification channel of key changes.
@@ -30,8 +34,17 @@ const CHANNEL: &str = "trent_keys";
 const EVERYTHING: &str = "*";
 /// The longest any one database call may take before the request fails instead of hanging.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a writer waits to see its own change notification before answering anyway.
-const NOTIFY_WAIT: Duration = Duration::from_secs(2);
+/// The channel on which nodes acknowledge other nodes' changes (and send themselves heartbeats).
+const ACK_CHANNEL: &str = "trent_acks";
+/// How long a node's lease lasts: the longest a writer waits for a node that does not acknowledge.
+const LEASE: Duration = Duration::from_secs(5);
+/// How often a node renews its lease.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A node stops trusting its cache this long before the lease others see, to cover the heartbeat's own duration
+/// and clock rate differences.
+const TRUST_MARGIN: Duration = Duration::from_millis(1500);
+/// The database's clock in ms since the epoch; leases are compared on it, never on node clocks.
+const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
                            deletion_date, pending_window_days, tags, policy, wrapped_material, version";
@@ -42,8 +55,38 @@ const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_
 pub struct PostgresStore {
     pool: Pool,
     feed: Arc<ChangeFeed>,
-    node: String,
+    node: Arc<str>,
     sequence: Arc<AtomicU64>,
+    acks: Arc<Acks>,
+}
+
+/// Acknowledgements received, by change token.
+#[derive(Default)]
+struct Acks {
+    by_token: Mutex<HashMap<String, HashSet<String>>>,
+    arrived: tokio::sync::watch::Sender<u64>,
+}
+
+impl Acks {
+    fn open(&self, token: &str) {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).insert(token.to_owned(), HashSet::new());
+    }
+
+    fn close(&self, token: &str) {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
+    }
+
+    fn record(&self, token: &str, node: &str) {
+        let mut by_token = self.by_token.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(nodes) = by_token.get_mut(token) {
+            nodes.insert(node.to_owned());
+            self.arrived.send_modify(|n| *n += 1);
+        }
+    }
+
+    fn acknowledged(&self, token: &str) -> HashSet<String> {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned().unwrap_or_default()
+    }
 }
 
 fn database(error: impl std::fmt::Display) -> StoreError {
@@ -73,11 +116,19 @@ impl PostgresStore {
             .timeouts(Timeouts { wait: Some(Duration::from_secs(5)), create: Some(Duration::from_secs(5)), recycle: Some(Duration::from_secs(5)) })
             .build()
             .map_err(database)?;
-        let store = Self { pool, feed: ChangeFeed::new(), node: uuid::Uuid::new_v4().simple().to_string(), sequence: Arc::new(AtomicU64::new(0)) };
+        let store = Self {
+            pool,
+            feed: ChangeFeed::new(),
+            node: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
+            sequence: Arc::new(AtomicU64::new(0)),
+            acks: Arc::new(Acks::default()),
+        };
         store.migrate().await?;
-        tokio::spawn(listen(config, Arc::clone(&store.feed)));
-        // Give the listener a moment, so a fresh node starts with a trusted cache; it works without one too.
-        for _ in 0..50 {
+        tokio::spawn(listen(config, store.clone()));
+        tokio::spawn(heartbeat(store.clone()));
+        // Give the listener and the first heartbeat a moment, so a fresh node starts with a trusted cache; it works
+        // without one too (every read then goes to the database).
+        for _ in 0..100 {
             if store.feed.is_connected() {
                 break;
             }
@@ -117,12 +168,85 @@ impl PostgresStore {
         format!("{}:{}", self.node, self.sequence.fetch_add(1, Ordering::SeqCst))
     }
 
-    /// Waits (bounded) until this node's listener has seen its own notification `token`.
-    async fn await_own_notification(&self, token: &str, seen: tokio::sync::oneshot::Receiver<()>) {
-        if tokio::time::timeout(NOTIFY_WAIT, seen).await.is_err() {
-            self.feed.forget(token);
-            tracing::warn!(token, "change notification not observed in time; other nodes may see the change late");
+    fn is_own(&self, token: &str) -> bool {
+        token.strip_prefix(&*self.node).is_some_and(|rest| rest.starts_with(':'))
+    }
+
+    /// Waits until every other node with a live lease has acknowledged change `token`, or its lease has run out.
+    async fn await_acknowledgements(&self, token: &str) {
+        let live = async {
+            let client = self.client().await?;
+            let rows = client
+                .query(&format!("SELECT node_id, lease_until - {DB_NOW} FROM nodes WHERE lease_until > {DB_NOW} AND node_id <> $1"), &[&&*self.node])
+                .await?;
+            rows.iter()
+                .map(|row| Ok((row.try_get::<_, String>(0)?, Duration::from_millis(u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0)))))
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        let started = Instant::now();
+        let nodes = match tokio::time::timeout(CALL_TIMEOUT, live).await {
+            Ok(Ok(nodes)) => nodes,
+            _ => {
+                // Who else is alive is unknown: wait out any lease, so no node can still trust a stale cache.
+                tracing::warn!(token, "cannot list live nodes; waiting out their leases");
+                tokio::time::sleep(LEASE).await;
+                self.acks.close(token);
+                return;
+            }
+        };
+        let mut arrivals = self.acks.arrived.subscribe();
+        loop {
+            let acknowledged = self.acks.acknowledged(token);
+            let now = Instant::now();
+            let waiting: Vec<Instant> =
+                nodes.iter().filter(|(node, _)| !acknowledged.contains(node)).map(|(_, lease)| started + *lease).filter(|until| *until > now).collect();
+            let Some(until) = waiting.iter().min().copied() else { break };
+            let _ = tokio::time::timeout(until - now, arrivals.changed()).await;
         }
+        self.acks.close(token);
+    }
+
+    /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
+    /// is caught up: a heartbeat sent to itself after the renewal must come back through the listener.
+    async fn renew_lease(&self) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let token = self.next_token();
+        let seen = self.feed.expect(token.clone());
+        let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        client
+            .execute(
+                &format!("INSERT INTO nodes (node_id, lease_until) VALUES ($1, {DB_NOW} + $2) ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until"),
+                &[&&*self.node, &lease_ms],
+            )
+            .await?;
+        client.execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", self.node)]).await?;
+        drop(client);
+        match tokio::time::timeout(HEARTBEAT, seen).await {
+            Ok(Ok(())) => {
+                self.feed.trust_until(started + LEASE - TRUST_MARGIN);
+                Ok(())
+            }
+            _ => {
+                self.feed.forget(&token);
+                Err(StoreError::Unavailable("the change listener did not see this node's heartbeat in time".to_owned()))
+            }
+        }
+    }
+}
+
+/// Renews the lease every [`HEARTBEAT`], forever; while the listener is down there is nothing to prove, so it
+/// checks again shortly and renews as soon as the listener is back.
+async fn heartbeat(store: PostgresStore) {
+    loop {
+        if !store.feed.is_listening() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        if let Err(error) = store.renew_lease().await {
+            tracing::debug!(%error, "lease not renewed; the key cache is bypassed once trust runs out");
+        }
+        tokio::time::sleep(HEARTBEAT).await;
     }
 }
 
@@ -133,43 +257,66 @@ async fn notify(tx: &Transaction<'_>, key: Option<KeyId>, token: &str) -> Result
 }
 
 /// The listener: one dedicated connection, reconnecting forever with a pause; the feed is disconnected meanwhile.
-async fn listen(config: tokio_postgres::Config, feed: Arc<ChangeFeed>) {
+/// It invalidates other nodes' changes and acknowledges them, and collects acknowledgements of this node's changes.
+async fn listen(config: tokio_postgres::Config, store: PostgresStore) {
     loop {
         match config.connect(NoTls).await {
             Ok((client, mut connection)) => {
-                let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-                let driver = tokio::spawn(async move {
+                let handler = store.clone();
+                let mut driver = tokio::spawn(async move {
                     let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
                         match message {
-                            Ok(AsyncMessage::Notification(n)) => {
-                                if sender.send(n.payload().to_owned()).is_err() {
-                                    break;
-                                }
-                            }
+                            Ok(AsyncMessage::Notification(n)) => handler.on_notification(n.channel(), n.payload()),
                             Ok(_) => {}
                             Err(_) => break,
                         }
                     }
                 });
-                if client.batch_execute(&format!("LISTEN {CHANNEL}")).await.is_ok() {
-                    feed.connected();
+                if client.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {ACK_CHANNEL}")).await.is_ok() {
+                    store.feed.connected();
                     tracing::info!("listening for key changes from other nodes");
-                    while let Some(payload) = receiver.recv().await {
-                        let (key, token) = payload.split_once(' ').unwrap_or((payload.as_str(), ""));
-                        feed.received(KeyId::parse(key), token);
-                    }
+                    // Runs until the connection closes.
+                    let _ = (&mut driver).await;
                 }
-                feed.disconnected();
+                store.feed.disconnected();
                 driver.abort();
+                drop(client);
                 tracing::warn!("lost the change listener's database connection; key cache bypassed until it is back");
             }
             Err(error) => {
-                feed.disconnected();
+                store.feed.disconnected();
                 tracing::warn!(%error, "cannot connect the change listener; retrying");
             }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+impl PostgresStore {
+    fn on_notification(&self, channel: &str, payload: &str) {
+        if channel == CHANNEL {
+            let (key, token) = payload.split_once(' ').unwrap_or((payload, ""));
+            let own = self.is_own(token);
+            self.feed.received(KeyId::parse(key), token, own);
+            if !own {
+                let (store, token) = (self.clone(), token.to_owned());
+                tokio::spawn(async move {
+                    if let Ok(client) = store.client().await {
+                        let _ = client.execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", store.node)]).await;
+                    }
+                });
+            }
+        } else if channel == ACK_CHANNEL {
+            let (token, node) = payload.split_once(' ').unwrap_or((payload, ""));
+            if self.is_own(token) {
+                if node == &*self.node {
+                    self.feed.received(None, token, true);
+                } else {
+                    self.acks.record(token, node);
+                }
+            }
+        }
     }
 }
 
@@ -287,7 +434,7 @@ impl KeyStore for PostgresStore {
 
     async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
         let token = self.next_token();
-        let seen = self.feed.expect(token.clone());
+        self.acks.open(&token);
         let result = self
             .bounded(async {
                 let mut client = self.client().await?;
@@ -326,8 +473,8 @@ impl KeyStore for PostgresStore {
             })
             .await;
         match &result {
-            Ok(_) => self.await_own_notification(&token, seen).await,
-            Err(_) => self.feed.forget(&token),
+            Ok(_) => self.await_acknowledgements(&token).await,
+            Err(_) => self.acks.close(&token),
         }
         result
     }
@@ -352,7 +499,7 @@ impl KeyStore for PostgresStore {
                 tx.execute("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
                 tx.execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
                 insert_event(&tx, &event_for(key)).await?;
-                notify(&tx, Some(key.id), "deletion").await?;
+                notify(&tx, Some(key.id), &format!("{}:deletion", self.node)).await?;
             }
             tx.commit().await?;
             Ok(due)
@@ -533,7 +680,7 @@ impl KeyStore for PostgresStore {
 
     async fn reset(&self) -> Result<(), StoreError> {
         let token = self.next_token();
-        let seen = self.feed.expect(token.clone());
+        self.acks.open(&token);
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
@@ -543,7 +690,14 @@ impl KeyStore for PostgresStore {
             Ok(())
         })
         .await?;
-        self.await_own_notification(&token, seen).await;
+        self.await_acknowledgements(&token).await;
+        Ok(())
+    }
+
+    async fn leave(&self) -> Result<(), StoreError> {
+        // Others stop waiting for this node's acknowledgements at once.
+        let client = self.client().await?;
+        client.execute("DELETE FROM nodes WHERE node_id = $1", &[&&*self.node]).await?;
         Ok(())
     }
 
