@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for the tests: `source scripts/postgres.sh; start_test_postgres` exports
 # TRENT_TEST_POSTGRES_URL (trust authentication, loopback only, a free port) and `stop_test_postgres` removes it.
+# Tests run it without fsync; `start_test_postgres durable` keeps PostgreSQL's durable defaults (for benchmarks).
 # Installs Debian's postgresql-15 when its binaries are missing and we are root.
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
@@ -25,8 +26,10 @@ start_test_postgres() {
   [ "$(id -u)" = 0 ] && chown postgres "$TEST_PG_DIR"
   TEST_PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   as_pg_owner "$PG_BIN/initdb" -D "$TEST_PG_DIR/data" --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+  local speed="-c fsync=off -c synchronous_commit=off"
+  [ "${1:-}" = durable ] && speed=""
   as_pg_owner "$PG_BIN/pg_ctl" -D "$TEST_PG_DIR/data" -l "$TEST_PG_DIR/log" -w \
-    -o "-p $TEST_PG_PORT -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=1000 -c fsync=off -c synchronous_commit=off" \
+    -o "-p $TEST_PG_PORT -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=1000 $speed" \
     start >/dev/null
   export TRENT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$TEST_PG_PORT/postgres"
   echo "test PostgreSQL at $TRENT_TEST_POSTGRES_URL (data in $TEST_PG_DIR)"

@@ -1,10 +1,12 @@
 //! `trent bench`: a load benchmark that sends real SigV4-signed requests over keep-alive HTTP at a chosen
 //! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt and GenerateDataKey. In the
 //! same run it measures the ceiling: the same load against the same HTTP stack answering a fixed body.
-//! `--endpoint` points it at any other AWS KMS implementation instead of a Trent it starts itself.
+//! `--endpoint` points it at any other AWS KMS implementation instead of a Trent it starts itself; `--targets`
+//! starts Trent on SQLite and on PostgreSQL with one or two nodes, one after the other, in the same run.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -40,9 +42,15 @@ pub struct BenchArgs {
     /// Seconds of warm-up before measuring.
     #[arg(long, default_value_t = 1)]
     warmup_seconds: u64,
-    /// Operations to measure: encrypt, decrypt, generate-data-key.
+    /// Operations to measure: encrypt, decrypt, generate-data-key, create-key.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
+    /// Trents to start and measure, in order: sqlite, postgres (one node), postgres-2 (two nodes on one database).
+    #[arg(long, value_delimiter = ',', default_value = "sqlite")]
+    targets: Vec<String>,
+    /// The PostgreSQL database for the postgres targets (it is reset before each target).
+    #[arg(long, env = "TRENT_BENCH_POSTGRES_URL")]
+    postgres_url: Option<String>,
     /// Skip the ceiling measurement.
     #[arg(long)]
     no_ceiling: bool,
@@ -167,12 +175,13 @@ struct Measurement {
     first_error: Option<String>,
 }
 
-async fn load(signer: &Signer, target: &'static str, body: Arc<Vec<u8>>, concurrency: usize, warmup: Duration, measure: Duration) -> Measurement {
+/// Drives `concurrency` requests in flight, spread over `signers` (one per node) round-robin by task.
+async fn load(signers: &[Signer], target: &'static str, body: Arc<Vec<u8>>, concurrency: usize, warmup: Duration, measure: Duration) -> Measurement {
     let start = Instant::now() + warmup;
     let end = start + measure;
     let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
-        let signer = signer.clone();
+    for task in 0..concurrency {
+        let Some(signer) = signers.get(task % signers.len().max(1)).cloned() else { break };
         let body = Arc::clone(&body);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -227,66 +236,114 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     runtime.block_on(bench(args))
 }
 
-async fn bench(args: BenchArgs) -> Result<(), String> {
-    let mut spawned = Vec::new();
-    let (endpoint, label) = match &args.endpoint {
-        Some(endpoint) => (endpoint.clone(), endpoint.clone()),
-        None => {
-            let dir = std::env::temp_dir().join(format!("trent-bench-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-            let dir_text = dir.display().to_string();
-            let server = spawn(&["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", &dir_text], "Trent listening on ", Some(TempDir(dir)))?;
-            let endpoint = server.endpoint.clone();
-            spawned.push(server);
-            (endpoint, "trent".to_owned())
-        }
+/// The Trent nodes of one target, started by the benchmark.
+struct Target {
+    label: String,
+    endpoints: Vec<String>,
+    _nodes: Vec<Spawned>,
+}
+
+fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Result<Target, String> {
+    let (nodes, database) = match name {
+        "sqlite" => (1, None),
+        "postgres" => (1, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
+        "postgres-2" => (2, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
+        other => return Err(format!("unknown target '{other}': use sqlite, postgres, postgres-2")),
     };
+    // One root key for the whole run: the PostgreSQL targets share a database, which pins the first key it sees.
+    let base = run_dir.join(name);
+    let root_key = run_dir.join("root.key");
+    let mut spawned = Vec::new();
+    for node in 0..nodes {
+        let dir = base.join(format!("node{node}"));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let (dir_text, key_text) = (dir.display().to_string(), root_key.display().to_string());
+        let mut node_args = vec!["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", &dir_text, "--root-key-file", &key_text];
+        if let Some(url) = &database {
+            node_args.extend(["--database", url.as_str()]);
+        }
+        // The first node removes the whole target directory when dropped.
+        let cleanup = (node == 0).then(|| TempDir(base.clone()));
+        spawned.push(spawn(&node_args, "Trent listening on ", cleanup)?);
+    }
+    let label = match nodes {
+        1 if database.is_none() => "trent, SQLite".to_owned(),
+        1 => "trent, PostgreSQL, 1 node".to_owned(),
+        n => format!("trent, PostgreSQL, {n} nodes"),
+    };
+    Ok(Target { label, endpoints: spawned.iter().map(|s| s.endpoint.clone()).collect(), _nodes: spawned })
+}
+
+async fn reset(endpoint: &str) -> Result<(), String> {
+    let uri: http::Uri = format!("{endpoint}/_trent/reset").parse().map_err(|e| format!("{e}"))?;
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let request = http::Request::post(uri).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
+    let response = client.request(request).await.map_err(|e| e.to_string())?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("reset answered {}", response.status()))
+    }
+}
+
+async fn bench(args: BenchArgs) -> Result<(), String> {
+    let run_dir = TempDir(std::env::temp_dir().join(format!("trent-bench-{}", std::process::id())));
+    std::fs::create_dir_all(&run_dir.0).map_err(|e| e.to_string())?;
     let ceiling = if args.no_ceiling {
         None
     } else {
-        let ceiling = spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?;
-        let endpoint = ceiling.endpoint.clone();
-        spawned.push(ceiling);
-        Some(endpoint)
+        Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
     };
-
-    let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
-    let target = signer(&endpoint, &args, max_concurrency)?;
-    let key = target.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
-    let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
-    let plaintext = vec![0x5au8; 4096];
-    let encrypt_body = json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) }).to_string().into_bytes();
-    let encrypted = target.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) })).await?;
-    let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
-    let decrypt_body = json!({ "CiphertextBlob": blob }).to_string().into_bytes();
-    let data_key_body = json!({ "KeyId": key_id, "KeySpec": "AES_256" }).to_string().into_bytes();
-
     let warmup = Duration::from_secs(args.warmup_seconds);
     let measure = Duration::from_secs(args.seconds.max(1));
     println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
-    for &concurrency in &args.concurrency {
-        let ceiling_rate = match &ceiling {
-            None => None,
-            Some(endpoint) => {
-                let ceiling_signer = signer(endpoint, &args, concurrency)?;
-                let m = load(&ceiling_signer, "TrentService.Encrypt", Arc::new(encrypt_body.clone()), concurrency, warmup, measure).await;
-                print_row("ceiling (same stack, fixed body)", "Encrypt-shaped 4 KiB", concurrency, &m, None);
-                Some(m.requests as f64 / m.seconds)
-            }
+
+    let mut ceiling_rates = HashMap::new();
+    let targets: Vec<String> = if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
+    for target_name in &targets {
+        let target = match &args.endpoint {
+            Some(endpoint) => Target { label: endpoint.clone(), endpoints: vec![endpoint.clone()], _nodes: Vec::new() },
+            None => start_target(target_name, &args, &run_dir.0)?,
         };
-        for operation in &args.operations {
-            let (name, target_name, body) = match operation.as_str() {
-                "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", encrypt_body.clone()),
-                "decrypt" => ("Decrypt 4 KiB", "TrentService.Decrypt", decrypt_body.clone()),
-                "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", data_key_body.clone()),
-                other => return Err(format!("unknown operation '{other}': use encrypt, decrypt, generate-data-key")),
-            };
-            let m = load(&target, target_name, Arc::new(body), concurrency, warmup, measure).await;
-            print_row(&label, name, concurrency, &m, ceiling_rate);
+        if args.endpoint.is_none() {
+            reset(target.endpoints.first().ok_or("no endpoint")?).await?;
+        }
+        let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
+        let signers = target.endpoints.iter().map(|e| signer(e, &args, max_concurrency)).collect::<Result<Vec<_>, _>>()?;
+        let first = signers.first().ok_or("no endpoint")?;
+        let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
+        let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
+        let plaintext = vec![0x5au8; 4096];
+        let encrypt_body = json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) }).to_string().into_bytes();
+        let encrypted = first.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) })).await?;
+        let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
+        let decrypt_body = json!({ "CiphertextBlob": blob }).to_string().into_bytes();
+        let data_key_body = json!({ "KeyId": key_id, "KeySpec": "AES_256" }).to_string().into_bytes();
+        let create_key_body = json!({ "Description": "bench key" }).to_string().into_bytes();
+
+        for &concurrency in &args.concurrency {
+            if let (Some(ceiling), None) = (&ceiling, ceiling_rates.get(&concurrency)) {
+                let ceiling_signer = signer(&ceiling.endpoint, &args, concurrency)?;
+                let m = load(&[ceiling_signer], "TrentService.Encrypt", Arc::new(encrypt_body.clone()), concurrency, warmup, measure).await;
+                print_row("ceiling (same stack, fixed body)", "Encrypt-shaped 4 KiB", concurrency, &m, None);
+                ceiling_rates.insert(concurrency, m.requests as f64 / m.seconds);
+            }
+            for operation in &args.operations {
+                let (name, target_name, body) = match operation.as_str() {
+                    "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", encrypt_body.clone()),
+                    "decrypt" => ("Decrypt 4 KiB", "TrentService.Decrypt", decrypt_body.clone()),
+                    "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", data_key_body.clone()),
+                    "create-key" => ("CreateKey", "TrentService.CreateKey", create_key_body.clone()),
+                    other => return Err(format!("unknown operation '{other}': use encrypt, decrypt, generate-data-key, create-key")),
+                };
+                let m = load(&signers, target_name, Arc::new(body), concurrency, warmup, measure).await;
+                print_row(&target.label, name, concurrency, &m, ceiling_rates.get(&concurrency).copied());
+            }
         }
     }
-    drop(spawned);
+    drop(ceiling);
+    drop(run_dir);
     Ok(())
 }
 
