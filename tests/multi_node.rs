@@ -258,3 +258,52 @@ async fn a_node_fails_fast_while_postgres_is_away_and_recovers_by_itself() {
     drop(node);
     database.drop_now();
 }
+
+#[tokio::test]
+async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_to_the_final_state() {
+    use trent_domain::{transition, Action, KeyState as DomainState};
+    let Some(cluster) = Cluster::start(2) else { return };
+    let nodes = [cluster.nodes[0].client(), cluster.nodes[1].client()];
+    let mut keys = Vec::new();
+    for _ in 0..30 {
+        let key = nodes[0].create_key().send().await.unwrap().key_metadata.unwrap();
+        keys.push((key.key_id().to_owned(), key.arn().unwrap().to_owned()));
+    }
+    let mut tasks = Vec::new();
+    for (index, (key_id, _)) in keys.iter().enumerate() {
+        for step in 0..8usize {
+            let kms = nodes[(index + step) % 2].clone();
+            let key_id = key_id.clone();
+            tasks.push(tokio::spawn(async move {
+                let _ = match (index * 7 + step * 3) % 4 {
+                    0 => kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.map(|_| ()).map_err(|_| ()),
+                    1 => kms.cancel_key_deletion().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
+                    2 => kms.enable_key().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
+                    _ => kms.disable_key().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
+                };
+            }));
+        }
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = cluster.nodes[1].audit_events();
+    for (key_id, arn) in &keys {
+        // Replaying the recorded changes through the one transition table must reach the state every node reports.
+        let mut state = DomainState::Enabled;
+        for (name, _, _) in events.iter().filter(|(_, k, _)| k.as_deref() == Some(arn.as_str())) {
+            let action = match name.as_str() {
+                "ScheduleKeyDeletion" => Action::ScheduleKeyDeletion,
+                "CancelKeyDeletion" => Action::CancelKeyDeletion,
+                "EnableKey" => Action::EnableKey,
+                "DisableKey" => Action::DisableKey,
+                _ => continue,
+            };
+            state = transition(state, action).unwrap_or_else(|e| panic!("{arn}: recorded {name} is not allowed from {state:?}: {e}"));
+        }
+        for kms in &nodes {
+            let reported = kms.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();
+            assert_eq!(reported.key_state().unwrap().as_str(), state.as_str(), "{arn}");
+        }
+    }
+}
