@@ -35,6 +35,9 @@ pub struct ServeArgs {
     /// Dev mode only: start the lifecycle clock this many seconds ahead, as if the server had been stopped that long.
     #[arg(long, env = "TRENT_DEV_CLOCK_OFFSET_SECS")]
     dev_clock_offset_secs: Option<u64>,
+    /// New keys start with deletion protection on (Trent.SetDeletionProtection turns it off per key).
+    #[arg(long, env = "TRENT_DELETION_PROTECTION_BY_DEFAULT")]
+    deletion_protection_by_default: bool,
     /// A TOML config file with the same settings (kebab-case names); flags and environment win over it.
     #[arg(long, env = "TRENT_CONFIG")]
     config: Option<PathBuf>,
@@ -61,6 +64,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         deletion_interval_secs: args.deletion_interval_secs,
         dev_clock_offset_secs: args.dev_clock_offset_secs,
         database: args.database,
+        deletion_protection_by_default: args.deletion_protection_by_default,
     };
     let config = Config::resolve(overrides, file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;

@@ -10,6 +10,7 @@ use trent_domain::{AccountId, Region, Timestamp};
 const ALLOWED_PARAMETERS: &[&str] = &[
     "aliasName",
     "description",
+    "enabled",
     "encryptionAlgorithm",
     "keyId",
     "keySpec",

@@ -108,6 +108,8 @@ impl From<ServiceError> for AwsError {
             ServiceError::KeyState { error, message } => {
                 (if error.is_disabled() { C::DisabledException } else { C::KMSInvalidStateException }, message)
             }
+            ServiceError::DeletionProtected(m) => (C::KMSInvalidStateException, m),
+            ServiceError::AccessDenied(m) => (C::AccessDeniedException, m),
             ServiceError::InvalidCiphertext(m) => (C::InvalidCiphertextException, m),
             ServiceError::IncorrectKey(m) => (C::IncorrectKeyException, m),
             ServiceError::InvalidKeyUsage(m) => (C::InvalidKeyUsageException, m),

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod extensions;
 pub mod operation;
 pub mod ops;
 pub mod shapes;
@@ -12,6 +13,7 @@ use serde_json::Value;
 use trent_service::{RequestContext, Service, ServiceError};
 
 pub use error::{AwsError, AwsErrorCode};
+pub use extensions::{Extension, Target};
 pub use operation::Operation;
 
 /// The JSON content type AWS KMS speaks.

@@ -125,6 +125,7 @@ mod tests {
             pending_window_days: None,
             tags: vec![],
             policy: String::new(),
+            deletion_protection: false,
             wrapped_material: vec![],
             version: 1,
         }

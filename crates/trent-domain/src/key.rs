@@ -136,6 +136,8 @@ pub struct Key {
     pub tags: Vec<Tag>,
     /// The key policy document named `default`.
     pub policy: String,
+    /// While true, ScheduleKeyDeletion is refused (a Trent extension, as in Alibaba Cloud KMS).
+    pub deletion_protection: bool,
     /// The key material, sealed under the root key (see `trent-crypto`); never plaintext.
     pub wrapped_material: Vec<u8>,
     /// Bumped on every change; a write succeeds only against the version it read (conditional write).

@@ -81,6 +81,8 @@ pub enum Action {
     ManageKeyPolicy,
     /// `ScheduleKeyDeletion`.
     ScheduleKeyDeletion,
+    /// `Trent.SetDeletionProtection` (Trent's extension).
+    SetDeletionProtection,
     /// `TagResource`, `UntagResource`.
     TagResource,
     /// `UpdateAlias` moving an alias onto this key.
@@ -176,17 +178,19 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             Err(E::NotPendingDeletion)
         }
 
-        // Management that a key pending deletion refuses: new aliases onto it, tags, description.
+        // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
+        // extension) deletion protection, which must be settled before a deletion is scheduled, not during it.
         (
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
-            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription,
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Ok(state),
-        (K::PendingDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription) => {
+        (K::PendingDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
             Err(E::PendingDeletion)
         }
-        (K::PendingReplicaDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription) => {
-            Err(E::PendingReplicaDeletion)
-        }
+        (
+            K::PendingReplicaDeletion,
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
+        ) => Err(E::PendingReplicaDeletion),
     }
 }
 
@@ -197,7 +201,7 @@ mod tests {
     use KeyState as K;
     use StateError as E;
 
-    const ACTIONS: [Action; 13] = [
+    const ACTIONS: [Action; 14] = [
         A::CancelKeyDeletion,
         A::CreateAlias,
         A::DeleteAlias,
@@ -207,6 +211,7 @@ mod tests {
         A::ListResourceTags,
         A::ManageKeyPolicy,
         A::ScheduleKeyDeletion,
+        A::SetDeletionProtection,
         A::TagResource,
         A::UpdateAliasTarget,
         A::UpdateKeyDescription,
@@ -246,7 +251,7 @@ mod tests {
                     Err(E::NotPendingDeletion)
                 }
             }
-            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription => {
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection => {
                 if pending {
                     Err(refusal_for(state))
                 } else {
@@ -278,7 +283,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 13);
+        assert_eq!(cells, 8 * 14);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use trent_aws_api::error::{invalid_region, unrecognized_client};
-use trent_aws_api::{AwsError, AwsErrorCode, Operation, CONTENT_TYPE};
+use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
 use trent_service::worker::Worker;
@@ -145,16 +145,19 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Res
     trent_sigv4::verify_with_cache(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now(), &state.signing_keys)?;
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let operation = Operation::from_target(target)?;
+    let target = Target::parse(target)?;
     let ctx = RequestContext {
         principal: Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() },
         region,
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
     };
-    let result = trent_aws_api::dispatch(&state.service, &ctx, operation, &body).await;
+    let result = match target {
+        Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, &body).await,
+        Target::Trent(extension) => trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, &body).await,
+    };
     if let Err(error) = &result {
-        tracing::debug!(request_id, operation = operation.name(), code = error.code.code(), "request refused");
+        tracing::debug!(request_id, operation = %target.name(), code = error.code.code(), "request refused");
     }
     result
 }

@@ -69,6 +69,8 @@ pub struct FileConfig {
     pub deletion_interval_secs: Option<u64>,
     /// `database`.
     pub database: Option<String>,
+    /// `deletion-protection-by-default`.
+    pub deletion_protection_by_default: Option<bool>,
 }
 
 impl FileConfig {
@@ -125,6 +127,8 @@ pub struct Config {
     pub deletion_interval: Duration,
     /// Dev mode only: start the lifecycle clock this many seconds ahead, as if the server had been off that long.
     pub dev_clock_offset_secs: u64,
+    /// New keys start with deletion protection on.
+    pub deletion_protection_by_default: bool,
 }
 
 /// Settings as given on the command line or in the environment (`None` = not given).
@@ -148,6 +152,8 @@ pub struct Overrides {
     pub dev_clock_offset_secs: Option<u64>,
     /// `--database`.
     pub database: Option<String>,
+    /// `--deletion-protection-by-default`.
+    pub deletion_protection_by_default: bool,
 }
 
 impl Config {
@@ -193,6 +199,7 @@ impl Config {
             dev,
             deletion_interval: Duration::from_secs(interval),
             dev_clock_offset_secs: overrides.dev_clock_offset_secs.unwrap_or(0),
+            deletion_protection_by_default: overrides.deletion_protection_by_default || file.deletion_protection_by_default.unwrap_or(false),
         })
     }
 }

@@ -47,7 +47,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     }
     let clock = Arc::new(SystemClock::new());
     clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
-    let service = Arc::new(Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()));
+    let settings = trent_service::Settings { deletion_protection_by_default: config.deletion_protection_by_default };
+    let service = Arc::new(Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings));
     let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     Ok(AppState {

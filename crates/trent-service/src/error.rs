@@ -28,6 +28,12 @@ pub enum ServiceError {
         /// AWS's message, naming the key ARN.
         message: String,
     },
+    /// `KMSInvalidStateException` because the key has deletion protection (Trent's extension).
+    #[error("{0}")]
+    DeletionProtected(String),
+    /// `AccessDeniedException`: the principal may not do this to this key (e.g. an AWS managed key).
+    #[error("{0}")]
+    AccessDenied(String),
     /// `InvalidCiphertextException`.
     #[error("{0}")]
     InvalidCiphertext(String),

@@ -25,8 +25,16 @@ pub use error::ServiceError;
 /// How many times a conditional write is retried after losing a race before giving up.
 const WRITE_ATTEMPTS: usize = 8;
 
+/// Server-wide choices that change what operations do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    /// New keys start with deletion protection on.
+    pub deletion_protection_by_default: bool,
+}
+
 /// The KMS service: every operation is a method, defined in its own file under `ops/`.
 pub struct Service {
+    settings: Settings,
     store: Arc<dyn KeyStore>,
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
@@ -38,7 +46,13 @@ impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+        Self { settings: Settings::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+    }
+
+    /// The same service with these settings.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
     }
 
     /// The clock every lifecycle time comes from.

@@ -23,6 +23,7 @@ pub fn sample_key() -> Key {
         pending_window_days: None,
         tags: vec![Tag { key: "team".to_owned(), value: "orders".to_owned() }],
         policy: "{}".to_owned(),
+        deletion_protection: true,
         wrapped_material: vec![1, 2, 3],
         version: 1,
     }

@@ -81,6 +81,7 @@ impl Service {
             pending_window_days: None,
             tags,
             policy,
+            deletion_protection: self.settings.deletion_protection_by_default,
             wrapped_material,
             version: 1,
         };

@@ -1,4 +1,5 @@
-//! One file per AWS KMS operation, each named after it. Shared rules (policies, tags, paging) live here once.
+//! One file per operation, each named after it: AWS KMS's, and Trent's own extensions (`get_deletion_protection`,
+//! `set_deletion_protection`). Shared rules (policies, tags, paging) live here once.
 
 pub mod cancel_key_deletion;
 pub mod create_alias;
@@ -12,6 +13,7 @@ pub mod encrypt;
 pub mod generate_data_key;
 pub mod generate_data_key_without_plaintext;
 pub mod generate_random;
+pub mod get_deletion_protection;
 pub mod get_key_policy;
 pub mod list_aliases;
 pub mod list_key_policies;
@@ -20,6 +22,7 @@ pub mod list_resource_tags;
 pub mod put_key_policy;
 pub mod re_encrypt;
 pub mod schedule_key_deletion;
+pub mod set_deletion_protection;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;

@@ -24,9 +24,15 @@ impl Service {
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;
                 if key.manager == KeyManager::Aws {
-                    return Err(ServiceError::Unsupported(format!("{} is an AWS managed key, which cannot be scheduled for deletion.", key.arn())));
+                    return Err(ServiceError::AccessDenied(format!("{} is an AWS managed key, which cannot be scheduled for deletion.", key.arn())));
                 }
                 apply_state(key, Action::ScheduleKeyDeletion)?;
+                if key.deletion_protection {
+                    return Err(ServiceError::DeletionProtected(format!(
+                        "{} has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before scheduling deletion.",
+                        key.arn()
+                    )));
+                }
                 debug_assert_eq!(key.state, KeyState::PendingDeletion);
                 key.deletion_date = Some(self.clock.now().plus_days(days));
                 key.pending_window_days = Some(days);

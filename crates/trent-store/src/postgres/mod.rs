@@ -25,7 +25,11 @@ use crate::feed::ChangeFeed;
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql"), include_str!("../../migrations/postgres/0002_nodes.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_nodes.sql"),
+    include_str!("../../migrations/postgres/0003_deletion_protection.sql"),
+];
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
 /// The notification channel of key changes.
@@ -47,7 +51,7 @@ const TRUST_MARGIN: Duration = Duration::from_millis(1500);
 const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version";
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection";
 const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_at";
 
 /// A PostgreSQL-backed key store.
@@ -341,6 +345,7 @@ fn key_from_row(row: &Row) -> Result<Key, StoreError> {
         policy: text(13)?,
         wrapped_material: row.try_get(14)?,
         version: row.try_get(15)?,
+        deletion_protection: row.try_get(16)?,
     })
 }
 
@@ -377,7 +382,7 @@ impl KeyStore for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             let tags = tags_json(key)?;
-            let params: [&(dyn ToSql + Sync); 16] = [
+            let params: [&(dyn ToSql + Sync); 17] = [
                 &key.account.as_str(),
                 &key.region.as_str(),
                 &key.id.to_string(),
@@ -394,9 +399,10 @@ impl KeyStore for PostgresStore {
                 &key.policy,
                 &key.wrapped_material,
                 &key.version,
+                &key.deletion_protection,
             ];
             tx.execute(
-                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"),
+                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
                 &params,
             )
             .await?;
@@ -443,7 +449,8 @@ impl KeyStore for PostgresStore {
                 let changed = tx
                     .execute(
                         "UPDATE keys SET description = $1, state = $2, deletion_date = $3, pending_window_days = $4, tags = $5, policy = $6, \
-                         wrapped_material = $7, version = version + 1 WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
+                         wrapped_material = $7, deletion_protection = $12, version = version + 1 \
+                         WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
                         &[
                             &key.description,
                             &key.state.as_str(),
@@ -456,6 +463,7 @@ impl KeyStore for PostgresStore {
                             &key.region.as_str(),
                             &key.id.to_string(),
                             &key.version,
+                            &key.deletion_protection,
                         ],
                     )
                     .await?;

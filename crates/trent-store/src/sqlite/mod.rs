@@ -13,10 +13,10 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeySta
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql"), include_str!("../../migrations/sqlite/0002_deletion_protection.sql")];
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version";
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection";
 
 /// A SQLite-backed key store.
 #[derive(Clone)]
@@ -94,6 +94,7 @@ fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
         policy: text(13)?,
         wrapped_material: row.get(14)?,
         version: row.get(15)?,
+        deletion_protection: row.get(16)?,
     })
 }
 
@@ -138,7 +139,7 @@ impl KeyStore for SqliteStore {
         self.with(move |c| {
             let tx = c.transaction()?;
             tx.execute(
-                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
+                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
                 params![
                     key.account.as_str(),
                     key.region.as_str(),
@@ -156,6 +157,7 @@ impl KeyStore for SqliteStore {
                     key.policy,
                     key.wrapped_material,
                     key.version,
+                    key.deletion_protection,
                 ],
             )?;
             insert_event(&tx, &event)?;
@@ -194,7 +196,8 @@ impl KeyStore for SqliteStore {
             let tx = c.transaction()?;
             let changed = tx.execute(
                 "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
-                 wrapped_material = ?7, version = version + 1 WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
+                 wrapped_material = ?7, deletion_protection = ?12, version = version + 1 \
+                 WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
                 params![
                     key.description,
                     key.state.as_str(),
@@ -207,6 +210,7 @@ impl KeyStore for SqliteStore {
                     key.region.as_str(),
                     key.id.to_string(),
                     key.version,
+                    key.deletion_protection,
                 ],
             )?;
             if changed != 1 {
