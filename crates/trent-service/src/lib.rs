@@ -7,6 +7,7 @@ pub mod cache;
 pub mod context;
 pub mod deletion_worker;
 pub mod error;
+mod managed;
 pub mod ops;
 pub mod resolve;
 pub mod worker;

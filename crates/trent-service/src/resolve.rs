@@ -17,6 +17,9 @@ pub enum Aliases {
     Accepted,
     /// Key ID and key ARN only (EnableKey, ScheduleKeyDeletion, TagResource, …).
     Refused,
+    /// As `Accepted`, and an unknown `alias/aws/<service>` creates that service's managed key (Encrypt,
+    /// GenerateDataKey, GenerateDataKeyWithoutPlaintext).
+    AcceptedCreatingManaged,
 }
 
 /// A parsed key identifier.
@@ -69,23 +72,23 @@ impl Service {
             KeyReference::AliasName(_) | KeyReference::AliasArn(..) if aliases == Aliases::Refused => {
                 Err(ServiceError::NotFound(format!("Invalid keyId '{text}'")))
             }
-            KeyReference::AliasName(name) => self.alias_target(ctx, &name, text).await,
+            KeyReference::AliasName(name) => self.alias_target(ctx, &name, text, aliases).await,
             KeyReference::AliasArn(arn, name) => {
                 if foreign(&arn) {
                     Err(ServiceError::NotFound(format!("Alias {arn} is not found.")))
                 } else {
-                    self.alias_target(ctx, &name, text).await
+                    self.alias_target(ctx, &name, text, aliases).await
                 }
             }
         }
     }
 
-    async fn alias_target(&self, ctx: &RequestContext, name: &AliasName, text: &str) -> Result<KeyId, ServiceError> {
-        self.store
-            .get_alias(ctx.account(), &ctx.region, name)
-            .await?
-            .map(|alias| alias.key_id)
-            .ok_or_else(|| ServiceError::NotFound(format!("Alias {} is not found.", alias_arn_text(ctx, name, text))))
+    async fn alias_target(&self, ctx: &RequestContext, name: &AliasName, text: &str, aliases: Aliases) -> Result<KeyId, ServiceError> {
+        if let Some(alias) = self.store.get_alias(ctx.account(), &ctx.region, name).await? {
+            return Ok(alias.key_id);
+        }
+        let created = if aliases == Aliases::AcceptedCreatingManaged && name.is_reserved() { self.create_managed_key(ctx, name).await? } else { None };
+        created.ok_or_else(|| ServiceError::NotFound(format!("Alias {} is not found.", alias_arn_text(ctx, name, text))))
     }
 
     /// The key for a read or a cryptographic use, served from the cache when possible.

@@ -42,6 +42,7 @@ pub async fn run_all(store: &dyn KeyStore) {
     listing_pages_in_key_order(store).await;
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
+    a_key_created_with_its_alias_is_all_or_nothing(store).await;
     due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
     reset_wipes_keys_aliases_and_events(store).await;
@@ -153,6 +154,19 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
     assert_eq!(due, vec![soon.id]);
     assert_eq!(store.get_key(&cancelled.account, &cancelled.region, cancelled.id).await.unwrap().map(|k| k.state), Some(KeyState::Disabled));
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(5_000)));
+}
+
+async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {
+    let key = sample_key();
+    let name = AliasName::parse(&format!("alias/aws/conformance-{}", key.id)).unwrap();
+    let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: key.id, created_at: Timestamp(1), updated_at: Timestamp(1) };
+    store.create_key_with_alias(&key, &alias, &sample_event(&key, "CreateKey")).await.unwrap();
+    assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap().map(|a| a.key_id), Some(key.id));
+    let second = sample_key();
+    let taken = Alias { key_id: second.id, ..alias };
+    assert!(matches!(store.create_key_with_alias(&second, &taken, &sample_event(&second, "CreateKey")).await, Err(StoreError::AliasExists)));
+    assert_eq!(store.get_key(&second.account, &second.region, second.id).await.unwrap(), None, "nothing of the loser was stored");
+    assert!(store.events(Some(&second.arn().to_string())).await.unwrap().is_empty());
 }
 
 async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {

@@ -84,6 +84,10 @@ pub trait KeyStore: Send + Sync {
     /// Stores a new key and its audit event.
     async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError>;
 
+    /// Stores a new key, an alias pointing at it and the key's audit event, all or nothing; `AliasExists` (and
+    /// nothing stored) if the alias name is taken. Used for service-managed keys created on first use.
+    async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError>;
+
     /// Reads one key.
     async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError>;
 

@@ -24,8 +24,8 @@ pub fn require_symmetric_algorithm(algorithm: Option<&str>) -> Result<(), Servic
 
 impl Service {
     /// The key for a cryptographic operation: resolved, authorized, and in a state that allows cryptography.
-    pub(crate) async fn usable_key(&self, ctx: &RequestContext, key_id: &str, permission: &str) -> Result<Arc<LoadedKey>, ServiceError> {
-        let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
+    pub(crate) async fn usable_key(&self, ctx: &RequestContext, key_id: &str, aliases: Aliases, permission: &str) -> Result<Arc<LoadedKey>, ServiceError> {
+        let loaded = self.load(ctx, key_id, aliases).await?;
         authorize(&ctx.principal, permission, &loaded.key)?;
         require_usable(&loaded.key)?;
         Ok(loaded)
@@ -41,7 +41,7 @@ impl Service {
         algorithm: Option<&str>,
         dry_run: bool,
     ) -> Result<(Vec<u8>, String), ServiceError> {
-        let loaded = self.usable_key(ctx, key_id, "kms:Encrypt").await?;
+        let loaded = self.usable_key(ctx, key_id, Aliases::AcceptedCreatingManaged, "kms:Encrypt").await?;
         require_symmetric_algorithm(algorithm)?;
         let proof = require_usable(&loaded.key)?;
         if dry_run {

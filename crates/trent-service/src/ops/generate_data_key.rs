@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
+use crate::resolve::Aliases;
 use crate::Service;
 
 /// The length in bytes of a data key: exactly one of KeySpec and NumberOfBytes must be given.
@@ -48,7 +49,7 @@ impl Service {
         request: DataKeyRequest<'_>,
         permission: &str,
     ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>, String), ServiceError> {
-        let loaded = self.usable_key(ctx, request.key_id, permission).await?;
+        let loaded = self.usable_key(ctx, request.key_id, Aliases::AcceptedCreatingManaged, permission).await?;
         let length = data_key_length(request.key_spec, request.number_of_bytes)?;
         let proof = require_usable(&loaded.key)?;
         if request.dry_run {

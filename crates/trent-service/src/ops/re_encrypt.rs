@@ -6,6 +6,7 @@ use trent_crypto::EncryptionContext;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
 use crate::ops::encrypt::require_symmetric_algorithm;
+use crate::resolve::Aliases;
 use crate::Service;
 
 /// ReEncrypt's input.
@@ -44,7 +45,7 @@ impl Service {
     /// ReEncrypt.
     pub async fn re_encrypt(&self, ctx: &RequestContext, input: ReEncryptInput) -> Result<ReEncryptOutput, ServiceError> {
         let source = self.key_of_blob(ctx, &input.ciphertext, input.source_key_id.as_deref(), "kms:ReEncryptFrom").await?;
-        let destination = self.usable_key(ctx, &input.destination_key_id, "kms:ReEncryptTo").await?;
+        let destination = self.usable_key(ctx, &input.destination_key_id, Aliases::Accepted, "kms:ReEncryptTo").await?;
         require_symmetric_algorithm(input.source_algorithm.as_deref())?;
         require_symmetric_algorithm(input.destination_algorithm.as_deref())?;
         let source_proof = require_usable(&source.key)?;

@@ -1,7 +1,7 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away (default 30);
 //! the deletion worker destroys it when that date passes.
 
-use trent_domain::{Action, Key, KeyManager, KeyState};
+use trent_domain::{Action, Key, KeyState};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -23,9 +23,6 @@ impl Service {
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;
-                if key.manager == KeyManager::Aws {
-                    return Err(ServiceError::AccessDenied(format!("{} is an AWS managed key, which cannot be scheduled for deletion.", key.arn())));
-                }
                 apply_state(key, Action::ScheduleKeyDeletion)?;
                 if key.deletion_protection {
                     return Err(ServiceError::DeletionProtected(format!(

@@ -371,6 +371,47 @@ async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), St
     Ok(())
 }
 
+/// Inserts a new key row.
+async fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
+    let tags = tags_json(key)?;
+    let params: [&(dyn ToSql + Sync); 17] = [
+        &key.account.as_str(),
+        &key.region.as_str(),
+        &key.id.to_string(),
+        &key.created_at.0,
+        &key.description,
+        &key.spec.as_str(),
+        &key.usage.as_str(),
+        &key.origin.as_str(),
+        &key.manager.as_str(),
+        &key.state.as_str(),
+        &key.deletion_date.map(|d| d.0),
+        &key.pending_window_days,
+        &tags,
+        &key.policy,
+        &key.wrapped_material,
+        &key.version,
+        &key.deletion_protection,
+    ];
+    tx.execute(
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
+        &params,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Inserts an alias unless its name is taken; true if inserted.
+async fn insert_alias(client: &impl deadpool_postgres::GenericClient, alias: &Alias) -> Result<bool, StoreError> {
+    let inserted = client
+        .execute(
+            &format!("INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
+            &[&alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str(), &alias.key_id.to_string(), &alias.created_at.0, &alias.updated_at.0],
+        )
+        .await?;
+    Ok(inserted == 1)
+}
+
 fn tags_json(key: &Key) -> Result<String, StoreError> {
     serde_json::to_string(&key.tags).map_err(database)
 }
@@ -381,31 +422,22 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            let tags = tags_json(key)?;
-            let params: [&(dyn ToSql + Sync); 17] = [
-                &key.account.as_str(),
-                &key.region.as_str(),
-                &key.id.to_string(),
-                &key.created_at.0,
-                &key.description,
-                &key.spec.as_str(),
-                &key.usage.as_str(),
-                &key.origin.as_str(),
-                &key.manager.as_str(),
-                &key.state.as_str(),
-                &key.deletion_date.map(|d| d.0),
-                &key.pending_window_days,
-                &tags,
-                &key.policy,
-                &key.wrapped_material,
-                &key.version,
-                &key.deletion_protection,
-            ];
-            tx.execute(
-                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
-                &params,
-            )
-            .await?;
+            insert_key(&tx, key).await?;
+            insert_event(&tx, event).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            if !insert_alias(&tx, alias).await? {
+                return Err(StoreError::AliasExists);
+            }
+            insert_key(&tx, key).await?;
             insert_event(&tx, event).await?;
             tx.commit().await?;
             Ok(())
@@ -527,13 +559,7 @@ impl KeyStore for PostgresStore {
     async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            let inserted = client
-                .execute(
-                    &format!("INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
-                    &[&alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str(), &alias.key_id.to_string(), &alias.created_at.0, &alias.updated_at.0],
-                )
-                .await?;
-            if inserted == 1 {
+            if insert_alias(&client, alias).await? {
                 Ok(())
             } else {
                 Err(StoreError::AliasExists)

@@ -128,6 +128,42 @@ fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Inserts a new key row.
+fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
+    tx.execute(
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        params![
+            key.account.as_str(),
+            key.region.as_str(),
+            key.id.to_string(),
+            key.created_at.0,
+            key.description,
+            key.spec.as_str(),
+            key.usage.as_str(),
+            key.origin.as_str(),
+            key.manager.as_str(),
+            key.state.as_str(),
+            key.deletion_date.map(|d| d.0),
+            key.pending_window_days,
+            tags_json(key)?,
+            key.policy,
+            key.wrapped_material,
+            key.version,
+            key.deletion_protection,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Inserts an alias unless its name is taken; true if inserted.
+fn insert_alias(c: &Connection, alias: &Alias) -> Result<bool, StoreError> {
+    let inserted = c.execute(
+        "INSERT OR IGNORE INTO aliases (account, region, name, key_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![alias.account.as_str(), alias.region.as_str(), alias.name.as_str(), alias.key_id.to_string(), alias.created_at.0, alias.updated_at.0],
+    )?;
+    Ok(inserted == 1)
+}
+
 fn tags_json(key: &Key) -> Result<String, StoreError> {
     serde_json::to_string(&key.tags).map_err(|e| StoreError::Database(e.to_string()))
 }
@@ -138,28 +174,22 @@ impl KeyStore for SqliteStore {
         let (key, event) = (key.clone(), event.clone());
         self.with(move |c| {
             let tx = c.transaction()?;
-            tx.execute(
-                &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
-                params![
-                    key.account.as_str(),
-                    key.region.as_str(),
-                    key.id.to_string(),
-                    key.created_at.0,
-                    key.description,
-                    key.spec.as_str(),
-                    key.usage.as_str(),
-                    key.origin.as_str(),
-                    key.manager.as_str(),
-                    key.state.as_str(),
-                    key.deletion_date.map(|d| d.0),
-                    key.pending_window_days,
-                    tags_json(&key)?,
-                    key.policy,
-                    key.wrapped_material,
-                    key.version,
-                    key.deletion_protection,
-                ],
-            )?;
+            insert_key(&tx, &key)?;
+            insert_event(&tx, &event)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError> {
+        let (key, alias, event) = (key.clone(), alias.clone(), event.clone());
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            if !insert_alias(&tx, &alias)? {
+                return Err(StoreError::AliasExists);
+            }
+            insert_key(&tx, &key)?;
             insert_event(&tx, &event)?;
             tx.commit()?;
             Ok(())
@@ -277,25 +307,7 @@ impl KeyStore for SqliteStore {
 
     async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError> {
         let alias = alias.clone();
-        self.with(move |c| {
-            let inserted = c.execute(
-                "INSERT OR IGNORE INTO aliases (account, region, name, key_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    alias.account.as_str(),
-                    alias.region.as_str(),
-                    alias.name.as_str(),
-                    alias.key_id.to_string(),
-                    alias.created_at.0,
-                    alias.updated_at.0
-                ],
-            )?;
-            if inserted == 1 {
-                Ok(())
-            } else {
-                Err(StoreError::AliasExists)
-            }
-        })
-        .await
+        self.with(move |c| if insert_alias(c, &alias)? { Ok(()) } else { Err(StoreError::AliasExists) }).await
     }
 
     async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
