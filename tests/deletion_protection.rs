@@ -48,7 +48,7 @@ async fn a_protected_key_cannot_be_scheduled_for_deletion_and_nothing_changes() 
     assert_eq!((status, answer["__type"].as_str()), (400, Some("KMSInvalidStateException")));
     assert_eq!(protection(&server, &key_id)["DeletionProtection"], false);
 
-    let names: Vec<String> = server.audit_events().into_iter().filter(|(_, k, _)| k.as_deref() == Some(arn.as_str())).map(|(n, _, _)| n).collect();
+    let names = server.key_changes(&arn);
     assert_eq!(names, ["CreateKey", "SetDeletionProtection", "SetDeletionProtection", "ScheduleKeyDeletion"]);
     let set = server.audit_events().into_iter().find(|(n, _, _)| n == "SetDeletionProtection").unwrap().2;
     assert!(set.contains("\"enabled\":true"), "{set}");

@@ -45,7 +45,8 @@ pub struct BenchArgs {
     /// Operations to measure: encrypt, decrypt, generate-data-key, create-key.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
-    /// Trents to start and measure, in order: sqlite, postgres (one node), postgres-2 (two nodes on one database).
+    /// Trents to start and measure, in order: sqlite, sqlite-audited (every call audited), postgres (one node),
+    /// postgres-2 (two nodes on one database).
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
     /// The PostgreSQL database for the postgres targets (it is reset before each target).
@@ -245,10 +246,10 @@ struct Target {
 
 fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Result<Target, String> {
     let (nodes, database) = match name {
-        "sqlite" => (1, None),
+        "sqlite" | "sqlite-audited" => (1, None),
         "postgres" => (1, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
         "postgres-2" => (2, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
-        other => return Err(format!("unknown target '{other}': use sqlite, postgres, postgres-2")),
+        other => return Err(format!("unknown target '{other}': use sqlite, sqlite-audited, postgres, postgres-2")),
     };
     // One root key for the whole run: the PostgreSQL targets share a database, which pins the first key it sees.
     let base = run_dir.join(name);
@@ -262,11 +263,15 @@ fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Resu
         if let Some(url) = &database {
             node_args.extend(["--database", url.as_str()]);
         }
+        if name == "sqlite-audited" {
+            node_args.extend(["--audit-calls", "true"]);
+        }
         // The first node removes the whole target directory when dropped.
         let cleanup = (node == 0).then(|| TempDir(base.clone()));
         spawned.push(spawn(&node_args, "Trent listening on ", cleanup)?);
     }
     let label = match nodes {
+        1 if name == "sqlite-audited" => "trent, SQLite, every call audited".to_owned(),
         1 if database.is_none() => "trent, SQLite".to_owned(),
         1 => "trent, PostgreSQL, 1 node".to_owned(),
         n => format!("trent, PostgreSQL, {n} nodes"),

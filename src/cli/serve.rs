@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// New keys start with deletion protection on (Trent.SetDeletionProtection turns it off per key).
     #[arg(long, env = "TRENT_DELETION_PROTECTION_BY_DEFAULT")]
     deletion_protection_by_default: bool,
+    /// Audit every call, reads and cryptography included, not only key changes [default: false; costs throughput,
+    /// see docs/benchmarks.md].
+    #[arg(long, env = "TRENT_AUDIT_CALLS", action = clap::ArgAction::Set)]
+    audit_calls: Option<bool>,
     /// A TOML config file with the same settings (kebab-case names); flags and environment win over it.
     #[arg(long, env = "TRENT_CONFIG")]
     config: Option<PathBuf>,
@@ -65,6 +69,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         dev_clock_offset_secs: args.dev_clock_offset_secs,
         database: args.database,
         deletion_protection_by_default: args.deletion_protection_by_default,
+        audit_calls: args.audit_calls,
     };
     let config = Config::resolve(overrides, file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;

@@ -319,6 +319,34 @@ impl TestServer {
         }
     }
 
+    /// The names of the successful changes recorded for a key ARN, in order: its write history, without the reads,
+    /// the cryptographic calls and the refused calls the audit trail also holds.
+    pub fn key_changes(&self, arn: &str) -> Vec<String> {
+        self.audit_events()
+            .into_iter()
+            .filter(|(_, key, _)| key.as_deref() == Some(arn))
+            .filter(|(_, _, record)| {
+                let record: serde_json::Value = serde_json::from_str(record).expect("record");
+                record["readOnly"] == false && record.get("errorCode").is_none()
+            })
+            .map(|(name, _, _)| name)
+            .collect()
+    }
+
+    /// Runs one SQL statement directly on the server's store (for tests that tamper with it).
+    pub fn execute_sql(&self, sql: &str) {
+        match &self.database {
+            Some(url) => {
+                psql(url, sql);
+            }
+            None => {
+                let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
+                connection.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+                connection.execute_batch(sql).expect("execute");
+            }
+        }
+    }
+
     /// Everything the store holds, as bytes: the SQLite files, or a dump of the PostgreSQL database.
     pub fn stored_bytes(&self) -> Vec<u8> {
         match &self.database {

@@ -1,6 +1,8 @@
 //! Audit events in CloudTrail's record shape. An event is built only from allow-listed fields, so plaintext,
-//! data keys and ciphertext blobs can never appear in one.
+//! data keys and ciphertext blobs can never appear in one. Stored events form a hash chain ([`chain`]).
 #![warn(missing_docs)]
+
+pub mod chain;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -9,7 +11,9 @@ use trent_domain::{AccountId, Region, Timestamp};
 /// Request parameters that may be recorded. Everything else a request carries is dropped.
 const ALLOWED_PARAMETERS: &[&str] = &[
     "aliasName",
+    "customerMasterKeySpec",
     "description",
+    "destinationKeyId",
     "enabled",
     "encryptionAlgorithm",
     "keyId",
@@ -19,6 +23,7 @@ const ALLOWED_PARAMETERS: &[&str] = &[
     "origin",
     "pendingWindowInDays",
     "reason",
+    "sourceKeyId",
     "targetKeyId",
 ];
 
@@ -71,6 +76,9 @@ pub struct AuditEvent {
     /// The caller's address, when there was a caller.
     #[serde(rename = "sourceIPAddress", skip_serializing_if = "Option::is_none")]
     pub source_ip_address: Option<String>,
+    /// The caller's `User-Agent`, when there was a caller.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub user_agent: Option<String>,
     /// Who acted.
     pub user_identity: UserIdentity,
     /// The allow-listed request parameters.
@@ -124,6 +132,12 @@ impl AuditEvent {
         identity: UserIdentity,
         key_arn: Option<String>,
     ) -> Self {
+        Self::raw(event_name, event_type, at, account.as_str(), region.as_str(), identity, key_arn)
+    }
+
+    /// A new event where the account or region may be unknown (a call refused before it was authenticated):
+    /// they are given as text, empty when unknown.
+    pub fn raw(event_name: &str, event_type: EventType, at: Timestamp, account: &str, region: &str, identity: UserIdentity, key_arn: Option<String>) -> Self {
         Self {
             event_version: "1.08".to_owned(),
             event_time: iso8601(at),
@@ -132,6 +146,7 @@ impl AuditEvent {
             event_name: event_name.to_owned(),
             aws_region: region.to_string(),
             source_ip_address: None,
+            user_agent: None,
             user_identity: identity,
             request_parameters: Map::new(),
             response_elements: Map::new(),
@@ -142,11 +157,30 @@ impl AuditEvent {
             read_only: false,
             resources: key_arn
                 .into_iter()
-                .map(|arn| Resource { arn, account_id: account.to_string(), kind: "AWS::KMS::Key".to_owned() })
+                .map(|arn| Resource { arn, account_id: account.to_owned(), kind: "AWS::KMS::Key".to_owned() })
                 .collect(),
             event_type,
-            recipient_account_id: account.to_string(),
+            recipient_account_id: account.to_owned(),
         }
+    }
+
+    /// Records a failed call's error code and message.
+    pub fn with_error(mut self, code: &str, message: &str) -> Self {
+        self.error_code = Some(code.to_owned());
+        self.error_message = Some(message.to_owned());
+        self
+    }
+
+    /// Marks the call as one that changes nothing.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Sets the caller's `User-Agent`.
+    pub fn with_user_agent(mut self, user_agent: Option<String>) -> Self {
+        self.user_agent = user_agent;
+        self
     }
 
     /// Records a request parameter if its name is on the allow-list; any other name is dropped.
@@ -229,6 +263,7 @@ mod tests {
             .with_parameter("plaintext", "SECRET-PLAINTEXT")
             .with_parameter("ciphertextBlob", "SECRET-BLOB")
             .with_response("plaintext", "SECRET-DATAKEY")
+            .with_error("ValidationException", "bad")
             .with_parameter("keyId", "k");
         let text = serde_json::to_string(&e).unwrap();
         assert!(!text.contains("SECRET"), "{text}");

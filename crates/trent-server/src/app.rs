@@ -49,6 +49,8 @@ pub struct AppState {
     pub deletion_worker: Arc<DeletionWorker>,
     /// SigV4 signing keys derived so far.
     pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
+    /// Records every call's audit event (`None` when `--audit-calls false`; key changes are audited regardless).
+    pub audit: Option<trent_service::audit_writer::AuditWriter>,
 }
 
 /// The request ID of the current request, put in the extensions by the request-ID middleware.
@@ -104,8 +106,122 @@ fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -
 }
 
 async fn kms(State(state): State<AppState>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
-    let result = handle_kms(&state, &request_id, request).await;
+    // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
+    let mut call = Call::default();
+    if state.audit.is_some() {
+        call.source_ip = request.extensions().get::<PeerAddr>().map(|p| p.0.ip().to_string());
+        call.user_agent = request.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(256).collect());
+    }
+    let mut result = handle_kms(&state, &request_id, request, &mut call).await;
+    if let Some(audit) = &state.audit {
+        if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
+            let event = call.event(&state, &request_id, &result);
+            if let Err(error) = audit.record(event).await {
+                // A call whose record cannot be kept is not answered as a success.
+                result = Err(error.into());
+            }
+        }
+    }
     aws_response(result, &request_id)
+}
+
+/// What the edge learns about a call as it goes, for its audit event.
+#[derive(Default)]
+struct Call {
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+    target: Option<Target>,
+    access_key_id: Option<String>,
+    principal: Option<Principal>,
+    region: Option<String>,
+    members: Option<AuditedMembers>,
+}
+
+/// The request members an audit event may carry; every other member (plaintexts, ciphertexts) is skipped unread.
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuditedMembers {
+    key_id: Option<serde_json::Value>,
+    alias_name: Option<serde_json::Value>,
+    target_key_id: Option<serde_json::Value>,
+    source_key_id: Option<serde_json::Value>,
+    destination_key_id: Option<serde_json::Value>,
+    pending_window_in_days: Option<serde_json::Value>,
+    key_spec: Option<serde_json::Value>,
+    key_usage: Option<serde_json::Value>,
+    number_of_bytes: Option<serde_json::Value>,
+    encryption_algorithm: Option<serde_json::Value>,
+    enabled: Option<serde_json::Value>,
+}
+
+impl Call {
+    fn event(&self, state: &AppState, request_id: &str, result: &Result<serde_json::Value, AwsError>) -> trent_audit::AuditEvent {
+        use trent_audit::{AuditEvent, EventType, UserIdentity};
+        let name = self.target.map_or("UnknownOperation", Target::event_name);
+        let identity = match &self.principal {
+            Some(principal) => principal.identity(),
+            None => UserIdentity {
+                kind: "Unknown".to_owned(),
+                principal_id: String::new(),
+                arn: None,
+                account_id: None,
+                access_key_id: self.access_key_id.clone(),
+            },
+        };
+        let account = self.principal.as_ref().map(|p| p.account.to_string()).unwrap_or_default();
+        let key_arn = match result {
+            Ok(body) => body
+                .pointer("/KeyMetadata/Arn")
+                .or_else(|| body.get("KeyId"))
+                .and_then(|v| v.as_str())
+                .filter(|arn| arn.starts_with("arn:"))
+                .map(str::to_owned),
+            // A refused call names the key it was about when the caller named it by ID or ARN (attempts on a
+            // disabled or pending key are evidence of use).
+            Err(_) => {
+                let named = self.members.as_ref().and_then(|m| m.key_id.as_ref()).and_then(|v| v.as_str());
+                match (named, &self.principal, self.region.as_deref().and_then(Region::parse)) {
+                    (Some(arn), _, _) if arn.starts_with("arn:") => Some(arn.to_owned()),
+                    (Some(id), Some(principal), Some(region)) => {
+                        trent_domain::KeyId::parse(id).map(|id| trent_domain::Arn::key(&region, &principal.account, id).to_string())
+                    }
+                    _ => None,
+                }
+            }
+        };
+        let mut event = AuditEvent::raw(name, EventType::AwsApiCall, state.clock.now(), &account, self.region.as_deref().unwrap_or(""), identity, key_arn)
+            .with_request(request_id, self.source_ip.clone())
+            .with_user_agent(self.user_agent.clone())
+            .read_only(self.target.is_some_and(Target::is_read_only));
+        if let Some(m) = &self.members {
+            for (member, value) in [
+                ("keyId", &m.key_id),
+                ("aliasName", &m.alias_name),
+                ("targetKeyId", &m.target_key_id),
+                ("sourceKeyId", &m.source_key_id),
+                ("destinationKeyId", &m.destination_key_id),
+                ("pendingWindowInDays", &m.pending_window_in_days),
+                ("keySpec", &m.key_spec),
+                ("keyUsage", &m.key_usage),
+                ("numberOfBytes", &m.number_of_bytes),
+                ("encryptionAlgorithm", &m.encryption_algorithm),
+                ("enabled", &m.enabled),
+            ] {
+                if let Some(value) = value {
+                    event = event.with_parameter(member, value.clone());
+                }
+            }
+        }
+        if let Ok(body) = result {
+            if let Some(key_id) = body.get("KeyId").and_then(|v| v.as_str()) {
+                event = event.with_response("keyId", key_id);
+            }
+        }
+        if let Err(error) = result {
+            event = event.with_error(error.code.code(), &error.message);
+        }
+        event
+    }
 }
 
 async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
@@ -120,16 +236,24 @@ async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
     }
 }
 
-async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Result<serde_json::Value, AwsError> {
+async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: &mut Call) -> Result<serde_json::Value, AwsError> {
     let (parts, body) = request.into_parts();
     let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > MAX_REQUEST_BYTES) {
         return Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")));
     }
     let body = read_body(body).await?;
+    if state.audit.is_some() {
+        call.members = serde_json::from_slice(&body).ok();
+        call.target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(|t| Target::parse(t).ok());
+    }
 
     // Authenticate before anything else is looked at.
     let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
+    if state.audit.is_some() {
+        call.access_key_id = Some(authorization.access_key_id.clone());
+        call.region = Some(authorization.region.clone());
+    }
     let credential = state.credentials.get(&authorization.access_key_id).ok_or_else(unrecognized_client)?;
     let region = Region::parse(&authorization.region).ok_or_else(invalid_region)?;
     if state.regions.as_ref().is_some_and(|allowed| !allowed.contains(&region)) {
@@ -146,6 +270,9 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request) -> Res
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
+    if state.audit.is_some() {
+        call.principal = Some(Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() });
+    }
     let ctx = RequestContext {
         principal: Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() },
         region,

@@ -71,6 +71,8 @@ pub struct FileConfig {
     pub database: Option<String>,
     /// `deletion-protection-by-default`.
     pub deletion_protection_by_default: Option<bool>,
+    /// `audit-calls`.
+    pub audit_calls: Option<bool>,
 }
 
 impl FileConfig {
@@ -129,6 +131,9 @@ pub struct Config {
     pub dev_clock_offset_secs: u64,
     /// New keys start with deletion protection on.
     pub deletion_protection_by_default: bool,
+    /// Every call is audited, not only key changes (off by default until the audit journal makes it cheap; see
+    /// docs/benchmarks.md).
+    pub audit_calls: bool,
 }
 
 /// Settings as given on the command line or in the environment (`None` = not given).
@@ -154,6 +159,8 @@ pub struct Overrides {
     pub database: Option<String>,
     /// `--deletion-protection-by-default`.
     pub deletion_protection_by_default: bool,
+    /// `--audit-calls`.
+    pub audit_calls: Option<bool>,
 }
 
 impl Config {
@@ -200,6 +207,7 @@ impl Config {
             deletion_interval: Duration::from_secs(interval),
             dev_clock_offset_secs: overrides.dev_clock_offset_secs.unwrap_or(0),
             deletion_protection_by_default: overrides.deletion_protection_by_default || file.deletion_protection_by_default.unwrap_or(false),
+            audit_calls: overrides.audit_calls.or(file.audit_calls).unwrap_or(false),
         })
     }
 }

@@ -59,6 +59,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         dev: config.dev,
         deletion_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
+        audit: config.audit_calls.then(|| trent_service::audit_writer::AuditWriter::start(Arc::clone(&store))),
     })
 }
 

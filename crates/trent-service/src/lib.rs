@@ -2,6 +2,7 @@
 //! key resolution (IDs, ARNs, aliases), the in-memory key cache and the deletion worker.
 #![warn(missing_docs)]
 
+pub mod audit_writer;
 pub mod authorize;
 pub mod cache;
 pub mod context;

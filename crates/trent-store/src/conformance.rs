@@ -45,6 +45,7 @@ pub async fn run_all(store: &dyn KeyStore) {
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
     due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
+    audit_events_form_a_verifiable_chain(store).await;
     reset_wipes_keys_aliases_and_events(store).await;
 }
 
@@ -176,6 +177,16 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
     let credential = StoredCredential { access_key_id: "AKIACONFORMANCE".to_owned(), account: sample_key().account, sealed_secret: vec![9], created_at: Timestamp(3) };
     store.put_credential(&credential).await.unwrap();
     assert!(store.credentials().await.unwrap().contains(&credential));
+}
+
+async fn audit_events_form_a_verifiable_chain(store: &dyn KeyStore) {
+    let key = sample_key();
+    store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
+    store.append_events(&[sample_event(&key, "Encrypt"), sample_event(&key, "Decrypt")]).await.unwrap();
+    let (events, head) = store.audit_chain().await.unwrap();
+    assert!(events.len() >= 3);
+    assert_eq!(trent_audit::chain::verify(&events, &head), Ok(events.len()));
+    assert_eq!(events.last().map(|e| e.seq), Some(head.seq));
 }
 
 async fn reset_wipes_keys_aliases_and_events(store: &dyn KeyStore) {

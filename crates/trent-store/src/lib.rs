@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 use async_trait::async_trait;
+use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::AuditEvent;
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 
@@ -128,8 +129,11 @@ pub trait KeyStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Alias>, StoreError>;
 
-    /// Appends an audit event on its own.
-    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Appends audit events, in order, in one transaction (the audit writer's group commit).
+    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
+
+    /// Every stored event with its chain links, in sequence order, and the chain's head, read consistently.
+    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError>;
 
     /// Audit events in the order they were recorded, optionally only those about one key ARN.
     async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError>;

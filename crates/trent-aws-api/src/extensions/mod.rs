@@ -2,7 +2,9 @@
 //! the target prefix `Trent.` so that `TrentService.` stays exactly AWS's. Each is documented in `docs/api.md`.
 
 pub mod get_deletion_protection;
+pub mod list_audit_events;
 pub mod set_deletion_protection;
+pub mod verify_audit_trail;
 
 use serde_json::Value;
 use trent_service::{RequestContext, Service};
@@ -18,19 +20,26 @@ pub const EXTENSION_PREFIX: &str = "Trent.";
 pub enum Extension {
     /// `Trent.GetDeletionProtection`.
     GetDeletionProtection,
+    /// `Trent.ListAuditEvents`.
+    ListAuditEvents,
     /// `Trent.SetDeletionProtection`.
     SetDeletionProtection,
+    /// `Trent.VerifyAuditTrail`.
+    VerifyAuditTrail,
 }
 
 impl Extension {
     /// Every extension operation.
-    pub const ALL: &'static [Extension] = &[Extension::GetDeletionProtection, Extension::SetDeletionProtection];
+    pub const ALL: &'static [Extension] =
+        &[Extension::GetDeletionProtection, Extension::ListAuditEvents, Extension::SetDeletionProtection, Extension::VerifyAuditTrail];
 
     /// The operation's name after `Trent.`.
     pub fn name(self) -> &'static str {
         match self {
             Extension::GetDeletionProtection => "GetDeletionProtection",
+            Extension::ListAuditEvents => "ListAuditEvents",
             Extension::SetDeletionProtection => "SetDeletionProtection",
+            Extension::VerifyAuditTrail => "VerifyAuditTrail",
         }
     }
 }
@@ -57,6 +66,45 @@ impl Target {
             .ok_or_else(|| AwsError::new(AwsErrorCode::UnknownOperationException, String::new()))
     }
 
+    /// True when a successful call records its own audit event in the transaction that makes its change (every
+    /// change to a key); the edge records every other call, and every failed one.
+    pub fn audits_itself(self) -> bool {
+        match self {
+            Target::Aws(op) => matches!(
+                op,
+                Operation::CancelKeyDeletion
+                    | Operation::CreateKey
+                    | Operation::DisableKey
+                    | Operation::EnableKey
+                    | Operation::PutKeyPolicy
+                    | Operation::ScheduleKeyDeletion
+                    | Operation::TagResource
+                    | Operation::UntagResource
+                    | Operation::UpdateKeyDescription
+            ),
+            Target::Trent(extension) => match extension {
+                Extension::SetDeletionProtection => true,
+                Extension::GetDeletionProtection | Extension::ListAuditEvents | Extension::VerifyAuditTrail => false,
+            },
+        }
+    }
+
+    /// True for calls that change no resource, as CloudTrail marks them: reads, and the cryptographic operations.
+    pub fn is_read_only(self) -> bool {
+        let name = self.event_name();
+        ["Describe", "Get", "List", "Verify", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateRandom", "GenerateMac", "Sign"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+    }
+
+    /// The event name: the operation's name.
+    pub fn event_name(self) -> &'static str {
+        match self {
+            Target::Aws(op) => op.name(),
+            Target::Trent(extension) => extension.name(),
+        }
+    }
+
     /// The name for logs: `TrentService.X` or `Trent.X`.
     pub fn name(self) -> String {
         match self {
@@ -70,7 +118,9 @@ impl Target {
 pub async fn dispatch(service: &Service, ctx: &RequestContext, extension: Extension, body: &[u8]) -> Result<Value, AwsError> {
     match extension {
         Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,
+        Extension::ListAuditEvents => list_audit_events::handle(service, ctx, body).await,
         Extension::SetDeletionProtection => set_deletion_protection::handle(service, ctx, body).await,
+        Extension::VerifyAuditTrail => verify_audit_trail::handle(service, ctx, body).await,
     }
 }
 

@@ -16,6 +16,7 @@ pub mod generate_random;
 pub mod get_deletion_protection;
 pub mod get_key_policy;
 pub mod list_aliases;
+pub mod list_audit_events;
 pub mod list_key_policies;
 pub mod list_keys;
 pub mod list_resource_tags;
@@ -27,6 +28,7 @@ pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
+pub mod verify_audit_trail;
 
 use trent_domain::{AccountId, Tag};
 

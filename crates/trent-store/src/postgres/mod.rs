@@ -18,6 +18,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
+use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::AuditEvent;
 use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
 
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_nodes.sql"),
     include_str!("../../migrations/postgres/0003_deletion_protection.sql"),
+    include_str!("../../migrations/postgres/0004_audit_chain.sql"),
 ];
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
@@ -361,13 +363,21 @@ fn alias_from_row(row: &Row) -> Result<Alias, StoreError> {
     })
 }
 
+/// Appends an event to the chain: the head row is locked until the transaction ends, so events from every node and
+/// every transaction form one chain.
 async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
     let record = serde_json::to_string(event).map_err(database)?;
-    tx.execute(
-        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&event.event_id, &event.event_millis, &event.event_name, &event.recipient_account_id, &event.aws_region, &event.key_arn(), &record],
-    )
-    .await?;
+    let previous: String = tx.query_one("SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?.try_get(0)?;
+    let hash = trent_audit::chain::link(&previous, &record);
+    let seq: i64 = tx
+        .query_one(
+            "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+            &[&event.event_id, &event.event_millis, &event.event_name, &event.recipient_account_id, &event.aws_region, &event.key_arn(), &record, &previous, &hash],
+        )
+        .await?
+        .try_get(0)?;
+    tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &hash]).await?;
     Ok(())
 }
 
@@ -633,13 +643,35 @@ impl KeyStore for PostgresStore {
         .await
     }
 
-    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
+    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            insert_event(&tx, event).await?;
+            for event in events {
+                insert_event(&tx, event).await?;
+            }
             tx.commit().await?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            // One snapshot for the events and the head.
+            let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
+            let rows = tx.query("SELECT seq, event_id, record, previous_hash, hash FROM audit_events ORDER BY seq", &[]).await?;
+            let events = rows
+                .iter()
+                .map(|row| {
+                    Ok(ChainedEvent { seq: row.try_get(0)?, event_id: row.try_get(1)?, record: row.try_get(2)?, previous_hash: row.try_get(3)?, hash: row.try_get(4)? })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[]).await?;
+            let head = ChainHead { seq: head.try_get(0)?, hash: head.try_get(1)? };
+            tx.commit().await?;
+            Ok((events, head))
         })
         .await
     }
@@ -719,6 +751,7 @@ impl KeyStore for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             tx.batch_execute("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;").await?;
+            tx.execute("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1", &[&trent_audit::chain::GENESIS]).await?;
             notify(&tx, None, &token).await?;
             tx.commit().await?;
             Ok(())

@@ -1,19 +1,26 @@
-//! The embedded SQLite backend: one database file in WAL mode, every commit durable (`synchronous = FULL`).
-//! Calls run on tokio's blocking pool; one connection behind a mutex serialises writes, which also serialises
-//! concurrent changes to one key.
+//! The embedded SQLite backend: one database file in WAL mode. Key changes commit with `synchronous = FULL`
+//! (durable against power loss); batches of call events commit on a second connection with `synchronous = NORMAL`
+//! (durable against a crash of Trent, such as `kill -9`, and synced by the next key change or checkpoint).
+//! Calls run on tokio's blocking pool; the main connection behind a mutex serialises key changes.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::AuditEvent;
 use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
 
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql"), include_str!("../../migrations/sqlite/0002_deletion_protection.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../migrations/sqlite/0002_deletion_protection.sql"),
+    include_str!("../../migrations/sqlite/0003_audit_chain.sql"),
+    include_str!("../../migrations/sqlite/0004_audit_event_id_index.sql"),
+];
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
                            deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection";
@@ -22,6 +29,7 @@ const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key
 #[derive(Clone)]
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
+    audit_connection: Arc<Mutex<Connection>>,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -33,22 +41,35 @@ impl From<rusqlite::Error> for StoreError {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let mut connection = Connection::open(path)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut connection = Self::connect(path, "FULL")?;
         migrate(&mut connection)?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)) })
+        let audit_connection = Self::connect(path, "NORMAL")?;
+        Ok(Self { connection: Arc::new(Mutex::new(connection)), audit_connection: Arc::new(Mutex::new(audit_connection)) })
     }
 
-    /// Runs `work` with the connection on the blocking pool.
+    fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", synchronous)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(connection)
+    }
+
+    /// Runs `work` with the main connection on the blocking pool.
     async fn with<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
+        Self::on(Arc::clone(&self.connection), work).await
+    }
+
+    /// Runs `work` with `connection` on the blocking pool.
+    async fn on<T, F>(connection: Arc<Mutex<Connection>>, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
         tokio::task::spawn_blocking(move || {
             let mut guard = connection.lock().map_err(|_| StoreError::Database("connection mutex poisoned".to_owned()))?;
             work(&mut guard)
@@ -119,12 +140,30 @@ fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreErro
     Ok(out)
 }
 
+/// Appends one event to the chain.
 fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
-    let record = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
-    tx.execute(
-        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![event.event_id, event.event_millis, event.event_name, event.recipient_account_id, event.aws_region, event.key_arn(), record],
+    insert_events(tx, std::slice::from_ref(event))
+}
+
+/// Appends events to the chain in order: each linked to the one before, the first to the head, and the head moved to
+/// the last. One head read and one head write per batch.
+fn insert_events(tx: &Transaction<'_>, events: &[AuditEvent]) -> Result<(), StoreError> {
+    let mut previous: String = tx.prepare_cached("SELECT hash FROM audit_head WHERE id = 1")?.query_row([], |row| row.get(0))?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
+    let mut last_seq = None;
+    for event in events {
+        let record = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
+        let hash = trent_audit::chain::link(&previous, &record);
+        insert.execute(params![event.event_id, event.event_millis, event.event_name, event.recipient_account_id, event.aws_region, event.key_arn(), record, previous, hash])?;
+        last_seq = Some(tx.last_insert_rowid());
+        previous = hash;
+    }
+    if let Some(seq) = last_seq {
+        tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![seq, previous])?;
+    }
     Ok(())
 }
 
@@ -173,7 +212,7 @@ impl KeyStore for SqliteStore {
     async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
         let (key, event) = (key.clone(), event.clone());
         self.with(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             insert_key(&tx, &key)?;
             insert_event(&tx, &event)?;
             tx.commit()?;
@@ -185,7 +224,7 @@ impl KeyStore for SqliteStore {
     async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError> {
         let (key, alias, event) = (key.clone(), alias.clone(), event.clone());
         self.with(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if !insert_alias(&tx, &alias)? {
                 return Err(StoreError::AliasExists);
             }
@@ -223,7 +262,7 @@ impl KeyStore for SqliteStore {
     async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
         let (mut key, event) = (key.clone(), event.cloned());
         self.with(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let changed = tx.execute(
                 "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
                  wrapped_material = ?7, deletion_protection = ?12, version = version + 1 \
@@ -273,7 +312,7 @@ impl KeyStore for SqliteStore {
             (key, event)
         }).collect();
         self.with(move |c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut destroyed = Vec::new();
             for (key, event) in batch {
                 let removed = tx.execute(
@@ -366,13 +405,30 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn append_event(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        let event = event.clone();
-        self.with(move |c| {
-            let tx = c.transaction()?;
-            insert_event(&tx, &event)?;
+    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+        let events = events.to_vec();
+        Self::on(Arc::clone(&self.audit_connection), move |c| {
+            // IMMEDIATE: take the write lock at the start, so the chain head read below is the one this commit extends.
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            insert_events(&tx, &events)?;
             tx.commit()?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let events = {
+                let mut statement = tx.prepare("SELECT seq, event_id, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
+                let rows = statement.query([])?;
+                collect(rows, |row| {
+                    Ok(ChainedEvent { seq: row.get(0)?, event_id: row.get(1)?, record: row.get(2)?, previous_hash: row.get(3)?, hash: row.get(4)? })
+                })?
+            };
+            let head = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+            Ok((events, head))
         })
         .await
     }
@@ -441,8 +497,9 @@ impl KeyStore for SqliteStore {
 
     async fn reset(&self) -> Result<(), StoreError> {
         self.with(|c| {
-            let tx = c.transaction()?;
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute_batch("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;")?;
+            tx.execute("UPDATE audit_head SET seq = 0, hash = ?1 WHERE id = 1", params![trent_audit::chain::GENESIS])?;
             tx.commit()?;
             Ok(())
         })

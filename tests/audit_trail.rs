@@ -1,0 +1,149 @@
+//! The audit trail (with `--audit-calls true`): every call, successful or failed (authentication failures and unknown keys included), is
+//! recorded before it is answered; records never hold plaintext; the hash chain exposes any changed, removed or
+//! reordered event; acknowledged events survive `kill -9`; queries filter by key, name, errors and time.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use aws_sdk_kms::primitives::Blob;
+use common::{error_code, TestServer};
+use serde_json::{json, Value};
+
+fn call(server: &TestServer, target: &str, body: Value) -> Value {
+    let (status, _, text) = server.signed_dev(target, &body.to_string());
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn verify(server: &TestServer) -> Value {
+    call(server, "Trent.VerifyAuditTrail", json!({}))
+}
+
+fn named(server: &TestServer, name: &str) -> Vec<Value> {
+    server.audit_events().into_iter().filter(|(n, _, _)| n == name).map(|(_, _, r)| serde_json::from_str(&r).unwrap()).collect()
+}
+
+#[tokio::test]
+async fn every_call_is_recorded_once_successful_or_not_and_never_with_plaintext() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let kms = server.client();
+    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    let arn = key.arn().unwrap().to_owned();
+    let secret = "PLAINTEXT-IN-AUDIT-7c1d";
+    let blob = kms.encrypt().key_id(key.key_id()).plaintext(Blob::new(secret)).send().await.unwrap().ciphertext_blob.unwrap();
+    kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
+    kms.describe_key().key_id("1234abcd-12ab-34cd-56ef-1234567890ab").send().await.unwrap_err();
+    kms.schedule_key_deletion().key_id(key.key_id()).pending_window_in_days(3).send().await.unwrap_err();
+    server.client_for("us-east-1", "test", "wrong-secret").list_keys().send().await.unwrap_err();
+    server.client_for("us-east-1", "AKIASTRANGER", "x").list_keys().send().await.unwrap_err();
+
+    assert_eq!(named(&server, "CreateKey").len(), 1, "a key change is recorded once, in its own transaction");
+    let encrypt = &named(&server, "Encrypt")[0];
+    assert_eq!(encrypt["eventSource"], "kms.amazonaws.com");
+    assert_eq!(encrypt["resources"][0]["ARN"], arn);
+    assert_eq!(encrypt["requestParameters"]["keyId"], key.key_id());
+    assert_eq!(encrypt["userIdentity"]["accessKeyId"], "test");
+    assert!(encrypt["userAgent"].as_str().is_some_and(|ua| !ua.is_empty()));
+    assert!(encrypt.get("errorCode").is_none());
+    assert_eq!(named(&server, "Decrypt").len(), 1);
+    let missing = &named(&server, "DescribeKey")[0];
+    assert_eq!(missing["errorCode"], "NotFoundException");
+    assert_eq!(missing["readOnly"], true);
+    let invalid = &named(&server, "ScheduleKeyDeletion")[0];
+    assert_eq!((invalid["errorCode"].as_str(), invalid["requestParameters"]["pendingWindowInDays"].as_i64()), (Some("ValidationException"), Some(3)));
+    let refusals: Vec<String> = named(&server, "ListKeys").iter().map(|e| e["errorCode"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(refusals, ["InvalidSignatureException", "UnrecognizedClientException"]);
+    assert_eq!(named(&server, "ListKeys")[1]["userIdentity"]["accessKeyId"], "AKIASTRANGER");
+
+    for (_, _, record) in server.audit_events() {
+        assert!(!record.contains(secret), "{record}");
+        assert!(!record.contains("CiphertextBlob") && !record.contains("\"plaintext\""), "{record}");
+    }
+    assert_eq!(verify(&server)["Verified"], true);
+}
+
+#[tokio::test]
+async fn changed_removed_and_truncated_events_are_detected_and_named() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let kms = server.client();
+    let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    for _ in 0..5 {
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap();
+    }
+    let intact = verify(&server);
+    assert_eq!(intact["Verified"], true, "{intact}");
+    assert!(intact["EventsChecked"].as_u64().unwrap() >= 6);
+
+    // Change one record: the event is named.
+    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"Encrypt\"', '\"eventName\":\"Decrypt\"') WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    let changed = verify(&server);
+    assert_eq!(changed["Verified"], false);
+    assert!(changed["Break"].as_str().unwrap().contains("was changed"), "{changed}");
+    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"Decrypt\"', '\"eventName\":\"Encrypt\"') WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    assert_eq!(verify(&server)["Verified"], true, "restoring the record restores the chain");
+
+    // Remove one from the middle, then from the end.
+    server.execute_sql("DELETE FROM audit_events WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    let removed = verify(&server);
+    assert!(removed["Break"].as_str().unwrap().contains("removed or reordered"), "{removed}");
+}
+
+#[tokio::test]
+async fn removing_the_newest_events_is_detected() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let kms = server.client();
+    kms.create_key().send().await.unwrap();
+    kms.list_keys().send().await.unwrap();
+    server.execute_sql("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)");
+    let truncated = verify(&server);
+    assert!(truncated["Break"].as_str().unwrap().contains("removed from the end"), "{truncated}");
+}
+
+#[tokio::test]
+async fn acknowledged_events_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let _db = common::DatabaseGuard::for_dir(dir.path());
+    let server = TestServer::start_in(dir.path(), &["--audit-calls", "true"]);
+    let kms = server.client();
+    let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let calls: Vec<_> = (0..40)
+        .map(|_| {
+            let kms = kms.clone();
+            let key_id = key_id.clone();
+            tokio::spawn(async move { kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.is_ok() })
+        })
+        .collect();
+    let mut acknowledged = 0;
+    for c in calls {
+        acknowledged += usize::from(c.await.unwrap());
+    }
+    server.kill_9();
+    let server = TestServer::start_in(dir.path(), &["--audit-calls", "true"]);
+    assert_eq!(named(&server, "Encrypt").len(), acknowledged);
+    assert_eq!(verify(&server)["Verified"], true);
+}
+
+#[tokio::test]
+async fn audit_queries_filter_by_key_name_errors_and_time() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let kms = server.client();
+    let first = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let second = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    kms.encrypt().key_id(&first).plaintext(Blob::new("x")).send().await.unwrap();
+    kms.disable_key().key_id(&second).send().await.unwrap();
+    let e = kms.encrypt().key_id(&second).plaintext(Blob::new("x")).send().await.unwrap_err();
+    assert_eq!(error_code(&e), "DisabledException");
+
+    let of_first = call(&server, "Trent.ListAuditEvents", json!({ "KeyId": first }));
+    let names: Vec<&str> = of_first["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["CreateKey", "Encrypt"]);
+    let errors = call(&server, "Trent.ListAuditEvents", json!({ "ErrorsOnly": true }));
+    let errors = errors["Events"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["errorCode"], "DisabledException");
+    let limited = call(&server, "Trent.ListAuditEvents", json!({ "EventName": "CreateKey", "Limit": 1 }));
+    assert_eq!((limited["Events"].as_array().unwrap().len(), &limited["Truncated"]), (1, &json!(true)));
+    let future = call(&server, "Trent.ListAuditEvents", json!({ "StartTime": 4_000_000_000u64 }));
+    assert!(future["Events"].as_array().unwrap().is_empty());
+}
