@@ -49,8 +49,6 @@ pub struct AppState {
     pub deletion_worker: Arc<DeletionWorker>,
     /// SigV4 signing keys derived so far.
     pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
-    /// Records every call's audit event (`None` when `--audit-calls false`; key changes are audited regardless).
-    pub audit: Option<trent_service::audit_writer::AuditWriter>,
 }
 
 /// The request ID of the current request, put in the extensions by the request-ID middleware.
@@ -108,12 +106,12 @@ fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -
 async fn kms(State(state): State<AppState>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
     // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
     let mut call = Call::default();
-    if state.audit.is_some() {
+    if state.service.audit_writer().is_some() {
         call.source_ip = request.extensions().get::<PeerAddr>().map(|p| p.0.ip().to_string());
         call.user_agent = request.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(256).collect());
     }
     let mut result = handle_kms(&state, &request_id, request, &mut call).await;
-    if let Some(audit) = &state.audit {
+    if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
             let event = call.event(&state, &request_id, &result);
             if let Err(error) = audit.record(event).await {
@@ -243,14 +241,14 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
         return Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")));
     }
     let body = read_body(body).await?;
-    if state.audit.is_some() {
+    if state.service.audit_writer().is_some() {
         call.members = serde_json::from_slice(&body).ok();
         call.target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(|t| Target::parse(t).ok());
     }
 
     // Authenticate before anything else is looked at.
     let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
-    if state.audit.is_some() {
+    if state.service.audit_writer().is_some() {
         call.access_key_id = Some(authorization.access_key_id.clone());
         call.region = Some(authorization.region.clone());
     }
@@ -270,7 +268,7 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
-    if state.audit.is_some() {
+    if state.service.audit_writer().is_some() {
         call.principal = Some(Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() });
     }
     let ctx = RequestContext {

@@ -48,7 +48,11 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let clock = Arc::new(SystemClock::new());
     clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
     let settings = trent_service::Settings { deletion_protection_by_default: config.deletion_protection_by_default };
-    let service = Arc::new(Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings));
+    let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
+    if config.audit_calls {
+        service = service.with_audit_writer(trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir).await?);
+    }
+    let service = Arc::new(service);
     let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     Ok(AppState {
@@ -59,7 +63,6 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         dev: config.dev,
         deletion_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
-        audit: config.audit_calls.then(|| trent_service::audit_writer::AuditWriter::start(Arc::clone(&store))),
     })
 }
 

@@ -1,65 +1,270 @@
-//! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals) with
-//! group commit. Callers queue an event and wait until the batch holding it has committed, so a response is sent
-//! only once its event is durable, and one commit serves every call that arrived while the previous one ran.
+//! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals).
+//!
+//! A call is answered once its event is in this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`,
+//! one `write` per batch of concurrent calls: durable against `kill -9` and a clean shutdown). An importer moves the
+//! journal into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
+//! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported.
+//! Queries of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use trent_audit::AuditEvent;
-use trent_store::{KeyStore, StoreError};
+use trent_store::KeyStore;
 
 use crate::error::ServiceError;
 
-/// Events committed in one transaction at most.
-const MAX_BATCH: usize = 1024;
+/// Events written to the journal in one `write` at most.
+const MAX_BATCH: usize = 4096;
 /// Events waiting at most; callers beyond it wait for room (back-pressure instead of unbounded memory).
 const QUEUE: usize = 65_536;
-/// How long a batch waits for more events after its first: many callers share a commit, at this cost in latency.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(1);
+/// A journal file is rotated once it holds this many bytes.
+const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
+/// Events imported into the store in one transaction at most (during replay).
+const IMPORT_CHUNK: usize = 2048;
 
 type Waiter = oneshot::Sender<Result<(), String>>;
 
-/// A handle on the writer task; cheap to clone.
+/// A position in the journal: generation, then byte offset within that generation's file.
+type Position = (u64, u64);
+
+/// A batch on its way from the journal to the store.
+struct Written {
+    events: Vec<AuditEvent>,
+    end: Position,
+}
+
+/// A handle on the writer; cheap to clone.
 #[derive(Clone)]
 pub struct AuditWriter {
     queue: mpsc::Sender<(AuditEvent, Waiter)>,
+    written: watch::Receiver<Position>,
+    imported: watch::Receiver<Position>,
+}
+
+fn journal_path(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("audit-journal-{generation}.log"))
+}
+
+fn journals(dir: &Path) -> std::io::Result<Vec<(u64, PathBuf)>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let generation = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("audit-journal-"))
+            .and_then(|n| n.strip_suffix(".log"))
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(generation) = generation {
+            found.push((generation, path));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// This node's identity for its journal marker, kept in `DATA_DIR/node-id`.
+fn node_id(dir: &Path) -> Result<String, String> {
+    let path = dir.join("node-id");
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_owned()),
+        _ => {
+            let id = uuid::Uuid::new_v4().simple().to_string();
+            std::fs::write(&path, &id).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(id)
+        }
+    }
+}
+
+/// One journal line: the event time in ms, a tab, the record, a newline.
+fn encode(event: &AuditEvent, out: &mut Vec<u8>) -> Result<(), String> {
+    out.extend_from_slice(event.event_millis.to_string().as_bytes());
+    out.push(b'\t');
+    serde_json::to_writer(&mut *out, event).map_err(|e| e.to_string())?;
+    out.push(b'\n');
+    Ok(())
+}
+
+/// The complete lines of `bytes` from `start`, each with the offset just past it. A torn last line (a write cut by a
+/// crash) was never acknowledged, so it is left out.
+fn decode(bytes: &[u8], start: usize) -> Vec<(AuditEvent, u64)> {
+    let mut events = Vec::new();
+    let mut offset = start;
+    while let Some(rest) = bytes.get(offset..) {
+        let Some(end) = rest.iter().position(|b| *b == b'\n') else { break };
+        let line = rest.get(..end).unwrap_or_default();
+        offset += end + 1;
+        let parsed = std::str::from_utf8(line).ok().and_then(|line| line.split_once('\t')).and_then(|(millis, record)| {
+            let mut event: AuditEvent = serde_json::from_str(record).ok()?;
+            event.event_millis = millis.parse().ok()?;
+            Some(event)
+        });
+        match parsed {
+            Some(event) => events.push((event, offset as u64)),
+            None => tracing::error!(offset, "unreadable audit journal line skipped"),
+        }
+    }
+    events
+}
+
+fn marker_value(position: Position) -> Vec<u8> {
+    format!("{}:{}", position.0, position.1).into_bytes()
+}
+
+fn parse_marker(value: Option<Vec<u8>>) -> Position {
+    value
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.split_once(':').and_then(|(g, o)| Some((g.parse().ok()?, o.parse().ok()?))))
+        .unwrap_or((0, 0))
+}
+
+/// Imports what earlier runs journaled but did not import, then removes those journals. Returns the next generation.
+async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, String> {
+    let (marked_generation, marked_offset) = parse_marker(store.get_meta(marker).await.map_err(|e| e.to_string())?);
+    let mut next = marked_generation + 1;
+    for (generation, path) in journals(dir).map_err(|e| e.to_string())? {
+        next = next.max(generation + 1);
+        if generation >= marked_generation {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let start = if generation == marked_generation { usize::try_from(marked_offset).unwrap_or(usize::MAX).min(bytes.len()) } else { 0 };
+            let pending = decode(&bytes, start);
+            if !pending.is_empty() {
+                tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
+            }
+            for chunk in pending.chunks(IMPORT_CHUNK) {
+                let end = chunk.last().map_or(0, |(_, offset)| *offset);
+                let events: Vec<AuditEvent> = chunk.iter().map(|(event, _)| event.clone()).collect();
+                store.append_events_marked(&events, marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
+            }
+        }
+        std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(next)
 }
 
 impl AuditWriter {
-    /// Starts the writer task over `store`. It ends when every handle is dropped, after writing what was queued.
-    pub fn start(store: Arc<dyn KeyStore>) -> Self {
-        let (queue, mut incoming) = mpsc::channel::<(AuditEvent, Waiter)>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(first) = incoming.recv().await {
-                let mut batch = vec![first];
-                let deadline = tokio::time::Instant::now() + GATHER;
-                while batch.len() < MAX_BATCH {
-                    match tokio::time::timeout_at(deadline, incoming.recv()).await {
-                        Ok(Some(next)) => batch.push(next),
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-                let (events, waiters): (Vec<AuditEvent>, Vec<Waiter>) = batch.into_iter().unzip();
-                let outcome = store.append_events(&events).await.map_err(|e| e.to_string());
-                if let Err(error) = &outcome {
-                    tracing::error!(%error, events = events.len(), "audit events could not be recorded; their calls fail");
-                }
-                for waiter in waiters {
-                    let _ = waiter.send(outcome.clone());
-                }
-            }
-        });
-        Self { queue }
+    /// Recovers the journal in `dir` into `store`, then starts the writer and the importer.
+    pub async fn start(store: Arc<dyn KeyStore>, dir: &Path) -> Result<Self, String> {
+        let marker = format!("audit_journal:{}", node_id(dir)?);
+        let generation = recover(store.as_ref(), dir, &marker).await?;
+        let (queue, incoming) = mpsc::channel::<(AuditEvent, Waiter)>(QUEUE);
+        let (written_sender, written) = watch::channel((generation, 0));
+        let (imported_sender, imported) = watch::channel((generation, 0));
+        let (to_import, import_queue) = mpsc::unbounded_channel();
+        let journal = Journal::open(dir.to_path_buf(), generation).map_err(|e| e.to_string())?;
+        tokio::spawn(write_journal(journal, incoming, to_import, written_sender));
+        tokio::spawn(import(store, dir.to_path_buf(), marker, import_queue, imported_sender));
+        Ok(Self { queue, written, imported })
     }
 
-    /// Records `event` and returns once it is committed.
+    /// Records `event`; returns once it is in the journal.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        let (done, committed) = oneshot::channel();
+        let (done, journaled) = oneshot::channel();
         self.queue.send((event, done)).await.map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
-        match committed.await {
+        match journaled.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(StoreError::Unavailable(format!("audit: {error}")).into()),
+            Ok(Err(error)) => Err(ServiceError::Internal(format!("audit journal: {error}"))),
             Err(_) => Err(ServiceError::Internal("the audit writer has stopped".to_owned())),
+        }
+    }
+
+    /// Returns once everything journaled before the call is in the store (bounded: 10 s).
+    pub async fn flush(&self) {
+        let target = *self.written.borrow();
+        let mut imported = self.imported.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(10), imported.wait_for(|position| *position >= target)).await;
+    }
+}
+
+/// The journal file being written.
+struct Journal {
+    dir: PathBuf,
+    generation: u64,
+    file: std::fs::File,
+    offset: u64,
+}
+
+impl Journal {
+    fn open(dir: PathBuf, generation: u64) -> std::io::Result<Self> {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(journal_path(&dir, generation))?;
+        Ok(Self { dir, generation, file, offset: 0 })
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> std::io::Result<Position> {
+        self.file.write_all(bytes)?;
+        self.offset += bytes.len() as u64;
+        let end = (self.generation, self.offset);
+        if self.offset >= ROTATE_BYTES {
+            *self = Journal::open(self.dir.clone(), self.generation + 1)?;
+        }
+        Ok(end)
+    }
+}
+
+async fn write_journal(
+    mut journal: Journal,
+    mut incoming: mpsc::Receiver<(AuditEvent, Waiter)>,
+    to_import: mpsc::UnboundedSender<Written>,
+    written: watch::Sender<Position>,
+) {
+    while let Some(first) = incoming.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match incoming.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (events, waiters): (Vec<AuditEvent>, Vec<Waiter>) = batch.into_iter().unzip();
+        let mut bytes = Vec::with_capacity(events.len() * 768);
+        let outcome = events.iter().try_for_each(|event| encode(event, &mut bytes)).and_then(|()| journal.append(&bytes).map_err(|e| e.to_string()));
+        match outcome {
+            Ok(end) => {
+                written.send_replace(end);
+                for waiter in waiters {
+                    let _ = waiter.send(Ok(()));
+                }
+                let _ = to_import.send(Written { events, end });
+            }
+            Err(error) => {
+                tracing::error!(%error, "audit events could not be journaled; their calls fail");
+                for waiter in waiters {
+                    let _ = waiter.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+async fn import(store: Arc<dyn KeyStore>, dir: PathBuf, marker: String, mut queue: mpsc::UnboundedReceiver<Written>, imported: watch::Sender<Position>) {
+    while let Some(first) = queue.recv().await {
+        let mut end = first.end;
+        let mut events = first.events;
+        while events.len() < IMPORT_CHUNK {
+            match queue.try_recv() {
+                Ok(next) => {
+                    end = next.end;
+                    events.extend(next.events);
+                }
+                Err(_) => break,
+            }
+        }
+        // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
+        let mut pause = Duration::from_millis(100);
+        while let Err(error) = store.append_events_marked(&events, &marker, &marker_value(end)).await {
+            tracing::warn!(%error, events = events.len(), "audit import failed; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+        let previous = *imported.borrow();
+        imported.send_replace(end);
+        // Files of earlier generations are now fully imported.
+        for generation in previous.0..end.0 {
+            let _ = std::fs::remove_file(journal_path(&dir, generation));
         }
     }
 }
@@ -71,25 +276,60 @@ mod tests {
     use trent_domain::{AccountId, Region, Timestamp};
     use trent_store::SqliteStore;
 
+    fn event(i: i64) -> AuditEvent {
+        AuditEvent::new(
+            "Encrypt",
+            EventType::AwsApiCall,
+            Timestamp(i),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("us-east-1").unwrap(),
+            AuditEvent::service_identity(),
+            None,
+        )
+    }
+
     #[tokio::test]
-    async fn concurrent_calls_are_committed_in_batches_and_all_chained() {
+    async fn concurrent_calls_are_journaled_then_imported_and_chained() {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-        let writer = AuditWriter::start(Arc::clone(&store));
-        let account = AccountId::parse("111122223333").unwrap();
-        let region = Region::parse("us-east-1").unwrap();
+        let writer = AuditWriter::start(Arc::clone(&store), dir.path()).await.unwrap();
         let calls: Vec<_> = (0..200)
             .map(|i| {
                 let writer = writer.clone();
-                let event = AuditEvent::new("Encrypt", EventType::AwsApiCall, Timestamp(i), &account, &region, AuditEvent::service_identity(), None);
-                tokio::spawn(async move { writer.record(event).await })
+                tokio::spawn(async move { writer.record(event(i)).await })
             })
             .collect();
         for call in calls {
             call.await.unwrap().unwrap();
         }
+        writer.flush().await;
         let (events, head) = store.audit_chain().await.unwrap();
         assert_eq!(events.len(), 200, "every acknowledged event is stored");
         assert_eq!(trent_audit::chain::verify(&events, &head), Ok(200));
+    }
+
+    #[tokio::test]
+    async fn a_journal_left_by_a_crash_is_imported_once_at_start_and_a_torn_line_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
+        let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
+        // Generation 3: two events, the first already imported (marker just past it), then a torn line.
+        let mut bytes = Vec::new();
+        encode(&event(1), &mut bytes).unwrap();
+        let first_end = bytes.len();
+        encode(&event(2), &mut bytes).unwrap();
+        bytes.extend_from_slice(b"17\t{\"eventVersion\"");
+        std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
+        store.append_events_marked(&[event(1)], &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
+
+        let writer = AuditWriter::start(Arc::clone(&store), dir.path()).await.unwrap();
+        let (events, head) = store.audit_chain().await.unwrap();
+        assert_eq!(events.len(), 2, "the imported event is not repeated, the pending one is imported, the torn one ignored");
+        assert_eq!(trent_audit::chain::verify(&events, &head), Ok(2));
+        assert!(!journal_path(dir.path(), 3).exists());
+        writer.record(event(3)).await.unwrap();
+        writer.flush().await;
+        assert_eq!(store.audit_chain().await.unwrap().0.len(), 3);
+        assert!(journal_path(dir.path(), 4).exists(), "the writer continues in a new generation");
     }
 }

@@ -37,6 +37,7 @@ pub struct Settings {
 /// The KMS service: every operation is a method, defined in its own file under `ops/`.
 pub struct Service {
     settings: Settings,
+    audit: Option<audit_writer::AuditWriter>,
     store: Arc<dyn KeyStore>,
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
@@ -48,7 +49,25 @@ impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { settings: Settings::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+        Self { settings: Settings::default(), audit: None, store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+    }
+
+    /// The same service recording every call's event through `writer`.
+    pub fn with_audit_writer(mut self, writer: audit_writer::AuditWriter) -> Self {
+        self.audit = Some(writer);
+        self
+    }
+
+    /// The writer of call events, when every call is audited.
+    pub fn audit_writer(&self) -> Option<&audit_writer::AuditWriter> {
+        self.audit.as_ref()
+    }
+
+    /// Waits until every call event recorded so far is in the store, so that queries of the trail see them.
+    pub async fn flush_audit(&self) {
+        if let Some(writer) = &self.audit {
+            writer.flush().await;
+        }
     }
 
     /// The same service with these settings.

@@ -182,7 +182,10 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
 async fn audit_events_form_a_verifiable_chain(store: &dyn KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
-    store.append_events(&[sample_event(&key, "Encrypt"), sample_event(&key, "Decrypt")]).await.unwrap();
+    store.append_events(&[sample_event(&key, "Encrypt")]).await.unwrap();
+    store.append_events_marked(&[sample_event(&key, "Decrypt")], "conformance-journal", b"1:100").await.unwrap();
+    store.append_events_marked(&[], "conformance-journal", b"1:200").await.unwrap();
+    assert_eq!(store.get_meta("conformance-journal").await.unwrap(), Some(b"1:200".to_vec()), "the marker moves with each batch");
     let (events, head) = store.audit_chain().await.unwrap();
     assert!(events.len() >= 3);
     assert_eq!(trent_audit::chain::verify(&events, &head), Ok(events.len()));

@@ -132,6 +132,10 @@ pub trait KeyStore: Send + Sync {
     /// Appends audit events, in order, in one transaction (the audit writer's group commit).
     async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
 
+    /// Appends audit events and sets the named bookkeeping value (where the audit journal's import has reached) in the
+    /// same transaction, so a replay after a crash neither loses nor repeats an event.
+    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError>;
+
     /// Every stored event with its chain links, in sequence order, and the chain's head, read consistently.
     async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError>;
 

@@ -34,6 +34,7 @@ impl Service {
             Some(text) if text.starts_with("arn:") => Some(text.clone()),
             Some(text) => Some(self.resolve_id(ctx, text, Aliases::Accepted).await.map(|id| trent_domain::Arn::key(&ctx.region, ctx.account(), id).to_string())?),
         };
+        self.flush_audit().await;
         let account = ctx.account().to_string();
         let mut matching = self.store.events(key_arn.as_deref()).await?.into_iter().filter(|e| {
             e.recipient_account_id == account

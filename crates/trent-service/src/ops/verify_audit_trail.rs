@@ -19,6 +19,7 @@ pub struct Verification {
 impl Service {
     /// VerifyAuditTrail.
     pub async fn verify_audit_trail(&self, _ctx: &RequestContext) -> Result<Verification, ServiceError> {
+        self.flush_audit().await;
         let (events, head) = self.store.audit_chain().await?;
         Ok(match chain::verify(&events, &head) {
             Ok(checked) => Verification { events_checked: checked, broken: None },

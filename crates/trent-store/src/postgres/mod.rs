@@ -656,6 +656,20 @@ impl KeyStore for PostgresStore {
         .await
     }
 
+    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            for event in events {
+                insert_event(&tx, event).await?;
+            }
+            tx.execute("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", &[&marker, &value]).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
         self.bounded(async {
             let mut client = self.client().await?;

@@ -417,6 +417,18 @@ impl KeyStore for SqliteStore {
         .await
     }
 
+    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError> {
+        let (events, marker, value) = (events.to_vec(), marker.to_owned(), value.to_vec());
+        Self::on(Arc::clone(&self.audit_connection), move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            insert_events(&tx, &events)?;
+            tx.execute("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", params![marker, value])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
