@@ -1,4 +1,5 @@
-//! The `trent` binary: `trent serve` runs the KMS; `trent bench` loads one with signed requests.
+//! The `trent` binary: `trent serve` runs the KMS; `trent key` and `trent audit` are clients of its signed API;
+//! `trent bench` loads one with signed requests.
 
 mod cli;
 
@@ -21,6 +22,11 @@ struct Cli {
 enum Command {
     /// Start the server.
     Serve(cli::serve::ServeArgs),
+    /// Manage keys on a server: list, describe, create, enable, disable, schedule-deletion, cancel-deletion,
+    /// protect, unprotect.
+    Key(cli::key::KeyArgs),
+    /// Query and verify a server's audit trail.
+    Audit(cli::audit::AuditArgs),
     /// Load-test a Trent (or any AWS KMS endpoint) beside the HTTP ceiling of the same stack.
     Bench(cli::bench::BenchArgs),
     /// The benchmark's ceiling: the same HTTP stack answering a fixed body (used by `trent bench`).
@@ -33,6 +39,8 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Bench(args) => cli::bench::run(args),
+        Command::Key(args) => cli::key::run(args),
+        Command::Audit(args) => cli::audit::run(args),
         Command::Ceiling(args) => cli::ceiling::run(args),
     };
     match result {

@@ -8,15 +8,17 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Args;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
+
+use crate::cli::client::Signer;
 
 /// `trent bench` flags.
 #[derive(Debug, Args)]
@@ -93,77 +95,6 @@ fn spawn(args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, S
     };
     std::thread::spawn(move || for _ in lines {});
     Ok(Spawned { child, endpoint, _dir: dir })
-}
-
-/// Signs and sends KMS requests.
-#[derive(Clone)]
-struct Signer {
-    client: Client<HttpConnector, Full<Bytes>>,
-    endpoint: String,
-    host: String,
-    access_key: String,
-    secret_key: String,
-    region: String,
-}
-
-impl Signer {
-    fn request(&self, target: &str, body: &[u8]) -> Result<http::Request<Full<Bytes>>, String> {
-        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-        let identity = aws_credential_types::Credentials::new(&self.access_key, &self.secret_key, None, None, "trent-bench").into();
-        let params = aws_sigv4::sign::v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("kms")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| e.to_string())?
-            .into();
-        let headers = [("host", self.host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
-        let signable = SignableRequest::new("POST", &self.endpoint, headers.into_iter(), SignableBody::Bytes(body)).map_err(|e| e.to_string())?;
-        let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
-        let mut request = http::Request::builder()
-            .method("POST")
-            .uri(&self.endpoint)
-            .header("host", &self.host)
-            .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", target)
-            .body(Full::new(Bytes::copy_from_slice(body)))
-            .map_err(|e| e.to_string())?;
-        instructions.apply_to_request_http1x(&mut request);
-        Ok(request)
-    }
-
-    async fn call(&self, target: &str, body: &[u8]) -> Result<(u16, Bytes), String> {
-        let response = self.client.request(self.request(target, body)?).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok((status, body))
-    }
-
-    async fn call_json(&self, target: &str, body: &Value) -> Result<Value, String> {
-        let (status, bytes) = self.call(target, body.to_string().as_bytes()).await?;
-        if status != 200 {
-            return Err(format!("{target} answered {status}: {}", String::from_utf8_lossy(&bytes)));
-        }
-        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
-    }
-}
-
-fn signer(endpoint: &str, args: &BenchArgs, pool: usize) -> Result<Signer, String> {
-    let uri: http::Uri = endpoint.parse().map_err(|e| format!("{endpoint}: {e}"))?;
-    let host = uri.authority().map(|a| a.to_string()).ok_or_else(|| format!("{endpoint} has no host"))?;
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(pool).build(connector);
-    Ok(Signer {
-        client,
-        endpoint: format!("{}/", endpoint.trim_end_matches('/')),
-        host,
-        access_key: args.access_key.clone(),
-        secret_key: args.secret_key.clone(),
-        region: args.region.clone(),
-    })
 }
 
 /// One measured run.
@@ -315,7 +246,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             reset(target.endpoints.first().ok_or("no endpoint")?).await?;
         }
         let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
-        let signers = target.endpoints.iter().map(|e| signer(e, &args, max_concurrency)).collect::<Result<Vec<_>, _>>()?;
+        let signers = target.endpoints.iter().map(|e| Signer::new(e, &args.access_key, &args.secret_key, &args.region, max_concurrency)).collect::<Result<Vec<_>, _>>()?;
         let first = signers.first().ok_or("no endpoint")?;
         let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
         let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
@@ -329,7 +260,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
 
         for &concurrency in &args.concurrency {
             if let (Some(ceiling), None) = (&ceiling, ceiling_rates.get(&concurrency)) {
-                let ceiling_signer = signer(&ceiling.endpoint, &args, concurrency)?;
+                let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
                 let m = load(&[ceiling_signer], "TrentService.Encrypt", Arc::new(encrypt_body.clone()), concurrency, warmup, measure).await;
                 print_row("ceiling (same stack, fixed body)", "Encrypt-shaped 4 KiB", concurrency, &m, None);
                 ceiling_rates.insert(concurrency, m.requests as f64 / m.seconds);

@@ -1,5 +1,8 @@
-//! One file per subcommand.
+//! One file per subcommand; `client` is the signed HTTP client they share.
 
+pub mod audit;
 pub mod bench;
 pub mod ceiling;
+pub mod client;
+pub mod key;
 pub mod serve;

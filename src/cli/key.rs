@@ -1,0 +1,121 @@
+//! `trent key …`: manage keys through the server's signed API (AWS's operations and Trent's own), never the store.
+
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+use crate::cli::client::{CallError, ClientArgs};
+
+/// `trent key` and its subcommands.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    #[command(subcommand)]
+    command: KeyCommand,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// List the keys of the account in the region.
+    List,
+    /// Show a key's metadata.
+    Describe { key: String },
+    /// Create a symmetric key.
+    Create {
+        /// The key's description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Enable a key.
+    Enable { key: String },
+    /// Disable a key.
+    Disable { key: String },
+    /// Schedule a key's deletion after a waiting period of 7 to 30 days.
+    ScheduleDeletion {
+        key: String,
+        /// The waiting period in days [default: 30].
+        #[arg(long)]
+        pending_window_in_days: Option<i64>,
+    },
+    /// Cancel a scheduled deletion (the key comes back Disabled).
+    CancelDeletion { key: String },
+    /// Turn deletion protection on: scheduling the key's deletion is refused.
+    Protect { key: String },
+    /// Turn deletion protection off.
+    Unprotect { key: String },
+}
+
+/// Runs `trent key …`.
+pub fn run(args: KeyArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(key(args))
+}
+
+async fn key(args: KeyArgs) -> Result<(), String> {
+    let client = args.client.signer()?;
+    let (target, body) = match &args.command {
+        KeyCommand::List => ("TrentService.ListKeys", json!({})),
+        KeyCommand::Describe { key } => ("TrentService.DescribeKey", json!({ "KeyId": key })),
+        KeyCommand::Create { description } => ("TrentService.CreateKey", json!({ "Description": description.clone().unwrap_or_default() })),
+        KeyCommand::Enable { key } => ("TrentService.EnableKey", json!({ "KeyId": key })),
+        KeyCommand::Disable { key } => ("TrentService.DisableKey", json!({ "KeyId": key })),
+        KeyCommand::ScheduleDeletion { key, pending_window_in_days } => {
+            let mut body = json!({ "KeyId": key });
+            if let (Some(days), Some(object)) = (pending_window_in_days, body.as_object_mut()) {
+                object.insert("PendingWindowInDays".to_owned(), json!(days));
+            }
+            ("TrentService.ScheduleKeyDeletion", body)
+        }
+        KeyCommand::CancelDeletion { key } => ("TrentService.CancelKeyDeletion", json!({ "KeyId": key })),
+        KeyCommand::Protect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": true })),
+        KeyCommand::Unprotect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": false })),
+    };
+    let answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
+    if args.client.output == "json" {
+        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        return Ok(());
+    }
+    match &args.command {
+        KeyCommand::List => {
+            println!("{:<36}  ARN", "KEY ID");
+            for key in answer.get("Keys").and_then(Value::as_array).into_iter().flatten() {
+                println!("{:<36}  {}", text(key, "KeyId"), text(key, "KeyArn"));
+            }
+        }
+        KeyCommand::Describe { .. } | KeyCommand::Create { .. } => print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null)),
+        KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
+        _ => {
+            if answer.as_object().is_some_and(|o| !o.is_empty()) {
+                print_fields(&answer);
+            } else {
+                println!("done");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn text(value: &Value, member: &str) -> String {
+    match value.get(member) {
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    }
+}
+
+/// Prints an object's members as `Name: value` lines, with epoch-second dates as UTC times.
+fn print_fields(value: &Value) {
+    for (name, member) in value.as_object().into_iter().flatten() {
+        let shown = match member {
+            Value::Number(n) if name.ends_with("Date") => n.as_f64().map_or_else(|| n.to_string(), utc),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        println!("{name}: {shown}");
+    }
+}
+
+/// Epoch seconds as `2026-11-23T10:41:11Z`.
+pub fn utc(seconds: f64) -> String {
+    trent_audit::iso8601(trent_domain::Timestamp((seconds * 1000.0) as i64))
+}

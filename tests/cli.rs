@@ -1,0 +1,91 @@
+//! The `trent key` and `trent audit` client commands against a real server: they find it and their credentials as
+//! the aws CLI does, print tables or JSON, and fail with the server's error code and a non-zero exit.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::TestServer;
+
+fn trent(server: &TestServer, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(args)
+        .env("TRENT_ENDPOINT_URL", server.endpoint())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn keys_are_managed_and_protected_through_the_cli() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--description", "from the cli", "--output", "json"]))).unwrap();
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    assert!(ok(&trent(&server, &["key", "list"])).contains(&key_id));
+    assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("Description: from the cli"));
+
+    ok(&trent(&server, &["key", "protect", &key_id]));
+    let refused = trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("KMSInvalidStateException"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    ok(&trent(&server, &["key", "unprotect", &key_id]));
+    ok(&trent(&server, &["key", "disable", &key_id]));
+    let scheduled = ok(&trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]));
+    assert!(scheduled.contains("KeyState: PendingDeletion") && scheduled.contains("DeletionDate: 20"), "{scheduled}");
+    ok(&trent(&server, &["key", "cancel-deletion", &key_id]));
+    assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("KeyState: Disabled"));
+
+    let bad = trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "31"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ValidationException: PendingWindowInDays must be between 7 and 30"));
+}
+
+#[test]
+fn the_audit_trail_is_queried_and_verified_through_the_cli() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    ok(&trent(&server, &["key", "disable", &key_id]));
+    let lines = ok(&trent(&server, &["audit", "events", "--key", &key_id, "--output", "json"]));
+    let names: Vec<String> = lines.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["eventName"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["CreateKey", "DisableKey"]);
+    assert!(ok(&trent(&server, &["audit", "events", "--event-name", "DisableKey"])).contains("DisableKey"));
+    assert!(ok(&trent(&server, &["audit", "verify"])).contains("audit trail intact"));
+
+    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"DisableKey\"', '\"eventName\":\"EnableKey\"') WHERE event_name = 'DisableKey'");
+    let broken = trent(&server, &["audit", "verify"]);
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("was changed"), "{}", String::from_utf8_lossy(&broken.stderr));
+}
+
+#[test]
+fn credentials_come_from_a_profile_and_unknown_ones_are_refused() {
+    let server = TestServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials");
+    std::fs::write(&file, "[trent]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong]\naws_access_key_id = nobody\naws_secret_access_key = x\n").unwrap();
+    let run = |profile: &str| {
+        Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(["key", "list", "--profile", profile, "--endpoint-url", &server.endpoint(), "--region", "us-east-1"])
+            .env("AWS_SHARED_CREDENTIALS_FILE", &file)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .output()
+            .unwrap()
+    };
+    assert!(run("trent").status.success());
+    let refused = run("wrong");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("UnrecognizedClientException"));
+}
