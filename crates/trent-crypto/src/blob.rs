@@ -126,6 +126,7 @@ mod tests {
             tags: vec![],
             policy: String::new(),
             deletion_protection: false,
+            cancel_on_use: false,
             wrapped_material: vec![],
             version: 1,
         }

@@ -138,6 +138,8 @@ pub struct Key {
     pub policy: String,
     /// While true, ScheduleKeyDeletion is refused (a Trent extension, as in Alibaba Cloud KMS).
     pub deletion_protection: bool,
+    /// While true, an attempted use of the key while it is pending deletion cancels the deletion (Trent's safety net).
+    pub cancel_on_use: bool,
     /// The key material, sealed under the root key (see `trent-crypto`); never plaintext.
     pub wrapped_material: Vec<u8>,
     /// Bumped on every change; a write succeeds only against the version it read (conditional write).

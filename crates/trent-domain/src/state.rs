@@ -81,6 +81,8 @@ pub enum Action {
     ManageKeyPolicy,
     /// `ScheduleKeyDeletion`.
     ScheduleKeyDeletion,
+    /// `Trent.SetCancelOnUse` (Trent's extension): arming the safety net is allowed in every state.
+    SetCancelOnUse,
     /// `Trent.SetDeletionProtection` (Trent's extension).
     SetDeletionProtection,
     /// `TagResource`, `UntagResource`.
@@ -144,7 +146,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         // Actions every state allows, leaving the state as it is.
         (
             K::Creating | K::Enabled | K::Disabled | K::PendingDeletion | K::PendingImport | K::PendingReplicaDeletion | K::Unavailable | K::Updating,
-            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy,
+            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse,
         ) => Ok(state),
 
         // Cryptography.
@@ -201,7 +203,7 @@ mod tests {
     use KeyState as K;
     use StateError as E;
 
-    const ACTIONS: [Action; 14] = [
+    const ACTIONS: [Action; 15] = [
         A::CancelKeyDeletion,
         A::CreateAlias,
         A::DeleteAlias,
@@ -211,6 +213,7 @@ mod tests {
         A::ListResourceTags,
         A::ManageKeyPolicy,
         A::ScheduleKeyDeletion,
+        A::SetCancelOnUse,
         A::SetDeletionProtection,
         A::TagResource,
         A::UpdateAliasTarget,
@@ -231,7 +234,7 @@ mod tests {
         };
         let pending = matches!(state, K::PendingDeletion | K::PendingReplicaDeletion);
         match action {
-            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy => Ok(state),
+            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse => Ok(state),
             A::UseForCryptography => refusal.map_or(Ok(state), Err),
             A::EnableKey | A::DisableKey => match state {
                 K::Enabled | K::Disabled => Ok(if action == A::EnableKey { K::Enabled } else { K::Disabled }),
@@ -283,7 +286,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 14);
+        assert_eq!(cells, 8 * 15);
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub struct PeerAddr(pub SocketAddr);
 
 /// Builds the router over `state`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().route("/", post(kms)).route("/_trent/status", get(status));
+    let mut router = Router::new().route("/", post(kms)).route("/_trent/status", get(status)).route("/metrics", get(metrics));
     if state.dev {
         router = router.route("/_trent/reset", post(dev::reset)).route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
     }
@@ -80,6 +80,13 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
+    response
+}
+
+/// `GET /metrics`: Prometheus counters (attempted uses of disabled or pending keys).
+async fn metrics(State(state): State<AppState>) -> Response {
+    let mut response = state.service.alarms().prometheus().into_response();
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response
 }
 

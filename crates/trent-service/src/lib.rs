@@ -2,6 +2,7 @@
 //! key resolution (IDs, ARNs, aliases), the in-memory key cache and the deletion worker.
 #![warn(missing_docs)]
 
+pub mod alarm;
 pub mod audit_writer;
 pub mod authorize;
 pub mod cache;
@@ -38,6 +39,7 @@ pub struct Settings {
 pub struct Service {
     settings: Settings,
     audit: Option<audit_writer::AuditWriter>,
+    alarms: alarm::Alarms,
     store: Arc<dyn KeyStore>,
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
@@ -49,7 +51,7 @@ impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { settings: Settings::default(), audit: None, store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
     }
 
     /// The same service recording every call's event through `writer`.
@@ -68,6 +70,11 @@ impl Service {
         if let Some(writer) = &self.audit {
             writer.flush().await;
         }
+    }
+
+    /// The attempted-use counters, for `/metrics`.
+    pub fn alarms(&self) -> &alarm::Alarms {
+        &self.alarms
     }
 
     /// The same service with these settings.

@@ -46,6 +46,7 @@ impl Service {
             tags: Vec::new(),
             policy: managed_policy(ctx.account().as_str(), service),
             deletion_protection: true,
+            cancel_on_use: false,
             wrapped_material,
             version: 1,
         };

@@ -24,6 +24,7 @@ pub fn sample_key() -> Key {
         tags: vec![Tag { key: "team".to_owned(), value: "orders".to_owned() }],
         policy: "{}".to_owned(),
         deletion_protection: true,
+        cancel_on_use: true,
         wrapped_material: vec![1, 2, 3],
         version: 1,
     }

@@ -3,6 +3,7 @@
 
 pub mod get_deletion_protection;
 pub mod list_audit_events;
+pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
 pub mod verify_audit_trail;
 
@@ -22,6 +23,8 @@ pub enum Extension {
     GetDeletionProtection,
     /// `Trent.ListAuditEvents`.
     ListAuditEvents,
+    /// `Trent.SetCancelOnUse`.
+    SetCancelOnUse,
     /// `Trent.SetDeletionProtection`.
     SetDeletionProtection,
     /// `Trent.VerifyAuditTrail`.
@@ -31,13 +34,14 @@ pub enum Extension {
 impl Extension {
     /// Every extension operation.
     pub const ALL: &'static [Extension] =
-        &[Extension::GetDeletionProtection, Extension::ListAuditEvents, Extension::SetDeletionProtection, Extension::VerifyAuditTrail];
+        &[Extension::GetDeletionProtection, Extension::ListAuditEvents, Extension::SetCancelOnUse, Extension::SetDeletionProtection, Extension::VerifyAuditTrail];
 
     /// The operation's name after `Trent.`.
     pub fn name(self) -> &'static str {
         match self {
             Extension::GetDeletionProtection => "GetDeletionProtection",
             Extension::ListAuditEvents => "ListAuditEvents",
+            Extension::SetCancelOnUse => "SetCancelOnUse",
             Extension::SetDeletionProtection => "SetDeletionProtection",
             Extension::VerifyAuditTrail => "VerifyAuditTrail",
         }
@@ -83,7 +87,7 @@ impl Target {
                     | Operation::UpdateKeyDescription
             ),
             Target::Trent(extension) => match extension {
-                Extension::SetDeletionProtection => true,
+                Extension::SetCancelOnUse | Extension::SetDeletionProtection => true,
                 Extension::GetDeletionProtection | Extension::ListAuditEvents | Extension::VerifyAuditTrail => false,
             },
         }
@@ -119,6 +123,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, extension: Extens
     match extension {
         Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,
         Extension::ListAuditEvents => list_audit_events::handle(service, ctx, body).await,
+        Extension::SetCancelOnUse => set_cancel_on_use::handle(service, ctx, body).await,
         Extension::SetDeletionProtection => set_deletion_protection::handle(service, ctx, body).await,
         Extension::VerifyAuditTrail => verify_audit_trail::handle(service, ctx, body).await,
     }

@@ -82,6 +82,7 @@ impl Service {
             tags,
             policy,
             deletion_protection: self.settings.deletion_protection_by_default,
+            cancel_on_use: false,
             wrapped_material,
             version: 1,
         };

@@ -26,7 +26,7 @@ impl Service {
         }
         let loaded = self.load_by_id(ctx, header.key_id).await?;
         authorize(&ctx.principal, permission, &loaded.key)?;
-        require_usable(&loaded.key)?;
+        self.require_usable_or_alarm(ctx, &loaded.key, permission).await?;
         Ok(loaded)
     }
 

@@ -27,7 +27,7 @@ impl Service {
     pub(crate) async fn usable_key(&self, ctx: &RequestContext, key_id: &str, aliases: Aliases, permission: &str) -> Result<Arc<LoadedKey>, ServiceError> {
         let loaded = self.load(ctx, key_id, aliases).await?;
         authorize(&ctx.principal, permission, &loaded.key)?;
-        require_usable(&loaded.key)?;
+        self.require_usable_or_alarm(ctx, &loaded.key, permission).await?;
         Ok(loaded)
     }
 

@@ -23,6 +23,7 @@ pub mod list_resource_tags;
 pub mod put_key_policy;
 pub mod re_encrypt;
 pub mod schedule_key_deletion;
+pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
 pub mod tag_resource;
 pub mod untag_resource;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_nodes.sql"),
     include_str!("../../migrations/postgres/0003_deletion_protection.sql"),
     include_str!("../../migrations/postgres/0004_audit_chain.sql"),
+    include_str!("../../migrations/postgres/0005_cancel_on_use.sql"),
 ];
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
@@ -53,7 +54,7 @@ const TRUST_MARGIN: Duration = Duration::from_millis(1500);
 const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection";
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use";
 const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_at";
 
 /// A PostgreSQL-backed key store.
@@ -348,6 +349,7 @@ fn key_from_row(row: &Row) -> Result<Key, StoreError> {
         wrapped_material: row.try_get(14)?,
         version: row.try_get(15)?,
         deletion_protection: row.try_get(16)?,
+        cancel_on_use: row.try_get(17)?,
     })
 }
 
@@ -384,7 +386,7 @@ async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), St
 /// Inserts a new key row.
 async fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
     let tags = tags_json(key)?;
-    let params: [&(dyn ToSql + Sync); 17] = [
+    let params: [&(dyn ToSql + Sync); 18] = [
         &key.account.as_str(),
         &key.region.as_str(),
         &key.id.to_string(),
@@ -402,9 +404,10 @@ async fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
         &key.wrapped_material,
         &key.version,
         &key.deletion_protection,
+        &key.cancel_on_use,
     ];
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
         &params,
     )
     .await?;
@@ -491,7 +494,7 @@ impl KeyStore for PostgresStore {
                 let changed = tx
                     .execute(
                         "UPDATE keys SET description = $1, state = $2, deletion_date = $3, pending_window_days = $4, tags = $5, policy = $6, \
-                         wrapped_material = $7, deletion_protection = $12, version = version + 1 \
+                         wrapped_material = $7, deletion_protection = $12, cancel_on_use = $13, version = version + 1 \
                          WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
                         &[
                             &key.description,
@@ -506,6 +509,7 @@ impl KeyStore for PostgresStore {
                             &key.id.to_string(),
                             &key.version,
                             &key.deletion_protection,
+                            &key.cancel_on_use,
                         ],
                     )
                     .await?;

@@ -20,10 +20,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_deletion_protection.sql"),
     include_str!("../../migrations/sqlite/0003_audit_chain.sql"),
     include_str!("../../migrations/sqlite/0004_audit_event_id_index.sql"),
+    include_str!("../../migrations/sqlite/0005_cancel_on_use.sql"),
 ];
 
 const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection";
+                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use";
 
 /// A SQLite-backed key store.
 #[derive(Clone)]
@@ -116,6 +117,7 @@ fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
         wrapped_material: row.get(14)?,
         version: row.get(15)?,
         deletion_protection: row.get(16)?,
+        cancel_on_use: row.get(17)?,
     })
 }
 
@@ -170,7 +172,7 @@ fn insert_events(tx: &Transaction<'_>, events: &[AuditEvent]) -> Result<(), Stor
 /// Inserts a new key row.
 fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
     tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"),
         params![
             key.account.as_str(),
             key.region.as_str(),
@@ -189,6 +191,7 @@ fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
             key.wrapped_material,
             key.version,
             key.deletion_protection,
+            key.cancel_on_use,
         ],
     )?;
     Ok(())
@@ -265,7 +268,7 @@ impl KeyStore for SqliteStore {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let changed = tx.execute(
                 "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
-                 wrapped_material = ?7, deletion_protection = ?12, version = version + 1 \
+                 wrapped_material = ?7, deletion_protection = ?12, cancel_on_use = ?13, version = version + 1 \
                  WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
                 params![
                     key.description,
@@ -280,6 +283,7 @@ impl KeyStore for SqliteStore {
                     key.id.to_string(),
                     key.version,
                     key.deletion_protection,
+                    key.cancel_on_use,
                 ],
             )?;
             if changed != 1 {

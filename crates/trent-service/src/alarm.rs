@@ -1,0 +1,89 @@
+//! Alarms on attempted use: every cryptographic call refused because its key is `Disabled` or `PendingDeletion`
+//! is a sign that something still depends on the key. Trent logs a structured warning, counts it for `/metrics`,
+//! and, when the key's cancel-on-use safety net is armed and the key is pending deletion, cancels the deletion.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+use trent_audit::{AuditEvent, EventType};
+use trent_domain::{Action, Key, KeyState};
+
+use crate::context::RequestContext;
+use crate::error::{apply_state, ServiceError};
+use crate::Service;
+
+/// Attempt counts by (key ID, key state, operation).
+#[derive(Default)]
+pub struct Alarms {
+    attempts: Mutex<BTreeMap<(String, &'static str, String), u64>>,
+}
+
+impl Alarms {
+    fn count(&self, key: &Key, operation: &str) {
+        let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        *attempts.entry((key.id.to_string(), key.state.as_str(), operation.to_owned())).or_default() += 1;
+    }
+
+    /// The counters in Prometheus's text format.
+    pub fn prometheus(&self) -> String {
+        let mut out = String::from(
+            "# HELP trent_disabled_key_use_attempts_total Attempted uses of keys that are disabled or pending deletion.\n\
+             # TYPE trent_disabled_key_use_attempts_total counter\n",
+        );
+        for ((key_id, state, operation), count) in self.attempts.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "trent_disabled_key_use_attempts_total{{key_id=\"{key_id}\",key_state=\"{state}\",operation=\"{operation}\"}} {count}");
+        }
+        out
+    }
+}
+
+impl Service {
+    /// Allows cryptography with `key` for `permission` (e.g. `kms:Encrypt`), or refuses it; a refusal because the
+    /// key is disabled or pending deletion raises the alarm and may fire the cancel-on-use safety net.
+    pub(crate) async fn require_usable_or_alarm(&self, ctx: &RequestContext, key: &Key, permission: &str) -> Result<(), ServiceError> {
+        let Err(refusal) = key.require_usable() else { return Ok(()) };
+        if matches!(key.state, KeyState::Disabled | KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
+            let operation = permission.trim_start_matches("kms:");
+            self.alarms.count(key, operation);
+            tracing::warn!(
+                alarm = "DisabledKeyUseAttempt",
+                key_arn = %key.arn(),
+                key_state = key.state.as_str(),
+                operation,
+                principal = %ctx.principal.arn(),
+                source_ip = ctx.source_ip.as_deref().unwrap_or("-"),
+                request_id = %ctx.request_id,
+                "attempted use of a key that is disabled or pending deletion"
+            );
+            if key.state == KeyState::PendingDeletion && key.cancel_on_use {
+                self.cancel_on_use(ctx, key, operation).await;
+            }
+        }
+        Err(ServiceError::key_state(refusal, &key.arn().to_string()))
+    }
+
+    /// Cancels `key`'s deletion because it was used: the key stays `Disabled`, so the caller still fails and nothing
+    /// is exposed. Recorded as a `CancelKeyDeletion` service event with the reason.
+    async fn cancel_on_use(&self, ctx: &RequestContext, key: &Key, operation: &str) {
+        let reason = format!("cancel-on-use: attempted {operation} by {} from {}", ctx.principal.arn(), ctx.source_ip.as_deref().unwrap_or("-"));
+        let now = self.clock.now();
+        let outcome = self
+            .modify_key(ctx, &key.id.to_string(), |k| {
+                apply_state(k, Action::CancelKeyDeletion)?;
+                k.deletion_date = None;
+                k.pending_window_days = None;
+                let event = AuditEvent::new("CancelKeyDeletion", EventType::AwsServiceEvent, now, &k.account, &k.region, AuditEvent::service_identity(), Some(k.arn().to_string()))
+                    .with_parameter("keyId", k.arn().to_string())
+                    .with_parameter("reason", reason.clone())
+                    .with_response("keyState", k.state.as_str());
+                Ok(Some(event))
+            })
+            .await;
+        match outcome {
+            Ok(_) => tracing::warn!(alarm = "DeletionCancelledOnUse", key_arn = %key.arn(), reason = %reason, "the safety net cancelled a scheduled deletion"),
+            // Cancelled or deleted meanwhile: nothing left to do.
+            Err(error) => tracing::info!(key_arn = %key.arn(), %error, "cancel-on-use found nothing to cancel"),
+        }
+    }
+}
