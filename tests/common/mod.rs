@@ -359,3 +359,19 @@ impl TestServer {
         }
     }
 }
+
+/// Checks that the successful ScheduleKeyDeletion and CancelKeyDeletion events recorded for `arn` alternate, starting
+/// with a schedule (no lost or doubled update); returns how many there are.
+pub fn assert_schedule_cancel_alternate(events: &[(String, Option<String>, String)], arn: &str) -> usize {
+    let changes: Vec<&str> = events
+        .iter()
+        .filter(|(name, key, record)| {
+            key.as_deref() == Some(arn) && (name == "ScheduleKeyDeletion" || name == "CancelKeyDeletion") && !record.contains("\"errorCode\"")
+        })
+        .map(|(name, _, _)| name.as_str())
+        .collect();
+    for (index, name) in changes.iter().enumerate() {
+        assert_eq!(*name, if index % 2 == 0 { "ScheduleKeyDeletion" } else { "CancelKeyDeletion" }, "{arn}: {changes:?}");
+    }
+    changes.len()
+}

@@ -197,3 +197,22 @@ impl Listing {
         self.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(default)
     }
 }
+
+/// A request that turns a key's setting on or off: `{"KeyId": …, "Enabled": true|false}`, both required
+/// (Trent.SetDeletionProtection, Trent.SetCancelOnUse).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyToggle {
+    key_id: Option<String>,
+    enabled: Option<bool>,
+}
+
+/// Parses and checks a key toggle; returns the key identifier and the new setting.
+pub fn key_toggle(body: &[u8]) -> Result<(String, bool), AwsError> {
+    let request: KeyToggle = parse_body(body)?;
+    let mut v = crate::validate::Validator::new();
+    check_key_id(&mut v, "keyId", &request.key_id, true);
+    v.required("enabled", &request.enabled);
+    v.finish()?;
+    Ok((request.key_id.unwrap_or_default(), request.enabled.unwrap_or_default()))
+}

@@ -10,6 +10,7 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 pub mod conformance;
 pub mod feed;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use std::sync::Arc;

@@ -20,9 +20,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
 use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::AuditEvent;
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 
 use crate::feed::ChangeFeed;
+use crate::rows::{AliasRow, KeyRow, ALIAS_COLUMNS, KEY_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order.
@@ -53,9 +54,6 @@ const TRUST_MARGIN: Duration = Duration::from_millis(1500);
 /// The database's clock in ms since the epoch; leases are compared on it, never on node clocks.
 const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
 
-const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use";
-const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_at";
 
 /// A PostgreSQL-backed key store.
 #[derive(Clone)]
@@ -328,41 +326,39 @@ impl PostgresStore {
 }
 
 fn key_from_row(row: &Row) -> Result<Key, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
-    let text = |i: usize| -> Result<String, StoreError> { Ok(row.try_get::<_, String>(i)?) };
-    let tags: Vec<Tag> = serde_json::from_str(&text(12)?).map_err(|_| corrupt("tags"))?;
-    Ok(Key {
-        account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("account"))?,
-        region: Region::parse(&text(1)?).ok_or_else(|| corrupt("region"))?,
-        id: KeyId::parse(&text(2)?).ok_or_else(|| corrupt("key_id"))?,
-        created_at: Timestamp(row.try_get(3)?),
-        description: text(4)?,
-        spec: KeySpec::parse(&text(5)?).ok_or_else(|| corrupt("key_spec"))?,
-        usage: KeyUsage::parse(&text(6)?).ok_or_else(|| corrupt("key_usage"))?,
-        origin: Origin::parse(&text(7)?).ok_or_else(|| corrupt("origin"))?,
-        manager: KeyManager::parse(&text(8)?).ok_or_else(|| corrupt("key_manager"))?,
-        state: KeyState::parse(&text(9)?).ok_or_else(|| corrupt("state"))?,
-        deletion_date: row.try_get::<_, Option<i64>>(10)?.map(Timestamp),
+    KeyRow {
+        account: row.try_get(0)?,
+        region: row.try_get(1)?,
+        key_id: row.try_get(2)?,
+        created_at: row.try_get(3)?,
+        description: row.try_get(4)?,
+        key_spec: row.try_get(5)?,
+        key_usage: row.try_get(6)?,
+        origin: row.try_get(7)?,
+        key_manager: row.try_get(8)?,
+        state: row.try_get(9)?,
+        deletion_date: row.try_get(10)?,
         pending_window_days: row.try_get(11)?,
-        tags,
-        policy: text(13)?,
+        tags: row.try_get(12)?,
+        policy: row.try_get(13)?,
         wrapped_material: row.try_get(14)?,
         version: row.try_get(15)?,
         deletion_protection: row.try_get(16)?,
         cancel_on_use: row.try_get(17)?,
-    })
+    }
+    .into_key()
 }
 
 fn alias_from_row(row: &Row) -> Result<Alias, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
-    Ok(Alias {
-        account: AccountId::parse(&row.try_get::<_, String>(0)?).ok_or_else(|| corrupt("alias account"))?,
-        region: Region::parse(&row.try_get::<_, String>(1)?).ok_or_else(|| corrupt("alias region"))?,
-        name: AliasName::parse(&row.try_get::<_, String>(2)?).map_err(|_| corrupt("alias name"))?,
-        key_id: KeyId::parse(&row.try_get::<_, String>(3)?).ok_or_else(|| corrupt("alias key_id"))?,
-        created_at: Timestamp(row.try_get(4)?),
-        updated_at: Timestamp(row.try_get(5)?),
-    })
+    AliasRow {
+        account: row.try_get(0)?,
+        region: row.try_get(1)?,
+        name: row.try_get(2)?,
+        key_id: row.try_get(3)?,
+        created_at: row.try_get(4)?,
+        updated_at: row.try_get(5)?,
+    }
+    .into_alias()
 }
 
 /// Appends an event to the chain: the head row is locked until the transaction ends, so events from every node and

@@ -10,8 +10,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::AuditEvent;
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 
+use crate::rows::{AliasRow, KeyRow, ALIAS_COLUMNS, KEY_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
@@ -23,8 +24,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_cancel_on_use.sql"),
 ];
 
-const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-                           deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use";
 
 /// A SQLite-backed key store.
 #[derive(Clone)]
@@ -96,41 +95,39 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
-    let text = |i: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(i)?) };
-    let tags: Vec<Tag> = serde_json::from_str(&text(12)?).map_err(|_| corrupt("tags"))?;
-    Ok(Key {
-        account: AccountId::parse(&text(0)?).ok_or_else(|| corrupt("account"))?,
-        region: Region::parse(&text(1)?).ok_or_else(|| corrupt("region"))?,
-        id: KeyId::parse(&text(2)?).ok_or_else(|| corrupt("key_id"))?,
-        created_at: Timestamp(row.get(3)?),
-        description: text(4)?,
-        spec: KeySpec::parse(&text(5)?).ok_or_else(|| corrupt("key_spec"))?,
-        usage: KeyUsage::parse(&text(6)?).ok_or_else(|| corrupt("key_usage"))?,
-        origin: Origin::parse(&text(7)?).ok_or_else(|| corrupt("origin"))?,
-        manager: KeyManager::parse(&text(8)?).ok_or_else(|| corrupt("key_manager"))?,
-        state: KeyState::parse(&text(9)?).ok_or_else(|| corrupt("state"))?,
-        deletion_date: row.get::<_, Option<i64>>(10)?.map(Timestamp),
+    KeyRow {
+        account: row.get(0)?,
+        region: row.get(1)?,
+        key_id: row.get(2)?,
+        created_at: row.get(3)?,
+        description: row.get(4)?,
+        key_spec: row.get(5)?,
+        key_usage: row.get(6)?,
+        origin: row.get(7)?,
+        key_manager: row.get(8)?,
+        state: row.get(9)?,
+        deletion_date: row.get(10)?,
         pending_window_days: row.get(11)?,
-        tags,
-        policy: text(13)?,
+        tags: row.get(12)?,
+        policy: row.get(13)?,
         wrapped_material: row.get(14)?,
         version: row.get(15)?,
         deletion_protection: row.get(16)?,
         cancel_on_use: row.get(17)?,
-    })
+    }
+    .into_key()
 }
 
 fn alias_from_row(row: &Row<'_>) -> Result<Alias, StoreError> {
-    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
-    Ok(Alias {
-        account: AccountId::parse(&row.get::<_, String>(0)?).ok_or_else(|| corrupt("alias account"))?,
-        region: Region::parse(&row.get::<_, String>(1)?).ok_or_else(|| corrupt("alias region"))?,
-        name: AliasName::parse(&row.get::<_, String>(2)?).map_err(|_| corrupt("alias name"))?,
-        key_id: KeyId::parse(&row.get::<_, String>(3)?).ok_or_else(|| corrupt("alias key_id"))?,
-        created_at: Timestamp(row.get(4)?),
-        updated_at: Timestamp(row.get(5)?),
-    })
+    AliasRow {
+        account: row.get(0)?,
+        region: row.get(1)?,
+        name: row.get(2)?,
+        key_id: row.get(3)?,
+        created_at: row.get(4)?,
+        updated_at: row.get(5)?,
+    }
+    .into_alias()
 }
 
 fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
@@ -200,7 +197,7 @@ fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
 /// Inserts an alias unless its name is taken; true if inserted.
 fn insert_alias(c: &Connection, alias: &Alias) -> Result<bool, StoreError> {
     let inserted = c.execute(
-        "INSERT OR IGNORE INTO aliases (account, region, name, key_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &format!("INSERT OR IGNORE INTO aliases ({ALIAS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         params![alias.account.as_str(), alias.region.as_str(), alias.name.as_str(), alias.key_id.to_string(), alias.created_at.0, alias.updated_at.0],
     )?;
     Ok(inserted == 1)
@@ -356,9 +353,8 @@ impl KeyStore for SqliteStore {
     async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
         let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
         self.with(move |c| {
-            let mut statement = c.prepare_cached(
-                "SELECT account, region, name, key_id, created_at, updated_at FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
-            )?;
+            let mut statement =
+                c.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3"))?;
             let mut rows = statement.query(params![account, region, name])?;
             rows.next()?.map(alias_from_row).transpose()
         })
@@ -399,10 +395,9 @@ impl KeyStore for SqliteStore {
         let key = key.map(|k| k.to_string());
         let after = after.map(|a| a.to_string()).unwrap_or_default();
         self.with(move |c| {
-            let mut statement = c.prepare_cached(
-                "SELECT account, region, name, key_id, created_at, updated_at FROM aliases \
-                 WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR key_id = ?3) AND name > ?4 ORDER BY name LIMIT ?5",
-            )?;
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND (?3 IS NULL OR key_id = ?3) AND name > ?4 ORDER BY name LIMIT ?5"
+            ))?;
             let rows = statement.query(params![account, region, key, after, limit as i64])?;
             collect(rows, alias_from_row)
         })
