@@ -77,3 +77,60 @@ async fn an_armed_safety_net_cancels_the_deletion_on_the_first_attempted_use() {
     kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
     assert_eq!(kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap().key_state(), Some(&KeyState::PendingDeletion));
 }
+
+/// A webhook receiver on loopback: answers 500 to the first delivery, 200 afterwards, and keeps every body.
+fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/alarms", listener.local_addr().unwrap());
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = std::sync::Arc::clone(&bodies);
+    std::thread::spawn(move || {
+        for (count, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = reader.read_exact(&mut body);
+            seen.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
+            let status = if count == 0 { "500 Internal Server Error" } else { "200 OK" };
+            let _ = stream.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes());
+        }
+    });
+    (url, bodies)
+}
+
+#[tokio::test]
+async fn alarms_reach_a_webhook_with_retries_and_never_slow_the_call() {
+    let (url, bodies) = webhook_receiver();
+    let server = TestServer::start_with(&["--alarm-webhook", &url]);
+    let kms = server.client();
+    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    kms.disable_key().key_id(key.key_id()).send().await.unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(error_code(&kms.encrypt().key_id(key.key_id()).plaintext(Blob::new("x")).send().await.unwrap_err()), "DisabledException");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "the call did not wait for the webhook");
+
+    let delivered = common::eventually(std::time::Duration::from_secs(5), || {
+        let bodies = std::sync::Arc::clone(&bodies);
+        async move { bodies.lock().unwrap().len() >= 2 }
+    })
+    .await;
+    assert!(delivered, "the failed first delivery was retried");
+    let bodies = bodies.lock().unwrap();
+    let alarm: serde_json::Value = serde_json::from_str(&bodies[1]).unwrap();
+    assert_eq!(alarm["alarm"], "DisabledKeyUseAttempt");
+    assert_eq!(alarm["keyArn"], key.arn().unwrap());
+    assert_eq!((alarm["keyState"].as_str(), alarm["operation"].as_str()), (Some("Disabled"), Some("Encrypt")));
+    assert_eq!(alarm["principal"], "arn:aws:iam::111122223333:root");
+    assert_eq!(bodies[0], bodies[1], "the retry carries the same alarm");
+}

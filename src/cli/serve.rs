@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// see docs/benchmarks.md].
     #[arg(long, env = "TRENT_AUDIT_CALLS", action = clap::ArgAction::Set)]
     audit_calls: Option<bool>,
+    /// An http:// URL that receives every alarm (attempted use of a disabled or pending key) as a JSON POST, with
+    /// retries (repeatable).
+    #[arg(long = "alarm-webhook", env = "TRENT_ALARM_WEBHOOK", value_delimiter = ' ')]
+    alarm_webhooks: Vec<String>,
     /// A TOML config file with the same settings (kebab-case names); flags and environment win over it.
     #[arg(long, env = "TRENT_CONFIG")]
     config: Option<PathBuf>,
@@ -70,6 +74,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         database: args.database,
         deletion_protection_by_default: args.deletion_protection_by_default,
         audit_calls: args.audit_calls,
+        alarm_webhooks: args.alarm_webhooks,
     };
     let config = Config::resolve(overrides, file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;

@@ -73,6 +73,8 @@ pub struct FileConfig {
     pub deletion_protection_by_default: Option<bool>,
     /// `audit-calls`.
     pub audit_calls: Option<bool>,
+    /// `alarm-webhook`.
+    pub alarm_webhook: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -131,6 +133,8 @@ pub struct Config {
     pub dev_clock_offset_secs: u64,
     /// New keys start with deletion protection on.
     pub deletion_protection_by_default: bool,
+    /// URLs (`http://`) that receive every alarm as a JSON POST.
+    pub alarm_webhooks: Vec<String>,
     /// Every call is audited, not only key changes (off by default until the audit journal makes it cheap; see
     /// docs/benchmarks.md).
     pub audit_calls: bool,
@@ -161,6 +165,8 @@ pub struct Overrides {
     pub deletion_protection_by_default: bool,
     /// `--audit-calls`.
     pub audit_calls: Option<bool>,
+    /// `--alarm-webhook`.
+    pub alarm_webhooks: Vec<String>,
 }
 
 impl Config {
@@ -208,6 +214,14 @@ impl Config {
             dev_clock_offset_secs: overrides.dev_clock_offset_secs.unwrap_or(0),
             deletion_protection_by_default: overrides.deletion_protection_by_default || file.deletion_protection_by_default.unwrap_or(false),
             audit_calls: overrides.audit_calls.or(file.audit_calls).unwrap_or(false),
+            alarm_webhooks: {
+                let mut urls = file.alarm_webhook.unwrap_or_default();
+                urls.extend(overrides.alarm_webhooks);
+                if let Some(bad) = urls.iter().find(|u| !u.starts_with("http://")) {
+                    return Err(format!("--alarm-webhook: '{bad}' must be an http:// URL (https is not supported yet)"));
+                }
+                urls
+            },
         })
     }
 }

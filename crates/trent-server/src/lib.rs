@@ -8,6 +8,7 @@ pub mod config;
 pub mod credentials;
 pub mod dev;
 pub mod serve;
+pub mod webhooks;
 
 pub use app::{app, AppState};
 pub use config::Config;

@@ -74,6 +74,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown_sender, shutdown) = watch::channel(false);
     let worker = tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone()));
+    if !config.alarm_webhooks.is_empty() {
+        tokio::spawn(crate::webhooks::deliver(state.service.alarms().subscribe(), config.alarm_webhooks.clone()));
+    }
     let router = app(state);
 
     // Tests and scripts read this line to learn the port.

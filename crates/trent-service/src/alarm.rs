@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
+use tokio::sync::mpsc;
+
 use trent_audit::{AuditEvent, EventType};
 use trent_domain::{Action, Key, KeyState};
 
@@ -13,13 +15,50 @@ use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::Service;
 
-/// Attempt counts by (key ID, key state, operation).
+/// One raised alarm, as subscribers (webhooks) receive it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alarm {
+    /// `DisabledKeyUseAttempt`.
+    pub alarm: String,
+    /// When (ISO 8601, lifecycle clock).
+    pub time: String,
+    /// The key's ARN.
+    pub key_arn: String,
+    /// The key's state at the attempt.
+    pub key_state: String,
+    /// The operation attempted, e.g. `Decrypt`.
+    pub operation: String,
+    /// Who attempted it.
+    pub principal: String,
+    /// From where.
+    pub source_ip: Option<String>,
+    /// The request ID of the attempt.
+    pub request_id: String,
+    /// True when the attempt fired the cancel-on-use safety net.
+    pub cancels_deletion: bool,
+}
+
+/// Attempt counts by (key ID, key state, operation), and the subscribers to alarms.
 #[derive(Default)]
 pub struct Alarms {
     attempts: Mutex<BTreeMap<(String, &'static str, String), u64>>,
+    subscribers: Mutex<Vec<mpsc::UnboundedSender<Alarm>>>,
 }
 
 impl Alarms {
+    /// A stream of every alarm raised from now on.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<Alarm> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).push(sender);
+        receiver
+    }
+
+    fn publish(&self, alarm: &Alarm) {
+        // A gone subscriber is dropped; publishing never waits.
+        self.subscribers.lock().unwrap_or_else(|p| p.into_inner()).retain(|s| s.send(alarm.clone()).is_ok());
+    }
+
     fn count(&self, key: &Key, operation: &str) {
         let mut attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
         *attempts.entry((key.id.to_string(), key.state.as_str(), operation.to_owned())).or_default() += 1;
@@ -56,7 +95,19 @@ impl Service {
                 request_id = %ctx.request_id,
                 "attempted use of a key that is disabled or pending deletion"
             );
-            if key.state == KeyState::PendingDeletion && key.cancel_on_use {
+            let cancels_deletion = key.state == KeyState::PendingDeletion && key.cancel_on_use;
+            self.alarms.publish(&Alarm {
+                alarm: "DisabledKeyUseAttempt".to_owned(),
+                time: trent_audit::iso8601(self.clock.now()),
+                key_arn: key.arn().to_string(),
+                key_state: key.state.as_str().to_owned(),
+                operation: operation.to_owned(),
+                principal: ctx.principal.arn(),
+                source_ip: ctx.source_ip.clone(),
+                request_id: ctx.request_id.clone(),
+                cancels_deletion,
+            });
+            if cancels_deletion {
                 self.cancel_on_use(ctx, key, operation).await;
             }
         }
