@@ -10,7 +10,7 @@ pub mod key;
 pub mod state;
 
 pub use arn::{Arn, ArnResource};
-pub use clock::{Clock, SystemClock, Timestamp};
+pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{AccountId, AliasName, KeyId, Region};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
 pub use state::{transition, Action, KeyState, StateError};

@@ -275,11 +275,12 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
+    let principal = Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
     if state.service.audit_writer().is_some() {
-        call.principal = Some(Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() });
+        call.principal = Some(principal.clone());
     }
     let ctx = RequestContext {
-        principal: Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() },
+        principal,
         region,
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
