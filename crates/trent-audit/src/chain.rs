@@ -69,9 +69,33 @@ pub enum ChainBreak {
     },
 }
 
+/// The stored chain, read consistently: where it starts (the last pruned event, or [`GENESIS`] at 0), its events in
+/// sequence order, and its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditChain {
+    /// The last event removed by retention (seq 0 and [`GENESIS`] when none was).
+    pub anchor: ChainHead,
+    /// The stored events, in sequence order.
+    pub events: Vec<ChainedEvent>,
+    /// The head.
+    pub head: ChainHead,
+}
+
+impl AuditChain {
+    /// Checks the chain from its anchor to its head; see [`verify_from`].
+    pub fn verify(&self) -> Result<usize, ChainBreak> {
+        verify_from(&self.anchor, &self.events, &self.head)
+    }
+}
+
 /// Checks a whole chain, events in sequence order, against its head. Returns how many events were checked.
 pub fn verify(events: &[ChainedEvent], head: &ChainHead) -> Result<usize, ChainBreak> {
-    let mut previous = GENESIS.to_owned();
+    verify_from(&ChainHead { seq: 0, hash: GENESIS.to_owned() }, events, head)
+}
+
+/// Checks a chain whose events before `anchor` were pruned: the first event must follow the anchor.
+pub fn verify_from(anchor: &ChainHead, events: &[ChainedEvent], head: &ChainHead) -> Result<usize, ChainBreak> {
+    let mut previous = anchor.hash.clone();
     for event in events {
         if event.previous_hash != previous {
             return Err(ChainBreak::Broken { seq: event.seq, event_id: event.event_id.clone() });
@@ -81,7 +105,7 @@ pub fn verify(events: &[ChainedEvent], head: &ChainHead) -> Result<usize, ChainB
         }
         previous.clone_from(&event.hash);
     }
-    let last_seq = events.last().map_or(0, |e| e.seq);
+    let last_seq = events.last().map_or(anchor.seq, |e| e.seq);
     if last_seq != head.seq || previous != head.hash {
         return Err(ChainBreak::Truncated { found: last_seq, expected: head.seq });
     }
@@ -126,6 +150,16 @@ mod tests {
         let reordered = vec![events[1].clone(), events[0].clone(), events[2].clone()];
         assert!(matches!(verify(&reordered, &head), Err(ChainBreak::Broken { seq: 2, .. })));
         assert_eq!(verify(&events[..2], &head), Err(ChainBreak::Truncated { found: 2, expected: 3 }));
+    }
+
+    #[test]
+    fn a_pruned_chain_verifies_from_its_anchor_and_a_gap_after_it_is_found() {
+        let (events, head) = chain(&["a", "b", "c", "d"]);
+        let anchor = ChainHead { seq: 2, hash: events[1].hash.clone() };
+        let pruned = AuditChain { anchor: anchor.clone(), events: events[2..].to_vec(), head: head.clone() };
+        assert_eq!(pruned.verify(), Ok(2));
+        let gap = AuditChain { anchor, events: events[3..].to_vec(), head };
+        assert!(matches!(gap.verify(), Err(ChainBreak::Broken { seq: 4, .. })));
     }
 
     #[test]

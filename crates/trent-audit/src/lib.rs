@@ -3,6 +3,10 @@
 #![warn(missing_docs)]
 
 pub mod chain;
+pub mod stored;
+pub mod usage;
+
+pub use stored::{EventBatch, StoredEvent};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -7,10 +7,12 @@ pub mod arn;
 pub mod clock;
 pub mod ids;
 pub mod key;
+pub mod retirement;
 pub mod state;
 
 pub use arn::{Arn, ArnResource};
 pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{AccountId, AliasName, KeyId, Region};
+pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
 pub use state::{transition, Action, KeyState, StateError};

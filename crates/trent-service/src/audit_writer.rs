@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
-use trent_audit::AuditEvent;
+use trent_audit::{AuditEvent, EventBatch, StoredEvent};
 use trent_store::KeyStore;
 
 use crate::error::ServiceError;
@@ -31,9 +31,9 @@ type Waiter = oneshot::Sender<Result<(), String>>;
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// A batch on its way from the journal to the store.
+/// A batch on its way from the journal to the store: each record serialised once, for the journal and the store.
 struct Written {
-    events: Vec<AuditEvent>,
+    batch: EventBatch,
     end: Position,
 }
 
@@ -80,18 +80,20 @@ fn node_id(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// One journal line: the event time in ms, a tab, the record, a newline.
-fn encode(event: &AuditEvent, out: &mut Vec<u8>) -> Result<(), String> {
+/// One journal line: the event time in ms, a tab, the record, a newline. Returns the stored form, whose record is
+/// the very text journaled.
+fn encode(event: &AuditEvent, out: &mut Vec<u8>) -> Result<StoredEvent, String> {
+    let stored = StoredEvent::encode(event).map_err(|e| e.to_string())?;
     out.extend_from_slice(event.event_millis.to_string().as_bytes());
     out.push(b'\t');
-    serde_json::to_writer(&mut *out, event).map_err(|e| e.to_string())?;
+    out.extend_from_slice(stored.record.as_bytes());
     out.push(b'\n');
-    Ok(())
+    Ok(stored)
 }
 
 /// The complete lines of `bytes` from `start`, each with the offset just past it. A torn last line (a write cut by a
-/// crash) was never acknowledged, so it is left out.
-fn decode(bytes: &[u8], start: usize) -> Vec<(AuditEvent, u64)> {
+/// crash) was never acknowledged, so it is left out. Each record keeps the exact text journaled.
+fn decode(bytes: &[u8], start: usize) -> Vec<(AuditEvent, StoredEvent, u64)> {
     let mut events = Vec::new();
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..) {
@@ -101,10 +103,11 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(AuditEvent, u64)> {
         let parsed = std::str::from_utf8(line).ok().and_then(|line| line.split_once('\t')).and_then(|(millis, record)| {
             let mut event: AuditEvent = serde_json::from_str(record).ok()?;
             event.event_millis = millis.parse().ok()?;
-            Some(event)
+            let stored = StoredEvent::with_record(&event, record.to_owned());
+            Some((event, stored))
         });
         match parsed {
-            Some(event) => events.push((event, offset as u64)),
+            Some((event, stored)) => events.push((event, stored, offset as u64)),
             None => tracing::error!(offset, "unreadable audit journal line skipped"),
         }
     }
@@ -136,9 +139,12 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
                 tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
-                let end = chunk.last().map_or(0, |(_, offset)| *offset);
-                let events: Vec<AuditEvent> = chunk.iter().map(|(event, _)| event.clone()).collect();
-                store.append_events_marked(&events, marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
+                let end = chunk.last().map_or(0, |(_, _, offset)| *offset);
+                let mut batch = EventBatch::default();
+                for (event, stored, _) in chunk {
+                    batch.push_stored(event, stored.clone());
+                }
+                store.append_events_marked(Arc::new(batch), marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
             }
         }
         std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -219,16 +225,24 @@ async fn write_journal(
                 Err(_) => break,
             }
         }
-        let (events, waiters): (Vec<AuditEvent>, Vec<Waiter>) = batch.into_iter().unzip();
-        let mut bytes = Vec::with_capacity(events.len() * 768);
-        let outcome = events.iter().try_for_each(|event| encode(event, &mut bytes)).and_then(|()| journal.append(&bytes).map_err(|e| e.to_string()));
-        match outcome {
+        let mut bytes = Vec::with_capacity(batch.len() * 768);
+        let mut stored = EventBatch::default();
+        let mut waiters = Vec::with_capacity(batch.len());
+        let mut outcome = Ok(());
+        for (event, waiter) in batch {
+            match encode(&event, &mut bytes) {
+                Ok(record) => stored.push_stored(&event, record),
+                Err(error) => outcome = Err(error),
+            }
+            waiters.push(waiter);
+        }
+        match outcome.and_then(|()| journal.append(&bytes).map_err(|e| e.to_string())) {
             Ok(end) => {
                 written.send_replace(end);
                 for waiter in waiters {
                     let _ = waiter.send(Ok(()));
                 }
-                let _ = to_import.send(Written { events, end });
+                let _ = to_import.send(Written { batch: stored, end });
             }
             Err(error) => {
                 tracing::error!(%error, "audit events could not be journaled; their calls fail");
@@ -243,20 +257,21 @@ async fn write_journal(
 async fn import(store: Arc<dyn KeyStore>, dir: PathBuf, marker: String, mut queue: mpsc::UnboundedReceiver<Written>, imported: watch::Sender<Position>) {
     while let Some(first) = queue.recv().await {
         let mut end = first.end;
-        let mut events = first.events;
-        while events.len() < IMPORT_CHUNK {
+        let mut batch = first.batch;
+        while batch.events.len() < IMPORT_CHUNK {
             match queue.try_recv() {
                 Ok(next) => {
                     end = next.end;
-                    events.extend(next.events);
+                    batch.extend(next.batch);
                 }
                 Err(_) => break,
             }
         }
+        let batch = Arc::new(batch);
         // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
         let mut pause = Duration::from_millis(100);
-        while let Err(error) = store.append_events_marked(&events, &marker, &marker_value(end)).await {
-            tracing::warn!(%error, events = events.len(), "audit import failed; retrying");
+        while let Err(error) = store.append_events_marked(Arc::clone(&batch), &marker, &marker_value(end)).await {
+            tracing::warn!(%error, events = batch.events.len(), "audit import failed; retrying");
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
         }
@@ -303,9 +318,9 @@ mod tests {
             call.await.unwrap().unwrap();
         }
         writer.flush().await;
-        let (events, head) = store.audit_chain().await.unwrap();
-        assert_eq!(events.len(), 200, "every acknowledged event is stored");
-        assert_eq!(trent_audit::chain::verify(&events, &head), Ok(200));
+        let chain = store.audit_chain().await.unwrap();
+        assert_eq!(chain.events.len(), 200, "every acknowledged event is stored");
+        assert_eq!(chain.verify(), Ok(200));
     }
 
     #[tokio::test]
@@ -320,16 +335,16 @@ mod tests {
         encode(&event(2), &mut bytes).unwrap();
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
-        store.append_events_marked(&[event(1)], &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
+        store.append_events_marked(Arc::new(EventBatch::of(&[event(1)]).unwrap()), &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
 
         let writer = AuditWriter::start(Arc::clone(&store), dir.path()).await.unwrap();
-        let (events, head) = store.audit_chain().await.unwrap();
-        assert_eq!(events.len(), 2, "the imported event is not repeated, the pending one is imported, the torn one ignored");
-        assert_eq!(trent_audit::chain::verify(&events, &head), Ok(2));
+        let chain = store.audit_chain().await.unwrap();
+        assert_eq!(chain.events.len(), 2, "the imported event is not repeated, the pending one is imported, the torn one ignored");
+        assert_eq!(chain.verify(), Ok(2));
         assert!(!journal_path(dir.path(), 3).exists());
         writer.record(event(3)).await.unwrap();
         writer.flush().await;
-        assert_eq!(store.audit_chain().await.unwrap().0.len(), 3);
+        assert_eq!(store.audit_chain().await.unwrap().events.len(), 3);
         assert!(journal_path(dir.path(), 4).exists(), "the writer continues in a new generation");
     }
 }

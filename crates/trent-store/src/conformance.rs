@@ -1,7 +1,7 @@
 //! The conformance suite every [`KeyStore`] backend must pass. Backends call [`run_all`] from their own tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
-use trent_audit::{AuditEvent, EventType};
+use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -47,6 +47,9 @@ pub async fn run_all(store: &dyn KeyStore) {
     due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
+    usage_evidence_is_summed_with_the_events(store).await;
+    pruning_keeps_the_chain_verifiable(store).await;
+    retirement_plans_are_conditional_and_commit_with_their_key(store).await;
     reset_wipes_keys_aliases_and_events(store).await;
 }
 
@@ -183,14 +186,98 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
 async fn audit_events_form_a_verifiable_chain(store: &dyn KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
-    store.append_events(&[sample_event(&key, "Encrypt")]).await.unwrap();
-    store.append_events_marked(&[sample_event(&key, "Decrypt")], "conformance-journal", b"1:100").await.unwrap();
-    store.append_events_marked(&[], "conformance-journal", b"1:200").await.unwrap();
+    store.append_events(batch(&[sample_event(&key, "Encrypt")])).await.unwrap();
+    store.append_events_marked(batch(&[sample_event(&key, "Decrypt")]), "conformance-journal", b"1:100").await.unwrap();
+    store.append_events_marked(Default::default(), "conformance-journal", b"1:200").await.unwrap();
     assert_eq!(store.get_meta("conformance-journal").await.unwrap(), Some(b"1:200".to_vec()), "the marker moves with each batch");
-    let (events, head) = store.audit_chain().await.unwrap();
-    assert!(events.len() >= 3);
-    assert_eq!(trent_audit::chain::verify(&events, &head), Ok(events.len()));
-    assert_eq!(events.last().map(|e| e.seq), Some(head.seq));
+    let chain = store.audit_chain().await.unwrap();
+    assert!(chain.events.len() >= 3);
+    assert_eq!(chain.verify(), Ok(chain.events.len()));
+    assert_eq!(chain.events.last().map(|e| e.seq), Some(chain.head.seq));
+}
+
+fn batch(events: &[AuditEvent]) -> std::sync::Arc<EventBatch> {
+    std::sync::Arc::new(EventBatch::of(events).unwrap())
+}
+
+fn call_at(key: &Key, name: &str, at: i64) -> AuditEvent {
+    let mut event = sample_event(key, name).with_request(&format!("request-{at}"), Some("10.1.2.3".to_owned()));
+    event.event_millis = at;
+    event
+}
+
+async fn usage_evidence_is_summed_with_the_events(store: &dyn KeyStore) {
+    let key = sample_key();
+    let arn = key.arn().to_string();
+    store.append_events(batch(&[call_at(&key, "Encrypt", 1_000), call_at(&key, "Encrypt", 2_000)])).await.unwrap();
+    store.append_events_marked(batch(&[call_at(&key, "Encrypt", 3_000), call_at(&key, "Decrypt", 500)]), "conformance-usage", b"1").await.unwrap();
+    store.append_events(batch(&[call_at(&key, "Decrypt", 4_000).with_error("DisabledException", "disabled")])).await.unwrap();
+    let usage = store.key_usage(&arn).await.unwrap();
+    let encrypt = usage.counts.iter().find(|(k, _)| k.operation == "Encrypt").unwrap().1;
+    assert_eq!((encrypt.calls, encrypt.ciphertexts, encrypt.first_millis, encrypt.last_millis), (3, 3, 1_000, 3_000), "sums across batches");
+    let last = usage.last_use.unwrap();
+    assert_eq!((last.operation.as_str(), last.millis, last.request_id.as_str()), ("Encrypt", 3_000, "request-3000"), "an older event never replaces a newer last use");
+    assert_eq!(usage.refused.len(), 1);
+    assert_eq!(usage.refused[0].error_code, "DisabledException");
+    assert_eq!(store.key_usage("arn:aws:kms:us-east-1:111122223333:key/none").await.unwrap(), Default::default());
+}
+
+async fn pruning_keeps_the_chain_verifiable(store: &dyn KeyStore) {
+    let key = sample_key();
+    let old: Vec<AuditEvent> = (0..5).map(|i| call_at(&key, "Encrypt", 10 + i)).collect();
+    store.append_events(batch(&old)).await.unwrap();
+    store.append_events(batch(&[call_at(&key, "Encrypt", i64::MAX / 2)])).await.unwrap();
+    let before = store.audit_chain().await.unwrap().events.len();
+    let marker = sample_event(&key, "PruneAuditEvents");
+    let removed = store.prune_events(Timestamp(1_000_000), &marker).await.unwrap();
+    assert!(removed >= 5, "{removed}");
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(chain.events.len() as u64, before as u64 - removed + 1, "the pruning is itself recorded");
+    assert!(chain.anchor.seq > 0);
+    assert_eq!(chain.verify(), Ok(chain.events.len()), "the rest verifies from the anchor");
+    assert_eq!(store.prune_events(Timestamp(1_000_000), &marker).await.unwrap(), 0, "nothing older is left");
+}
+
+async fn retirement_plans_are_conditional_and_commit_with_their_key(store: &dyn KeyStore) {
+    use trent_domain::{RetirementEvent, RetirementPlan, RetirementStep};
+    let key = sample_key();
+    store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
+    let plan = RetirementPlan {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        key_id: key.id,
+        step: RetirementStep::Observing,
+        observe_millis: 1_000,
+        pending_window_days: 7,
+        started_at: Timestamp(1),
+        observe_until: Timestamp(1_001),
+        scheduled_at: None,
+        deletion_date: None,
+        finished_at: None,
+        reason: String::new(),
+        started_by: "arn:aws:iam::111122223333:root".to_owned(),
+        version: 0,
+    };
+    let mut disabled = key.clone();
+    disabled.state = KeyState::Disabled;
+    let (stored, stored_key) = store.save_retirement_plan(&plan, Some(&disabled), Some(&sample_event(&key, "StartKeyRetirement"))).await.unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(stored_key.unwrap().state, KeyState::Disabled);
+    assert_eq!(store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap(), Some(stored.clone()));
+    assert!(store.active_retirement_plans().await.unwrap().iter().any(|p| p.key_id == key.id));
+    assert!(matches!(store.save_retirement_plan(&plan, None, None).await, Err(StoreError::Conflict)), "one active plan per key");
+
+    // A key write that conflicts takes the plan's change with it.
+    let mut halted = stored.clone();
+    halted.advance(RetirementEvent::Halt, Timestamp(5), "attempted use").unwrap();
+    assert!(matches!(store.save_retirement_plan(&halted, Some(&disabled), None).await, Err(StoreError::Conflict)));
+    assert_eq!(store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap().unwrap().step, RetirementStep::Observing);
+    let (halted, _) = store.save_retirement_plan(&halted, None, None).await.unwrap();
+    assert_eq!((halted.step, halted.version), (RetirementStep::Halted, 2));
+    assert!(matches!(store.save_retirement_plan(&stored, None, None).await, Err(StoreError::Conflict)), "a stale version is refused");
+    assert!(!store.active_retirement_plans().await.unwrap().iter().any(|p| p.key_id == key.id));
+    let (again, _) = store.save_retirement_plan(&plan, None, None).await.unwrap();
+    assert_eq!((again.step, again.version), (RetirementStep::Observing, 3), "a finished plan can be replaced by a new one");
 }
 
 async fn reset_wipes_keys_aliases_and_events(store: &dyn KeyStore) {

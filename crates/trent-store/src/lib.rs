@@ -3,9 +3,10 @@
 #![warn(missing_docs)]
 
 use async_trait::async_trait;
-use trent_audit::chain::{ChainHead, ChainedEvent};
-use trent_audit::AuditEvent;
-use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
+use trent_audit::chain::AuditChain;
+use trent_audit::usage::KeyUsage;
+use trent_audit::{AuditEvent, EventBatch};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
 pub mod conformance;
 pub mod feed;
@@ -130,15 +131,36 @@ pub trait KeyStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Alias>, StoreError>;
 
-    /// Appends audit events, in order, in one transaction (the audit writer's group commit).
-    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError>;
+    /// Appends audit events, in order, and adds their usage evidence, in one transaction.
+    async fn append_events(&self, batch: Arc<EventBatch>) -> Result<(), StoreError>;
 
-    /// Appends audit events and sets the named bookkeeping value (where the audit journal's import has reached) in the
-    /// same transaction, so a replay after a crash neither loses nor repeats an event.
-    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Appends audit events, adds their usage evidence and sets the named bookkeeping value (where the audit
+    /// journal's import has reached) in the same transaction, so a replay after a crash neither loses nor repeats an
+    /// event.
+    async fn append_events_marked(&self, batch: Arc<EventBatch>, marker: &str, value: &[u8]) -> Result<(), StoreError>;
 
-    /// Every stored event with its chain links, in sequence order, and the chain's head, read consistently.
-    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError>;
+    /// The stored chain (anchor, events in sequence order, head), read consistently.
+    async fn audit_chain(&self) -> Result<AuditChain, StoreError>;
+
+    /// Retention: removes the events recorded before `before` (never the last one), moves the chain's anchor to the
+    /// last one removed, and appends `event` (which says what was pruned), in one transaction. Returns how many
+    /// events were removed.
+    async fn prune_events(&self, before: Timestamp, event: &AuditEvent) -> Result<u64, StoreError>;
+
+    /// The usage evidence kept for one key ARN.
+    async fn key_usage(&self, key_arn: &str) -> Result<KeyUsage, StoreError>;
+
+    /// Stores a retirement plan and, in the same transaction, the change to its key and the audit event, if any.
+    /// A plan with version 0 is new: it may replace only a finished plan of the same key (`Conflict` otherwise).
+    /// Otherwise the write is conditional on the stored version (and the key's on its own). Returns the plan and the
+    /// key as stored.
+    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError>;
+
+    /// Reads the retirement plan of one key.
+    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError>;
+
+    /// Every plan the server still has work to do for.
+    async fn active_retirement_plans(&self) -> Result<Vec<RetirementPlan>, StoreError>;
 
     /// Audit events in the order they were recorded, optionally only those about one key ARN.
     async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError>;

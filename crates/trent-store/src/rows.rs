@@ -1,7 +1,7 @@
 //! Rows as both backends read them: the raw column values, validated into domain records in one place, so a
 //! corrupt value is detected the same way on SQLite and PostgreSQL.
 
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, RetirementPlan, RetirementStep, Tag, Timestamp};
 
 use crate::{Alias, StoreError};
 
@@ -85,6 +85,50 @@ impl AliasRow {
             key_id: KeyId::parse(&self.key_id).ok_or_else(|| corrupt("alias key_id"))?,
             created_at: Timestamp(self.created_at),
             updated_at: Timestamp(self.updated_at),
+        })
+    }
+}
+
+/// The columns of `retirement_plans`, in the order [`PlanRow`] takes them.
+pub(crate) const PLAN_COLUMNS: &str = "account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, \
+                                       scheduled_at, deletion_date, finished_at, reason, started_by, version";
+
+/// A `retirement_plans` row before validation.
+pub(crate) struct PlanRow {
+    pub account: String,
+    pub region: String,
+    pub key_id: String,
+    pub step: String,
+    pub observe_millis: i64,
+    pub pending_window_days: i64,
+    pub started_at: i64,
+    pub observe_until: i64,
+    pub scheduled_at: Option<i64>,
+    pub deletion_date: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub reason: String,
+    pub started_by: String,
+    pub version: i64,
+}
+
+impl PlanRow {
+    /// The plan, or which column is corrupt.
+    pub(crate) fn into_plan(self) -> Result<RetirementPlan, StoreError> {
+        Ok(RetirementPlan {
+            account: AccountId::parse(&self.account).ok_or_else(|| corrupt("plan account"))?,
+            region: Region::parse(&self.region).ok_or_else(|| corrupt("plan region"))?,
+            key_id: KeyId::parse(&self.key_id).ok_or_else(|| corrupt("plan key_id"))?,
+            step: RetirementStep::parse(&self.step).ok_or_else(|| corrupt("plan step"))?,
+            observe_millis: self.observe_millis,
+            pending_window_days: self.pending_window_days,
+            started_at: Timestamp(self.started_at),
+            observe_until: Timestamp(self.observe_until),
+            scheduled_at: self.scheduled_at.map(Timestamp),
+            deletion_date: self.deletion_date.map(Timestamp),
+            finished_at: self.finished_at.map(Timestamp),
+            reason: self.reason,
+            started_by: self.started_by,
+            version: self.version,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! VerifyAuditTrail (Trent's extension, `Trent.VerifyAuditTrail`): recomputes the whole audit hash chain and says
 //! whether any event was changed, removed or reordered, and which.
 
-use trent_audit::chain::{self, ChainBreak};
+use trent_audit::chain::ChainBreak;
 
 use crate::context::RequestContext;
 use crate::error::ServiceError;
@@ -12,6 +12,8 @@ use crate::Service;
 pub struct Verification {
     /// Events checked.
     pub events_checked: usize,
+    /// The last event removed by retention (0 when none was); the chain is checked from there.
+    pub pruned_through: i64,
     /// The first break found, if any.
     pub broken: Option<ChainBreak>,
 }
@@ -20,10 +22,10 @@ impl Service {
     /// VerifyAuditTrail.
     pub async fn verify_audit_trail(&self, _ctx: &RequestContext) -> Result<Verification, ServiceError> {
         self.flush_audit().await;
-        let (events, head) = self.store.audit_chain().await?;
-        Ok(match chain::verify(&events, &head) {
-            Ok(checked) => Verification { events_checked: checked, broken: None },
-            Err(broken) => Verification { events_checked: events.len(), broken: Some(broken) },
+        let chain = self.store.audit_chain().await?;
+        Ok(match chain.verify() {
+            Ok(checked) => Verification { events_checked: checked, pruned_through: chain.anchor.seq, broken: None },
+            Err(broken) => Verification { events_checked: chain.events.len(), pruned_through: chain.anchor.seq, broken: Some(broken) },
         })
     }
 }

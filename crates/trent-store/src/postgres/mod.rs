@@ -18,12 +18,13 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
-use trent_audit::chain::{ChainHead, ChainedEvent};
-use trent_audit::AuditEvent;
-use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
+use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
+use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
+use trent_audit::{AuditEvent, EventBatch};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
 use crate::feed::ChangeFeed;
-use crate::rows::{AliasRow, KeyRow, ALIAS_COLUMNS, KEY_COLUMNS};
+use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, KEY_COLUMNS, PLAN_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order.
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_deletion_protection.sql"),
     include_str!("../../migrations/postgres/0004_audit_chain.sql"),
     include_str!("../../migrations/postgres/0005_cancel_on_use.sql"),
+    include_str!("../../migrations/postgres/0006_usage_retention_retirement.sql"),
 ];
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
@@ -361,22 +363,183 @@ fn alias_from_row(row: &Row) -> Result<Alias, StoreError> {
     .into_alias()
 }
 
-/// Appends an event to the chain: the head row is locked until the transaction ends, so events from every node and
-/// every transaction form one chain.
+/// Appends one event to the chain, with its usage evidence.
 async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
-    let record = serde_json::to_string(event).map_err(database)?;
-    let previous: String = tx.query_one("SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?.try_get(0)?;
-    let hash = trent_audit::chain::link(&previous, &record);
-    let seq: i64 = tx
-        .query_one(
+    let batch = EventBatch::of(std::slice::from_ref(event)).map_err(database)?;
+    insert_events(tx, &batch).await
+}
+
+/// Appends events to the chain in order, and adds their usage evidence: the head row is locked until the transaction
+/// ends, so events from every node and every transaction form one chain.
+async fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreError> {
+    if batch.events.is_empty() && batch.usage.is_empty() {
+        return Ok(());
+    }
+    let mut previous: String = tx.query_one("SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?.try_get(0)?;
+    let insert = tx
+        .prepare(
             "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-            &[&event.event_id, &event.event_millis, &event.event_name, &event.recipient_account_id, &event.aws_region, &event.key_arn(), &record, &previous, &hash],
+        )
+        .await?;
+    let mut last_seq = None;
+    for event in &batch.events {
+        let hash = trent_audit::chain::link(&previous, &event.record);
+        let seq: i64 = tx
+            .query_one(&insert, &[&event.event_id, &event.millis, &event.event_name, &event.account, &event.region, &event.key_arn, &event.record, &previous, &hash])
+            .await?
+            .try_get(0)?;
+        last_seq = Some(seq);
+        previous = hash;
+    }
+    if let Some(seq) = last_seq {
+        tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &previous]).await?;
+    }
+    add_usage(tx, &batch.usage).await
+}
+
+/// Adds a batch's usage evidence to the sums kept beside the trail.
+async fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), StoreError> {
+    if usage.is_empty() {
+        return Ok(());
+    }
+    let upsert = tx
+        .prepare(
+            "INSERT INTO key_usage (key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, last_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (key_arn, day, operation, principal, source_ip, error_code) DO UPDATE SET \
+             calls = key_usage.calls + EXCLUDED.calls, ciphertexts = key_usage.ciphertexts + EXCLUDED.ciphertexts, \
+             first_at = LEAST(key_usage.first_at, EXCLUDED.first_at), last_at = GREATEST(key_usage.last_at, EXCLUDED.last_at)",
+        )
+        .await?;
+    // A fixed order, so that two nodes adding to the same sums cannot deadlock.
+    let mut counts: Vec<_> = usage.counts.iter().collect();
+    counts.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, c) in counts {
+        tx.execute(&upsert, &[&k.key_arn, &k.day, &k.operation, &k.principal, &k.source_ip, &k.error_code, &c.calls, &c.ciphertexts, &c.first_millis, &c.last_millis])
+            .await?;
+    }
+    let mut last_uses: Vec<_> = usage.last_uses.values().collect();
+    last_uses.sort_by(|a, b| a.key_arn.cmp(&b.key_arn));
+    for l in last_uses {
+        tx.execute(
+            "INSERT INTO key_last_use (key_arn, operation, at, event_id, request_id) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key_arn) DO UPDATE SET operation = EXCLUDED.operation, at = EXCLUDED.at, event_id = EXCLUDED.event_id, \
+             request_id = EXCLUDED.request_id WHERE EXCLUDED.at >= key_last_use.at",
+            &[&l.key_arn, &l.operation, &l.millis, &l.event_id, &l.request_id],
+        )
+        .await?;
+    }
+    for r in &usage.refused {
+        tx.execute(
+            "INSERT INTO key_refused_uses (key_arn, at, operation, principal, source_ip, error_code, error_message, event_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&r.key_arn, &r.millis, &r.operation, &r.principal, &r.source_ip, &r.error_code, &r.error_message, &r.event_id],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn plan_from_row(row: &Row) -> Result<RetirementPlan, StoreError> {
+    PlanRow {
+        account: row.try_get(0)?,
+        region: row.try_get(1)?,
+        key_id: row.try_get(2)?,
+        step: row.try_get(3)?,
+        observe_millis: row.try_get(4)?,
+        pending_window_days: row.try_get(5)?,
+        started_at: row.try_get(6)?,
+        observe_until: row.try_get(7)?,
+        scheduled_at: row.try_get(8)?,
+        deletion_date: row.try_get(9)?,
+        finished_at: row.try_get(10)?,
+        reason: row.try_get(11)?,
+        started_by: row.try_get(12)?,
+        version: row.try_get(13)?,
+    }
+    .into_plan()
+}
+
+/// Writes `key` if its stored version is still `key.version`; `Conflict` otherwise. Returns the key as stored.
+async fn write_key(tx: &Transaction<'_>, key: &Key) -> Result<Key, StoreError> {
+    let tags = tags_json(key)?;
+    let changed = tx
+        .execute(
+            "UPDATE keys SET description = $1, state = $2, deletion_date = $3, pending_window_days = $4, tags = $5, policy = $6, \
+             wrapped_material = $7, deletion_protection = $12, cancel_on_use = $13, version = version + 1 \
+             WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
+            &[
+                &key.description,
+                &key.state.as_str(),
+                &key.deletion_date.map(|d| d.0),
+                &key.pending_window_days,
+                &tags,
+                &key.policy,
+                &key.wrapped_material,
+                &key.account.as_str(),
+                &key.region.as_str(),
+                &key.id.to_string(),
+                &key.version,
+                &key.deletion_protection,
+                &key.cancel_on_use,
+            ],
+        )
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::Conflict);
+    }
+    let mut stored = key.clone();
+    stored.version += 1;
+    Ok(stored)
+}
+
+/// Writes a retirement plan: a new one (version 0) may only replace a finished plan; otherwise conditional on the
+/// stored version. Returns the plan as stored.
+async fn write_plan(tx: &Transaction<'_>, plan: &RetirementPlan) -> Result<RetirementPlan, StoreError> {
+    let key_id = plan.key_id.to_string();
+    let next_version = plan.version + 1;
+    let values: [&(dyn ToSql + Sync); 14] = [
+        &plan.account.as_str(),
+        &plan.region.as_str(),
+        &key_id,
+        &plan.step.as_str(),
+        &plan.observe_millis,
+        &plan.pending_window_days,
+        &plan.started_at.0,
+        &plan.observe_until.0,
+        &plan.scheduled_at.map(|t| t.0),
+        &plan.deletion_date.map(|t| t.0),
+        &plan.finished_at.map(|t| t.0),
+        &plan.reason,
+        &plan.started_by,
+        &next_version,
+    ];
+    let row = if plan.version == 0 {
+        tx.query_opt(
+            &format!(
+                "INSERT INTO retirement_plans ({PLAN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                 ON CONFLICT (account, region, key_id) DO UPDATE SET step = EXCLUDED.step, observe_millis = EXCLUDED.observe_millis, \
+                 pending_window_days = EXCLUDED.pending_window_days, started_at = EXCLUDED.started_at, observe_until = EXCLUDED.observe_until, \
+                 scheduled_at = EXCLUDED.scheduled_at, deletion_date = EXCLUDED.deletion_date, finished_at = EXCLUDED.finished_at, \
+                 reason = EXCLUDED.reason, started_by = EXCLUDED.started_by, version = retirement_plans.version + 1 \
+                 WHERE retirement_plans.step IN ('Completed', 'Halted', 'Aborted') RETURNING {PLAN_COLUMNS}"
+            ),
+            &values,
         )
         .await?
-        .try_get(0)?;
-    tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &hash]).await?;
-    Ok(())
+    } else {
+        tx.query_opt(
+            &format!(
+                "UPDATE retirement_plans SET step = $4, observe_millis = $5, pending_window_days = $6, started_at = $7, observe_until = $8, \
+                 scheduled_at = $9, deletion_date = $10, finished_at = $11, reason = $12, started_by = $13, version = $14 \
+                 WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $14::BIGINT - 1 RETURNING {PLAN_COLUMNS}"
+            ),
+            &values,
+        )
+        .await?
+    };
+    row.as_ref().map(plan_from_row).transpose()?.ok_or(StoreError::Conflict)
 }
 
 /// Inserts a new key row.
@@ -486,39 +649,12 @@ impl KeyStore for PostgresStore {
             .bounded(async {
                 let mut client = self.client().await?;
                 let tx = client.transaction().await?;
-                let tags = tags_json(key)?;
-                let changed = tx
-                    .execute(
-                        "UPDATE keys SET description = $1, state = $2, deletion_date = $3, pending_window_days = $4, tags = $5, policy = $6, \
-                         wrapped_material = $7, deletion_protection = $12, cancel_on_use = $13, version = version + 1 \
-                         WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11",
-                        &[
-                            &key.description,
-                            &key.state.as_str(),
-                            &key.deletion_date.map(|d| d.0),
-                            &key.pending_window_days,
-                            &tags,
-                            &key.policy,
-                            &key.wrapped_material,
-                            &key.account.as_str(),
-                            &key.region.as_str(),
-                            &key.id.to_string(),
-                            &key.version,
-                            &key.deletion_protection,
-                            &key.cancel_on_use,
-                        ],
-                    )
-                    .await?;
-                if changed != 1 {
-                    return Err(StoreError::Conflict);
-                }
+                let stored = write_key(&tx, key).await?;
                 if let Some(event) = event {
                     insert_event(&tx, event).await?;
                 }
                 notify(&tx, Some(key.id), &token).await?;
                 tx.commit().await?;
-                let mut stored = key.clone();
-                stored.version += 1;
                 Ok(stored)
             })
             .await;
@@ -643,26 +779,22 @@ impl KeyStore for PostgresStore {
         .await
     }
 
-    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
+    async fn append_events(&self, batch: Arc<EventBatch>) -> Result<(), StoreError> {
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            for event in events {
-                insert_event(&tx, event).await?;
-            }
+            insert_events(&tx, &batch).await?;
             tx.commit().await?;
             Ok(())
         })
         .await
     }
 
-    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError> {
+    async fn append_events_marked(&self, batch: Arc<EventBatch>, marker: &str, value: &[u8]) -> Result<(), StoreError> {
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            for event in events {
-                insert_event(&tx, event).await?;
-            }
+            insert_events(&tx, &batch).await?;
             tx.execute("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", &[&marker, &value]).await?;
             tx.commit().await?;
             Ok(())
@@ -670,10 +802,10 @@ impl KeyStore for PostgresStore {
         .await
     }
 
-    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
+    async fn audit_chain(&self) -> Result<AuditChain, StoreError> {
         self.bounded(async {
             let mut client = self.client().await?;
-            // One snapshot for the events and the head.
+            // One snapshot for the anchor, the events and the head.
             let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
             let rows = tx.query("SELECT seq, event_id, record, previous_hash, hash FROM audit_events ORDER BY seq", &[]).await?;
             let events = rows
@@ -684,8 +816,147 @@ impl KeyStore for PostgresStore {
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[]).await?;
             let head = ChainHead { seq: head.try_get(0)?, hash: head.try_get(1)? };
+            let anchor = tx.query_one("SELECT seq, hash FROM audit_anchor WHERE id = 1", &[]).await?;
+            let anchor = ChainHead { seq: anchor.try_get(0)?, hash: anchor.try_get(1)? };
             tx.commit().await?;
-            Ok((events, head))
+            Ok(AuditChain { anchor, events, head })
+        })
+        .await
+    }
+
+    async fn prune_events(&self, before: Timestamp, event: &AuditEvent) -> Result<u64, StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await?;
+            // Appenders lock the head; so does pruning, so the anchor and the chain move in one order.
+            tx.execute("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?;
+            let last = tx
+                .query_opt(
+                    "SELECT seq, hash FROM audit_events WHERE event_time < $1 AND seq < (SELECT MAX(seq) FROM audit_events) ORDER BY seq DESC LIMIT 1",
+                    &[&before.0],
+                )
+                .await?;
+            let Some(last) = last else { return Ok(0) };
+            let (seq, hash): (i64, String) = (last.try_get(0)?, last.try_get(1)?);
+            let removed = tx.execute("DELETE FROM audit_events WHERE seq <= $1", &[&seq]).await?;
+            tx.execute("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &hash]).await?;
+            insert_event(&tx, event).await?;
+            tx.commit().await?;
+            Ok(removed)
+        })
+        .await
+    }
+
+    async fn key_usage(&self, key_arn: &str) -> Result<KeyUsage, StoreError> {
+        self.bounded(async {
+            let mut client = self.client().await?;
+            let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
+            let counts = tx
+                .query(
+                    "SELECT key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, last_at FROM key_usage \
+                     WHERE key_arn = $1 ORDER BY day, operation, principal, source_ip, error_code",
+                    &[&key_arn],
+                )
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok((
+                        UsageKey {
+                            key_arn: row.try_get(0)?,
+                            day: row.try_get(1)?,
+                            operation: row.try_get(2)?,
+                            principal: row.try_get(3)?,
+                            source_ip: row.try_get(4)?,
+                            error_code: row.try_get(5)?,
+                        },
+                        UsageCount { calls: row.try_get(6)?, ciphertexts: row.try_get(7)?, first_millis: row.try_get(8)?, last_millis: row.try_get(9)? },
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let last_use = tx
+                .query_opt("SELECT key_arn, operation, at, event_id, request_id FROM key_last_use WHERE key_arn = $1", &[&key_arn])
+                .await?
+                .map(|row| -> Result<LastUse, StoreError> {
+                    Ok(LastUse { key_arn: row.try_get(0)?, operation: row.try_get(1)?, millis: row.try_get(2)?, event_id: row.try_get(3)?, request_id: row.try_get(4)? })
+                })
+                .transpose()?;
+            let refused = tx
+                .query(
+                    "SELECT key_arn, at, operation, principal, source_ip, error_code, error_message, event_id FROM key_refused_uses \
+                     WHERE key_arn = $1 ORDER BY seq",
+                    &[&key_arn],
+                )
+                .await?
+                .iter()
+                .map(|row| {
+                    Ok(RefusedUse {
+                        key_arn: row.try_get(0)?,
+                        millis: row.try_get(1)?,
+                        operation: row.try_get(2)?,
+                        principal: row.try_get(3)?,
+                        source_ip: row.try_get(4)?,
+                        error_code: row.try_get(5)?,
+                        error_message: row.try_get(6)?,
+                        event_id: row.try_get(7)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            tx.commit().await?;
+            Ok(KeyUsage { counts, last_use, refused })
+        })
+        .await
+    }
+
+    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError> {
+        let token = self.next_token();
+        self.acks.open(&token);
+        let result = self
+            .bounded(async {
+                let mut client = self.client().await?;
+                let tx = client.transaction().await?;
+                let stored_key = match key {
+                    Some(key) => Some(write_key(&tx, key).await?),
+                    None => None,
+                };
+                let stored_plan = write_plan(&tx, plan).await?;
+                if let Some(event) = event {
+                    insert_event(&tx, event).await?;
+                }
+                if let Some(key) = key {
+                    notify(&tx, Some(key.id), &token).await?;
+                }
+                tx.commit().await?;
+                Ok((stored_plan, stored_key))
+            })
+            .await;
+        match &result {
+            Ok((_, Some(_))) => self.await_acknowledgements(&token).await,
+            _ => self.acks.close(&token),
+        }
+        result
+    }
+
+    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    &format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE account = $1 AND region = $2 AND key_id = $3"),
+                    &[&account.as_str(), &region.as_str(), &id.to_string()],
+                )
+                .await?;
+            row.as_ref().map(plan_from_row).transpose()
+        })
+        .await
+    }
+
+    async fn active_retirement_plans(&self) -> Result<Vec<RetirementPlan>, StoreError> {
+        self.bounded(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(&format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE step IN ('Observing', 'PendingDeletion') ORDER BY started_at"), &[])
+                .await?;
+            rows.iter().map(plan_from_row).collect()
         })
         .await
     }
@@ -764,8 +1035,13 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            tx.batch_execute("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;").await?;
+            tx.batch_execute(
+                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events; DELETE FROM key_usage; DELETE FROM key_last_use; \
+                 DELETE FROM key_refused_uses; DELETE FROM retirement_plans;",
+            )
+            .await?;
             tx.execute("UPDATE audit_head SET seq = 0, hash = $1 WHERE id = 1", &[&trent_audit::chain::GENESIS]).await?;
+            tx.execute("UPDATE audit_anchor SET seq = 0, hash = $1 WHERE id = 1", &[&trent_audit::chain::GENESIS]).await?;
             notify(&tx, None, &token).await?;
             tx.commit().await?;
             Ok(())

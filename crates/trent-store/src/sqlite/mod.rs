@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
-use trent_audit::chain::{ChainHead, ChainedEvent};
-use trent_audit::AuditEvent;
-use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
+use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
+use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
+use trent_audit::{AuditEvent, EventBatch};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
-use crate::rows::{AliasRow, KeyRow, ALIAS_COLUMNS, KEY_COLUMNS};
+use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, KEY_COLUMNS, PLAN_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
@@ -22,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_audit_chain.sql"),
     include_str!("../../migrations/sqlite/0004_audit_event_id_index.sql"),
     include_str!("../../migrations/sqlite/0005_cancel_on_use.sql"),
+    include_str!("../../migrations/sqlite/0006_usage_retention_retirement.sql"),
 ];
 
 
@@ -139,31 +141,164 @@ fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreErro
     Ok(out)
 }
 
-/// Appends one event to the chain.
+/// Appends one event to the chain, with its usage evidence.
 fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreError> {
-    insert_events(tx, std::slice::from_ref(event))
+    let batch = EventBatch::of(std::slice::from_ref(event)).map_err(|e| StoreError::Database(e.to_string()))?;
+    insert_events(tx, &batch)
 }
 
-/// Appends events to the chain in order: each linked to the one before, the first to the head, and the head moved to
-/// the last. One head read and one head write per batch.
-fn insert_events(tx: &Transaction<'_>, events: &[AuditEvent]) -> Result<(), StoreError> {
+/// Appends events to the chain in order (each linked to the one before, the first to the head, the head moved to the
+/// last; one head read and one head write per batch), and adds their usage evidence.
+fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreError> {
     let mut previous: String = tx.prepare_cached("SELECT hash FROM audit_head WHERE id = 1")?.query_row([], |row| row.get(0))?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut last_seq = None;
-    for event in events {
-        let record = serde_json::to_string(event).map_err(|e| StoreError::Database(e.to_string()))?;
-        let hash = trent_audit::chain::link(&previous, &record);
-        insert.execute(params![event.event_id, event.event_millis, event.event_name, event.recipient_account_id, event.aws_region, event.key_arn(), record, previous, hash])?;
+    for event in &batch.events {
+        let hash = trent_audit::chain::link(&previous, &event.record);
+        insert.execute(params![event.event_id, event.millis, event.event_name, event.account, event.region, event.key_arn, event.record, previous, hash])?;
         last_seq = Some(tx.last_insert_rowid());
         previous = hash;
     }
     if let Some(seq) = last_seq {
         tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![seq, previous])?;
     }
+    add_usage(tx, &batch.usage)
+}
+
+/// Adds a batch's usage evidence to the sums kept beside the trail.
+fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), StoreError> {
+    if usage.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO key_usage (key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, last_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+         ON CONFLICT (key_arn, day, operation, principal, source_ip, error_code) DO UPDATE SET \
+         calls = calls + excluded.calls, ciphertexts = ciphertexts + excluded.ciphertexts, \
+         first_at = MIN(first_at, excluded.first_at), last_at = MAX(last_at, excluded.last_at)",
+    )?;
+    for (k, c) in &usage.counts {
+        upsert.execute(params![k.key_arn, k.day, k.operation, k.principal, k.source_ip, k.error_code, c.calls, c.ciphertexts, c.first_millis, c.last_millis])?;
+    }
+    let mut last = tx.prepare_cached(
+        "INSERT INTO key_last_use (key_arn, operation, at, event_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (key_arn) DO UPDATE SET operation = excluded.operation, at = excluded.at, event_id = excluded.event_id, \
+         request_id = excluded.request_id WHERE excluded.at >= key_last_use.at",
+    )?;
+    for l in usage.last_uses.values() {
+        last.execute(params![l.key_arn, l.operation, l.millis, l.event_id, l.request_id])?;
+    }
+    let mut refused = tx.prepare_cached(
+        "INSERT INTO key_refused_uses (key_arn, at, operation, principal, source_ip, error_code, error_message, event_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for r in &usage.refused {
+        refused.execute(params![r.key_arn, r.millis, r.operation, r.principal, r.source_ip, r.error_code, r.error_message, r.event_id])?;
+    }
     Ok(())
+}
+
+fn plan_from_row(row: &Row<'_>) -> Result<RetirementPlan, StoreError> {
+    PlanRow {
+        account: row.get(0)?,
+        region: row.get(1)?,
+        key_id: row.get(2)?,
+        step: row.get(3)?,
+        observe_millis: row.get(4)?,
+        pending_window_days: row.get(5)?,
+        started_at: row.get(6)?,
+        observe_until: row.get(7)?,
+        scheduled_at: row.get(8)?,
+        deletion_date: row.get(9)?,
+        finished_at: row.get(10)?,
+        reason: row.get(11)?,
+        started_by: row.get(12)?,
+        version: row.get(13)?,
+    }
+    .into_plan()
+}
+
+/// Writes `key` if its stored version is still `key.version`; `Conflict` otherwise. Returns the key as stored.
+fn write_key(tx: &Transaction<'_>, key: &Key) -> Result<Key, StoreError> {
+    let changed = tx.execute(
+        "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
+         wrapped_material = ?7, deletion_protection = ?12, cancel_on_use = ?13, version = version + 1 \
+         WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
+        params![
+            key.description,
+            key.state.as_str(),
+            key.deletion_date.map(|d| d.0),
+            key.pending_window_days,
+            tags_json(key)?,
+            key.policy,
+            key.wrapped_material,
+            key.account.as_str(),
+            key.region.as_str(),
+            key.id.to_string(),
+            key.version,
+            key.deletion_protection,
+            key.cancel_on_use,
+        ],
+    )?;
+    if changed != 1 {
+        return Err(StoreError::Conflict);
+    }
+    let mut stored = key.clone();
+    stored.version += 1;
+    Ok(stored)
+}
+
+/// Writes a retirement plan: a new one (version 0) may only replace a finished plan; otherwise conditional on the
+/// stored version. Returns the plan as stored.
+fn write_plan(tx: &Transaction<'_>, plan: &RetirementPlan) -> Result<RetirementPlan, StoreError> {
+    let values = params![
+        plan.account.as_str(),
+        plan.region.as_str(),
+        plan.key_id.to_string(),
+        plan.step.as_str(),
+        plan.observe_millis,
+        plan.pending_window_days,
+        plan.started_at.0,
+        plan.observe_until.0,
+        plan.scheduled_at.map(|t| t.0),
+        plan.deletion_date.map(|t| t.0),
+        plan.finished_at.map(|t| t.0),
+        plan.reason,
+        plan.started_by,
+        plan.version + 1,
+    ];
+    let changed = if plan.version == 0 {
+        tx.execute(
+            &format!(
+                "INSERT INTO retirement_plans ({PLAN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+                 ON CONFLICT (account, region, key_id) DO UPDATE SET step = excluded.step, observe_millis = excluded.observe_millis, \
+                 pending_window_days = excluded.pending_window_days, started_at = excluded.started_at, observe_until = excluded.observe_until, \
+                 scheduled_at = excluded.scheduled_at, deletion_date = excluded.deletion_date, finished_at = excluded.finished_at, \
+                 reason = excluded.reason, started_by = excluded.started_by, version = retirement_plans.version + 1 \
+                 WHERE retirement_plans.step IN ('Completed', 'Halted', 'Aborted')"
+            ),
+            values,
+        )?
+    } else {
+        tx.execute(
+            "UPDATE retirement_plans SET step = ?4, observe_millis = ?5, pending_window_days = ?6, started_at = ?7, observe_until = ?8, \
+             scheduled_at = ?9, deletion_date = ?10, finished_at = ?11, reason = ?12, started_by = ?13, version = ?14 \
+             WHERE account = ?1 AND region = ?2 AND key_id = ?3 AND version = ?14 - 1",
+            values,
+        )?
+    };
+    if changed != 1 {
+        return Err(StoreError::Conflict);
+    }
+    let stored = tx.query_row(
+        &format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE account = ?1 AND region = ?2 AND key_id = ?3"),
+        params![plan.account.as_str(), plan.region.as_str(), plan.key_id.to_string()],
+        |row| Ok(plan_from_row(row)),
+    )??;
+    Ok(stored)
 }
 
 /// Inserts a new key row.
@@ -260,38 +395,15 @@ impl KeyStore for SqliteStore {
     }
 
     async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
-        let (mut key, event) = (key.clone(), event.cloned());
+        let (key, event) = (key.clone(), event.cloned());
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let changed = tx.execute(
-                "UPDATE keys SET description = ?1, state = ?2, deletion_date = ?3, pending_window_days = ?4, tags = ?5, policy = ?6, \
-                 wrapped_material = ?7, deletion_protection = ?12, cancel_on_use = ?13, version = version + 1 \
-                 WHERE account = ?8 AND region = ?9 AND key_id = ?10 AND version = ?11",
-                params![
-                    key.description,
-                    key.state.as_str(),
-                    key.deletion_date.map(|d| d.0),
-                    key.pending_window_days,
-                    tags_json(&key)?,
-                    key.policy,
-                    key.wrapped_material,
-                    key.account.as_str(),
-                    key.region.as_str(),
-                    key.id.to_string(),
-                    key.version,
-                    key.deletion_protection,
-                    key.cancel_on_use,
-                ],
-            )?;
-            if changed != 1 {
-                return Err(StoreError::Conflict);
-            }
+            let stored = write_key(&tx, &key)?;
             if let Some(event) = &event {
                 insert_event(&tx, event)?;
             }
             tx.commit()?;
-            key.version += 1;
-            Ok(key)
+            Ok(stored)
         })
         .await
     }
@@ -404,23 +516,22 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn append_events(&self, events: &[AuditEvent]) -> Result<(), StoreError> {
-        let events = events.to_vec();
+    async fn append_events(&self, batch: Arc<EventBatch>) -> Result<(), StoreError> {
         Self::on(Arc::clone(&self.audit_connection), move |c| {
             // IMMEDIATE: take the write lock at the start, so the chain head read below is the one this commit extends.
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            insert_events(&tx, &events)?;
+            insert_events(&tx, &batch)?;
             tx.commit()?;
             Ok(())
         })
         .await
     }
 
-    async fn append_events_marked(&self, events: &[AuditEvent], marker: &str, value: &[u8]) -> Result<(), StoreError> {
-        let (events, marker, value) = (events.to_vec(), marker.to_owned(), value.to_vec());
+    async fn append_events_marked(&self, batch: Arc<EventBatch>, marker: &str, value: &[u8]) -> Result<(), StoreError> {
+        let (marker, value) = (marker.to_owned(), value.to_vec());
         Self::on(Arc::clone(&self.audit_connection), move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            insert_events(&tx, &events)?;
+            insert_events(&tx, &batch)?;
             tx.execute("INSERT INTO meta (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", params![marker, value])?;
             tx.commit()?;
             Ok(())
@@ -428,7 +539,7 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn audit_chain(&self) -> Result<(Vec<ChainedEvent>, ChainHead), StoreError> {
+    async fn audit_chain(&self) -> Result<AuditChain, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             let events = {
@@ -439,7 +550,111 @@ impl KeyStore for SqliteStore {
                 })?
             };
             let head = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
-            Ok((events, head))
+            let anchor = tx.query_row("SELECT seq, hash FROM audit_anchor WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+            Ok(AuditChain { anchor, events, head })
+        })
+        .await
+    }
+
+    async fn prune_events(&self, before: Timestamp, event: &AuditEvent) -> Result<u64, StoreError> {
+        let event = event.clone();
+        Self::on(Arc::clone(&self.audit_connection), move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            // The last event always stays, so the head keeps a row to check against.
+            let last: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT seq, hash FROM audit_events WHERE event_time < ?1 AND seq < (SELECT MAX(seq) FROM audit_events) ORDER BY seq DESC LIMIT 1",
+                    params![before.0],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((seq, hash)) = last else { return Ok(0) };
+            let removed = tx.execute("DELETE FROM audit_events WHERE seq <= ?1", params![seq])?;
+            tx.execute("UPDATE audit_anchor SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash])?;
+            insert_event(&tx, &event)?;
+            tx.commit()?;
+            Ok(removed as u64)
+        })
+        .await
+    }
+
+    async fn key_usage(&self, key_arn: &str) -> Result<KeyUsage, StoreError> {
+        let key_arn = key_arn.to_owned();
+        self.with(move |c| {
+            let tx = c.transaction()?;
+            let counts = {
+                let mut statement = tx.prepare_cached(
+                    "SELECT key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, last_at FROM key_usage \
+                     WHERE key_arn = ?1 ORDER BY day, operation, principal, source_ip, error_code",
+                )?;
+                let rows = statement.query(params![key_arn])?;
+                collect(rows, |row| {
+                    Ok((
+                        UsageKey { key_arn: row.get(0)?, day: row.get(1)?, operation: row.get(2)?, principal: row.get(3)?, source_ip: row.get(4)?, error_code: row.get(5)? },
+                        UsageCount { calls: row.get(6)?, ciphertexts: row.get(7)?, first_millis: row.get(8)?, last_millis: row.get(9)? },
+                    ))
+                })?
+            };
+            let last_use = tx
+                .query_row("SELECT key_arn, operation, at, event_id, request_id FROM key_last_use WHERE key_arn = ?1", params![key_arn], |row| {
+                    Ok(LastUse { key_arn: row.get(0)?, operation: row.get(1)?, millis: row.get(2)?, event_id: row.get(3)?, request_id: row.get(4)? })
+                })
+                .optional()?;
+            let refused = {
+                let mut statement = tx.prepare_cached(
+                    "SELECT key_arn, at, operation, principal, source_ip, error_code, error_message, event_id FROM key_refused_uses \
+                     WHERE key_arn = ?1 ORDER BY seq",
+                )?;
+                let rows = statement.query(params![key_arn])?;
+                collect(rows, |row| {
+                    Ok(RefusedUse {
+                        key_arn: row.get(0)?,
+                        millis: row.get(1)?,
+                        operation: row.get(2)?,
+                        principal: row.get(3)?,
+                        source_ip: row.get(4)?,
+                        error_code: row.get(5)?,
+                        error_message: row.get(6)?,
+                        event_id: row.get(7)?,
+                    })
+                })?
+            };
+            Ok(KeyUsage { counts, last_use, refused })
+        })
+        .await
+    }
+
+    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError> {
+        let (plan, key, event) = (plan.clone(), key.cloned(), event.cloned());
+        self.with(move |c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stored_key = key.as_ref().map(|key| write_key(&tx, key)).transpose()?;
+            let stored_plan = write_plan(&tx, &plan)?;
+            if let Some(event) = &event {
+                insert_event(&tx, event)?;
+            }
+            tx.commit()?;
+            Ok((stored_plan, stored_key))
+        })
+        .await
+    }
+
+    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError> {
+        let (account, region) = (account.as_str().to_owned(), region.as_str().to_owned());
+        self.with(move |c| {
+            let mut statement = c.prepare_cached(&format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE account = ?1 AND region = ?2 AND key_id = ?3"))?;
+            let rows = statement.query(params![account, region, id.to_string()])?;
+            Ok(collect(rows, plan_from_row)?.into_iter().next())
+        })
+        .await
+    }
+
+    async fn active_retirement_plans(&self) -> Result<Vec<RetirementPlan>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached(&format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE step IN ('Observing', 'PendingDeletion') ORDER BY started_at"))?;
+            let rows = statement.query([])?;
+            collect(rows, plan_from_row)
         })
         .await
     }
@@ -509,8 +724,12 @@ impl KeyStore for SqliteStore {
     async fn reset(&self) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute_batch("DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events;")?;
+            tx.execute_batch(
+                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events; DELETE FROM key_usage; DELETE FROM key_last_use; \
+                 DELETE FROM key_refused_uses; DELETE FROM retirement_plans;",
+            )?;
             tx.execute("UPDATE audit_head SET seq = 0, hash = ?1 WHERE id = 1", params![trent_audit::chain::GENESIS])?;
+            tx.execute("UPDATE audit_anchor SET seq = 0, hash = ?1 WHERE id = 1", params![trent_audit::chain::GENESIS])?;
             tx.commit()?;
             Ok(())
         })

@@ -1,0 +1,246 @@
+//! Usage evidence: what audit events say about the use of the keys they name, summed per key, day, operation,
+//! principal, source address and outcome. Stores keep these sums beside the events, updated in the transaction that
+//! stores the events, so the evidence always agrees with the trail.
+
+use std::collections::HashMap;
+
+use crate::{AuditEvent, EventType};
+
+/// Milliseconds in a day: usage is summed per UTC day.
+pub const DAY_MILLIS: i64 = 86_400_000;
+
+/// Operations AWS tracks for `GetKeyLastUsage` (the model's `KeyLastUsageTrackingOperation`).
+pub const TRACKED_OPERATIONS: &[&str] = &[
+    "Decrypt",
+    "DeriveSharedSecret",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "ReEncrypt",
+    "Sign",
+    "Verify",
+    "VerifyMac",
+    "Encapsulate",
+    "Decapsulate",
+];
+
+/// Operations whose success produces a ciphertext under the key they name first.
+const PRODUCES_CIPHERTEXT: &[&str] =
+    &["Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "ReEncrypt"];
+
+/// Error codes that mean the key exists but its state refused the use: `Disabled` or `PendingDeletion`.
+pub const REFUSED_BY_STATE: &[&str] = &["DisabledException", "KMSInvalidStateException"];
+
+/// What one usage sum is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UsageKey {
+    /// The key's ARN.
+    pub key_arn: String,
+    /// Days since the epoch (UTC).
+    pub day: i64,
+    /// The operation.
+    pub operation: String,
+    /// Who called: the principal's ARN (or ID).
+    pub principal: String,
+    /// From where; empty when unknown.
+    pub source_ip: String,
+    /// The error code; empty for a success.
+    pub error_code: String,
+}
+
+/// A usage sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageCount {
+    /// Calls.
+    pub calls: i64,
+    /// Ciphertexts produced under the key (successful Encrypt, GenerateDataKey*, ReEncrypt to the key).
+    pub ciphertexts: i64,
+    /// The first call, ms since the epoch.
+    pub first_millis: i64,
+    /// The last call, ms since the epoch.
+    pub last_millis: i64,
+}
+
+impl UsageCount {
+    /// Adds `other` to this sum.
+    pub fn absorb(&mut self, other: &UsageCount) {
+        self.calls += other.calls;
+        self.ciphertexts += other.ciphertexts;
+        self.first_millis = self.first_millis.min(other.first_millis);
+        self.last_millis = self.last_millis.max(other.last_millis);
+    }
+}
+
+/// The last successful tracked operation on a key (what `GetKeyLastUsage` answers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastUse {
+    /// The key's ARN.
+    pub key_arn: String,
+    /// The operation.
+    pub operation: String,
+    /// When, ms since the epoch.
+    pub millis: i64,
+    /// The audit event's ID.
+    pub event_id: String,
+    /// The call's request ID.
+    pub request_id: String,
+}
+
+/// An attempted use of a key refused because it was `Disabled` or `PendingDeletion`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedUse {
+    /// The key's ARN.
+    pub key_arn: String,
+    /// When, ms since the epoch.
+    pub millis: i64,
+    /// The operation attempted.
+    pub operation: String,
+    /// Who attempted it.
+    pub principal: String,
+    /// From where; empty when unknown.
+    pub source_ip: String,
+    /// The error returned.
+    pub error_code: String,
+    /// The error message (it names the key's state).
+    pub error_message: String,
+    /// The audit event's ID.
+    pub event_id: String,
+}
+
+/// The usage evidence of a batch of events, ready to be added to a store's sums.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UsageBatch {
+    /// Sums to add.
+    pub counts: HashMap<UsageKey, UsageCount>,
+    /// The latest tracked use per key in the batch.
+    pub last_uses: HashMap<String, LastUse>,
+    /// Refused attempts, in order.
+    pub refused: Vec<RefusedUse>,
+}
+
+impl UsageBatch {
+    /// The usage evidence of one event.
+    pub fn of(event: &AuditEvent) -> Self {
+        let mut batch = Self::default();
+        batch.add(event);
+        batch
+    }
+
+    /// Adds what `event` says about key usage: API calls naming a key count; the service's own events do not.
+    pub fn add(&mut self, event: &AuditEvent) {
+        if event.event_type != EventType::AwsApiCall {
+            return;
+        }
+        let principal = event.user_identity.arn.as_deref().unwrap_or(&event.user_identity.principal_id);
+        let source_ip = event.source_ip_address.as_deref().unwrap_or("");
+        let error_code = event.error_code.as_deref().unwrap_or("");
+        let succeeded = event.error_code.is_none();
+        for (index, resource) in event.resources.iter().enumerate() {
+            let produced = succeeded && index == 0 && PRODUCES_CIPHERTEXT.contains(&event.event_name.as_str());
+            let key = UsageKey {
+                key_arn: resource.arn.clone(),
+                day: event.event_millis.div_euclid(DAY_MILLIS),
+                operation: event.event_name.clone(),
+                principal: principal.to_owned(),
+                source_ip: source_ip.to_owned(),
+                error_code: error_code.to_owned(),
+            };
+            let count = UsageCount { calls: 1, ciphertexts: i64::from(produced), first_millis: event.event_millis, last_millis: event.event_millis };
+            self.counts.entry(key).and_modify(|sum| sum.absorb(&count)).or_insert(count);
+            if succeeded && TRACKED_OPERATIONS.contains(&event.event_name.as_str()) {
+                let newer = self.last_uses.get(&resource.arn).is_none_or(|last| last.millis <= event.event_millis);
+                if newer {
+                    self.last_uses.insert(
+                        resource.arn.clone(),
+                        LastUse {
+                            key_arn: resource.arn.clone(),
+                            operation: event.event_name.clone(),
+                            millis: event.event_millis,
+                            event_id: event.event_id.clone(),
+                            request_id: event.request_id.clone().unwrap_or_default(),
+                        },
+                    );
+                }
+            }
+            if REFUSED_BY_STATE.contains(&error_code) {
+                self.refused.push(RefusedUse {
+                    key_arn: resource.arn.clone(),
+                    millis: event.event_millis,
+                    operation: event.event_name.clone(),
+                    principal: principal.to_owned(),
+                    source_ip: source_ip.to_owned(),
+                    error_code: error_code.to_owned(),
+                    error_message: event.error_message.clone().unwrap_or_default(),
+                    event_id: event.event_id.clone(),
+                });
+            }
+        }
+    }
+
+    /// True when the batch adds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty() && self.last_uses.is_empty() && self.refused.is_empty()
+    }
+}
+
+/// Everything a store knows about one key's use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyUsage {
+    /// The sums, ordered by day, operation, principal, source and outcome.
+    pub counts: Vec<(UsageKey, UsageCount)>,
+    /// The last successful tracked operation.
+    pub last_use: Option<LastUse>,
+    /// Refused attempts while `Disabled` or `PendingDeletion`, oldest first.
+    pub refused: Vec<RefusedUse>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserIdentity;
+    use trent_domain::{AccountId, Region, Timestamp};
+
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/k";
+
+    fn call(name: &str, at: i64) -> AuditEvent {
+        let identity = UserIdentity {
+            kind: "Root".to_owned(),
+            principal_id: "111122223333".to_owned(),
+            arn: Some("arn:aws:iam::111122223333:root".to_owned()),
+            account_id: None,
+            access_key_id: None,
+        };
+        AuditEvent::new(name, EventType::AwsApiCall, Timestamp(at), &AccountId::parse("111122223333").unwrap(), &Region::parse("us-east-1").unwrap(), identity, Some(ARN.to_owned()))
+            .with_request("req", Some("10.0.0.1".to_owned()))
+    }
+
+    #[test]
+    fn calls_are_summed_per_day_operation_and_outcome_and_ciphertexts_counted() {
+        let mut batch = UsageBatch::default();
+        batch.add(&call("Encrypt", 1_000));
+        batch.add(&call("Encrypt", 2_000));
+        batch.add(&call("Encrypt", DAY_MILLIS + 5));
+        batch.add(&call("Decrypt", 3_000).with_error("DisabledException", "key is disabled"));
+        let encrypt_day0 = batch.counts.iter().find(|(k, _)| k.day == 0 && k.operation == "Encrypt").unwrap().1;
+        assert_eq!((encrypt_day0.calls, encrypt_day0.ciphertexts, encrypt_day0.first_millis, encrypt_day0.last_millis), (2, 2, 1_000, 2_000));
+        assert_eq!(batch.counts.len(), 3);
+        assert_eq!(batch.last_uses[ARN].millis, DAY_MILLIS + 5, "the last success, not the refused Decrypt");
+        assert_eq!(batch.refused.len(), 1);
+        assert_eq!(batch.refused[0].operation, "Decrypt");
+    }
+
+    #[test]
+    fn service_events_and_untracked_operations_do_not_count_as_last_use() {
+        let mut batch = UsageBatch::default();
+        let mut service = call("DeleteKey", 1);
+        service.event_type = EventType::AwsServiceEvent;
+        batch.add(&service);
+        assert!(batch.is_empty());
+        batch.add(&call("DescribeKey", 2));
+        assert!(batch.last_uses.is_empty(), "DescribeKey is not a cryptographic operation");
+        assert_eq!(batch.counts.len(), 1);
+    }
+}
