@@ -23,7 +23,7 @@ enum Command {
     /// Start the server.
     Serve(cli::serve::ServeArgs),
     /// Manage keys on a server: list, describe, create, enable, disable, schedule-deletion, cancel-deletion,
-    /// protect, unprotect.
+    /// protect, unprotect, usage, retire.
     Key(cli::key::KeyArgs),
     /// Query and verify a server's audit trail.
     Audit(cli::audit::AuditArgs),

@@ -89,3 +89,32 @@ fn credentials_come_from_a_profile_and_unknown_ones_are_refused() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("UnrecognizedClientException"));
 }
+
+#[test]
+fn usage_and_retirement_are_driven_from_the_cli() {
+    let server = TestServer::start_with(&["--audit-calls", "true"]);
+    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let (status, _, body) = server.signed_dev("TrentService.Encrypt", &serde_json::json!({ "KeyId": key_id, "Plaintext": "aGVsbG8=" }).to_string());
+    assert_eq!(status, 200, "{body}");
+
+    let usage = ok(&trent(&server, &["key", "usage", &key_id]));
+    assert!(usage.contains("Ciphertexts produced: 1"), "{usage}");
+    assert!(usage.lines().any(|l| l.starts_with("Encrypt") && l.split_whitespace().nth(1) == Some("1")), "{usage}");
+
+    let refused = trent(&server, &["key", "retire", &key_id, "--observe", "14d", "--pending-window", "7"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("KeyInUseException"), "{}", String::from_utf8_lossy(&refused.stderr));
+
+    let started = ok(&trent(&server, &["key", "retire", &key_id, "--observe", "1h", "--pending-window", "7", "--force"]));
+    assert!(started.contains("Step:                 Observing"), "{started}");
+    let status = ok(&trent(&server, &["key", "retire", &key_id, "--status", "--output", "json"]));
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["Retirement"]["ObservationPeriodInSeconds"], 3600);
+    let aborted = ok(&trent(&server, &["key", "retire", &key_id, "--abort"]));
+    assert!(aborted.contains("Step:                 Aborted"), "{aborted}");
+    assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("KeyState: Disabled"));
+
+    let bad = trent(&server, &["key", "retire", &key_id, "--observe", "two weeks"]);
+    assert!(!bad.status.success());
+}

@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
 use crate::cli::client::{CallError, ClientArgs};
+use crate::cli::retire::RetireAction;
 
 /// `trent key` and its subcommands.
 #[derive(Debug, Args)]
@@ -43,6 +44,32 @@ enum KeyCommand {
     Protect { key: String },
     /// Turn deletion protection off.
     Unprotect { key: String },
+    /// Show a key's usage evidence: first and last use, calls per operation, day, principal and address, ciphertexts
+    /// and data keys produced, failures, and every attempted use while Disabled or PendingDeletion.
+    Usage { key: String },
+    /// Retire a key safely: assess its usage, disable it and observe, then schedule its deletion with the
+    /// cancel-on-use safety net armed. The server runs the plan; `--status` shows it and `--abort` stops it.
+    Retire {
+        key: String,
+        /// How long to observe the disabled key for attempted use: 14d, 12h, 30m, 45s.
+        #[arg(long, default_value = "14d", value_parser = crate::cli::retire::parse_duration)]
+        observe: i64,
+        /// The deletion's waiting period, 7 to 30 days.
+        #[arg(long, default_value_t = 30)]
+        pending_window: i64,
+        /// Start even though the key was used within the observation period.
+        #[arg(long)]
+        force: bool,
+        /// Show the plan: its step, dates, and the attempts seen.
+        #[arg(long, conflicts_with_all = ["abort", "force"])]
+        status: bool,
+        /// Stop the plan; the key stays Disabled.
+        #[arg(long, conflicts_with_all = ["status", "force"])]
+        abort: bool,
+        /// Follow the plan until it completes or halts.
+        #[arg(long)]
+        watch: bool,
+    },
 }
 
 /// Runs `trent key …`.
@@ -53,6 +80,15 @@ pub fn run(args: KeyArgs) -> Result<(), String> {
 
 async fn key(args: KeyArgs) -> Result<(), String> {
     let client = args.client.signer()?;
+    let json_output = args.client.output == "json";
+    if let KeyCommand::Retire { key, observe, pending_window, force, status, abort, watch } = &args.command {
+        let action = match (status, abort) {
+            (true, _) => RetireAction::Status,
+            (_, true) => RetireAction::Abort,
+            _ => RetireAction::Start { observe_seconds: *observe, pending_window_days: *pending_window, force: *force },
+        };
+        return crate::cli::retire::run(&client, key, &action, *watch, json_output).await;
+    }
     let (target, body) = match &args.command {
         KeyCommand::List => ("TrentService.ListKeys", json!({})),
         KeyCommand::Describe { key } => ("TrentService.DescribeKey", json!({ "KeyId": key })),
@@ -69,9 +105,11 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         KeyCommand::CancelDeletion { key } => ("TrentService.CancelKeyDeletion", json!({ "KeyId": key })),
         KeyCommand::Protect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": true })),
         KeyCommand::Unprotect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": false })),
+        KeyCommand::Usage { key } => ("Trent.GetKeyUsage", json!({ "KeyId": key })),
+        KeyCommand::Retire { .. } => return Ok(()),
     };
     let answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
-    if args.client.output == "json" {
+    if json_output {
         println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
         return Ok(());
     }
@@ -84,6 +122,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         }
         KeyCommand::Describe { .. } | KeyCommand::Create { .. } => print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null)),
         KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
+        KeyCommand::Usage { .. } => crate::cli::usage::print(&answer),
         _ => {
             if answer.as_object().is_some_and(|o| !o.is_empty()) {
                 print_fields(&answer);

@@ -5,4 +5,6 @@ pub mod bench;
 pub mod ceiling;
 pub mod client;
 pub mod key;
+pub mod retire;
 pub mod serve;
+pub mod usage;

@@ -54,6 +54,8 @@ error_codes!(
     KMSInternalException => 500,
     KMSInvalidStateException => 400,
     KeyUnavailableException => 500,
+    // Trent's own: a guided retirement refused because the key was used within its observation period.
+    KeyInUseException => 400,
     LimitExceededException => 400,
     MalformedPolicyDocumentException => 400,
     MissingAuthenticationTokenException => 403,
@@ -78,17 +80,19 @@ pub struct AwsError {
     pub message: String,
     /// What went wrong inside, logged with the request ID and never sent.
     pub internal_detail: Option<String>,
+    /// The key ARN a refusal was about, for the call's audit record (never sent).
+    pub key_arn: Option<String>,
 }
 
 impl AwsError {
     /// An error with a message for the caller.
     pub fn new(code: AwsErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), internal_detail: None }
+        Self { code, message: message.into(), internal_detail: None, key_arn: None }
     }
 
     /// An internal error: the caller learns nothing specific, the log learns `detail`.
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self { code: AwsErrorCode::KMSInternalException, message: "An internal error occurred.".to_owned(), internal_detail: Some(detail.into()) }
+        Self { code: AwsErrorCode::KMSInternalException, message: "An internal error occurred.".to_owned(), internal_detail: Some(detail.into()), key_arn: None }
     }
 
     /// The JSON body AWS sends: `{"__type": …, "message": …}`.
@@ -105,8 +109,9 @@ impl From<ServiceError> for AwsError {
             ServiceError::InvalidArn(m) => (C::InvalidArnException, m),
             ServiceError::AlreadyExists(m) => (C::AlreadyExistsException, m),
             ServiceError::InvalidAliasName(m) => (C::InvalidAliasNameException, m),
-            ServiceError::KeyState { error, message } => {
-                (if error.is_disabled() { C::DisabledException } else { C::KMSInvalidStateException }, message)
+            ServiceError::KeyState { error, message, key_arn } => {
+                let code = if error.is_disabled() { C::DisabledException } else { C::KMSInvalidStateException };
+                return AwsError { key_arn: Some(key_arn), ..AwsError::new(code, message) };
             }
             ServiceError::DeletionProtected(m) => (C::KMSInvalidStateException, m),
             ServiceError::AccessDenied(m) => (C::AccessDeniedException, m),
@@ -119,12 +124,14 @@ impl From<ServiceError> for AwsError {
             ServiceError::Tag(m) => (C::TagException, m),
             ServiceError::LimitExceeded(m) => (C::LimitExceededException, m),
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
+            ServiceError::KeyInUse(m) => (C::KeyInUseException, m),
             ServiceError::DryRun => (C::DryRunOperationException, ServiceError::DryRun.to_string()),
             ServiceError::DependencyTimeout(detail) => {
                 return AwsError {
                     code: C::DependencyTimeoutException,
                     message: "The system timed out while trying to fulfill the request. You can retry the request.".to_owned(),
                     internal_detail: Some(detail),
+                    key_arn: None,
                 }
             }
             ServiceError::Internal(detail) => return AwsError::internal(detail),

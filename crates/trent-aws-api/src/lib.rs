@@ -35,6 +35,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
         O::GenerateDataKeyWithoutPlaintext => ops::generate_data_key_without_plaintext::handle(service, ctx, body).await,
         O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
+        O::GetKeyLastUsage => ops::get_key_last_usage::handle(service, ctx, body).await,
         O::GetKeyPolicy => ops::get_key_policy::handle(service, ctx, body).await,
         O::ListAliases => ops::list_aliases::handle(service, ctx, body).await,
         O::ListKeyPolicies => ops::list_key_policies::handle(service, ctx, body).await,
@@ -62,7 +63,6 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::GenerateDataKeyPair
         | O::GenerateDataKeyPairWithoutPlaintext
         | O::GenerateMac
-        | O::GetKeyLastUsage
         | O::GetKeyRotationStatus
         | O::GetParametersForImport
         | O::GetPublicKey

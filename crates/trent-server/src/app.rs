@@ -17,6 +17,7 @@ use trent_aws_api::error::{invalid_region, unrecognized_client};
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::retirement_worker::RetirementWorker;
 use trent_service::worker::Worker;
 use trent_service::{Principal, RequestContext, Service};
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub dev: bool,
     /// The deletion worker, for its status.
     pub deletion_worker: Arc<DeletionWorker>,
+    /// The retirement worker, for its status.
+    pub retirement_worker: Arc<RetirementWorker>,
     /// SigV4 signing keys derived so far.
     pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
 }
@@ -91,7 +94,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn status(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "workers": [state.deletion_worker.status()], "dev": state.dev }))
+    Json(serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status()], "dev": state.dev }))
 }
 
 /// The JSON 1.1 response for a result.
@@ -181,8 +184,10 @@ impl Call {
                 .and_then(|v| v.as_str())
                 .filter(|arn| arn.starts_with("arn:"))
                 .map(str::to_owned),
-            // A refused call names the key it was about when the caller named it by ID or ARN (attempts on a
-            // disabled or pending key are evidence of use).
+            // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
+            // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
+            // evidence of use.
+            Err(AwsError { key_arn: Some(arn), .. }) => Some(arn.clone()),
             Err(_) => {
                 let named = self.members.as_ref().and_then(|m| m.key_id.as_ref()).and_then(|v| v.as_str());
                 match (named, &self.principal, self.region.as_deref().and_then(Region::parse)) {
@@ -377,11 +382,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn status_shows_the_deletion_worker() {
+    async fn status_shows_the_workers() {
         let dir = tempfile::tempdir().unwrap();
         let router = router(dir.path(), true).await;
         let (status, _, body) = send(&router, http::Request::get("/_trent/status").body(Body::empty()).unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(body.contains("\"name\":\"deletion\""), "{body}");
+        assert!(body.contains("\"name\":\"retirement\""), "{body}");
     }
 }

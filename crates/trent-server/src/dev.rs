@@ -51,5 +51,6 @@ pub async fn advance_clock(State(state): State<AppState>, body: axum::body::Byte
     };
     state.clock.advance(millis);
     state.service.wake_deletion_worker();
+    state.service.wake_retirement_worker();
     Json(clock_body(&state)).into_response()
 }

@@ -1,4 +1,4 @@
-//! Starting and stopping the server: data directory, root key, store, credentials, the deletion worker, the accept
+//! Starting and stopping the server: data directory, root key, store, credentials, the workers, the accept
 //! loop (bounded connections, header timeouts) and graceful shutdown on SIGINT/SIGTERM.
 
 use std::sync::Arc;
@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt;
 use trent_crypto::RootKey;
-use trent_domain::SystemClock;
+use trent_domain::{Clock, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::retirement_worker::RetirementWorker;
 use trent_service::Service;
 use trent_store::{KeyStore, PostgresStore, SqliteStore};
 
@@ -50,11 +51,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let settings = trent_service::Settings { deletion_protection_by_default: config.deletion_protection_by_default };
     let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
     if config.audit_calls {
-        service = service.with_audit_writer(trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir).await?);
+        service = service.with_audit_writer(trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?);
     }
     let service = Arc::new(service);
     let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
+    let retirement_worker = Arc::new(RetirementWorker::new(Arc::clone(&service)));
     Ok(AppState {
         service,
         clock,
@@ -62,6 +64,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         regions: config.regions.clone().map(Arc::new),
         dev: config.dev,
         deletion_worker,
+        retirement_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
     })
 }
@@ -73,7 +76,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown_sender, shutdown) = watch::channel(false);
-    let worker = tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone()));
+    let workers = [
+        tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone())),
+        tokio::spawn(trent_service::worker::run(Arc::clone(&state.retirement_worker), shutdown.clone())),
+    ];
     if !config.alarm_webhooks.is_empty() {
         tokio::spawn(crate::webhooks::deliver(state.service.alarms().subscribe(), config.alarm_webhooks.clone()));
     }
@@ -87,7 +93,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
     tracing::info!("shutting down: in-flight requests have finished");
     let _ = shutdown_sender.send(true);
-    let _ = worker.await;
+    for worker in workers {
+        let _ = worker.await;
+    }
     if let Err(error) = store.leave().await {
         tracing::warn!(%error, "could not leave the shared store cleanly; other nodes wait out this node's lease");
     }

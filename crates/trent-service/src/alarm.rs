@@ -1,6 +1,7 @@
 //! Alarms on attempted use: every cryptographic call refused because its key is `Disabled` or `PendingDeletion`
 //! is a sign that something still depends on the key. Trent logs a structured warning, counts it for `/metrics`,
-//! and, when the key's cancel-on-use safety net is armed and the key is pending deletion, cancels the deletion.
+//! and, when the key's cancel-on-use safety net is armed and the key is pending deletion, cancels the deletion; a
+//! running retirement plan for the key halts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -110,6 +111,7 @@ impl Service {
             if cancels_deletion {
                 self.cancel_on_use(ctx, key, operation).await;
             }
+            self.halt_retirement_on_use(ctx, key, operation).await;
         }
         Err(ServiceError::key_state(refusal, &key.arn().to_string()))
     }

@@ -26,6 +26,10 @@ const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 /// Events imported into the store in one transaction at most (during replay).
 const IMPORT_CHUNK: usize = 2048;
 
+/// The store's bookkeeping value holding when calls began to be recorded (ms since the epoch): usage evidence, and
+/// GetKeyLastUsage's TrackingStartDate, start there.
+pub const TRACKING_START_META: &str = "usage_tracking_start";
+
 type Waiter = oneshot::Sender<Result<(), String>>;
 
 /// A position in the journal: generation, then byte offset within that generation's file.
@@ -153,8 +157,10 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
 }
 
 impl AuditWriter {
-    /// Recovers the journal in `dir` into `store`, then starts the writer and the importer.
-    pub async fn start(store: Arc<dyn KeyStore>, dir: &Path) -> Result<Self, String> {
+    /// Recovers the journal in `dir` into `store`, then starts the writer and the importer. `now` is recorded as the
+    /// start of usage tracking unless an earlier start is.
+    pub async fn start(store: Arc<dyn KeyStore>, dir: &Path, now: trent_domain::Timestamp) -> Result<Self, String> {
+        store.put_meta_if_absent(TRACKING_START_META, now.0.to_string().as_bytes()).await.map_err(|e| e.to_string())?;
         let marker = format!("audit_journal:{}", node_id(dir)?);
         let generation = recover(store.as_ref(), dir, &marker).await?;
         let (queue, incoming) = mpsc::channel::<(AuditEvent, Waiter)>(QUEUE);
@@ -307,7 +313,7 @@ mod tests {
     async fn concurrent_calls_are_journaled_then_imported_and_chained() {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
-        let writer = AuditWriter::start(Arc::clone(&store), dir.path()).await.unwrap();
+        let writer = AuditWriter::start(Arc::clone(&store), dir.path(), Timestamp(0)).await.unwrap();
         let calls: Vec<_> = (0..200)
             .map(|i| {
                 let writer = writer.clone();
@@ -337,7 +343,7 @@ mod tests {
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store.append_events_marked(Arc::new(EventBatch::of(&[event(1)]).unwrap()), &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
 
-        let writer = AuditWriter::start(Arc::clone(&store), dir.path()).await.unwrap();
+        let writer = AuditWriter::start(Arc::clone(&store), dir.path(), Timestamp(0)).await.unwrap();
         let chain = store.audit_chain().await.unwrap();
         assert_eq!(chain.events.len(), 2, "the imported event is not repeated, the pending one is imported, the torn one ignored");
         assert_eq!(chain.verify(), Ok(2));

@@ -27,6 +27,8 @@ pub enum ServiceError {
         error: StateError,
         /// AWS's message, naming the key ARN.
         message: String,
+        /// The key refused (for the audit record of a call that named it only inside a ciphertext).
+        key_arn: String,
     },
     /// `KMSInvalidStateException` because the key has deletion protection (Trent's extension).
     #[error("{0}")]
@@ -64,6 +66,9 @@ pub enum ServiceError {
     /// `DryRunOperationException`: the request would have succeeded.
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,
+    /// `KeyInUseException` (Trent's own): a retirement refused because the key was used within the observation period.
+    #[error("{0}")]
+    KeyInUse(String),
     /// `DependencyTimeoutException`: the database could not be reached or did not answer in time.
     #[error("dependency timeout: {0}")]
     DependencyTimeout(String),
@@ -75,7 +80,7 @@ pub enum ServiceError {
 impl ServiceError {
     /// A state-table refusal for the key with this ARN.
     pub fn key_state(error: StateError, key_arn: &str) -> Self {
-        ServiceError::KeyState { error, message: error.message(key_arn) }
+        ServiceError::KeyState { error, message: error.message(key_arn), key_arn: key_arn.to_owned() }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 mod managed;
 pub mod ops;
 pub mod resolve;
+pub mod retirement_worker;
 pub mod worker;
 
 use std::sync::Arc;
@@ -45,13 +46,14 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     cache: cache::KeyCache,
     deletion_wakeup: Arc<Notify>,
+    retirement_wakeup: Arc<Notify>,
 }
 
 impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()) }
+        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()), retirement_wakeup: Arc::new(Notify::new()) }
     }
 
     /// The same service recording every call's event through `writer`.

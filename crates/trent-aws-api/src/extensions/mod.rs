@@ -1,10 +1,14 @@
 //! Trent's own operations: on the same endpoint, in the same JSON 1.1 protocol with the same SigV4 signing, under
 //! the target prefix `Trent.` so that `TrentService.` stays exactly AWS's. Each is documented in `docs/api.md`.
 
+pub mod abort_key_retirement;
 pub mod get_deletion_protection;
+pub mod get_key_retirement;
+pub mod get_key_usage;
 pub mod list_audit_events;
 pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
+pub mod start_key_retirement;
 pub mod verify_audit_trail;
 
 use serde_json::Value;
@@ -19,30 +23,51 @@ pub const EXTENSION_PREFIX: &str = "Trent.";
 /// One of Trent's own operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Extension {
+    /// `Trent.AbortKeyRetirement`.
+    AbortKeyRetirement,
     /// `Trent.GetDeletionProtection`.
     GetDeletionProtection,
+    /// `Trent.GetKeyRetirement`.
+    GetKeyRetirement,
+    /// `Trent.GetKeyUsage`.
+    GetKeyUsage,
     /// `Trent.ListAuditEvents`.
     ListAuditEvents,
     /// `Trent.SetCancelOnUse`.
     SetCancelOnUse,
     /// `Trent.SetDeletionProtection`.
     SetDeletionProtection,
+    /// `Trent.StartKeyRetirement`.
+    StartKeyRetirement,
     /// `Trent.VerifyAuditTrail`.
     VerifyAuditTrail,
 }
 
 impl Extension {
     /// Every extension operation.
-    pub const ALL: &'static [Extension] =
-        &[Extension::GetDeletionProtection, Extension::ListAuditEvents, Extension::SetCancelOnUse, Extension::SetDeletionProtection, Extension::VerifyAuditTrail];
+    pub const ALL: &'static [Extension] = &[
+        Extension::AbortKeyRetirement,
+        Extension::GetDeletionProtection,
+        Extension::GetKeyRetirement,
+        Extension::GetKeyUsage,
+        Extension::ListAuditEvents,
+        Extension::SetCancelOnUse,
+        Extension::SetDeletionProtection,
+        Extension::StartKeyRetirement,
+        Extension::VerifyAuditTrail,
+    ];
 
     /// The operation's name after `Trent.`.
     pub fn name(self) -> &'static str {
         match self {
+            Extension::AbortKeyRetirement => "AbortKeyRetirement",
             Extension::GetDeletionProtection => "GetDeletionProtection",
+            Extension::GetKeyRetirement => "GetKeyRetirement",
+            Extension::GetKeyUsage => "GetKeyUsage",
             Extension::ListAuditEvents => "ListAuditEvents",
             Extension::SetCancelOnUse => "SetCancelOnUse",
             Extension::SetDeletionProtection => "SetDeletionProtection",
+            Extension::StartKeyRetirement => "StartKeyRetirement",
             Extension::VerifyAuditTrail => "VerifyAuditTrail",
         }
     }
@@ -87,8 +112,12 @@ impl Target {
                     | Operation::UpdateKeyDescription
             ),
             Target::Trent(extension) => match extension {
-                Extension::SetCancelOnUse | Extension::SetDeletionProtection => true,
-                Extension::GetDeletionProtection | Extension::ListAuditEvents | Extension::VerifyAuditTrail => false,
+                Extension::AbortKeyRetirement | Extension::SetCancelOnUse | Extension::SetDeletionProtection | Extension::StartKeyRetirement => true,
+                Extension::GetDeletionProtection
+                | Extension::GetKeyRetirement
+                | Extension::GetKeyUsage
+                | Extension::ListAuditEvents
+                | Extension::VerifyAuditTrail => false,
             },
         }
     }
@@ -121,10 +150,14 @@ impl Target {
 /// Runs one of Trent's own operations.
 pub async fn dispatch(service: &Service, ctx: &RequestContext, extension: Extension, body: &[u8]) -> Result<Value, AwsError> {
     match extension {
+        Extension::AbortKeyRetirement => abort_key_retirement::handle(service, ctx, body).await,
         Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,
+        Extension::GetKeyRetirement => get_key_retirement::handle(service, ctx, body).await,
+        Extension::GetKeyUsage => get_key_usage::handle(service, ctx, body).await,
         Extension::ListAuditEvents => list_audit_events::handle(service, ctx, body).await,
         Extension::SetCancelOnUse => set_cancel_on_use::handle(service, ctx, body).await,
         Extension::SetDeletionProtection => set_deletion_protection::handle(service, ctx, body).await,
+        Extension::StartKeyRetirement => start_key_retirement::handle(service, ctx, body).await,
         Extension::VerifyAuditTrail => verify_audit_trail::handle(service, ctx, body).await,
     }
 }

@@ -1,6 +1,7 @@
 //! One file per operation, each named after it: AWS KMS's, and Trent's own extensions (`get_deletion_protection`,
 //! `set_deletion_protection`). Shared rules (policies, tags, paging) live here once.
 
+pub mod abort_key_retirement;
 pub mod cancel_key_deletion;
 pub mod create_alias;
 pub mod create_key;
@@ -14,7 +15,10 @@ pub mod generate_data_key;
 pub mod generate_data_key_without_plaintext;
 pub mod generate_random;
 pub mod get_deletion_protection;
+pub mod get_key_last_usage;
 pub mod get_key_policy;
+pub mod get_key_retirement;
+pub mod get_key_usage;
 pub mod list_aliases;
 pub mod list_audit_events;
 pub mod list_key_policies;
@@ -25,6 +29,7 @@ pub mod re_encrypt;
 pub mod schedule_key_deletion;
 pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
+pub mod start_key_retirement;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;

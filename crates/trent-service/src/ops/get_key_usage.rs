@@ -1,0 +1,194 @@
+//! GetKeyUsage (Trent's extension, `Trent.GetKeyUsage`): what AWS cannot say about a key. First and last use,
+//! calls per day, operation, principal and source address, ciphertexts and data keys produced, failures by error
+//! code, and every attempt refused because the key was `Disabled` or `PendingDeletion`. The figures are the sums kept
+//! beside the audit trail, updated in the transactions that store its events, so they agree with it.
+
+use std::collections::BTreeMap;
+
+use trent_audit::usage::{KeyUsage, DAY_MILLIS};
+use trent_domain::{Action, Key, Timestamp};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{check_state, ServiceError};
+use crate::resolve::Aliases;
+use crate::Service;
+
+/// Operations whose success hands out a data key.
+const DATA_KEY_OPERATIONS: &[&str] = &["GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"];
+
+/// Calls, split by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// Calls that succeeded.
+    pub succeeded: i64,
+    /// Calls that failed.
+    pub failed: i64,
+}
+
+impl Calls {
+    fn add(&mut self, error_code: &str, calls: i64) {
+        if error_code.is_empty() {
+            self.succeeded += calls;
+        } else {
+            self.failed += calls;
+        }
+    }
+}
+
+/// A key's usage evidence, summed for people and scripts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageReport {
+    /// The key.
+    pub key: Key,
+    /// When tracking started (see GetKeyLastUsage); `None` when calls are not recorded.
+    pub tracking_start: Option<Timestamp>,
+    /// The first call naming the key.
+    pub first_use: Option<Timestamp>,
+    /// The last call naming the key.
+    pub last_call: Option<Timestamp>,
+    /// All calls.
+    pub total: Calls,
+    /// Ciphertexts produced under the key.
+    pub ciphertexts: i64,
+    /// Data keys handed out under the key.
+    pub data_keys: i64,
+    /// Calls per operation.
+    pub by_operation: BTreeMap<String, Calls>,
+    /// Calls per UTC day (`YYYY-MM-DD`), then operation.
+    pub by_day: BTreeMap<String, BTreeMap<String, Calls>>,
+    /// Calls per principal.
+    pub by_principal: BTreeMap<String, Calls>,
+    /// Calls per source address.
+    pub by_source: BTreeMap<String, Calls>,
+    /// Failed calls per error code.
+    pub failures: BTreeMap<String, i64>,
+    /// The raw evidence, including the last use and the refused attempts.
+    pub usage: KeyUsage,
+}
+
+impl UsageReport {
+    /// Sums `usage` for `key`.
+    pub fn new(key: Key, tracking_start: Option<Timestamp>, usage: KeyUsage) -> Self {
+        let mut report = UsageReport {
+            key,
+            tracking_start,
+            first_use: None,
+            last_call: None,
+            total: Calls::default(),
+            ciphertexts: 0,
+            data_keys: 0,
+            by_operation: BTreeMap::new(),
+            by_day: BTreeMap::new(),
+            by_principal: BTreeMap::new(),
+            by_source: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            usage: KeyUsage::default(),
+        };
+        for (k, c) in &usage.counts {
+            report.first_use = Some(report.first_use.map_or(Timestamp(c.first_millis), |t| t.min(Timestamp(c.first_millis))));
+            report.last_call = Some(report.last_call.map_or(Timestamp(c.last_millis), |t| t.max(Timestamp(c.last_millis))));
+            report.total.add(&k.error_code, c.calls);
+            report.ciphertexts += c.ciphertexts;
+            if k.error_code.is_empty() && DATA_KEY_OPERATIONS.contains(&k.operation.as_str()) {
+                report.data_keys += c.calls;
+            }
+            report.by_operation.entry(k.operation.clone()).or_default().add(&k.error_code, c.calls);
+            let day = Timestamp(k.day * DAY_MILLIS).to_utc();
+            let day = format!("{:04}-{:02}-{:02}", day.year, day.month, day.day);
+            report.by_day.entry(day).or_default().entry(k.operation.clone()).or_default().add(&k.error_code, c.calls);
+            report.by_principal.entry(k.principal.clone()).or_default().add(&k.error_code, c.calls);
+            let source = if k.source_ip.is_empty() { "unknown".to_owned() } else { k.source_ip.clone() };
+            report.by_source.entry(source).or_default().add(&k.error_code, c.calls);
+            if !k.error_code.is_empty() {
+                *report.failures.entry(k.error_code.clone()).or_default() += c.calls;
+            }
+        }
+        report.usage = usage;
+        report
+    }
+
+    /// Tracked successful uses (cryptographic operations) since `since`, from the daily sums: the days overlapping
+    /// the period count whole, so this errs towards "in use".
+    pub fn tracked_uses_since(&self, since: Timestamp) -> i64 {
+        self.usage
+            .counts
+            .iter()
+            .filter(|(k, c)| k.error_code.is_empty() && trent_audit::usage::TRACKED_OPERATIONS.contains(&k.operation.as_str()) && c.last_millis >= since.0)
+            .map(|(_, c)| c.calls)
+            .sum()
+    }
+}
+
+impl Service {
+    /// GetKeyUsage. Works in every state, like DescribeKey.
+    pub async fn get_key_usage(&self, ctx: &RequestContext, key_id: &str) -> Result<UsageReport, ServiceError> {
+        let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
+        let key = loaded.key.clone();
+        authorize(&ctx.principal, "trent:GetKeyUsage", &key)?;
+        check_state(&key, Action::DescribeKey)?;
+        self.usage_report(key).await
+    }
+
+    /// The usage report of `key`, after every call recorded so far has reached the store.
+    pub(crate) async fn usage_report(&self, key: Key) -> Result<UsageReport, ServiceError> {
+        self.flush_audit().await;
+        let usage = self.store.key_usage(&key.arn().to_string()).await?;
+        let tracking_start = self.usage_tracking_start().await?.map(|start| start.max(key.created_at));
+        Ok(UsageReport::new(key, tracking_start, usage))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trent_audit::usage::{UsageCount, UsageKey};
+
+    fn key() -> Key {
+        trent_domain::Key {
+            id: trent_domain::KeyId::generate(),
+            account: trent_domain::AccountId::parse("111122223333").unwrap(),
+            region: trent_domain::Region::parse("us-east-1").unwrap(),
+            created_at: Timestamp(0),
+            description: String::new(),
+            spec: trent_domain::KeySpec::SymmetricDefault,
+            usage: trent_domain::KeyUsage::EncryptDecrypt,
+            origin: trent_domain::Origin::AwsKms,
+            manager: trent_domain::KeyManager::Customer,
+            state: trent_domain::KeyState::Enabled,
+            deletion_date: None,
+            pending_window_days: None,
+            tags: vec![],
+            policy: String::new(),
+            deletion_protection: false,
+            cancel_on_use: false,
+            wrapped_material: vec![],
+            version: 1,
+        }
+    }
+
+    fn row(day: i64, operation: &str, error: &str, calls: i64, ciphertexts: i64) -> (UsageKey, UsageCount) {
+        (
+            UsageKey { key_arn: "arn".into(), day, operation: operation.into(), principal: "p".into(), source_ip: String::new(), error_code: error.into() },
+            UsageCount { calls, ciphertexts, first_millis: day * DAY_MILLIS + 1, last_millis: day * DAY_MILLIS + 2 },
+        )
+    }
+
+    #[test]
+    fn the_report_sums_by_operation_day_and_outcome() {
+        let usage = KeyUsage {
+            counts: vec![row(0, "Encrypt", "", 3, 3), row(0, "GenerateDataKey", "", 2, 2), row(1, "Decrypt", "DisabledException", 4, 0)],
+            last_use: None,
+            refused: vec![],
+        };
+        let report = UsageReport::new(key(), None, usage);
+        assert_eq!(report.total, Calls { succeeded: 5, failed: 4 });
+        assert_eq!((report.ciphertexts, report.data_keys), (5, 2));
+        assert_eq!(report.failures["DisabledException"], 4);
+        assert_eq!(report.by_day["1970-01-02"]["Decrypt"].failed, 4);
+        assert_eq!(report.by_source["unknown"].succeeded, 5);
+        assert_eq!(report.first_use, Some(Timestamp(1)));
+        assert_eq!(report.tracked_uses_since(Timestamp(DAY_MILLIS)), 0, "the refused Decrypts are not uses");
+        assert_eq!(report.tracked_uses_since(Timestamp(0)), 5);
+    }
+}

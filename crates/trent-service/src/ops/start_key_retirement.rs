@@ -1,0 +1,125 @@
+//! StartKeyRetirement (Trent's extension, `Trent.StartKeyRetirement`): step 1 of a guided retirement. Assesses the
+//! key's usage evidence and refuses (with the evidence) if the key was used within the observation period, unless
+//! forced; otherwise disables the key and stores the plan in one transaction. The retirement worker does the rest.
+
+use trent_audit::iso8601;
+use trent_domain::{Action, KeyState, RetirementPlan, RetirementStep, Timestamp};
+use trent_store::StoreError;
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{apply_state, ServiceError};
+use crate::ops::get_key_usage::UsageReport;
+use crate::ops::schedule_key_deletion::PENDING_WINDOW_DAYS;
+use crate::{Service, WRITE_ATTEMPTS};
+
+/// The longest observation period accepted: a year.
+pub const MAX_OBSERVATION_SECONDS: i64 = 366 * 86_400;
+
+/// What a retirement is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetirementRequest {
+    /// How long to observe the disabled key, in seconds.
+    pub observation_seconds: i64,
+    /// The waiting period of the deletion, 7 to 30 days.
+    pub pending_window_days: i64,
+    /// Start even though the key was used within the observation period.
+    pub force: bool,
+}
+
+/// Why the assessment refuses, in words that carry the evidence.
+fn in_use_message(report: &UsageReport, since: Timestamp, uses: i64) -> String {
+    let arn = report.key.arn();
+    let last = report
+        .usage
+        .last_use
+        .as_ref()
+        .map(|last| format!(" The last was {} at {} (event {}).", last.operation, iso8601(Timestamp(last.millis)), last.event_id))
+        .unwrap_or_default();
+    format!(
+        "{arn} was used {uses} time(s) since {}, within the observation period.{last} Find what still uses it (Trent.GetKeyUsage), or start anyway with Force.",
+        iso8601(since)
+    )
+}
+
+impl Service {
+    /// StartKeyRetirement. Returns the plan as stored and the evidence assessed.
+    pub async fn start_key_retirement(&self, ctx: &RequestContext, key_id: &str, request: RetirementRequest) -> Result<(RetirementPlan, UsageReport), ServiceError> {
+        if !PENDING_WINDOW_DAYS.contains(&request.pending_window_days) {
+            return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
+        }
+        if !(0..=MAX_OBSERVATION_SECONDS).contains(&request.observation_seconds) {
+            return Err(ServiceError::Validation(format!("ObservationPeriodInSeconds must be between 0 and {MAX_OBSERVATION_SECONDS}")));
+        }
+        for _ in 0..WRITE_ATTEMPTS {
+            let mark = self.cache.mark();
+            let mut key = self.load_for_write(ctx, key_id).await?;
+            authorize(&ctx.principal, "kms:DisableKey", &key)?;
+            authorize(&ctx.principal, "kms:ScheduleKeyDeletion", &key)?;
+            if key.deletion_protection {
+                return Err(ServiceError::DeletionProtected(format!(
+                    "{} has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before retiring it.",
+                    key.arn()
+                )));
+            }
+            apply_state(&mut key, Action::DisableKey)?;
+            let now = self.clock.now();
+            let observe_millis = request.observation_seconds * 1000;
+            let report = self.usage_report(key.clone()).await?;
+            if !request.force {
+                if report.tracking_start.is_none() {
+                    return Err(ServiceError::KeyInUse(format!(
+                        "{} has no usage evidence: this server does not record calls (--audit-calls false). Start anyway with Force.",
+                        key.arn()
+                    )));
+                }
+                let since = Timestamp(now.0 - observe_millis);
+                let uses = report.tracked_uses_since(since);
+                if uses > 0 {
+                    return Err(ServiceError::KeyInUse(in_use_message(&report, since, uses)));
+                }
+            }
+            let plan = RetirementPlan {
+                account: key.account.clone(),
+                region: key.region.clone(),
+                key_id: key.id,
+                step: RetirementStep::Observing,
+                observe_millis,
+                pending_window_days: request.pending_window_days,
+                started_at: now,
+                observe_until: Timestamp(now.0 + observe_millis),
+                scheduled_at: None,
+                deletion_date: None,
+                finished_at: None,
+                reason: "observing the disabled key for attempted use".to_owned(),
+                started_by: ctx.principal.arn(),
+                version: 0,
+            };
+            debug_assert_eq!(key.state, KeyState::Disabled);
+            let event = self
+                .api_event(ctx, "StartKeyRetirement", &key)
+                .with_parameter("observationPeriodInSeconds", request.observation_seconds)
+                .with_parameter("pendingWindowInDays", request.pending_window_days)
+                .with_parameter("force", request.force)
+                .with_response("keyState", key.state.as_str());
+            match self.store.save_retirement_plan(&plan, Some(&key), Some(&event)).await {
+                Ok((plan, stored_key)) => {
+                    if let Some(stored_key) = &stored_key {
+                        self.cache.remember(stored_key, &self.root_key, mark)?;
+                    }
+                    tracing::info!(event = "StartKeyRetirement", key_arn = %key.arn(), observe_until = plan.observe_until.0, "retirement started; key disabled");
+                    self.wake_retirement_worker();
+                    return Ok((plan, report));
+                }
+                Err(StoreError::Conflict) => {
+                    let running = self.store.get_retirement_plan(&key.account, &key.region, key.id).await?;
+                    if running.is_some_and(|p| p.step.is_active()) {
+                        return Err(ServiceError::AlreadyExists(format!("A retirement plan for {} is already running.", key.arn())));
+                    }
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+}

@@ -1,0 +1,217 @@
+//! The retirement worker: runs every active retirement plan on the service's clock. While a plan observes, the key
+//! leaving `Disabled` outside the plan halts it; when observation ends quietly, the worker schedules the deletion with
+//! the plan's window and arms cancel-on-use, in one transaction with the plan and a service event. While the deletion
+//! is pending, a cancellation made outside the plan halts it; the key's deletion completes it. An attempted use of
+//! the key halts the plan at once, in the request that attempted it ([`Service::halt_retirement_on_use`]), whether
+//! or not every call is audited.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use trent_audit::{iso8601, AuditEvent, EventType};
+use trent_domain::{Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, Timestamp};
+use trent_store::StoreError;
+
+use crate::context::RequestContext;
+use crate::error::ServiceError;
+use crate::worker::{WorkState, Worker, WorkerStatus, RETRY_AFTER_ERROR};
+use crate::{Service, WRITE_ATTEMPTS};
+
+/// How often plans are looked at when nothing wakes the worker.
+const POLL: Duration = Duration::from_millis(500);
+
+/// The retirement worker.
+pub struct RetirementWorker {
+    service: Arc<Service>,
+    status: Mutex<WorkerStatus>,
+}
+
+impl RetirementWorker {
+    /// A worker running `service`'s plans.
+    pub fn new(service: Arc<Service>) -> Self {
+        Self { service, status: Mutex::new(WorkerStatus { name: "retirement".to_owned(), ..WorkerStatus::default() }) }
+    }
+
+    fn record(&self, completed: u64, error: Option<String>) {
+        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        status.runs += 1;
+        status.completed += completed;
+        status.last_run_millis = Some(self.service.clock.now().0);
+        status.last_error = error;
+    }
+
+    /// Moves every active plan on as far as it can go now; returns how many plans changed step.
+    pub async fn run_plans(&self) -> Result<u64, ServiceError> {
+        let plans = self.service.store.active_retirement_plans().await?;
+        if plans.is_empty() {
+            return Ok(0);
+        }
+        let mut moved = 0;
+        for plan in plans {
+            match self.service.advance_retirement(plan).await {
+                Ok(true) => moved += 1,
+                Ok(false) | Err(ServiceError::AlreadyExists(_)) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(moved)
+    }
+}
+
+/// A service event about a retirement plan's key.
+fn plan_event(name: &str, now: Timestamp, plan: &RetirementPlan, reason: &str) -> AuditEvent {
+    let arn = Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
+    AuditEvent::new(name, EventType::AwsServiceEvent, now, &plan.account, &plan.region, AuditEvent::service_identity(), Some(arn.clone()))
+        .with_parameter("keyId", arn)
+        .with_parameter("reason", reason)
+}
+
+impl Service {
+    /// Wakes the retirement worker (a plan started, or the dev clock moved).
+    pub fn wake_retirement_worker(&self) {
+        self.retirement_wakeup.notify_one();
+    }
+
+    /// Moves one plan on, if anything is due. Returns whether its step changed. Conflicting writes (another node
+    /// moved it first) leave it for the next round.
+    async fn advance_retirement(&self, mut plan: RetirementPlan) -> Result<bool, ServiceError> {
+        let now = self.clock.now();
+        let arn = Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
+        let key = self.store.get_key(&plan.account, &plan.region, plan.key_id).await?;
+        let (event, reason, key_change) = match (plan.step, key) {
+            (RetirementStep::PendingDeletion, None) => (RetirementEvent::Deleted, "the key was deleted at the end of its waiting period".to_owned(), None),
+            (_, None) => (RetirementEvent::Halt, "the key was deleted outside the plan".to_owned(), None),
+            (RetirementStep::Observing, Some(key)) if key.state != KeyState::Disabled => {
+                (RetirementEvent::Halt, format!("the key became {} outside the plan", key.state.as_str()), None)
+            }
+            (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
+                key.apply(Action::ScheduleKeyDeletion).map_err(|e| ServiceError::key_state(e, &arn))?;
+                key.deletion_date = Some(now.plus_days(plan.pending_window_days));
+                key.pending_window_days = Some(plan.pending_window_days);
+                key.cancel_on_use = true;
+                plan.scheduled_at = Some(now);
+                plan.deletion_date = key.deletion_date;
+                let reason = format!(
+                    "no attempted use while observed; deletion scheduled for {} with cancel-on-use armed",
+                    key.deletion_date.map(iso8601).unwrap_or_default()
+                );
+                (RetirementEvent::Scheduled, reason, Some(key))
+            }
+            (RetirementStep::PendingDeletion, Some(key)) if key.state != KeyState::PendingDeletion => {
+                (RetirementEvent::Halt, format!("the deletion was cancelled outside the plan; the key is {}", key.state.as_str()), None)
+            }
+            _ => return Ok(false),
+        };
+        plan.advance(event, now, reason.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let name = match plan.step {
+            RetirementStep::PendingDeletion => "ScheduleKeyDeletion",
+            RetirementStep::Completed => "KeyRetirementCompleted",
+            RetirementStep::Observing | RetirementStep::Halted | RetirementStep::Aborted => "KeyRetirementHalted",
+        };
+        let mut audit = plan_event(name, now, &plan, &reason);
+        if let Some(key) = &key_change {
+            audit = audit.with_parameter("pendingWindowInDays", plan.pending_window_days).with_response("keyState", key.state.as_str());
+        }
+        let mark = self.cache.mark();
+        match self.store.save_retirement_plan(&plan, key_change.as_ref(), Some(&audit)).await {
+            Ok((plan, stored_key)) => {
+                if let Some(stored_key) = &stored_key {
+                    self.cache.remember(stored_key, &self.root_key, mark)?;
+                    self.wake_deletion_worker();
+                }
+                match plan.step {
+                    RetirementStep::Halted => tracing::warn!(event = "KeyRetirementHalted", key_arn = %arn, reason = %plan.reason, "retirement halted"),
+                    _ => tracing::info!(event = name, key_arn = %arn, reason = %plan.reason, "retirement moved on"),
+                }
+                Ok(true)
+            }
+            Err(StoreError::Conflict) => Ok(false),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+impl Service {
+    /// Halts `key`'s retirement plan, if one is running, because of an attempted `operation` by `ctx`'s caller: the
+    /// plan stops and the key stays `Disabled` (a deletion the plan scheduled is cancelled in the same transaction).
+    /// Any attempt counts, whatever the plan's step: it proves something still depends on the key.
+    pub(crate) async fn halt_retirement_on_use(&self, ctx: &RequestContext, key: &Key, operation: &str) {
+        let now = self.clock.now();
+        let reason = format!(
+            "attempted {operation} by {} from {} at {} while the key was {}; the key stays Disabled",
+            ctx.principal.arn(),
+            ctx.source_ip.as_deref().unwrap_or("-"),
+            iso8601(now),
+            key.state.as_str()
+        );
+        for _ in 0..WRITE_ATTEMPTS {
+            let outcome = async {
+                let Some(mut plan) = self.store.get_retirement_plan(&key.account, &key.region, key.id).await? else { return Ok(true) };
+                if !plan.step.is_active() {
+                    return Ok(true);
+                }
+                let mark = self.cache.mark();
+                let Some(mut current) = self.store.get_key(&key.account, &key.region, key.id).await? else { return Ok(true) };
+                let cancels = current.state == KeyState::PendingDeletion;
+                if cancels {
+                    current.apply(Action::CancelKeyDeletion).map_err(|e| ServiceError::key_state(e, &current.arn().to_string()))?;
+                    current.deletion_date = None;
+                    current.pending_window_days = None;
+                }
+                plan.advance(RetirementEvent::Halt, now, reason.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let audit = plan_event("KeyRetirementHalted", now, &plan, &reason).with_response("keyState", current.state.as_str());
+                match self.store.save_retirement_plan(&plan, cancels.then_some(&current), Some(&audit)).await {
+                    Ok((_, stored_key)) => {
+                        if let Some(stored_key) = &stored_key {
+                            self.cache.remember(stored_key, &self.root_key, mark)?;
+                        }
+                        tracing::warn!(event = "KeyRetirementHalted", key_arn = %key.arn(), reason = %reason, "retirement halted by an attempted use");
+                        Ok(true)
+                    }
+                    Err(StoreError::Conflict) => Ok(false),
+                    Err(other) => Err(ServiceError::from(other)),
+                }
+            }
+            .await;
+            match outcome {
+                Ok(true) => return,
+                Ok(false) => continue,
+                Err(error) => {
+                    tracing::error!(key_arn = %key.arn(), %error, "could not halt the key's retirement plan after an attempted use");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+impl Worker for RetirementWorker {
+    fn name(&self) -> &'static str {
+        "retirement"
+    }
+
+    async fn work(&self) -> WorkState {
+        match self.run_plans().await {
+            Ok(moved) => self.record(moved, None),
+            Err(error) => {
+                tracing::error!(worker = "retirement", %error, "retirement round failed; will retry");
+                self.record(0, Some(error.to_string()));
+                tokio::time::sleep(RETRY_AFTER_ERROR).await;
+            }
+        }
+        WorkState::Idle
+    }
+
+    async fn wait_for_work(&self) {
+        let wakeup: &Notify = &self.service.retirement_wakeup;
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            () = wakeup.notified() => {}
+        }
+    }
+
+    fn status(&self) -> WorkerStatus {
+        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

@@ -1,0 +1,87 @@
+//! `trent key usage KEY`: the key's usage evidence (Trent.GetKeyUsage) as tables for people.
+
+use serde_json::Value;
+
+use crate::cli::key::utc;
+
+fn date(value: &Value, member: &str) -> String {
+    value.get(member).and_then(Value::as_f64).map_or_else(|| "-".to_owned(), utc)
+}
+
+fn count(value: &Value, member: &str) -> i64 {
+    value.get(member).and_then(Value::as_i64).unwrap_or(0)
+}
+
+/// Prints a `{name: {"Succeeded", "Failed"}}` map as a table under `heading`.
+fn calls_table(heading: &str, map: Option<&Value>) {
+    let Some(map) = map.and_then(Value::as_object).filter(|m| !m.is_empty()) else { return };
+    println!();
+    println!("{heading:<48}  {:>10}  {:>10}", "SUCCEEDED", "FAILED");
+    for (name, calls) in map {
+        println!("{name:<48}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
+    }
+}
+
+/// Prints a GetKeyUsage answer.
+pub fn print(report: &Value) {
+    let text = |member: &str| report.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
+    println!("Key:                  {}", text("KeyId"));
+    println!("State:                {}", text("KeyState"));
+    println!("Created:              {}", date(report, "KeyCreationDate"));
+    if report.get("Tracking").and_then(Value::as_bool) == Some(true) {
+        println!("Tracking since:       {}", date(report, "TrackingStartDate"));
+    } else {
+        println!("Tracking since:       not tracked: this server does not record calls (--audit-calls false)");
+    }
+    println!("First call:           {}", date(report, "FirstCall"));
+    println!("Last call:            {}", date(report, "LastCall"));
+    match report.get("LastUse") {
+        Some(last) => println!(
+            "Last cryptographic:   {} at {} (event {})",
+            last.get("Operation").and_then(Value::as_str).unwrap_or("-"),
+            date(last, "Timestamp"),
+            last.get("CloudTrailEventId").and_then(Value::as_str).unwrap_or("-")
+        ),
+        None => println!("Last cryptographic:   never since tracking began"),
+    }
+    let calls = report.get("Calls").cloned().unwrap_or(Value::Null);
+    println!("Calls:                {} succeeded, {} failed", count(&calls, "Succeeded"), count(&calls, "Failed"));
+    println!("Ciphertexts produced: {}", count(report, "CiphertextsProduced"));
+    println!("Data keys produced:   {}", count(report, "DataKeysProduced"));
+    calls_table("OPERATION", report.get("ByOperation"));
+    calls_table("PRINCIPAL", report.get("ByPrincipal"));
+    calls_table("SOURCE ADDRESS", report.get("BySourceIPAddress"));
+    if let Some(days) = report.get("ByDay").and_then(Value::as_object).filter(|d| !d.is_empty()) {
+        println!();
+        println!("{:<10}  {:<38}  {:>10}  {:>10}", "DAY", "OPERATION", "SUCCEEDED", "FAILED");
+        for (day, operations) in days {
+            for (operation, calls) in operations.as_object().into_iter().flatten() {
+                println!("{day:<10}  {operation:<38}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
+            }
+        }
+    }
+    if let Some(failures) = report.get("FailuresByErrorCode").and_then(Value::as_object).filter(|f| !f.is_empty()) {
+        println!();
+        println!("{:<48}  {:>10}", "ERROR CODE", "CALLS");
+        for (code, calls) in failures {
+            println!("{code:<48}  {:>10}", calls.as_i64().unwrap_or(0));
+        }
+    }
+    print_attempts("Attempted uses while Disabled or PendingDeletion", report.get("RefusedAttempts"));
+}
+
+/// Prints refused attempts (GetKeyUsage's `RefusedAttempts`, GetKeyRetirement's `Attempts`).
+pub fn print_attempts(heading: &str, attempts: Option<&Value>) {
+    let attempts = attempts.and_then(Value::as_array).cloned().unwrap_or_default();
+    println!();
+    if attempts.is_empty() {
+        println!("{heading}: none");
+        return;
+    }
+    println!("{heading}: {}", attempts.len());
+    println!("{:<20}  {:<16}  {:<24}  {:<36}  SOURCE", "TIME", "STATE", "OPERATION", "PRINCIPAL");
+    for attempt in &attempts {
+        let field = |member: &str| attempt.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
+        println!("{:<20}  {:<16}  {:<24}  {:<36}  {}", date(attempt, "Time"), field("KeyState"), field("Operation"), field("Principal"), field("SourceIPAddress"));
+    }
+}
