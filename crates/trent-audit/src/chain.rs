@@ -13,7 +13,17 @@ pub fn link(previous: &str, record: &str) -> String {
     context.update(previous.as_bytes());
     context.update(b"\n");
     context.update(record.as_bytes());
-    context.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    hex(context.finish().as_ref())
+}
+
+/// Lowercase hex, built in one allocation.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
 }
 
 /// One stored event, as the chain sees it.

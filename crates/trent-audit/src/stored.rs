@@ -1,8 +1,85 @@
-//! Audit events as stores take them: each record serialised once (the text the chain hashes and the journal holds),
-//! with the columns queries use, and the batch's usage evidence beside them.
+//! Audit events as stores take them: each record serialised once (the text the journal holds and the chain hashes),
+//! with the columns queries use, and the batch's usage evidence beside them. After an event is built, its record is
+//! its only form: the columns and the usage evidence are read back from the record through a borrowed view, so a
+//! journaled event crosses threads as text, not as dozens of small allocations.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
 
 use crate::usage::UsageBatch;
-use crate::AuditEvent;
+use crate::{AuditEvent, EventType};
+
+/// Who acted, as far as a [`RecordView`] needs.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityView<'a> {
+    /// The principal's ID.
+    #[serde(borrow)]
+    pub principal_id: Cow<'a, str>,
+    /// The principal's ARN.
+    #[serde(borrow, default)]
+    pub arn: Option<Cow<'a, str>>,
+}
+
+/// A resource, as far as a [`RecordView`] needs.
+#[derive(Debug, Deserialize)]
+pub struct ResourceView<'a> {
+    /// The resource's ARN.
+    #[serde(rename = "ARN", borrow)]
+    pub arn: Cow<'a, str>,
+}
+
+/// The members of a stored record that columns and usage evidence need, borrowed from the record's text (copied only
+/// where the JSON escapes a character). Every other member is skipped unread.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordView<'a> {
+    /// The event's ID.
+    #[serde(rename = "eventID", borrow)]
+    pub event_id: Cow<'a, str>,
+    /// The operation.
+    #[serde(borrow)]
+    pub event_name: Cow<'a, str>,
+    /// The region (empty when unknown).
+    #[serde(borrow)]
+    pub aws_region: Cow<'a, str>,
+    /// The caller's address.
+    #[serde(rename = "sourceIPAddress", borrow, default)]
+    pub source_ip_address: Option<Cow<'a, str>>,
+    /// Who acted.
+    #[serde(borrow)]
+    pub user_identity: IdentityView<'a>,
+    /// The error code of a failed call.
+    #[serde(borrow, default)]
+    pub error_code: Option<Cow<'a, str>>,
+    /// The error message of a failed call.
+    #[serde(borrow, default)]
+    pub error_message: Option<Cow<'a, str>>,
+    /// The request ID of a call.
+    #[serde(rename = "requestID", borrow, default)]
+    pub request_id: Option<Cow<'a, str>>,
+    /// `AwsApiCall` or `AwsServiceEvent`.
+    pub event_type: EventType,
+    /// The keys the event is about.
+    #[serde(borrow)]
+    pub resources: Vec<ResourceView<'a>>,
+    /// The owning account (empty when unknown).
+    #[serde(borrow)]
+    pub recipient_account_id: Cow<'a, str>,
+}
+
+impl<'a> RecordView<'a> {
+    /// Reads the view of a record.
+    pub fn parse(record: &'a str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(record)
+    }
+
+    /// Who acted: the principal's ARN, else its ID.
+    pub fn principal(&self) -> &str {
+        self.user_identity.arn.as_deref().unwrap_or(&self.user_identity.principal_id)
+    }
+}
 
 /// An event serialised for storage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,21 +103,21 @@ pub struct StoredEvent {
 impl StoredEvent {
     /// Serialises `event`.
     pub fn encode(event: &AuditEvent) -> Result<Self, serde_json::Error> {
-        let record = serde_json::to_string(event)?;
-        Ok(Self::with_record(event, record))
+        Self::from_record(event.event_millis, serde_json::to_string(event)?)
     }
 
-    /// The stored form of `event` whose record text is `record` (already serialised, e.g. read from a journal).
-    pub fn with_record(event: &AuditEvent, record: String) -> Self {
-        Self {
-            event_id: event.event_id.clone(),
-            millis: event.event_millis,
-            event_name: event.event_name.clone(),
-            account: event.recipient_account_id.clone(),
-            region: event.aws_region.clone(),
-            key_arn: event.key_arn().map(str::to_owned),
+    /// The stored form of a record serialised earlier (e.g. read from a journal).
+    pub fn from_record(millis: i64, record: String) -> Result<Self, serde_json::Error> {
+        let view = RecordView::parse(&record)?;
+        Ok(Self {
+            event_id: view.event_id.into_owned(),
+            millis,
+            event_name: view.event_name.into_owned(),
+            account: view.recipient_account_id.into_owned(),
+            region: view.aws_region.into_owned(),
+            key_arn: view.resources.into_iter().next().map(|r| r.arn.into_owned()),
             record,
-        }
+        })
     }
 }
 
@@ -54,17 +131,16 @@ pub struct EventBatch {
 }
 
 impl EventBatch {
-    /// A batch of already serialised events.
-    pub fn push_stored(&mut self, event: &AuditEvent, stored: StoredEvent) {
-        self.usage.add(event);
-        self.events.push(stored);
+    /// Adds a record serialised earlier, at `millis`, with its usage evidence.
+    pub fn push_record(&mut self, millis: i64, record: String) -> Result<(), serde_json::Error> {
+        self.usage.add(&RecordView::parse(&record)?, millis);
+        self.events.push(StoredEvent::from_record(millis, record)?);
+        Ok(())
     }
 
     /// Serialises `event` into the batch.
     pub fn push(&mut self, event: &AuditEvent) -> Result<(), serde_json::Error> {
-        let stored = StoredEvent::encode(event)?;
-        self.push_stored(event, stored);
-        Ok(())
+        self.push_record(event.event_millis, serde_json::to_string(event)?)
     }
 
     /// A batch of these events.
@@ -76,23 +152,37 @@ impl EventBatch {
         Ok(batch)
     }
 
-    /// Appends another batch after this one.
-    pub fn extend(&mut self, other: EventBatch) {
-        self.events.extend(other.events);
-        for (key, count) in other.usage.counts {
-            self.usage.counts.entry(key).and_modify(|sum| sum.absorb(&count)).or_insert(count);
-        }
-        for (arn, last) in other.usage.last_uses {
-            let newer = self.usage.last_uses.get(&arn).is_none_or(|mine| mine.millis <= last.millis);
-            if newer {
-                self.usage.last_uses.insert(arn, last);
-            }
-        }
-        self.usage.refused.extend(other.usage.refused);
-    }
-
     /// True when there is nothing to append.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::UserIdentity;
+    use trent_domain::{AccountId, Region, Timestamp};
+
+    #[test]
+    fn a_stored_event_reads_its_columns_back_from_its_record() {
+        let identity = UserIdentity { kind: "Root".into(), principal_id: "111122223333".into(), arn: Some("arn:aws:iam::111122223333:root".into()), account_id: None, access_key_id: None };
+        let event = AuditEvent::new(
+            "Encrypt",
+            EventType::AwsApiCall,
+            Timestamp(1_700_000_000_123),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("eu-west-1").unwrap(),
+            identity,
+            Some("arn:aws:kms:eu-west-1:111122223333:key/k".into()),
+        )
+        .with_error("DisabledException", "a \"quoted\" message");
+        let stored = StoredEvent::encode(&event).unwrap();
+        assert_eq!((stored.event_id.as_str(), stored.millis, stored.event_name.as_str()), (event.event_id.as_str(), 1_700_000_000_123, "Encrypt"));
+        assert_eq!((stored.account.as_str(), stored.region.as_str()), ("111122223333", "eu-west-1"));
+        assert_eq!(stored.key_arn.as_deref(), Some("arn:aws:kms:eu-west-1:111122223333:key/k"));
+        let view = RecordView::parse(&stored.record).unwrap();
+        assert_eq!(view.error_message.as_deref(), Some("a \"quoted\" message"));
+        assert_eq!(view.principal(), "arn:aws:iam::111122223333:root");
     }
 }

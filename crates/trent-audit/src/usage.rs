@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::{AuditEvent, EventType};
+use crate::stored::RecordView;
+use crate::EventType;
 
 /// Milliseconds in a day: usage is summed per UTC day.
 pub const DAY_MILLIS: i64 = 86_400_000;
@@ -110,11 +111,46 @@ pub struct RefusedUse {
     pub event_id: String,
 }
 
+/// A [`UsageKey`] borrowed from a record, to find a sum without allocating; it hashes exactly as the owned key.
+#[derive(Hash)]
+struct UsageKeyRef<'a> {
+    key_arn: &'a str,
+    day: i64,
+    operation: &'a str,
+    principal: &'a str,
+    source_ip: &'a str,
+    error_code: &'a str,
+}
+
+impl hashbrown::Equivalent<UsageKey> for UsageKeyRef<'_> {
+    fn equivalent(&self, key: &UsageKey) -> bool {
+        self.day == key.day
+            && self.key_arn == key.key_arn
+            && self.operation == key.operation
+            && self.principal == key.principal
+            && self.source_ip == key.source_ip
+            && self.error_code == key.error_code
+    }
+}
+
+impl UsageKeyRef<'_> {
+    fn to_owned_key(&self) -> UsageKey {
+        UsageKey {
+            key_arn: self.key_arn.to_owned(),
+            day: self.day,
+            operation: self.operation.to_owned(),
+            principal: self.principal.to_owned(),
+            source_ip: self.source_ip.to_owned(),
+            error_code: self.error_code.to_owned(),
+        }
+    }
+}
+
 /// The usage evidence of a batch of events, ready to be added to a store's sums.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageBatch {
     /// Sums to add.
-    pub counts: HashMap<UsageKey, UsageCount>,
+    pub counts: hashbrown::HashMap<UsageKey, UsageCount>,
     /// The latest tracked use per key in the batch.
     pub last_uses: HashMap<String, LastUse>,
     /// Refused attempts, in order.
@@ -122,59 +158,61 @@ pub struct UsageBatch {
 }
 
 impl UsageBatch {
-    /// The usage evidence of one event.
-    pub fn of(event: &AuditEvent) -> Self {
-        let mut batch = Self::default();
-        batch.add(event);
-        batch
-    }
-
-    /// Adds what `event` says about key usage: API calls naming a key count; the service's own events do not.
-    pub fn add(&mut self, event: &AuditEvent) {
+    /// Adds what the record at `millis` says about key usage: API calls naming a key count; the service's own events
+    /// do not. Allocates only for a sum or a key not seen before in the batch.
+    pub fn add(&mut self, event: &RecordView<'_>, millis: i64) {
         if event.event_type != EventType::AwsApiCall {
             return;
         }
-        let principal = event.user_identity.arn.as_deref().unwrap_or(&event.user_identity.principal_id);
+        let principal = event.principal();
         let source_ip = event.source_ip_address.as_deref().unwrap_or("");
         let error_code = event.error_code.as_deref().unwrap_or("");
         let succeeded = event.error_code.is_none();
+        let operation: &str = &event.event_name;
         for (index, resource) in event.resources.iter().enumerate() {
-            let produced = succeeded && index == 0 && PRODUCES_CIPHERTEXT.contains(&event.event_name.as_str());
-            let key = UsageKey {
-                key_arn: resource.arn.clone(),
-                day: event.event_millis.div_euclid(DAY_MILLIS),
-                operation: event.event_name.clone(),
-                principal: principal.to_owned(),
-                source_ip: source_ip.to_owned(),
-                error_code: error_code.to_owned(),
-            };
-            let count = UsageCount { calls: 1, ciphertexts: i64::from(produced), first_millis: event.event_millis, last_millis: event.event_millis };
-            self.counts.entry(key).and_modify(|sum| sum.absorb(&count)).or_insert(count);
-            if succeeded && TRACKED_OPERATIONS.contains(&event.event_name.as_str()) {
-                let newer = self.last_uses.get(&resource.arn).is_none_or(|last| last.millis <= event.event_millis);
-                if newer {
-                    self.last_uses.insert(
-                        resource.arn.clone(),
-                        LastUse {
-                            key_arn: resource.arn.clone(),
-                            operation: event.event_name.clone(),
-                            millis: event.event_millis,
-                            event_id: event.event_id.clone(),
-                            request_id: event.request_id.clone().unwrap_or_default(),
-                        },
-                    );
+            let arn: &str = &resource.arn;
+            let produced = succeeded && index == 0 && PRODUCES_CIPHERTEXT.contains(&operation);
+            let count = UsageCount { calls: 1, ciphertexts: i64::from(produced), first_millis: millis, last_millis: millis };
+            let key = UsageKeyRef { key_arn: arn, day: millis.div_euclid(DAY_MILLIS), operation, principal, source_ip, error_code };
+            match self.counts.get_mut(&key) {
+                Some(sum) => sum.absorb(&count),
+                None => {
+                    self.counts.insert(key.to_owned_key(), count);
+                }
+            }
+            if succeeded && TRACKED_OPERATIONS.contains(&operation) {
+                let request_id = event.request_id.as_deref().unwrap_or("");
+                match self.last_uses.get_mut(arn) {
+                    Some(last) if last.millis <= millis => {
+                        // Reuses the strings' buffers: no allocation per event.
+                        last.operation.replace_range(.., operation);
+                        last.millis = millis;
+                        last.event_id.replace_range(.., &event.event_id);
+                        last.request_id.replace_range(.., request_id);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let last = LastUse {
+                            key_arn: arn.to_owned(),
+                            operation: operation.to_owned(),
+                            millis,
+                            event_id: event.event_id.to_string(),
+                            request_id: request_id.to_owned(),
+                        };
+                        self.last_uses.insert(arn.to_owned(), last);
+                    }
                 }
             }
             if REFUSED_BY_STATE.contains(&error_code) {
                 self.refused.push(RefusedUse {
-                    key_arn: resource.arn.clone(),
-                    millis: event.event_millis,
-                    operation: event.event_name.clone(),
+                    key_arn: arn.to_owned(),
+                    millis,
+                    operation: operation.to_owned(),
                     principal: principal.to_owned(),
                     source_ip: source_ip.to_owned(),
                     error_code: error_code.to_owned(),
-                    error_message: event.error_message.clone().unwrap_or_default(),
-                    event_id: event.event_id.clone(),
+                    error_message: event.error_message.as_deref().unwrap_or("").to_owned(),
+                    event_id: event.event_id.to_string(),
                 });
             }
         }
@@ -205,7 +243,7 @@ mod tests {
 
     const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/k";
 
-    fn call(name: &str, at: i64) -> AuditEvent {
+    fn call(name: &str, at: i64) -> crate::AuditEvent {
         let identity = UserIdentity {
             kind: "Root".to_owned(),
             principal_id: "111122223333".to_owned(),
@@ -213,17 +251,22 @@ mod tests {
             account_id: None,
             access_key_id: None,
         };
-        AuditEvent::new(name, EventType::AwsApiCall, Timestamp(at), &AccountId::parse("111122223333").unwrap(), &Region::parse("us-east-1").unwrap(), identity, Some(ARN.to_owned()))
+        crate::AuditEvent::new(name, EventType::AwsApiCall, Timestamp(at), &AccountId::parse("111122223333").unwrap(), &Region::parse("us-east-1").unwrap(), identity, Some(ARN.to_owned()))
             .with_request("req", Some("10.0.0.1".to_owned()))
+    }
+
+    fn add(batch: &mut UsageBatch, event: &crate::AuditEvent) {
+        let record = serde_json::to_string(event).unwrap();
+        batch.add(&RecordView::parse(&record).unwrap(), event.event_millis);
     }
 
     #[test]
     fn calls_are_summed_per_day_operation_and_outcome_and_ciphertexts_counted() {
         let mut batch = UsageBatch::default();
-        batch.add(&call("Encrypt", 1_000));
-        batch.add(&call("Encrypt", 2_000));
-        batch.add(&call("Encrypt", DAY_MILLIS + 5));
-        batch.add(&call("Decrypt", 3_000).with_error("DisabledException", "key is disabled"));
+        add(&mut batch, &call("Encrypt", 1_000));
+        add(&mut batch, &call("Encrypt", 2_000));
+        add(&mut batch, &call("Encrypt", DAY_MILLIS + 5));
+        add(&mut batch, &call("Decrypt", 3_000).with_error("DisabledException", "key is disabled"));
         let encrypt_day0 = batch.counts.iter().find(|(k, _)| k.day == 0 && k.operation == "Encrypt").unwrap().1;
         assert_eq!((encrypt_day0.calls, encrypt_day0.ciphertexts, encrypt_day0.first_millis, encrypt_day0.last_millis), (2, 2, 1_000, 2_000));
         assert_eq!(batch.counts.len(), 3);
@@ -237,9 +280,9 @@ mod tests {
         let mut batch = UsageBatch::default();
         let mut service = call("DeleteKey", 1);
         service.event_type = EventType::AwsServiceEvent;
-        batch.add(&service);
+        add(&mut batch, &service);
         assert!(batch.is_empty());
-        batch.add(&call("DescribeKey", 2));
+        add(&mut batch, &call("DescribeKey", 2));
         assert!(batch.last_uses.is_empty(), "DescribeKey is not a cryptographic operation");
         assert_eq!(batch.counts.len(), 1);
     }

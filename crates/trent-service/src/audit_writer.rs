@@ -1,7 +1,8 @@
 //! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals).
 //!
-//! A call is answered once its event is in this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`,
-//! one `write` per batch of concurrent calls: durable against `kill -9` and a clean shutdown). An importer moves the
+//! A call's event is serialised once, by the call itself, into its journal line; the call is answered once that line
+//! is in this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`, one `write` per batch of concurrent
+//! calls: durable against `kill -9` and a clean shutdown). An importer moves the
 //! journal into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
 //! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported.
 //! Queries of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
@@ -11,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
-use trent_audit::{AuditEvent, EventBatch, StoredEvent};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use trent_audit::{AuditEvent, EventBatch};
 use trent_store::KeyStore;
 
 use crate::error::ServiceError;
@@ -23,8 +24,11 @@ const MAX_BATCH: usize = 4096;
 const QUEUE: usize = 65_536;
 /// A journal file is rotated once it holds this many bytes.
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
-/// Events imported into the store in one transaction at most (during replay).
-const IMPORT_CHUNK: usize = 2048;
+/// Events imported into the store in one transaction at most.
+const IMPORT_CHUNK: usize = 16_384;
+/// How long the importer gathers journaled batches before a transaction, unless a query is waiting: few large
+/// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
+const IMPORT_GATHER: Duration = Duration::from_millis(200);
 
 /// The store's bookkeeping value holding when calls began to be recorded (ms since the epoch): usage evidence, and
 /// GetKeyLastUsage's TrackingStartDate, start there.
@@ -35,18 +39,20 @@ type Waiter = oneshot::Sender<Result<(), String>>;
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// A batch on its way from the journal to the store: each record serialised once, for the journal and the store.
+/// Journal lines on their way from the journal to the store, exactly as written.
 struct Written {
-    batch: EventBatch,
+    lines: Vec<u8>,
     end: Position,
 }
 
 /// A handle on the writer; cheap to clone.
 #[derive(Clone)]
 pub struct AuditWriter {
-    queue: mpsc::Sender<(AuditEvent, Waiter)>,
+    queue: mpsc::Sender<(Vec<u8>, Waiter)>,
     written: watch::Receiver<Position>,
     imported: watch::Receiver<Position>,
+    /// Tells the importer that a query waits for it: import now instead of gathering.
+    hurry: Arc<Notify>,
 }
 
 fn journal_path(dir: &Path, generation: u64) -> PathBuf {
@@ -84,38 +90,43 @@ fn node_id(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// One journal line: the event time in ms, a tab, the record, a newline. Returns the stored form, whose record is
-/// the very text journaled.
-fn encode(event: &AuditEvent, out: &mut Vec<u8>) -> Result<StoredEvent, String> {
-    let stored = StoredEvent::encode(event).map_err(|e| e.to_string())?;
-    out.extend_from_slice(event.event_millis.to_string().as_bytes());
-    out.push(b'\t');
-    out.extend_from_slice(stored.record.as_bytes());
-    out.push(b'\n');
-    Ok(stored)
+/// One journal line: the event time in ms, a tab, the record, a newline.
+fn encode(event: &AuditEvent) -> Result<Vec<u8>, String> {
+    let mut line = Vec::with_capacity(1024);
+    line.extend_from_slice(event.event_millis.to_string().as_bytes());
+    line.push(b'\t');
+    serde_json::to_writer(&mut line, event).map_err(|e| e.to_string())?;
+    line.push(b'\n');
+    Ok(line)
 }
 
-/// The complete lines of `bytes` from `start`, each with the offset just past it. A torn last line (a write cut by a
-/// crash) was never acknowledged, so it is left out. Each record keeps the exact text journaled.
-fn decode(bytes: &[u8], start: usize) -> Vec<(AuditEvent, StoredEvent, u64)> {
-    let mut events = Vec::new();
+/// The complete lines of `bytes` from `start`, each as (event time, record, offset just past it). A torn last line
+/// (a write cut by a crash) was never acknowledged, so it is left out.
+fn decode(bytes: &[u8], start: usize) -> Vec<(i64, String, u64)> {
+    let mut lines = Vec::new();
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..) {
         let Some(end) = rest.iter().position(|b| *b == b'\n') else { break };
         let line = rest.get(..end).unwrap_or_default();
         offset += end + 1;
-        let parsed = std::str::from_utf8(line).ok().and_then(|line| line.split_once('\t')).and_then(|(millis, record)| {
-            let mut event: AuditEvent = serde_json::from_str(record).ok()?;
-            event.event_millis = millis.parse().ok()?;
-            let stored = StoredEvent::with_record(&event, record.to_owned());
-            Some((event, stored))
-        });
+        let parsed = std::str::from_utf8(line).ok().and_then(|line| line.split_once('\t')).and_then(|(millis, record)| Some((millis.parse().ok()?, record.to_owned())));
         match parsed {
-            Some((event, stored)) => events.push((event, stored, offset as u64)),
+            Some((millis, record)) => lines.push((millis, record, offset as u64)),
             None => tracing::error!(offset, "unreadable audit journal line skipped"),
         }
     }
-    events
+    lines
+}
+
+/// The events of journal lines, with their usage evidence; a line whose record cannot be read is logged and skipped.
+fn batch_of(lines: impl IntoIterator<Item = (i64, String)>) -> EventBatch {
+    let mut batch = EventBatch::default();
+    for (millis, record) in lines {
+        if let Err(error) = batch.push_record(millis, record) {
+            tracing::error!(%error, "unreadable audit record skipped");
+        }
+    }
+    batch
 }
 
 fn marker_value(position: Position) -> Vec<u8> {
@@ -144,10 +155,7 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, _, offset)| *offset);
-                let mut batch = EventBatch::default();
-                for (event, stored, _) in chunk {
-                    batch.push_stored(event, stored.clone());
-                }
+                let batch = batch_of(chunk.iter().map(|(millis, record, _)| (*millis, record.clone())));
                 store.append_events_marked(Arc::new(batch), marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
             }
         }
@@ -163,20 +171,23 @@ impl AuditWriter {
         store.put_meta_if_absent(TRACKING_START_META, now.0.to_string().as_bytes()).await.map_err(|e| e.to_string())?;
         let marker = format!("audit_journal:{}", node_id(dir)?);
         let generation = recover(store.as_ref(), dir, &marker).await?;
-        let (queue, incoming) = mpsc::channel::<(AuditEvent, Waiter)>(QUEUE);
+        let (queue, incoming) = mpsc::channel::<(Vec<u8>, Waiter)>(QUEUE);
         let (written_sender, written) = watch::channel((generation, 0));
         let (imported_sender, imported) = watch::channel((generation, 0));
         let (to_import, import_queue) = mpsc::unbounded_channel();
         let journal = Journal::open(dir.to_path_buf(), generation).map_err(|e| e.to_string())?;
         tokio::spawn(write_journal(journal, incoming, to_import, written_sender));
-        tokio::spawn(import(store, dir.to_path_buf(), marker, import_queue, imported_sender));
-        Ok(Self { queue, written, imported })
+        let hurry = Arc::new(Notify::new());
+        tokio::spawn(import(store, dir.to_path_buf(), marker, import_queue, imported_sender, Arc::clone(&hurry)));
+        Ok(Self { queue, written, imported, hurry })
     }
 
-    /// Records `event`; returns once it is in the journal.
+    /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
+        let line = encode(&event).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
+        drop(event);
         let (done, journaled) = oneshot::channel();
-        self.queue.send((event, done)).await.map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
+        self.queue.send((line, done)).await.map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
         match journaled.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(ServiceError::Internal(format!("audit journal: {error}"))),
@@ -188,6 +199,9 @@ impl AuditWriter {
     pub async fn flush(&self) {
         let target = *self.written.borrow();
         let mut imported = self.imported.clone();
+        if *imported.borrow() < target {
+            self.hurry.notify_one();
+        }
         let _ = tokio::time::timeout(Duration::from_secs(10), imported.wait_for(|position| *position >= target)).await;
     }
 }
@@ -219,38 +233,32 @@ impl Journal {
 
 async fn write_journal(
     mut journal: Journal,
-    mut incoming: mpsc::Receiver<(AuditEvent, Waiter)>,
+    mut incoming: mpsc::Receiver<(Vec<u8>, Waiter)>,
     to_import: mpsc::UnboundedSender<Written>,
     written: watch::Sender<Position>,
 ) {
-    while let Some(first) = incoming.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+    while let Some((first, waiter)) = incoming.recv().await {
+        let mut lines = first;
+        let mut waiters = vec![waiter];
+        while waiters.len() < MAX_BATCH {
             match incoming.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok((line, waiter)) => {
+                    lines.extend_from_slice(&line);
+                    waiters.push(waiter);
+                }
                 Err(_) => break,
             }
         }
-        let mut bytes = Vec::with_capacity(batch.len() * 768);
-        let mut stored = EventBatch::default();
-        let mut waiters = Vec::with_capacity(batch.len());
-        let mut outcome = Ok(());
-        for (event, waiter) in batch {
-            match encode(&event, &mut bytes) {
-                Ok(record) => stored.push_stored(&event, record),
-                Err(error) => outcome = Err(error),
-            }
-            waiters.push(waiter);
-        }
-        match outcome.and_then(|()| journal.append(&bytes).map_err(|e| e.to_string())) {
+        match journal.append(&lines) {
             Ok(end) => {
                 written.send_replace(end);
                 for waiter in waiters {
                     let _ = waiter.send(Ok(()));
                 }
-                let _ = to_import.send(Written { batch: stored, end });
+                let _ = to_import.send(Written { lines, end });
             }
             Err(error) => {
+                let error = error.to_string();
                 tracing::error!(%error, "audit events could not be journaled; their calls fail");
                 for waiter in waiters {
                     let _ = waiter.send(Err(error.clone()));
@@ -260,20 +268,32 @@ async fn write_journal(
     }
 }
 
-async fn import(store: Arc<dyn KeyStore>, dir: PathBuf, marker: String, mut queue: mpsc::UnboundedReceiver<Written>, imported: watch::Sender<Position>) {
+async fn import(
+    store: Arc<dyn KeyStore>,
+    dir: PathBuf,
+    marker: String,
+    mut queue: mpsc::UnboundedReceiver<Written>,
+    imported: watch::Sender<Position>,
+    hurry: Arc<Notify>,
+) {
     while let Some(first) = queue.recv().await {
+        // Gather what arrives for a while, unless a query is waiting (its `flush` wakes us).
+        tokio::select! {
+            () = tokio::time::sleep(IMPORT_GATHER) => {}
+            () = hurry.notified() => {}
+        }
         let mut end = first.end;
-        let mut batch = first.batch;
-        while batch.events.len() < IMPORT_CHUNK {
+        let mut lines = decode(&first.lines, 0);
+        while lines.len() < IMPORT_CHUNK {
             match queue.try_recv() {
                 Ok(next) => {
                     end = next.end;
-                    batch.extend(next.batch);
+                    lines.extend(decode(&next.lines, 0));
                 }
                 Err(_) => break,
             }
         }
-        let batch = Arc::new(batch);
+        let batch = Arc::new(batch_of(lines.into_iter().map(|(millis, record, _)| (millis, record))));
         // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
         let mut pause = Duration::from_millis(100);
         while let Err(error) = store.append_events_marked(Arc::clone(&batch), &marker, &marker_value(end)).await {
@@ -335,10 +355,9 @@ mod tests {
         let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), then a torn line.
-        let mut bytes = Vec::new();
-        encode(&event(1), &mut bytes).unwrap();
+        let mut bytes = encode(&event(1)).unwrap();
         let first_end = bytes.len();
-        encode(&event(2), &mut bytes).unwrap();
+        bytes.extend(encode(&event(2)).unwrap());
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store.append_events_marked(Arc::new(EventBatch::of(&[event(1)]).unwrap()), &marker, format!("3:{first_end}").as_bytes()).await.unwrap();

@@ -44,7 +44,6 @@ CREATE TABLE audit_anchor (
     hash TEXT    NOT NULL
 );
 INSERT INTO audit_anchor (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
-CREATE INDEX audit_events_by_time ON audit_events (event_time);
 
 -- Guided retirement: one plan per key, run by the server on its clock.
 CREATE TABLE retirement_plans (
