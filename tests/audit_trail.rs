@@ -154,3 +154,66 @@ async fn audit_queries_filter_by_key_name_errors_and_time() {
     let future = call(&server, "Trent.ListAuditEvents", json!({ "StartTime": 4_000_000_000u64 }));
     assert!(future["Events"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn audit_queries_page_by_marker_and_filter_by_principal() {
+    let server = TestServer::start_with(&["--audit-calls", "true", "--credential", "AKIAOTHER:other-secret:111122223333"]);
+    let kms = server.client();
+    let other = server.client_for("us-east-1", "AKIAOTHER", "other-secret");
+    let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    for _ in 0..5 {
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap();
+    }
+    other.describe_key().key_id(&key_id).send().await.unwrap();
+
+    let by_other = call(&server, "Trent.ListAuditEvents", json!({ "Principal": "AKIAOTHER" }));
+    let names: Vec<&str> = by_other["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["DescribeKey"]);
+
+    let mut seen = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = call(&server, "Trent.ListAuditEvents", json!({ "KeyId": key_id, "EventName": "Encrypt", "Limit": 2, "Marker": marker }));
+        seen.extend(page["Events"].as_array().unwrap().iter().map(|e| e["eventID"].as_str().unwrap().to_owned()));
+        assert_eq!(page["Truncated"], page.get("NextMarker").is_some());
+        match page.get("NextMarker").and_then(Value::as_str) {
+            Some(next) => marker = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5, "every event once, across pages");
+    seen.dedup();
+    assert_eq!(seen.len(), 5);
+    let (status, _, text) = server.signed_dev("Trent.ListAuditEvents", &json!({ "Marker": "no-such-event" }).to_string());
+    assert_eq!((status, common::wire_type(&text).as_str()), (400, "InvalidMarkerException"), "{text}");
+}
+
+#[tokio::test]
+async fn retention_removes_old_events_and_the_pruned_chain_still_verifies() {
+    let server = TestServer::start_with(&["--audit-calls", "true", "--audit-retention-days", "7"]);
+    let kms = server.client();
+    let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    for _ in 0..3 {
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("old")).send().await.unwrap();
+    }
+    assert_eq!(verify(&server)["Verified"], true);
+    server.advance_clock(8 * 86_400);
+    kms.encrypt().key_id(&key_id).plaintext(Blob::new("new")).send().await.unwrap();
+    verify(&server);
+    server.advance_clock(1);
+
+    let pruned = common::eventually(std::time::Duration::from_secs(10), || async { !named(&server, "PruneAuditEvents").is_empty() }).await;
+    assert!(pruned, "the retention worker pruned the trail");
+    let prune = &named(&server, "PruneAuditEvents")[0];
+    assert_eq!(prune["eventType"], "AwsServiceEvent");
+    assert!(prune["requestParameters"]["reason"].as_str().unwrap().contains("audit retention of 7 days"), "{prune}");
+    let encrypts = named(&server, "Encrypt");
+    assert!(encrypts.len() <= 1, "the old calls are gone: {}", encrypts.len());
+    assert!(named(&server, "CreateKey").is_empty());
+    let verified = verify(&server);
+    assert_eq!(verified["Verified"], true, "{verified}");
+    // The usage evidence is summed, not pruned: it still knows of all four uses.
+    let (_, _, text) = server.signed_dev("Trent.GetKeyUsage", &json!({ "KeyId": key_id }).to_string());
+    let usage: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(usage["ByOperation"]["Encrypt"]["Succeeded"], 4);
+}

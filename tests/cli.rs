@@ -117,4 +117,15 @@ fn usage_and_retirement_are_driven_from_the_cli() {
 
     let bad = trent(&server, &["key", "retire", &key_id, "--observe", "two weeks"]);
     assert!(!bad.status.success());
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("trail.json");
+    let exported = trent(&server, &["audit", "export", "--key", &key_id, "--start", "2000-01-01", "--file", file.to_str().unwrap()]);
+    ok(&exported);
+    let trail: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let names: Vec<&str> = trail["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    for expected in ["CreateKey", "Encrypt", "StartKeyRetirement", "AbortKeyRetirement"] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert!(!trent(&server, &["audit", "events", "--start", "yesterday"]).status.success());
 }

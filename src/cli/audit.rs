@@ -1,4 +1,4 @@
-//! `trent audit …`: query and verify the audit trail through the server's signed API.
+//! `trent audit …`: query, export and verify the audit trail through the server's signed API.
 
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -18,21 +18,77 @@ pub struct AuditArgs {
 enum AuditCommand {
     /// List audit events, oldest first.
     Events {
-        /// Only events about this key (ID, ARN or alias).
-        #[arg(long)]
-        key: Option<String>,
-        /// Only events with this name, e.g. Encrypt.
-        #[arg(long)]
-        event_name: Option<String>,
-        /// Only failed calls.
-        #[arg(long)]
-        errors_only: bool,
+        #[command(flatten)]
+        filter: EventFilter,
         /// At most this many events (1 to 1000).
         #[arg(long, default_value_t = 100)]
         limit: i64,
     },
+    /// Export the matching audit events as a CloudTrail log file (`{"Records": [...]}`), every page of them.
+    Export {
+        #[command(flatten)]
+        filter: EventFilter,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
     /// Verify the audit hash chain; exits non-zero and names the event if it was tampered with.
     Verify,
+}
+
+/// Which events: the filters of `Trent.ListAuditEvents`.
+#[derive(Debug, Args)]
+struct EventFilter {
+    /// Only events about this key (ID, ARN or alias).
+    #[arg(long)]
+    key: Option<String>,
+    /// Only events with this name, e.g. Encrypt.
+    #[arg(long)]
+    event_name: Option<String>,
+    /// Only events by this principal (ARN, principal ID or access key ID).
+    #[arg(long)]
+    principal: Option<String>,
+    /// Only failed calls.
+    #[arg(long)]
+    errors_only: bool,
+    /// Only events at or after this time: 2026-12-01, 2026-12-01T10:00:00Z or epoch seconds.
+    #[arg(long, value_parser = parse_time)]
+    start: Option<f64>,
+    /// Only events before this time (same forms as --start).
+    #[arg(long, value_parser = parse_time)]
+    end: Option<f64>,
+}
+
+impl EventFilter {
+    /// The request body of one page.
+    fn request(&self, limit: i64, marker: Option<&str>) -> Value {
+        json!({
+            "KeyId": self.key, "EventName": self.event_name, "Principal": self.principal, "ErrorsOnly": self.errors_only,
+            "StartTime": self.start, "EndTime": self.end, "Limit": limit, "Marker": marker,
+        })
+    }
+}
+
+/// Parses a time given as epoch seconds, a date (`2026-12-01`, midnight UTC) or `2026-12-01T10:00:00Z`.
+fn parse_time(text: &str) -> Result<f64, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Ok(seconds);
+    }
+    let invalid = || format!("'{text}': use 2026-12-01, 2026-12-01T10:00:00Z or epoch seconds");
+    let (date, time) = match text.split_once('T') {
+        Some((date, time)) => (date, time.strip_suffix('Z').ok_or_else(invalid)?),
+        None => (text, "00:00:00"),
+    };
+    let numbers = |part: &str, sep: char| -> Option<Vec<i64>> { part.split(sep).map(|n| n.parse().ok()).collect() };
+    let (Some(d), Some(t)) = (numbers(date, '-'), numbers(time, ':')) else { return Err(invalid()) };
+    let ([year, month, day], [hour, minute, second]) = (d.as_slice(), t.as_slice()) else { return Err(invalid()) };
+    let utc = trent_domain::UtcTime { year: *year, month: *month, day: *day, hour: *hour, minute: *minute, second: *second };
+    let at = trent_domain::Timestamp::from_utc(utc);
+    // A date that does not exist (2026-02-30, 25:00) does not come back the same.
+    if at.to_utc() != utc {
+        return Err(invalid());
+    }
+    Ok(at.epoch_seconds())
 }
 
 /// Runs `trent audit …`.
@@ -45,11 +101,8 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
     let client = args.client.signer()?;
     let json_output = args.client.output == "json";
     match args.command {
-        AuditCommand::Events { key, event_name, errors_only, limit } => {
-            let answer = client
-                .call_api("Trent.ListAuditEvents", &json!({ "KeyId": key, "EventName": event_name, "ErrorsOnly": errors_only, "Limit": limit }))
-                .await
-                .map_err(|e| e.to_string())?;
+        AuditCommand::Events { filter, limit } => {
+            let answer = client.call_api("Trent.ListAuditEvents", &filter.request(limit, None)).await.map_err(|e| e.to_string())?;
             let events = answer.get("Events").and_then(Value::as_array).cloned().unwrap_or_default();
             if json_output {
                 // JSON lines: one CloudTrail record a line.
@@ -71,6 +124,27 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
                 }
             }
         }
+        AuditCommand::Export { filter, file } => {
+            let mut records = Vec::new();
+            let mut marker: Option<String> = None;
+            loop {
+                let answer = client.call_api("Trent.ListAuditEvents", &filter.request(1000, marker.as_deref())).await.map_err(|e| e.to_string())?;
+                records.extend(answer.get("Events").and_then(Value::as_array).cloned().unwrap_or_default());
+                marker = answer.get("NextMarker").and_then(Value::as_str).map(str::to_owned);
+                if marker.is_none() {
+                    break;
+                }
+            }
+            let count = records.len();
+            let text = serde_json::to_string_pretty(&json!({ "Records": records })).map_err(|e| e.to_string())?;
+            match file {
+                Some(path) => {
+                    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+                    eprintln!("exported {count} events to {}", path.display());
+                }
+                None => println!("{text}"),
+            }
+        }
         AuditCommand::Verify => {
             let answer = client.call_api("Trent.VerifyAuditTrail", &json!({})).await.map_err(|e| e.to_string())?;
             if json_output {
@@ -88,4 +162,19 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_are_epoch_seconds_dates_or_iso_8601() {
+        assert_eq!(parse_time("1764547200"), Ok(1_764_547_200.0));
+        assert_eq!(parse_time("2025-12-01"), Ok(1_764_547_200.0));
+        assert_eq!(parse_time("2025-12-01T10:00:00Z"), Ok(1_764_583_200.0));
+        for bad in ["2025-02-30", "2025-12-01T25:00:00Z", "2025-12-01T10:00:00", "yesterday", "2025-12"] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// see docs/benchmarks.md].
     #[arg(long, env = "TRENT_AUDIT_CALLS", action = clap::ArgAction::Set)]
     audit_calls: Option<bool>,
+    /// Remove audit events older than this many days (the chain stays verifiable from the last event removed)
+    /// [default: keep every event].
+    #[arg(long, env = "TRENT_AUDIT_RETENTION_DAYS")]
+    audit_retention_days: Option<u64>,
     /// An http:// URL that receives every alarm (attempted use of a disabled or pending key) as a JSON POST, with
     /// retries (repeatable).
     #[arg(long = "alarm-webhook", env = "TRENT_ALARM_WEBHOOK", value_delimiter = ' ')]
@@ -75,6 +79,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         deletion_protection_by_default: args.deletion_protection_by_default,
         audit_calls: args.audit_calls,
         alarm_webhooks: args.alarm_webhooks,
+        audit_retention_days: args.audit_retention_days,
     };
     let config = Config::resolve(overrides, file)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;

@@ -17,6 +17,7 @@ use trent_aws_api::error::{invalid_region, unrecognized_client};
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::retention_worker::RetentionWorker;
 use trent_service::retirement_worker::RetirementWorker;
 use trent_service::worker::Worker;
 use trent_service::{Principal, RequestContext, Service};
@@ -50,6 +51,8 @@ pub struct AppState {
     pub deletion_worker: Arc<DeletionWorker>,
     /// The retirement worker, for its status.
     pub retirement_worker: Arc<RetirementWorker>,
+    /// The audit retention worker, for its status.
+    pub retention_worker: Arc<RetentionWorker>,
     /// SigV4 signing keys derived so far.
     pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
 }
@@ -94,7 +97,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 async fn status(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status()], "dev": state.dev }))
+    Json(serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status()], "dev": state.dev }))
 }
 
 /// The JSON 1.1 response for a result.

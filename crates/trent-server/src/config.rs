@@ -15,6 +15,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8300";
 pub const DEFAULT_DATA_DIR: &str = "./trent-data";
 /// The default deletion worker interval, in seconds.
 pub const DEFAULT_DELETION_INTERVAL_SECS: u64 = 10;
+/// The longest audit retention accepted: a hundred years.
+pub const MAX_AUDIT_RETENTION_DAYS: u64 = 36_500;
 
 /// An extra access key given on the command line: the administrator of its account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub struct FileConfig {
     pub audit_calls: Option<bool>,
     /// `alarm-webhook`.
     pub alarm_webhook: Option<Vec<String>>,
+    /// `audit-retention-days`.
+    pub audit_retention_days: Option<u64>,
 }
 
 impl FileConfig {
@@ -138,6 +142,8 @@ pub struct Config {
     /// Every call is audited, not only key changes (off by default until the audit journal makes it cheap; see
     /// docs/benchmarks.md).
     pub audit_calls: bool,
+    /// Audit events older than this many days are removed; `None` keeps every event.
+    pub audit_retention_days: Option<u64>,
 }
 
 /// Settings as given on the command line or in the environment (`None` = not given).
@@ -167,6 +173,8 @@ pub struct Overrides {
     pub audit_calls: Option<bool>,
     /// `--alarm-webhook`.
     pub alarm_webhooks: Vec<String>,
+    /// `--audit-retention-days`.
+    pub audit_retention_days: Option<u64>,
 }
 
 impl Config {
@@ -202,6 +210,10 @@ impl Config {
         if overrides.dev_clock_offset_secs.is_some() && !dev {
             return Err("--dev-clock-offset-secs needs --dev".to_owned());
         }
+        let audit_retention_days = overrides.audit_retention_days.or(file.audit_retention_days);
+        if audit_retention_days.is_some_and(|days| !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&days)) {
+            return Err(format!("--audit-retention-days must be between 1 and {MAX_AUDIT_RETENTION_DAYS}"));
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -214,6 +226,7 @@ impl Config {
             dev_clock_offset_secs: overrides.dev_clock_offset_secs.unwrap_or(0),
             deletion_protection_by_default: overrides.deletion_protection_by_default || file.deletion_protection_by_default.unwrap_or(false),
             audit_calls: overrides.audit_calls.or(file.audit_calls).unwrap_or(false),
+            audit_retention_days,
             alarm_webhooks: {
                 let mut urls = file.alarm_webhook.unwrap_or_default();
                 urls.extend(overrides.alarm_webhooks);
@@ -256,6 +269,7 @@ mod tests {
         assert!(bad(Overrides { credentials: vec!["AK:SECRET:123".to_owned()], ..Overrides::default() }).contains("account"));
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
         assert!(bad(Overrides { dev_clock_offset_secs: Some(5), ..Overrides::default() }).contains("--dev"));
+        assert!(bad(Overrides { audit_retention_days: Some(0), ..Overrides::default() }).contains("--audit-retention-days"));
     }
 
     #[test]

@@ -50,7 +50,6 @@ pub async fn advance_clock(State(state): State<AppState>, body: axum::body::Byte
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": "advance_seconds must be zero or positive; the clock never moves backwards" }))).into_response();
     };
     state.clock.advance(millis);
-    state.service.wake_deletion_worker();
-    state.service.wake_retirement_worker();
+    state.service.clock_moved();
     Json(clock_body(&state)).into_response()
 }

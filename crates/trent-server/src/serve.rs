@@ -13,6 +13,7 @@ use tower::ServiceExt;
 use trent_crypto::RootKey;
 use trent_domain::{Clock, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::retention_worker::RetentionWorker;
 use trent_service::retirement_worker::RetirementWorker;
 use trent_service::Service;
 use trent_store::{KeyStore, PostgresStore, SqliteStore};
@@ -48,7 +49,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     }
     let clock = Arc::new(SystemClock::new());
     clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
-    let settings = trent_service::Settings { deletion_protection_by_default: config.deletion_protection_by_default };
+    let settings = trent_service::Settings {
+        deletion_protection_by_default: config.deletion_protection_by_default,
+        audit_retention_days: config.audit_retention_days.map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
+    };
     let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
     if config.audit_calls {
         service = service.with_audit_writer(trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?);
@@ -57,6 +61,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     let retirement_worker = Arc::new(RetirementWorker::new(Arc::clone(&service)));
+    let retention_worker = Arc::new(RetentionWorker::new(Arc::clone(&service)));
     Ok(AppState {
         service,
         clock,
@@ -65,6 +70,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         dev: config.dev,
         deletion_worker,
         retirement_worker,
+        retention_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
     })
 }
@@ -79,6 +85,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let workers = [
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone())),
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.retirement_worker), shutdown.clone())),
+        tokio::spawn(trent_service::worker::run(Arc::clone(&state.retention_worker), shutdown.clone())),
     ];
     if !config.alarm_webhooks.is_empty() {
         tokio::spawn(crate::webhooks::deliver(state.service.alarms().subscribe(), config.alarm_webhooks.clone()));

@@ -1,5 +1,6 @@
 //! Trent's KMS operations over the key store: one file per AWS operation in `ops/`, the `authorize()` seam,
-//! key resolution (IDs, ARNs, aliases), the in-memory key cache and the deletion worker.
+//! key resolution (IDs, ARNs, aliases), the in-memory key cache and the background workers (deletion, retirement,
+//! audit retention).
 #![warn(missing_docs)]
 
 pub mod alarm;
@@ -12,6 +13,7 @@ pub mod error;
 mod managed;
 pub mod ops;
 pub mod resolve;
+pub mod retention_worker;
 pub mod retirement_worker;
 pub mod worker;
 
@@ -34,6 +36,8 @@ const WRITE_ATTEMPTS: usize = 8;
 pub struct Settings {
     /// New keys start with deletion protection on.
     pub deletion_protection_by_default: bool,
+    /// Audit events older than this many days are removed; `None` keeps them all.
+    pub audit_retention_days: Option<i64>,
 }
 
 /// The KMS service: every operation is a method, defined in its own file under `ops/`.
@@ -47,13 +51,14 @@ pub struct Service {
     cache: cache::KeyCache,
     deletion_wakeup: Arc<Notify>,
     retirement_wakeup: Arc<Notify>,
+    retention_wakeup: Arc<Notify>,
 }
 
 impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()), retirement_wakeup: Arc::new(Notify::new()) }
+        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()), retirement_wakeup: Arc::new(Notify::new()), retention_wakeup: Arc::new(Notify::new()) }
     }
 
     /// The same service recording every call's event through `writer`.
@@ -98,6 +103,13 @@ impl Service {
     /// Wakes the deletion worker, e.g. after the dev clock moved or a deletion was scheduled.
     pub fn wake_deletion_worker(&self) {
         self.deletion_wakeup.notify_one();
+    }
+
+    /// Wakes every worker that acts on the lifecycle clock: the dev clock moved.
+    pub fn clock_moved(&self) {
+        self.deletion_wakeup.notify_one();
+        self.retirement_wakeup.notify_one();
+        self.retention_wakeup.notify_one();
     }
 
     /// Wipes every key, alias and audit event (dev mode's reset) and empties the cache.
