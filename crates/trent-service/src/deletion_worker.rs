@@ -2,13 +2,13 @@
 //! transaction with its `DeleteKey` service event. It sleeps until the next deletion date, at most one interval,
 //! and is woken early when a deletion is scheduled or the dev clock moves.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use trent_audit::{AuditEvent, EventType};
 use trent_store::StoreError;
 
-use crate::worker::{WorkState, Worker, WorkerStatus, RETRY_AFTER_ERROR};
+use crate::worker::{StatusBook, WorkState, Worker, WorkerStatus};
 use crate::Service;
 
 /// Keys destroyed per batch.
@@ -21,22 +21,15 @@ const MIN_WAIT: Duration = Duration::from_millis(25);
 pub struct DeletionWorker {
     service: Arc<Service>,
     interval: Duration,
-    status: Mutex<WorkerStatus>,
+    status: StatusBook,
 }
 
 impl DeletionWorker {
     /// A worker for `service` that checks at least every `interval`.
     pub fn new(service: Arc<Service>, interval: Duration) -> Self {
-        Self { service, interval, status: Mutex::new(WorkerStatus { name: "deletion".to_owned(), ..WorkerStatus::default() }) }
+        Self { service, interval, status: StatusBook::new("deletion") }
     }
 
-    fn record(&self, completed: u64, error: Option<String>) {
-        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
-        status.runs += 1;
-        status.completed += completed;
-        status.last_run_millis = Some(self.service.clock.now().0);
-        status.last_error = error;
-    }
 
     /// Destroys the keys due now; returns how many were destroyed and whether more may be due.
     pub async fn destroy_due_keys(&self) -> Result<(u64, WorkState), StoreError> {
@@ -63,18 +56,10 @@ impl Worker for DeletionWorker {
     }
 
     async fn work(&self) -> WorkState {
-        match self.destroy_due_keys().await {
-            Ok((destroyed, state)) => {
-                self.record(destroyed, None);
-                state
-            }
-            Err(error) => {
-                tracing::error!(worker = "deletion", %error, "deletion batch failed; will retry");
-                self.record(0, Some(error.to_string()));
-                tokio::time::sleep(RETRY_AFTER_ERROR).await;
-                WorkState::Idle
-            }
-        }
+        let outcome = self.destroy_due_keys().await;
+        let state = outcome.as_ref().map_or(WorkState::Idle, |(_, state)| *state);
+        self.status.finish(self.service.clock.now(), outcome.map(|(destroyed, _)| destroyed)).await;
+        state
     }
 
     async fn wait_for_work(&self) {
@@ -92,6 +77,6 @@ impl Worker for DeletionWorker {
     }
 
     fn status(&self) -> WorkerStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.status.snapshot()
     }
 }

@@ -2,14 +2,14 @@
 //! verifiable (the store moves the chain's anchor to the last event removed) and recording what it removed as a
 //! `PruneAuditEvents` service event. Checks every [`INTERVAL`] and whenever the dev clock moves.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use trent_audit::{iso8601, AuditEvent, EventType};
 use trent_domain::Timestamp;
 use trent_store::StoreError;
 
-use crate::worker::{WorkState, Worker, WorkerStatus, RETRY_AFTER_ERROR};
+use crate::worker::{StatusBook, WorkState, Worker, WorkerStatus};
 use crate::Service;
 
 /// How often the trail is checked for events past retention.
@@ -18,13 +18,13 @@ pub const INTERVAL: Duration = Duration::from_secs(3600);
 /// The retention worker.
 pub struct RetentionWorker {
     service: Arc<Service>,
-    status: Mutex<WorkerStatus>,
+    status: StatusBook,
 }
 
 impl RetentionWorker {
     /// A worker pruning `service`'s audit trail.
     pub fn new(service: Arc<Service>) -> Self {
-        Self { service, status: Mutex::new(WorkerStatus { name: "audit-retention".to_owned(), ..WorkerStatus::default() }) }
+        Self { service, status: StatusBook::new("audit-retention") }
     }
 
     /// Removes the events older than the retention period; returns how many went (none without a period).
@@ -41,13 +41,6 @@ impl RetentionWorker {
         Ok(removed)
     }
 
-    fn record(&self, completed: u64, error: Option<String>) {
-        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
-        status.runs += 1;
-        status.completed += completed;
-        status.last_run_millis = Some(self.service.clock.now().0);
-        status.last_error = error;
-    }
 }
 
 impl Worker for RetentionWorker {
@@ -56,14 +49,8 @@ impl Worker for RetentionWorker {
     }
 
     async fn work(&self) -> WorkState {
-        match self.prune().await {
-            Ok(removed) => self.record(removed, None),
-            Err(error) => {
-                tracing::error!(worker = "audit-retention", %error, "pruning the audit trail failed; will retry");
-                self.record(0, Some(error.to_string()));
-                tokio::time::sleep(RETRY_AFTER_ERROR).await;
-            }
-        }
+        let outcome = self.prune().await;
+        self.status.finish(self.service.clock.now(), outcome).await;
         WorkState::Idle
     }
 
@@ -75,6 +62,6 @@ impl Worker for RetentionWorker {
     }
 
     fn status(&self) -> WorkerStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.status.snapshot()
     }
 }

@@ -5,7 +5,7 @@
 //! the key halts the plan at once, in the request that attempted it ([`Service::halt_retirement_on_use`]), whether
 //! or not every call is audited.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -15,7 +15,7 @@ use trent_store::StoreError;
 
 use crate::context::RequestContext;
 use crate::error::ServiceError;
-use crate::worker::{WorkState, Worker, WorkerStatus, RETRY_AFTER_ERROR};
+use crate::worker::{StatusBook, WorkState, Worker, WorkerStatus};
 use crate::{Service, WRITE_ATTEMPTS};
 
 /// How often plans are looked at when nothing wakes the worker.
@@ -24,22 +24,15 @@ const POLL: Duration = Duration::from_millis(500);
 /// The retirement worker.
 pub struct RetirementWorker {
     service: Arc<Service>,
-    status: Mutex<WorkerStatus>,
+    status: StatusBook,
 }
 
 impl RetirementWorker {
     /// A worker running `service`'s plans.
     pub fn new(service: Arc<Service>) -> Self {
-        Self { service, status: Mutex::new(WorkerStatus { name: "retirement".to_owned(), ..WorkerStatus::default() }) }
+        Self { service, status: StatusBook::new("retirement") }
     }
 
-    fn record(&self, completed: u64, error: Option<String>) {
-        let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
-        status.runs += 1;
-        status.completed += completed;
-        status.last_run_millis = Some(self.service.clock.now().0);
-        status.last_error = error;
-    }
 
     /// Moves every active plan on as far as it can go now; returns how many plans changed step.
     pub async fn run_plans(&self) -> Result<u64, ServiceError> {
@@ -192,14 +185,8 @@ impl Worker for RetirementWorker {
     }
 
     async fn work(&self) -> WorkState {
-        match self.run_plans().await {
-            Ok(moved) => self.record(moved, None),
-            Err(error) => {
-                tracing::error!(worker = "retirement", %error, "retirement round failed; will retry");
-                self.record(0, Some(error.to_string()));
-                tokio::time::sleep(RETRY_AFTER_ERROR).await;
-            }
-        }
+        let outcome = self.run_plans().await;
+        self.status.finish(self.service.clock.now(), outcome).await;
         WorkState::Idle
     }
 
@@ -212,6 +199,6 @@ impl Worker for RetirementWorker {
     }
 
     fn status(&self) -> WorkerStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.status.snapshot()
     }
 }

@@ -63,3 +63,43 @@ pub async fn run<W: Worker>(worker: std::sync::Arc<W>, mut shutdown: watch::Rece
 
 /// A short pause after a failed batch, so a broken database is not hammered.
 pub const RETRY_AFTER_ERROR: Duration = Duration::from_secs(1);
+
+/// What a worker has done, kept the same way by every worker.
+pub struct StatusBook(std::sync::Mutex<WorkerStatus>);
+
+impl StatusBook {
+    /// An empty record for the worker `name`.
+    pub fn new(name: &str) -> Self {
+        Self(std::sync::Mutex::new(WorkerStatus { name: name.to_owned(), ..WorkerStatus::default() }))
+    }
+
+    /// Records a batch that ended at `now` (lifecycle clock): the items it completed, or its error, which is logged
+    /// and followed by a pause of [`RETRY_AFTER_ERROR`] before the next try.
+    pub async fn finish<E: std::fmt::Display>(&self, now: trent_domain::Timestamp, outcome: Result<u64, E>) {
+        let failure = {
+            let mut status = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            status.runs += 1;
+            status.last_run_millis = Some(now.0);
+            match outcome {
+                Ok(completed) => {
+                    status.completed += completed;
+                    status.last_error = None;
+                    false
+                }
+                Err(error) => {
+                    tracing::error!(worker = %status.name, %error, "batch failed; will retry");
+                    status.last_error = Some(error.to_string());
+                    true
+                }
+            }
+        };
+        if failure {
+            tokio::time::sleep(RETRY_AFTER_ERROR).await;
+        }
+    }
+
+    /// A copy of the record.
+    pub fn snapshot(&self) -> WorkerStatus {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

@@ -144,29 +144,6 @@ mod tests {
     use super::*;
     use trent_audit::usage::{UsageCount, UsageKey};
 
-    fn key() -> Key {
-        trent_domain::Key {
-            id: trent_domain::KeyId::generate(),
-            account: trent_domain::AccountId::parse("111122223333").unwrap(),
-            region: trent_domain::Region::parse("us-east-1").unwrap(),
-            created_at: Timestamp(0),
-            description: String::new(),
-            spec: trent_domain::KeySpec::SymmetricDefault,
-            usage: trent_domain::KeyUsage::EncryptDecrypt,
-            origin: trent_domain::Origin::AwsKms,
-            manager: trent_domain::KeyManager::Customer,
-            state: trent_domain::KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
-            tags: vec![],
-            policy: String::new(),
-            deletion_protection: false,
-            cancel_on_use: false,
-            wrapped_material: vec![],
-            version: 1,
-        }
-    }
-
     fn row(day: i64, operation: &str, error: &str, calls: i64, ciphertexts: i64) -> (UsageKey, UsageCount) {
         (
             UsageKey { key_arn: "arn".into(), day, operation: operation.into(), principal: "p".into(), source_ip: String::new(), error_code: error.into() },
@@ -181,7 +158,7 @@ mod tests {
             last_use: None,
             refused: vec![],
         };
-        let report = UsageReport::new(key(), None, usage);
+        let report = UsageReport::new(trent_store::conformance::sample_key(), None, usage);
         assert_eq!(report.total, Calls { succeeded: 5, failed: 4 });
         assert_eq!((report.ciphertexts, report.data_keys), (5, 2));
         assert_eq!(report.failures["DisabledException"], 4);
