@@ -207,6 +207,8 @@ async fn retention_removes_old_events_and_the_pruned_chain_still_verifies() {
     let prune = &named(&server, "PruneAuditEvents")[0];
     assert_eq!(prune["eventType"], "AwsServiceEvent");
     assert!(prune["requestParameters"]["reason"].as_str().unwrap().contains("audit retention of 7 days"), "{prune}");
+    let listed = call(&server, "Trent.ListAuditEvents", json!({ "EventName": "PruneAuditEvents" }));
+    assert_eq!(listed["Events"].as_array().unwrap().len(), 1, "the account sees the server's prune: {listed}");
     let encrypts = named(&server, "Encrypt");
     assert!(encrypts.len() <= 1, "the old calls are gone: {}", encrypts.len());
     assert!(named(&server, "CreateKey").is_empty());

@@ -33,7 +33,6 @@ impl RetirementWorker {
         Self { service, status: StatusBook::new("retirement") }
     }
 
-
     /// Moves every active plan on as far as it can go now; returns how many plans changed step.
     pub async fn run_plans(&self) -> Result<u64, ServiceError> {
         let plans = self.service.store.active_retirement_plans().await?;
@@ -123,9 +122,7 @@ impl Service {
             Err(other) => Err(other.into()),
         }
     }
-}
 
-impl Service {
     /// Halts `key`'s retirement plan, if one is running, because of an attempted `operation` by `ctx`'s caller: the
     /// plan stops and the key stays `Disabled` (a deletion the plan scheduled is cancelled in the same transaction).
     /// Any attempt counts, whatever the plan's step: it proves something still depends on the key.

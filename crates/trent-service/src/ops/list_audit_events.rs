@@ -55,8 +55,10 @@ impl Service {
                 identity.arn.as_ref() == Some(p) || &identity.principal_id == p || identity.access_key_id.as_ref() == Some(p)
             })
         };
+        // Server-wide service events (such as a retention prune) belong to no account and are shown to every one.
+        let visible = |e: &AuditEvent| e.recipient_account_id == account || (e.recipient_account_id.is_empty() && e.event_type == trent_audit::EventType::AwsServiceEvent);
         let mut matching = self.store.events(key_arn.as_deref()).await?.into_iter().filter(|e| {
-            e.recipient_account_id == account
+            visible(e)
                 && query.event_name.as_ref().is_none_or(|name| &e.event_name == name)
                 && by_principal(e)
                 && (!query.errors_only || e.error_code.is_some())
