@@ -238,3 +238,23 @@ async fn unsupported_key_specs_say_so() {
     assert!(error_message(&e).contains("RSA_2048"));
     assert!(kms.list_keys().send().await.unwrap().keys().is_empty(), "nothing was created");
 }
+
+#[tokio::test]
+async fn key_spec_and_usage_pairs_aws_does_not_allow_are_validation_errors() {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    let server = TestServer::start();
+    let kms = server.client();
+    for (spec, usage) in [
+        (KeySpec::EccNistP256, Some(KeyUsageType::EncryptDecrypt)),
+        (KeySpec::EccNistP256, None),
+        (KeySpec::Hmac256, None),
+        (KeySpec::Hmac256, Some(KeyUsageType::SignVerify)),
+        (KeySpec::SymmetricDefault, Some(KeyUsageType::GenerateVerifyMac)),
+        (KeySpec::Rsa2048, Some(KeyUsageType::KeyAgreement)),
+    ] {
+        let e = kms.create_key().key_spec(spec.clone()).set_key_usage(usage.clone()).send().await.unwrap_err();
+        assert_eq!(error_code(&e), "ValidationException", "{spec:?} {usage:?}");
+        assert!(error_message(&e).contains(spec.as_str()), "{}", error_message(&e));
+    }
+    assert!(kms.list_keys().send().await.unwrap().keys().is_empty(), "nothing was created");
+}

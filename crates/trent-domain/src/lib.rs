@@ -7,6 +7,7 @@ pub mod arn;
 pub mod clock;
 pub mod ids;
 pub mod key;
+pub mod key_specs;
 pub mod retirement;
 pub mod state;
 

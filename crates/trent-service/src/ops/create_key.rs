@@ -40,11 +40,16 @@ impl Service {
             return Err(ServiceError::Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".to_owned()));
         }
         let spec_text = input.key_spec.or(input.customer_master_key_spec).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
-        let spec = KeySpec::parse(&spec_text)
-            .ok_or_else(|| ServiceError::Unsupported(format!("KeySpec {spec_text} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created.")))?;
         let usage_text = input.key_usage.unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned());
-        let usage = KeyUsage::parse(&usage_text)
-            .ok_or_else(|| ServiceError::Validation(format!("KeyUsage {usage_text} is not compatible with KeySpec {spec_text}")))?;
+        // First whether AWS allows the pair at all, then whether Trent has built it.
+        if !trent_domain::key_specs::allows(&spec_text, &usage_text) {
+            return Err(ServiceError::Validation(format!("KeyUsage {usage_text} is not compatible with KeySpec {spec_text}")));
+        }
+        let (Some(spec), Some(usage)) = (KeySpec::parse(&spec_text), KeyUsage::parse(&usage_text)) else {
+            return Err(ServiceError::Unsupported(format!(
+                "KeySpec {spec_text} with KeyUsage {usage_text} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created."
+            )));
+        };
         let origin_text = input.origin.unwrap_or_else(|| "AWS_KMS".to_owned());
         let origin = Origin::parse(&origin_text)
             .ok_or_else(|| ServiceError::Unsupported(format!("Origin {origin_text} is not supported by Trent yet; only AWS_KMS keys can be created.")))?;
