@@ -52,6 +52,7 @@ error_codes!(
     InvalidMarkerException => 400,
     InvalidSignatureException => 400,
     KMSInternalException => 500,
+    KMSInvalidMacException => 400,
     KMSInvalidStateException => 400,
     KeyUnavailableException => 500,
     // Trent's own: a guided retirement refused because the key was used within its observation period.
@@ -125,6 +126,7 @@ impl From<ServiceError> for AwsError {
             ServiceError::LimitExceeded(m) => (C::LimitExceededException, m),
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
             ServiceError::KeyInUse(m) => (C::KeyInUseException, m),
+            ServiceError::InvalidMac => (C::KMSInvalidMacException, ServiceError::InvalidMac.to_string()),
             ServiceError::DryRun => (C::DryRunOperationException, ServiceError::DryRun.to_string()),
             ServiceError::DependencyTimeout(detail) => {
                 return AwsError {

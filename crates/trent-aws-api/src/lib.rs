@@ -34,6 +34,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
         O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
         O::GenerateDataKeyWithoutPlaintext => ops::generate_data_key_without_plaintext::handle(service, ctx, body).await,
+        O::GenerateMac => ops::generate_mac::handle(service, ctx, body).await,
         O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
         O::GetKeyLastUsage => ops::get_key_last_usage::handle(service, ctx, body).await,
         O::GetKeyPolicy => ops::get_key_policy::handle(service, ctx, body).await,
@@ -48,6 +49,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::UntagResource => ops::untag_resource::handle(service, ctx, body).await,
         O::UpdateAlias => ops::update_alias::handle(service, ctx, body).await,
         O::UpdateKeyDescription => ops::update_key_description::handle(service, ctx, body).await,
+        O::VerifyMac => ops::verify_mac::handle(service, ctx, body).await,
         O::ConnectCustomKeyStore
         | O::CreateCustomKeyStore
         | O::CreateGrant
@@ -62,7 +64,6 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::Encapsulate
         | O::GenerateDataKeyPair
         | O::GenerateDataKeyPairWithoutPlaintext
-        | O::GenerateMac
         | O::GetKeyRotationStatus
         | O::GetParametersForImport
         | O::GetPublicKey
@@ -77,8 +78,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::Sign
         | O::UpdateCustomKeyStore
         | O::UpdatePrimaryRegion
-        | O::Verify
-        | O::VerifyMac => Err(not_built(operation)),
+        | O::Verify => Err(not_built(operation)),
     }
 }
 

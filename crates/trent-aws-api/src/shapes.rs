@@ -90,7 +90,7 @@ pub fn wire_tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({ "TagKey": t.key, "TagValue": t.value })).collect())
 }
 
-/// A key's `KeyMetadata`, with exactly the members AWS sends for a symmetric key in its state.
+/// A key's `KeyMetadata`, with exactly the members AWS sends for a key of its spec in its state.
 pub fn key_metadata(key: &Key) -> Value {
     let mut m = Map::new();
     m.insert("AWSAccountId".into(), json!(key.account.as_str()));
@@ -108,7 +108,10 @@ pub fn key_metadata(key: &Key) -> Value {
     m.insert("KeyManager".into(), json!(key.manager.as_str()));
     m.insert("CustomerMasterKeySpec".into(), json!(key.spec.as_str()));
     m.insert("KeySpec".into(), json!(key.spec.as_str()));
-    m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"]));
+    match key.spec.mac_algorithm() {
+        Some(mac) => m.insert("MacAlgorithms".into(), json!([mac])),
+        None => m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"])),
+    };
     m.insert("MultiRegion".into(), json!(false));
     Value::Object(m)
 }
@@ -143,6 +146,8 @@ pub fn check_grant_tokens(validator: &mut crate::validate::Validator, tokens: Op
     }
 }
 
+/// The model's `MacAlgorithmSpec`.
+pub const MAC_ALGORITHMS: &[&str] = &["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
 /// The encryption algorithms of the model's `EncryptionAlgorithmSpec`.
 pub const ENCRYPTION_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
 

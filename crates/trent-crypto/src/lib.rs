@@ -1,14 +1,25 @@
 //! Trent's cryptography, built on aws-lc-rs alone: the root key that seals key material at rest, the versioned
-//! ciphertext blob, data keys and random bytes. No primitive is written by hand.
+//! ciphertext blob, data keys, HMAC keys and random bytes. No primitive is written by hand.
 #![warn(missing_docs)]
 
 pub mod blob;
+pub mod mac;
 pub mod root_key;
 pub mod symmetric;
 
 pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
+pub use mac::MacKey;
 pub use root_key::RootKey;
 pub use symmetric::SymmetricKey;
+
+/// A KMS key's material, unwrapped, of the kind its spec calls for.
+#[derive(Debug)]
+pub enum KeyMaterial {
+    /// A symmetric encryption key (`SYMMETRIC_DEFAULT`).
+    Symmetric(SymmetricKey),
+    /// An HMAC key (`HMAC_224` to `HMAC_512`); boxed, as aws-lc's HMAC state is large.
+    Mac(Box<MacKey>),
+}
 
 /// What can go wrong in cryptography.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -8,11 +8,12 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use trent_domain::KeyId;
+use trent_domain::{KeyId, KeySpec};
 use zeroize::Zeroizing;
 
+use crate::mac::MacKey;
 use crate::symmetric::{SymmetricKey, MATERIAL_LEN};
-use crate::{random_bytes, CryptoError};
+use crate::{random_bytes, CryptoError, KeyMaterial};
 
 const RECORD_VERSION: u8 = 1;
 const KIND_KEY_MATERIAL: u8 = 1;
@@ -55,6 +56,21 @@ pub enum RootKeyFileError {
     Crypto(#[from] CryptoError),
 }
 
+/// Builds the usable key of `spec` from raw material of the right length.
+fn material_of(key_id: KeyId, spec: KeySpec, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
+    match spec {
+        KeySpec::SymmetricDefault => {
+            let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
+            if raw.len() != MATERIAL_LEN {
+                return Err(CryptoError::Library("symmetric key material of the wrong length"));
+            }
+            material.copy_from_slice(raw);
+            Ok(KeyMaterial::Symmetric(SymmetricKey::from_material(key_id, &material)?))
+        }
+        KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?))),
+    }
+}
+
 impl RootKey {
     /// Loads the root key from `path`, creating a fresh random one with mode 0600 if the file does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, RootKeyFileError> {
@@ -83,25 +99,21 @@ impl RootKey {
         Ok(Self { sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)? })
     }
 
-    /// Generates fresh key material for `key_id`: the usable key, and its sealed record for the store.
-    pub fn generate_key_material(&self, key_id: KeyId) -> Result<(SymmetricKey, Vec<u8>), CryptoError> {
-        let raw = random_bytes(MATERIAL_LEN)?;
-        let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
-        material.copy_from_slice(&raw);
-        let key = SymmetricKey::from_material(key_id, &material)?;
-        let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), material.as_slice())?;
+    /// Generates fresh key material of `spec` for `key_id`: the usable key, and its sealed record for the store.
+    pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
+        let raw = random_bytes(spec.material_len())?;
+        let key = material_of(key_id, spec, &raw)?;
+        let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), raw.as_slice())?;
         Ok((key, record))
     }
 
-    /// Opens a key's sealed material record.
-    pub fn open_key_material(&self, key_id: KeyId, record: &[u8]) -> Result<SymmetricKey, CryptoError> {
+    /// Opens a key's sealed material record, of the key's `spec`.
+    pub fn open_key_material(&self, key_id: KeyId, spec: KeySpec, record: &[u8]) -> Result<KeyMaterial, CryptoError> {
         let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
-        let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
-        if raw.len() != MATERIAL_LEN {
+        if raw.len() != spec.material_len() {
             return Err(CryptoError::WrongRootKey);
         }
-        material.copy_from_slice(&raw);
-        SymmetricKey::from_material(key_id, &material)
+        material_of(key_id, spec, &raw)
     }
 
     /// Seals a stored secret (such as an access key's secret) under a name that binds it to its owner.
@@ -158,26 +170,41 @@ mod tests {
     fn key_material_round_trips_and_is_not_stored_in_clear() {
         let root = root(1);
         let id = KeyId::generate();
-        let (key, record) = root.generate_key_material(id).unwrap();
+        let (key, record) = root.generate_key_material(id, KeySpec::SymmetricDefault).unwrap();
         assert_eq!(record[0], RECORD_VERSION);
         assert_eq!(&record[3..19], id.as_bytes());
-        let reopened = root.open_key_material(id, &record).unwrap();
+        let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) = (key, root.open_key_material(id, KeySpec::SymmetricDefault, &record).unwrap()) else {
+            panic!("a symmetric key's material is symmetric")
+        };
         let sealed = key.seal(b"", b"x").unwrap();
         assert_eq!(reopened.open(b"", &sealed).unwrap().as_slice(), b"x");
     }
 
     #[test]
+    fn hmac_material_has_its_spec_length_and_opens_only_as_that_spec() {
+        let root = root(1);
+        for spec in [KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512] {
+            let id = KeyId::generate();
+            let (key, record) = root.generate_key_material(id, spec).unwrap();
+            assert!(matches!(key, KeyMaterial::Mac(_)), "{spec:?}");
+            assert!(matches!(root.open_key_material(id, spec, &record), Ok(KeyMaterial::Mac(_))));
+            let wrong = if spec == KeySpec::Hmac512 { KeySpec::Hmac224 } else { KeySpec::Hmac512 };
+            assert!(root.open_key_material(id, wrong, &record).is_err(), "material of {spec:?} is not a {wrong:?} key");
+        }
+    }
+
+    #[test]
     fn key_material_record_is_bound_to_its_key_id() {
         let root = root(1);
-        let (_, record) = root.generate_key_material(KeyId::generate()).unwrap();
-        assert!(matches!(root.open_key_material(KeyId::generate(), &record), Err(CryptoError::WrongRootKey)));
+        let (_, record) = root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault).unwrap();
+        assert!(matches!(root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, &record), Err(CryptoError::WrongRootKey)));
     }
 
     #[test]
     fn another_root_key_cannot_open_records() {
         let id = KeyId::generate();
-        let (_, record) = root(1).generate_key_material(id).unwrap();
-        assert!(matches!(root(2).open_key_material(id, &record), Err(CryptoError::WrongRootKey)));
+        let (_, record) = root(1).generate_key_material(id, KeySpec::SymmetricDefault).unwrap();
+        assert!(matches!(root(2).open_key_material(id, KeySpec::SymmetricDefault, &record), Err(CryptoError::WrongRootKey)));
         let check = root(1).check_record().unwrap();
         assert!(root(1).verifies_check_record(&check));
         assert!(!root(2).verifies_check_record(&check));

@@ -5,24 +5,60 @@ use crate::clock::Timestamp;
 use crate::ids::{AccountId, KeyId, Region};
 use crate::state::{transition, Action, KeyState, StateError};
 
-/// The kind of key material. Only symmetric keys exist so far; other specs are refused at the edge.
+/// The kind of key material Trent can create so far (the specs AWS allows are in [`crate::key_specs`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySpec {
     /// AES-256-GCM.
     SymmetricDefault,
+    /// HMAC with SHA-224 and a 224-bit key.
+    Hmac224,
+    /// HMAC with SHA-256 and a 256-bit key.
+    Hmac256,
+    /// HMAC with SHA-384 and a 384-bit key.
+    Hmac384,
+    /// HMAC with SHA-512 and a 512-bit key.
+    Hmac512,
 }
 
 impl KeySpec {
+    /// Every spec Trent can create.
+    pub const ALL: &'static [KeySpec] = &[KeySpec::SymmetricDefault, KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512];
+
     /// The wire and database name.
     pub fn as_str(self) -> &'static str {
         match self {
             KeySpec::SymmetricDefault => "SYMMETRIC_DEFAULT",
+            KeySpec::Hmac224 => "HMAC_224",
+            KeySpec::Hmac256 => "HMAC_256",
+            KeySpec::Hmac384 => "HMAC_384",
+            KeySpec::Hmac512 => "HMAC_512",
         }
     }
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "SYMMETRIC_DEFAULT").then_some(KeySpec::SymmetricDefault)
+        Self::ALL.iter().copied().find(|spec| spec.as_str() == text)
+    }
+
+    /// The length of the key material in bytes.
+    pub fn material_len(self) -> usize {
+        match self {
+            KeySpec::SymmetricDefault | KeySpec::Hmac256 => 32,
+            KeySpec::Hmac224 => 28,
+            KeySpec::Hmac384 => 48,
+            KeySpec::Hmac512 => 64,
+        }
+    }
+
+    /// The one MAC algorithm of an HMAC key (`MacAlgorithmSpec`), `None` for other keys.
+    pub fn mac_algorithm(self) -> Option<&'static str> {
+        match self {
+            KeySpec::SymmetricDefault => None,
+            KeySpec::Hmac224 => Some("HMAC_SHA_224"),
+            KeySpec::Hmac256 => Some("HMAC_SHA_256"),
+            KeySpec::Hmac384 => Some("HMAC_SHA_384"),
+            KeySpec::Hmac512 => Some("HMAC_SHA_512"),
+        }
     }
 }
 
@@ -31,6 +67,8 @@ impl KeySpec {
 pub enum KeyUsage {
     /// Encrypt and decrypt.
     EncryptDecrypt,
+    /// Generate and verify MACs.
+    GenerateVerifyMac,
 }
 
 impl KeyUsage {
@@ -38,12 +76,13 @@ impl KeyUsage {
     pub fn as_str(self) -> &'static str {
         match self {
             KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
+            KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
         }
     }
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "ENCRYPT_DECRYPT").then_some(KeyUsage::EncryptDecrypt)
+        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac].into_iter().find(|usage| usage.as_str() == text)
     }
 }
 

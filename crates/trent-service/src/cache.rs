@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use trent_crypto::{RootKey, SymmetricKey};
+use trent_crypto::{KeyMaterial, MacKey, RootKey, SymmetricKey};
 use trent_domain::{AccountId, Key, KeyId, Region};
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
@@ -21,7 +21,30 @@ pub struct LoadedKey {
     /// The key's record.
     pub key: Key,
     /// Its material, unwrapped from the root key's seal.
-    pub material: SymmetricKey,
+    pub material: KeyMaterial,
+}
+
+impl LoadedKey {
+    /// The symmetric encryption material, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn symmetric(&self, operation: &str) -> Result<&SymmetricKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::Symmetric(material) => Ok(material),
+            KeyMaterial::Mac(_) => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// The HMAC material, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn mac(&self, operation: &str) -> Result<&MacKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::Mac(material) => Ok(material),
+            KeyMaterial::Symmetric(_) => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// AWS's refusal of an operation the key's usage does not allow.
+    fn wrong_usage(&self, operation: &str) -> ServiceError {
+        ServiceError::InvalidKeyUsage(format!("{} key usage is {} which is not valid for {operation}.", self.key.arn(), self.key.usage.as_str()))
+    }
 }
 
 /// What the cache knows about a key.
@@ -91,7 +114,7 @@ impl KeyCache {
     /// is cached, or another node changed something since `mark` (then it is returned without being cached).
     /// Returns `None` if the key was destroyed meanwhile.
     pub fn remember(&self, key: &Key, root_key: &RootKey, mark: Option<Mark>) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
-        let material = root_key.open_key_material(key.id, &key.wrapped_material)?;
+        let material = root_key.open_key_material(key.id, key.spec, &key.wrapped_material)?;
         let loaded = Arc::new(LoadedKey { key: key.clone(), material });
         let mut entries = write(&self.entries);
         if let (Some(feed), Some(mark)) = (&self.feed, mark) {

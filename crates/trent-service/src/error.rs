@@ -45,6 +45,9 @@ pub enum ServiceError {
     /// `InvalidKeyUsageException`.
     #[error("{0}")]
     InvalidKeyUsage(String),
+    /// `KMSInvalidMacException`: the MAC does not verify.
+    #[error("The MAC is not valid for this message and key.")]
+    InvalidMac,
     /// `ValidationException` for a rule of the service itself (the model's constraints are checked at the edge).
     #[error("{0}")]
     Validation(String),

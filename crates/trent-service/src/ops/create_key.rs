@@ -70,7 +70,7 @@ impl Service {
         merge_tags(&mut tags, &input.tags)?;
 
         let id = KeyId::generate();
-        let (_material, wrapped_material) = self.root_key.generate_key_material(id)?;
+        let (_material, wrapped_material) = self.root_key.generate_key_material(id, spec)?;
         let key = Key {
             id,
             account: ctx.account().clone(),

@@ -41,12 +41,13 @@ impl Service {
         dry_run: bool,
     ) -> Result<(Zeroizing<Vec<u8>>, String), ServiceError> {
         let loaded = self.key_of_blob(ctx, blob, key_id, "kms:Decrypt").await?;
+        let material = loaded.symmetric("Decrypt")?;
         require_symmetric_algorithm(algorithm)?;
         let proof = require_usable(&loaded.key)?;
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        let plaintext = trent_crypto::decrypt(proof, &loaded.material, blob, context)?;
+        let plaintext = trent_crypto::decrypt(proof, material, blob, context)?;
         Ok((plaintext, loaded.key.arn().to_string()))
     }
 }

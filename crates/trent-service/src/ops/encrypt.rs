@@ -42,12 +42,13 @@ impl Service {
         dry_run: bool,
     ) -> Result<(Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::AcceptedCreatingManaged, "kms:Encrypt").await?;
+        let material = loaded.symmetric("Encrypt")?;
         require_symmetric_algorithm(algorithm)?;
         let proof = require_usable(&loaded.key)?;
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        let blob = trent_crypto::encrypt(proof, &loaded.material, plaintext, context)?;
+        let blob = trent_crypto::encrypt(proof, material, plaintext, context)?;
         Ok((blob, loaded.key.arn().to_string()))
     }
 }

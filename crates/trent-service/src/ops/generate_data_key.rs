@@ -50,12 +50,13 @@ impl Service {
         permission: &str,
     ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::AcceptedCreatingManaged, permission).await?;
+        let material = loaded.symmetric(permission.trim_start_matches("kms:"))?;
         let length = data_key_length(request.key_spec, request.number_of_bytes)?;
         let proof = require_usable(&loaded.key)?;
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
-        let (plaintext, blob) = trent_crypto::generate_data_key(proof, &loaded.material, length, request.context)?;
+        let (plaintext, blob) = trent_crypto::generate_data_key(proof, material, length, request.context)?;
         Ok((plaintext, blob, loaded.key.arn().to_string()))
     }
 }

@@ -13,6 +13,7 @@ pub mod enable_key;
 pub mod encrypt;
 pub mod generate_data_key;
 pub mod generate_data_key_without_plaintext;
+pub mod generate_mac;
 pub mod generate_random;
 pub mod get_deletion_protection;
 pub mod get_key_last_usage;
@@ -35,6 +36,7 @@ pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
 pub mod verify_audit_trail;
+pub mod verify_mac;
 
 use trent_domain::{AccountId, Tag};
 

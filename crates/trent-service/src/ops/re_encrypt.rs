@@ -46,15 +46,16 @@ impl Service {
     pub async fn re_encrypt(&self, ctx: &RequestContext, input: ReEncryptInput) -> Result<ReEncryptOutput, ServiceError> {
         let source = self.key_of_blob(ctx, &input.ciphertext, input.source_key_id.as_deref(), "kms:ReEncryptFrom").await?;
         let destination = self.usable_key(ctx, &input.destination_key_id, Aliases::Accepted, "kms:ReEncryptTo").await?;
+        let (source_material, destination_material) = (source.symmetric("ReEncrypt")?, destination.symmetric("ReEncrypt")?);
         require_symmetric_algorithm(input.source_algorithm.as_deref())?;
         require_symmetric_algorithm(input.destination_algorithm.as_deref())?;
         let source_proof = require_usable(&source.key)?;
         let destination_proof = require_usable(&destination.key)?;
-        let plaintext = trent_crypto::decrypt(source_proof, &source.material, &input.ciphertext, &input.source_context)?;
+        let plaintext = trent_crypto::decrypt(source_proof, source_material, &input.ciphertext, &input.source_context)?;
         if input.dry_run {
             return Err(ServiceError::DryRun);
         }
-        let ciphertext = trent_crypto::encrypt(destination_proof, &destination.material, &plaintext, &input.destination_context)?;
+        let ciphertext = trent_crypto::encrypt(destination_proof, destination_material, &plaintext, &input.destination_context)?;
         Ok(ReEncryptOutput { ciphertext, source_key_arn: source.key.arn().to_string(), destination_key_arn: destination.key.arn().to_string() })
     }
 }
