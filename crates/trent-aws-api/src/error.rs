@@ -53,6 +53,7 @@ error_codes!(
     InvalidSignatureException => 400,
     KMSInternalException => 500,
     KMSInvalidMacException => 400,
+    KMSInvalidSignatureException => 400,
     KMSInvalidStateException => 400,
     KeyUnavailableException => 500,
     // Trent's own: a guided retirement refused because the key was used within its observation period.
@@ -127,6 +128,7 @@ impl From<ServiceError> for AwsError {
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
             ServiceError::KeyInUse(m) => (C::KeyInUseException, m),
             ServiceError::InvalidMac => (C::KMSInvalidMacException, ServiceError::InvalidMac.to_string()),
+            ServiceError::InvalidSignature => (C::KMSInvalidSignatureException, ServiceError::InvalidSignature.to_string()),
             ServiceError::DryRun => (C::DryRunOperationException, ServiceError::DryRun.to_string()),
             ServiceError::DependencyTimeout(detail) => {
                 return AwsError {

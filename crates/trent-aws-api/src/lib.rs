@@ -38,6 +38,7 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
         O::GetKeyLastUsage => ops::get_key_last_usage::handle(service, ctx, body).await,
         O::GetKeyPolicy => ops::get_key_policy::handle(service, ctx, body).await,
+        O::GetPublicKey => ops::get_public_key::handle(service, ctx, body).await,
         O::ListAliases => ops::list_aliases::handle(service, ctx, body).await,
         O::ListKeyPolicies => ops::list_key_policies::handle(service, ctx, body).await,
         O::ListKeys => ops::list_keys::handle(service, ctx, body).await,
@@ -45,10 +46,12 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::PutKeyPolicy => ops::put_key_policy::handle(service, ctx, body).await,
         O::ReEncrypt => ops::re_encrypt::handle(service, ctx, body).await,
         O::ScheduleKeyDeletion => ops::schedule_key_deletion::handle(service, ctx, body).await,
+        O::Sign => ops::sign::handle(service, ctx, body).await,
         O::TagResource => ops::tag_resource::handle(service, ctx, body).await,
         O::UntagResource => ops::untag_resource::handle(service, ctx, body).await,
         O::UpdateAlias => ops::update_alias::handle(service, ctx, body).await,
         O::UpdateKeyDescription => ops::update_key_description::handle(service, ctx, body).await,
+        O::Verify => ops::verify::handle(service, ctx, body).await,
         O::VerifyMac => ops::verify_mac::handle(service, ctx, body).await,
         O::ConnectCustomKeyStore
         | O::CreateCustomKeyStore
@@ -66,7 +69,6 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::GenerateDataKeyPairWithoutPlaintext
         | O::GetKeyRotationStatus
         | O::GetParametersForImport
-        | O::GetPublicKey
         | O::ImportKeyMaterial
         | O::ListGrants
         | O::ListKeyRotations
@@ -75,10 +77,8 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::RetireGrant
         | O::RevokeGrant
         | O::RotateKeyOnDemand
-        | O::Sign
         | O::UpdateCustomKeyStore
-        | O::UpdatePrimaryRegion
-        | O::Verify => Err(not_built(operation)),
+        | O::UpdatePrimaryRegion => Err(not_built(operation)),
     }
 }
 

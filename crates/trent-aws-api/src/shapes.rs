@@ -108,9 +108,10 @@ pub fn key_metadata(key: &Key) -> Value {
     m.insert("KeyManager".into(), json!(key.manager.as_str()));
     m.insert("CustomerMasterKeySpec".into(), json!(key.spec.as_str()));
     m.insert("KeySpec".into(), json!(key.spec.as_str()));
-    match key.spec.mac_algorithm() {
-        Some(mac) => m.insert("MacAlgorithms".into(), json!([mac])),
-        None => m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"])),
+    match (key.spec.mac_algorithm(), key.spec.signing_algorithms()) {
+        (Some(mac), _) => m.insert("MacAlgorithms".into(), json!([mac])),
+        (None, []) => m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"])),
+        (None, signing) => m.insert("SigningAlgorithms".into(), json!(signing)),
     };
     m.insert("MultiRegion".into(), json!(false));
     Value::Object(m)
@@ -146,6 +147,14 @@ pub fn check_grant_tokens(validator: &mut crate::validate::Validator, tokens: Op
     }
 }
 
+/// The model's `SigningAlgorithmSpec`.
+pub const SIGNING_ALGORITHMS: &[&str] = &[
+    "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384",
+    "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512", "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512",
+    "ED25519_PH_SHA_512",
+];
+/// The model's `MessageType`.
+pub const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
 /// The model's `MacAlgorithmSpec`.
 pub const MAC_ALGORITHMS: &[&str] = &["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
 /// The encryption algorithms of the model's `EncryptionAlgorithmSpec`.

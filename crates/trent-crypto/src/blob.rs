@@ -107,29 +107,10 @@ fn aad(header: &[u8], context: &EncryptionContext) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trent_domain::{AccountId, Key, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Timestamp};
+    use trent_domain::{Key, KeySpec, KeyState};
 
     fn key(id: KeyId, state: KeyState) -> Key {
-        Key {
-            id,
-            account: AccountId::parse("111122223333").unwrap(),
-            region: Region::parse("us-east-1").unwrap(),
-            created_at: Timestamp(0),
-            description: String::new(),
-            spec: KeySpec::SymmetricDefault,
-            usage: KeyUsage::EncryptDecrypt,
-            origin: Origin::AwsKms,
-            manager: KeyManager::Customer,
-            state,
-            deletion_date: None,
-            pending_window_days: None,
-            tags: vec![],
-            policy: String::new(),
-            deletion_protection: false,
-            cancel_on_use: false,
-            wrapped_material: vec![],
-            version: 1,
-        }
+        crate::test_keys::key(id, KeySpec::SymmetricDefault, state)
     }
 
     fn material(id: KeyId) -> SymmetricKey {

@@ -1,15 +1,17 @@
 //! Trent's cryptography, built on aws-lc-rs alone: the root key that seals key material at rest, the versioned
-//! ciphertext blob, data keys, HMAC keys and random bytes. No primitive is written by hand.
+//! ciphertext blob, data keys, HMAC keys, signing key pairs and random bytes. No primitive is written by hand.
 #![warn(missing_docs)]
 
 pub mod blob;
 pub mod mac;
 pub mod root_key;
+pub mod signing;
 pub mod symmetric;
 
 pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
 pub use mac::MacKey;
 pub use root_key::RootKey;
+pub use signing::{Signed, SigningKey};
 pub use symmetric::SymmetricKey;
 
 /// A KMS key's material, unwrapped, of the kind its spec calls for.
@@ -19,6 +21,8 @@ pub enum KeyMaterial {
     Symmetric(SymmetricKey),
     /// An HMAC key (`HMAC_224` to `HMAC_512`); boxed, as aws-lc's HMAC state is large.
     Mac(Box<MacKey>),
+    /// An ECDSA signing key pair.
+    Signing(Box<SigningKey>),
 }
 
 /// What can go wrong in cryptography.
@@ -40,4 +44,35 @@ pub fn random_bytes(len: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, CryptoErr
     let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);
     aws_lc_rs::rand::fill(bytes.as_mut_slice()).map_err(|_| CryptoError::Library("random source"))?;
     Ok(bytes)
+}
+
+/// A key record for the unit tests of this crate.
+#[cfg(test)]
+pub(crate) mod test_keys {
+    use trent_domain::{AccountId, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Timestamp};
+
+    /// A key of `spec` in `state`, in account 111122223333 and us-east-1.
+    pub fn key(id: KeyId, spec: KeySpec, state: KeyState) -> Key {
+        let usage = if spec.signing_algorithms().is_empty() { KeyUsage::EncryptDecrypt } else { KeyUsage::SignVerify };
+        Key {
+            id,
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+            created_at: Timestamp(0),
+            description: String::new(),
+            spec,
+            usage,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Customer,
+            state,
+            deletion_date: None,
+            pending_window_days: None,
+            tags: vec![],
+            policy: String::new(),
+            deletion_protection: false,
+            cancel_on_use: false,
+            wrapped_material: vec![],
+            version: 1,
+        }
+    }
 }

@@ -26,14 +26,16 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
         KeySpec::Hmac256 => Ok(hmac::HMAC_SHA256),
         KeySpec::Hmac384 => Ok(hmac::HMAC_SHA384),
         KeySpec::Hmac512 => Ok(hmac::HMAC_SHA512),
-        KeySpec::SymmetricDefault => Err(CryptoError::Library("not an HMAC key spec")),
+        KeySpec::SymmetricDefault | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => {
+            Err(CryptoError::Library("not an HMAC key spec"))
+        }
     }
 }
 
 impl MacKey {
     /// Builds the HMAC key of `spec` for `key_id` from raw material of the spec's length.
     pub fn from_material(key_id: KeyId, spec: KeySpec, material: &[u8]) -> Result<Self, CryptoError> {
-        if material.len() != spec.material_len() {
+        if Some(material.len()) != spec.secret_len() {
             return Err(CryptoError::Library("HMAC key material of the wrong length"));
         }
         Ok(Self { key_id, key: hmac::Key::new(algorithm(spec)?, material) })

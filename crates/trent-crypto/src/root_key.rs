@@ -12,6 +12,7 @@ use trent_domain::{KeyId, KeySpec};
 use zeroize::Zeroizing;
 
 use crate::mac::MacKey;
+use crate::signing::SigningKey;
 use crate::symmetric::{SymmetricKey, MATERIAL_LEN};
 use crate::{random_bytes, CryptoError, KeyMaterial};
 
@@ -56,7 +57,7 @@ pub enum RootKeyFileError {
     Crypto(#[from] CryptoError),
 }
 
-/// Builds the usable key of `spec` from raw material of the right length.
+/// Builds the usable key of `spec` from its raw material: secret bytes, or a key pair's PKCS #8 document.
 fn material_of(key_id: KeyId, spec: KeySpec, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
     match spec {
         KeySpec::SymmetricDefault => {
@@ -68,6 +69,9 @@ fn material_of(key_id: KeyId, spec: KeySpec, raw: &[u8]) -> Result<KeyMaterial, 
             Ok(KeyMaterial::Symmetric(SymmetricKey::from_material(key_id, &material)?))
         }
         KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?))),
+        KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => {
+            Ok(KeyMaterial::Signing(Box::new(SigningKey::from_pkcs8(key_id, spec, raw)?)))
+        }
     }
 }
 
@@ -101,8 +105,16 @@ impl RootKey {
 
     /// Generates fresh key material of `spec` for `key_id`: the usable key, and its sealed record for the store.
     pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
-        let raw = random_bytes(spec.material_len())?;
-        let key = material_of(key_id, spec, &raw)?;
+        let (key, raw) = match spec.secret_len() {
+            Some(len) => {
+                let raw = random_bytes(len)?;
+                (material_of(key_id, spec, &raw)?, raw)
+            }
+            None => {
+                let (pair, document) = SigningKey::generate(key_id, spec)?;
+                (KeyMaterial::Signing(Box::new(pair)), document)
+            }
+        };
         let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), raw.as_slice())?;
         Ok((key, record))
     }
@@ -110,7 +122,7 @@ impl RootKey {
     /// Opens a key's sealed material record, of the key's `spec`.
     pub fn open_key_material(&self, key_id: KeyId, spec: KeySpec, record: &[u8]) -> Result<KeyMaterial, CryptoError> {
         let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
-        if raw.len() != spec.material_len() {
+        if spec.secret_len().is_some_and(|len| len != raw.len()) {
             return Err(CryptoError::WrongRootKey);
         }
         material_of(key_id, spec, &raw)

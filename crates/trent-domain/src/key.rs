@@ -18,11 +18,29 @@ pub enum KeySpec {
     Hmac384,
     /// HMAC with SHA-512 and a 512-bit key.
     Hmac512,
+    /// ECDSA on NIST P-256.
+    EccNistP256,
+    /// ECDSA on NIST P-384.
+    EccNistP384,
+    /// ECDSA on NIST P-521.
+    EccNistP521,
+    /// ECDSA on secp256k1.
+    EccSecgP256k1,
 }
 
 impl KeySpec {
     /// Every spec Trent can create.
-    pub const ALL: &'static [KeySpec] = &[KeySpec::SymmetricDefault, KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512];
+    pub const ALL: &'static [KeySpec] = &[
+        KeySpec::SymmetricDefault,
+        KeySpec::Hmac224,
+        KeySpec::Hmac256,
+        KeySpec::Hmac384,
+        KeySpec::Hmac512,
+        KeySpec::EccNistP256,
+        KeySpec::EccNistP384,
+        KeySpec::EccNistP521,
+        KeySpec::EccSecgP256k1,
+    ];
 
     /// The wire and database name.
     pub fn as_str(self) -> &'static str {
@@ -32,6 +50,10 @@ impl KeySpec {
             KeySpec::Hmac256 => "HMAC_256",
             KeySpec::Hmac384 => "HMAC_384",
             KeySpec::Hmac512 => "HMAC_512",
+            KeySpec::EccNistP256 => "ECC_NIST_P256",
+            KeySpec::EccNistP384 => "ECC_NIST_P384",
+            KeySpec::EccNistP521 => "ECC_NIST_P521",
+            KeySpec::EccSecgP256k1 => "ECC_SECG_P256K1",
         }
     }
 
@@ -40,20 +62,31 @@ impl KeySpec {
         Self::ALL.iter().copied().find(|spec| spec.as_str() == text)
     }
 
-    /// The length of the key material in bytes.
-    pub fn material_len(self) -> usize {
+    /// The length in bytes of a secret key's material; `None` for a key pair, whose material is a PKCS #8 document.
+    pub fn secret_len(self) -> Option<usize> {
         match self {
-            KeySpec::SymmetricDefault | KeySpec::Hmac256 => 32,
-            KeySpec::Hmac224 => 28,
-            KeySpec::Hmac384 => 48,
-            KeySpec::Hmac512 => 64,
+            KeySpec::SymmetricDefault | KeySpec::Hmac256 => Some(32),
+            KeySpec::Hmac224 => Some(28),
+            KeySpec::Hmac384 => Some(48),
+            KeySpec::Hmac512 => Some(64),
+            KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => None,
+        }
+    }
+
+    /// The signing algorithms of a signing key (`SigningAlgorithmSpec`), as AWS pairs them with the curve.
+    pub fn signing_algorithms(self) -> &'static [&'static str] {
+        match self {
+            KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &["ECDSA_SHA_256"],
+            KeySpec::EccNistP384 => &["ECDSA_SHA_384"],
+            KeySpec::EccNistP521 => &["ECDSA_SHA_512"],
+            KeySpec::SymmetricDefault | KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => &[],
         }
     }
 
     /// The one MAC algorithm of an HMAC key (`MacAlgorithmSpec`), `None` for other keys.
     pub fn mac_algorithm(self) -> Option<&'static str> {
         match self {
-            KeySpec::SymmetricDefault => None,
+            KeySpec::SymmetricDefault | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => None,
             KeySpec::Hmac224 => Some("HMAC_SHA_224"),
             KeySpec::Hmac256 => Some("HMAC_SHA_256"),
             KeySpec::Hmac384 => Some("HMAC_SHA_384"),
@@ -69,6 +102,8 @@ pub enum KeyUsage {
     EncryptDecrypt,
     /// Generate and verify MACs.
     GenerateVerifyMac,
+    /// Sign and verify.
+    SignVerify,
 }
 
 impl KeyUsage {
@@ -77,12 +112,13 @@ impl KeyUsage {
         match self {
             KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
             KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
+            KeyUsage::SignVerify => "SIGN_VERIFY",
         }
     }
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac].into_iter().find(|usage| usage.as_str() == text)
+        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify].into_iter().find(|usage| usage.as_str() == text)
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use trent_crypto::{KeyMaterial, MacKey, RootKey, SymmetricKey};
+use trent_crypto::{KeyMaterial, MacKey, RootKey, SigningKey, SymmetricKey};
 use trent_domain::{AccountId, Key, KeyId, Region};
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
@@ -29,7 +29,7 @@ impl LoadedKey {
     pub fn symmetric(&self, operation: &str) -> Result<&SymmetricKey, ServiceError> {
         match &self.material {
             KeyMaterial::Symmetric(material) => Ok(material),
-            KeyMaterial::Mac(_) => Err(self.wrong_usage(operation)),
+            KeyMaterial::Mac(_) | KeyMaterial::Signing(_) => Err(self.wrong_usage(operation)),
         }
     }
 
@@ -37,7 +37,15 @@ impl LoadedKey {
     pub fn mac(&self, operation: &str) -> Result<&MacKey, ServiceError> {
         match &self.material {
             KeyMaterial::Mac(material) => Ok(material),
-            KeyMaterial::Symmetric(_) => Err(self.wrong_usage(operation)),
+            KeyMaterial::Symmetric(_) | KeyMaterial::Signing(_) => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// The signing key pair, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn signing(&self, operation: &str) -> Result<&SigningKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::Signing(material) => Ok(material),
+            KeyMaterial::Symmetric(_) | KeyMaterial::Mac(_) => Err(self.wrong_usage(operation)),
         }
     }
 

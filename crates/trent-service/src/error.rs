@@ -45,6 +45,9 @@ pub enum ServiceError {
     /// `InvalidKeyUsageException`.
     #[error("{0}")]
     InvalidKeyUsage(String),
+    /// `KMSInvalidSignatureException`: the signature does not verify.
+    #[error("The signature is not valid for this message and key.")]
+    InvalidSignature,
     /// `KMSInvalidMacException`: the MAC does not verify.
     #[error("The MAC is not valid for this message and key.")]
     InvalidMac,
