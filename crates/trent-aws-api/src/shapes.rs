@@ -176,6 +176,24 @@ pub fn required_key_id(body: &[u8]) -> Result<String, AwsError> {
     Ok(request.key_id.unwrap_or_default())
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyWithGrantTokens {
+    key_id: Option<String>,
+    grant_tokens: Option<Vec<String>>,
+}
+
+/// Parses and checks a request of a required `KeyId` and optional `GrantTokens` (DescribeKey, GetPublicKey); returns
+/// the key identifier.
+pub fn key_with_grant_tokens(body: &[u8]) -> Result<String, AwsError> {
+    let request: KeyWithGrantTokens = parse_body(body)?;
+    let mut v = crate::validate::Validator::new();
+    check_key_id(&mut v, "keyId", &request.key_id, true);
+    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
+    v.finish()?;
+    Ok(request.key_id.unwrap_or_default())
+}
+
 /// The members of a paged listing: an optional or required `KeyId`, `Limit` 1 to 1000 and `Marker`
 /// (ListKeys, ListAliases, ListKeyPolicies, ListResourceTags).
 #[derive(Debug, Deserialize)]

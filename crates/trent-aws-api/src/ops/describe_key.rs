@@ -1,27 +1,13 @@
 //! The edge of DescribeKey.
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
-use crate::validate::Validator;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Request {
-    key_id: Option<String>,
-    grant_tokens: Option<Vec<String>>,
-}
 
 /// Handles DescribeKey.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
-    let request: Request = parse_body(body)?;
-    let mut v = Validator::new();
-    check_key_id(&mut v, "keyId", &request.key_id, true);
-    check_grant_tokens(&mut v, request.grant_tokens.as_deref());
-    v.finish()?;
-    let key = service.describe_key(ctx, request.key_id.as_deref().unwrap_or_default()).await?;
+    let key = service.describe_key(ctx, &key_with_grant_tokens(body)?).await?;
     Ok(json!({ "KeyMetadata": key_metadata(&key) }))
 }
