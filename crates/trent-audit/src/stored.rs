@@ -108,16 +108,21 @@ impl StoredEvent {
 
     /// The stored form of a record serialised earlier (e.g. read from a journal).
     pub fn from_record(millis: i64, record: String) -> Result<Self, serde_json::Error> {
-        let view = RecordView::parse(&record)?;
-        Ok(Self {
-            event_id: view.event_id.into_owned(),
+        let columns = Self::columns(millis, &RecordView::parse(&record)?);
+        Ok(Self { record, ..columns })
+    }
+
+    /// The columns of a record read through its view; the record itself is left empty for the caller to move in.
+    fn columns(millis: i64, view: &RecordView<'_>) -> Self {
+        Self {
+            event_id: view.event_id.to_string(),
             millis,
-            event_name: view.event_name.into_owned(),
-            account: view.recipient_account_id.into_owned(),
-            region: view.aws_region.into_owned(),
-            key_arn: view.resources.into_iter().next().map(|r| r.arn.into_owned()),
-            record,
-        })
+            event_name: view.event_name.to_string(),
+            account: view.recipient_account_id.to_string(),
+            region: view.aws_region.to_string(),
+            key_arn: view.resources.first().map(|r| r.arn.to_string()),
+            record: String::new(),
+        }
     }
 }
 
@@ -133,8 +138,13 @@ pub struct EventBatch {
 impl EventBatch {
     /// Adds a record serialised earlier, at `millis`, with its usage evidence.
     pub fn push_record(&mut self, millis: i64, record: String) -> Result<(), serde_json::Error> {
-        self.usage.add(&RecordView::parse(&record)?, millis);
-        self.events.push(StoredEvent::from_record(millis, record)?);
+        // One parse serves both the usage evidence and the columns.
+        let columns = {
+            let view = RecordView::parse(&record)?;
+            self.usage.add(&view, millis);
+            StoredEvent::columns(millis, &view)
+        };
+        self.events.push(StoredEvent { record, ..columns });
         Ok(())
     }
 

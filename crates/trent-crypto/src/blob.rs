@@ -43,7 +43,7 @@ pub fn read_header(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
 
 /// Encrypts `plaintext` under the usable key, binding `context`.
 pub fn encrypt(key: UsableKey<'_>, material: &SymmetricKey, plaintext: &[u8], context: &EncryptionContext) -> Result<Vec<u8>, CryptoError> {
-    ensure_material_matches(key, material)?;
+    crate::ensure_material_of(key, material.key_id())?;
     let header = header(BlobHeader { key_id: material.key_id(), material_version: 0 });
     let sealed = material.seal(&aad(&header, context), plaintext)?;
     let mut blob = header;
@@ -53,7 +53,7 @@ pub fn encrypt(key: UsableKey<'_>, material: &SymmetricKey, plaintext: &[u8], co
 
 /// Decrypts a blob made by [`encrypt`] under the usable key with the same `context`.
 pub fn decrypt(key: UsableKey<'_>, material: &SymmetricKey, blob: &[u8], context: &EncryptionContext) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    ensure_material_matches(key, material)?;
+    crate::ensure_material_of(key, material.key_id())?;
     let found = read_header(blob)?;
     if found.key_id != material.key_id() || found.material_version != 0 {
         return Err(CryptoError::InvalidCiphertext);
@@ -72,14 +72,6 @@ pub fn generate_data_key(
     let plaintext = random_bytes(len)?;
     let blob = encrypt(key, material, &plaintext, context)?;
     Ok((plaintext, blob))
-}
-
-fn ensure_material_matches(key: UsableKey<'_>, material: &SymmetricKey) -> Result<(), CryptoError> {
-    if key.key().id == material.key_id() {
-        Ok(())
-    } else {
-        Err(CryptoError::Library("key material does not belong to the usable key"))
-    }
 }
 
 fn header(header: BlobHeader) -> Vec<u8> {

@@ -39,6 +39,15 @@ pub enum CryptoError {
     Library(&'static str),
 }
 
+/// Refuses to use material for any key but the one the usable-key proof is for (a mix-up in the caller, never input).
+pub(crate) fn ensure_material_of(key: trent_domain::UsableKey<'_>, material_key_id: trent_domain::KeyId) -> Result<(), CryptoError> {
+    if key.key().id == material_key_id {
+        Ok(())
+    } else {
+        Err(CryptoError::Library("key material does not belong to the usable key"))
+    }
+}
+
 /// Fills a fresh buffer with `len` bytes from the system's secure random source.
 pub fn random_bytes(len: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, CryptoError> {
     let mut bytes = zeroize::Zeroizing::new(vec![0u8; len]);

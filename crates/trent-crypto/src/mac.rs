@@ -41,28 +41,15 @@ impl MacKey {
         Ok(Self { key_id, key: hmac::Key::new(algorithm(spec)?, material) })
     }
 
-    /// The key this material belongs to.
-    pub fn key_id(&self) -> KeyId {
-        self.key_id
-    }
-
     /// The MAC of `message`, for a key whose state allows it.
     pub fn generate(&self, key: UsableKey<'_>, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        self.ensure_matches(key)?;
+        crate::ensure_material_of(key, self.key_id)?;
         Ok(hmac::sign(&self.key, message).as_ref().to_vec())
     }
 
     /// True when `mac` is the MAC of `message` under this key (compared in constant time).
     pub fn verify(&self, key: UsableKey<'_>, message: &[u8], mac: &[u8]) -> Result<bool, CryptoError> {
-        self.ensure_matches(key)?;
+        crate::ensure_material_of(key, self.key_id)?;
         Ok(hmac::verify(&self.key, message, mac).is_ok())
-    }
-
-    fn ensure_matches(&self, key: UsableKey<'_>) -> Result<(), CryptoError> {
-        if key.key().id == self.key_id {
-            Ok(())
-        } else {
-            Err(CryptoError::Library("HMAC material used for another key"))
-        }
     }
 }

@@ -71,7 +71,7 @@ impl SigningKey {
 
     /// A DER-encoded ECDSA signature over `signed`; `None` when a digest has the wrong length for the algorithm.
     pub fn sign(&self, key: UsableKey<'_>, signed: Signed<'_>) -> Result<Option<Vec<u8>>, CryptoError> {
-        self.ensure_matches(key)?;
+        crate::ensure_material_of(key, self.key_id)?;
         let (_, _, hash) = algorithms(self.spec)?;
         let rng = SystemRandom::new();
         let signature = match signed {
@@ -86,7 +86,7 @@ impl SigningKey {
 
     /// Whether `signature` is a valid signature over `signed`; `None` when a digest has the wrong length.
     pub fn verify(&self, key: UsableKey<'_>, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
-        self.ensure_matches(key)?;
+        crate::ensure_material_of(key, self.key_id)?;
         let (_, verifying, hash) = algorithms(self.spec)?;
         let public = UnparsedPublicKey::new(verifying, self.pair.public_key().as_ref());
         Ok(match signed {
@@ -96,14 +96,6 @@ impl SigningKey {
                 Err(_) => None,
             },
         })
-    }
-
-    fn ensure_matches(&self, key: UsableKey<'_>) -> Result<(), CryptoError> {
-        if key.key().id == self.key_id {
-            Ok(())
-        } else {
-            Err(CryptoError::Library("signing material used for another key"))
-        }
     }
 }
 

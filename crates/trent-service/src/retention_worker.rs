@@ -40,7 +40,6 @@ impl RetentionWorker {
         }
         Ok(removed)
     }
-
 }
 
 impl Worker for RetentionWorker {
