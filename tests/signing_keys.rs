@@ -1,6 +1,6 @@
-//! ECC signing keys (ECC_NIST_P256/P384/P521, ECC_SECG_P256K1 with SIGN_VERIFY): Sign, Verify and GetPublicKey through
-//! aws-sdk-kms, with signatures checked by OpenSSL against the public key from GetPublicKey, and AWS's errors for
-//! every wrong use.
+//! Signing keys (ECC_NIST_P256/P384/P521, ECC_SECG_P256K1 and RSA_2048/3072/4096 with SIGN_VERIFY): Sign, Verify and
+//! GetPublicKey through aws-sdk-kms, with signatures checked by OpenSSL against the public key from GetPublicKey, and
+//! AWS's errors for every wrong use.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -25,6 +25,11 @@ async fn signing_key(kms: &aws_sdk_kms::Client, spec: KeySpec) -> String {
 
 /// Verifies `signature` over `message` with OpenSSL, using the DER public key.
 fn openssl_verifies(public_der: &[u8], digest_flag: &str, message: &[u8], signature: &[u8]) -> bool {
+    openssl_verifies_with(public_der, digest_flag, &[], message, signature)
+}
+
+/// Verifies with OpenSSL, passing `sigopts` (RSA padding options) to `openssl dgst`.
+fn openssl_verifies_with(public_der: &[u8], digest_flag: &str, sigopts: &[&str], message: &[u8], signature: &[u8]) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let (key, msg, sig) = (dir.path().join("pub.der"), dir.path().join("msg"), dir.path().join("sig"));
     std::fs::write(&key, public_der).unwrap();
@@ -33,7 +38,9 @@ fn openssl_verifies(public_der: &[u8], digest_flag: &str, message: &[u8], signat
     let output = Command::new("openssl")
         .args(["dgst", digest_flag, "-verify"])
         .arg(&key)
-        .args(["-keyform", "DER", "-signature"])
+        .args(["-keyform", "DER"])
+        .args(sigopts.iter().flat_map(|option| ["-sigopt", option]))
+        .arg("-signature")
         .arg(&sig)
         .arg(&msg)
         .output()
@@ -132,4 +139,75 @@ async fn wrong_uses_of_signing_keys_get_aws_errors() {
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
     let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha384).send().await.unwrap_err();
     assert_eq!(error_code(&e), "KMSInvalidStateException");
+}
+
+#[tokio::test]
+async fn rsa_signatures_of_every_padding_verify_in_openssl() {
+    let server = TestServer::start();
+    let kms = server.client();
+    let key_id = signing_key(&kms, KeySpec::Rsa2048).await;
+    let public = kms.get_public_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(public.signing_algorithms().len(), 6);
+    assert!(public.encryption_algorithms().is_empty());
+    let der = public.public_key.unwrap().into_inner();
+    let pss = ["rsa_padding_mode:pss", "rsa_pss_saltlen:digest"];
+    let cases = [
+        (SigningAlgorithmSpec::RsassaPssSha256, "-sha256", &pss[..]),
+        (SigningAlgorithmSpec::RsassaPssSha384, "-sha384", &pss[..]),
+        (SigningAlgorithmSpec::RsassaPssSha512, "-sha512", &pss[..]),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha256, "-sha256", &[][..]),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha384, "-sha384", &[][..]),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha512, "-sha512", &[][..]),
+    ];
+    let message = b"release 4.2.0".to_vec();
+    for (algorithm, digest_flag, sigopts) in cases {
+        let signed = kms.sign().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).send().await.unwrap();
+        let signature = signed.signature.unwrap();
+        assert_eq!(signature.as_ref().len(), 256, "an RSA_2048 signature is the modulus length");
+        assert!(openssl_verifies_with(&der, digest_flag, sigopts, &message, signature.as_ref()), "{algorithm:?}: OpenSSL verifies");
+        assert!(!openssl_verifies_with(&der, digest_flag, sigopts, b"release 4.2.1", signature.as_ref()), "{algorithm:?}: not another message");
+        let verified = kms.verify().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
+        assert!(verified.signature_valid());
+    }
+    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    assert_eq!(error_code(&e), "InvalidKeyUsageException", "an RSA key does not sign with ECDSA");
+    let e = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
+    assert_eq!(error_code(&e), "InvalidKeyUsageException", "a SIGN_VERIFY RSA key does not encrypt");
+}
+
+#[tokio::test]
+async fn rsa_digest_signing_checks_the_digest_length() {
+    use base64::Engine;
+    let server = TestServer::start();
+    let kms = server.client();
+    let key_id = signing_key(&kms, KeySpec::Rsa3072).await;
+    let digest = sha256(b"the message");
+    let signed = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new(digest.clone()))
+        .message_type(MessageType::Digest)
+        .signing_algorithm(SigningAlgorithmSpec::RsassaPssSha256)
+        .send()
+        .await
+        .unwrap();
+    let raw = kms
+        .verify()
+        .key_id(&key_id)
+        .message(Blob::new("the message"))
+        .signing_algorithm(SigningAlgorithmSpec::RsassaPssSha256)
+        .signature(signed.signature.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(raw.signature_valid());
+    let body = serde_json::json!({
+        "KeyId": key_id,
+        "Message": base64::engine::general_purpose::STANDARD.encode(&digest),
+        "MessageType": "DIGEST",
+        "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_512",
+    });
+    let (status, _, text) = server.signed_dev("TrentService.Sign", &body.to_string());
+    assert_eq!((status, common::wire_type(&text).as_str()), (400, "ValidationException"), "{text}");
+    assert!(text.contains("Digest is invalid length for algorithm RSASSA_PKCS1_V1_5_SHA_512."), "{text}");
 }

@@ -27,9 +27,9 @@ async fn unknown_targets_are_unknown_operations() {
 #[tokio::test]
 async fn operations_not_built_yet_name_themselves() {
     let server = TestServer::start();
-    let (status, _, body) = server.signed_dev("TrentService.DeriveSharedSecret", "{}");
+    let (status, _, body) = server.signed_dev("TrentService.CreateGrant", "{}");
     assert_eq!((status, wire_type(&body).as_str()), (400, "UnsupportedOperationException"));
-    assert!(body.contains("DeriveSharedSecret"), "{body}");
+    assert!(body.contains("CreateGrant"), "{body}");
 }
 
 #[tokio::test]

@@ -28,11 +28,14 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::CreateKey => ops::create_key::handle(service, ctx, body).await,
         O::Decrypt => ops::decrypt::handle(service, ctx, body).await,
         O::DeleteAlias => ops::delete_alias::handle(service, ctx, body).await,
+        O::DeriveSharedSecret => ops::derive_shared_secret::handle(service, ctx, body).await,
         O::DescribeKey => ops::describe_key::handle(service, ctx, body).await,
         O::DisableKey => ops::disable_key::handle(service, ctx, body).await,
         O::EnableKey => ops::enable_key::handle(service, ctx, body).await,
         O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
         O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
+        O::GenerateDataKeyPair => ops::generate_data_key_pair::handle(service, ctx, body).await,
+        O::GenerateDataKeyPairWithoutPlaintext => ops::generate_data_key_pair_without_plaintext::handle(service, ctx, body).await,
         O::GenerateDataKeyWithoutPlaintext => ops::generate_data_key_without_plaintext::handle(service, ctx, body).await,
         O::GenerateMac => ops::generate_mac::handle(service, ctx, body).await,
         O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
@@ -59,14 +62,11 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         | O::Decapsulate
         | O::DeleteCustomKeyStore
         | O::DeleteImportedKeyMaterial
-        | O::DeriveSharedSecret
         | O::DescribeCustomKeyStores
         | O::DisableKeyRotation
         | O::DisconnectCustomKeyStore
         | O::EnableKeyRotation
         | O::Encapsulate
-        | O::GenerateDataKeyPair
-        | O::GenerateDataKeyPairWithoutPlaintext
         | O::GetKeyRotationStatus
         | O::GetParametersForImport
         | O::ImportKeyMaterial

@@ -108,13 +108,26 @@ pub fn key_metadata(key: &Key) -> Value {
     m.insert("KeyManager".into(), json!(key.manager.as_str()));
     m.insert("CustomerMasterKeySpec".into(), json!(key.spec.as_str()));
     m.insert("KeySpec".into(), json!(key.spec.as_str()));
-    match (key.spec.mac_algorithm(), key.spec.signing_algorithms()) {
-        (Some(mac), _) => m.insert("MacAlgorithms".into(), json!([mac])),
-        (None, []) => m.insert("EncryptionAlgorithms".into(), json!(["SYMMETRIC_DEFAULT"])),
-        (None, signing) => m.insert("SigningAlgorithms".into(), json!(signing)),
-    };
+    insert_algorithms(&mut m, key);
     m.insert("MultiRegion".into(), json!(false));
     Value::Object(m)
+}
+
+/// The algorithm lists of a key (KeyMetadata and GetPublicKey): only the ones its spec and usage have, as AWS sends.
+pub fn insert_algorithms(m: &mut Map<String, Value>, key: &Key) {
+    let algorithms = key.algorithms();
+    if !algorithms.encryption.is_empty() {
+        m.insert("EncryptionAlgorithms".into(), json!(algorithms.encryption.iter().map(|a| a.as_str()).collect::<Vec<_>>()));
+    }
+    if !algorithms.signing.is_empty() {
+        m.insert("SigningAlgorithms".into(), json!(algorithms.signing.iter().map(|a| a.as_str()).collect::<Vec<_>>()));
+    }
+    if !algorithms.mac.is_empty() {
+        m.insert("MacAlgorithms".into(), json!(algorithms.mac));
+    }
+    if !algorithms.key_agreement.is_empty() {
+        m.insert("KeyAgreementAlgorithms".into(), json!(algorithms.key_agreement));
+    }
 }
 
 /// Puts `NextMarker` and `Truncated` on a list response, as AWS does.

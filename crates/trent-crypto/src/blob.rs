@@ -102,7 +102,7 @@ mod tests {
     use trent_domain::{Key, KeySpec, KeyState};
 
     fn key(id: KeyId, state: KeyState) -> Key {
-        crate::test_keys::key(id, KeySpec::SymmetricDefault, state)
+        crate::test_keys::key(id, KeySpec::SymmetricDefault, trent_domain::KeyUsage::EncryptDecrypt, state)
     }
 
     fn material(id: KeyId) -> SymmetricKey {

@@ -1,15 +1,22 @@
 //! Trent's cryptography, built on aws-lc-rs alone: the root key that seals key material at rest, the versioned
-//! ciphertext blob, data keys, HMAC keys, signing key pairs and random bytes. No primitive is written by hand.
+//! ciphertext blob, data keys, HMAC keys, signing, RSA encryption and key agreement key pairs, data key pairs and
+//! random bytes. No primitive is written by hand.
 #![warn(missing_docs)]
 
+pub mod agreement;
 pub mod blob;
+pub mod key_pair;
 pub mod mac;
 pub mod root_key;
+pub mod rsa_encryption;
 pub mod signing;
 pub mod symmetric;
 
 pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
+pub use agreement::AgreementKey;
+pub use key_pair::{generate_private_key, public_key_of};
 pub use mac::MacKey;
+pub use rsa_encryption::RsaEncryptionKey;
 pub use root_key::RootKey;
 pub use signing::{Signed, SigningKey};
 pub use symmetric::SymmetricKey;
@@ -21,8 +28,24 @@ pub enum KeyMaterial {
     Symmetric(SymmetricKey),
     /// An HMAC key (`HMAC_224` to `HMAC_512`); boxed, as aws-lc's HMAC state is large.
     Mac(Box<MacKey>),
-    /// An ECDSA signing key pair.
+    /// A signing key pair (ECDSA or RSA).
     Signing(Box<SigningKey>),
+    /// An RSA encryption key pair.
+    RsaEncryption(Box<RsaEncryptionKey>),
+    /// An ECDH key agreement key pair.
+    Agreement(Box<AgreementKey>),
+}
+
+impl KeyMaterial {
+    /// The public key as DER SubjectPublicKeyInfo; `None` for a secret (symmetric or HMAC) key.
+    pub fn public_key_der(&self) -> Option<Result<Vec<u8>, CryptoError>> {
+        match self {
+            KeyMaterial::Symmetric(_) | KeyMaterial::Mac(_) => None,
+            KeyMaterial::Signing(pair) => Some(pair.public_key_der()),
+            KeyMaterial::RsaEncryption(pair) => Some(Ok(pair.public_key_der())),
+            KeyMaterial::Agreement(pair) => Some(Ok(pair.public_key_der())),
+        }
+    }
 }
 
 /// What can go wrong in cryptography.
@@ -60,9 +83,8 @@ pub fn random_bytes(len: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, CryptoErr
 pub(crate) mod test_keys {
     use trent_domain::{AccountId, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Timestamp};
 
-    /// A key of `spec` in `state`, in account 111122223333 and us-east-1.
-    pub fn key(id: KeyId, spec: KeySpec, state: KeyState) -> Key {
-        let usage = if spec.signing_algorithms().is_empty() { KeyUsage::EncryptDecrypt } else { KeyUsage::SignVerify };
+    /// A key of `spec` and `usage` in `state`, in account 111122223333 and us-east-1.
+    pub fn key(id: KeyId, spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
         Key {
             id,
             account: AccountId::parse("111122223333").unwrap(),

@@ -26,7 +26,14 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
         KeySpec::Hmac256 => Ok(hmac::HMAC_SHA256),
         KeySpec::Hmac384 => Ok(hmac::HMAC_SHA384),
         KeySpec::Hmac512 => Ok(hmac::HMAC_SHA512),
-        KeySpec::SymmetricDefault | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => {
+        KeySpec::SymmetricDefault
+        | KeySpec::Rsa2048
+        | KeySpec::Rsa3072
+        | KeySpec::Rsa4096
+        | KeySpec::EccNistP256
+        | KeySpec::EccNistP384
+        | KeySpec::EccNistP521
+        | KeySpec::EccSecgP256k1 => {
             Err(CryptoError::Library("not an HMAC key spec"))
         }
     }

@@ -8,10 +8,13 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use trent_domain::{KeyId, KeySpec};
+use trent_domain::{KeyId, KeySpec, KeyUsage};
 use zeroize::Zeroizing;
 
+use crate::agreement::AgreementKey;
+use crate::key_pair::generate_private_key;
 use crate::mac::MacKey;
+use crate::rsa_encryption::RsaEncryptionKey;
 use crate::signing::SigningKey;
 use crate::symmetric::{SymmetricKey, MATERIAL_LEN};
 use crate::{random_bytes, CryptoError, KeyMaterial};
@@ -57,10 +60,10 @@ pub enum RootKeyFileError {
     Crypto(#[from] CryptoError),
 }
 
-/// Builds the usable key of `spec` from its raw material: secret bytes, or a key pair's PKCS #8 document.
-fn material_of(key_id: KeyId, spec: KeySpec, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
-    match spec {
-        KeySpec::SymmetricDefault => {
+/// Builds the usable key of `spec` and `usage` from its raw material: secret bytes, or a key pair's PKCS #8 document.
+fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
+    match (spec, usage) {
+        (KeySpec::SymmetricDefault, _) => {
             let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
             if raw.len() != MATERIAL_LEN {
                 return Err(CryptoError::Library("symmetric key material of the wrong length"));
@@ -68,10 +71,17 @@ fn material_of(key_id: KeyId, spec: KeySpec, raw: &[u8]) -> Result<KeyMaterial, 
             material.copy_from_slice(raw);
             Ok(KeyMaterial::Symmetric(SymmetricKey::from_material(key_id, &material)?))
         }
-        KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?))),
-        KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => {
-            Ok(KeyMaterial::Signing(Box::new(SigningKey::from_pkcs8(key_id, spec, raw)?)))
+        (KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512, _) => Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?))),
+        (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::EncryptDecrypt) => {
+            Ok(KeyMaterial::RsaEncryption(Box::new(RsaEncryptionKey::from_pkcs8(key_id, spec, raw)?)))
         }
+        (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => {
+            Ok(KeyMaterial::Agreement(Box::new(AgreementKey::from_pkcs8(key_id, spec, raw)?)))
+        }
+        (
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1,
+            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac | KeyUsage::EncryptDecrypt | KeyUsage::KeyAgreement,
+        ) => Ok(KeyMaterial::Signing(Box::new(SigningKey::from_pkcs8(key_id, spec, raw)?))),
     }
 }
 
@@ -103,29 +113,25 @@ impl RootKey {
         Ok(Self { sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)? })
     }
 
-    /// Generates fresh key material of `spec` for `key_id`: the usable key, and its sealed record for the store.
-    pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
-        let (key, raw) = match spec.secret_len() {
-            Some(len) => {
-                let raw = random_bytes(len)?;
-                (material_of(key_id, spec, &raw)?, raw)
-            }
-            None => {
-                let (pair, document) = SigningKey::generate(key_id, spec)?;
-                (KeyMaterial::Signing(Box::new(pair)), document)
-            }
+    /// Generates fresh key material of `spec` for a key `key_id` of `usage`: the usable key, and its sealed record
+    /// for the store.
+    pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec, usage: KeyUsage) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
+        let raw = match spec.secret_len() {
+            Some(len) => random_bytes(len)?,
+            None => generate_private_key(spec)?,
         };
+        let key = material_of(key_id, spec, usage, &raw)?;
         let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), raw.as_slice())?;
         Ok((key, record))
     }
 
-    /// Opens a key's sealed material record, of the key's `spec`.
-    pub fn open_key_material(&self, key_id: KeyId, spec: KeySpec, record: &[u8]) -> Result<KeyMaterial, CryptoError> {
+    /// Opens a key's sealed material record, of the key's `spec` and `usage`.
+    pub fn open_key_material(&self, key_id: KeyId, spec: KeySpec, usage: KeyUsage, record: &[u8]) -> Result<KeyMaterial, CryptoError> {
         let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
         if spec.secret_len().is_some_and(|len| len != raw.len()) {
             return Err(CryptoError::WrongRootKey);
         }
-        material_of(key_id, spec, &raw)
+        material_of(key_id, spec, usage, &raw)
     }
 
     /// Seals a stored secret (such as an access key's secret) under a name that binds it to its owner.
@@ -182,10 +188,10 @@ mod tests {
     fn key_material_round_trips_and_is_not_stored_in_clear() {
         let root = root(1);
         let id = KeyId::generate();
-        let (key, record) = root.generate_key_material(id, KeySpec::SymmetricDefault).unwrap();
+        let (key, record) = root.generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
         assert_eq!(record[0], RECORD_VERSION);
         assert_eq!(&record[3..19], id.as_bytes());
-        let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) = (key, root.open_key_material(id, KeySpec::SymmetricDefault, &record).unwrap()) else {
+        let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) = (key, root.open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record).unwrap()) else {
             panic!("a symmetric key's material is symmetric")
         };
         let sealed = key.seal(b"", b"x").unwrap();
@@ -197,26 +203,43 @@ mod tests {
         let root = root(1);
         for spec in [KeySpec::Hmac224, KeySpec::Hmac256, KeySpec::Hmac384, KeySpec::Hmac512] {
             let id = KeyId::generate();
-            let (key, record) = root.generate_key_material(id, spec).unwrap();
+            let (key, record) = root.generate_key_material(id, spec, KeyUsage::GenerateVerifyMac).unwrap();
             assert!(matches!(key, KeyMaterial::Mac(_)), "{spec:?}");
-            assert!(matches!(root.open_key_material(id, spec, &record), Ok(KeyMaterial::Mac(_))));
+            assert!(matches!(root.open_key_material(id, spec, KeyUsage::GenerateVerifyMac, &record), Ok(KeyMaterial::Mac(_))));
             let wrong = if spec == KeySpec::Hmac512 { KeySpec::Hmac224 } else { KeySpec::Hmac512 };
-            assert!(root.open_key_material(id, wrong, &record).is_err(), "material of {spec:?} is not a {wrong:?} key");
+            assert!(root.open_key_material(id, wrong, KeyUsage::GenerateVerifyMac, &record).is_err(), "material of {spec:?} is not a {wrong:?} key");
+        }
+    }
+
+    #[test]
+    fn a_key_pair_opens_as_the_material_of_its_usage() {
+        let root = root(1);
+        let id = KeyId::generate();
+        for (spec, usage) in [(KeySpec::Rsa2048, KeyUsage::EncryptDecrypt), (KeySpec::Rsa2048, KeyUsage::SignVerify), (KeySpec::EccNistP256, KeyUsage::KeyAgreement), (KeySpec::EccNistP256, KeyUsage::SignVerify)] {
+            let (key, record) = root.generate_key_material(id, spec, usage).unwrap();
+            let reopened = root.open_key_material(id, spec, usage, &record).unwrap();
+            assert_eq!(key.public_key_der().unwrap().unwrap(), reopened.public_key_der().unwrap().unwrap());
+            let expected = match usage {
+                KeyUsage::EncryptDecrypt => matches!(reopened, KeyMaterial::RsaEncryption(_)),
+                KeyUsage::KeyAgreement => matches!(reopened, KeyMaterial::Agreement(_)),
+                _ => matches!(reopened, KeyMaterial::Signing(_)),
+            };
+            assert!(expected, "{spec:?} {usage:?}");
         }
     }
 
     #[test]
     fn key_material_record_is_bound_to_its_key_id() {
         let root = root(1);
-        let (_, record) = root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault).unwrap();
-        assert!(matches!(root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, &record), Err(CryptoError::WrongRootKey)));
+        let (_, record) = root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
+        assert!(matches!(root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record), Err(CryptoError::WrongRootKey)));
     }
 
     #[test]
     fn another_root_key_cannot_open_records() {
         let id = KeyId::generate();
-        let (_, record) = root(1).generate_key_material(id, KeySpec::SymmetricDefault).unwrap();
-        assert!(matches!(root(2).open_key_material(id, KeySpec::SymmetricDefault, &record), Err(CryptoError::WrongRootKey)));
+        let (_, record) = root(1).generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
+        assert!(matches!(root(2).open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record), Err(CryptoError::WrongRootKey)));
         let check = root(1).check_record().unwrap();
         assert!(root(1).verifies_check_record(&check));
         assert!(!root(2).verifies_check_record(&check));

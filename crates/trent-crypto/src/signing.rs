@@ -1,14 +1,14 @@
-//! Asymmetric signing keys (`ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521`, `ECC_SECG_P256K1` with ECDSA): key pair
-//! generation, the private key's PKCS #8 document (sealed by the root key), the public key as DER
-//! SubjectPublicKeyInfo, and signing and verifying raw messages or their digests, all by aws-lc-rs.
+//! Asymmetric signing keys (`SIGN_VERIFY`): ECDSA on `ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521` and
+//! `ECC_SECG_P256K1`, RSASSA-PSS and RSASSA-PKCS1-v1_5 on `RSA_2048` to `RSA_4096`; signing and verifying raw messages
+//! or their digests, all by aws-lc-rs.
 
 use aws_lc_rs::digest::{self, Digest};
-use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, UnparsedPublicKey};
-use trent_domain::{KeyId, KeySpec, UsableKey};
-use zeroize::Zeroizing;
+use aws_lc_rs::rsa;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, RsaEncoding, RsaParameters, UnparsedPublicKey};
+use trent_domain::{Hash, KeyId, KeySpec, SigningAlgorithm, UsableKey};
 
+use crate::key_pair::{ecdsa_algorithms, public_key_der};
 use crate::CryptoError;
 
 /// What is signed: the message itself, or a digest the caller computed with the algorithm's hash.
@@ -20,75 +20,123 @@ pub enum Signed<'a> {
     Digest(&'a [u8]),
 }
 
-/// An unwrapped signing key pair for one key; the private key lives only inside aws-lc.
+/// The private key of a signing key pair, held only inside aws-lc.
+enum Signer {
+    Ecdsa(EcdsaKeyPair, &'static EcdsaVerificationAlgorithm),
+    Rsa(rsa::KeyPair),
+}
+
+/// An unwrapped signing key pair for one key.
 pub struct SigningKey {
     key_id: KeyId,
-    spec: KeySpec,
-    pair: EcdsaKeyPair,
+    signer: Signer,
 }
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print key material.
-        f.debug_struct("SigningKey").field("key_id", &self.key_id).field("spec", &self.spec).finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("key_id", &self.key_id).finish_non_exhaustive()
     }
 }
 
-/// The aws-lc-rs algorithms of a signing key spec: signing, verifying, and the hash a digest must come from.
-fn algorithms(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm, &'static digest::Algorithm), CryptoError> {
-    match spec {
-        KeySpec::EccNistP256 => Ok((&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256)),
-        KeySpec::EccNistP384 => Ok((&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384)),
-        KeySpec::EccNistP521 => Ok((&signature::ECDSA_P521_SHA512_ASN1_SIGNING, &signature::ECDSA_P521_SHA512_ASN1, &digest::SHA512)),
-        KeySpec::EccSecgP256k1 => Ok((&signature::ECDSA_P256K1_SHA256_ASN1_SIGNING, &signature::ECDSA_P256K1_SHA256_ASN1, &digest::SHA256)),
-        KeySpec::SymmetricDefault | KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => {
-            Err(CryptoError::Library("not a signing key spec"))
-        }
+fn digest_algorithm(hash: Hash) -> &'static digest::Algorithm {
+    match hash {
+        Hash::Sha256 => &digest::SHA256,
+        Hash::Sha384 => &digest::SHA384,
+        Hash::Sha512 => &digest::SHA512,
     }
+}
+
+/// The RSA padding for signing and the parameters for verifying with `algorithm`; `None` for ECDSA.
+fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncoding, &'static RsaParameters)> {
+    match algorithm {
+        SigningAlgorithm::RsassaPssSha256 => Some((&signature::RSA_PSS_SHA256, &signature::RSA_PSS_2048_8192_SHA256)),
+        SigningAlgorithm::RsassaPssSha384 => Some((&signature::RSA_PSS_SHA384, &signature::RSA_PSS_2048_8192_SHA384)),
+        SigningAlgorithm::RsassaPssSha512 => Some((&signature::RSA_PSS_SHA512, &signature::RSA_PSS_2048_8192_SHA512)),
+        SigningAlgorithm::RsassaPkcs1V15Sha256 => Some((&signature::RSA_PKCS1_SHA256, &signature::RSA_PKCS1_2048_8192_SHA256)),
+        SigningAlgorithm::RsassaPkcs1V15Sha384 => Some((&signature::RSA_PKCS1_SHA384, &signature::RSA_PKCS1_2048_8192_SHA384)),
+        SigningAlgorithm::RsassaPkcs1V15Sha512 => Some((&signature::RSA_PKCS1_SHA512, &signature::RSA_PKCS1_2048_8192_SHA512)),
+        SigningAlgorithm::EcdsaSha256 | SigningAlgorithm::EcdsaSha384 | SigningAlgorithm::EcdsaSha512 => None,
+    }
+}
+
+/// The ECDSA signing and verification algorithms of an ECC spec.
+fn ecdsa_signing(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm), CryptoError> {
+    ecdsa_algorithms(spec).map(|(signing, verifying, _)| (signing, verifying))
 }
 
 impl SigningKey {
-    /// A fresh key pair of `spec` for `key_id`, and its private key as a PKCS #8 document to seal.
-    pub fn generate(key_id: KeyId, spec: KeySpec) -> Result<(Self, Zeroizing<Vec<u8>>), CryptoError> {
-        let (signing, _, _) = algorithms(spec)?;
-        let pair = EcdsaKeyPair::generate(signing).map_err(|_| CryptoError::Library("ECDSA key generation"))?;
-        let document = pair.to_pkcs8v1().map_err(|_| CryptoError::Library("PKCS #8 encoding"))?;
-        Ok((Self { key_id, spec, pair }, Zeroizing::new(document.as_ref().to_vec())))
-    }
-
-    /// The key pair of `spec` for `key_id` from its PKCS #8 document.
+    /// The signing key pair of `spec` for `key_id` from its PKCS #8 document.
     pub fn from_pkcs8(key_id: KeyId, spec: KeySpec, document: &[u8]) -> Result<Self, CryptoError> {
-        let (signing, _, _) = algorithms(spec)?;
-        let pair = EcdsaKeyPair::from_pkcs8(signing, document).map_err(|_| CryptoError::Library("PKCS #8 key of another spec"))?;
-        Ok(Self { key_id, spec, pair })
+        let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
+        let signer = match crate::key_pair::rsa_bits(spec) {
+            Some(bits) => {
+                let pair = rsa::KeyPair::from_pkcs8(document).map_err(rejected)?;
+                if pair.public_modulus_len() * 8 != bits {
+                    return Err(CryptoError::Library("PKCS #8 key of another spec"));
+                }
+                Signer::Rsa(pair)
+            }
+            None => {
+                let (signing, verifying) = ecdsa_signing(spec)?;
+                Signer::Ecdsa(EcdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?, verifying)
+            }
+        };
+        Ok(Self { key_id, signer })
     }
 
     /// The public key as DER SubjectPublicKeyInfo (what GetPublicKey returns).
     pub fn public_key_der(&self) -> Result<Vec<u8>, CryptoError> {
-        let der = self.pair.public_key().as_der().map_err(|_| CryptoError::Library("public key encoding"))?;
-        Ok(der.as_ref().to_vec())
+        match &self.signer {
+            Signer::Ecdsa(pair, _) => public_key_der(pair.public_key()),
+            Signer::Rsa(pair) => public_key_der(pair.public_key()),
+        }
     }
 
-    /// A DER-encoded ECDSA signature over `signed`; `None` when a digest has the wrong length for the algorithm.
-    pub fn sign(&self, key: UsableKey<'_>, signed: Signed<'_>) -> Result<Option<Vec<u8>>, CryptoError> {
+    /// A signature over `signed` with `algorithm` (which the caller checked the key supports): DER for ECDSA, the
+    /// modulus length for RSA. `None` when a digest has the wrong length for the algorithm.
+    pub fn sign(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>) -> Result<Option<Vec<u8>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let (_, _, hash) = algorithms(self.spec)?;
-        let rng = SystemRandom::new();
-        let signature = match signed {
-            Signed::Raw(message) => self.pair.sign(&rng, message),
+        let hash = digest_algorithm(algorithm.hash());
+        let digest = match signed {
+            Signed::Raw(_) => None,
             Signed::Digest(bytes) => match Digest::import_less_safe(bytes, hash) {
-                Ok(digest) => self.pair.sign_digest(&digest),
+                Ok(digest) => Some(digest),
                 Err(_) => return Ok(None),
             },
         };
-        signature.map(|s| Some(s.as_ref().to_vec())).map_err(|_| CryptoError::Library("ECDSA signing"))
+        let failed = |_| CryptoError::Library("signing");
+        match (&self.signer, rsa_algorithms(algorithm)) {
+            (Signer::Ecdsa(pair, _), None) => {
+                let signature = match (signed, digest) {
+                    (_, Some(digest)) => pair.sign_digest(&digest),
+                    (Signed::Raw(message) | Signed::Digest(message), None) => pair.sign(&SystemRandom::new(), message),
+                };
+                Ok(Some(signature.map_err(failed)?.as_ref().to_vec()))
+            }
+            (Signer::Rsa(pair), Some((padding, _))) => {
+                let mut signature = vec![0u8; pair.public_modulus_len()];
+                match (signed, digest) {
+                    (_, Some(digest)) => pair.sign_digest(padding, &digest, &mut signature),
+                    (Signed::Raw(message) | Signed::Digest(message), None) => pair.sign(padding, &SystemRandom::new(), message, &mut signature),
+                }
+                .map_err(failed)?;
+                Ok(Some(signature))
+            }
+            (Signer::Ecdsa(..), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
+        }
     }
 
-    /// Whether `signature` is a valid signature over `signed`; `None` when a digest has the wrong length.
-    pub fn verify(&self, key: UsableKey<'_>, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
+    /// Whether `signature` is a valid signature over `signed` with `algorithm`; `None` when a digest has the wrong
+    /// length.
+    pub fn verify(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let (_, verifying, hash) = algorithms(self.spec)?;
-        let public = UnparsedPublicKey::new(verifying, self.pair.public_key().as_ref());
+        let hash = digest_algorithm(algorithm.hash());
+        let public = match (&self.signer, rsa_algorithms(algorithm)) {
+            (Signer::Ecdsa(pair, verifying), None) => UnparsedPublicKey::new(*verifying, pair.public_key().as_ref()),
+            (Signer::Rsa(pair), Some((_, parameters))) => UnparsedPublicKey::new(parameters, pair.public_key().as_ref()),
+            (Signer::Ecdsa(..), Some(_)) | (Signer::Rsa(_), None) => return Err(CryptoError::Library("signing algorithm of another key type")),
+        };
         Ok(match signed {
             Signed::Raw(message) => Some(public.verify(message, signature).is_ok()),
             Signed::Digest(bytes) => match Digest::import_less_safe(bytes, hash) {
@@ -102,34 +150,60 @@ impl SigningKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trent_domain::KeyState;
+    use trent_domain::{KeyState, KeyUsage};
+
+    fn pair(spec: KeySpec) -> (trent_domain::Key, SigningKey, SigningKey) {
+        let id = KeyId::generate();
+        let record = crate::test_keys::key(id, spec, KeyUsage::SignVerify, KeyState::Enabled);
+        let document = crate::key_pair::generate_private_key(spec).unwrap();
+        let signing = SigningKey::from_pkcs8(id, spec, &document).unwrap();
+        let reopened = SigningKey::from_pkcs8(id, spec, &document).unwrap();
+        assert_eq!(signing.public_key_der().unwrap(), reopened.public_key_der().unwrap(), "{spec:?}");
+        (record, signing, reopened)
+    }
 
     #[test]
     fn signatures_verify_over_the_message_or_its_digest_and_fail_otherwise() {
-        for (spec, hash) in [
-            (KeySpec::EccNistP256, &digest::SHA256),
-            (KeySpec::EccNistP384, &digest::SHA384),
-            (KeySpec::EccNistP521, &digest::SHA512),
-            (KeySpec::EccSecgP256k1, &digest::SHA256),
-        ] {
-            let id = KeyId::generate();
-            let record = crate::test_keys::key(id, spec, KeyState::Enabled);
+        let cases = [
+            (KeySpec::EccNistP256, SigningAlgorithm::EcdsaSha256),
+            (KeySpec::EccNistP384, SigningAlgorithm::EcdsaSha384),
+            (KeySpec::EccNistP521, SigningAlgorithm::EcdsaSha512),
+            (KeySpec::EccSecgP256k1, SigningAlgorithm::EcdsaSha256),
+            (KeySpec::Rsa2048, SigningAlgorithm::RsassaPssSha256),
+            (KeySpec::Rsa2048, SigningAlgorithm::RsassaPkcs1V15Sha512),
+        ];
+        for (spec, algorithm) in cases {
+            let (record, pair, reopened) = pair(spec);
             let proof = record.require_usable().unwrap();
-            let (pair, document) = SigningKey::generate(id, spec).unwrap();
-            let reopened = SigningKey::from_pkcs8(id, spec, &document).unwrap();
-            assert_eq!(pair.public_key_der().unwrap(), reopened.public_key_der().unwrap(), "{spec:?}");
+            let signature = pair.sign(proof, algorithm, Signed::Raw(b"message")).unwrap().unwrap();
+            assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
+            assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
+            let digest = digest::digest(digest_algorithm(algorithm.hash()), b"message");
+            assert_eq!(reopened.verify(proof, algorithm, Signed::Digest(digest.as_ref()), &signature).unwrap(), Some(true), "a digest signs like its message");
+            let over_digest = pair.sign(proof, algorithm, Signed::Digest(digest.as_ref())).unwrap().unwrap();
+            assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &over_digest).unwrap(), Some(true));
+            assert_eq!(pair.sign(proof, algorithm, Signed::Digest(b"short")).unwrap(), None, "a digest of the wrong length");
 
-            let signature = pair.sign(proof, Signed::Raw(b"message")).unwrap().unwrap();
-            assert_eq!(reopened.verify(proof, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
-            assert_eq!(reopened.verify(proof, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
-            let digest = digest::digest(hash, b"message");
-            assert_eq!(reopened.verify(proof, Signed::Digest(digest.as_ref()), &signature).unwrap(), Some(true), "a digest signs like its message");
-            let over_digest = pair.sign(proof, Signed::Digest(digest.as_ref())).unwrap().unwrap();
-            assert_eq!(reopened.verify(proof, Signed::Raw(b"message"), &over_digest).unwrap(), Some(true));
-            assert_eq!(pair.sign(proof, Signed::Digest(b"short")).unwrap(), None, "a digest of the wrong length");
-
-            let (other, _) = SigningKey::generate(id, spec).unwrap();
-            assert_eq!(other.verify(proof, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
+            let (_, other, _) = self::pair(spec);
+            let other_proof = record.require_usable().unwrap();
+            let other = SigningKey { key_id: record.id, signer: other.signer };
+            assert_eq!(other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
         }
+    }
+
+    #[test]
+    fn an_rsa_signature_does_not_verify_under_another_padding() {
+        let (record, pair, _) = pair(KeySpec::Rsa2048);
+        let proof = record.require_usable().unwrap();
+        let signature = pair.sign(proof, SigningAlgorithm::RsassaPkcs1V15Sha256, Signed::Raw(b"m")).unwrap().unwrap();
+        assert_eq!(signature.len(), 256);
+        assert_eq!(pair.verify(proof, SigningAlgorithm::RsassaPssSha256, Signed::Raw(b"m"), &signature).unwrap(), Some(false));
+    }
+
+    #[test]
+    fn a_pkcs8_document_opens_only_as_its_own_spec() {
+        let document = crate::key_pair::generate_private_key(KeySpec::Rsa2048).unwrap();
+        assert!(SigningKey::from_pkcs8(KeyId::generate(), KeySpec::Rsa3072, &document).is_err());
+        assert!(SigningKey::from_pkcs8(KeyId::generate(), KeySpec::EccNistP256, &document).is_err());
     }
 }

@@ -1,5 +1,6 @@
 //! A key's record: identity, metadata, state and its wrapped key material, plus the proof type that gates cryptography.
 
+use crate::algorithms::{algorithms, KeyAlgorithms};
 use crate::arn::Arn;
 use crate::clock::Timestamp;
 use crate::ids::{AccountId, KeyId, Region};
@@ -18,13 +19,19 @@ pub enum KeySpec {
     Hmac384,
     /// HMAC with SHA-512 and a 512-bit key.
     Hmac512,
-    /// ECDSA on NIST P-256.
+    /// RSA with a 2048-bit modulus.
+    Rsa2048,
+    /// RSA with a 3072-bit modulus.
+    Rsa3072,
+    /// RSA with a 4096-bit modulus.
+    Rsa4096,
+    /// NIST P-256.
     EccNistP256,
-    /// ECDSA on NIST P-384.
+    /// NIST P-384.
     EccNistP384,
-    /// ECDSA on NIST P-521.
+    /// NIST P-521.
     EccNistP521,
-    /// ECDSA on secp256k1.
+    /// secp256k1 (signing only).
     EccSecgP256k1,
 }
 
@@ -36,6 +43,9 @@ impl KeySpec {
         KeySpec::Hmac256,
         KeySpec::Hmac384,
         KeySpec::Hmac512,
+        KeySpec::Rsa2048,
+        KeySpec::Rsa3072,
+        KeySpec::Rsa4096,
         KeySpec::EccNistP256,
         KeySpec::EccNistP384,
         KeySpec::EccNistP521,
@@ -50,6 +60,9 @@ impl KeySpec {
             KeySpec::Hmac256 => "HMAC_256",
             KeySpec::Hmac384 => "HMAC_384",
             KeySpec::Hmac512 => "HMAC_512",
+            KeySpec::Rsa2048 => "RSA_2048",
+            KeySpec::Rsa3072 => "RSA_3072",
+            KeySpec::Rsa4096 => "RSA_4096",
             KeySpec::EccNistP256 => "ECC_NIST_P256",
             KeySpec::EccNistP384 => "ECC_NIST_P384",
             KeySpec::EccNistP521 => "ECC_NIST_P521",
@@ -69,28 +82,13 @@ impl KeySpec {
             KeySpec::Hmac224 => Some(28),
             KeySpec::Hmac384 => Some(48),
             KeySpec::Hmac512 => Some(64),
-            KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => None,
-        }
-    }
-
-    /// The signing algorithms of a signing key (`SigningAlgorithmSpec`), as AWS pairs them with the curve.
-    pub fn signing_algorithms(self) -> &'static [&'static str] {
-        match self {
-            KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &["ECDSA_SHA_256"],
-            KeySpec::EccNistP384 => &["ECDSA_SHA_384"],
-            KeySpec::EccNistP521 => &["ECDSA_SHA_512"],
-            KeySpec::SymmetricDefault | KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => &[],
-        }
-    }
-
-    /// The one MAC algorithm of an HMAC key (`MacAlgorithmSpec`), `None` for other keys.
-    pub fn mac_algorithm(self) -> Option<&'static str> {
-        match self {
-            KeySpec::SymmetricDefault | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 => None,
-            KeySpec::Hmac224 => Some("HMAC_SHA_224"),
-            KeySpec::Hmac256 => Some("HMAC_SHA_256"),
-            KeySpec::Hmac384 => Some("HMAC_SHA_384"),
-            KeySpec::Hmac512 => Some("HMAC_SHA_512"),
+            KeySpec::Rsa2048
+            | KeySpec::Rsa3072
+            | KeySpec::Rsa4096
+            | KeySpec::EccNistP256
+            | KeySpec::EccNistP384
+            | KeySpec::EccNistP521
+            | KeySpec::EccSecgP256k1 => None,
         }
     }
 }
@@ -104,6 +102,8 @@ pub enum KeyUsage {
     GenerateVerifyMac,
     /// Sign and verify.
     SignVerify,
+    /// Derive shared secrets (ECDH).
+    KeyAgreement,
 }
 
 impl KeyUsage {
@@ -113,12 +113,13 @@ impl KeyUsage {
             KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
             KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
             KeyUsage::SignVerify => "SIGN_VERIFY",
+            KeyUsage::KeyAgreement => "KEY_AGREEMENT",
         }
     }
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify].into_iter().find(|usage| usage.as_str() == text)
+        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement].into_iter().find(|usage| usage.as_str() == text)
     }
 }
 
@@ -225,6 +226,11 @@ impl Key {
     /// The key's ARN.
     pub fn arn(&self) -> Arn {
         Arn::key(&self.region, &self.account, self.id)
+    }
+
+    /// The algorithms the key supports, by its spec and usage.
+    pub fn algorithms(&self) -> KeyAlgorithms {
+        algorithms(self.spec, self.usage)
     }
 
     /// Applies `action` through the transition table, updating the state, or says why the state refuses it.

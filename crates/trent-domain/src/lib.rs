@@ -3,6 +3,7 @@
 //! Nothing here performs I/O; the store, the crypto and the wire protocols depend on this crate, never the reverse.
 #![warn(missing_docs)]
 
+pub mod algorithms;
 pub mod arn;
 pub mod clock;
 pub mod ids;
@@ -11,6 +12,7 @@ pub mod key_specs;
 pub mod retirement;
 pub mod state;
 
+pub use algorithms::{EncryptionAlgorithm, Hash, KeyAlgorithms, SigningAlgorithm};
 pub use arn::{Arn, ArnResource};
 pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{AccountId, AliasName, KeyId, Region};

@@ -162,6 +162,11 @@ struct AuditedMembers {
     key_usage: Option<serde_json::Value>,
     number_of_bytes: Option<serde_json::Value>,
     encryption_algorithm: Option<serde_json::Value>,
+    signing_algorithm: Option<serde_json::Value>,
+    message_type: Option<serde_json::Value>,
+    mac_algorithm: Option<serde_json::Value>,
+    key_pair_spec: Option<serde_json::Value>,
+    key_agreement_algorithm: Option<serde_json::Value>,
     enabled: Option<serde_json::Value>,
 }
 
@@ -218,6 +223,11 @@ impl Call {
                 ("keyUsage", &m.key_usage),
                 ("numberOfBytes", &m.number_of_bytes),
                 ("encryptionAlgorithm", &m.encryption_algorithm),
+                ("signingAlgorithm", &m.signing_algorithm),
+                ("messageType", &m.message_type),
+                ("macAlgorithm", &m.mac_algorithm),
+                ("keyPairSpec", &m.key_pair_spec),
+                ("keyAgreementAlgorithm", &m.key_agreement_algorithm),
                 ("enabled", &m.enabled),
             ] {
                 if let Some(value) = value {

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use trent_crypto::{KeyMaterial, MacKey, RootKey, SigningKey, SymmetricKey};
-use trent_domain::{AccountId, Key, KeyId, Region};
+use trent_crypto::{AgreementKey, KeyMaterial, MacKey, RootKey, RsaEncryptionKey, SigningKey, SymmetricKey};
+use trent_domain::{AccountId, EncryptionAlgorithm, Key, KeyId, Region};
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
 
@@ -29,7 +29,9 @@ impl LoadedKey {
     pub fn symmetric(&self, operation: &str) -> Result<&SymmetricKey, ServiceError> {
         match &self.material {
             KeyMaterial::Symmetric(material) => Ok(material),
-            KeyMaterial::Mac(_) | KeyMaterial::Signing(_) => Err(self.wrong_usage(operation)),
+            // An RSA key encrypts too, but not with the symmetric algorithm these operations use.
+            KeyMaterial::RsaEncryption(_) => Err(self.wrong_algorithm(EncryptionAlgorithm::SymmetricDefault.as_str())),
+            _ => Err(self.wrong_usage(operation)),
         }
     }
 
@@ -37,7 +39,7 @@ impl LoadedKey {
     pub fn mac(&self, operation: &str) -> Result<&MacKey, ServiceError> {
         match &self.material {
             KeyMaterial::Mac(material) => Ok(material),
-            KeyMaterial::Symmetric(_) | KeyMaterial::Signing(_) => Err(self.wrong_usage(operation)),
+            _ => Err(self.wrong_usage(operation)),
         }
     }
 
@@ -45,12 +47,33 @@ impl LoadedKey {
     pub fn signing(&self, operation: &str) -> Result<&SigningKey, ServiceError> {
         match &self.material {
             KeyMaterial::Signing(material) => Ok(material),
-            KeyMaterial::Symmetric(_) | KeyMaterial::Mac(_) => Err(self.wrong_usage(operation)),
+            _ => Err(self.wrong_usage(operation)),
         }
     }
 
+    /// The RSA encryption key pair, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn rsa_encryption(&self, operation: &str) -> Result<&RsaEncryptionKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::RsaEncryption(material) => Ok(material),
+            _ => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// The key agreement key pair, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn agreement(&self, operation: &str) -> Result<&AgreementKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::Agreement(material) => Ok(material),
+            _ => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// AWS's refusal of an algorithm the key's spec does not support.
+    pub fn wrong_algorithm(&self, algorithm: &str) -> ServiceError {
+        ServiceError::InvalidKeyUsage(format!("Algorithm {algorithm} is incompatible with key spec {}.", self.key.spec.as_str()))
+    }
+
     /// AWS's refusal of an operation the key's usage does not allow.
-    fn wrong_usage(&self, operation: &str) -> ServiceError {
+    pub(crate) fn wrong_usage(&self, operation: &str) -> ServiceError {
         ServiceError::InvalidKeyUsage(format!("{} key usage is {} which is not valid for {operation}.", self.key.arn(), self.key.usage.as_str()))
     }
 }
@@ -122,7 +145,7 @@ impl KeyCache {
     /// is cached, or another node changed something since `mark` (then it is returned without being cached).
     /// Returns `None` if the key was destroyed meanwhile.
     pub fn remember(&self, key: &Key, root_key: &RootKey, mark: Option<Mark>) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
-        let material = root_key.open_key_material(key.id, key.spec, &key.wrapped_material)?;
+        let material = root_key.open_key_material(key.id, key.spec, key.usage, &key.wrapped_material)?;
         let loaded = Arc::new(LoadedKey { key: key.clone(), material });
         let mut entries = write(&self.entries);
         if let (Some(feed), Some(mark)) = (&self.feed, mark) {

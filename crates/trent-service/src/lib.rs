@@ -126,6 +126,18 @@ impl Service {
             .with_parameter("keyId", key.id.to_string())
     }
 
+    /// Records an event outside any key change: through the audit journal when calls are audited, else straight into
+    /// the store. Used for what is always evidence, whatever `--audit-calls` says (a public key leaving the service).
+    async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
+        match &self.audit {
+            Some(writer) => writer.record(event).await,
+            None => {
+                let batch = trent_audit::EventBatch::of(std::slice::from_ref(&event)).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
+                Ok(self.store.append_events(Arc::new(batch)).await?)
+            }
+        }
+    }
+
     /// Reads the key fresh from the store, applies `change` to it and writes it conditionally, retrying when another
     /// writer got there first. `change` runs the transition table and any other rule, and returns the audit event.
     async fn modify_key<F>(&self, ctx: &RequestContext, key_id: &str, change: F) -> Result<Key, ServiceError>

@@ -28,7 +28,7 @@ impl Service {
     pub(crate) async fn create_managed_key(&self, ctx: &RequestContext, name: &AliasName) -> Result<Option<KeyId>, ServiceError> {
         let Some(service) = service_of(name) else { return Ok(None) };
         let id = KeyId::generate();
-        let (_material, wrapped_material) = self.root_key.generate_key_material(id, KeySpec::SymmetricDefault)?;
+        let (_material, wrapped_material) = self.root_key.generate_key_material(id, KeySpec::SymmetricDefault, trent_domain::KeyUsage::EncryptDecrypt)?;
         let now = self.clock.now();
         let key = Key {
             id,

@@ -105,6 +105,7 @@ impl Target {
                     | Operation::CreateKey
                     | Operation::DisableKey
                     | Operation::EnableKey
+                    | Operation::GetPublicKey
                     | Operation::PutKeyPolicy
                     | Operation::ScheduleKeyDeletion
                     | Operation::TagResource
@@ -125,7 +126,7 @@ impl Target {
     /// True for calls that change no resource, as CloudTrail marks them: reads, and the cryptographic operations.
     pub fn is_read_only(self) -> bool {
         let name = self.event_name();
-        ["Describe", "Get", "List", "Verify", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateRandom", "GenerateMac", "Sign"]
+        ["Describe", "Derive", "Get", "List", "Verify", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateRandom", "GenerateMac", "Sign"]
             .iter()
             .any(|prefix| name.starts_with(prefix))
     }

@@ -1,4 +1,4 @@
-//! The edge of Decrypt: KeyId optional; the blob names its key.
+//! The edge of Decrypt: KeyId optional for a symmetric ciphertext (the blob names its key), required for an RSA one.
 
 use std::collections::BTreeMap;
 
@@ -35,8 +35,8 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
     }
     let blob = request.ciphertext_blob.unwrap_or_default();
-    let (plaintext, arn) = service
+    let decrypted = service
         .decrypt(ctx, &blob.0, &context(request.encryption_context), request.key_id.as_deref(), request.encryption_algorithm.as_deref(), request.dry_run.unwrap_or(false))
         .await?;
-    Ok(json!({ "KeyId": arn, "Plaintext": base64(&plaintext), "EncryptionAlgorithm": "SYMMETRIC_DEFAULT" }))
+    Ok(json!({ "KeyId": decrypted.key_arn, "Plaintext": base64(&decrypted.plaintext), "EncryptionAlgorithm": decrypted.algorithm.as_str() }))
 }

@@ -1,4 +1,4 @@
-//! The edge of Encrypt: plaintext 1 to 4096 bytes, an optional encryption context, DryRun.
+//! The edge of Encrypt: plaintext 1 to 4096 bytes, an optional encryption context and algorithm, DryRun.
 
 use std::collections::BTreeMap;
 
@@ -31,7 +31,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
     v.finish()?;
     let plaintext = request.plaintext.unwrap_or_default();
-    let (blob, arn) = service
+    let encrypted = service
         .encrypt(
             ctx,
             request.key_id.as_deref().unwrap_or_default(),
@@ -41,5 +41,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(json!({ "CiphertextBlob": base64(&blob), "KeyId": arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT" }))
+    Ok(json!({ "CiphertextBlob": base64(&encrypted.ciphertext), "KeyId": encrypted.key_arn, "EncryptionAlgorithm": encrypted.algorithm.as_str() }))
 }

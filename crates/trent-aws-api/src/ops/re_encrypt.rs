@@ -50,7 +50,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         "CiphertextBlob": base64(&output.ciphertext),
         "SourceKeyId": output.source_key_arn,
         "KeyId": output.destination_key_arn,
-        "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
-        "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "SourceEncryptionAlgorithm": output.source_algorithm.as_str(),
+        "DestinationEncryptionAlgorithm": output.destination_algorithm.as_str(),
     }))
 }

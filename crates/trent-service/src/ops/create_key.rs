@@ -1,4 +1,6 @@
-//! CreateKey: a new symmetric key with fresh material sealed under the root key, its policy, tags and audit event.
+//! CreateKey: a new key of any spec and usage Trent has built, with fresh material sealed under the root key, its policy, tags and audit event.
+
+use std::sync::Arc;
 
 use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
 
@@ -47,7 +49,7 @@ impl Service {
         }
         let (Some(spec), Some(usage)) = (KeySpec::parse(&spec_text), KeyUsage::parse(&usage_text)) else {
             return Err(ServiceError::Unsupported(format!(
-                "KeySpec {spec_text} with KeyUsage {usage_text} is not supported by Trent yet; only SYMMETRIC_DEFAULT keys can be created."
+                "KeySpec {spec_text} with KeyUsage {usage_text} is not supported by Trent yet (see the README for the key specs it has)."
             )));
         };
         let origin_text = input.origin.unwrap_or_else(|| "AWS_KMS".to_owned());
@@ -70,7 +72,11 @@ impl Service {
         merge_tags(&mut tags, &input.tags)?;
 
         let id = KeyId::generate();
-        let (_material, wrapped_material) = self.root_key.generate_key_material(id, spec)?;
+        // An RSA key pair takes up to a second of CPU to generate: off the request threads.
+        let root_key = Arc::clone(&self.root_key);
+        let (_material, wrapped_material) = tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
         let key = Key {
             id,
             account: ctx.account().clone(),

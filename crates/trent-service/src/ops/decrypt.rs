@@ -1,18 +1,30 @@
-//! Decrypt: finds the key from the ciphertext blob's header (KeyId is optional, as in AWS), checks it is usable and
-//! opens the blob with the same encryption context.
+//! Decrypt: a symmetric ciphertext names its key in its blob header (KeyId is optional, as in AWS); an RSA ciphertext
+//! does not, so an asymmetric algorithm needs the KeyId. The key must be usable and the context the same.
 
 use std::sync::Arc;
 
 use trent_crypto::EncryptionContext;
+use trent_domain::EncryptionAlgorithm;
 use zeroize::Zeroizing;
 
 use crate::authorize::authorize;
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
-use crate::ops::encrypt::require_symmetric_algorithm;
+use crate::ops::encrypt::{cipher, is_asymmetric};
 use crate::resolve::Aliases;
 use crate::Service;
+
+/// Decrypt's result.
+#[derive(Debug)]
+pub struct Decrypted {
+    /// The plaintext.
+    pub plaintext: Zeroizing<Vec<u8>>,
+    /// The key's ARN.
+    pub key_arn: String,
+    /// The algorithm used.
+    pub algorithm: EncryptionAlgorithm,
+}
 
 impl Service {
     /// The usable key that made `blob`, checked against the KeyId the caller named, if any.
@@ -30,24 +42,41 @@ impl Service {
         Ok(loaded)
     }
 
-    /// Decrypt. Returns the plaintext and the key's ARN.
+    /// The usable key to decrypt `ciphertext` with `algorithm`: the one its blob names, or for an asymmetric
+    /// algorithm the one the caller names (required).
+    pub(crate) async fn decrypting_key(
+        &self,
+        ctx: &RequestContext,
+        ciphertext: &[u8],
+        key_id: Option<&str>,
+        algorithm: Option<&str>,
+        permission: &str,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
+        if !is_asymmetric(algorithm) {
+            return self.key_of_blob(ctx, ciphertext, key_id, permission).await;
+        }
+        let key_id = key_id.ok_or_else(|| ServiceError::Validation("KeyId must not be null".to_owned()))?;
+        self.usable_key(ctx, key_id, Aliases::Accepted, permission).await
+    }
+
+    /// Decrypt.
     pub async fn decrypt(
         &self,
         ctx: &RequestContext,
-        blob: &[u8],
+        ciphertext: &[u8],
         context: &EncryptionContext,
         key_id: Option<&str>,
         algorithm: Option<&str>,
         dry_run: bool,
-    ) -> Result<(Zeroizing<Vec<u8>>, String), ServiceError> {
-        let loaded = self.key_of_blob(ctx, blob, key_id, "kms:Decrypt").await?;
-        let material = loaded.symmetric("Decrypt")?;
-        require_symmetric_algorithm(algorithm)?;
+    ) -> Result<Decrypted, ServiceError> {
+        let loaded = self.decrypting_key(ctx, ciphertext, key_id, algorithm, "kms:Decrypt").await?;
+        let cipher = cipher(&loaded, "Decrypt", algorithm)?;
+        cipher.check(context, None)?;
         let proof = require_usable(&loaded.key)?;
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        let plaintext = trent_crypto::decrypt(proof, material, blob, context)?;
-        Ok((plaintext, loaded.key.arn().to_string()))
+        let plaintext = cipher.decrypt(proof, ciphertext, context)?;
+        Ok(Decrypted { plaintext, key_arn: loaded.key.arn().to_string(), algorithm: cipher.algorithm() })
     }
 }

@@ -7,14 +7,15 @@ use crate::Service;
 
 /// Refuses a MAC algorithm the key's spec does not use, as AWS does.
 pub(crate) fn require_mac_algorithm(key: &trent_domain::Key, algorithm: &str) -> Result<(), ServiceError> {
-    match key.spec.mac_algorithm() {
-        Some(own) if own == algorithm => Ok(()),
-        _ => Err(ServiceError::InvalidKeyUsage(format!(
-            "Algorithm {algorithm} is incompatible with key spec {}. Supported algorithms: {}.",
-            key.spec.as_str(),
-            key.spec.mac_algorithm().unwrap_or("none")
-        ))),
+    let supported = key.algorithms().mac;
+    if supported.contains(&algorithm) {
+        return Ok(());
     }
+    Err(ServiceError::InvalidKeyUsage(format!(
+        "Algorithm {algorithm} is incompatible with key spec {}. Supported algorithms: {}.",
+        key.spec.as_str(),
+        supported.join(", ")
+    )))
 }
 
 impl Service {

@@ -1,5 +1,6 @@
-//! GetPublicKey: the public key of a usable asymmetric key as DER SubjectPublicKeyInfo. Every call is evidence that
-//! the public key has left the service (see the usage evidence), which matters before the key is deleted.
+//! GetPublicKey: the public key of a usable asymmetric key as DER SubjectPublicKeyInfo. Every successful call is
+//! recorded, whether or not calls are audited: it is evidence that the public key has left the service (who took it,
+//! when, from where), which matters before the key is deleted.
 
 use std::sync::Arc;
 
@@ -13,11 +14,13 @@ impl Service {
     /// GetPublicKey. Returns the key and its public key.
     pub async fn get_public_key(&self, ctx: &RequestContext, key_id: &str) -> Result<(Arc<LoadedKey>, Vec<u8>), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:GetPublicKey").await?;
-        let pair = loaded.signing("GetPublicKey").map_err(|_| {
+        let der = loaded.material.public_key_der().ok_or_else(|| {
             ServiceError::Unsupported(format!("{} is a {} key, which has no public key.", loaded.key.arn(), loaded.key.spec.as_str()))
         })?;
         require_usable(&loaded.key)?;
-        let der = pair.public_key_der()?;
+        let der = der?;
+        let event = self.api_event(ctx, "GetPublicKey", &loaded.key).read_only(true).with_response("keyId", loaded.key.arn().to_string());
+        self.record(event).await?;
         Ok((loaded, der))
     }
 }

@@ -2,10 +2,11 @@
 //! usable, and the plaintext never leaves the server.
 
 use trent_crypto::EncryptionContext;
+use trent_domain::EncryptionAlgorithm;
 
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
-use crate::ops::encrypt::require_symmetric_algorithm;
+use crate::ops::encrypt::cipher;
 use crate::resolve::Aliases;
 use crate::Service;
 
@@ -39,23 +40,36 @@ pub struct ReEncryptOutput {
     pub source_key_arn: String,
     /// The destination key's ARN.
     pub destination_key_arn: String,
+    /// The algorithm the ciphertext was decrypted with.
+    pub source_algorithm: EncryptionAlgorithm,
+    /// The algorithm the new ciphertext was made with.
+    pub destination_algorithm: EncryptionAlgorithm,
 }
 
 impl Service {
     /// ReEncrypt.
     pub async fn re_encrypt(&self, ctx: &RequestContext, input: ReEncryptInput) -> Result<ReEncryptOutput, ServiceError> {
-        let source = self.key_of_blob(ctx, &input.ciphertext, input.source_key_id.as_deref(), "kms:ReEncryptFrom").await?;
+        let source_algorithm = input.source_algorithm.as_deref();
+        let source = self.decrypting_key(ctx, &input.ciphertext, input.source_key_id.as_deref(), source_algorithm, "kms:ReEncryptFrom").await?;
         let destination = self.usable_key(ctx, &input.destination_key_id, Aliases::Accepted, "kms:ReEncryptTo").await?;
-        let (source_material, destination_material) = (source.symmetric("ReEncrypt")?, destination.symmetric("ReEncrypt")?);
-        require_symmetric_algorithm(input.source_algorithm.as_deref())?;
-        require_symmetric_algorithm(input.destination_algorithm.as_deref())?;
+        let source_cipher = cipher(&source, "ReEncrypt", source_algorithm)?;
+        let destination_cipher = cipher(&destination, "ReEncrypt", input.destination_algorithm.as_deref())?;
+        source_cipher.check(&input.source_context, None)?;
+        destination_cipher.check(&input.destination_context, None)?;
         let source_proof = require_usable(&source.key)?;
         let destination_proof = require_usable(&destination.key)?;
-        let plaintext = trent_crypto::decrypt(source_proof, source_material, &input.ciphertext, &input.source_context)?;
+        let plaintext = source_cipher.decrypt(source_proof, &input.ciphertext, &input.source_context)?;
+        destination_cipher.check(&input.destination_context, Some(plaintext.len()))?;
         if input.dry_run {
             return Err(ServiceError::DryRun);
         }
-        let ciphertext = trent_crypto::encrypt(destination_proof, destination_material, &plaintext, &input.destination_context)?;
-        Ok(ReEncryptOutput { ciphertext, source_key_arn: source.key.arn().to_string(), destination_key_arn: destination.key.arn().to_string() })
+        let ciphertext = destination_cipher.encrypt(destination_proof, &plaintext, &input.destination_context)?;
+        Ok(ReEncryptOutput {
+            ciphertext,
+            source_key_arn: source.key.arn().to_string(),
+            destination_key_arn: destination.key.arn().to_string(),
+            source_algorithm: source_cipher.algorithm(),
+            destination_algorithm: destination_cipher.algorithm(),
+        })
     }
 }

@@ -1,8 +1,8 @@
-//! Sign: an ECDSA signature over a message of up to 4096 bytes, or over its digest, with a usable signing key and one
-//! of the signing algorithms AWS pairs with its curve.
+//! Sign: an ECDSA or RSA signature over a message of up to 4096 bytes, or over its digest, with a usable signing key
+//! and one of the signing algorithms its spec supports.
 
 use trent_crypto::Signed;
-use trent_domain::Key;
+use trent_domain::{Key, SigningAlgorithm};
 
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
@@ -40,17 +40,17 @@ impl SignRequest<'_> {
     }
 }
 
-/// Refuses a signing algorithm the key's spec does not support, as AWS does.
-pub(crate) fn require_signing_algorithm(key: &Key, algorithm: &str) -> Result<(), ServiceError> {
-    let supported = key.spec.signing_algorithms();
-    if supported.contains(&algorithm) {
-        return Ok(());
+/// The signing algorithm, refused as AWS does when the key's spec does not support it.
+pub(crate) fn require_signing_algorithm(key: &Key, algorithm: &str) -> Result<SigningAlgorithm, ServiceError> {
+    let supported = key.algorithms().signing;
+    match SigningAlgorithm::parse(algorithm) {
+        Some(parsed) if supported.contains(&parsed) => Ok(parsed),
+        _ => Err(ServiceError::InvalidKeyUsage(format!(
+            "Algorithm {algorithm} is incompatible with key spec {}. Supported algorithms: {}.",
+            key.spec.as_str(),
+            supported.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
     }
-    Err(ServiceError::InvalidKeyUsage(format!(
-        "Algorithm {algorithm} is incompatible with key spec {}. Supported algorithms: {}.",
-        key.spec.as_str(),
-        supported.join(", ")
-    )))
 }
 
 impl Service {
@@ -58,12 +58,12 @@ impl Service {
     pub async fn sign(&self, ctx: &RequestContext, request: SignRequest<'_>) -> Result<(Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, "kms:Sign").await?;
         let pair = loaded.signing("Sign")?;
-        require_signing_algorithm(&loaded.key, request.algorithm)?;
+        let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;
         let proof = require_usable(&loaded.key)?;
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
-        let signature = pair.sign(proof, request.signed())?.ok_or_else(|| request.wrong_digest())?;
+        let signature = pair.sign(proof, algorithm, request.signed())?.ok_or_else(|| request.wrong_digest())?;
         Ok((signature, loaded.key.arn().to_string()))
     }
 }

@@ -12,9 +12,9 @@ impl Service {
     pub async fn verify(&self, ctx: &RequestContext, request: SignRequest<'_>, signature: &[u8]) -> Result<String, ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, "kms:Verify").await?;
         let pair = loaded.signing("Verify")?;
-        require_signing_algorithm(&loaded.key, request.algorithm)?;
+        let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;
         let proof = require_usable(&loaded.key)?;
-        match pair.verify(proof, request.signed(), signature)? {
+        match pair.verify(proof, algorithm, request.signed(), signature)? {
             None => return Err(request.wrong_digest()),
             Some(false) => return Err(ServiceError::InvalidSignature),
             Some(true) => {}

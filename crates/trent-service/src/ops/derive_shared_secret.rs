@@ -1,0 +1,46 @@
+//! DeriveSharedSecret: the ECDH shared secret between a usable `KEY_AGREEMENT` key's private key and a peer's public
+//! key (DER SubjectPublicKeyInfo on the key's curve).
+
+use zeroize::Zeroizing;
+
+use crate::context::RequestContext;
+use crate::error::{require_usable, ServiceError};
+use crate::resolve::Aliases;
+use crate::Service;
+
+/// DeriveSharedSecret's result.
+#[derive(Debug)]
+pub struct SharedSecret {
+    /// The raw shared secret.
+    pub secret: Zeroizing<Vec<u8>>,
+    /// The key's ARN.
+    pub key_arn: String,
+    /// Where the key's material came from.
+    pub key_origin: &'static str,
+}
+
+impl Service {
+    /// DeriveSharedSecret.
+    pub async fn derive_shared_secret(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        algorithm: &str,
+        peer_public_key: &[u8],
+        dry_run: bool,
+    ) -> Result<SharedSecret, ServiceError> {
+        let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:DeriveSharedSecret").await?;
+        let pair = loaded.agreement("DeriveSharedSecret")?;
+        if !loaded.key.algorithms().key_agreement.contains(&algorithm) {
+            return Err(loaded.wrong_algorithm(algorithm));
+        }
+        let proof = require_usable(&loaded.key)?;
+        if dry_run {
+            return Err(ServiceError::DryRun);
+        }
+        let secret = pair.derive(proof, peer_public_key)?.ok_or_else(|| {
+            ServiceError::Validation(format!("PublicKey is not a DER-encoded SubjectPublicKeyInfo public key on the curve of {}.", loaded.key.spec.as_str()))
+        })?;
+        Ok(SharedSecret { secret, key_arn: loaded.key.arn().to_string(), key_origin: loaded.key.origin.as_str() })
+    }
+}
