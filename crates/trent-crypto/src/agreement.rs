@@ -63,7 +63,7 @@ impl AgreementKey {
             return Ok(None);
         }
         let peer = UnparsedPublicKey::new(self.private.algorithm(), peer_public_key);
-        Ok(agreement::agree(&self.private, &peer, (), |secret| Ok(Zeroizing::new(secret.to_vec()))).ok())
+        Ok(agreement::agree(&self.private, peer, (), |secret| Ok(Zeroizing::new(secret.to_vec()))).ok())
     }
 }
 
