@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 
-use crate::cli::client::{CallError, ClientArgs};
+use crate::cli::client::{CallError, ClientArgs, Signer};
 use crate::cli::retire::RetireAction;
 
 /// `trent key` and its subcommands.
@@ -60,6 +60,10 @@ enum KeyCommand {
         /// Start even though the key was used within the observation period.
         #[arg(long)]
         force: bool,
+        /// Retire an RSA encryption key even though its public key has been downloaded (whoever holds it can keep
+        /// encrypting data that nobody will decrypt after the deletion).
+        #[arg(long)]
+        accept_public_key_risk: bool,
         /// Show the plan: its step, dates, and the attempts seen.
         #[arg(long, conflicts_with_all = ["abort", "force"])]
         status: bool,
@@ -81,11 +85,19 @@ pub fn run(args: KeyArgs) -> Result<(), String> {
 async fn key(args: KeyArgs) -> Result<(), String> {
     let client = args.client.signer()?;
     let json_output = args.client.output == "json";
-    if let KeyCommand::Retire { key, observe, pending_window, force, status, abort, watch } = &args.command {
+    if let KeyCommand::ScheduleDeletion { key, .. } = &args.command {
+        warn_if_public_key_left(&client, key).await;
+    }
+    if let KeyCommand::Retire { key, observe, pending_window, force, accept_public_key_risk, status, abort, watch } = &args.command {
         let action = match (status, abort) {
             (true, _) => RetireAction::Status,
             (_, true) => RetireAction::Abort,
-            _ => RetireAction::Start { observe_seconds: *observe, pending_window_days: *pending_window, force: *force },
+            _ => RetireAction::Start {
+                observe_seconds: *observe,
+                pending_window_days: *pending_window,
+                force: *force,
+                accept_public_key_risk: *accept_public_key_risk,
+            },
         };
         return crate::cli::retire::run(&client, key, &action, *watch, json_output).await;
     }
@@ -132,6 +144,15 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Warns on stderr, with the evidence, when `key` is asymmetric and its public key has left the service: scheduling
+/// its deletion still goes ahead, as in AWS. Evidence that cannot be read is no reason to refuse, so errors are ignored.
+async fn warn_if_public_key_left(client: &Signer, key: &str) {
+    let Ok(report) = client.call_api("Trent.GetKeyUsage", &json!({ "KeyId": key })).await else { return };
+    let Some(downloads) = crate::cli::usage::public_key_downloads(&report).filter(|d| d != "never downloaded") else { return };
+    eprintln!("warning: the public key of {} was {downloads}.", text(&report, "KeyId"));
+    eprintln!("warning: whoever holds it can keep encrypting data (or trusting signatures) after the key is deleted, and nothing will decrypt that data.");
 }
 
 fn text(value: &Value, member: &str) -> String {

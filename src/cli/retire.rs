@@ -20,6 +20,8 @@ pub enum RetireAction {
         pending_window_days: i64,
         /// Start even if the key was used within the observation period.
         force: bool,
+        /// Retire an RSA encryption key even though its public key has been downloaded.
+        accept_public_key_risk: bool,
     },
     /// Show the plan.
     Status,
@@ -48,8 +50,14 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
 /// Runs the action for `key`; with `watch`, follows the plan until it finishes.
 pub async fn run(client: &Signer, key: &str, action: &RetireAction, watch: bool, json_output: bool) -> Result<(), String> {
     let answer = match action {
-        RetireAction::Start { observe_seconds, pending_window_days, force } => {
-            let body = json!({ "KeyId": key, "ObservationPeriodInSeconds": observe_seconds, "PendingWindowInDays": pending_window_days, "Force": force });
+        RetireAction::Start { observe_seconds, pending_window_days, force, accept_public_key_risk } => {
+            let body = json!({
+                "KeyId": key,
+                "ObservationPeriodInSeconds": observe_seconds,
+                "PendingWindowInDays": pending_window_days,
+                "Force": force,
+                "AcceptPublicKeyRisk": accept_public_key_risk,
+            });
             client.call_api("Trent.StartKeyRetirement", &body).await.map_err(|e| e.to_string())?
         }
         RetireAction::Status => client.call_api("Trent.GetKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?,

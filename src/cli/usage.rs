@@ -22,6 +22,18 @@ fn calls_table(heading: &str, map: Option<&Value>) {
     }
 }
 
+/// Where an asymmetric key's public key went, in words ("downloaded 3 time(s), last by … at … from …"); `None` for a
+/// symmetric or HMAC key, which has no public key.
+pub fn public_key_downloads(report: &Value) -> Option<String> {
+    let downloads = report.get("PublicKeyDownloads")?;
+    let times = count(downloads, "Count");
+    if times == 0 {
+        return Some("never downloaded".to_owned());
+    }
+    let text = |member: &str| downloads.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
+    Some(format!("downloaded {times} time(s), last by {} at {} from {}", text("LastPrincipal"), date(downloads, "LastTime"), text("LastSourceIPAddress")))
+}
+
 /// Prints a GetKeyUsage answer.
 pub fn print(report: &Value) {
     let text = |member: &str| report.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
@@ -48,6 +60,9 @@ pub fn print(report: &Value) {
     println!("Calls:                {} succeeded, {} failed", count(&calls, "Succeeded"), count(&calls, "Failed"));
     println!("Ciphertexts produced: {}", count(report, "CiphertextsProduced"));
     println!("Data keys produced:   {}", count(report, "DataKeysProduced"));
+    if let Some(downloads) = public_key_downloads(report) {
+        println!("Public key:           {downloads}");
+    }
     calls_table("OPERATION", report.get("ByOperation"));
     calls_table("PRINCIPAL", report.get("ByPrincipal"));
     calls_table("SOURCE ADDRESS", report.get("BySourceIPAddress"));

@@ -14,6 +14,7 @@ use trent_domain::{AccountId, Region, Timestamp};
 
 /// Request parameters that may be recorded. Everything else a request carries is dropped.
 const ALLOWED_PARAMETERS: &[&str] = &[
+    "acceptPublicKeyRisk",
     "aliasName",
     "customerMasterKeySpec",
     "description",

@@ -74,6 +74,16 @@ pub fn usage_report(report: &UsageReport) -> Value {
     m.insert("BySourceIPAddress".into(), calls_by(&report.by_source));
     m.insert("FailuresByErrorCode".into(), json!(report.failures));
     m.insert("RefusedAttempts".into(), Value::Array(report.usage.refused.iter().map(refused_attempt).collect()));
+    if report.key.spec.secret_len().is_none() {
+        let mut downloads = Map::new();
+        downloads.insert("Count".into(), json!(report.public_key.count));
+        if let Some(last) = &report.public_key.last {
+            downloads.insert("LastTime".into(), epoch(last.at));
+            downloads.insert("LastPrincipal".into(), json!(last.principal));
+            downloads.insert("LastSourceIPAddress".into(), json!(last.source_ip));
+        }
+        m.insert("PublicKeyDownloads".into(), Value::Object(downloads));
+    }
     Value::Object(m)
 }
 

@@ -1,5 +1,6 @@
 //! The edge of `Trent.StartKeyRetirement`: `{"KeyId", "ObservationPeriodInSeconds" (0 to 366 days, default 14 days),
-//! "PendingWindowInDays" (7 to 30, default 30), "Force"}` assesses the key's usage, disables it and starts the plan;
+//! "PendingWindowInDays" (7 to 30, default 30), "Force", "AcceptPublicKeyRisk"}` assesses the key's usage (and for an
+//! RSA encryption key, where its public key went), disables it and starts the plan;
 //! answers `{"Retirement": <plan>, "Usage": <usage report>}`.
 
 use serde::Deserialize;
@@ -24,6 +25,7 @@ struct Request {
     observation_period_in_seconds: Option<i64>,
     pending_window_in_days: Option<i64>,
     force: Option<bool>,
+    accept_public_key_risk: Option<bool>,
 }
 
 /// Handles `Trent.StartKeyRetirement`.
@@ -38,6 +40,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         observation_seconds: request.observation_period_in_seconds.unwrap_or(DEFAULT_OBSERVATION_SECONDS),
         pending_window_days: request.pending_window_in_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS),
         force: request.force.unwrap_or(false),
+        accept_public_key_risk: request.accept_public_key_risk.unwrap_or(false),
     };
     let (started, report) = service.start_key_retirement(ctx, request.key_id.as_deref().unwrap_or_default(), retirement).await?;
     Ok(json!({ "Retirement": plan(&started), "Usage": usage_report(&report) }))

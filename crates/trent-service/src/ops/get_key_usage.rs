@@ -36,6 +36,36 @@ impl Calls {
     }
 }
 
+/// The last successful GetPublicKey on a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Download {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub principal: String,
+    /// From where; empty when unknown.
+    pub source_ip: String,
+}
+
+/// Where an asymmetric key's public key went: evidence that matters before deleting it, since whoever holds the public
+/// key can still encrypt data (or trust signatures) after the private key is gone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicKeyDownloads {
+    /// Successful GetPublicKey calls.
+    pub count: i64,
+    /// The last of them.
+    pub last: Option<Download>,
+}
+
+impl PublicKeyDownloads {
+    /// "downloaded 3 time(s), last by arn:… at 2026-12-03T06:00:00Z from 10.0.0.1", or `None` if never.
+    pub fn summary(&self) -> Option<String> {
+        let last = self.last.as_ref()?;
+        let from = if last.source_ip.is_empty() { String::new() } else { format!(" from {}", last.source_ip) };
+        Some(format!("downloaded {} time(s), last by {} at {}{from}", self.count, last.principal, trent_audit::iso8601(last.at)))
+    }
+}
+
 /// A key's usage evidence, summed for people and scripts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UsageReport {
@@ -63,6 +93,8 @@ pub struct UsageReport {
     pub by_source: BTreeMap<String, Calls>,
     /// Failed calls per error code.
     pub failures: BTreeMap<String, i64>,
+    /// Where the public key went (asymmetric keys).
+    pub public_key: PublicKeyDownloads,
     /// The raw evidence, including the last use and the refused attempts.
     pub usage: KeyUsage,
 }
@@ -83,6 +115,7 @@ impl UsageReport {
             by_principal: BTreeMap::new(),
             by_source: BTreeMap::new(),
             failures: BTreeMap::new(),
+            public_key: PublicKeyDownloads::default(),
             usage: KeyUsage::default(),
         };
         for (k, c) in &usage.counts {
@@ -102,6 +135,12 @@ impl UsageReport {
             report.by_source.entry(source).or_default().add(&k.error_code, c.calls);
             if !k.error_code.is_empty() {
                 *report.failures.entry(k.error_code.clone()).or_default() += c.calls;
+            }
+            if k.error_code.is_empty() && k.operation == "GetPublicKey" {
+                report.public_key.count += c.calls;
+                if report.public_key.last.as_ref().is_none_or(|last| last.at.0 < c.last_millis) {
+                    report.public_key.last = Some(Download { at: Timestamp(c.last_millis), principal: k.principal.clone(), source_ip: k.source_ip.clone() });
+                }
             }
         }
         report.usage = usage;
@@ -154,16 +193,25 @@ mod tests {
     #[test]
     fn the_report_sums_by_operation_day_and_outcome() {
         let usage = KeyUsage {
-            counts: vec![row(0, "Encrypt", "", 3, 3), row(0, "GenerateDataKey", "", 2, 2), row(1, "Decrypt", "DisabledException", 4, 0)],
+            counts: vec![
+                row(0, "Encrypt", "", 3, 3),
+                row(0, "GenerateDataKey", "", 2, 2),
+                row(1, "Decrypt", "DisabledException", 4, 0),
+                row(0, "GetPublicKey", "", 2, 0),
+                row(2, "GetPublicKey", "", 1, 0),
+                row(3, "GetPublicKey", "DisabledException", 1, 0),
+            ],
             last_use: None,
             refused: vec![],
         };
         let report = UsageReport::new(trent_store::conformance::sample_key(), None, usage);
-        assert_eq!(report.total, Calls { succeeded: 5, failed: 4 });
+        assert_eq!(report.total, Calls { succeeded: 8, failed: 5 });
+        assert_eq!(report.public_key.count, 3, "refused downloads gave nothing away");
+        assert_eq!(report.public_key.last.as_ref().map(|d| d.at), Some(Timestamp(2 * DAY_MILLIS + 2)));
         assert_eq!((report.ciphertexts, report.data_keys), (5, 2));
-        assert_eq!(report.failures["DisabledException"], 4);
+        assert_eq!(report.failures["DisabledException"], 5);
         assert_eq!(report.by_day["1970-01-02"]["Decrypt"].failed, 4);
-        assert_eq!(report.by_source["unknown"].succeeded, 5);
+        assert_eq!(report.by_source["unknown"].succeeded, 8);
         assert_eq!(report.first_use, Some(Timestamp(1)));
         assert_eq!(report.tracked_uses_since(Timestamp(DAY_MILLIS)), 0, "the refused Decrypts are not uses");
         assert_eq!(report.tracked_uses_since(Timestamp(0)), 5);

@@ -1,9 +1,12 @@
 //! StartKeyRetirement (Trent's extension, `Trent.StartKeyRetirement`): step 1 of a guided retirement. Assesses the
 //! key's usage evidence and refuses (with the evidence) if the key was used within the observation period, unless
-//! forced; otherwise disables the key and stores the plan in one transaction. The retirement worker does the rest.
+//! forced; refuses an RSA encryption key whose public key has left the service unless that risk is accepted (whoever
+//! holds the public key can keep encrypting data nobody will decrypt after the deletion); otherwise disables the key
+//! and stores the plan in one transaction. The retirement worker does the rest. A disabled key hands out no public
+//! key, so no new download can happen between this check and the scheduling of the deletion.
 
 use trent_audit::iso8601;
-use trent_domain::{Action, KeyState, RetirementPlan, RetirementStep, Timestamp};
+use trent_domain::{Action, KeyState, KeyUsage, RetirementPlan, RetirementStep, Timestamp};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
@@ -25,6 +28,8 @@ pub struct RetirementRequest {
     pub pending_window_days: i64,
     /// Start even though the key was used within the observation period.
     pub force: bool,
+    /// Retire an asymmetric encryption key even though its public key has been downloaded.
+    pub accept_public_key_risk: bool,
 }
 
 /// Why the assessment refuses, in words that carry the evidence.
@@ -40,6 +45,18 @@ fn in_use_message(report: &UsageReport, since: Timestamp, uses: i64) -> String {
         "{arn} was used {uses} time(s) since {}, within the observation period.{last} Find what still uses it (Trent.GetKeyUsage), or start anyway with Force.",
         iso8601(since)
     )
+}
+
+/// The refusal of an asymmetric encryption key whose public key left the service, with the evidence.
+fn public_key_risk(report: &UsageReport) -> Option<String> {
+    if report.key.usage != KeyUsage::EncryptDecrypt || report.key.spec.secret_len().is_some() {
+        return None;
+    }
+    let downloads = report.public_key.summary()?;
+    Some(format!(
+        "The public key of {} was {downloads}. Whoever holds it can still encrypt data that nobody will be able to decrypt once the key is deleted. Make sure nothing encrypts to it any more, then start with AcceptPublicKeyRisk.",
+        report.key.arn()
+    ))
 }
 
 impl Service {
@@ -79,6 +96,11 @@ impl Service {
                     return Err(ServiceError::KeyInUse(in_use_message(&report, since, uses)));
                 }
             }
+            if !request.accept_public_key_risk {
+                if let Some(risk) = public_key_risk(&report) {
+                    return Err(ServiceError::KeyInUse(risk));
+                }
+            }
             let plan = RetirementPlan {
                 account: key.account.clone(),
                 region: key.region.clone(),
@@ -101,6 +123,7 @@ impl Service {
                 .with_parameter("observationPeriodInSeconds", request.observation_seconds)
                 .with_parameter("pendingWindowInDays", request.pending_window_days)
                 .with_parameter("force", request.force)
+                .with_parameter("acceptPublicKeyRisk", request.accept_public_key_risk)
                 .with_response("keyState", key.state.as_str());
             match self.store.save_retirement_plan(&plan, Some(&key), Some(&event)).await {
                 Ok((plan, stored_key)) => {
