@@ -1,5 +1,6 @@
 //! `trent bench`: a load benchmark that sends real SigV4-signed requests over keep-alive HTTP at a chosen
-//! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt and GenerateDataKey. In the
+//! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt, GenerateDataKey, CreateKey,
+//! Sign (ECDSA P-256, RSA-2048 PSS), Verify (ECDSA P-256) and GenerateMac (HMAC-SHA-256). In the
 //! same run it measures the ceiling: the same load against the same HTTP stack answering a fixed body.
 //! `--endpoint` points it at any other AWS KMS implementation instead of a Trent it starts itself; `--targets`
 //! starts Trent on SQLite and on PostgreSQL with one or two nodes, one after the other, in the same run.
@@ -44,7 +45,8 @@ pub struct BenchArgs {
     /// Seconds of warm-up before measuring.
     #[arg(long, default_value_t = 1)]
     warmup_seconds: u64,
-    /// Operations to measure: encrypt, decrypt, generate-data-key, create-key.
+    /// Operations to measure: encrypt, decrypt, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048,
+    /// verify-ecc-p256, generate-mac.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
     /// Trents to start and measure, in order: sqlite, sqlite-audited (every call audited), postgres (one node),
@@ -251,36 +253,72 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
         let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
         let plaintext = vec![0x5au8; 4096];
-        let encrypt_body = json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) }).to_string().into_bytes();
-        let encrypted = first.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(&plaintext) })).await?;
-        let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
-        let decrypt_body = json!({ "CiphertextBlob": blob }).to_string().into_bytes();
-        let data_key_body = json!({ "KeyId": key_id, "KeySpec": "AES_256" }).to_string().into_bytes();
-        let create_key_body = json!({ "Description": "bench key" }).to_string().into_bytes();
+        let mut workloads = Vec::new();
+        for operation in &args.operations {
+            workloads.push(workload(first, operation, &key_id, &plaintext).await?);
+        }
 
         for &concurrency in &args.concurrency {
-            if let (Some(ceiling), None) = (&ceiling, ceiling_rates.get(&concurrency)) {
-                let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
-                let m = load(&[ceiling_signer], "TrentService.Encrypt", Arc::new(encrypt_body.clone()), concurrency, warmup, measure).await;
-                print_row("ceiling (same stack, fixed body)", "Encrypt-shaped 4 KiB", concurrency, &m, None);
-                ceiling_rates.insert(concurrency, m.requests as f64 / m.seconds);
-            }
-            for operation in &args.operations {
-                let (name, target_name, body) = match operation.as_str() {
-                    "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", encrypt_body.clone()),
-                    "decrypt" => ("Decrypt 4 KiB", "TrentService.Decrypt", decrypt_body.clone()),
-                    "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", data_key_body.clone()),
-                    "create-key" => ("CreateKey", "TrentService.CreateKey", create_key_body.clone()),
-                    other => return Err(format!("unknown operation '{other}': use encrypt, decrypt, generate-data-key, create-key")),
-                };
-                let m = load(&signers, target_name, Arc::new(body), concurrency, warmup, measure).await;
-                print_row(&target.label, name, concurrency, &m, ceiling_rates.get(&concurrency).copied());
+            for (name, target_name, body) in &workloads {
+                // The ceiling takes the same request (size, signature) and answers a fixed body: what this machine's
+                // HTTP and SigV4 allow for this operation, measured once per operation and concurrency.
+                if let (Some(ceiling), None) = (&ceiling, ceiling_rates.get(&(concurrency, *name))) {
+                    let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
+                    let m = load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                    print_row("ceiling (same stack, fixed body)", &format!("{name}, same request"), concurrency, &m, None);
+                    ceiling_rates.insert((concurrency, *name), m.requests as f64 / m.seconds);
+                }
+                let m = load(&signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                print_row(&target.label, name, concurrency, &m, ceiling_rates.get(&(concurrency, *name)).copied());
             }
         }
     }
     drop(ceiling);
     drop(run_dir);
     Ok(())
+}
+
+/// One measured operation: its name in the table, its target and its request body, with the keys it needs created
+/// (and, for Decrypt and Verify, the ciphertext or signature made) before measuring.
+async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8]) -> Result<(&'static str, &'static str, Arc<Vec<u8>>), String> {
+    let create = |spec: &str, usage: &str| json!({ "Description": "trent bench", "KeySpec": spec, "KeyUsage": usage });
+    let created_key = |answer: Value| answer.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).map(str::to_owned).ok_or("CreateKey returned no KeyId");
+    let message = base64(&[0x42u8; 256]);
+    let (name, target, body) = match operation {
+        "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", json!({ "KeyId": key_id, "Plaintext": base64(plaintext) })),
+        "decrypt" => {
+            let encrypted = first.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(plaintext) })).await?;
+            let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
+            ("Decrypt 4 KiB", "TrentService.Decrypt", json!({ "CiphertextBlob": blob }))
+        }
+        "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", json!({ "KeyId": key_id, "KeySpec": "AES_256" })),
+        "create-key" => ("CreateKey", "TrentService.CreateKey", json!({ "Description": "bench key" })),
+        "sign-ecc-p256" | "sign-rsa-2048" | "verify-ecc-p256" => {
+            let (spec, algorithm) = if operation == "sign-rsa-2048" { ("RSA_2048", "RSASSA_PSS_SHA_256") } else { ("ECC_NIST_P256", "ECDSA_SHA_256") };
+            let signing_key = created_key(first.call_json("TrentService.CreateKey", &create(spec, "SIGN_VERIFY")).await?)?;
+            let sign = json!({ "KeyId": signing_key, "Message": message, "SigningAlgorithm": algorithm });
+            match operation {
+                "verify-ecc-p256" => {
+                    let signed = first.call_json("TrentService.Sign", &sign).await?;
+                    let signature = signed.get("Signature").and_then(Value::as_str).ok_or("Sign returned no Signature")?.to_owned();
+                    let verify = json!({ "KeyId": signing_key, "Message": message, "SigningAlgorithm": algorithm, "Signature": signature });
+                    ("Verify ECC_NIST_P256 256 B", "TrentService.Verify", verify)
+                }
+                "sign-rsa-2048" => ("Sign RSA_2048 PSS 256 B", "TrentService.Sign", sign),
+                _ => ("Sign ECC_NIST_P256 256 B", "TrentService.Sign", sign),
+            }
+        }
+        "generate-mac" => {
+            let mac_key = created_key(first.call_json("TrentService.CreateKey", &create("HMAC_256", "GENERATE_VERIFY_MAC")).await?)?;
+            ("GenerateMac HMAC_256 256 B", "TrentService.GenerateMac", json!({ "KeyId": mac_key, "Message": message, "MacAlgorithm": "HMAC_SHA_256" }))
+        }
+        other => {
+            return Err(format!(
+                "unknown operation '{other}': use encrypt, decrypt, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048, verify-ecc-p256, generate-mac"
+            ))
+        }
+    };
+    Ok((name, target, Arc::new(body.to_string().into_bytes())))
 }
 
 fn print_row(target: &str, operation: &str, concurrency: usize, m: &Measurement, ceiling: Option<f64>) {

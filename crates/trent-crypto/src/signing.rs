@@ -5,8 +5,10 @@
 use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, RsaEncoding, RsaParameters, UnparsedPublicKey};
-use trent_domain::{Hash, KeyId, KeySpec, SigningAlgorithm, UsableKey};
+use aws_lc_rs::signature::{
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, ParsedPublicKey, RsaEncoding, RsaParameters, VerificationAlgorithm,
+};
+use trent_domain::{Hash, KeyId, KeySpec, KeyUsage, SigningAlgorithm, UsableKey};
 
 use crate::key_pair::{ecdsa_algorithms, public_key_der};
 use crate::CryptoError;
@@ -22,14 +24,15 @@ pub enum Signed<'a> {
 
 /// The private key of a signing key pair, held only inside aws-lc.
 enum Signer {
-    Ecdsa(EcdsaKeyPair, &'static EcdsaVerificationAlgorithm),
+    Ecdsa(EcdsaKeyPair),
     Rsa(rsa::KeyPair),
 }
 
-/// An unwrapped signing key pair for one key.
+/// An unwrapped signing key pair for one key, with its public key parsed once for each algorithm it verifies.
 pub struct SigningKey {
     key_id: KeyId,
     signer: Signer,
+    verifiers: Vec<(SigningAlgorithm, ParsedPublicKey)>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -60,35 +63,47 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
     }
 }
 
-/// The ECDSA signing and verification algorithms of an ECC spec.
-fn ecdsa_signing(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm), CryptoError> {
-    ecdsa_algorithms(spec).map(|(signing, verifying, _)| (signing, verifying))
+/// The ECDSA signing and verification algorithms of an ECC spec (the verification algorithm as the trait object a
+/// parsed public key takes).
+fn ecdsa_signing(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static dyn VerificationAlgorithm), CryptoError> {
+    ecdsa_algorithms(spec).map(|(signing, verifying, _): (_, &'static EcdsaVerificationAlgorithm, _)| (signing, verifying as &'static dyn VerificationAlgorithm))
 }
 
 impl SigningKey {
     /// The signing key pair of `spec` for `key_id` from its PKCS #8 document.
     pub fn from_pkcs8(key_id: KeyId, spec: KeySpec, document: &[u8]) -> Result<Self, CryptoError> {
         let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
+        let mut verifiers = Vec::new();
+        let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"));
         let signer = match crate::key_pair::rsa_bits(spec) {
             Some(bits) => {
                 let pair = rsa::KeyPair::from_pkcs8(document).map_err(rejected)?;
                 if pair.public_modulus_len() * 8 != bits {
                     return Err(CryptoError::Library("PKCS #8 key of another spec"));
                 }
+                for &algorithm in trent_domain::algorithms::algorithms(spec, KeyUsage::SignVerify).signing {
+                    if let Some((_, parameters)) = rsa_algorithms(algorithm) {
+                        verifiers.push((algorithm, parse(parameters, pair.public_key().as_ref())?));
+                    }
+                }
                 Signer::Rsa(pair)
             }
             None => {
                 let (signing, verifying) = ecdsa_signing(spec)?;
-                Signer::Ecdsa(EcdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?, verifying)
+                let pair = EcdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?;
+                for &algorithm in trent_domain::algorithms::algorithms(spec, KeyUsage::SignVerify).signing {
+                    verifiers.push((algorithm, parse(verifying, pair.public_key().as_ref())?));
+                }
+                Signer::Ecdsa(pair)
             }
         };
-        Ok(Self { key_id, signer })
+        Ok(Self { key_id, signer, verifiers })
     }
 
     /// The public key as DER SubjectPublicKeyInfo (what GetPublicKey returns).
     pub fn public_key_der(&self) -> Result<Vec<u8>, CryptoError> {
         match &self.signer {
-            Signer::Ecdsa(pair, _) => public_key_der(pair.public_key()),
+            Signer::Ecdsa(pair) => public_key_der(pair.public_key()),
             Signer::Rsa(pair) => public_key_der(pair.public_key()),
         }
     }
@@ -107,7 +122,7 @@ impl SigningKey {
         };
         let failed = |_| CryptoError::Library("signing");
         match (&self.signer, rsa_algorithms(algorithm)) {
-            (Signer::Ecdsa(pair, _), None) => {
+            (Signer::Ecdsa(pair), None) => {
                 let signature = match (signed, digest) {
                     (_, Some(digest)) => pair.sign_digest(&digest),
                     (Signed::Raw(message) | Signed::Digest(message), None) => pair.sign(&SystemRandom::new(), message),
@@ -123,7 +138,7 @@ impl SigningKey {
                 .map_err(failed)?;
                 Ok(Some(signature))
             }
-            (Signer::Ecdsa(..), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
+            (Signer::Ecdsa(_), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
         }
     }
 
@@ -132,15 +147,15 @@ impl SigningKey {
     pub fn verify(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         let hash = digest_algorithm(algorithm.hash());
-        let public = match (&self.signer, rsa_algorithms(algorithm)) {
-            (Signer::Ecdsa(pair, verifying), None) => UnparsedPublicKey::new(*verifying, pair.public_key().as_ref()),
-            (Signer::Rsa(pair), Some((_, parameters))) => UnparsedPublicKey::new(parameters, pair.public_key().as_ref()),
-            (Signer::Ecdsa(..), Some(_)) | (Signer::Rsa(_), None) => return Err(CryptoError::Library("signing algorithm of another key type")),
-        };
+        let public = self
+            .verifiers
+            .iter()
+            .find_map(|(supported, public)| (*supported == algorithm).then_some(public))
+            .ok_or(CryptoError::Library("signing algorithm of another key spec"))?;
         Ok(match signed {
-            Signed::Raw(message) => Some(public.verify(message, signature).is_ok()),
+            Signed::Raw(message) => Some(public.verify_sig(message, signature).is_ok()),
             Signed::Digest(bytes) => match Digest::import_less_safe(bytes, hash) {
-                Ok(digest) => Some(public.verify_digest(&digest, signature).is_ok()),
+                Ok(digest) => Some(public.verify_digest_sig(&digest, signature).is_ok()),
                 Err(_) => None,
             },
         })
@@ -186,7 +201,7 @@ mod tests {
 
             let (_, other, _) = self::pair(spec);
             let other_proof = record.require_usable().unwrap();
-            let other = SigningKey { key_id: record.id, signer: other.signer };
+            let other = SigningKey { key_id: record.id, ..other };
             assert_eq!(other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
         }
     }

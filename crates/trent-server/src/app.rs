@@ -71,7 +71,8 @@ pub fn app(state: AppState) -> Router {
     if state.dev {
         router = router.route("/_trent/reset", post(dev::reset)).route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
     }
-    request_id_layer(router.with_state(state))
+    // One Arc for the whole state: each request clones it once, not each of its parts.
+    request_id_layer(router.with_state(Arc::new(state)))
 }
 
 /// Adds the request-ID middleware: every response gets an `x-amzn-RequestId`.
@@ -90,13 +91,13 @@ async fn request_id(mut request: Request, next: Next) -> Response {
 }
 
 /// `GET /metrics`: Prometheus counters (attempted uses of disabled or pending keys).
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let mut response = state.service.alarms().prometheus().into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
     response
 }
 
-async fn status(State(state): State<AppState>) -> Json<serde_json::Value> {
+async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status()], "dev": state.dev }))
 }
 
@@ -116,7 +117,7 @@ fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -
     response
 }
 
-async fn kms(State(state): State<AppState>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
+async fn kms(State(state): State<Arc<AppState>>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
     // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
     let mut call = Call::default();
     if state.service.audit_writer().is_some() {

@@ -1,6 +1,8 @@
 //! Dev mode's controls: reset the whole store, read the clock, move the clock forward. These routes exist only
 //! with `--dev`; otherwise they are 404.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +19,7 @@ fn clock_body(state: &AppState) -> serde_json::Value {
 }
 
 /// `POST /_trent/reset`: wipes every key, alias and record in every account and region.
-pub async fn reset(State(state): State<AppState>) -> Response {
+pub async fn reset(State(state): State<Arc<AppState>>) -> Response {
     match state.service.reset().await {
         Ok(()) => Json(json!({ "reset": true })).into_response(),
         Err(error) => {
@@ -28,7 +30,7 @@ pub async fn reset(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /_trent/clock`: the lifecycle clock.
-pub async fn clock(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn clock(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(clock_body(&state))
 }
 
@@ -41,7 +43,7 @@ pub struct Advance {
 }
 
 /// `POST /_trent/clock` with `{"advance_seconds": N}`: moves the lifecycle clock forward and wakes the workers.
-pub async fn advance_clock(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+pub async fn advance_clock(State(state): State<Arc<AppState>>, body: axum::body::Bytes) -> Response {
     let advance: Advance = match serde_json::from_slice(&body) {
         Ok(advance) => advance,
         Err(_) => return (StatusCode::BAD_REQUEST, Json(json!({ "error": "expected {\"advance_seconds\": N} with N a whole number of seconds" }))).into_response(),

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::digest;
+use aws_lc_rs::{digest, hmac};
 use http::HeaderMap;
 use trent_domain::{Timestamp, UtcTime};
 
@@ -74,6 +74,9 @@ pub struct Authorization {
     pub signed_headers: Vec<String>,
     /// The hex signature.
     pub signature: String,
+    /// The whole credential scope as sent, `AKID/YYYYMMDD/region/service/aws4_request`: what a signing key depends on
+    /// besides the secret.
+    pub credential: String,
 }
 
 /// The parts of an HTTP request that the signature covers.
@@ -131,18 +134,17 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
         service: (*service).to_owned(),
         signed_headers: signed_headers.split(';').map(str::to_ascii_lowercase).collect(),
         signature: signature.to_owned(),
+        credential: credential.to_owned(),
     })
 }
 
 /// Derived signing keys by (access key ID, scope date, region, service): SigV4's key derivation is four HMACs that
 /// only change once a day, so a server keeps them. Callers must use one secret per access key ID.
+/// Keys are the credential scope as sent, so a lookup needs no allocation.
 #[derive(Debug, Default)]
 pub struct SigningKeyCache {
-    keys: RwLock<HashMap<SigningScope, Arc<[u8]>>>,
+    keys: RwLock<HashMap<String, Arc<hmac::Key>>>,
 }
-
-/// What a derived signing key depends on besides the secret: (access key ID, scope date, region, service).
-type SigningScope = (String, String, String, String);
 
 /// How many derived keys a cache holds before it starts afresh (a day's keys of many clients).
 const SIGNING_KEY_CACHE_LIMIT: usize = 4096;
@@ -153,18 +155,17 @@ impl SigningKeyCache {
         Self::default()
     }
 
-    fn signing_key(&self, authorization: &Authorization, secret: &str, signing_time: SystemTime) -> Arc<[u8]> {
-        let id = (authorization.access_key_id.clone(), authorization.scope_date.clone(), authorization.region.clone(), authorization.service.clone());
-        if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(&id) {
+    fn signing_key(&self, authorization: &Authorization, secret: &str, signing_time: SystemTime) -> Arc<hmac::Key> {
+        if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(authorization.credential.as_str()) {
             return Arc::clone(key);
         }
         let derived = aws_sigv4::sign::v4::generate_signing_key(secret, signing_time, &authorization.region, &authorization.service);
-        let key: Arc<[u8]> = Arc::from(derived.as_ref());
+        let key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()));
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
         if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
             keys.clear();
         }
-        keys.insert(id, Arc::clone(&key));
+        keys.insert(authorization.credential.clone(), Arc::clone(&key));
         key
     }
 }
@@ -207,7 +208,7 @@ pub fn verify_with_cache(
     let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
     let signing_key = cache.signing_key(authorization, secret, signing_time);
-    let expected = aws_sigv4::sign::v4::calculate_signature(signing_key, string_to_sign.as_bytes());
+    let expected = hex(hmac::sign(&signing_key, string_to_sign.as_bytes()).as_ref());
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
     let equal = aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), authorization.signature.as_bytes()).is_ok();
@@ -238,40 +239,55 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The canonical request of SigV4 for the listed signed headers.
+/// The canonical request of SigV4 for the listed signed headers, written into one buffer (it is built for every
+/// request).
 fn canonical_request(request: &RequestParts<'_>, signed_headers: &[String]) -> Result<String, SigV4Error> {
-    let mut sorted: Vec<&String> = signed_headers.iter().collect();
-    sorted.sort();
-    let mut headers = String::new();
+    let mut sorted: Vec<&str> = signed_headers.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let uri = canonical_uri(request.path);
+    let query = canonical_query(request.query);
+    let mut out = String::with_capacity(256 + uri.len() + query.len() + request.headers.len() * 64);
+    out.push_str(request.method);
+    out.push('\n');
+    out.push_str(&uri);
+    out.push('\n');
+    out.push_str(&query);
+    out.push('\n');
     for name in &sorted {
-        let values: Vec<String> = request
-            .headers
-            .get_all(name.as_str())
-            .iter()
-            .map(|v| v.to_str().map(collapse_whitespace).map_err(|_| SigV4Error::SignatureMismatch))
-            .collect::<Result<_, _>>()?;
-        if values.is_empty() {
+        let mut values = request.headers.get_all(*name).iter().peekable();
+        if values.peek().is_none() {
             return Err(SigV4Error::SignatureMismatch);
         }
-        headers.push_str(name);
-        headers.push(':');
-        headers.push_str(&values.join(","));
-        headers.push('\n');
+        out.push_str(name);
+        out.push(':');
+        for (index, value) in values.enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            push_collapsed(&mut out, value.to_str().map_err(|_| SigV4Error::SignatureMismatch)?);
+        }
+        out.push('\n');
     }
-    let signed: Vec<&str> = sorted.iter().map(|s| s.as_str()).collect();
-    Ok(format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        request.method,
-        canonical_uri(request.path),
-        canonical_query(request.query),
-        headers,
-        signed.join(";"),
-        sha256_hex(request.body)
-    ))
+    out.push('\n');
+    for (index, name) in sorted.iter().enumerate() {
+        if index > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
+    out.push('\n');
+    out.push_str(&sha256_hex(request.body));
+    Ok(out)
 }
 
-fn collapse_whitespace(value: &str) -> String {
-    value.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Appends `value` trimmed, with each run of whitespace inside it collapsed to one space.
+fn push_collapsed(out: &mut String, value: &str) {
+    for (index, word) in value.split_whitespace().enumerate() {
+        if index > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
 }
 
 /// Percent-encodes every byte outside RFC 3986's unreserved set.
