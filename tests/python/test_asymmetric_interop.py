@@ -112,3 +112,21 @@ def test_asymmetric_keys_through_the_aws_cli(aws, tmp_path):
     import base64
     key = serialization.load_der_public_key(base64.b64decode(public["PublicKey"]))
     key.verify(base64.b64decode(signed["Signature"]), MESSAGE, ec.ECDSA(hashes.SHA256()))
+
+
+@pytest.mark.parametrize("spec", ["ML_DSA_44", "ML_DSA_65", "ML_DSA_87"])
+def test_ml_dsa_signatures_verify_in_cryptography(kms, spec):
+    key_id = create(kms, spec, "SIGN_VERIFY")
+    signature = kms.sign(KeyId=key_id, Message=MESSAGE, SigningAlgorithm="ML_DSA_SHAKE_256")["Signature"]
+    key = public_key(kms, key_id)
+    key.verify(signature, MESSAGE)
+    with pytest.raises(InvalidSignature):
+        key.verify(signature, MESSAGE + b"!")
+
+
+@pytest.mark.parametrize("spec", ["ML_KEM_768", "ML_KEM_1024"])
+def test_a_secret_encapsulated_by_cryptography_to_the_public_key_decapsulates_in_trent(kms, spec):
+    key_id = create(kms, spec, "ENCAPSULATE_DECAPSULATE")
+    secret, ciphertext = public_key(kms, key_id).encapsulate()
+    answer = kms.decapsulate(KeyId=key_id, SharedSecretCiphertextBlob=ciphertext, EncapsulationAlgorithm="ML_KEM")
+    assert answer["SharedSecret"] == secret

@@ -20,6 +20,7 @@ const ALLOWED_PARAMETERS: &[&str] = &[
     "description",
     "destinationKeyId",
     "enabled",
+    "encapsulationAlgorithm",
     "encryptionAlgorithm",
     "force",
     "keyAgreementAlgorithm",

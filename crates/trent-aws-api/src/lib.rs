@@ -26,12 +26,14 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::CancelKeyDeletion => ops::cancel_key_deletion::handle(service, ctx, body).await,
         O::CreateAlias => ops::create_alias::handle(service, ctx, body).await,
         O::CreateKey => ops::create_key::handle(service, ctx, body).await,
+        O::Decapsulate => ops::decapsulate::handle(service, ctx, body).await,
         O::Decrypt => ops::decrypt::handle(service, ctx, body).await,
         O::DeleteAlias => ops::delete_alias::handle(service, ctx, body).await,
         O::DeriveSharedSecret => ops::derive_shared_secret::handle(service, ctx, body).await,
         O::DescribeKey => ops::describe_key::handle(service, ctx, body).await,
         O::DisableKey => ops::disable_key::handle(service, ctx, body).await,
         O::EnableKey => ops::enable_key::handle(service, ctx, body).await,
+        O::Encapsulate => ops::encapsulate::handle(service, ctx, body).await,
         O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
         O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
         O::GenerateDataKeyPair => ops::generate_data_key_pair::handle(service, ctx, body).await,
@@ -59,14 +61,12 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::ConnectCustomKeyStore
         | O::CreateCustomKeyStore
         | O::CreateGrant
-        | O::Decapsulate
         | O::DeleteCustomKeyStore
         | O::DeleteImportedKeyMaterial
         | O::DescribeCustomKeyStores
         | O::DisableKeyRotation
         | O::DisconnectCustomKeyStore
         | O::EnableKeyRotation
-        | O::Encapsulate
         | O::GetKeyRotationStatus
         | O::GetParametersForImport
         | O::ImportKeyMaterial

@@ -128,6 +128,9 @@ pub fn insert_algorithms(m: &mut Map<String, Value>, key: &Key) {
     if !algorithms.key_agreement.is_empty() {
         m.insert("KeyAgreementAlgorithms".into(), json!(algorithms.key_agreement));
     }
+    if !algorithms.encapsulation.is_empty() {
+        m.insert("EncapsulationAlgorithms".into(), json!(algorithms.encapsulation));
+    }
 }
 
 /// Puts `NextMarker` and `Truncated` on a list response, as AWS does.

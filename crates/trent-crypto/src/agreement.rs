@@ -36,7 +36,13 @@ fn curve(spec: KeySpec) -> Result<&'static agreement::Algorithm, CryptoError> {
         | KeySpec::Rsa2048
         | KeySpec::Rsa3072
         | KeySpec::Rsa4096
-        | KeySpec::EccSecgP256k1 => Err(CryptoError::Library("not a key agreement key spec")),
+        | KeySpec::EccSecgP256k1
+        | KeySpec::MlDsa44
+        | KeySpec::MlDsa65
+        | KeySpec::MlDsa87
+        | KeySpec::MlKem512
+        | KeySpec::MlKem768
+        | KeySpec::MlKem1024 => Err(CryptoError::Library("not a key agreement key spec")),
     }
 }
 

@@ -1,11 +1,11 @@
 //! Asymmetric key pairs in general: generating a private key of a spec as a PKCS #8 document (how a KMS key's pair is
-//! sealed at rest, and what GenerateDataKeyPair hands out), the curve and modulus of each spec, and public keys as DER
-//! SubjectPublicKeyInfo.
+//! sealed at rest, and what GenerateDataKeyPair hands out; ML-KEM keys, which have no PKCS #8 form here, are in
+//! [`crate::kem`]), the curve, modulus or parameter set of each spec, and public keys as DER SubjectPublicKeyInfo.
 
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair};
+use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm, PqdsaVerificationAlgorithm};
 use trent_domain::KeySpec;
 use zeroize::Zeroizing;
 
@@ -25,7 +25,37 @@ pub(crate) fn rsa_bits(spec: KeySpec) -> Option<usize> {
         | KeySpec::EccNistP256
         | KeySpec::EccNistP384
         | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1 => None,
+        | KeySpec::EccSecgP256k1
+        | KeySpec::MlDsa44
+        | KeySpec::MlDsa65
+        | KeySpec::MlDsa87
+        | KeySpec::MlKem512
+        | KeySpec::MlKem768
+        | KeySpec::MlKem1024 => None,
+    }
+}
+
+/// The aws-lc-rs ML-DSA parameter set of a spec, for signing and verifying; `None` for any other spec.
+pub(crate) fn ml_dsa(spec: KeySpec) -> Option<(&'static PqdsaSigningAlgorithm, &'static PqdsaVerificationAlgorithm)> {
+    match spec {
+        KeySpec::MlDsa44 => Some((&signature::ML_DSA_44_SIGNING, &signature::ML_DSA_44)),
+        KeySpec::MlDsa65 => Some((&signature::ML_DSA_65_SIGNING, &signature::ML_DSA_65)),
+        KeySpec::MlDsa87 => Some((&signature::ML_DSA_87_SIGNING, &signature::ML_DSA_87)),
+        KeySpec::SymmetricDefault
+        | KeySpec::Hmac224
+        | KeySpec::Hmac256
+        | KeySpec::Hmac384
+        | KeySpec::Hmac512
+        | KeySpec::Rsa2048
+        | KeySpec::Rsa3072
+        | KeySpec::Rsa4096
+        | KeySpec::EccNistP256
+        | KeySpec::EccNistP384
+        | KeySpec::EccNistP521
+        | KeySpec::EccSecgP256k1
+        | KeySpec::MlKem512
+        | KeySpec::MlKem768
+        | KeySpec::MlKem1024 => None,
     }
 }
 
@@ -43,13 +73,23 @@ pub(crate) fn ecdsa_algorithms(spec: KeySpec) -> Result<(&'static EcdsaSigningAl
         | KeySpec::Hmac512
         | KeySpec::Rsa2048
         | KeySpec::Rsa3072
-        | KeySpec::Rsa4096 => Err(CryptoError::Library("not an elliptic-curve key spec")),
+        | KeySpec::Rsa4096
+        | KeySpec::MlDsa44
+        | KeySpec::MlDsa65
+        | KeySpec::MlDsa87
+        | KeySpec::MlKem512
+        | KeySpec::MlKem768
+        | KeySpec::MlKem1024 => Err(CryptoError::Library("not an elliptic-curve key spec")),
     }
 }
 
-/// A fresh private key of an RSA or ECC `spec`, as an unencrypted PKCS #8 document.
+/// A fresh private key of an RSA, ECC or ML-DSA `spec`, as an unencrypted PKCS #8 document.
 pub fn generate_private_key(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let failed = |_| CryptoError::Library("key pair generation");
+    if let Some((signing, _)) = ml_dsa(spec) {
+        let pair = PqdsaKeyPair::generate(signing).map_err(failed)?;
+        return Ok(Zeroizing::new(pair.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()));
+    }
     let document = match rsa_bits(spec) {
         Some(bits) => {
             let size = match bits {
@@ -73,6 +113,9 @@ pub fn generate_private_key(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, CryptoE
 /// The public key of a PKCS #8 document of `spec`, as DER SubjectPublicKeyInfo.
 pub fn public_key_of(spec: KeySpec, document: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
+    if let Some((signing, _)) = ml_dsa(spec) {
+        return public_key_der(PqdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?.public_key());
+    }
     match rsa_bits(spec) {
         Some(_) => public_key_der(rsa::KeyPair::from_pkcs8(document).map_err(rejected)?.public_key()),
         None => {

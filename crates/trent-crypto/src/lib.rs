@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod blob;
+pub mod kem;
 pub mod key_pair;
 pub mod mac;
 pub mod root_key;
@@ -14,6 +15,7 @@ pub mod symmetric;
 
 pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
 pub use agreement::AgreementKey;
+pub use kem::KemKey;
 pub use key_pair::{generate_private_key, public_key_of};
 pub use mac::MacKey;
 pub use rsa_encryption::RsaEncryptionKey;
@@ -34,6 +36,8 @@ pub enum KeyMaterial {
     RsaEncryption(Box<RsaEncryptionKey>),
     /// An ECDH key agreement key pair.
     Agreement(Box<AgreementKey>),
+    /// An ML-KEM key encapsulation key pair.
+    Kem(Box<KemKey>),
 }
 
 impl KeyMaterial {
@@ -44,6 +48,7 @@ impl KeyMaterial {
             KeyMaterial::Signing(pair) => Some(pair.public_key_der()),
             KeyMaterial::RsaEncryption(pair) => Some(Ok(pair.public_key_der())),
             KeyMaterial::Agreement(pair) => Some(Ok(pair.public_key_der())),
+            KeyMaterial::Kem(pair) => Some(Ok(pair.public_key_der())),
         }
     }
 }

@@ -33,7 +33,13 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
         | KeySpec::EccNistP256
         | KeySpec::EccNistP384
         | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1 => {
+        | KeySpec::EccSecgP256k1
+        | KeySpec::MlDsa44
+        | KeySpec::MlDsa65
+        | KeySpec::MlDsa87
+        | KeySpec::MlKem512
+        | KeySpec::MlKem768
+        | KeySpec::MlKem1024 => {
             Err(CryptoError::Library("not an HMAC key spec"))
         }
     }

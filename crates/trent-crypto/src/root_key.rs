@@ -12,6 +12,7 @@ use trent_domain::{KeyId, KeySpec, KeyUsage};
 use zeroize::Zeroizing;
 
 use crate::agreement::AgreementKey;
+use crate::kem::KemKey;
 use crate::key_pair::generate_private_key;
 use crate::mac::MacKey;
 use crate::rsa_encryption::RsaEncryptionKey;
@@ -78,9 +79,19 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
         (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => {
             Ok(KeyMaterial::Agreement(Box::new(AgreementKey::from_pkcs8(key_id, spec, raw)?)))
         }
+        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, _) => Ok(KeyMaterial::Kem(Box::new(KemKey::from_material(key_id, spec, raw)?))),
         (
-            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1,
-            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac | KeyUsage::EncryptDecrypt | KeyUsage::KeyAgreement,
+            KeySpec::Rsa2048
+            | KeySpec::Rsa3072
+            | KeySpec::Rsa4096
+            | KeySpec::EccNistP256
+            | KeySpec::EccNistP384
+            | KeySpec::EccNistP521
+            | KeySpec::EccSecgP256k1
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87,
+            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac | KeyUsage::EncryptDecrypt | KeyUsage::KeyAgreement | KeyUsage::EncapsulateDecapsulate,
         ) => Ok(KeyMaterial::Signing(Box::new(SigningKey::from_pkcs8(key_id, spec, raw)?))),
     }
 }
@@ -116,9 +127,10 @@ impl RootKey {
     /// Generates fresh key material of `spec` for a key `key_id` of `usage`: the usable key, and its sealed record
     /// for the store.
     pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec, usage: KeyUsage) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
-        let raw = match spec.secret_len() {
-            Some(len) => random_bytes(len)?,
-            None => generate_private_key(spec)?,
+        let raw = match (spec.secret_len(), crate::kem::ml_kem(spec)) {
+            (Some(len), _) => random_bytes(len)?,
+            (None, Some(_)) => crate::kem::generate_material(spec)?,
+            (None, None) => generate_private_key(spec)?,
         };
         let key = material_of(key_id, spec, usage, &raw)?;
         let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), raw.as_slice())?;

@@ -1,16 +1,17 @@
 //! Asymmetric signing keys (`SIGN_VERIFY`): ECDSA on `ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521` and
-//! `ECC_SECG_P256K1`, RSASSA-PSS and RSASSA-PKCS1-v1_5 on `RSA_2048` to `RSA_4096`; signing and verifying raw messages
-//! or their digests, all by aws-lc-rs.
+//! `ECC_SECG_P256K1`, RSASSA-PSS and RSASSA-PKCS1-v1_5 on `RSA_2048` to `RSA_4096`, ML-DSA on `ML_DSA_44` to
+//! `ML_DSA_87`; signing and verifying raw messages or (ECDSA, RSA) their digests, all by aws-lc-rs.
 
 use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, ParsedPublicKey, RsaEncoding, RsaParameters, VerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding, RsaParameters,
+    VerificationAlgorithm,
 };
 use trent_domain::{Hash, KeyId, KeySpec, KeyUsage, SigningAlgorithm, UsableKey};
 
-use crate::key_pair::{ecdsa_algorithms, public_key_der};
+use crate::key_pair::{ecdsa_algorithms, ml_dsa, public_key_der};
 use crate::CryptoError;
 
 /// What is signed: the message itself, or a digest the caller computed with the algorithm's hash.
@@ -26,6 +27,7 @@ pub enum Signed<'a> {
 enum Signer {
     Ecdsa(EcdsaKeyPair),
     Rsa(rsa::KeyPair),
+    MlDsa(PqdsaKeyPair),
 }
 
 /// An unwrapped signing key pair for one key, with its public key parsed once for each algorithm it verifies.
@@ -42,15 +44,22 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
-fn digest_algorithm(hash: Hash) -> &'static digest::Algorithm {
-    match hash {
+/// The digest of a signing algorithm; `None` for ML-DSA, which takes no digest.
+fn digest_algorithm(algorithm: SigningAlgorithm) -> Option<&'static digest::Algorithm> {
+    algorithm.hash().map(|hash| match hash {
         Hash::Sha256 => &digest::SHA256,
         Hash::Sha384 => &digest::SHA384,
         Hash::Sha512 => &digest::SHA512,
-    }
+    })
 }
 
-/// The RSA padding for signing and the parameters for verifying with `algorithm`; `None` for ECDSA.
+/// The digest a `DIGEST` message stands for; `None` when it has the wrong length for the algorithm (or the algorithm
+/// takes none).
+fn import_digest(algorithm: SigningAlgorithm, bytes: &[u8]) -> Option<Digest> {
+    digest_algorithm(algorithm).and_then(|hash| Digest::import_less_safe(bytes, hash).ok())
+}
+
+/// The RSA padding for signing and the parameters for verifying with `algorithm`; `None` for ECDSA and ML-DSA.
 fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncoding, &'static RsaParameters)> {
     match algorithm {
         SigningAlgorithm::RsassaPssSha256 => Some((&signature::RSA_PSS_SHA256, &signature::RSA_PSS_2048_8192_SHA256)),
@@ -59,7 +68,7 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
         SigningAlgorithm::RsassaPkcs1V15Sha256 => Some((&signature::RSA_PKCS1_SHA256, &signature::RSA_PKCS1_2048_8192_SHA256)),
         SigningAlgorithm::RsassaPkcs1V15Sha384 => Some((&signature::RSA_PKCS1_SHA384, &signature::RSA_PKCS1_2048_8192_SHA384)),
         SigningAlgorithm::RsassaPkcs1V15Sha512 => Some((&signature::RSA_PKCS1_SHA512, &signature::RSA_PKCS1_2048_8192_SHA512)),
-        SigningAlgorithm::EcdsaSha256 | SigningAlgorithm::EcdsaSha384 | SigningAlgorithm::EcdsaSha512 => None,
+        SigningAlgorithm::EcdsaSha256 | SigningAlgorithm::EcdsaSha384 | SigningAlgorithm::EcdsaSha512 | SigningAlgorithm::MlDsaShake256 => None,
     }
 }
 
@@ -75,8 +84,13 @@ impl SigningKey {
         let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
         let mut verifiers = Vec::new();
         let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"));
-        let signer = match crate::key_pair::rsa_bits(spec) {
-            Some(bits) => {
+        let signer = match (crate::key_pair::rsa_bits(spec), ml_dsa(spec)) {
+            (_, Some((signing, verifying))) => {
+                let pair = PqdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?;
+                verifiers.push((SigningAlgorithm::MlDsaShake256, parse(verifying, pair.public_key().as_ref())?));
+                Signer::MlDsa(pair)
+            }
+            (Some(bits), None) => {
                 let pair = rsa::KeyPair::from_pkcs8(document).map_err(rejected)?;
                 if pair.public_modulus_len() * 8 != bits {
                     return Err(CryptoError::Library("PKCS #8 key of another spec"));
@@ -88,7 +102,7 @@ impl SigningKey {
                 }
                 Signer::Rsa(pair)
             }
-            None => {
+            (None, None) => {
                 let (signing, verifying) = ecdsa_signing(spec)?;
                 let pair = EcdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?;
                 for &algorithm in trent_domain::algorithms::algorithms(spec, KeyUsage::SignVerify).signing {
@@ -105,6 +119,7 @@ impl SigningKey {
         match &self.signer {
             Signer::Ecdsa(pair) => public_key_der(pair.public_key()),
             Signer::Rsa(pair) => public_key_der(pair.public_key()),
+            Signer::MlDsa(pair) => public_key_der(pair.public_key()),
         }
     }
 
@@ -112,12 +127,11 @@ impl SigningKey {
     /// modulus length for RSA. `None` when a digest has the wrong length for the algorithm.
     pub fn sign(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>) -> Result<Option<Vec<u8>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let hash = digest_algorithm(algorithm.hash());
         let digest = match signed {
             Signed::Raw(_) => None,
-            Signed::Digest(bytes) => match Digest::import_less_safe(bytes, hash) {
-                Ok(digest) => Some(digest),
-                Err(_) => return Ok(None),
+            Signed::Digest(bytes) => match import_digest(algorithm, bytes) {
+                Some(digest) => Some(digest),
+                None => return Ok(None),
             },
         };
         let failed = |_| CryptoError::Library("signing");
@@ -138,7 +152,16 @@ impl SigningKey {
                 .map_err(failed)?;
                 Ok(Some(signature))
             }
-            (Signer::Ecdsa(_), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
+            (Signer::MlDsa(pair), None) => match signed {
+                Signed::Raw(message) => {
+                    let mut signature = vec![0u8; pair.algorithm().signature_len()];
+                    let len = pair.sign(message, &mut signature).map_err(failed)?;
+                    signature.truncate(len);
+                    Ok(Some(signature))
+                }
+                Signed::Digest(_) => Ok(None),
+            },
+            (Signer::Ecdsa(_) | Signer::MlDsa(_), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
         }
     }
 
@@ -146,7 +169,6 @@ impl SigningKey {
     /// length.
     pub fn verify(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let hash = digest_algorithm(algorithm.hash());
         let public = self
             .verifiers
             .iter()
@@ -154,10 +176,7 @@ impl SigningKey {
             .ok_or(CryptoError::Library("signing algorithm of another key spec"))?;
         Ok(match signed {
             Signed::Raw(message) => Some(public.verify_sig(message, signature).is_ok()),
-            Signed::Digest(bytes) => match Digest::import_less_safe(bytes, hash) {
-                Ok(digest) => Some(public.verify_digest_sig(&digest, signature).is_ok()),
-                Err(_) => None,
-            },
+            Signed::Digest(bytes) => import_digest(algorithm, bytes).map(|digest| public.verify_digest_sig(&digest, signature).is_ok()),
         })
     }
 }
@@ -193,7 +212,7 @@ mod tests {
             let signature = pair.sign(proof, algorithm, Signed::Raw(b"message")).unwrap().unwrap();
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
-            let digest = digest::digest(digest_algorithm(algorithm.hash()), b"message");
+            let digest = digest::digest(digest_algorithm(algorithm).unwrap(), b"message");
             assert_eq!(reopened.verify(proof, algorithm, Signed::Digest(digest.as_ref()), &signature).unwrap(), Some(true), "a digest signs like its message");
             let over_digest = pair.sign(proof, algorithm, Signed::Digest(digest.as_ref())).unwrap().unwrap();
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &over_digest).unwrap(), Some(true));
@@ -203,6 +222,18 @@ mod tests {
             let other_proof = record.require_usable().unwrap();
             let other = SigningKey { key_id: record.id, ..other };
             assert_eq!(other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
+        }
+    }
+
+    #[test]
+    fn ml_dsa_signs_raw_messages_only() {
+        for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
+            let (record, pair, reopened) = pair(spec);
+            let proof = record.require_usable().unwrap();
+            let signature = pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message")).unwrap().unwrap();
+            assert_eq!(reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message"), &signature).unwrap(), Some(true), "{spec:?}");
+            assert_eq!(reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
+            assert_eq!(pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Digest(&[0; 32])).unwrap(), None, "no digests");
         }
     }
 

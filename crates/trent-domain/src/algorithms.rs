@@ -25,6 +25,8 @@ pub enum SigningAlgorithm {
     EcdsaSha384,
     /// ECDSA with SHA-512.
     EcdsaSha512,
+    /// ML-DSA (FIPS 204), whose message representative is made with SHAKE-256.
+    MlDsaShake256,
 }
 
 /// A hash function a signing algorithm digests its message with.
@@ -49,6 +51,7 @@ impl SigningAlgorithm {
         SigningAlgorithm::EcdsaSha256,
         SigningAlgorithm::EcdsaSha384,
         SigningAlgorithm::EcdsaSha512,
+        SigningAlgorithm::MlDsaShake256,
     ];
 
     /// The wire name.
@@ -63,6 +66,7 @@ impl SigningAlgorithm {
             SigningAlgorithm::EcdsaSha256 => "ECDSA_SHA_256",
             SigningAlgorithm::EcdsaSha384 => "ECDSA_SHA_384",
             SigningAlgorithm::EcdsaSha512 => "ECDSA_SHA_512",
+            SigningAlgorithm::MlDsaShake256 => "ML_DSA_SHAKE_256",
         }
     }
 
@@ -71,12 +75,14 @@ impl SigningAlgorithm {
         Self::ALL.iter().copied().find(|algorithm| algorithm.as_str() == text)
     }
 
-    /// The hash the message is digested with; a `DIGEST` message must be exactly its length.
-    pub fn hash(self) -> Hash {
+    /// The hash the message is digested with, of which a `DIGEST` message must be exactly the length; `None` for
+    /// ML-DSA, which signs the message itself (`RAW`) or its 64-byte representative μ (`EXTERNAL_MU`).
+    pub fn hash(self) -> Option<Hash> {
         match self {
-            SigningAlgorithm::RsassaPssSha256 | SigningAlgorithm::RsassaPkcs1V15Sha256 | SigningAlgorithm::EcdsaSha256 => Hash::Sha256,
-            SigningAlgorithm::RsassaPssSha384 | SigningAlgorithm::RsassaPkcs1V15Sha384 | SigningAlgorithm::EcdsaSha384 => Hash::Sha384,
-            SigningAlgorithm::RsassaPssSha512 | SigningAlgorithm::RsassaPkcs1V15Sha512 | SigningAlgorithm::EcdsaSha512 => Hash::Sha512,
+            SigningAlgorithm::RsassaPssSha256 | SigningAlgorithm::RsassaPkcs1V15Sha256 | SigningAlgorithm::EcdsaSha256 => Some(Hash::Sha256),
+            SigningAlgorithm::RsassaPssSha384 | SigningAlgorithm::RsassaPkcs1V15Sha384 | SigningAlgorithm::EcdsaSha384 => Some(Hash::Sha384),
+            SigningAlgorithm::RsassaPssSha512 | SigningAlgorithm::RsassaPkcs1V15Sha512 | SigningAlgorithm::EcdsaSha512 => Some(Hash::Sha512),
+            SigningAlgorithm::MlDsaShake256 => None,
         }
     }
 }
@@ -137,6 +143,8 @@ pub struct KeyAlgorithms {
     pub mac: &'static [&'static str],
     /// `KeyAgreementAlgorithms`.
     pub key_agreement: &'static [&'static str],
+    /// `EncapsulationAlgorithms`.
+    pub encapsulation: &'static [&'static str],
 }
 
 const RSA_SIGNING: &[SigningAlgorithm] = &[
@@ -150,6 +158,8 @@ const RSA_SIGNING: &[SigningAlgorithm] = &[
 const RSA_ENCRYPTION: &[EncryptionAlgorithm] = &[EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256];
 /// The one key agreement algorithm.
 pub const ECDH: &str = "ECDH";
+/// The one key encapsulation algorithm.
+pub const ML_KEM: &str = "ML_KEM";
 
 /// The algorithms of a key of `spec` created with `usage` (a pair AWS allows; any other pair supports nothing).
 pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
@@ -166,6 +176,8 @@ pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
         (KeySpec::EccNistP384, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha384], ..none },
         (KeySpec::EccNistP521, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha512], ..none },
         (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => KeyAlgorithms { key_agreement: &[ECDH], ..none },
+        (KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::MlDsaShake256], ..none },
+        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, KeyUsage::EncapsulateDecapsulate) => KeyAlgorithms { encapsulation: &[ML_KEM], ..none },
         (
             KeySpec::SymmetricDefault
             | KeySpec::Hmac224
@@ -178,8 +190,14 @@ pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
             | KeySpec::EccNistP256
             | KeySpec::EccNistP384
             | KeySpec::EccNistP521
-            | KeySpec::EccSecgP256k1,
-            KeyUsage::EncryptDecrypt | KeyUsage::GenerateVerifyMac | KeyUsage::SignVerify | KeyUsage::KeyAgreement,
+            | KeySpec::EccSecgP256k1
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87
+            | KeySpec::MlKem512
+            | KeySpec::MlKem768
+            | KeySpec::MlKem1024,
+            KeyUsage::EncryptDecrypt | KeyUsage::GenerateVerifyMac | KeyUsage::SignVerify | KeyUsage::KeyAgreement | KeyUsage::EncapsulateDecapsulate,
         ) => none,
     }
 }
@@ -191,9 +209,13 @@ mod tests {
     #[test]
     fn every_pair_aws_allows_and_trent_builds_supports_some_algorithm() {
         for &spec in KeySpec::ALL {
-            for usage in [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement] {
+            for usage in [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate] {
                 let supported = algorithms(spec, usage);
-                let any = !supported.encryption.is_empty() || !supported.signing.is_empty() || !supported.mac.is_empty() || !supported.key_agreement.is_empty();
+                let any = !supported.encryption.is_empty()
+                    || !supported.signing.is_empty()
+                    || !supported.mac.is_empty()
+                    || !supported.key_agreement.is_empty()
+                    || !supported.encapsulation.is_empty();
                 assert_eq!(any, crate::key_specs::allows(spec.as_str(), usage.as_str()), "{spec:?} {usage:?}");
             }
         }
@@ -214,7 +236,8 @@ mod tests {
         for &algorithm in SigningAlgorithm::ALL {
             assert_eq!(SigningAlgorithm::parse(algorithm.as_str()), Some(algorithm));
         }
-        assert_eq!(SigningAlgorithm::RsassaPssSha384.hash(), Hash::Sha384);
-        assert_eq!(SigningAlgorithm::parse("ML_DSA_SHAKE_256"), None);
+        assert_eq!(SigningAlgorithm::RsassaPssSha384.hash(), Some(Hash::Sha384));
+        assert_eq!(SigningAlgorithm::MlDsaShake256.hash(), None);
+        assert_eq!(SigningAlgorithm::parse("ED25519_SHA_512"), None);
     }
 }

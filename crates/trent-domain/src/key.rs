@@ -33,6 +33,18 @@ pub enum KeySpec {
     EccNistP521,
     /// secp256k1 (signing only).
     EccSecgP256k1,
+    /// ML-DSA-44 (FIPS 204).
+    MlDsa44,
+    /// ML-DSA-65 (FIPS 204).
+    MlDsa65,
+    /// ML-DSA-87 (FIPS 204).
+    MlDsa87,
+    /// ML-KEM-512 (FIPS 203).
+    MlKem512,
+    /// ML-KEM-768 (FIPS 203).
+    MlKem768,
+    /// ML-KEM-1024 (FIPS 203).
+    MlKem1024,
 }
 
 impl KeySpec {
@@ -50,6 +62,12 @@ impl KeySpec {
         KeySpec::EccNistP384,
         KeySpec::EccNistP521,
         KeySpec::EccSecgP256k1,
+        KeySpec::MlDsa44,
+        KeySpec::MlDsa65,
+        KeySpec::MlDsa87,
+        KeySpec::MlKem512,
+        KeySpec::MlKem768,
+        KeySpec::MlKem1024,
     ];
 
     /// The wire and database name.
@@ -67,6 +85,12 @@ impl KeySpec {
             KeySpec::EccNistP384 => "ECC_NIST_P384",
             KeySpec::EccNistP521 => "ECC_NIST_P521",
             KeySpec::EccSecgP256k1 => "ECC_SECG_P256K1",
+            KeySpec::MlDsa44 => "ML_DSA_44",
+            KeySpec::MlDsa65 => "ML_DSA_65",
+            KeySpec::MlDsa87 => "ML_DSA_87",
+            KeySpec::MlKem512 => "ML_KEM_512",
+            KeySpec::MlKem768 => "ML_KEM_768",
+            KeySpec::MlKem1024 => "ML_KEM_1024",
         }
     }
 
@@ -88,7 +112,13 @@ impl KeySpec {
             | KeySpec::EccNistP256
             | KeySpec::EccNistP384
             | KeySpec::EccNistP521
-            | KeySpec::EccSecgP256k1 => None,
+            | KeySpec::EccSecgP256k1
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87
+            | KeySpec::MlKem512
+            | KeySpec::MlKem768
+            | KeySpec::MlKem1024 => None,
         }
     }
 }
@@ -104,6 +134,8 @@ pub enum KeyUsage {
     SignVerify,
     /// Derive shared secrets (ECDH).
     KeyAgreement,
+    /// Encapsulate and decapsulate shared secrets (ML-KEM).
+    EncapsulateDecapsulate,
 }
 
 impl KeyUsage {
@@ -114,12 +146,14 @@ impl KeyUsage {
             KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
             KeyUsage::SignVerify => "SIGN_VERIFY",
             KeyUsage::KeyAgreement => "KEY_AGREEMENT",
+            KeyUsage::EncapsulateDecapsulate => "ENCAPSULATE_DECAPSULATE",
         }
     }
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement].into_iter().find(|usage| usage.as_str() == text)
+        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate]
+            .into_iter().find(|usage| usage.as_str() == text)
     }
 }
 

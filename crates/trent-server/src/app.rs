@@ -168,6 +168,7 @@ struct AuditedMembers {
     mac_algorithm: Option<serde_json::Value>,
     key_pair_spec: Option<serde_json::Value>,
     key_agreement_algorithm: Option<serde_json::Value>,
+    encapsulation_algorithm: Option<serde_json::Value>,
     enabled: Option<serde_json::Value>,
 }
 
@@ -229,6 +230,7 @@ impl Call {
                 ("macAlgorithm", &m.mac_algorithm),
                 ("keyPairSpec", &m.key_pair_spec),
                 ("keyAgreementAlgorithm", &m.key_agreement_algorithm),
+                ("encapsulationAlgorithm", &m.encapsulation_algorithm),
                 ("enabled", &m.enabled),
             ] {
                 if let Some(value) = value {

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use trent_crypto::{AgreementKey, KeyMaterial, MacKey, RootKey, RsaEncryptionKey, SigningKey, SymmetricKey};
+use trent_crypto::{AgreementKey, KemKey, KeyMaterial, MacKey, RootKey, RsaEncryptionKey, SigningKey, SymmetricKey};
 use trent_domain::{AccountId, EncryptionAlgorithm, Key, KeyId, Region};
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
@@ -63,6 +63,14 @@ impl LoadedKey {
     pub fn agreement(&self, operation: &str) -> Result<&AgreementKey, ServiceError> {
         match &self.material {
             KeyMaterial::Agreement(material) => Ok(material),
+            _ => Err(self.wrong_usage(operation)),
+        }
+    }
+
+    /// The ML-KEM key pair, or `InvalidKeyUsageException` for a key of another usage.
+    pub fn kem(&self, operation: &str) -> Result<&KemKey, ServiceError> {
+        match &self.material {
+            KeyMaterial::Kem(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }
     }

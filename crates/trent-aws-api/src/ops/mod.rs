@@ -3,12 +3,14 @@
 pub mod cancel_key_deletion;
 pub mod create_alias;
 pub mod create_key;
+pub mod decapsulate;
 pub mod decrypt;
 pub mod delete_alias;
 pub mod derive_shared_secret;
 pub mod describe_key;
 pub mod disable_key;
 pub mod enable_key;
+pub mod encapsulate;
 pub mod encrypt;
 pub mod generate_data_key;
 pub mod generate_data_key_pair;

@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use trent_service::ops::sign::SignRequest;
-use trent_service::{RequestContext, Service, ServiceError};
+use trent_service::ops::sign::{MessageType, SignRequest};
+use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
@@ -37,9 +37,6 @@ impl SigningRequest {
         v.required("signingAlgorithm", &request.signing_algorithm).one_of("signingAlgorithm", request.signing_algorithm.as_deref(), SIGNING_ALGORITHMS);
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
-        if request.message_type.as_deref() == Some("EXTERNAL_MU") {
-            return Err(ServiceError::Validation("MessageType EXTERNAL_MU is valid only for ML-DSA keys.".to_owned()).into());
-        }
         Ok(request)
     }
 
@@ -48,7 +45,11 @@ impl SigningRequest {
         SignRequest {
             key_id: self.key_id.as_deref().unwrap_or_default(),
             message: self.message.as_ref().map(|m| m.0.as_slice()).unwrap_or_default(),
-            digest: self.message_type.as_deref() == Some("DIGEST"),
+            message_type: match self.message_type.as_deref() {
+                Some("DIGEST") => MessageType::Digest,
+                Some("EXTERNAL_MU") => MessageType::ExternalMu,
+                _ => MessageType::Raw,
+            },
             algorithm: self.signing_algorithm.as_deref().unwrap_or_default(),
             dry_run: self.dry_run.unwrap_or(false),
         }

@@ -1,5 +1,5 @@
-//! Sign: an ECDSA or RSA signature over a message of up to 4096 bytes, or over its digest, with a usable signing key
-//! and one of the signing algorithms its spec supports.
+//! Sign: an ECDSA, RSA or ML-DSA signature over a message of up to 4096 bytes, or (ECDSA, RSA) over its digest, with a
+//! usable signing key and one of the signing algorithms its spec supports.
 
 use trent_crypto::Signed;
 use trent_domain::{Key, SigningAlgorithm};
@@ -9,15 +9,26 @@ use crate::error::{require_usable, ServiceError};
 use crate::resolve::Aliases;
 use crate::Service;
 
+/// What the message of a Sign or Verify is (`MessageType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    /// The message itself.
+    Raw,
+    /// A digest made with the algorithm's hash.
+    Digest,
+    /// ML-DSA's 64-byte message representative μ.
+    ExternalMu,
+}
+
 /// What Sign and Verify are asked to sign: the message or its digest, and with which algorithm.
 #[derive(Debug, Clone, Copy)]
 pub struct SignRequest<'a> {
     /// The key, by any identifier.
     pub key_id: &'a str,
-    /// The message, or its digest when `digest` is true.
+    /// The message, or what `message_type` says it is.
     pub message: &'a [u8],
-    /// `MessageType: DIGEST`.
-    pub digest: bool,
+    /// `MessageType`.
+    pub message_type: MessageType,
     /// `SigningAlgorithm`.
     pub algorithm: &'a str,
     /// `DryRun`.
@@ -25,12 +36,17 @@ pub struct SignRequest<'a> {
 }
 
 impl SignRequest<'_> {
-    /// What the key pair signs.
-    pub(crate) fn signed(&self) -> Signed<'_> {
-        if self.digest {
-            Signed::Digest(self.message)
-        } else {
-            Signed::Raw(self.message)
+    /// What the key pair signs, or AWS's refusal of a message type the algorithm does not take.
+    pub(crate) fn signed(&self, algorithm: SigningAlgorithm) -> Result<Signed<'_>, ServiceError> {
+        let ml_dsa = algorithm == SigningAlgorithm::MlDsaShake256;
+        match (self.message_type, ml_dsa) {
+            (MessageType::Raw, _) => Ok(Signed::Raw(self.message)),
+            (MessageType::Digest, false) => Ok(Signed::Digest(self.message)),
+            (MessageType::Digest, true) => {
+                Err(ServiceError::Validation(format!("MessageType DIGEST is not valid for signing algorithm {}. Use RAW or EXTERNAL_MU.", algorithm.as_str())))
+            }
+            (MessageType::ExternalMu, false) => Err(ServiceError::Validation("MessageType EXTERNAL_MU is valid only for ML-DSA keys.".to_owned())),
+            (MessageType::ExternalMu, true) => Err(ServiceError::Unsupported("MessageType EXTERNAL_MU is not supported by Trent yet; sign the RAW message.".to_owned())),
         }
     }
 
@@ -54,16 +70,17 @@ pub(crate) fn require_signing_algorithm(key: &Key, algorithm: &str) -> Result<Si
 }
 
 impl Service {
-    /// Sign. Returns the DER-encoded signature and the key's ARN.
+    /// Sign. Returns the signature (DER for ECDSA) and the key's ARN.
     pub async fn sign(&self, ctx: &RequestContext, request: SignRequest<'_>) -> Result<(Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, "kms:Sign").await?;
         let pair = loaded.signing("Sign")?;
         let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;
+        let signed = request.signed(algorithm)?;
         let proof = require_usable(&loaded.key)?;
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
-        let signature = pair.sign(proof, algorithm, request.signed())?.ok_or_else(|| request.wrong_digest())?;
+        let signature = pair.sign(proof, algorithm, signed)?.ok_or_else(|| request.wrong_digest())?;
         Ok((signature, loaded.key.arn().to_string()))
     }
 }

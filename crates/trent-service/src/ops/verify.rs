@@ -14,7 +14,7 @@ impl Service {
         let pair = loaded.signing("Verify")?;
         let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;
         let proof = require_usable(&loaded.key)?;
-        match pair.verify(proof, algorithm, request.signed(), signature)? {
+        match pair.verify(proof, algorithm, request.signed(algorithm)?, signature)? {
             None => return Err(request.wrong_digest()),
             Some(false) => return Err(ServiceError::InvalidSignature),
             Some(true) => {}
