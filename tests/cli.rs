@@ -10,15 +10,7 @@ use std::process::{Command, Output};
 use common::TestServer;
 
 fn trent(server: &TestServer, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args(args)
-        .env("TRENT_ENDPOINT_URL", server.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap()
+    server.trent_cli(args)
 }
 
 fn ok(output: &Output) -> String {

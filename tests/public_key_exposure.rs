@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use common::{error_code, wire_type, TestServer};
 use serde_json::{json, Value};
@@ -93,17 +91,7 @@ async fn scheduling_deletion_from_the_cli_warns_when_the_public_key_left() {
     let server = TestServer::start();
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
-    let trent = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_trent"))
-            .args(args)
-            .env("TRENT_ENDPOINT_URL", server.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap()
-    };
+    let trent = |args: &[&str]| server.trent_cli(args);
     let quiet = kms.create_key().key_spec(KeySpec::Rsa2048).key_usage(KeyUsageType::EncryptDecrypt).send().await.unwrap().key_metadata.unwrap();
     let output = trent(&["key", "schedule-deletion", quiet.key_id(), "--pending-window-in-days", "7"]);
     assert!(output.status.success());

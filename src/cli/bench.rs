@@ -1,13 +1,13 @@
 //! `trent bench`: a load benchmark that sends real SigV4-signed requests over keep-alive HTTP at a chosen
 //! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt, GenerateDataKey, CreateKey,
-//! Sign (ECDSA P-256, RSA-2048 PSS), Verify (ECDSA P-256) and GenerateMac (HMAC-SHA-256). In the
-//! same run it measures the ceiling: the same load against the same HTTP stack answering a fixed body.
-//! `--endpoint` points it at any other AWS KMS implementation instead of a Trent it starts itself; `--targets`
-//! starts Trent on SQLite and on PostgreSQL with one or two nodes, one after the other, in the same run.
+//! Sign (ECDSA P-256, RSA-2048 PSS), Verify (ECDSA P-256) and GenerateMac (HMAC-SHA-256). Right before each of them
+//! it measures the ceiling: the same load, with the same request, against the same HTTP stack answering a fixed body.
+//! `--rounds` alternates the two several times and adds the median share. `--endpoint` points it at any other AWS KMS
+//! implementation instead of a Trent it starts itself; `--targets` starts Trent on SQLite and on PostgreSQL with one
+//! or two nodes, one after the other, in the same run.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,10 @@ pub struct BenchArgs {
     /// Skip the ceiling measurement.
     #[arg(long)]
     no_ceiling: bool,
+    /// Measure each operation this many times, alternating with the ceiling, and add the median share: on a noisy
+    /// machine one pair of measurements can be off by 15%.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
 }
 
 /// A child process (Trent or the ceiling) killed when dropped.
@@ -237,7 +241,6 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
 
-    let mut ceiling_rates = HashMap::new();
     let targets: Vec<String> = if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
     for target_name in &targets {
         let target = match &args.endpoint {
@@ -260,16 +263,28 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
 
         for &concurrency in &args.concurrency {
             for (name, target_name, body) in &workloads {
-                // The ceiling takes the same request (size, signature) and answers a fixed body: what this machine's
-                // HTTP and SigV4 allow for this operation, measured once per operation and concurrency.
-                if let (Some(ceiling), None) = (&ceiling, ceiling_rates.get(&(concurrency, *name))) {
-                    let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
-                    let m = load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
-                    print_row("ceiling (same stack, fixed body)", &format!("{name}, same request"), concurrency, &m, None);
-                    ceiling_rates.insert((concurrency, *name), m.requests as f64 / m.seconds);
+                let mut shares = Vec::new();
+                for _ in 0..args.rounds.max(1) {
+                    // The ceiling takes the same request (size, signature) and answers a fixed body: what this
+                    // machine's HTTP allows for this operation, measured right before Trent.
+                    let mut ceiling_rate = None;
+                    if let Some(ceiling) = &ceiling {
+                        let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
+                        let m = load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                        print_row("ceiling (same stack, fixed body)", &format!("{name}, same request"), concurrency, &m, None);
+                        ceiling_rate = Some(m.requests as f64 / m.seconds);
+                    }
+                    let m = load(&signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                    print_row(&target.label, name, concurrency, &m, ceiling_rate);
+                    if let Some(rate) = ceiling_rate.filter(|r| *r > 0.0) {
+                        shares.push(m.requests as f64 / m.seconds / rate);
+                    }
                 }
-                let m = load(&signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
-                print_row(&target.label, name, concurrency, &m, ceiling_rates.get(&(concurrency, *name)).copied());
+                if shares.len() > 1 {
+                    shares.sort_by(f64::total_cmp);
+                    let median = shares.get(shares.len() / 2).copied().unwrap_or_default();
+                    println!("| {} | {name}: median of {} rounds | {concurrency} | | | | | {:.0}% |", target.label, shares.len(), 100.0 * median);
+                }
             }
         }
     }

@@ -142,6 +142,20 @@ impl TestServer {
         Self { child, addr, data_dir: data_dir.to_path_buf(), database, owned_database: None, _temp: None }
     }
 
+    /// Runs the `trent` client (`trent key …`, `trent audit …`) against this server with the dev credentials, as a
+    /// user would: endpoint and credentials from the environment, as the aws CLI takes them.
+    pub fn trent_cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_trent"))
+            .args(args)
+            .env("TRENT_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }

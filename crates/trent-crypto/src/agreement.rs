@@ -28,21 +28,7 @@ fn curve(spec: KeySpec) -> Result<&'static agreement::Algorithm, CryptoError> {
         KeySpec::EccNistP256 => Ok(&agreement::ECDH_P256),
         KeySpec::EccNistP384 => Ok(&agreement::ECDH_P384),
         KeySpec::EccNistP521 => Ok(&agreement::ECDH_P521),
-        KeySpec::SymmetricDefault
-        | KeySpec::Hmac224
-        | KeySpec::Hmac256
-        | KeySpec::Hmac384
-        | KeySpec::Hmac512
-        | KeySpec::Rsa2048
-        | KeySpec::Rsa3072
-        | KeySpec::Rsa4096
-        | KeySpec::EccSecgP256k1
-        | KeySpec::MlDsa44
-        | KeySpec::MlDsa65
-        | KeySpec::MlDsa87
-        | KeySpec::MlKem512
-        | KeySpec::MlKem768
-        | KeySpec::MlKem1024 => Err(CryptoError::Library("not a key agreement key spec")),
+        _ => Err(CryptoError::Library("not a key agreement key spec")),
     }
 }
 

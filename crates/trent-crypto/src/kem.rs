@@ -33,21 +33,7 @@ pub(crate) fn ml_kem(spec: KeySpec) -> Option<(&'static Algorithm<AlgorithmId>, 
         KeySpec::MlKem512 => Some((&ML_KEM_512, 1632, 1)),
         KeySpec::MlKem768 => Some((&ML_KEM_768, 2400, 2)),
         KeySpec::MlKem1024 => Some((&ML_KEM_1024, 3168, 3)),
-        KeySpec::SymmetricDefault
-        | KeySpec::Hmac224
-        | KeySpec::Hmac256
-        | KeySpec::Hmac384
-        | KeySpec::Hmac512
-        | KeySpec::Rsa2048
-        | KeySpec::Rsa3072
-        | KeySpec::Rsa4096
-        | KeySpec::EccNistP256
-        | KeySpec::EccNistP384
-        | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1
-        | KeySpec::MlDsa44
-        | KeySpec::MlDsa65
-        | KeySpec::MlDsa87 => None,
+        _ => None,
     }
 }
 

@@ -17,21 +17,7 @@ pub(crate) fn rsa_bits(spec: KeySpec) -> Option<usize> {
         KeySpec::Rsa2048 => Some(2048),
         KeySpec::Rsa3072 => Some(3072),
         KeySpec::Rsa4096 => Some(4096),
-        KeySpec::SymmetricDefault
-        | KeySpec::Hmac224
-        | KeySpec::Hmac256
-        | KeySpec::Hmac384
-        | KeySpec::Hmac512
-        | KeySpec::EccNistP256
-        | KeySpec::EccNistP384
-        | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1
-        | KeySpec::MlDsa44
-        | KeySpec::MlDsa65
-        | KeySpec::MlDsa87
-        | KeySpec::MlKem512
-        | KeySpec::MlKem768
-        | KeySpec::MlKem1024 => None,
+        _ => None,
     }
 }
 
@@ -41,21 +27,7 @@ pub(crate) fn ml_dsa(spec: KeySpec) -> Option<(&'static PqdsaSigningAlgorithm, &
         KeySpec::MlDsa44 => Some((&signature::ML_DSA_44_SIGNING, &signature::ML_DSA_44)),
         KeySpec::MlDsa65 => Some((&signature::ML_DSA_65_SIGNING, &signature::ML_DSA_65)),
         KeySpec::MlDsa87 => Some((&signature::ML_DSA_87_SIGNING, &signature::ML_DSA_87)),
-        KeySpec::SymmetricDefault
-        | KeySpec::Hmac224
-        | KeySpec::Hmac256
-        | KeySpec::Hmac384
-        | KeySpec::Hmac512
-        | KeySpec::Rsa2048
-        | KeySpec::Rsa3072
-        | KeySpec::Rsa4096
-        | KeySpec::EccNistP256
-        | KeySpec::EccNistP384
-        | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1
-        | KeySpec::MlKem512
-        | KeySpec::MlKem768
-        | KeySpec::MlKem1024 => None,
+        _ => None,
     }
 }
 
@@ -66,20 +38,7 @@ pub(crate) fn ecdsa_algorithms(spec: KeySpec) -> Result<(&'static EcdsaSigningAl
         KeySpec::EccNistP384 => Ok((&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384)),
         KeySpec::EccNistP521 => Ok((&signature::ECDSA_P521_SHA512_ASN1_SIGNING, &signature::ECDSA_P521_SHA512_ASN1, &digest::SHA512)),
         KeySpec::EccSecgP256k1 => Ok((&signature::ECDSA_P256K1_SHA256_ASN1_SIGNING, &signature::ECDSA_P256K1_SHA256_ASN1, &digest::SHA256)),
-        KeySpec::SymmetricDefault
-        | KeySpec::Hmac224
-        | KeySpec::Hmac256
-        | KeySpec::Hmac384
-        | KeySpec::Hmac512
-        | KeySpec::Rsa2048
-        | KeySpec::Rsa3072
-        | KeySpec::Rsa4096
-        | KeySpec::MlDsa44
-        | KeySpec::MlDsa65
-        | KeySpec::MlDsa87
-        | KeySpec::MlKem512
-        | KeySpec::MlKem768
-        | KeySpec::MlKem1024 => Err(CryptoError::Library("not an elliptic-curve key spec")),
+        _ => Err(CryptoError::Library("not an elliptic-curve key spec")),
     }
 }
 

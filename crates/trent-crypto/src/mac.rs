@@ -26,20 +26,7 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
         KeySpec::Hmac256 => Ok(hmac::HMAC_SHA256),
         KeySpec::Hmac384 => Ok(hmac::HMAC_SHA384),
         KeySpec::Hmac512 => Ok(hmac::HMAC_SHA512),
-        KeySpec::SymmetricDefault
-        | KeySpec::Rsa2048
-        | KeySpec::Rsa3072
-        | KeySpec::Rsa4096
-        | KeySpec::EccNistP256
-        | KeySpec::EccNistP384
-        | KeySpec::EccNistP521
-        | KeySpec::EccSecgP256k1
-        | KeySpec::MlDsa44
-        | KeySpec::MlDsa65
-        | KeySpec::MlDsa87
-        | KeySpec::MlKem512
-        | KeySpec::MlKem768
-        | KeySpec::MlKem1024 => {
+        _ => {
             Err(CryptoError::Library("not an HMAC key spec"))
         }
     }

@@ -106,19 +106,7 @@ impl KeySpec {
             KeySpec::Hmac224 => Some(28),
             KeySpec::Hmac384 => Some(48),
             KeySpec::Hmac512 => Some(64),
-            KeySpec::Rsa2048
-            | KeySpec::Rsa3072
-            | KeySpec::Rsa4096
-            | KeySpec::EccNistP256
-            | KeySpec::EccNistP384
-            | KeySpec::EccNistP521
-            | KeySpec::EccSecgP256k1
-            | KeySpec::MlDsa44
-            | KeySpec::MlDsa65
-            | KeySpec::MlDsa87
-            | KeySpec::MlKem512
-            | KeySpec::MlKem768
-            | KeySpec::MlKem1024 => None,
+            _ => None,
         }
     }
 }
