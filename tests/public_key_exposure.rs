@@ -92,8 +92,12 @@ async fn scheduling_deletion_from_the_cli_warns_when_the_public_key_left() {
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
     let trent = |args: &[&str]| server.trent_cli(args);
-    let quiet = kms.create_key().key_spec(KeySpec::Rsa2048).key_usage(KeyUsageType::EncryptDecrypt).send().await.unwrap().key_metadata.unwrap();
-    let output = trent(&["key", "schedule-deletion", quiet.key_id(), "--pending-window-in-days", "7"]);
+    let created = trent(&["key", "create", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT", "--output", "json"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(created["KeyMetadata"]["EncryptionAlgorithms"], json!(["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]));
+    let quiet = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let output = trent(&["key", "schedule-deletion", &quiet, "--pending-window-in-days", "7"]);
     assert!(output.status.success());
     assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"), "a public key never downloaded: no warning");
 

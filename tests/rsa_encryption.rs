@@ -144,6 +144,36 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
     let back = kms.decrypt().ciphertext_blob(moved.ciphertext_blob.unwrap()).send().await.unwrap();
     assert_eq!(back.plaintext.unwrap().as_ref(), b"x");
 
+    // And a symmetric ciphertext under an RSA key, within the algorithm's limit only.
+    let small = kms.encrypt().key_id(&aes).plaintext(Blob::new(vec![1u8; 190])).send().await.unwrap().ciphertext_blob.unwrap();
+    let to_rsa = kms
+        .re_encrypt()
+        .ciphertext_blob(small)
+        .destination_key_id(&key_id)
+        .destination_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap();
+    let opened = kms
+        .decrypt()
+        .key_id(&key_id)
+        .ciphertext_blob(to_rsa.ciphertext_blob.unwrap())
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.plaintext.unwrap().as_ref(), vec![1u8; 190].as_slice());
+    let large = kms.encrypt().key_id(&aes).plaintext(Blob::new(vec![1u8; 191])).send().await.unwrap().ciphertext_blob.unwrap();
+    let e = kms
+        .re_encrypt()
+        .ciphertext_blob(large)
+        .destination_key_id(&key_id)
+        .destination_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ValidationException", "191 bytes do not fit RSA_2048 with OAEP SHA-256");
+
     kms.disable_key().key_id(&key_id).send().await.unwrap();
     let e = kms.decrypt().key_id(&key_id).ciphertext_blob(ciphertext.clone()).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap_err();
     assert_eq!(error_code(&e), "DisabledException");

@@ -21,11 +21,18 @@ enum KeyCommand {
     List,
     /// Show a key's metadata.
     Describe { key: String },
-    /// Create a symmetric key.
+    /// Create a key: symmetric by default, or of any spec and usage Trent has (RSA_2048 with SIGN_VERIFY, …).
     Create {
         /// The key's description.
         #[arg(long)]
         description: Option<String>,
+        /// The key spec, as in AWS: SYMMETRIC_DEFAULT, HMAC_256, RSA_3072, ECC_NIST_P256, ML_DSA_65, ML_KEM_768, …
+        #[arg(long)]
+        key_spec: Option<String>,
+        /// The key usage, as in AWS: ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT,
+        /// ENCAPSULATE_DECAPSULATE.
+        #[arg(long)]
+        key_usage: Option<String>,
     },
     /// Enable a key.
     Enable { key: String },
@@ -104,7 +111,17 @@ async fn key(args: KeyArgs) -> Result<(), String> {
     let (target, body) = match &args.command {
         KeyCommand::List => ("TrentService.ListKeys", json!({})),
         KeyCommand::Describe { key } => ("TrentService.DescribeKey", json!({ "KeyId": key })),
-        KeyCommand::Create { description } => ("TrentService.CreateKey", json!({ "Description": description.clone().unwrap_or_default() })),
+        KeyCommand::Create { description, key_spec, key_usage } => {
+            let mut body = json!({ "Description": description.clone().unwrap_or_default() });
+            if let Some(object) = body.as_object_mut() {
+                for (member, value) in [("KeySpec", key_spec), ("KeyUsage", key_usage)] {
+                    if let Some(value) = value {
+                        object.insert(member.to_owned(), json!(value));
+                    }
+                }
+            }
+            ("TrentService.CreateKey", body)
+        }
         KeyCommand::Enable { key } => ("TrentService.EnableKey", json!({ "KeyId": key })),
         KeyCommand::Disable { key } => ("TrentService.DisableKey", json!({ "KeyId": key })),
         KeyCommand::ScheduleDeletion { key, pending_window_in_days } => {
