@@ -177,3 +177,55 @@ async fn rsa_signatures_of_every_padding_verify_in_openssl() {
     let e = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "a SIGN_VERIFY RSA key does not encrypt");
 }
+
+#[tokio::test]
+async fn ed25519_signatures_verify_in_openssl() {
+    let server = TestServer::start();
+    let kms = server.client();
+    let key_id = signing_key(&kms, KeySpec::EccNistEdwards25519).await;
+    let public = kms.get_public_key().key_id(&key_id).send().await.unwrap();
+    assert_eq!(public.signing_algorithms(), [SigningAlgorithmSpec::Ed25519Sha512, SigningAlgorithmSpec::Ed25519PhSha512]);
+    let der = public.public_key.unwrap().into_inner();
+    let message = b"signed with edwards25519".to_vec();
+    let signed = kms.sign().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(SigningAlgorithmSpec::Ed25519Sha512).send().await.unwrap();
+    let signature = signed.signature.unwrap().into_inner();
+    assert_eq!(signature.len(), 64);
+
+    // OpenSSL verifies Ed25519 over the raw message (`pkeyutl -rawin`), not a digest.
+    let dir = tempfile::tempdir().unwrap();
+    let (key, msg, sig) = (dir.path().join("pub.der"), dir.path().join("msg"), dir.path().join("sig"));
+    std::fs::write(&key, &der).unwrap();
+    std::fs::write(&msg, &message).unwrap();
+    std::fs::write(&sig, &signature).unwrap();
+    let verified = Command::new("openssl")
+        .args(["pkeyutl", "-verify", "-pubin", "-keyform", "DER", "-rawin", "-inkey"])
+        .arg(&key)
+        .arg("-in")
+        .arg(&msg)
+        .arg("-sigfile")
+        .arg(&sig)
+        .output()
+        .unwrap();
+    assert!(verified.status.success(), "OpenSSL verifies Trent's Ed25519 signature: {}", String::from_utf8_lossy(&verified.stderr));
+
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new(vec![0u8; 64]))
+        .message_type(MessageType::Digest)
+        .signing_algorithm(SigningAlgorithmSpec::Ed25519Sha512)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ValidationException", "pure Ed25519 signs the raw message only");
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new(vec![0u8; 64]))
+        .message_type(MessageType::Digest)
+        .signing_algorithm(SigningAlgorithmSpec::Ed25519PhSha512)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "UnsupportedOperationException", "aws-lc-rs has no Ed25519ph");
+}

@@ -33,6 +33,7 @@ SIGNING_CASES = [
     ("RSA_3072", "RSASSA_PSS_SHA_512",
      lambda key, sig: key.verify(sig, MESSAGE, padding.PSS(padding.MGF1(hashes.SHA512()), padding.PSS.DIGEST_LENGTH), hashes.SHA512())),
     ("RSA_2048", "RSASSA_PKCS1_V1_5_SHA_384", lambda key, sig: key.verify(sig, MESSAGE, padding.PKCS1v15(), hashes.SHA384())),
+    ("ECC_NIST_EDWARDS25519", "ED25519_SHA_512", lambda key, sig: key.verify(sig, MESSAGE)),
 ]
 
 
@@ -72,7 +73,7 @@ def test_an_ecdh_secret_derived_by_trent_equals_the_one_cryptography_derives(kms
 
 def test_a_data_key_pair_opens_in_cryptography(kms):
     wrapping = kms.create_key()["KeyMetadata"]["KeyId"]
-    for spec in ["RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1"]:
+    for spec in ["RSA_2048", "ECC_NIST_P256", "ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519"]:
         pair = kms.generate_data_key_pair(KeyId=wrapping, KeyPairSpec=spec, EncryptionContext={"purpose": "test"})
         private = serialization.load_der_private_key(pair["PrivateKeyPlaintext"], password=None)
         public = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -5,7 +5,9 @@
 use aws_lc_rs::digest;
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa;
-use aws_lc_rs::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm, PqdsaVerificationAlgorithm};
+use aws_lc_rs::signature::{
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm, PqdsaVerificationAlgorithm,
+};
 use trent_domain::KeySpec;
 use zeroize::Zeroizing;
 
@@ -42,9 +44,13 @@ pub(crate) fn ecdsa_algorithms(spec: KeySpec) -> Result<(&'static EcdsaSigningAl
     }
 }
 
-/// A fresh private key of an RSA, ECC or ML-DSA `spec`, as an unencrypted PKCS #8 document.
+/// A fresh private key of an RSA, ECC, Ed25519 or ML-DSA `spec`, as an unencrypted PKCS #8 document.
 pub fn generate_private_key(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let failed = |_| CryptoError::Library("key pair generation");
+    if spec == KeySpec::EccNistEdwards25519 {
+        let pair = Ed25519KeyPair::generate().map_err(failed)?;
+        return Ok(Zeroizing::new(pair.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()));
+    }
     if let Some((signing, _)) = ml_dsa(spec) {
         let pair = PqdsaKeyPair::generate(signing).map_err(failed)?;
         return Ok(Zeroizing::new(pair.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()));
@@ -74,6 +80,9 @@ pub fn public_key_of(spec: KeySpec, document: &[u8]) -> Result<Vec<u8>, CryptoEr
     let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
     if let Some((signing, _)) = ml_dsa(spec) {
         return public_key_der(PqdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?.public_key());
+    }
+    if spec == KeySpec::EccNistEdwards25519 {
+        return public_key_der(Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?.public_key());
     }
     match rsa_bits(spec) {
         Some(_) => public_key_der(rsa::KeyPair::from_pkcs8(document).map_err(rejected)?.public_key()),

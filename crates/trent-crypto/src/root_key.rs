@@ -88,6 +88,7 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
             | KeySpec::EccNistP384
             | KeySpec::EccNistP521
             | KeySpec::EccSecgP256k1
+            | KeySpec::EccNistEdwards25519
             | KeySpec::MlDsa44
             | KeySpec::MlDsa65
             | KeySpec::MlDsa87,

@@ -1,13 +1,14 @@
 //! Asymmetric signing keys (`SIGN_VERIFY`): ECDSA on `ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521` and
-//! `ECC_SECG_P256K1`, RSASSA-PSS and RSASSA-PKCS1-v1_5 on `RSA_2048` to `RSA_4096`, ML-DSA on `ML_DSA_44` to
-//! `ML_DSA_87`; signing and verifying raw messages or (ECDSA, RSA) their digests, all by aws-lc-rs.
+//! `ECC_SECG_P256K1`, RSASSA-PSS and RSASSA-PKCS1-v1_5 on `RSA_2048` to `RSA_4096`, Ed25519 on
+//! `ECC_NIST_EDWARDS25519`, ML-DSA on `ML_DSA_44` to `ML_DSA_87`; signing and verifying raw messages or (ECDSA, RSA)
+//! their digests, all by aws-lc-rs (which has no Ed25519ph, so `ED25519_PH_SHA_512` is not offered).
 
 use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding, RsaParameters,
-    VerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding,
+    RsaParameters, VerificationAlgorithm,
 };
 use trent_domain::{Hash, KeyId, KeySpec, KeyUsage, SigningAlgorithm, UsableKey};
 
@@ -27,6 +28,7 @@ pub enum Signed<'a> {
 enum Signer {
     Ecdsa(EcdsaKeyPair),
     Rsa(rsa::KeyPair),
+    Ed25519(Ed25519KeyPair),
     MlDsa(PqdsaKeyPair),
 }
 
@@ -59,7 +61,7 @@ fn import_digest(algorithm: SigningAlgorithm, bytes: &[u8]) -> Option<Digest> {
     digest_algorithm(algorithm).and_then(|hash| Digest::import_less_safe(bytes, hash).ok())
 }
 
-/// The RSA padding for signing and the parameters for verifying with `algorithm`; `None` for ECDSA and ML-DSA.
+/// The RSA padding for signing and the parameters for verifying with `algorithm`; `None` for any other algorithm.
 fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncoding, &'static RsaParameters)> {
     match algorithm {
         SigningAlgorithm::RsassaPssSha256 => Some((&signature::RSA_PSS_SHA256, &signature::RSA_PSS_2048_8192_SHA256)),
@@ -68,7 +70,12 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
         SigningAlgorithm::RsassaPkcs1V15Sha256 => Some((&signature::RSA_PKCS1_SHA256, &signature::RSA_PKCS1_2048_8192_SHA256)),
         SigningAlgorithm::RsassaPkcs1V15Sha384 => Some((&signature::RSA_PKCS1_SHA384, &signature::RSA_PKCS1_2048_8192_SHA384)),
         SigningAlgorithm::RsassaPkcs1V15Sha512 => Some((&signature::RSA_PKCS1_SHA512, &signature::RSA_PKCS1_2048_8192_SHA512)),
-        SigningAlgorithm::EcdsaSha256 | SigningAlgorithm::EcdsaSha384 | SigningAlgorithm::EcdsaSha512 | SigningAlgorithm::MlDsaShake256 => None,
+        SigningAlgorithm::EcdsaSha256
+        | SigningAlgorithm::EcdsaSha384
+        | SigningAlgorithm::EcdsaSha512
+        | SigningAlgorithm::MlDsaShake256
+        | SigningAlgorithm::Ed25519Sha512
+        | SigningAlgorithm::Ed25519PhSha512 => None,
     }
 }
 
@@ -85,6 +92,11 @@ impl SigningKey {
         let mut verifiers = Vec::new();
         let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"));
         let signer = match (crate::key_pair::rsa_bits(spec), ml_dsa(spec)) {
+            _ if spec == KeySpec::EccNistEdwards25519 => {
+                let pair = Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?;
+                verifiers.push((SigningAlgorithm::Ed25519Sha512, parse(&signature::ED25519, pair.public_key().as_ref())?));
+                Signer::Ed25519(pair)
+            }
             (_, Some((signing, verifying))) => {
                 let pair = PqdsaKeyPair::from_pkcs8(signing, document).map_err(rejected)?;
                 verifiers.push((SigningAlgorithm::MlDsaShake256, parse(verifying, pair.public_key().as_ref())?));
@@ -119,6 +131,7 @@ impl SigningKey {
         match &self.signer {
             Signer::Ecdsa(pair) => public_key_der(pair.public_key()),
             Signer::Rsa(pair) => public_key_der(pair.public_key()),
+            Signer::Ed25519(pair) => public_key_der(pair.public_key()),
             Signer::MlDsa(pair) => public_key_der(pair.public_key()),
         }
     }
@@ -152,6 +165,10 @@ impl SigningKey {
                 .map_err(failed)?;
                 Ok(Some(signature))
             }
+            (Signer::Ed25519(pair), None) if algorithm == SigningAlgorithm::Ed25519Sha512 => match signed {
+                Signed::Raw(message) => Ok(Some(pair.try_sign(message).map_err(failed)?.as_ref().to_vec())),
+                Signed::Digest(_) => Ok(None),
+            },
             (Signer::MlDsa(pair), None) => match signed {
                 Signed::Raw(message) => {
                     let mut signature = vec![0u8; pair.algorithm().signature_len()];
@@ -161,7 +178,9 @@ impl SigningKey {
                 }
                 Signed::Digest(_) => Ok(None),
             },
-            (Signer::Ecdsa(_) | Signer::MlDsa(_), Some(_)) | (Signer::Rsa(_), None) => Err(CryptoError::Library("signing algorithm of another key type")),
+            (Signer::Ecdsa(_) | Signer::MlDsa(_) | Signer::Ed25519(_), _) | (Signer::Rsa(_), None) => {
+                Err(CryptoError::Library("signing algorithm of another key type"))
+            }
         }
     }
 
@@ -223,6 +242,17 @@ mod tests {
             let other = SigningKey { key_id: record.id, ..other };
             assert_eq!(other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
         }
+    }
+
+    #[test]
+    fn ed25519_signs_raw_messages() {
+        let (record, pair, reopened) = pair(KeySpec::EccNistEdwards25519);
+        let proof = record.require_usable().unwrap();
+        let signature = pair.sign(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"message")).unwrap().unwrap();
+        assert_eq!(signature.len(), 64);
+        assert_eq!(reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
+        assert_eq!(reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
+        assert!(pair.sign(proof, SigningAlgorithm::Ed25519PhSha512, Signed::Digest(&[0; 64])).is_err(), "no Ed25519ph in aws-lc-rs");
     }
 
     #[test]

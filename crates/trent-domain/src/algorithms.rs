@@ -27,6 +27,10 @@ pub enum SigningAlgorithm {
     EcdsaSha512,
     /// ML-DSA (FIPS 204), whose message representative is made with SHAKE-256.
     MlDsaShake256,
+    /// Ed25519 (pure, RFC 8032): the raw message.
+    Ed25519Sha512,
+    /// Ed25519ph (RFC 8032): a SHA-512 digest, hashed again by the algorithm.
+    Ed25519PhSha512,
 }
 
 /// A hash function a signing algorithm digests its message with.
@@ -52,6 +56,8 @@ impl SigningAlgorithm {
         SigningAlgorithm::EcdsaSha384,
         SigningAlgorithm::EcdsaSha512,
         SigningAlgorithm::MlDsaShake256,
+        SigningAlgorithm::Ed25519Sha512,
+        SigningAlgorithm::Ed25519PhSha512,
     ];
 
     /// The wire name.
@@ -67,6 +73,8 @@ impl SigningAlgorithm {
             SigningAlgorithm::EcdsaSha384 => "ECDSA_SHA_384",
             SigningAlgorithm::EcdsaSha512 => "ECDSA_SHA_512",
             SigningAlgorithm::MlDsaShake256 => "ML_DSA_SHAKE_256",
+            SigningAlgorithm::Ed25519Sha512 => "ED25519_SHA_512",
+            SigningAlgorithm::Ed25519PhSha512 => "ED25519_PH_SHA_512",
         }
     }
 
@@ -76,13 +84,16 @@ impl SigningAlgorithm {
     }
 
     /// The hash the message is digested with, of which a `DIGEST` message must be exactly the length; `None` for
-    /// ML-DSA, which signs the message itself (`RAW`) or its 64-byte representative μ (`EXTERNAL_MU`).
+    /// ML-DSA, which signs the message itself (`RAW`) or its 64-byte representative μ (`EXTERNAL_MU`), and for pure
+    /// Ed25519, which signs only the message itself.
     pub fn hash(self) -> Option<Hash> {
         match self {
             SigningAlgorithm::RsassaPssSha256 | SigningAlgorithm::RsassaPkcs1V15Sha256 | SigningAlgorithm::EcdsaSha256 => Some(Hash::Sha256),
             SigningAlgorithm::RsassaPssSha384 | SigningAlgorithm::RsassaPkcs1V15Sha384 | SigningAlgorithm::EcdsaSha384 => Some(Hash::Sha384),
-            SigningAlgorithm::RsassaPssSha512 | SigningAlgorithm::RsassaPkcs1V15Sha512 | SigningAlgorithm::EcdsaSha512 => Some(Hash::Sha512),
-            SigningAlgorithm::MlDsaShake256 => None,
+            SigningAlgorithm::RsassaPssSha512 | SigningAlgorithm::RsassaPkcs1V15Sha512 | SigningAlgorithm::EcdsaSha512 | SigningAlgorithm::Ed25519PhSha512 => {
+                Some(Hash::Sha512)
+            }
+            SigningAlgorithm::MlDsaShake256 | SigningAlgorithm::Ed25519Sha512 => None,
         }
     }
 }
@@ -176,6 +187,9 @@ pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
         (KeySpec::EccNistP384, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha384], ..none },
         (KeySpec::EccNistP521, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha512], ..none },
         (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => KeyAlgorithms { key_agreement: &[ECDH], ..none },
+        (KeySpec::EccNistEdwards25519, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: &[SigningAlgorithm::Ed25519Sha512, SigningAlgorithm::Ed25519PhSha512], ..none }
+        }
         (KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::MlDsaShake256], ..none },
         (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, KeyUsage::EncapsulateDecapsulate) => KeyAlgorithms { encapsulation: &[ML_KEM], ..none },
         // Every other pair is one AWS does not allow; CreateKey refuses it, so no key has it.
@@ -219,6 +233,7 @@ mod tests {
         }
         assert_eq!(SigningAlgorithm::RsassaPssSha384.hash(), Some(Hash::Sha384));
         assert_eq!(SigningAlgorithm::MlDsaShake256.hash(), None);
-        assert_eq!(SigningAlgorithm::parse("ED25519_SHA_512"), None);
+        assert_eq!(SigningAlgorithm::Ed25519Sha512.hash(), None);
+        assert_eq!(SigningAlgorithm::parse("SM2DSA"), None);
     }
 }

@@ -33,6 +33,8 @@ pub enum KeySpec {
     EccNistP521,
     /// secp256k1 (signing only).
     EccSecgP256k1,
+    /// Ed25519 on edwards25519 (signing only).
+    EccNistEdwards25519,
     /// ML-DSA-44 (FIPS 204).
     MlDsa44,
     /// ML-DSA-65 (FIPS 204).
@@ -62,6 +64,7 @@ impl KeySpec {
         KeySpec::EccNistP384,
         KeySpec::EccNistP521,
         KeySpec::EccSecgP256k1,
+        KeySpec::EccNistEdwards25519,
         KeySpec::MlDsa44,
         KeySpec::MlDsa65,
         KeySpec::MlDsa87,
@@ -85,6 +88,7 @@ impl KeySpec {
             KeySpec::EccNistP384 => "ECC_NIST_P384",
             KeySpec::EccNistP521 => "ECC_NIST_P521",
             KeySpec::EccSecgP256k1 => "ECC_SECG_P256K1",
+            KeySpec::EccNistEdwards25519 => "ECC_NIST_EDWARDS25519",
             KeySpec::MlDsa44 => "ML_DSA_44",
             KeySpec::MlDsa65 => "ML_DSA_65",
             KeySpec::MlDsa87 => "ML_DSA_87",

@@ -38,6 +38,15 @@ pub struct SignRequest<'a> {
 impl SignRequest<'_> {
     /// What the key pair signs, or AWS's refusal of a message type the algorithm does not take.
     pub(crate) fn signed(&self, algorithm: SigningAlgorithm) -> Result<Signed<'_>, ServiceError> {
+        match algorithm {
+            SigningAlgorithm::Ed25519PhSha512 => {
+                return Err(ServiceError::Unsupported("ED25519_PH_SHA_512 is not supported by Trent yet (aws-lc-rs has no Ed25519ph); use ED25519_SHA_512.".to_owned()))
+            }
+            SigningAlgorithm::Ed25519Sha512 if self.message_type != MessageType::Raw => {
+                return Err(ServiceError::Validation("ED25519_SHA_512 signing algorithm requires MessageType RAW.".to_owned()))
+            }
+            _ => {}
+        }
         let ml_dsa = algorithm == SigningAlgorithm::MlDsaShake256;
         match (self.message_type, ml_dsa) {
             (MessageType::Raw, _) => Ok(Signed::Raw(self.message)),
