@@ -75,6 +75,19 @@ async fn a_retirement_refuses_an_encryption_key_whose_public_key_left_unless_the
 }
 
 #[tokio::test]
+async fn key_agreement_and_encapsulation_keys_carry_the_same_risk() {
+    let server = TestServer::start();
+    let kms = server.client();
+    for (spec, usage) in [(KeySpec::EccNistP256, KeyUsageType::KeyAgreement), (KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate)] {
+        let key_id = key(&kms, spec, usage).await;
+        kms.get_public_key().key_id(&key_id).send().await.unwrap();
+        let body = json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true });
+        let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &body.to_string());
+        assert_eq!((status, wire_type(&text).as_str()), (400, "KeyInUseException"), "{text}");
+    }
+}
+
+#[tokio::test]
 async fn a_signing_key_is_retired_with_its_download_evidence_shown() {
     let server = TestServer::start();
     let kms = server.client();

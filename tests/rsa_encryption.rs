@@ -126,6 +126,12 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
     let ciphertext = encrypted.ciphertext_blob.unwrap();
     let e = kms.decrypt().ciphertext_blob(ciphertext.clone()).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidCiphertextException", "without a KeyId an RSA ciphertext names no key");
+    for _ in 0..20 {
+        // Whatever its random first bytes, an RSA ciphertext named with its key but no algorithm is unreadable.
+        let fresh = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap();
+        let e = kms.decrypt().key_id(&key_id).ciphertext_blob(fresh.ciphertext_blob.unwrap()).send().await.unwrap_err();
+        assert_eq!(error_code(&e), "InvalidCiphertextException");
+    }
     let e = kms.decrypt().ciphertext_blob(ciphertext.clone()).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap_err();
     assert_eq!(error_code(&e), "ValidationException", "an asymmetric algorithm needs the KeyId");
 

@@ -67,8 +67,8 @@ enum KeyCommand {
         /// Start even though the key was used within the observation period.
         #[arg(long)]
         force: bool,
-        /// Retire an RSA encryption key even though its public key has been downloaded (whoever holds it can keep
-        /// encrypting data that nobody will decrypt after the deletion).
+        /// Retire an encryption, key agreement or key encapsulation key even though its public key was downloaded
+        /// (whoever holds it can keep protecting data with it that nobody will recover after the deletion).
         #[arg(long)]
         accept_public_key_risk: bool,
         /// Show the plan: its step, dates, and the attempts seen.

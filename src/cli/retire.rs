@@ -20,7 +20,7 @@ pub enum RetireAction {
         pending_window_days: i64,
         /// Start even if the key was used within the observation period.
         force: bool,
-        /// Retire an RSA encryption key even though its public key has been downloaded.
+        /// Retire an encryption, key agreement or key encapsulation key even though its public key was downloaded.
         accept_public_key_risk: bool,
     },
     /// Show the plan.

@@ -71,12 +71,24 @@ impl Service {
         let now = self.clock.now();
         let arn = Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
         let key = self.store.get_key(&plan.account, &plan.region, plan.key_id).await?;
+        // A GetPublicKey that passed its state check just before the plan disabled the key is recorded after the start
+        // assessed the evidence: before scheduling, any download since the start halts the plan like any other use.
+        let late_download = match (&plan.step, &key) {
+            (RetirementStep::Observing, Some(key)) if now >= plan.observe_until && key.spec.secret_len().is_none() => {
+                let report = self.usage_report(key.clone()).await?;
+                report.public_key.last.filter(|download| download.at >= plan.started_at).map(|download| {
+                    format!("the public key was downloaded by {} at {} after the plan started; the key stays Disabled", download.principal, iso8601(download.at))
+                })
+            }
+            _ => None,
+        };
         let (event, reason, key_change) = match (plan.step, key) {
             (RetirementStep::PendingDeletion, None) => (RetirementEvent::Deleted, "the key was deleted at the end of its waiting period".to_owned(), None),
             (_, None) => (RetirementEvent::Halt, "the key was deleted outside the plan".to_owned(), None),
             (RetirementStep::Observing, Some(key)) if key.state != KeyState::Disabled => {
                 (RetirementEvent::Halt, format!("the key became {} outside the plan", key.state.as_str()), None)
             }
+            (RetirementStep::Observing, Some(_)) if late_download.is_some() => (RetirementEvent::Halt, late_download.unwrap_or_default(), None),
             (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
                 key.apply(Action::ScheduleKeyDeletion).map_err(|e| ServiceError::key_state(e, &arn))?;
                 key.deletion_date = Some(now.plus_days(plan.pending_window_days));

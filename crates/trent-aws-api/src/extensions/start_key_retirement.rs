@@ -1,6 +1,6 @@
 //! The edge of `Trent.StartKeyRetirement`: `{"KeyId", "ObservationPeriodInSeconds" (0 to 366 days, default 14 days),
-//! "PendingWindowInDays" (7 to 30, default 30), "Force", "AcceptPublicKeyRisk"}` assesses the key's usage (and for an
-//! RSA encryption key, where its public key went), disables it and starts the plan;
+//! "PendingWindowInDays" (7 to 30, default 30), "Force", "AcceptPublicKeyRisk"}` assesses the key's usage (and for a
+//! key pair, where its public key went), disables it and starts the plan;
 //! answers `{"Retirement": <plan>, "Usage": <usage report>}`.
 
 use serde::Deserialize;

@@ -53,6 +53,14 @@ impl Service {
         permission: &str,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         if !is_asymmetric(algorithm) {
+            // An asymmetric ciphertext has no header: read as a blob, its bytes would name a random key. Named with an
+            // asymmetric key and no algorithm, it is refused as the unreadable blob it is, every time.
+            if let Some(named) = key_id {
+                let loaded = self.load(ctx, named, Aliases::Accepted).await?;
+                if loaded.key.spec.secret_len().is_none() {
+                    return Err(ServiceError::InvalidCiphertext(String::new()));
+                }
+            }
             return self.key_of_blob(ctx, ciphertext, key_id, permission).await;
         }
         let key_id = key_id.ok_or_else(|| ServiceError::Validation("KeyId must not be null".to_owned()))?;

@@ -1,9 +1,9 @@
 //! StartKeyRetirement (Trent's extension, `Trent.StartKeyRetirement`): step 1 of a guided retirement. Assesses the
 //! key's usage evidence and refuses (with the evidence) if the key was used within the observation period, unless
-//! forced; refuses an RSA encryption key whose public key has left the service unless that risk is accepted (whoever
-//! holds the public key can keep encrypting data nobody will decrypt after the deletion); otherwise disables the key
-//! and stores the plan in one transaction. The retirement worker does the rest. A disabled key hands out no public
-//! key, so no new download can happen between this check and the scheduling of the deletion.
+//! forced; refuses an encryption, key agreement or key encapsulation key pair whose public key has left the service
+//! unless that risk is accepted (whoever holds the public key can keep protecting data with it that nobody will
+//! recover after the deletion); otherwise disables the key and stores the plan in one transaction. The retirement
+//! worker does the rest, and halts the plan if a download that raced this check shows up before it schedules.
 
 use trent_audit::iso8601;
 use trent_domain::{Action, KeyState, KeyUsage, RetirementPlan, RetirementStep, Timestamp};
@@ -28,7 +28,7 @@ pub struct RetirementRequest {
     pub pending_window_days: i64,
     /// Start even though the key was used within the observation period.
     pub force: bool,
-    /// Retire an asymmetric encryption key even though its public key has been downloaded.
+    /// Retire an encryption, key agreement or key encapsulation key pair even though its public key was downloaded.
     pub accept_public_key_risk: bool,
 }
 
@@ -47,14 +47,15 @@ fn in_use_message(report: &UsageReport, since: Timestamp, uses: i64) -> String {
     )
 }
 
-/// The refusal of an asymmetric encryption key whose public key left the service, with the evidence.
+/// The refusal of a key pair whose public key left the service and protects data (an encryption, key agreement or
+/// key encapsulation key; a signing key's public key only verifies), with the evidence.
 fn public_key_risk(report: &UsageReport) -> Option<String> {
-    if report.key.usage != KeyUsage::EncryptDecrypt || report.key.spec.secret_len().is_some() {
+    if report.key.usage == KeyUsage::SignVerify || report.key.spec.secret_len().is_some() {
         return None;
     }
     let downloads = report.public_key.summary()?;
     Some(format!(
-        "The public key of {} was {downloads}. Whoever holds it can still encrypt data that nobody will be able to decrypt once the key is deleted. Make sure nothing encrypts to it any more, then start with AcceptPublicKeyRisk.",
+        "The public key of {} was {downloads}. Whoever holds it can still protect data with it that nobody will be able to recover once the key is deleted. Make sure nothing uses it any more, then start with AcceptPublicKeyRisk.",
         report.key.arn()
     ))
 }
