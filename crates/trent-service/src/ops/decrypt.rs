@@ -33,6 +33,12 @@ impl Service {
         if let Some(named) = key_id {
             let named = self.resolve_id(ctx, named, Aliases::Accepted).await?;
             if named != header.key_id {
+                // An asymmetric ciphertext has no header; when its random bytes happen to read as one, the key they
+                // "name" is not the asymmetric key the caller named. It is refused as the unreadable blob it is, as
+                // the other 255 in 256 are by `read_header`.
+                if self.load_by_id(ctx, named).await?.key.spec.secret_len().is_none() {
+                    return Err(ServiceError::InvalidCiphertext(String::new()));
+                }
                 return Err(ServiceError::IncorrectKey("The key ID in the request does not identify a CMK that can perform this operation.".to_owned()));
             }
         }
@@ -53,14 +59,6 @@ impl Service {
         permission: &str,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         if !is_asymmetric(algorithm) {
-            // An asymmetric ciphertext has no header: read as a blob, its bytes would name a random key. Named with an
-            // asymmetric key and no algorithm, it is refused as the unreadable blob it is, every time.
-            if let Some(named) = key_id {
-                let loaded = self.load(ctx, named, Aliases::Accepted).await?;
-                if loaded.key.spec.secret_len().is_none() {
-                    return Err(ServiceError::InvalidCiphertext(String::new()));
-                }
-            }
             return self.key_of_blob(ctx, ciphertext, key_id, permission).await;
         }
         let key_id = key_id.ok_or_else(|| ServiceError::Validation("KeyId must not be null".to_owned()))?;
