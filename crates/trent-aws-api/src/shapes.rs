@@ -155,6 +155,15 @@ pub fn check_key_id(validator: &mut crate::validate::Validator, member: &str, ke
     validator.length(member, key_id.as_deref(), 1, 2048);
 }
 
+/// Refuses `Recipient` (a Nitro Enclaves attestation document, for the operations that take one): Trent has no
+/// enclaves to attest.
+pub fn refuse_recipient(recipient: Option<&Value>) -> Result<(), AwsError> {
+    match recipient {
+        None => Ok(()),
+        Some(_) => Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into()),
+    }
+}
+
 /// The model's `GrantTokenList`: at most 10 tokens of 1 to 8192 characters. Tokens are accepted and not used.
 pub fn check_grant_tokens(validator: &mut crate::validate::Validator, tokens: Option<&[String]>) {
     validator.count("grantTokens", tokens, 0, 10);

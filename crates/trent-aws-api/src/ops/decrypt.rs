@@ -31,9 +31,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
     v.finish()?;
-    if request.recipient.is_some() {
-        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-    }
+    refuse_recipient(request.recipient.as_ref())?;
     let blob = request.ciphertext_blob.unwrap_or_default();
     let decrypted = service
         .decrypt(ctx, &blob.0, &context(request.encryption_context), request.key_id.as_deref(), request.encryption_algorithm.as_deref(), request.dry_run.unwrap_or(false))

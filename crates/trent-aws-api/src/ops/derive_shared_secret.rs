@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use trent_service::{RequestContext, Service, ServiceError};
+use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
@@ -33,9 +33,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     v.required("publicKey", &request.public_key).blob_length("publicKey", request.public_key.as_ref().map(|b| b.0.as_slice()), 1, 8192);
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;
-    if request.recipient.is_some() {
-        return Err(ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-    }
+    refuse_recipient(request.recipient.as_ref())?;
     let algorithm = request.key_agreement_algorithm.as_deref().unwrap_or_default();
     let peer = request.public_key.as_ref().map(|b| b.0.as_slice()).unwrap_or_default();
     let derived = service.derive_shared_secret(ctx, request.key_id.as_deref().unwrap_or_default(), algorithm, peer, request.dry_run.unwrap_or(false)).await?;

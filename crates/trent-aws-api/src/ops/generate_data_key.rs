@@ -33,9 +33,7 @@ impl DataKeyMembers {
         v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of("keySpec", request.key_spec.as_deref(), &["AES_256", "AES_128"]);
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
-        if request.recipient.is_some() {
-            return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-        }
+        refuse_recipient(request.recipient.as_ref())?;
         let context = context(request.encryption_context.take());
         Ok((request, context))
     }

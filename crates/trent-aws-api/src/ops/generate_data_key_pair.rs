@@ -39,9 +39,7 @@ impl DataKeyPairMembers {
         v.required("keyPairSpec", &request.key_pair_spec).one_of("keyPairSpec", request.key_pair_spec.as_deref(), DATA_KEY_PAIR_SPECS);
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
-        if request.recipient.is_some() {
-            return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-        }
+        refuse_recipient(request.recipient.as_ref())?;
         let context = context(request.encryption_context.take());
         Ok((request, context))
     }

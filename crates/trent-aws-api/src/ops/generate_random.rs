@@ -23,9 +23,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     v.required("numberOfBytes", &request.number_of_bytes).range("numberOfBytes", request.number_of_bytes, 1, 1024);
     v.length("customKeyStoreId", request.custom_key_store_id.as_deref(), 1, 64);
     v.finish()?;
-    if request.recipient.is_some() {
-        return Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into());
-    }
+    refuse_recipient(request.recipient.as_ref())?;
     // The range check above guarantees 1 to 1024.
     let length = request.number_of_bytes.and_then(|n| usize::try_from(n).ok()).unwrap_or_default();
     let bytes = service.generate_random(ctx, length, request.custom_key_store_id.as_deref()).await?;
