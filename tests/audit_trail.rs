@@ -80,15 +80,18 @@ async fn changed_removed_and_truncated_events_are_detected_and_named() {
     assert!(intact["EventsChecked"].as_u64().unwrap() >= 6);
 
     // Change one record: the event is named.
-    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"Encrypt\"', '\"eventName\":\"Decrypt\"') WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    let encrypt = r#""eventName":"Encrypt""#;
+    let forged = r#""eventName":"Decrypt","forged":true"#;
+    server.rewrite_audit_record(|record| record.contains(encrypt).then(|| record.replacen(encrypt, forged, 1)));
     let changed = verify(&server);
     assert_eq!(changed["Verified"], false);
     assert!(changed["Break"].as_str().unwrap().contains("was changed"), "{changed}");
-    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"Decrypt\"', '\"eventName\":\"Encrypt\"') WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    server.rewrite_audit_record(|record| record.contains(forged).then(|| record.replacen(forged, encrypt, 1)));
     assert_eq!(verify(&server)["Verified"], true, "restoring the record restores the chain");
 
     // Remove one from the middle, then from the end.
-    server.execute_sql("DELETE FROM audit_events WHERE seq = (SELECT MIN(seq) FROM audit_events WHERE event_name = 'Encrypt')");
+    let first_encrypt = server.audit_segment_holding(|record| record.contains(encrypt));
+    server.execute_sql(&format!("DELETE FROM audit_segments WHERE first_seq = {first_encrypt}"));
     let removed = verify(&server);
     assert!(removed["Break"].as_str().unwrap().contains("removed or reordered"), "{removed}");
 }
@@ -100,7 +103,7 @@ async fn removing_the_newest_events_is_detected() {
     kms.create_key().send().await.unwrap();
     kms.list_keys().send().await.unwrap();
     assert_eq!(verify(&server)["Verified"], true);
-    server.execute_sql("DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)");
+    server.execute_sql("DELETE FROM audit_segments WHERE first_seq = (SELECT MAX(first_seq) FROM audit_segments)");
     let truncated = verify(&server);
     // Cut from the end, or, when an event was still on its way from the journal, a link missing before it.
     assert_eq!(truncated["Verified"], false);
@@ -208,7 +211,8 @@ async fn retention_removes_old_events_and_the_pruned_chain_still_verifies() {
     assert_eq!(prune["eventType"], "AwsServiceEvent");
     assert!(prune["requestParameters"]["reason"].as_str().unwrap().contains("audit retention of 7 days"), "{prune}");
     let listed = call(&server, "Trent.ListAuditEvents", json!({ "EventName": "PruneAuditEvents" }));
-    assert_eq!(listed["Events"].as_array().unwrap().len(), 1, "the account sees the server's prune: {listed}");
+    // The trail is pruned a segment at a time, so the last old segment may go in a second prune a moment later.
+    assert!(!listed["Events"].as_array().unwrap().is_empty(), "the account sees the server's prunes: {listed}");
     let encrypts = named(&server, "Encrypt");
     assert!(encrypts.len() <= 1, "the old calls are gone: {}", encrypts.len());
     assert!(named(&server, "CreateKey").is_empty());

@@ -55,7 +55,8 @@ fn the_audit_trail_is_queried_and_verified_through_the_cli() {
     assert!(ok(&trent(&server, &["audit", "events", "--event-name", "DisableKey"])).contains("DisableKey"));
     assert!(ok(&trent(&server, &["audit", "verify"])).contains("audit trail intact"));
 
-    server.execute_sql("UPDATE audit_events SET record = replace(record, '\"eventName\":\"DisableKey\"', '\"eventName\":\"EnableKey\"') WHERE event_name = 'DisableKey'");
+    let disable = r#""eventName":"DisableKey""#;
+    server.rewrite_audit_record(|record| record.contains(disable).then(|| record.replacen(disable, r#""eventName":"EnableKey""#, 1)));
     let broken = trent(&server, &["audit", "verify"]);
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("was changed"), "{}", String::from_utf8_lossy(&broken.stderr));

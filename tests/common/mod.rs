@@ -11,6 +11,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::error::ProvideErrorMetadata;
+use trent_audit::segment::StoredSegment;
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex")).collect()
+}
 
 /// True when the end-to-end tests run on PostgreSQL (`TRENT_TEST_BACKEND=postgres`, set by scripts/test.sh).
 pub fn on_postgres() -> bool {
@@ -311,26 +316,85 @@ where
 }
 
 impl TestServer {
-    /// The audit events recorded in the server's store, as (event name, key ARN, record) in order.
-    pub fn audit_events(&self) -> Vec<(String, Option<String>, String)> {
+    /// The audit segments in the server's store, in order.
+    pub fn audit_segments(&self) -> Vec<StoredSegment> {
+        const QUERY: &str = "SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq";
         match &self.database {
-            Some(url) => psql(url, "SELECT event_name, COALESCE(key_arn, ''), record FROM audit_events ORDER BY seq")
+            Some(url) => psql(url, &QUERY.replace("records, hashes", "encode(records, 'hex'), encode(hashes, 'hex')"))
                 .lines()
                 .filter(|l| !l.is_empty())
                 .map(|line| {
-                    let mut fields = line.splitn(3, '\u{1f}');
-                    let name = fields.next().unwrap_or_default().to_owned();
-                    let arn = fields.next().filter(|a| !a.is_empty()).map(str::to_owned);
-                    (name, arn, fields.next().unwrap_or_default().to_owned())
+                    let fields: Vec<&str> = line.split('\u{1f}').collect();
+                    StoredSegment { first_seq: fields[0].parse().unwrap(), previous_hash: fields[1].to_owned(), records: unhex(fields[2]), hashes: unhex(fields[3]) }
                 })
                 .collect(),
             None => {
                 let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
-                let mut statement = connection.prepare("SELECT event_name, key_arn, record FROM audit_events ORDER BY seq").expect("prepare");
-                let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))).expect("query");
+                let mut statement = connection.prepare(QUERY).expect("prepare");
+                let rows = statement
+                    .query_map([], |row| Ok(StoredSegment { first_seq: row.get(0)?, previous_hash: row.get(1)?, records: row.get(2)?, hashes: row.get(3)? }))
+                    .expect("query");
                 rows.map(|r| r.expect("row")).collect()
             }
         }
+    }
+
+    /// The audit events recorded in the server's store, as (event name, key ARN, record) in order.
+    pub fn audit_events(&self) -> Vec<(String, Option<String>, String)> {
+        self.audit_segments()
+            .iter()
+            .flat_map(StoredSegment::chained)
+            .map(|event| {
+                let record: serde_json::Value = serde_json::from_str(&event.record).expect("record");
+                let name = record["eventName"].as_str().expect("eventName").to_owned();
+                let arn = record["resources"][0]["ARN"].as_str().map(str::to_owned);
+                (name, arn, event.record)
+            })
+            .collect()
+    }
+
+    /// The first sequence number of the stored segment holding the first record `matches` accepts.
+    pub fn audit_segment_holding(&self, matches: impl Fn(&str) -> bool) -> i64 {
+        let segments = self.audit_segments();
+        let found = segments.iter().find(|s| s.chained().iter().any(|e| matches(&e.record)));
+        found.expect("a segment holding the record").first_seq
+    }
+
+    /// Tampers with the store: replaces the first stored record `change` returns a new text for, leaving its hash.
+    pub fn rewrite_audit_record(&self, change: impl Fn(&str) -> Option<String>) {
+        for segment in self.audit_segments() {
+            let text = trent_audit::segment::decompress(&segment.records).expect("segment text");
+            let mut changed = false;
+            let lines: Vec<String> = text
+                .lines()
+                .map(|line| {
+                    let (millis, record) = line.split_once('\t').expect("line");
+                    match change(record).filter(|_| !changed) {
+                        Some(new) => {
+                            changed = true;
+                            format!("{millis}\t{new}\n")
+                        }
+                        None => format!("{line}\n"),
+                    }
+                })
+                .collect();
+            if changed {
+                let records = trent_audit::segment::compress(&lines.concat());
+                let hex: String = records.iter().map(|b| format!("{b:02x}")).collect();
+                match &self.database {
+                    Some(url) => {
+                        psql(url, &format!("UPDATE audit_segments SET records = decode('{hex}', 'hex') WHERE first_seq = {}", segment.first_seq));
+                    }
+                    None => {
+                        let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
+                        connection.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+                        connection.execute("UPDATE audit_segments SET records = ?1 WHERE first_seq = ?2", rusqlite::params![records, segment.first_seq]).expect("update");
+                    }
+                }
+                return;
+            }
+        }
+        panic!("no stored record to change");
     }
 
     /// The names of the successful changes recorded for a key ARN, in order: its write history, without the reads,

@@ -7,23 +7,39 @@ use aws_lc_rs::digest;
 /// The hash before the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The hash of an event: SHA-256 over the previous hash, a newline and the stored record, as lowercase hex.
+/// The length of an event's hash in bytes.
+pub const HASH_BYTES: usize = 32;
+
+/// The hash of an event: SHA-256 over the previous hash (as hex), a newline and the stored record, as lowercase hex.
 pub fn link(previous: &str, record: &str) -> String {
+    hex(&link_bytes(previous, record))
+}
+
+/// [`link`] as the digest's bytes.
+pub fn link_bytes(previous: &str, record: &str) -> [u8; HASH_BYTES] {
     let mut context = digest::Context::new(&digest::SHA256);
     context.update(previous.as_bytes());
     context.update(b"\n");
     context.update(record.as_bytes());
-    hex(context.finish().as_ref())
+    let mut bytes = [0; HASH_BYTES];
+    bytes.copy_from_slice(context.finish().as_ref());
+    bytes
 }
 
 /// Lowercase hex, built in one allocation.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
+pub fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
+    push_hex(&mut out, bytes);
     out
+}
+
+/// Appends `bytes` to `out` as lowercase hex.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    let digit = |nibble: u8| char::from(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
+    for byte in bytes {
+        out.push(digit(byte >> 4));
+        out.push(digit(byte & 0x0f));
+    }
 }
 
 /// One stored event, as the chain sees it.
@@ -33,6 +49,8 @@ pub struct ChainedEvent {
     pub seq: i64,
     /// Its event ID.
     pub event_id: String,
+    /// When it happened, ms since the epoch (an index kept beside the record; the record's `eventTime` is chained).
+    pub millis: i64,
     /// The stored record (CloudTrail JSON).
     pub record: String,
     /// The hash it was chained to.
@@ -131,7 +149,7 @@ mod tests {
         let mut events = Vec::new();
         for (i, record) in records.iter().enumerate() {
             let hash = link(&previous, record);
-            events.push(ChainedEvent { seq: i as i64 + 1, event_id: format!("e{i}"), record: (*record).to_owned(), previous_hash: previous.clone(), hash: hash.clone() });
+            events.push(ChainedEvent { seq: i as i64 + 1, event_id: format!("e{i}"), millis: 0, record: (*record).to_owned(), previous_hash: previous.clone(), hash: hash.clone() });
             previous = hash;
         }
         let head = ChainHead { seq: records.len() as i64, hash: previous };

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod chain;
+pub mod segment;
 pub mod stored;
 pub mod usage;
 

@@ -1,7 +1,7 @@
 //! Audit events as stores take them: each record serialised once (the text the journal holds and the chain hashes),
-//! with the columns queries use, and the batch's usage evidence beside them. After an event is built, its record is
-//! its only form: the columns and the usage evidence are read back from the record through a borrowed view, so a
-//! journaled event crosses threads as text, not as dozens of small allocations.
+//! with its time and key, and the batch's usage evidence beside them. After an event is built, its record is its only
+//! form: the key and the usage evidence are read back from the record through a borrowed view, so a journaled event
+//! crosses threads as text, not as dozens of small allocations.
 
 use std::borrow::Cow;
 
@@ -30,8 +30,8 @@ pub struct ResourceView<'a> {
     pub arn: Cow<'a, str>,
 }
 
-/// The members of a stored record that columns and usage evidence need, borrowed from the record's text (copied only
-/// where the JSON escapes a character). Every other member is skipped unread.
+/// The members of a stored record that the key index and usage evidence need, borrowed from the record's text
+/// (copied only where the JSON escapes a character). Every other member is skipped unread.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordView<'a> {
@@ -81,19 +81,12 @@ impl<'a> RecordView<'a> {
     }
 }
 
-/// An event serialised for storage.
+/// An event serialised for storage: its record (the text the chain hashes), when it happened, and the key it is about
+/// (for the trail's index by key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
-    /// The event's ID.
-    pub event_id: String,
     /// When, ms since the epoch.
     pub millis: i64,
-    /// The operation.
-    pub event_name: String,
-    /// The owning account (empty when unknown).
-    pub account: String,
-    /// The region (empty when unknown).
-    pub region: String,
     /// The first key ARN the event is about.
     pub key_arn: Option<String>,
     /// The CloudTrail record, exactly as chained.
@@ -108,21 +101,8 @@ impl StoredEvent {
 
     /// The stored form of a record serialised earlier (e.g. read from a journal).
     pub fn from_record(millis: i64, record: String) -> Result<Self, serde_json::Error> {
-        let columns = Self::columns(millis, &RecordView::parse(&record)?);
-        Ok(Self { record, ..columns })
-    }
-
-    /// The columns of a record read through its view; the record itself is left empty for the caller to move in.
-    fn columns(millis: i64, view: &RecordView<'_>) -> Self {
-        Self {
-            event_id: view.event_id.to_string(),
-            millis,
-            event_name: view.event_name.to_string(),
-            account: view.recipient_account_id.to_string(),
-            region: view.aws_region.to_string(),
-            key_arn: view.resources.first().map(|r| r.arn.to_string()),
-            record: String::new(),
-        }
+        let key_arn = RecordView::parse(&record)?.resources.first().map(|r| r.arn.to_string());
+        Ok(Self { millis, key_arn, record })
     }
 }
 
@@ -138,13 +118,13 @@ pub struct EventBatch {
 impl EventBatch {
     /// Adds a record serialised earlier, at `millis`, with its usage evidence.
     pub fn push_record(&mut self, millis: i64, record: String) -> Result<(), serde_json::Error> {
-        // One parse serves both the usage evidence and the columns.
-        let columns = {
+        // One parse serves both the usage evidence and the key index.
+        let key_arn = {
             let view = RecordView::parse(&record)?;
             self.usage.add(&view, millis);
-            StoredEvent::columns(millis, &view)
+            view.resources.first().map(|r| r.arn.to_string())
         };
-        self.events.push(StoredEvent { record, ..columns });
+        self.events.push(StoredEvent { millis, key_arn, record });
         Ok(())
     }
 
@@ -175,7 +155,7 @@ mod tests {
     use trent_domain::{AccountId, Region, Timestamp};
 
     #[test]
-    fn a_stored_event_reads_its_columns_back_from_its_record() {
+    fn a_stored_event_reads_its_key_back_from_its_record() {
         let identity = UserIdentity { kind: "Root".into(), principal_id: "111122223333".into(), arn: Some("arn:aws:iam::111122223333:root".into()), account_id: None, access_key_id: None };
         let event = AuditEvent::new(
             "Encrypt",
@@ -188,10 +168,11 @@ mod tests {
         )
         .with_error("DisabledException", "a \"quoted\" message");
         let stored = StoredEvent::encode(&event).unwrap();
-        assert_eq!((stored.event_id.as_str(), stored.millis, stored.event_name.as_str()), (event.event_id.as_str(), 1_700_000_000_123, "Encrypt"));
-        assert_eq!((stored.account.as_str(), stored.region.as_str()), ("111122223333", "eu-west-1"));
+        assert_eq!(stored.millis, 1_700_000_000_123);
         assert_eq!(stored.key_arn.as_deref(), Some("arn:aws:kms:eu-west-1:111122223333:key/k"));
         let view = RecordView::parse(&stored.record).unwrap();
+        assert_eq!((view.event_id.as_ref(), view.event_name.as_ref()), (event.event_id.as_str(), "Encrypt"));
+        assert_eq!((view.recipient_account_id.as_ref(), view.aws_region.as_ref()), ("111122223333", "eu-west-1"));
         assert_eq!(view.error_message.as_deref(), Some("a \"quoted\" message"));
         assert_eq!(view.principal(), "arn:aws:iam::111122223333:root");
     }

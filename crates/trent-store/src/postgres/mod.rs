@@ -20,6 +20,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
 use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
 use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
+use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
@@ -35,7 +36,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_audit_chain.sql"),
     include_str!("../../migrations/postgres/0005_cancel_on_use.sql"),
     include_str!("../../migrations/postgres/0006_usage_retention_retirement.sql"),
+    include_str!("../../migrations/postgres/0007_audit_segments.sql"),
 ];
+
+/// The schema version whose script creates the audit segments; the events stored before it move into them.
+const AUDIT_SEGMENTS_VERSION: usize = 7;
 /// The advisory lock taken while migrating, so nodes starting together do not race.
 const MIGRATION_LOCK: i64 = 0x7472_656e_7401;
 /// The notification channel of key changes.
@@ -160,6 +165,9 @@ impl PostgresStore {
         }
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
             tx.batch_execute(migration).await?;
+            if index + 1 == AUDIT_SEGMENTS_VERSION {
+                segment_stored_events(&tx).await?;
+            }
             tx.execute("INSERT INTO trent_schema (version) VALUES ($1)", &[&(index as i64 + 1)]).await?;
         }
         tx.commit().await?;
@@ -369,33 +377,57 @@ async fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), St
     insert_events(tx, &batch).await
 }
 
-/// Appends events to the chain in order, and adds their usage evidence: the head row is locked until the transaction
-/// ends, so events from every node and every transaction form one chain.
+/// Appends events to the chain in order, as segments after the head, and adds their usage evidence: the head row is
+/// locked until the transaction ends, so events from every node and every transaction form one chain.
 async fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreError> {
-    if batch.events.is_empty() && batch.usage.is_empty() {
-        return Ok(());
+    if batch.events.is_empty() {
+        return add_usage(tx, &batch.usage).await;
     }
-    let mut previous: String = tx.query_one("SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?.try_get(0)?;
-    let insert = tx
-        .prepare(
-            "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-        )
-        .await?;
-    let mut last_seq = None;
-    for event in &batch.events {
-        let hash = trent_audit::chain::link(&previous, &event.record);
-        let seq: i64 = tx
-            .query_one(&insert, &[&event.event_id, &event.millis, &event.event_name, &event.account, &event.region, &event.key_arn, &event.record, &previous, &hash])
-            .await?
-            .try_get(0)?;
-        last_seq = Some(seq);
-        previous = hash;
+    let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?;
+    let head = ChainHead { seq: head.try_get(0)?, hash: head.try_get(1)? };
+    let (segments, head) = segment::chain(&batch.events, &head);
+    for segment in &segments {
+        insert_segment(tx, segment).await?;
     }
-    if let Some(seq) = last_seq {
-        tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &previous]).await?;
-    }
+    tx.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", &[&head.seq, &head.hash]).await?;
     add_usage(tx, &batch.usage).await
+}
+
+/// Stores one segment and the keys it names.
+async fn insert_segment(tx: &Transaction<'_>, segment: &Segment) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_segments (first_seq, last_seq, earliest_time, latest_time, previous_hash, records, hashes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&segment.first_seq, &segment.last_seq, &segment.earliest_millis, &segment.latest_millis, &segment.previous_hash, &segment.records, &segment.hashes],
+    )
+    .await?;
+    if !segment.key_arns.is_empty() {
+        let arns: Vec<&str> = segment.key_arns.iter().map(String::as_str).collect();
+        tx.execute("INSERT INTO audit_segment_keys (key_arn, first_seq) SELECT unnest($1::TEXT[]), $2", &[&arns, &segment.first_seq]).await?;
+    }
+    Ok(())
+}
+
+/// Moves the events of the per-event table into segments, hashes unchanged, and drops that table.
+async fn segment_stored_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let rows = tx.query("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq", &[]).await?;
+    let events = rows
+        .iter()
+        .map(|row| {
+            Ok(ChainedEvent {
+                seq: row.try_get(0)?,
+                event_id: row.try_get(1)?,
+                millis: row.try_get(2)?,
+                record: row.try_get(3)?,
+                previous_hash: row.try_get(4)?,
+                hash: row.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    for segment in segment::regroup(&events) {
+        insert_segment(tx, &segment).await?;
+    }
+    tx.batch_execute("DROP TABLE audit_events").await?;
+    Ok(())
 }
 
 /// Adds a batch's usage evidence to the sums kept beside the trail.
@@ -807,13 +839,12 @@ impl KeyStore for PostgresStore {
             let mut client = self.client().await?;
             // One snapshot for the anchor, the events and the head.
             let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
-            let rows = tx.query("SELECT seq, event_id, record, previous_hash, hash FROM audit_events ORDER BY seq", &[]).await?;
-            let events = rows
+            let rows = tx.query("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq", &[]).await?;
+            let segments = rows
                 .iter()
-                .map(|row| {
-                    Ok(ChainedEvent { seq: row.try_get(0)?, event_id: row.try_get(1)?, record: row.try_get(2)?, previous_hash: row.try_get(3)?, hash: row.try_get(4)? })
-                })
+                .map(|row| Ok(StoredSegment { first_seq: row.try_get(0)?, previous_hash: row.try_get(1)?, records: row.try_get(2)?, hashes: row.try_get(3)? }))
                 .collect::<Result<Vec<_>, StoreError>>()?;
+            let events = segments.iter().flat_map(StoredSegment::chained).collect();
             let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[]).await?;
             let head = ChainHead { seq: head.try_get(0)?, hash: head.try_get(1)? };
             let anchor = tx.query_one("SELECT seq, hash FROM audit_anchor WHERE id = 1", &[]).await?;
@@ -830,19 +861,25 @@ impl KeyStore for PostgresStore {
             let tx = client.transaction().await?;
             // Appenders lock the head; so does pruning, so the anchor and the chain move in one order.
             tx.execute("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?;
+            // The segment holding the last event always stays, so the head keeps an event to check against.
             let last = tx
                 .query_opt(
-                    "SELECT seq, hash FROM audit_events WHERE event_time < $1 AND seq < (SELECT MAX(seq) FROM audit_events) ORDER BY seq DESC LIMIT 1",
+                    "SELECT last_seq, hashes FROM audit_segments WHERE latest_time < $1 AND last_seq < (SELECT seq FROM audit_head WHERE id = 1) \
+                     ORDER BY first_seq DESC LIMIT 1",
                     &[&before.0],
                 )
                 .await?;
             let Some(last) = last else { return Ok(0) };
-            let (seq, hash): (i64, String) = (last.try_get(0)?, last.try_get(1)?);
-            let removed = tx.execute("DELETE FROM audit_events WHERE seq <= $1", &[&seq]).await?;
+            let (seq, hashes): (i64, Vec<u8>) = (last.try_get(0)?, last.try_get(1)?);
+            let hash = segment::last_hash(&hashes).ok_or_else(|| StoreError::Corrupt(format!("audit segment ending at {seq} has no hashes")))?;
+            let removed: i64 =
+                tx.query_one("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0)::BIGINT FROM audit_segments WHERE last_seq <= $1", &[&seq]).await?.try_get(0)?;
+            tx.execute("DELETE FROM audit_segment_keys WHERE first_seq <= $1", &[&seq]).await?;
+            tx.execute("DELETE FROM audit_segments WHERE last_seq <= $1", &[&seq]).await?;
             tx.execute("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &hash]).await?;
             insert_event(&tx, event).await?;
             tx.commit().await?;
-            Ok(removed)
+            Ok(u64::try_from(removed).unwrap_or(0))
         })
         .await
     }
@@ -965,16 +1002,17 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let client = self.client().await?;
             let rows = client
-                .query("SELECT record, event_time FROM audit_events WHERE ($1::TEXT IS NULL OR key_arn = $1) ORDER BY seq", &[&key_arn])
+                .query(
+                    "SELECT records FROM audit_segments WHERE $1::TEXT IS NULL OR first_seq IN (SELECT first_seq FROM audit_segment_keys WHERE key_arn = $1) \
+                     ORDER BY first_seq",
+                    &[&key_arn],
+                )
                 .await?;
-            rows.iter()
-                .map(|row| {
-                    let mut event: AuditEvent =
-                        serde_json::from_str(&row.try_get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(format!("audit record: {e}")))?;
-                    event.event_millis = row.try_get(1)?;
-                    Ok(event)
-                })
-                .collect()
+            let mut events = Vec::new();
+            for row in &rows {
+                events.extend(segment::events_of(row.try_get::<_, &[u8]>(0)?, key_arn).map_err(StoreError::Corrupt)?);
+            }
+            Ok(events)
         })
         .await
     }
@@ -1036,7 +1074,7 @@ impl KeyStore for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             tx.batch_execute(
-                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events; DELETE FROM key_usage; DELETE FROM key_last_use; \
+                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_segments; DELETE FROM audit_segment_keys; DELETE FROM key_usage; DELETE FROM key_last_use; \
                  DELETE FROM key_refused_uses; DELETE FROM retirement_plans;",
             )
             .await?;

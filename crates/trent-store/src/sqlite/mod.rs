@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
 use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
+use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
@@ -24,7 +25,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_audit_event_id_index.sql"),
     include_str!("../../migrations/sqlite/0005_cancel_on_use.sql"),
     include_str!("../../migrations/sqlite/0006_usage_retention_retirement.sql"),
+    include_str!("../../migrations/sqlite/0007_audit_segments.sql"),
 ];
+
+/// The schema version whose script creates the audit segments; the events stored before it move into them.
+const AUDIT_SEGMENTS_VERSION: usize = 7;
 
 
 /// A SQLite-backed key store.
@@ -90,9 +95,28 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
     }
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(usize::try_from(current).unwrap_or(0)) {
         tx.execute_batch(migration)?;
+        if index + 1 == AUDIT_SEGMENTS_VERSION {
+            segment_stored_events(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Moves the events of the per-event table into segments, hashes unchanged, and drops that table.
+fn segment_stored_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    let events = {
+        let mut statement = tx.prepare("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
+        let rows = statement.query([])?;
+        collect(rows, |row| {
+            Ok(ChainedEvent { seq: row.get(0)?, event_id: row.get(1)?, millis: row.get(2)?, record: row.get(3)?, previous_hash: row.get(4)?, hash: row.get(5)? })
+        })?
+    };
+    for segment in segment::regroup(&events) {
+        insert_segment(tx, &segment)?;
+    }
+    tx.execute_batch("DROP TABLE audit_events;")?;
     Ok(())
 }
 
@@ -147,25 +171,32 @@ fn insert_event(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), StoreErr
     insert_events(tx, &batch)
 }
 
-/// Appends events to the chain in order (each linked to the one before, the first to the head, the head moved to the
-/// last; one head read and one head write per batch), and adds their usage evidence.
+/// Appends events to the chain in order, as segments after the head (one head read and one head write per batch),
+/// and adds their usage evidence.
 fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreError> {
-    let mut previous: String = tx.prepare_cached("SELECT hash FROM audit_head WHERE id = 1")?.query_row([], |row| row.get(0))?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO audit_events (event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
-    let mut last_seq = None;
-    for event in &batch.events {
-        let hash = trent_audit::chain::link(&previous, &event.record);
-        insert.execute(params![event.event_id, event.millis, event.event_name, event.account, event.region, event.key_arn, event.record, previous, hash])?;
-        last_seq = Some(tx.last_insert_rowid());
-        previous = hash;
+    if batch.events.is_empty() {
+        return add_usage(tx, &batch.usage);
     }
-    if let Some(seq) = last_seq {
-        tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![seq, previous])?;
+    let head = tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?.query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+    let (segments, head) = segment::chain(&batch.events, &head);
+    for segment in &segments {
+        insert_segment(tx, segment)?;
     }
+    tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![head.seq, head.hash])?;
     add_usage(tx, &batch.usage)
+}
+
+/// Stores one segment and the keys it names.
+fn insert_segment(tx: &Transaction<'_>, segment: &Segment) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO audit_segments (first_seq, last_seq, earliest_time, latest_time, previous_hash, records, hashes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![segment.first_seq, segment.last_seq, segment.earliest_millis, segment.latest_millis, segment.previous_hash, segment.records, segment.hashes])?;
+    let mut key = tx.prepare_cached("INSERT INTO audit_segment_keys (key_arn, first_seq) VALUES (?1, ?2)")?;
+    for arn in &segment.key_arns {
+        key.execute(params![arn, segment.first_seq])?;
+    }
+    Ok(())
 }
 
 /// Adds a batch's usage evidence to the sums kept beside the trail.
@@ -542,13 +573,12 @@ impl KeyStore for SqliteStore {
     async fn audit_chain(&self) -> Result<AuditChain, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let events = {
-                let mut statement = tx.prepare("SELECT seq, event_id, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
+            let segments = {
+                let mut statement = tx.prepare("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq")?;
                 let rows = statement.query([])?;
-                collect(rows, |row| {
-                    Ok(ChainedEvent { seq: row.get(0)?, event_id: row.get(1)?, record: row.get(2)?, previous_hash: row.get(3)?, hash: row.get(4)? })
-                })?
+                collect(rows, |row| Ok(StoredSegment { first_seq: row.get(0)?, previous_hash: row.get(1)?, records: row.get(2)?, hashes: row.get(3)? }))?
             };
+            let events = segments.iter().flat_map(StoredSegment::chained).collect();
             let head = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
             let anchor = tx.query_row("SELECT seq, hash FROM audit_anchor WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
             Ok(AuditChain { anchor, events, head })
@@ -560,20 +590,24 @@ impl KeyStore for SqliteStore {
         let event = event.clone();
         Self::on(Arc::clone(&self.audit_connection), move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            // The last event always stays, so the head keeps a row to check against.
-            let last: Option<(i64, String)> = tx
+            // The segment holding the last event always stays, so the head keeps an event to check against.
+            let last: Option<(i64, Vec<u8>)> = tx
                 .query_row(
-                    "SELECT seq, hash FROM audit_events WHERE event_time < ?1 AND seq < (SELECT MAX(seq) FROM audit_events) ORDER BY seq DESC LIMIT 1",
+                    "SELECT last_seq, hashes FROM audit_segments WHERE latest_time < ?1 AND last_seq < (SELECT seq FROM audit_head WHERE id = 1) \
+                     ORDER BY first_seq DESC LIMIT 1",
                     params![before.0],
                     |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
-            let Some((seq, hash)) = last else { return Ok(0) };
-            let removed = tx.execute("DELETE FROM audit_events WHERE seq <= ?1", params![seq])?;
+            let Some((seq, hashes)) = last else { return Ok(0) };
+            let hash = segment::last_hash(&hashes).ok_or_else(|| StoreError::Corrupt(format!("audit segment ending at {seq} has no hashes")))?;
+            let removed: i64 = tx.query_row("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM audit_segments WHERE last_seq <= ?1", params![seq], |row| row.get(0))?;
+            tx.execute("DELETE FROM audit_segment_keys WHERE first_seq <= ?1", params![seq])?;
+            tx.execute("DELETE FROM audit_segments WHERE last_seq <= ?1", params![seq])?;
             tx.execute("UPDATE audit_anchor SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash])?;
             insert_event(&tx, &event)?;
             tx.commit()?;
-            Ok(removed as u64)
+            Ok(u64::try_from(removed).unwrap_or(0))
         })
         .await
     }
@@ -662,14 +696,17 @@ impl KeyStore for SqliteStore {
     async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError> {
         let key_arn = key_arn.map(str::to_owned);
         self.with(move |c| {
-            let mut statement = c.prepare_cached("SELECT record, event_time FROM audit_events WHERE (?1 IS NULL OR key_arn = ?1) ORDER BY seq")?;
+            let mut statement = c.prepare_cached(
+                "SELECT records FROM audit_segments WHERE ?1 IS NULL OR first_seq IN (SELECT first_seq FROM audit_segment_keys WHERE key_arn = ?1) \
+                 ORDER BY first_seq",
+            )?;
             let rows = statement.query(params![key_arn])?;
-            collect(rows, |row| {
-                let mut event: AuditEvent =
-                    serde_json::from_str(&row.get::<_, String>(0)?).map_err(|e| StoreError::Corrupt(format!("audit record: {e}")))?;
-                event.event_millis = row.get(1)?;
-                Ok(event)
-            })
+            let segments = collect(rows, |row| Ok(row.get::<_, Vec<u8>>(0)?))?;
+            let mut events = Vec::new();
+            for records in segments {
+                events.extend(segment::events_of(&records, key_arn.as_deref()).map_err(StoreError::Corrupt)?);
+            }
+            Ok(events)
         })
         .await
     }
@@ -725,7 +762,7 @@ impl KeyStore for SqliteStore {
         self.with(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute_batch(
-                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_events; DELETE FROM key_usage; DELETE FROM key_last_use; \
+                "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_segments; DELETE FROM audit_segment_keys; DELETE FROM key_usage; DELETE FROM key_last_use; \
                  DELETE FROM key_refused_uses; DELETE FROM retirement_plans;",
             )?;
             tx.execute("UPDATE audit_head SET seq = 0, hash = ?1 WHERE id = 1", params![trent_audit::chain::GENESIS])?;
@@ -759,6 +796,45 @@ mod tests {
         }
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), Some(key));
+    }
+
+    #[tokio::test]
+    async fn events_stored_a_row_each_move_into_segments_with_their_chain_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.db");
+        let key = crate::conformance::sample_key();
+        let events: Vec<AuditEvent> = ["CreateKey", "Encrypt", "Decrypt"].iter().map(|name| crate::conformance::sample_event(&key, name)).collect();
+        {
+            // A database at schema version 6, its events chained a row each as that version stored them.
+            let mut connection = Connection::open(&path).unwrap();
+            let tx = connection.transaction().unwrap();
+            for migration in MIGRATIONS.iter().take(AUDIT_SEGMENTS_VERSION - 1) {
+                tx.execute_batch(migration).unwrap();
+            }
+            tx.pragma_update(None, "user_version", AUDIT_SEGMENTS_VERSION as i64 - 1).unwrap();
+            let mut previous = trent_audit::chain::GENESIS.to_owned();
+            for (seq, event) in (1..).zip(&events) {
+                let record = serde_json::to_string(event).unwrap();
+                let hash = trent_audit::chain::link(&previous, &record);
+                tx.execute(
+                    "INSERT INTO audit_events (seq, event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
+                     VALUES (?1, ?2, ?3, ?4, '111122223333', 'us-east-1', ?5, ?6, ?7, ?8)",
+                    params![seq, event.event_id, event.event_millis, event.event_name, event.key_arn(), record, previous, hash],
+                )
+                .unwrap();
+                tx.execute("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash]).unwrap();
+                previous = hash;
+            }
+            tx.commit().unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let chain = store.audit_chain().await.unwrap();
+        assert_eq!(chain.verify(), Ok(3));
+        assert_eq!(chain.events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>());
+        assert_eq!(store.events(Some(&key.arn().to_string())).await.unwrap(), events);
+        // New events chain on after them.
+        store.append_events(Arc::new(EventBatch::of(&[crate::conformance::sample_event(&key, "Encrypt")]).unwrap())).await.unwrap();
+        assert_eq!(store.audit_chain().await.unwrap().verify(), Ok(4));
     }
 
     #[test]

@@ -1,0 +1,268 @@
+//! Segments: how stores keep the audit trail. A segment is a run of consecutive chained events: their lines
+//! (`millis TAB record`, each ended by a newline, as in the journal) compressed with LZ4, each event's chain hash
+//! (32 bytes), the hash the run follows, and the keys it names. A batch of calls stored as a few segments costs the
+//! database a few pages, where a row per event cost a page per few events.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use crate::chain::{self, ChainHead, ChainedEvent, HASH_BYTES};
+use crate::stored::{RecordView, StoredEvent};
+use crate::AuditEvent;
+
+/// Events in one segment at most: queries read whole segments, so they stay small enough to read quickly.
+pub const MAX_EVENTS: usize = 1024;
+
+/// A segment ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// The sequence number of its first event.
+    pub first_seq: i64,
+    /// The sequence number of its last event.
+    pub last_seq: i64,
+    /// Its earliest event time, ms since the epoch.
+    pub earliest_millis: i64,
+    /// Its latest event time, ms since the epoch.
+    pub latest_millis: i64,
+    /// The hash of the event before its first one.
+    pub previous_hash: String,
+    /// Its lines, compressed ([`compress`]).
+    pub records: Vec<u8>,
+    /// Its events' hashes, [`HASH_BYTES`] each, in order.
+    pub hashes: Vec<u8>,
+    /// The keys its events are about.
+    pub key_arns: BTreeSet<String>,
+}
+
+/// Chains `events` after `head` into segments of at most [`MAX_EVENTS`]; returns them and the chain's new head.
+pub fn chain(events: &[StoredEvent], head: &ChainHead) -> (Vec<Segment>, ChainHead) {
+    let mut segments = Vec::with_capacity(events.len().div_ceil(MAX_EVENTS));
+    let mut previous = head.hash.clone();
+    let mut seq = head.seq;
+    let mut lines = String::new();
+    for run in events.chunks(MAX_EVENTS) {
+        let previous_hash = previous.clone();
+        let first_seq = seq + 1;
+        let mut hashes = Vec::with_capacity(run.len() * HASH_BYTES);
+        let mut key_arns = BTreeSet::new();
+        let (mut earliest_millis, mut latest_millis) = (i64::MAX, i64::MIN);
+        lines.clear();
+        for event in run {
+            let hash = chain::link_bytes(&previous, &event.record);
+            hashes.extend_from_slice(&hash);
+            previous.clear();
+            chain::push_hex(&mut previous, &hash);
+            let _ = writeln!(lines, "{}\t{}", event.millis, event.record);
+            if let Some(arn) = &event.key_arn {
+                if !key_arns.contains(arn) {
+                    key_arns.insert(arn.clone());
+                }
+            }
+            earliest_millis = earliest_millis.min(event.millis);
+            latest_millis = latest_millis.max(event.millis);
+            seq += 1;
+        }
+        segments.push(Segment { first_seq, last_seq: seq, earliest_millis, latest_millis, previous_hash, records: compress(&lines), hashes, key_arns });
+    }
+    (segments, ChainHead { seq, hash: previous })
+}
+
+/// Segments holding events stored before segments existed, their hashes kept exactly as stored (recomputing them
+/// would hide any tampering). A new segment starts wherever the stored events do not run on from each other.
+pub fn regroup(events: &[ChainedEvent]) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut lines = String::new();
+    let mut previous: Option<&ChainedEvent> = None;
+    for event in events {
+        let runs_on = previous.is_some_and(|p| p.seq + 1 == event.seq && p.hash == event.previous_hash);
+        let has_room = segments.last().is_some_and(|s| s.last_seq - s.first_seq + 1 < MAX_EVENTS as i64);
+        if !(runs_on && has_room) {
+            if let Some(done) = segments.last_mut() {
+                done.records = compress(&lines);
+            }
+            lines.clear();
+            segments.push(Segment {
+                first_seq: event.seq,
+                last_seq: event.seq,
+                earliest_millis: event.millis,
+                latest_millis: event.millis,
+                previous_hash: event.previous_hash.clone(),
+                records: Vec::new(),
+                hashes: Vec::new(),
+                key_arns: BTreeSet::new(),
+            });
+        }
+        let Some(segment) = segments.last_mut() else { continue };
+        segment.last_seq = event.seq;
+        segment.earliest_millis = segment.earliest_millis.min(event.millis);
+        segment.latest_millis = segment.latest_millis.max(event.millis);
+        segment.hashes.extend_from_slice(&unhex(&event.hash));
+        if let Ok(view) = RecordView::parse(&event.record) {
+            segment.key_arns.extend(view.resources.first().map(|r| r.arn.to_string()));
+        }
+        let _ = writeln!(lines, "{}\t{}", event.millis, event.record);
+        previous = Some(event);
+    }
+    if let Some(last) = segments.last_mut() {
+        last.records = compress(&lines);
+    }
+    segments
+}
+
+/// The bytes of a stored hex hash; a malformed one (only tampering makes one) reads as zeros, which no event matches.
+fn unhex(hash: &str) -> [u8; HASH_BYTES] {
+    let mut bytes = [0; HASH_BYTES];
+    if hash.len() == HASH_BYTES * 2 {
+        for (byte, pair) in bytes.iter_mut().zip(hash.as_bytes().chunks(2)) {
+            *byte = std::str::from_utf8(pair).ok().and_then(|pair| u8::from_str_radix(pair, 16).ok()).unwrap_or(0);
+        }
+    }
+    bytes
+}
+
+/// The events of a stored segment's lines, in order; with `key_arn`, only those about that key.
+pub fn events_of(records: &[u8], key_arn: Option<&str>) -> Result<Vec<AuditEvent>, String> {
+    let text = decompress(records).ok_or("an audit segment cannot be read")?;
+    let mut events = Vec::new();
+    for line in lines(&text) {
+        let (millis, record) = line.ok_or("an audit segment holds a malformed line")?;
+        let mut event: AuditEvent = serde_json::from_str(record).map_err(|e| format!("audit record: {e}"))?;
+        if key_arn.is_none_or(|arn| event.key_arn() == Some(arn)) {
+            event.event_millis = millis;
+            events.push(event);
+        }
+    }
+    Ok(events)
+}
+
+/// Compresses a segment's lines.
+pub fn compress(lines: &str) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(lines.as_bytes())
+}
+
+/// A segment's lines as text; `None` when they cannot be read (the stored bytes were damaged or tampered with).
+pub fn decompress(records: &[u8]) -> Option<String> {
+    String::from_utf8(lz4_flex::decompress_size_prepended(records).ok()?).ok()
+}
+
+/// Each line of a segment's text as (event time, record); `None` for a line that is not `millis TAB record`.
+pub fn lines(text: &str) -> impl Iterator<Item = Option<(i64, &str)>> {
+    text.lines().map(|line| line.split_once('\t').and_then(|(millis, record)| Some((millis.parse().ok()?, record))))
+}
+
+/// The hash of a segment's last event, as hex.
+pub fn last_hash(hashes: &[u8]) -> Option<String> {
+    let start = hashes.len().checked_sub(HASH_BYTES)?;
+    hashes.get(start..).map(chain::hex)
+}
+
+/// A record's event ID, read without the rest of it.
+#[derive(serde::Deserialize)]
+struct EventId<'a> {
+    #[serde(rename = "eventID", borrow)]
+    event_id: std::borrow::Cow<'a, str>,
+}
+
+/// A segment as read back from a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSegment {
+    /// The sequence number of its first event.
+    pub first_seq: i64,
+    /// The hash of the event before its first one.
+    pub previous_hash: String,
+    /// Its compressed lines.
+    pub records: Vec<u8>,
+    /// Its events' hashes.
+    pub hashes: Vec<u8>,
+}
+
+impl StoredSegment {
+    /// The segment's events as the chain checks them. A segment read back damaged still yields an event per stored
+    /// hash (an unreadable line as an empty record), so verification names the first event that no longer matches
+    /// instead of failing to read the trail.
+    pub fn chained(&self) -> Vec<ChainedEvent> {
+        let text = decompress(&self.records).unwrap_or_default();
+        let mut lines = lines(&text);
+        let mut hashes = self.hashes.chunks(HASH_BYTES);
+        let mut previous_hash = self.previous_hash.clone();
+        let mut events = Vec::new();
+        let mut seq = self.first_seq;
+        loop {
+            let (line, hash) = (lines.next(), hashes.next());
+            if line.is_none() && hash.is_none() {
+                break;
+            }
+            let (millis, record) = line.flatten().unwrap_or((0, ""));
+            let hash = hash.map(chain::hex).unwrap_or_default();
+            let event_id = serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
+            events.push(ChainedEvent { seq, event_id, millis, record: record.to_owned(), previous_hash, hash: hash.clone() });
+            previous_hash = hash;
+            seq += 1;
+        }
+        events
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{verify_from, ChainBreak, GENESIS};
+
+    fn event(i: i64, key: Option<&str>) -> StoredEvent {
+        StoredEvent { millis: 1_000 + i, key_arn: key.map(str::to_owned), record: format!(r#"{{"eventID":"e{i}","n":{i}}}"#) }
+    }
+
+    fn stored(segment: &Segment) -> StoredSegment {
+        StoredSegment { first_seq: segment.first_seq, previous_hash: segment.previous_hash.clone(), records: segment.records.clone(), hashes: segment.hashes.clone() }
+    }
+
+    fn genesis() -> ChainHead {
+        ChainHead { seq: 0, hash: GENESIS.to_owned() }
+    }
+
+    #[test]
+    fn events_are_chained_into_segments_that_read_back_and_verify() {
+        let events: Vec<StoredEvent> = (0..MAX_EVENTS as i64 + 3).map(|i| event(i, if i % 2 == 0 { Some("k-even") } else { None })).collect();
+        let (segments, head) = chain(&events, &genesis());
+        assert_eq!(segments.len(), 2);
+        assert_eq!((segments[0].first_seq, segments[0].last_seq, segments[1].first_seq, head.seq), (1, MAX_EVENTS as i64, MAX_EVENTS as i64 + 1, MAX_EVENTS as i64 + 3));
+        assert_eq!(segments[1].previous_hash, last_hash(&segments[0].hashes).unwrap());
+        assert_eq!(segments[0].key_arns.iter().collect::<Vec<_>>(), ["k-even"]);
+        assert_eq!((segments[0].earliest_millis, segments[0].latest_millis), (1_000, 1_000 + MAX_EVENTS as i64 - 1));
+        let chained: Vec<ChainedEvent> = segments.iter().flat_map(|s| stored(s).chained()).collect();
+        assert_eq!(chained.len(), events.len());
+        assert_eq!((chained[5].seq, chained[5].event_id.as_str(), chained[5].millis, chained[5].record.as_str()), (6, "e5", 1_005, events[5].record.as_str()));
+        assert_eq!(verify_from(&genesis(), &chained, &head), Ok(events.len()));
+        // Chaining more continues from the head.
+        let (more, _) = chain(&[event(99, None)], &head);
+        assert_eq!((more[0].first_seq, more[0].previous_hash.as_str()), (head.seq + 1, head.hash.as_str()));
+    }
+
+    #[test]
+    fn events_stored_before_segments_keep_their_hashes_and_split_where_they_do_not_run_on() {
+        let events: Vec<StoredEvent> = (0..5).map(|i| event(i, None)).collect();
+        let (segments, head) = chain(&events, &genesis());
+        let mut chained = stored(&segments[0]).chained();
+        chained[3].record = "forged".to_owned();
+        chained[3].event_id = String::new();
+        chained.remove(1);
+        let regrouped = regroup(&chained);
+        assert_eq!(regrouped.iter().map(|s| (s.first_seq, s.last_seq)).collect::<Vec<_>>(), [(1, 1), (3, 5)]);
+        let read: Vec<ChainedEvent> = regrouped.iter().flat_map(|s| stored(s).chained()).collect();
+        assert_eq!(read, chained, "records, times and hashes unchanged");
+        assert!(matches!(verify_from(&genesis(), &read, &head), Err(ChainBreak::Broken { seq: 3, .. })));
+    }
+
+    #[test]
+    fn a_changed_or_unreadable_segment_names_its_event() {
+        let events: Vec<StoredEvent> = (0..4).map(|i| event(i, None)).collect();
+        let (segments, head) = chain(&events, &genesis());
+        let mut changed = stored(&segments[0]);
+        let text = decompress(&changed.records).unwrap().replace(r#""n":2"#, r#""n":7"#);
+        changed.records = compress(&text);
+        assert_eq!(verify_from(&genesis(), &changed.chained(), &head), Err(ChainBreak::Changed { seq: 3, event_id: "e2".to_owned() }));
+        let mut damaged = stored(&segments[0]);
+        damaged.records.truncate(damaged.records.len() / 2);
+        assert!(matches!(verify_from(&genesis(), &damaged.chained(), &head), Err(ChainBreak::Changed { seq: 1, .. })));
+    }
+}

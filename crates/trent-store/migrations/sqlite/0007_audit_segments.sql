@@ -1,0 +1,18 @@
+-- Trent schema version 7: the audit trail in segments (runs of consecutive chained events, compressed, with each
+-- event's hash; see trent_audit::segment) instead of a row per event, and an index of the keys each segment names.
+-- The events already stored move into segments with their hashes unchanged (in Rust, after this script), then the
+-- old table is dropped.
+CREATE TABLE audit_segments (
+    first_seq     INTEGER PRIMARY KEY,
+    last_seq      INTEGER NOT NULL,
+    earliest_time INTEGER NOT NULL, -- ms since epoch
+    latest_time   INTEGER NOT NULL,
+    previous_hash TEXT    NOT NULL,
+    records       BLOB    NOT NULL, -- LZ4 of 'millis TAB record NEWLINE' lines
+    hashes        BLOB    NOT NULL  -- 32 bytes per event
+);
+CREATE TABLE audit_segment_keys (
+    key_arn   TEXT    NOT NULL,
+    first_seq INTEGER NOT NULL,
+    PRIMARY KEY (key_arn, first_seq)
+) WITHOUT ROWID;
