@@ -2,6 +2,7 @@
 //! data keys and ciphertext blobs can never appear in one. Stored events form a hash chain ([`chain`]).
 #![warn(missing_docs)]
 
+pub mod call_record;
 pub mod chain;
 pub mod segment;
 pub mod stored;
@@ -12,6 +13,22 @@ pub use stored::{EventBatch, StoredEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use trent_domain::{AccountId, Region, Timestamp};
+
+/// CloudTrail's record version, as Trent writes it.
+const EVENT_VERSION: &str = "1.08";
+/// The service every event comes from.
+const EVENT_SOURCE: &str = "kms.amazonaws.com";
+/// The resource type of a KMS key.
+const KEY_RESOURCE_TYPE: &str = "AWS::KMS::Key";
+/// The identity type of an account's administrator.
+const ROOT_IDENTITY_TYPE: &str = "Root";
+/// The identity type of a caller refused before it was authenticated.
+const UNKNOWN_IDENTITY_TYPE: &str = "Unknown";
+
+/// The ARN of an account's root principal: `arn:aws:iam::<account>:root`.
+pub fn root_arn(account: &str) -> String {
+    format!("arn:aws:iam::{account}:root")
+}
 
 /// Request parameters that may be recorded. Everything else a request carries is dropped.
 const ALLOWED_PARAMETERS: &[&str] = &[
@@ -68,6 +85,24 @@ pub struct UserIdentity {
     /// The access key that signed the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
+}
+
+impl UserIdentity {
+    /// An account's administrator, signing with `access_key_id`.
+    pub fn root(account: &AccountId, access_key_id: &str) -> Self {
+        Self {
+            kind: ROOT_IDENTITY_TYPE.to_owned(),
+            principal_id: account.to_string(),
+            arn: Some(root_arn(account.as_str())),
+            account_id: Some(account.to_string()),
+            access_key_id: Some(access_key_id.to_owned()),
+        }
+    }
+
+    /// A caller refused before it was authenticated, with the access key it named, if any.
+    pub fn unknown(access_key_id: Option<&str>) -> Self {
+        Self { kind: UNKNOWN_IDENTITY_TYPE.to_owned(), principal_id: String::new(), arn: None, account_id: None, access_key_id: access_key_id.map(str::to_owned) }
+    }
 }
 
 /// One audit event, serialised as a CloudTrail record.
@@ -153,10 +188,10 @@ impl AuditEvent {
     /// they are given as text, empty when unknown.
     pub fn raw(event_name: &str, event_type: EventType, at: Timestamp, account: &str, region: &str, identity: UserIdentity, key_arn: Option<String>) -> Self {
         Self {
-            event_version: "1.08".to_owned(),
+            event_version: EVENT_VERSION.to_owned(),
             event_time: iso8601(at),
             event_millis: at.0,
-            event_source: "kms.amazonaws.com".to_owned(),
+            event_source: EVENT_SOURCE.to_owned(),
             event_name: event_name.to_owned(),
             aws_region: region.to_string(),
             source_ip_address: None,
@@ -171,7 +206,7 @@ impl AuditEvent {
             read_only: false,
             resources: key_arn
                 .into_iter()
-                .map(|arn| Resource { arn, account_id: account.to_owned(), kind: "AWS::KMS::Key".to_owned() })
+                .map(|arn| Resource { arn, account_id: account.to_owned(), kind: KEY_RESOURCE_TYPE.to_owned() })
                 .collect(),
             event_type,
             recipient_account_id: account.to_owned(),

@@ -1,6 +1,7 @@
 //! The router: `POST /` is the AWS KMS JSON 1.1 edge (bounded body, SigV4, dispatch); `/_trent/*` holds the dev
 //! controls (dev mode only) and the worker status. Every response carries an `x-amzn-RequestId`.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::value::RawValue;
+use trent_audit::call_record::{CallRecord, Caller};
 use trent_aws_api::error::{invalid_region, unrecognized_client};
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
@@ -121,14 +124,14 @@ async fn kms(State(state): State<Arc<AppState>>, Extension(RequestId(request_id)
     // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
     let mut call = Call::default();
     if state.service.audit_writer().is_some() {
-        call.source_ip = request.extensions().get::<PeerAddr>().map(|p| p.0.ip().to_string());
-        call.user_agent = request.headers().get(http::header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(256).collect());
+        call.source_ip = request.extensions().get::<PeerAddr>().map(|p| p.0.ip());
+        call.user_agent = request.headers().get(http::header::USER_AGENT).cloned();
     }
     let mut result = handle_kms(&state, &request_id, request, &mut call).await;
     if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
-            let event = call.event(&state, &request_id, &result);
-            if let Err(error) = audit.record(event).await {
+            let line = call.journal_line(&state, &request_id, &result);
+            if let Err(error) = audit.record_line(line).await {
                 // A call whose record cannot be kept is not answered as a success.
                 result = Err(error.into());
             }
@@ -137,11 +140,11 @@ async fn kms(State(state): State<Arc<AppState>>, Extension(RequestId(request_id)
     aws_response(result, &request_id)
 }
 
-/// What the edge learns about a call as it goes, for its audit event.
+/// What the edge learns about a call as it goes, for its audit record.
 #[derive(Default)]
 struct Call {
-    source_ip: Option<String>,
-    user_agent: Option<String>,
+    source_ip: Option<std::net::IpAddr>,
+    user_agent: Option<HeaderValue>,
     target: Option<Target>,
     access_key_id: Option<String>,
     principal: Option<Principal>,
@@ -149,104 +152,91 @@ struct Call {
     members: Option<AuditedMembers>,
 }
 
-/// The request members an audit event may carry; every other member (plaintexts, ciphertexts) is skipped unread.
+/// The request members an audit record may carry, as the request's JSON text; every other member (plaintexts,
+/// ciphertexts) is skipped unread.
 #[derive(Default, serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct AuditedMembers {
-    key_id: Option<serde_json::Value>,
-    alias_name: Option<serde_json::Value>,
-    target_key_id: Option<serde_json::Value>,
-    source_key_id: Option<serde_json::Value>,
-    destination_key_id: Option<serde_json::Value>,
-    pending_window_in_days: Option<serde_json::Value>,
-    key_spec: Option<serde_json::Value>,
-    key_usage: Option<serde_json::Value>,
-    number_of_bytes: Option<serde_json::Value>,
-    encryption_algorithm: Option<serde_json::Value>,
-    signing_algorithm: Option<serde_json::Value>,
-    message_type: Option<serde_json::Value>,
-    mac_algorithm: Option<serde_json::Value>,
-    key_pair_spec: Option<serde_json::Value>,
-    key_agreement_algorithm: Option<serde_json::Value>,
-    encapsulation_algorithm: Option<serde_json::Value>,
-    enabled: Option<serde_json::Value>,
+    key_id: Option<Box<RawValue>>,
+    alias_name: Option<Box<RawValue>>,
+    target_key_id: Option<Box<RawValue>>,
+    source_key_id: Option<Box<RawValue>>,
+    destination_key_id: Option<Box<RawValue>>,
+    pending_window_in_days: Option<Box<RawValue>>,
+    key_spec: Option<Box<RawValue>>,
+    key_usage: Option<Box<RawValue>>,
+    number_of_bytes: Option<Box<RawValue>>,
+    encryption_algorithm: Option<Box<RawValue>>,
+    signing_algorithm: Option<Box<RawValue>>,
+    message_type: Option<Box<RawValue>>,
+    mac_algorithm: Option<Box<RawValue>>,
+    key_pair_spec: Option<Box<RawValue>>,
+    key_agreement_algorithm: Option<Box<RawValue>>,
+    encapsulation_algorithm: Option<Box<RawValue>>,
+    enabled: Option<Box<RawValue>>,
 }
 
 impl Call {
-    fn event(&self, state: &AppState, request_id: &str, result: &Result<serde_json::Value, AwsError>) -> trent_audit::AuditEvent {
-        use trent_audit::{AuditEvent, EventType, UserIdentity};
-        let name = self.target.map_or("UnknownOperation", Target::event_name);
-        let identity = match &self.principal {
-            Some(principal) => principal.identity(),
-            None => UserIdentity {
-                kind: "Unknown".to_owned(),
-                principal_id: String::new(),
-                arn: None,
-                account_id: None,
-                access_key_id: self.access_key_id.clone(),
-            },
+    /// The call's journal line, written from what the edge learnt (nothing of it is copied into an owned event).
+    fn journal_line(&self, state: &AppState, request_id: &str, result: &Result<serde_json::Value, AwsError>) -> Vec<u8> {
+        let (caller, account) = match &self.principal {
+            Some(principal) => (Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id }, principal.account.as_str()),
+            None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
-        let account = self.principal.as_ref().map(|p| p.account.to_string()).unwrap_or_default();
-        let key_arn = match result {
-            Ok(body) => body
-                .pointer("/KeyMetadata/Arn")
-                .or_else(|| body.get("KeyId"))
-                .and_then(|v| v.as_str())
-                .filter(|arn| arn.starts_with("arn:"))
-                .map(str::to_owned),
+        let members = self.members.as_ref();
+        let member = |pick: fn(&AuditedMembers) -> &Option<Box<RawValue>>| members.and_then(|m| pick(m).as_deref());
+        let key_arn: Option<Cow<'_, str>> = match result {
+            Ok(body) => body.pointer("/KeyMetadata/Arn").or_else(|| body.get("KeyId")).and_then(|v| v.as_str()).filter(|arn| arn.starts_with("arn:")).map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
             // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
             // evidence of use.
-            Err(AwsError { key_arn: Some(arn), .. }) => Some(arn.clone()),
+            Err(AwsError { key_arn: Some(arn), .. }) => Some(Cow::Borrowed(arn.as_str())),
             Err(_) => {
-                let named = self.members.as_ref().and_then(|m| m.key_id.as_ref()).and_then(|v| v.as_str());
+                let named = member(|m| &m.key_id).and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
                 match (named, &self.principal, self.region.as_deref().and_then(Region::parse)) {
-                    (Some(arn), _, _) if arn.starts_with("arn:") => Some(arn.to_owned()),
+                    (Some(arn), _, _) if arn.starts_with("arn:") => Some(Cow::Owned(arn)),
                     (Some(id), Some(principal), Some(region)) => {
-                        trent_domain::KeyId::parse(id).map(|id| trent_domain::Arn::key(&region, &principal.account, id).to_string())
+                        trent_domain::KeyId::parse(&id).map(|id| Cow::Owned(trent_domain::Arn::key(&region, &principal.account, id).to_string()))
                     }
                     _ => None,
                 }
             }
         };
-        let mut event = AuditEvent::raw(name, EventType::AwsApiCall, state.clock.now(), &account, self.region.as_deref().unwrap_or(""), identity, key_arn)
-            .with_request(request_id, self.source_ip.clone())
-            .with_user_agent(self.user_agent.clone())
-            .read_only(self.target.is_some_and(Target::is_read_only));
-        if let Some(m) = &self.members {
-            for (member, value) in [
-                ("keyId", &m.key_id),
-                ("aliasName", &m.alias_name),
-                ("targetKeyId", &m.target_key_id),
-                ("sourceKeyId", &m.source_key_id),
-                ("destinationKeyId", &m.destination_key_id),
-                ("pendingWindowInDays", &m.pending_window_in_days),
-                ("keySpec", &m.key_spec),
-                ("keyUsage", &m.key_usage),
-                ("numberOfBytes", &m.number_of_bytes),
-                ("encryptionAlgorithm", &m.encryption_algorithm),
-                ("signingAlgorithm", &m.signing_algorithm),
-                ("messageType", &m.message_type),
-                ("macAlgorithm", &m.mac_algorithm),
-                ("keyPairSpec", &m.key_pair_spec),
-                ("keyAgreementAlgorithm", &m.key_agreement_algorithm),
-                ("encapsulationAlgorithm", &m.encapsulation_algorithm),
-                ("enabled", &m.enabled),
-            ] {
-                if let Some(value) = value {
-                    event = event.with_parameter(member, value.clone());
-                }
-            }
+        let parameters = [
+            ("keyId", member(|m| &m.key_id)),
+            ("aliasName", member(|m| &m.alias_name)),
+            ("targetKeyId", member(|m| &m.target_key_id)),
+            ("sourceKeyId", member(|m| &m.source_key_id)),
+            ("destinationKeyId", member(|m| &m.destination_key_id)),
+            ("pendingWindowInDays", member(|m| &m.pending_window_in_days)),
+            ("keySpec", member(|m| &m.key_spec)),
+            ("keyUsage", member(|m| &m.key_usage)),
+            ("numberOfBytes", member(|m| &m.number_of_bytes)),
+            ("encryptionAlgorithm", member(|m| &m.encryption_algorithm)),
+            ("signingAlgorithm", member(|m| &m.signing_algorithm)),
+            ("messageType", member(|m| &m.message_type)),
+            ("macAlgorithm", member(|m| &m.mac_algorithm)),
+            ("keyPairSpec", member(|m| &m.key_pair_spec)),
+            ("keyAgreementAlgorithm", member(|m| &m.key_agreement_algorithm)),
+            ("encapsulationAlgorithm", member(|m| &m.encapsulation_algorithm)),
+            ("enabled", member(|m| &m.enabled)),
+        ];
+        CallRecord {
+            event_name: self.target.map_or("UnknownOperation", Target::event_name),
+            at: state.clock.now(),
+            account,
+            region: self.region.as_deref().unwrap_or(""),
+            source_ip: self.source_ip,
+            user_agent: self.user_agent.as_ref().and_then(|v| v.to_str().ok()),
+            caller,
+            parameters: &parameters,
+            response_key_id: result.as_ref().ok().and_then(|body| body.get("KeyId")).and_then(|v| v.as_str()),
+            error: result.as_ref().err().map(|error| (error.code.code(), error.message.as_str())),
+            request_id,
+            read_only: self.target.is_some_and(Target::is_read_only),
+            key_arn: key_arn.as_deref(),
         }
-        if let Ok(body) = result {
-            if let Some(key_id) = body.get("KeyId").and_then(|v| v.as_str()) {
-                event = event.with_response("keyId", key_id);
-            }
-        }
-        if let Err(error) = result {
-            event = event.with_error(error.code.code(), &error.message);
-        }
-        event
+        .journal_line()
     }
 }
 
@@ -297,9 +287,6 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
     let principal = Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
-    if state.service.audit_writer().is_some() {
-        call.principal = Some(principal.clone());
-    }
     let ctx = RequestContext {
         principal,
         region,
@@ -312,6 +299,9 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
     };
     if let Err(error) = &result {
         tracing::debug!(request_id, operation = %target.name(), code = error.code.code(), "request refused");
+    }
+    if state.service.audit_writer().is_some() {
+        call.principal = Some(ctx.principal);
     }
     result
 }

@@ -186,6 +186,12 @@ impl AuditWriter {
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
         let line = encode(&event).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
         drop(event);
+        self.record_line(line).await
+    }
+
+    /// Records a journal line written by the caller (`millis TAB record NEWLINE`, as
+    /// [`trent_audit::call_record::CallRecord::journal_line`] writes it); returns once it is in the journal.
+    pub async fn record_line(&self, line: Vec<u8>) -> Result<(), ServiceError> {
         let (done, journaled) = oneshot::channel();
         self.queue.send((line, done)).await.map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
         match journaled.await {

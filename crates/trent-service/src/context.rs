@@ -15,18 +15,12 @@ pub struct Principal {
 impl Principal {
     /// The principal's ARN: the account root.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::{}:root", self.account)
+        trent_audit::root_arn(self.account.as_str())
     }
 
     /// The principal as an audit identity.
     pub fn identity(&self) -> UserIdentity {
-        UserIdentity {
-            kind: "Root".to_owned(),
-            principal_id: self.account.to_string(),
-            arn: Some(self.arn()),
-            account_id: Some(self.account.to_string()),
-            access_key_id: Some(self.access_key_id.clone()),
-        }
+        UserIdentity::root(&self.account, &self.access_key_id)
     }
 }
 

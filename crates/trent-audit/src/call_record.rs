@@ -1,0 +1,274 @@
+//! The record of an API call, written straight into its journal line from the request's borrowed parts: the hot
+//! path's way to an [`AuditEvent`]'s exact JSON without building one (no owned strings, maps or values per call).
+//! A unit test holds the two ways to the same text.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use serde_json::value::RawValue;
+use trent_domain::{AccountId, Timestamp};
+
+use crate::{ALLOWED_PARAMETERS, EVENT_SOURCE, EVENT_VERSION, KEY_RESOURCE_TYPE};
+
+/// Who called, as far as the edge knows.
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    /// An authenticated caller: the administrator of `account`, signing with `access_key_id`
+    /// ([`crate::UserIdentity::root`]).
+    Root {
+        /// The caller's account.
+        account: &'a AccountId,
+        /// The access key that signed the request.
+        access_key_id: &'a str,
+    },
+    /// A caller refused before it was authenticated, with the access key it claimed, if any.
+    Unknown {
+        /// The access key the request named.
+        access_key_id: Option<&'a str>,
+    },
+}
+
+/// An API call's audit record, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct CallRecord<'a> {
+    /// The operation.
+    pub event_name: &'a str,
+    /// When.
+    pub at: Timestamp,
+    /// The owning account (empty when unknown).
+    pub account: &'a str,
+    /// The region (empty when unknown).
+    pub region: &'a str,
+    /// The caller's address.
+    pub source_ip: Option<IpAddr>,
+    /// The caller's `User-Agent`, cut to 256 characters.
+    pub user_agent: Option<&'a str>,
+    /// Who called.
+    pub caller: Caller<'a>,
+    /// Request members by their record name, as the request's JSON text; names off the allow-list are dropped.
+    pub parameters: &'a [(&'a str, Option<&'a RawValue>)],
+    /// The key ID the response named.
+    pub response_key_id: Option<&'a str>,
+    /// The error code and message of a failed call.
+    pub error: Option<(&'a str, &'a str)>,
+    /// The request ID returned to the caller.
+    pub request_id: &'a str,
+    /// True for calls that change nothing.
+    pub read_only: bool,
+    /// The key the call was about.
+    pub key_arn: Option<&'a str>,
+}
+
+/// The longest `User-Agent` recorded, in characters.
+pub const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// `text` cut to at most [`MAX_USER_AGENT_CHARS`] characters.
+pub fn cut_user_agent(text: &str) -> &str {
+    let end = text.char_indices().nth(MAX_USER_AGENT_CHARS).map_or(text.len(), |(index, _)| index);
+    text.get(..end).unwrap_or(text)
+}
+
+impl CallRecord<'_> {
+    /// The journal line: the event time in ms, a tab, the CloudTrail record, a newline.
+    pub fn journal_line(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024);
+        let _ = write!(out, "{}\t", self.at.0);
+        self.write_record(&mut out);
+        out.push(b'\n');
+        out
+    }
+
+    /// Writes the record's JSON: the members of [`crate::AuditEvent`], in its order, with its omissions.
+    pub fn write_record(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"eventVersion\":");
+        string(out, EVENT_VERSION);
+        let t = self.at.to_utc();
+        let _ = write!(out, ",\"eventTime\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"", t.year, t.month, t.day, t.hour, t.minute, t.second);
+        out.extend_from_slice(b",\"eventSource\":");
+        string(out, EVENT_SOURCE);
+        out.extend_from_slice(b",\"eventName\":");
+        string(out, self.event_name);
+        out.extend_from_slice(b",\"awsRegion\":");
+        string(out, self.region);
+        if let Some(ip) = self.source_ip {
+            let _ = write!(out, ",\"sourceIPAddress\":\"{ip}\"");
+        }
+        if let Some(user_agent) = self.user_agent {
+            out.extend_from_slice(b",\"userAgent\":");
+            string(out, cut_user_agent(user_agent));
+        }
+        out.extend_from_slice(b",\"userIdentity\":{\"type\":");
+        match self.caller {
+            Caller::Root { account, access_key_id } => {
+                string(out, crate::ROOT_IDENTITY_TYPE);
+                out.extend_from_slice(b",\"principalId\":");
+                string(out, account.as_str());
+                out.extend_from_slice(b",\"arn\":");
+                string(out, &crate::root_arn(account.as_str()));
+                out.extend_from_slice(b",\"accountId\":");
+                string(out, account.as_str());
+                out.extend_from_slice(b",\"accessKeyId\":");
+                string(out, access_key_id);
+            }
+            Caller::Unknown { access_key_id } => {
+                string(out, crate::UNKNOWN_IDENTITY_TYPE);
+                out.extend_from_slice(b",\"principalId\":\"\"");
+                if let Some(access_key_id) = access_key_id {
+                    out.extend_from_slice(b",\"accessKeyId\":");
+                    string(out, access_key_id);
+                }
+            }
+        }
+        out.extend_from_slice(b"},\"requestParameters\":{");
+        // In name order, as an event's parameter map keeps them.
+        let mut parameters: Vec<(&str, &RawValue)> =
+            self.parameters.iter().filter_map(|(name, value)| Some((*name, (*value)?))).filter(|(name, _)| ALLOWED_PARAMETERS.contains(name)).collect();
+        parameters.sort_unstable_by_key(|(name, _)| *name);
+        for (index, (name, value)) in parameters.into_iter().enumerate() {
+            if index > 0 {
+                out.push(b',');
+            }
+            string(out, name);
+            out.push(b':');
+            json(out, value.get());
+        }
+        out.extend_from_slice(b"},\"responseElements\":{");
+        if let Some(key_id) = self.response_key_id {
+            out.extend_from_slice(b"\"keyId\":");
+            string(out, key_id);
+        }
+        out.push(b'}');
+        if let Some((code, message)) = self.error {
+            out.extend_from_slice(b",\"errorCode\":");
+            string(out, code);
+            out.extend_from_slice(b",\"errorMessage\":");
+            string(out, message);
+        }
+        out.extend_from_slice(b",\"requestID\":");
+        string(out, self.request_id);
+        out.extend_from_slice(b",\"eventID\":\"");
+        let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
+        out.extend_from_slice(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id).as_bytes());
+        let _ = write!(out, "\",\"readOnly\":{},\"resources\":[", self.read_only);
+        if let Some(arn) = self.key_arn {
+            out.extend_from_slice(b"{\"ARN\":");
+            string(out, arn);
+            out.extend_from_slice(b",\"accountId\":");
+            string(out, self.account);
+            out.extend_from_slice(b",\"type\":");
+            string(out, KEY_RESOURCE_TYPE);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"eventType\":\"AwsApiCall\",\"recipientAccountId\":");
+        string(out, self.account);
+        out.push(b'}');
+    }
+}
+
+/// Writes a request's JSON text as it came, unless it spans lines (whitespace between an array's or object's members
+/// may): a record is one line, so that is written again compactly.
+fn json(out: &mut Vec<u8>, text: &str) {
+    match text.contains(['\n', '\r']).then(|| serde_json::from_str::<serde_json::Value>(text)) {
+        Some(Ok(value)) => {
+            let _ = serde_json::to_writer(&mut *out, &value);
+        }
+        // The text came from a parsed request, so it parses; were it not to, it is still written as one JSON string.
+        Some(Err(_)) => string(out, text),
+        None => out.extend_from_slice(text.as_bytes()),
+    }
+}
+
+/// Writes `text` as a JSON string.
+fn string(out: &mut Vec<u8>, text: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuditEvent, EventType, UserIdentity};
+
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
+    /// The same call through the owned event, as service events and key changes are recorded.
+    fn owned(record: &CallRecord<'_>, event_id: &str) -> AuditEvent {
+        let identity = match record.caller {
+            Caller::Root { account, access_key_id } => UserIdentity::root(account, access_key_id),
+            Caller::Unknown { access_key_id } => UserIdentity::unknown(access_key_id),
+        };
+        let mut event = AuditEvent::raw(record.event_name, EventType::AwsApiCall, record.at, record.account, record.region, identity, record.key_arn.map(str::to_owned))
+            .with_request(record.request_id, record.source_ip.map(|ip| ip.to_string()))
+            .with_user_agent(record.user_agent.map(|ua| cut_user_agent(ua).to_owned()))
+            .read_only(record.read_only);
+        for (name, value) in record.parameters {
+            if let Some(value) = value {
+                event = event.with_parameter(name, serde_json::from_str::<serde_json::Value>(value.get()).unwrap());
+            }
+        }
+        if let Some(key_id) = record.response_key_id {
+            event = event.with_response("keyId", key_id);
+        }
+        if let Some((code, message)) = record.error {
+            event = event.with_error(code, message);
+        }
+        event.event_id = event_id.to_owned();
+        event
+    }
+
+    fn written(record: &CallRecord<'_>) -> (String, String) {
+        let line = String::from_utf8(record.journal_line()).unwrap();
+        let (millis, text) = line.strip_suffix('\n').unwrap().split_once('\t').unwrap();
+        assert_eq!(millis, record.at.0.to_string());
+        let event_id = serde_json::from_str::<serde_json::Value>(text).unwrap()["eventID"].as_str().unwrap().to_owned();
+        (text.to_owned(), event_id)
+    }
+
+    #[test]
+    fn a_written_record_is_exactly_the_owned_events_json() {
+        let key_id = raw(r#""1234abcd-12ab-34cd-56ef-1234567890ab""#);
+        let plaintext = raw(r#""U0VDUkVU""#);
+        let window = raw("7");
+        let spread = raw("[true,\n  {\"a\": \"b\"}]");
+        let parameters =
+            [("keyId", Some(&*key_id)), ("plaintext", Some(&*plaintext)), ("pendingWindowInDays", Some(&*window)), ("aliasName", None), ("enabled", Some(&*spread))];
+        let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let account = AccountId::parse("111122223333").unwrap();
+        let success = CallRecord {
+            event_name: "Encrypt",
+            at: Timestamp(1_700_000_000_123),
+            account: "111122223333",
+            region: "eu-west-1",
+            source_ip: Some("10.1.2.3".parse().unwrap()),
+            user_agent: Some(&"é\"agent\\".repeat(100)),
+            caller: Caller::Root { account: &account, access_key_id: "AKIDEXAMPLE" },
+            parameters: &parameters,
+            response_key_id: Some(arn),
+            error: None,
+            request_id: "req-1",
+            read_only: true,
+            key_arn: Some(arn),
+        };
+        let refused = CallRecord {
+            caller: Caller::Unknown { access_key_id: Some("nobody") },
+            account: "",
+            region: "",
+            source_ip: None,
+            user_agent: None,
+            response_key_id: None,
+            key_arn: None,
+            error: Some(("UnrecognizedClientException", "The security token included in the request is \"invalid\".")),
+            read_only: false,
+            ..success
+        };
+        for record in [success, refused] {
+            let (text, event_id) = written(&record);
+            assert_eq!(text, serde_json::to_string(&owned(&record, &event_id)).unwrap());
+            assert!(!text.contains("U0VDUkVU"), "a member off the allow-list is dropped");
+            assert!(!text.contains('\n'), "a record is one line");
+        }
+        assert_ne!(written(&success).1, written(&success).1, "every record has its own event ID");
+    }
+}
