@@ -8,7 +8,7 @@ pub mod segment;
 pub mod stored;
 pub mod usage;
 
-pub use stored::{EventBatch, StoredEvent};
+pub use stored::{EventBatch, LineError, StoredEvent};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

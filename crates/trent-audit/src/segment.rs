@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use crate::chain::{self, ChainHead, ChainedEvent, HASH_BYTES};
-use crate::stored::{RecordView, StoredEvent};
+use crate::stored::{EventBatch, RecordView};
 use crate::AuditEvent;
 
 /// Events in one segment at most: queries read whole segments, so they stay small enough to read quickly.
@@ -34,25 +34,23 @@ pub struct Segment {
     pub key_arns: BTreeSet<String>,
 }
 
-/// Chains `events` after `head` into segments of at most [`MAX_EVENTS`]; returns them and the chain's new head.
-pub fn chain(events: &[StoredEvent], head: &ChainHead) -> (Vec<Segment>, ChainHead) {
-    let mut segments = Vec::with_capacity(events.len().div_ceil(MAX_EVENTS));
+/// Chains a batch's events after `head` into segments of at most [`MAX_EVENTS`]; returns them and the chain's new
+/// head. A segment's lines are the batch's lines as they are.
+pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) {
+    let mut segments = Vec::with_capacity(batch.events.len().div_ceil(MAX_EVENTS));
     let mut previous = head.hash.clone();
     let mut seq = head.seq;
-    let mut lines = String::new();
-    for run in events.chunks(MAX_EVENTS) {
+    for run in batch.events.chunks(MAX_EVENTS) {
         let previous_hash = previous.clone();
         let first_seq = seq + 1;
         let mut hashes = Vec::with_capacity(run.len() * HASH_BYTES);
         let mut key_arns = BTreeSet::new();
         let (mut earliest_millis, mut latest_millis) = (i64::MAX, i64::MIN);
-        lines.clear();
         for event in run {
-            let hash = chain::link_bytes(&previous, &event.record);
+            let hash = chain::link_bytes(&previous, batch.text(event.record.clone()));
             hashes.extend_from_slice(&hash);
             previous.clear();
             chain::push_hex(&mut previous, &hash);
-            let _ = writeln!(lines, "{}\t{}", event.millis, event.record);
             if let Some(arn) = &event.key_arn {
                 if !key_arns.contains(arn) {
                     key_arns.insert(arn.clone());
@@ -62,7 +60,11 @@ pub fn chain(events: &[StoredEvent], head: &ChainHead) -> (Vec<Segment>, ChainHe
             latest_millis = latest_millis.max(event.millis);
             seq += 1;
         }
-        segments.push(Segment { first_seq, last_seq: seq, earliest_millis, latest_millis, previous_hash, records: compress(&lines), hashes, key_arns });
+        let lines = match (run.first(), run.last()) {
+            (Some(first), Some(last)) => batch.text(first.line.start..last.line.end),
+            _ => "",
+        };
+        segments.push(Segment { first_seq, last_seq: seq, earliest_millis, latest_millis, previous_hash, records: compress(lines), hashes, key_arns });
     }
     (segments, ChainHead { seq, hash: previous })
 }
@@ -208,8 +210,21 @@ mod tests {
     use super::*;
     use crate::chain::{verify_from, ChainBreak, GENESIS};
 
-    fn event(i: i64, key: Option<&str>) -> StoredEvent {
-        StoredEvent { millis: 1_000 + i, key_arn: key.map(str::to_owned), record: format!(r#"{{"eventID":"e{i}","n":{i}}}"#) }
+    fn record(i: i64) -> String {
+        format!(r#"{{"eventID":"e{i}","n":{i}}}"#)
+    }
+
+    /// A batch of `count` events (their records too small for usage evidence; the key given per event).
+    fn batch(count: i64, key: impl Fn(i64) -> Option<&'static str>) -> EventBatch {
+        let mut batch = EventBatch::default();
+        for i in 0..count {
+            let start = batch.lines.len();
+            batch.lines.push_str(&format!("{}\t{}\n", 1_000 + i, record(i)));
+            let line = start..batch.lines.len();
+            let record = line.start + line.len() - 1 - record(i).len()..line.end - 1;
+            batch.events.push(crate::StoredEvent { millis: 1_000 + i, key_arn: key(i).map(str::to_owned), line, record });
+        }
+        batch
     }
 
     fn stored(segment: &Segment) -> StoredSegment {
@@ -222,7 +237,7 @@ mod tests {
 
     #[test]
     fn events_are_chained_into_segments_that_read_back_and_verify() {
-        let events: Vec<StoredEvent> = (0..MAX_EVENTS as i64 + 3).map(|i| event(i, if i % 2 == 0 { Some("k-even") } else { None })).collect();
+        let events = batch(MAX_EVENTS as i64 + 3, |i| if i % 2 == 0 { Some("k-even") } else { None });
         let (segments, head) = chain(&events, &genesis());
         assert_eq!(segments.len(), 2);
         assert_eq!((segments[0].first_seq, segments[0].last_seq, segments[1].first_seq, head.seq), (1, MAX_EVENTS as i64, MAX_EVENTS as i64 + 1, MAX_EVENTS as i64 + 3));
@@ -230,18 +245,17 @@ mod tests {
         assert_eq!(segments[0].key_arns.iter().collect::<Vec<_>>(), ["k-even"]);
         assert_eq!((segments[0].earliest_millis, segments[0].latest_millis), (1_000, 1_000 + MAX_EVENTS as i64 - 1));
         let chained: Vec<ChainedEvent> = segments.iter().flat_map(|s| stored(s).chained()).collect();
-        assert_eq!(chained.len(), events.len());
-        assert_eq!((chained[5].seq, chained[5].event_id.as_str(), chained[5].millis, chained[5].record.as_str()), (6, "e5", 1_005, events[5].record.as_str()));
-        assert_eq!(verify_from(&genesis(), &chained, &head), Ok(events.len()));
+        assert_eq!(chained.len(), events.events.len());
+        assert_eq!((chained[5].seq, chained[5].event_id.as_str(), chained[5].millis, chained[5].record.as_str()), (6, "e5", 1_005, record(5).as_str()));
+        assert_eq!(verify_from(&genesis(), &chained, &head), Ok(events.events.len()));
         // Chaining more continues from the head.
-        let (more, _) = chain(&[event(99, None)], &head);
+        let (more, _) = chain(&batch(1, |_| None), &head);
         assert_eq!((more[0].first_seq, more[0].previous_hash.as_str()), (head.seq + 1, head.hash.as_str()));
     }
 
     #[test]
     fn events_stored_before_segments_keep_their_hashes_and_split_where_they_do_not_run_on() {
-        let events: Vec<StoredEvent> = (0..5).map(|i| event(i, None)).collect();
-        let (segments, head) = chain(&events, &genesis());
+        let (segments, head) = chain(&batch(5, |_| None), &genesis());
         let mut chained = stored(&segments[0]).chained();
         chained[3].record = "forged".to_owned();
         chained[3].event_id = String::new();
@@ -255,8 +269,7 @@ mod tests {
 
     #[test]
     fn a_changed_or_unreadable_segment_names_its_event() {
-        let events: Vec<StoredEvent> = (0..4).map(|i| event(i, None)).collect();
-        let (segments, head) = chain(&events, &genesis());
+        let (segments, head) = chain(&batch(4, |_| None), &genesis());
         let mut changed = stored(&segments[0]);
         let text = decompress(&changed.records).unwrap().replace(r#""n":2"#, r#""n":7"#);
         changed.records = compress(&text);

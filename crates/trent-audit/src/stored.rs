@@ -4,6 +4,7 @@
 //! crosses threads as text, not as dozens of small allocations.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use serde::Deserialize;
 
@@ -81,34 +82,37 @@ impl<'a> RecordView<'a> {
     }
 }
 
-/// An event serialised for storage: its record (the text the chain hashes), when it happened, and the key it is about
-/// (for the trail's index by key).
+/// One event of an [`EventBatch`]: when it happened, the key it is about (for the trail's index by key), and where
+/// its line and record are in the batch's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
     /// When, ms since the epoch.
     pub millis: i64,
     /// The first key ARN the event is about.
     pub key_arn: Option<String>,
-    /// The CloudTrail record, exactly as chained.
-    pub record: String,
+    /// Its line in [`EventBatch::lines`], newline included.
+    pub line: Range<usize>,
+    /// Its record (the text the chain hashes) in [`EventBatch::lines`].
+    pub record: Range<usize>,
 }
 
-impl StoredEvent {
-    /// Serialises `event`.
-    pub fn encode(event: &AuditEvent) -> Result<Self, serde_json::Error> {
-        Self::from_record(event.event_millis, serde_json::to_string(event)?)
-    }
-
-    /// The stored form of a record serialised earlier (e.g. read from a journal).
-    pub fn from_record(millis: i64, record: String) -> Result<Self, serde_json::Error> {
-        let key_arn = RecordView::parse(&record)?.resources.first().map(|r| r.arn.to_string());
-        Ok(Self { millis, key_arn, record })
-    }
+/// Why a journal line could not join a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    /// The line is not `millis TAB record`.
+    #[error("not a journal line (millis, a tab, a record)")]
+    Malformed,
+    /// The record is not a CloudTrail record.
+    #[error("unreadable record: {0}")]
+    Record(#[from] serde_json::Error),
 }
 
-/// Events to append to the chain in order, with their usage evidence.
+/// Events to append to the chain in order, as their journal lines (`millis TAB record NEWLINE`, the form a segment
+/// stores), with their usage evidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventBatch {
+    /// The events' lines, in order.
+    pub lines: String,
     /// The events, in order.
     pub events: Vec<StoredEvent>,
     /// What they say about key usage.
@@ -116,30 +120,42 @@ pub struct EventBatch {
 }
 
 impl EventBatch {
-    /// Adds a record serialised earlier, at `millis`, with its usage evidence.
-    pub fn push_record(&mut self, millis: i64, record: String) -> Result<(), serde_json::Error> {
+    /// Adds a journal line (without its newline) and its usage evidence; a line that cannot be read changes nothing.
+    pub fn push_line(&mut self, line: &str) -> Result<(), LineError> {
+        let (millis, record) = line.split_once('\t').ok_or(LineError::Malformed)?;
+        let millis: i64 = millis.parse().map_err(|_| LineError::Malformed)?;
+        if record.contains('\n') {
+            return Err(LineError::Malformed);
+        }
         // One parse serves both the usage evidence and the key index.
-        let key_arn = {
-            let view = RecordView::parse(&record)?;
-            self.usage.add(&view, millis);
-            view.resources.first().map(|r| r.arn.to_string())
-        };
-        self.events.push(StoredEvent { millis, key_arn, record });
+        let view = RecordView::parse(record)?;
+        self.usage.add(&view, millis);
+        let key_arn = view.resources.first().map(|r| r.arn.to_string());
+        let start = self.lines.len();
+        let record_start = start + line.len() - record.len();
+        self.lines.push_str(line);
+        self.lines.push('\n');
+        self.events.push(StoredEvent { millis, key_arn, line: start..self.lines.len(), record: record_start..self.lines.len() - 1 });
         Ok(())
     }
 
     /// Serialises `event` into the batch.
-    pub fn push(&mut self, event: &AuditEvent) -> Result<(), serde_json::Error> {
-        self.push_record(event.event_millis, serde_json::to_string(event)?)
+    pub fn push(&mut self, event: &AuditEvent) -> Result<(), LineError> {
+        self.push_line(&format!("{}\t{}", event.event_millis, serde_json::to_string(event)?))
     }
 
     /// A batch of these events.
-    pub fn of(events: &[AuditEvent]) -> Result<Self, serde_json::Error> {
+    pub fn of(events: &[AuditEvent]) -> Result<Self, LineError> {
         let mut batch = Self::default();
         for event in events {
             batch.push(event)?;
         }
         Ok(batch)
+    }
+
+    /// The text `range` of [`EventBatch::lines`] spans (empty for a range outside it).
+    pub fn text(&self, range: Range<usize>) -> &str {
+        self.lines.get(range).unwrap_or_default()
     }
 
     /// True when there is nothing to append.
@@ -155,7 +171,7 @@ mod tests {
     use trent_domain::{AccountId, Region, Timestamp};
 
     #[test]
-    fn a_stored_event_reads_its_key_back_from_its_record() {
+    fn a_batch_keeps_each_events_line_record_and_key() {
         let identity = UserIdentity { kind: "Root".into(), principal_id: "111122223333".into(), arn: Some("arn:aws:iam::111122223333:root".into()), account_id: None, access_key_id: None };
         let event = AuditEvent::new(
             "Encrypt",
@@ -167,13 +183,20 @@ mod tests {
             Some("arn:aws:kms:eu-west-1:111122223333:key/k".into()),
         )
         .with_error("DisabledException", "a \"quoted\" message");
-        let stored = StoredEvent::encode(&event).unwrap();
-        assert_eq!(stored.millis, 1_700_000_000_123);
-        assert_eq!(stored.key_arn.as_deref(), Some("arn:aws:kms:eu-west-1:111122223333:key/k"));
-        let view = RecordView::parse(&stored.record).unwrap();
-        assert_eq!((view.event_id.as_ref(), view.event_name.as_ref()), (event.event_id.as_str(), "Encrypt"));
-        assert_eq!((view.recipient_account_id.as_ref(), view.aws_region.as_ref()), ("111122223333", "eu-west-1"));
+        let mut batch = EventBatch::of(&[event.clone(), event.clone()]).unwrap();
+        let second = &batch.events[1];
+        let record = serde_json::to_string(&event).unwrap();
+        assert_eq!((second.millis, second.key_arn.as_deref()), (1_700_000_000_123, Some("arn:aws:kms:eu-west-1:111122223333:key/k")));
+        assert_eq!(batch.text(second.record.clone()), record);
+        assert_eq!(batch.text(second.line.clone()), format!("1700000000123\t{record}\n"));
+        assert_eq!(batch.usage.refused.len(), 2);
+        let view = RecordView::parse(batch.text(second.record.clone())).unwrap();
         assert_eq!(view.error_message.as_deref(), Some("a \"quoted\" message"));
         assert_eq!(view.principal(), "arn:aws:iam::111122223333:root");
+        for bad in ["no tab", "12x\t{}", "5\t{\"not\":\"a record\"}"] {
+            assert!(batch.push_line(bad).is_err(), "{bad}");
+        }
+        assert_eq!(batch.events.len(), 2, "a bad line changes nothing");
+        assert_eq!(batch.lines.lines().count(), 2);
     }
 }

@@ -24,8 +24,10 @@ const MAX_BATCH: usize = 4096;
 const QUEUE: usize = 65_536;
 /// A journal file is rotated once it holds this many bytes.
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
-/// Events imported into the store in one transaction at most.
+/// Events imported into the store in one transaction at most, when recovering a journal.
 const IMPORT_CHUNK: usize = 16_384;
+/// Journal bytes gathered into one import transaction at most (about as many events as [`IMPORT_CHUNK`]).
+const IMPORT_BYTES: usize = 16 * 1024 * 1024;
 /// How long the importer gathers journaled batches before a transaction, unless a query is waiting: few large
 /// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
 const IMPORT_GATHER: Duration = Duration::from_millis(200);
@@ -100,30 +102,26 @@ fn encode(event: &AuditEvent) -> Result<Vec<u8>, String> {
     Ok(line)
 }
 
-/// The complete lines of `bytes` from `start`, each as (event time, record, offset just past it). A torn last line
-/// (a write cut by a crash) was never acknowledged, so it is left out.
-fn decode(bytes: &[u8], start: usize) -> Vec<(i64, String, u64)> {
+/// The complete lines of `bytes` from `start` (without their newlines), each with the offset just past it. A torn
+/// last line (a write cut by a crash) was never acknowledged, so it is left out.
+fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
     let mut lines = Vec::new();
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..) {
         let Some(end) = rest.iter().position(|b| *b == b'\n') else { break };
-        let line = rest.get(..end).unwrap_or_default();
+        lines.push((rest.get(..end).unwrap_or_default(), (offset + end + 1) as u64));
         offset += end + 1;
-        let parsed = std::str::from_utf8(line).ok().and_then(|line| line.split_once('\t')).and_then(|(millis, record)| Some((millis.parse().ok()?, record.to_owned())));
-        match parsed {
-            Some((millis, record)) => lines.push((millis, record, offset as u64)),
-            None => tracing::error!(offset, "unreadable audit journal line skipped"),
-        }
     }
     lines
 }
 
-/// The events of journal lines, with their usage evidence; a line whose record cannot be read is logged and skipped.
-fn batch_of(lines: impl IntoIterator<Item = (i64, String)>) -> EventBatch {
+/// The events of journal lines, with their usage evidence; a line that cannot be read is logged and skipped.
+fn batch_of<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> EventBatch {
     let mut batch = EventBatch::default();
-    for (millis, record) in lines {
-        if let Err(error) = batch.push_record(millis, record) {
-            tracing::error!(%error, "unreadable audit record skipped");
+    for line in lines {
+        let pushed = std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|line| batch.push_line(line).map_err(|e| e.to_string()));
+        if let Err(error) = pushed {
+            tracing::error!(%error, "unreadable audit journal line skipped");
         }
     }
     batch
@@ -154,8 +152,8 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
                 tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
-                let end = chunk.last().map_or(0, |(_, _, offset)| *offset);
-                let batch = batch_of(chunk.iter().map(|(millis, record, _)| (*millis, record.clone())));
+                let end = chunk.last().map_or(0, |(_, offset)| *offset);
+                let batch = batch_of(chunk.iter().map(|(line, _)| *line));
                 store.append_events_marked(Arc::new(batch), marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
             }
         }
@@ -289,17 +287,19 @@ async fn import(
             () = hurry.notified() => {}
         }
         let mut end = first.end;
-        let mut lines = decode(&first.lines, 0);
-        while lines.len() < IMPORT_CHUNK {
+        let mut bytes = first.lines.len();
+        let mut written = vec![first.lines];
+        while bytes < IMPORT_BYTES {
             match queue.try_recv() {
                 Ok(next) => {
                     end = next.end;
-                    lines.extend(decode(&next.lines, 0));
+                    bytes += next.lines.len();
+                    written.push(next.lines);
                 }
                 Err(_) => break,
             }
         }
-        let batch = Arc::new(batch_of(lines.into_iter().map(|(millis, record, _)| (millis, record))));
+        let batch = Arc::new(batch_of(written.iter().flat_map(|lines| decode(lines, 0)).map(|(line, _)| line)));
         // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
         let mut pause = Duration::from_millis(100);
         while let Err(error) = store.append_events_marked(Arc::clone(&batch), &marker, &marker_value(end)).await {

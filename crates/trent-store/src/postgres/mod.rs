@@ -385,7 +385,7 @@ async fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), S
     }
     let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE", &[]).await?;
     let head = ChainHead { seq: head.try_get(0)?, hash: head.try_get(1)? };
-    let (segments, head) = segment::chain(&batch.events, &head);
+    let (segments, head) = segment::chain(batch, &head);
     for segment in &segments {
         insert_segment(tx, segment).await?;
     }

@@ -178,7 +178,7 @@ fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreEr
         return add_usage(tx, &batch.usage);
     }
     let head = tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?.query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
-    let (segments, head) = segment::chain(&batch.events, &head);
+    let (segments, head) = segment::chain(batch, &head);
     for segment in &segments {
         insert_segment(tx, segment)?;
     }
