@@ -108,7 +108,7 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
     let mut lines = Vec::new();
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..) {
-        let Some(end) = rest.iter().position(|b| *b == b'\n') else { break };
+        let Some(end) = memchr::memchr(b'\n', rest) else { break };
         lines.push((rest.get(..end).unwrap_or_default(), (offset + end + 1) as u64));
         offset += end + 1;
     }
@@ -116,8 +116,8 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
 }
 
 /// The events of journal lines, with their usage evidence; a line that cannot be read is logged and skipped.
-fn batch_of<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> EventBatch {
-    let mut batch = EventBatch::default();
+fn batch_of<'a>(lines: impl IntoIterator<Item = &'a [u8]>, bytes: usize) -> EventBatch {
+    let mut batch = EventBatch { lines: String::with_capacity(bytes), ..EventBatch::default() };
     for line in lines {
         let pushed = std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|line| batch.push_line(line).map_err(|e| e.to_string()));
         if let Err(error) = pushed {
@@ -153,7 +153,7 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
-                let batch = batch_of(chunk.iter().map(|(line, _)| *line));
+                let batch = batch_of(chunk.iter().map(|(line, _)| *line), chunk.iter().map(|(line, _)| line.len() + 1).sum());
                 store.append_events_marked(Arc::new(batch), marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
             }
         }
@@ -242,7 +242,10 @@ async fn write_journal(
     written: watch::Sender<Position>,
 ) {
     while let Some((first, waiter)) = incoming.recv().await {
-        let mut lines = first;
+        // Room for every line already waiting, so the batch is not copied as it grows.
+        let mut lines = Vec::with_capacity(first.len() * (incoming.len() + 1).min(MAX_BATCH));
+        lines.extend_from_slice(&first);
+        drop(first);
         let mut waiters = vec![waiter];
         while waiters.len() < MAX_BATCH {
             match incoming.try_recv() {
@@ -299,7 +302,7 @@ async fn import(
                 Err(_) => break,
             }
         }
-        let batch = Arc::new(batch_of(written.iter().flat_map(|lines| decode(lines, 0)).map(|(line, _)| line)));
+        let batch = Arc::new(batch_of(written.iter().flat_map(|lines| decode(lines, 0)).map(|(line, _)| line), bytes));
         // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
         let mut pause = Duration::from_millis(100);
         while let Err(error) = store.append_events_marked(Arc::clone(&batch), &marker, &marker_value(end)).await {
