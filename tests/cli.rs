@@ -122,3 +122,19 @@ fn usage_and_retirement_are_driven_from_the_cli() {
     }
     assert!(!trent(&server, &["audit", "events", "--start", "yesterday"]).status.success());
 }
+
+#[test]
+fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
+    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["bench", "--targets", "sqlite,sqlite-audited", "--operations", "encrypt", "--concurrency", "2", "--seconds", "1", "--warmup-seconds", "0", "--rounds", "2"])
+        .output()
+        .expect("run trent bench");
+    let table = ok(&output);
+    let rows = |label: &str| table.lines().filter(|l| l.starts_with(&format!("| {label} | Encrypt 4 KiB |"))).count();
+    assert_eq!((rows("trent, SQLite"), rows("trent, SQLite, every call audited")), (2, 2), "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("| ceiling")).count(), 4, "a ceiling right before each: {table}");
+    for line in table.lines().filter(|l| l.contains("| Encrypt 4 KiB |")) {
+        assert_eq!(line.split('|').nth(7).map(str::trim), Some("0"), "no errors: {line}");
+    }
+    assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"), "{table}");
+}

@@ -3,8 +3,9 @@
 //! Sign (ECDSA P-256, RSA-2048 PSS), Verify (ECDSA P-256) and GenerateMac (HMAC-SHA-256). Right before each of them
 //! it measures the ceiling: the same load, with the same request, against the same HTTP stack answering a fixed body.
 //! `--rounds` alternates the two several times and adds the median share. `--endpoint` points it at any other AWS KMS
-//! implementation instead of a Trent it starts itself; `--targets` starts Trent on SQLite and on PostgreSQL with one
-//! or two nodes, one after the other, in the same run.
+//! implementation instead of a Trent it starts itself; `--targets` starts Trent on SQLite (every call audited or not)
+//! and on PostgreSQL with one or two nodes, side by side in the same run: each round measures every target in turn
+//! (in reverse order every other round), and each target after the first is also compared with the first.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -50,10 +51,10 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
     /// Trents to start and measure, in order: sqlite, sqlite-audited (every call audited), postgres (one node),
-    /// postgres-2 (two nodes on one database).
+    /// postgres-2 (two nodes on one database). With `--rounds`, each round takes them in turn.
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
-    /// The PostgreSQL database for the postgres targets (it is reset before each target).
+    /// The PostgreSQL database for the postgres targets (it is emptied before the first of them starts).
     #[arg(long, env = "TRENT_BENCH_POSTGRES_URL")]
     postgres_url: Option<String>,
     /// Skip the ceiling measurement.
@@ -241,16 +242,21 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
     println!("|---|---|---:|---:|---:|---:|---:|---:|");
 
-    let targets: Vec<String> = if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
-    for target_name in &targets {
+    // Every target is started (and its keys made) up front, so that the rounds can take the targets in turn: on a
+    // machine whose speed drifts, targets measured in alternation are compared at the same speed.
+    let target_names: Vec<String> = if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
+    let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
+    let mut targets = Vec::new();
+    let mut database_reset = false;
+    for target_name in &target_names {
         let target = match &args.endpoint {
             Some(endpoint) => Target { label: endpoint.clone(), endpoints: vec![endpoint.clone()], _nodes: Vec::new() },
             None => start_target(target_name, &args, &run_dir.0)?,
         };
-        if args.endpoint.is_none() {
+        // The PostgreSQL targets share one database: it is emptied once, before the first of them makes its keys.
+        if target_name.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
             reset(target.endpoints.first().ok_or("no endpoint")?).await?;
         }
-        let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
         let signers = target.endpoints.iter().map(|e| Signer::new(e, &args.access_key, &args.secret_key, &args.region, max_concurrency)).collect::<Result<Vec<_>, _>>()?;
         let first = signers.first().ok_or("no endpoint")?;
         let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
@@ -260,11 +266,21 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         for operation in &args.operations {
             workloads.push(workload(first, operation, &key_id, &plaintext).await?);
         }
+        targets.push((target, signers, workloads));
+    }
 
-        for &concurrency in &args.concurrency {
-            for (name, target_name, body) in &workloads {
-                let mut shares = Vec::new();
-                for _ in 0..args.rounds.max(1) {
+    let rounds = args.rounds.max(1);
+    for &concurrency in &args.concurrency {
+        for operation in 0..args.operations.len() {
+            // Per target, each round's share of the ceiling.
+            let mut shares = vec![Vec::new(); targets.len()];
+            for round in 0..rounds {
+                // Every other round takes the targets in reverse, so a machine that slows down or speeds up during
+                // the run favours none of them.
+                let order: Vec<usize> = if round % 2 == 0 { (0..targets.len()).collect() } else { (0..targets.len()).rev().collect() };
+                for index in order {
+                    let Some((target, signers, workloads)) = targets.get(index) else { continue };
+                    let Some((name, target_name, body)) = workloads.get(operation) else { continue };
                     // The ceiling takes the same request (size, signature) and answers a fixed body: what this
                     // machine's HTTP allows for this operation, measured right before Trent.
                     let mut ceiling_rate = None;
@@ -274,16 +290,25 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                         print_row("ceiling (same stack, fixed body)", &format!("{name}, same request"), concurrency, &m, None);
                         ceiling_rate = Some(m.requests as f64 / m.seconds);
                     }
-                    let m = load(&signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                    let m = load(signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
                     print_row(&target.label, name, concurrency, &m, ceiling_rate);
-                    if let Some(rate) = ceiling_rate.filter(|r| *r > 0.0) {
-                        shares.push(m.requests as f64 / m.seconds / rate);
+                    if let (Some(ceiling_rate), Some(shares)) = (ceiling_rate.filter(|r| *r > 0.0), shares.get_mut(index)) {
+                        shares.push(m.requests as f64 / m.seconds / ceiling_rate);
                     }
                 }
-                if shares.len() > 1 {
-                    shares.sort_by(f64::total_cmp);
-                    let median = shares.get(shares.len() / 2).copied().unwrap_or_default();
-                    println!("| {} | {name}: median of {} rounds | {concurrency} | | | | | {:.0}% |", target.label, shares.len(), 100.0 * median);
+            }
+            if rounds < 2 {
+                continue;
+            }
+            let name = targets.first().and_then(|(_, _, w)| w.get(operation)).map_or("", |(name, _, _)| *name);
+            let medians: Vec<Option<f64>> = shares.iter().map(|s| median(s)).collect();
+            let first = targets.first().map(|(t, _, _)| t.label.as_str()).zip(medians.first().copied().flatten());
+            for ((target, _, _), share) in targets.iter().zip(&medians) {
+                let Some(share) = share else { continue };
+                println!("| {} | {name}: median of {rounds} rounds | {concurrency} | | | | | {:.0}% |", target.label, 100.0 * share);
+                // Against the first target: the two median shares of the ceiling, each measured beside its own.
+                if let Some((first_label, first_share)) = first.filter(|(label, share)| *label != target.label && *share > 0.0) {
+                    println!("| {} | {name}: its median share as a share of {first_label}'s | {concurrency} | | | | | {:.0}% |", target.label, 100.0 * share / first_share);
                 }
             }
         }
@@ -334,6 +359,13 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
         }
     };
     Ok((name, target, Arc::new(body.to_string().into_bytes())))
+}
+
+/// The median of some figures (the upper one of an even count); `None` for none.
+fn median(figures: &[f64]) -> Option<f64> {
+    let mut sorted = figures.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied()
 }
 
 fn print_row(target: &str, operation: &str, concurrency: usize, m: &Measurement, ceiling: Option<f64>) {
