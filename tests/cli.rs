@@ -137,4 +137,13 @@ fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
         assert_eq!(line.split('|').nth(7).map(str::trim), Some("0"), "no errors: {line}");
     }
     assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"), "{table}");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
+        .args(["bench", "--side-by-side", "--targets", "sqlite,sqlite-audited", "--operations", "encrypt", "--concurrency", "2", "--seconds", "1", "--warmup-seconds", "0", "--rounds", "2"])
+        .output()
+        .expect("run trent bench --side-by-side");
+    let table = ok(&output);
+    assert_eq!(table.lines().filter(|l| l.contains(", side by side | Encrypt 4 KiB |")).count(), 4, "{table}");
+    assert!(!table.contains("| ceiling"), "no ceiling side by side: {table}");
+    assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: requests/s as a share of trent, SQLite's at the same time, median of 2 rounds ("), "{table}");
 }

@@ -64,6 +64,11 @@ pub struct BenchArgs {
     /// machine one pair of measurements can be off by 15%.
     #[arg(long, default_value_t = 1)]
     rounds: usize,
+    /// Load every target at the same time (each with the full concurrency) instead of one after the other, and
+    /// report each target's requests/s as a share of the first's, per round and as the median: two configurations
+    /// compared under exactly the same machine conditions, however the machine's speed drifts. No ceiling.
+    #[arg(long)]
+    side_by_side: bool,
 }
 
 /// A child process (Trent or the ceiling) killed when dropped.
@@ -232,7 +237,7 @@ async fn reset(endpoint: &str) -> Result<(), String> {
 async fn bench(args: BenchArgs) -> Result<(), String> {
     let run_dir = TempDir(std::env::temp_dir().join(format!("trent-bench-{}", std::process::id())));
     std::fs::create_dir_all(&run_dir.0).map_err(|e| e.to_string())?;
-    let ceiling = if args.no_ceiling {
+    let ceiling = if args.no_ceiling || args.side_by_side {
         None
     } else {
         Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
@@ -270,6 +275,9 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     }
 
     let rounds = args.rounds.max(1);
+    if args.side_by_side {
+        return side_by_side(&targets, &args, warmup, measure).await;
+    }
     for &concurrency in &args.concurrency {
         for operation in 0..args.operations.len() {
             // Per target, each round's share of the ceiling.
@@ -320,7 +328,10 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
 
 /// One measured operation: its name in the table, its target and its request body, with the keys it needs created
 /// (and, for Decrypt and Verify, the ciphertext or signature made) before measuring.
-async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8]) -> Result<(&'static str, &'static str, Arc<Vec<u8>>), String> {
+/// A measured operation: its name in the table, its `X-Amz-Target` and its request body.
+type Workload = (&'static str, &'static str, Arc<Vec<u8>>);
+
+async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8]) -> Result<Workload, String> {
     let create = |spec: &str, usage: &str| json!({ "Description": "trent bench", "KeySpec": spec, "KeyUsage": usage });
     let created_key = |answer: Value| answer.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).map(str::to_owned).ok_or("CreateKey returned no KeyId");
     let message = base64(&[0x42u8; 256]);
@@ -359,6 +370,49 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
         }
     };
     Ok((name, target, Arc::new(body.to_string().into_bytes())))
+}
+
+/// `--side-by-side`: every round loads all targets at once, and each target after the first is compared with it.
+async fn side_by_side(targets: &[(Target, Vec<Signer>, Vec<Workload>)], args: &BenchArgs, warmup: Duration, measure: Duration) -> Result<(), String> {
+    let rounds = args.rounds.max(1);
+    for &concurrency in &args.concurrency {
+        for operation in 0..args.operations.len() {
+            let mut ratios = vec![Vec::new(); targets.len()];
+            for _ in 0..rounds {
+                let mut loads = Vec::new();
+                for (_, signers, workloads) in targets {
+                    let (_, target_name, body) = workloads.get(operation).ok_or("no such operation")?;
+                    let (signers, target_name, body) = (signers.clone(), *target_name, Arc::clone(body));
+                    loads.push(tokio::spawn(async move { load(&signers, target_name, body, concurrency, warmup, measure).await }));
+                }
+                let mut rates = Vec::new();
+                for ((target, _, workloads), running) in targets.iter().zip(loads) {
+                    let m = running.await.map_err(|e| e.to_string())?;
+                    let name = workloads.get(operation).map_or("", |(name, _, _)| *name);
+                    print_row(&format!("{}, side by side", target.label), name, concurrency, &m, None);
+                    rates.push(m.requests as f64 / m.seconds);
+                }
+                let first = rates.first().copied().filter(|r| *r > 0.0);
+                for (ratios, rate) in ratios.iter_mut().zip(&rates) {
+                    ratios.extend(first.map(|first| rate / first));
+                }
+            }
+            let name = targets.first().and_then(|(_, _, w)| w.get(operation)).map_or("", |(name, _, _)| *name);
+            let first_label = targets.first().map_or("", |(t, _, _)| t.label.as_str());
+            for ((target, _, _), ratios) in targets.iter().zip(&ratios).skip(1) {
+                let each: Vec<String> = ratios.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect();
+                if let Some(ratio) = median(ratios) {
+                    println!(
+                        "| {} | {name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({}) | {concurrency} | | | | | {:.0}% |",
+                        target.label,
+                        each.join(", "),
+                        100.0 * ratio
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The median of some figures (the upper one of an even count); `None` for none.
