@@ -39,6 +39,7 @@ async fn every_call_is_recorded_once_successful_or_not_and_never_with_plaintext(
     kms.schedule_key_deletion().key_id(key.key_id()).pending_window_in_days(3).send().await.unwrap_err();
     server.client_for("us-east-1", "test", "wrong-secret").list_keys().send().await.unwrap_err();
     server.client_for("us-east-1", "AKIASTRANGER", "x").list_keys().send().await.unwrap_err();
+    server.client_for("us-east-1", "AKIASTRANGER", "x").disable_key().key_id("alias/unreachable").send().await.unwrap_err();
 
     assert_eq!(named(&server, "CreateKey").len(), 1, "a key change is recorded once, in its own transaction");
     let encrypt = &named(&server, "Encrypt")[0];
@@ -57,6 +58,12 @@ async fn every_call_is_recorded_once_successful_or_not_and_never_with_plaintext(
     let refusals: Vec<String> = named(&server, "ListKeys").iter().map(|e| e["errorCode"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(refusals, ["InvalidSignatureException", "UnrecognizedClientException"]);
     assert_eq!(named(&server, "ListKeys")[1]["userIdentity"]["accessKeyId"], "AKIASTRANGER");
+    let stranger = &named(&server, "DisableKey")[0];
+    assert_eq!(
+        (stranger["errorCode"].as_str(), stranger["requestParameters"]["keyId"].as_str()),
+        (Some("UnrecognizedClientException"), Some("alias/unreachable")),
+        "a call refused before any operation read its body still records its members"
+    );
 
     verify(&server);
     for (_, _, record) in server.audit_events() {

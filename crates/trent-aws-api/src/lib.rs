@@ -2,6 +2,7 @@
 //! response shapes, and the one table of wire errors ([`AwsErrorCode`]).
 #![warn(missing_docs)]
 
+pub mod audited;
 pub mod error;
 pub mod extensions;
 pub mod operation;

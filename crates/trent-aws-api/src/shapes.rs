@@ -38,7 +38,7 @@ pub fn base64(bytes: &[u8]) -> String {
 /// `SerializationException` that does not echo the request's values.
 pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"{}" } else { body };
-    serde_json::from_slice(body).map_err(|error| {
+    crate::audited::from_slice(body).map_err(|error| {
         let what = match error.classify() {
             serde_json::error::Category::Data => "a member has the wrong type or an invalid value",
             serde_json::error::Category::Eof => "the JSON document ends too early",

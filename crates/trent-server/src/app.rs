@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::value::RawValue;
 use trent_audit::call_record::{CallRecord, Caller};
 use trent_aws_api::error::{invalid_region, unrecognized_client};
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
@@ -149,31 +148,7 @@ struct Call {
     access_key_id: Option<String>,
     principal: Option<Principal>,
     region: Option<String>,
-    members: Option<AuditedMembers>,
-}
-
-/// The request members an audit record may carry, as the request's JSON text; every other member (plaintexts,
-/// ciphertexts) is skipped unread.
-#[derive(Default, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct AuditedMembers {
-    key_id: Option<Box<RawValue>>,
-    alias_name: Option<Box<RawValue>>,
-    target_key_id: Option<Box<RawValue>>,
-    source_key_id: Option<Box<RawValue>>,
-    destination_key_id: Option<Box<RawValue>>,
-    pending_window_in_days: Option<Box<RawValue>>,
-    key_spec: Option<Box<RawValue>>,
-    key_usage: Option<Box<RawValue>>,
-    number_of_bytes: Option<Box<RawValue>>,
-    encryption_algorithm: Option<Box<RawValue>>,
-    signing_algorithm: Option<Box<RawValue>>,
-    message_type: Option<Box<RawValue>>,
-    mac_algorithm: Option<Box<RawValue>>,
-    key_pair_spec: Option<Box<RawValue>>,
-    key_agreement_algorithm: Option<Box<RawValue>>,
-    encapsulation_algorithm: Option<Box<RawValue>>,
-    enabled: Option<Box<RawValue>>,
+    members: Option<trent_aws_api::audited::AuditedMembers>,
 }
 
 impl Call {
@@ -183,8 +158,7 @@ impl Call {
             Some(principal) => (Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id }, principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
-        let members = self.members.as_ref();
-        let member = |pick: fn(&AuditedMembers) -> &Option<Box<RawValue>>| members.and_then(|m| pick(m).as_deref());
+        let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
         let key_arn: Option<Cow<'_, str>> = match result {
             Ok(body) => body.pointer("/KeyMetadata/Arn").or_else(|| body.get("KeyId")).and_then(|v| v.as_str()).filter(|arn| arn.starts_with("arn:")).map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
@@ -192,7 +166,7 @@ impl Call {
             // evidence of use.
             Err(AwsError { key_arn: Some(arn), .. }) => Some(Cow::Borrowed(arn.as_str())),
             Err(_) => {
-                let named = member(|m| &m.key_id).and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+                let named = self.members.as_ref().and_then(|m| m.get("keyId")).and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
                 match (named, &self.principal, self.region.as_deref().and_then(Region::parse)) {
                     (Some(arn), _, _) if arn.starts_with("arn:") => Some(Cow::Owned(arn)),
                     (Some(id), Some(principal), Some(region)) => {
@@ -202,25 +176,6 @@ impl Call {
                 }
             }
         };
-        let parameters = [
-            ("keyId", member(|m| &m.key_id)),
-            ("aliasName", member(|m| &m.alias_name)),
-            ("targetKeyId", member(|m| &m.target_key_id)),
-            ("sourceKeyId", member(|m| &m.source_key_id)),
-            ("destinationKeyId", member(|m| &m.destination_key_id)),
-            ("pendingWindowInDays", member(|m| &m.pending_window_in_days)),
-            ("keySpec", member(|m| &m.key_spec)),
-            ("keyUsage", member(|m| &m.key_usage)),
-            ("numberOfBytes", member(|m| &m.number_of_bytes)),
-            ("encryptionAlgorithm", member(|m| &m.encryption_algorithm)),
-            ("signingAlgorithm", member(|m| &m.signing_algorithm)),
-            ("messageType", member(|m| &m.message_type)),
-            ("macAlgorithm", member(|m| &m.mac_algorithm)),
-            ("keyPairSpec", member(|m| &m.key_pair_spec)),
-            ("keyAgreementAlgorithm", member(|m| &m.key_agreement_algorithm)),
-            ("encapsulationAlgorithm", member(|m| &m.encapsulation_algorithm)),
-            ("enabled", member(|m| &m.enabled)),
-        ];
         CallRecord {
             event_name: self.target.map_or("UnknownOperation", Target::event_name),
             at: state.clock.now(),
@@ -229,7 +184,7 @@ impl Call {
             source_ip: self.source_ip,
             user_agent: self.user_agent.as_ref().and_then(|v| v.to_str().ok()),
             caller,
-            parameters: &parameters,
+            parameters: members,
             response_key_id: result.as_ref().ok().and_then(|body| body.get("KeyId")).and_then(|v| v.as_str()),
             error: result.as_ref().err().map(|error| (error.code.code(), error.message.as_str())),
             request_id,
@@ -259,11 +214,27 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
         return Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")));
     }
     let body = read_body(body).await?;
-    if state.service.audit_writer().is_some() {
-        call.members = serde_json::from_slice(&body).ok();
-        call.target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(|t| Target::parse(t).ok());
+    if state.service.audit_writer().is_none() {
+        return authenticate_and_dispatch(state, request_id, &parts, &body, call).await;
     }
+    call.target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).and_then(|t| Target::parse(t).ok());
+    let result = authenticate_and_dispatch(state, request_id, &parts, &body, call).await;
+    if call.members.is_none() {
+        // Refused before an operation parsed the body: its members are read for the record here.
+        call.members = trent_aws_api::audited::members_of(&body);
+    }
+    result
+}
 
+/// Authenticates a request whose body was read and runs its operation; with every call audited, the operation's
+/// parse of the body also keeps the members its record may carry.
+async fn authenticate_and_dispatch(
+    state: &AppState,
+    request_id: &str,
+    parts: &http::request::Parts,
+    body: &[u8],
+    call: &mut Call,
+) -> Result<serde_json::Value, AwsError> {
     // Authenticate before anything else is looked at.
     let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
     if state.service.audit_writer().is_some() {
@@ -280,7 +251,7 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
         path: parts.uri.path(),
         query: parts.uri.query().unwrap_or(""),
         headers: &parts.headers,
-        body: &body,
+        body,
     };
     trent_sigv4::verify_with_cache(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now(), &state.signing_keys)?;
 
@@ -293,9 +264,18 @@ async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: 
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
     };
-    let result = match target {
-        Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, &body).await,
-        Target::Trent(extension) => trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, &body).await,
+    let dispatched = async {
+        match target {
+            Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body).await,
+            Target::Trent(extension) => trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, body).await,
+        }
+    };
+    let result = if state.service.audit_writer().is_some() {
+        let (result, members) = trent_aws_api::audited::keeping_members(dispatched).await;
+        call.members = members;
+        result
+    } else {
+        dispatched.await
     };
     if let Err(error) = &result {
         tracing::debug!(request_id, operation = %target.name(), code = error.code.code(), "request refused");
