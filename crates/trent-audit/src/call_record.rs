@@ -69,7 +69,8 @@ pub fn cut_user_agent(text: &str) -> &str {
 }
 
 impl CallRecord<'_> {
-    /// The journal line: the event time in ms, a tab, the CloudTrail record, a newline.
+    /// The journal line, as [`crate::AuditEvent::journal_line`] writes one: the event time in ms, a tab, the
+    /// CloudTrail record, a newline.
     pub fn journal_line(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1024);
         let _ = write!(out, "{}\t", self.at.0);

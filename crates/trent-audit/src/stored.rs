@@ -141,7 +141,8 @@ impl EventBatch {
 
     /// Serialises `event` into the batch.
     pub fn push(&mut self, event: &AuditEvent) -> Result<(), LineError> {
-        self.push_line(&format!("{}\t{}", event.event_millis, serde_json::to_string(event)?))
+        let line = String::from_utf8(event.journal_line()?).map_err(|_| LineError::Malformed)?;
+        self.push_line(line.strip_suffix('\n').unwrap_or(&line))
     }
 
     /// A batch of these events.

@@ -92,16 +92,6 @@ fn node_id(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// One journal line: the event time in ms, a tab, the record, a newline.
-fn encode(event: &AuditEvent) -> Result<Vec<u8>, String> {
-    let mut line = Vec::with_capacity(1024);
-    line.extend_from_slice(event.event_millis.to_string().as_bytes());
-    line.push(b'\t');
-    serde_json::to_writer(&mut line, event).map_err(|e| e.to_string())?;
-    line.push(b'\n');
-    Ok(line)
-}
-
 /// The complete lines of `bytes` from `start` (without their newlines), each with the offset just past it. A torn
 /// last line (a write cut by a crash) was never acknowledged, so it is left out.
 fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
@@ -182,7 +172,7 @@ impl AuditWriter {
 
     /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        let line = encode(&event).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
+        let line = event.journal_line().map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
         drop(event);
         self.record_line(line).await
     }
@@ -364,9 +354,9 @@ mod tests {
         let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), then a torn line.
-        let mut bytes = encode(&event(1)).unwrap();
+        let mut bytes = event(1).journal_line().unwrap();
         let first_end = bytes.len();
-        bytes.extend(encode(&event(2)).unwrap());
+        bytes.extend(event(2).journal_line().unwrap());
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store.append_events_marked(Arc::new(EventBatch::of(&[event(1)]).unwrap()), &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
