@@ -380,7 +380,7 @@ impl TestServer {
                 .collect();
             if changed {
                 let records = trent_audit::segment::compress(&lines.concat());
-                let hex: String = records.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = trent_audit::chain::hex(&records);
                 match &self.database {
                     Some(url) => {
                         psql(url, &format!("UPDATE audit_segments SET records = decode('{hex}', 'hex') WHERE first_seq = {}", segment.first_seq));
