@@ -40,7 +40,11 @@ async fn attempted_uses_of_disabled_and_pending_keys_are_counted() {
     assert_eq!(attempts(&server, &key_id, "Disabled", "Encrypt"), 3);
     assert_eq!(attempts(&server, &key_id, "Disabled", "Decrypt"), 1);
     assert_eq!(attempts(&server, &key_id, "PendingDeletion", "GenerateDataKey"), 1);
-    assert_eq!(kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap().key_state(), Some(&KeyState::PendingDeletion), "unarmed: the deletion stays scheduled");
+    assert_eq!(
+        kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap().key_state(),
+        Some(&KeyState::PendingDeletion),
+        "unarmed: the deletion stays scheduled"
+    );
 }
 
 #[tokio::test]

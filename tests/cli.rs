@@ -21,7 +21,8 @@ fn ok(output: &Output) -> String {
 #[test]
 fn keys_are_managed_and_protected_through_the_cli() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
-    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--description", "from the cli", "--output", "json"]))).unwrap();
+    let created: serde_json::Value =
+        serde_json::from_str(&ok(&trent(&server, &["key", "create", "--description", "from the cli", "--output", "json"]))).unwrap();
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
     assert!(ok(&trent(&server, &["key", "list"])).contains(&key_id));
     assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("Description: from the cli"));
@@ -67,7 +68,8 @@ fn credentials_come_from_a_profile_and_unknown_ones_are_refused() {
     let server = TestServer::start();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("credentials");
-    std::fs::write(&file, "[trent]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong]\naws_access_key_id = nobody\naws_secret_access_key = x\n").unwrap();
+    std::fs::write(&file, "[trent]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong]\naws_access_key_id = nobody\naws_secret_access_key = x\n")
+        .unwrap();
     let run = |profile: &str| {
         Command::new(env!("CARGO_BIN_EXE_trent"))
             .args(["key", "list", "--profile", profile, "--endpoint-url", &server.endpoint(), "--region", "us-east-1"])
@@ -126,7 +128,21 @@ fn usage_and_retirement_are_driven_from_the_cli() {
 #[test]
 fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
     let output = Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args(["bench", "--targets", "sqlite,sqlite-audited", "--operations", "encrypt", "--concurrency", "2", "--seconds", "1", "--warmup-seconds", "0", "--rounds", "2"])
+        .args([
+            "bench",
+            "--targets",
+            "sqlite,sqlite-audited",
+            "--operations",
+            "encrypt",
+            "--concurrency",
+            "2",
+            "--seconds",
+            "1",
+            "--warmup-seconds",
+            "0",
+            "--rounds",
+            "2",
+        ])
         .output()
         .expect("run trent bench");
     let table = ok(&output);
@@ -139,11 +155,29 @@ fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
     assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"), "{table}");
 
     let output = Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args(["bench", "--side-by-side", "--targets", "sqlite,sqlite-audited", "--operations", "encrypt", "--concurrency", "2", "--seconds", "1", "--warmup-seconds", "0", "--rounds", "2"])
+        .args([
+            "bench",
+            "--side-by-side",
+            "--targets",
+            "sqlite,sqlite-audited",
+            "--operations",
+            "encrypt",
+            "--concurrency",
+            "2",
+            "--seconds",
+            "1",
+            "--warmup-seconds",
+            "0",
+            "--rounds",
+            "2",
+        ])
         .output()
         .expect("run trent bench --side-by-side");
     let table = ok(&output);
     assert_eq!(table.lines().filter(|l| l.contains(", side by side | Encrypt 4 KiB |")).count(), 4, "{table}");
     assert!(!table.contains("| ceiling"), "no ceiling side by side: {table}");
-    assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: requests/s as a share of trent, SQLite's at the same time, median of 2 rounds ("), "{table}");
+    assert!(
+        table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: requests/s as a share of trent, SQLite's at the same time, median of 2 rounds ("),
+        "{table}"
+    );
 }

@@ -26,7 +26,13 @@ async fn a_data_key_pair_is_a_real_key_pair_whose_private_key_decrypts_under_the
     let server = TestServer::start();
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    for spec in [DataKeyPairSpec::Rsa2048, DataKeyPairSpec::EccNistP256, DataKeyPairSpec::EccNistP384, DataKeyPairSpec::EccSecgP256K1, DataKeyPairSpec::EccNistEdwards25519] {
+    for spec in [
+        DataKeyPairSpec::Rsa2048,
+        DataKeyPairSpec::EccNistP256,
+        DataKeyPairSpec::EccNistP384,
+        DataKeyPairSpec::EccSecgP256K1,
+        DataKeyPairSpec::EccNistEdwards25519,
+    ] {
         let pair = kms.generate_data_key_pair().key_id(&key_id).key_pair_spec(spec.clone()).encryption_context("app", "billing").send().await.unwrap();
         assert_eq!(pair.key_pair_spec(), Some(&spec));
         assert!(pair.key_id().unwrap().starts_with("arn:aws:kms:"));
@@ -34,7 +40,8 @@ async fn a_data_key_pair_is_a_real_key_pair_whose_private_key_decrypts_under_the
         let public = pair.public_key.unwrap().into_inner();
         assert_eq!(openssl_public_of(&private), public, "{spec:?}: the public key belongs to the private key");
 
-        let opened = kms.decrypt().ciphertext_blob(pair.private_key_ciphertext_blob.clone().unwrap()).encryption_context("app", "billing").send().await.unwrap();
+        let opened =
+            kms.decrypt().ciphertext_blob(pair.private_key_ciphertext_blob.clone().unwrap()).encryption_context("app", "billing").send().await.unwrap();
         assert_eq!(opened.plaintext.unwrap().into_inner(), private, "{spec:?}: the ciphertext holds the same private key");
         let e = kms.decrypt().ciphertext_blob(pair.private_key_ciphertext_blob.unwrap()).send().await.unwrap_err();
         assert_eq!(error_code(&e), "InvalidCiphertextException", "bound to its encryption context");

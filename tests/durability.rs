@@ -123,7 +123,10 @@ fn signed_request_bytes(server: &TestServer, target: &str, body: &str) -> Vec<u8
     let headers = [("host", host.as_str()), ("x-amz-target", target), ("content-type", "application/x-amz-json-1.1")];
     let signable = SignableRequest::new("POST", format!("http://{host}/"), headers.into_iter(), SignableBody::Bytes(body.as_bytes())).unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-    let mut text = format!("POST / HTTP/1.1\r\nhost: {host}\r\nx-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+    let mut text = format!(
+        "POST / HTTP/1.1\r\nhost: {host}\r\nx-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
     for (name, value) in instructions.headers() {
         text.push_str(&format!("{name}: {value}\r\n"));
     }

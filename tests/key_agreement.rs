@@ -25,7 +25,15 @@ fn openssl(args: &[&std::ffi::OsStr]) -> Vec<u8> {
 /// A peer key pair made by OpenSSL on `curve`: the private key's PEM path and the public key as DER SPKI.
 fn openssl_peer(dir: &Path, curve: &str) -> (std::path::PathBuf, Vec<u8>) {
     let private = dir.join(format!("peer-{curve}.pem"));
-    openssl(&["genpkey".as_ref(), "-algorithm".as_ref(), "EC".as_ref(), "-pkeyopt".as_ref(), format!("ec_paramgen_curve:{curve}").as_ref(), "-out".as_ref(), private.as_os_str()]);
+    openssl(&[
+        "genpkey".as_ref(),
+        "-algorithm".as_ref(),
+        "EC".as_ref(),
+        "-pkeyopt".as_ref(),
+        format!("ec_paramgen_curve:{curve}").as_ref(),
+        "-out".as_ref(),
+        private.as_os_str(),
+    ]);
     let public = openssl(&["pkey".as_ref(), "-in".as_ref(), private.as_os_str(), "-pubout".as_ref(), "-outform".as_ref(), "DER".as_ref()]);
     (private, public)
 }
@@ -80,7 +88,9 @@ async fn wrong_uses_of_key_agreement_keys_get_aws_errors() {
     let key_id = agreement_key(&kms, KeySpec::EccNistP256).await;
     let (_, p384_public) = openssl_peer(dir.path(), "P-384");
     let (_, p256_public) = openssl_peer(dir.path(), "P-256");
-    let derive = |key: &str, public: Vec<u8>| kms.derive_shared_secret().key_id(key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(Blob::new(public)).send();
+    let derive = |key: &str, public: Vec<u8>| {
+        kms.derive_shared_secret().key_id(key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(Blob::new(public)).send()
+    };
 
     assert_eq!(error_code(&derive(&key_id, p384_public).await.unwrap_err()), "ValidationException", "a peer key on another curve");
     assert_eq!(error_code(&derive(&key_id, b"InvalidPublicKey".to_vec()).await.unwrap_err()), "ValidationException", "not a public key");
@@ -88,7 +98,8 @@ async fn wrong_uses_of_key_agreement_keys_get_aws_errors() {
     let e = derive(signing.key_id(), p256_public.clone()).await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException");
     assert!(common::error_message(&e).ends_with("key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret."), "{e:?}");
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    let e =
+        kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "a KEY_AGREEMENT key does not sign");
     let e = kms.create_key().key_spec(KeySpec::EccSecgP256K1).key_usage(KeyUsageType::KeyAgreement).send().await.unwrap_err();
     assert_eq!(error_code(&e), "ValidationException", "secp256k1 is for signing only");

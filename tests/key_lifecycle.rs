@@ -106,10 +106,7 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
 
     // The schedule, the cancel and the deletion itself are in the audit table.
     let names = server.key_changes(&arn);
-    assert_eq!(
-        names,
-        ["CreateKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "ScheduleKeyDeletion", "DeleteKey"]
-    );
+    assert_eq!(names, ["CreateKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "ScheduleKeyDeletion", "DeleteKey"]);
     let delete = server.audit_events().into_iter().find(|(n, _, _)| n == "DeleteKey").unwrap().2;
     assert!(delete.contains("\"eventType\":\"AwsServiceEvent\""), "{delete}");
 }

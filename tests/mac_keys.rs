@@ -41,9 +41,11 @@ async fn a_mac_verifies_under_its_own_key_and_fails_under_every_other() {
         assert_eq!(mac.as_ref().len(), length);
         let again = kms.generate_mac().key_id(&key_id).message(Blob::new("the message")).mac_algorithm(algorithm.clone()).send().await.unwrap();
         assert_eq!(again.mac.unwrap(), mac, "HMAC is deterministic");
-        let verified = kms.verify_mac().key_id(&key_id).message(Blob::new("the message")).mac_algorithm(algorithm.clone()).mac(mac.clone()).send().await.unwrap();
+        let verified =
+            kms.verify_mac().key_id(&key_id).message(Blob::new("the message")).mac_algorithm(algorithm.clone()).mac(mac.clone()).send().await.unwrap();
         assert!(verified.mac_valid());
-        let changed = kms.verify_mac().key_id(&key_id).message(Blob::new("the messagE")).mac_algorithm(algorithm.clone()).mac(mac.clone()).send().await.unwrap_err();
+        let changed =
+            kms.verify_mac().key_id(&key_id).message(Blob::new("the messagE")).mac_algorithm(algorithm.clone()).mac(mac.clone()).send().await.unwrap_err();
         assert_eq!(error_code(&changed), "KMSInvalidMacException");
         keys.push((key_id, algorithm, mac));
     }
@@ -73,11 +75,15 @@ async fn wrong_uses_of_mac_and_encryption_keys_get_aws_errors() {
     let e = kms.generate_mac().key_id(&mac_id).message(Blob::new("m")).mac_algorithm(MacAlgorithmSpec::HmacSha512).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "the algorithm of another spec");
 
-    let (status, _, body) = server.signed_dev("TrentService.GenerateMac", &serde_json::json!({ "KeyId": mac_id, "Message": "", "MacAlgorithm": "HMAC_SHA_1" }).to_string());
+    let (status, _, body) =
+        server.signed_dev("TrentService.GenerateMac", &serde_json::json!({ "KeyId": mac_id, "Message": "", "MacAlgorithm": "HMAC_SHA_1" }).to_string());
     assert_eq!((status, common::wire_type(&body).as_str()), (400, "ValidationException"), "{body}");
     assert!(body.contains("macAlgorithm") && body.contains("message"), "{body}");
     let too_long = base64_of(&[7u8; 4097]);
-    let (status, _, body) = server.signed_dev("TrentService.VerifyMac", &serde_json::json!({ "KeyId": mac_id, "Message": too_long, "MacAlgorithm": "HMAC_SHA_256", "Mac": "AA==" }).to_string());
+    let (status, _, body) = server.signed_dev(
+        "TrentService.VerifyMac",
+        &serde_json::json!({ "KeyId": mac_id, "Message": too_long, "MacAlgorithm": "HMAC_SHA_256", "Mac": "AA==" }).to_string(),
+    );
     assert_eq!((status, common::wire_type(&body).as_str()), (400, "ValidationException"), "{body}");
 
     let e = kms.generate_mac().key_id(&mac_id).message(Blob::new("m")).mac_algorithm(MacAlgorithmSpec::HmacSha256).dry_run(true).send().await.unwrap_err();
@@ -102,10 +108,7 @@ async fn a_mac_key_pending_deletion_cannot_generate_macs_and_is_destroyed_at_the
     let e = kms.generate_mac().key_id(&key_id).message(Blob::new("m")).mac_algorithm(MacAlgorithmSpec::HmacSha384).send().await.unwrap_err();
     assert_eq!(error_code(&e), "KMSInvalidStateException");
     server.advance_clock(7 * 86_400 + 1);
-    let gone = common::eventually(std::time::Duration::from_secs(10), || async {
-        kms.describe_key().key_id(&key_id).send().await.is_err()
-    })
-    .await;
+    let gone = common::eventually(std::time::Duration::from_secs(10), || async { kms.describe_key().key_id(&key_id).send().await.is_err() }).await;
     assert!(gone, "the key is destroyed at the end of its waiting period");
     let e = kms.verify_mac().key_id(&key_id).message(Blob::new("m")).mac_algorithm(MacAlgorithmSpec::HmacSha384).mac(mac).send().await.unwrap_err();
     assert_eq!(error_code(&e), "NotFoundException");

@@ -44,7 +44,15 @@ async fn ml_dsa_refuses_digests_and_does_not_yet_take_external_mu() {
     assert_eq!(error_code(&sign(MessageType::ExternalMu, SigningAlgorithmSpec::MlDsaShake256).await.unwrap_err()), "UnsupportedOperationException");
     assert_eq!(error_code(&sign(MessageType::Raw, SigningAlgorithmSpec::EcdsaSha256).await.unwrap_err()), "InvalidKeyUsageException");
     let ecc = kms.create_key().key_spec(KeySpec::EccNistP256).key_usage(KeyUsageType::SignVerify).send().await.unwrap().key_metadata.unwrap();
-    let e = kms.sign().key_id(ecc.key_id()).message(Blob::new(vec![7u8; 64])).message_type(MessageType::ExternalMu).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(ecc.key_id())
+        .message(Blob::new(vec![7u8; 64]))
+        .message_type(MessageType::ExternalMu)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "ValidationException", "EXTERNAL_MU is for ML-DSA keys only");
 }
 
@@ -60,7 +68,9 @@ async fn ml_kem_keys_encapsulate_a_secret_only_their_decapsulation_recovers() {
         let secret = made.shared_secret.unwrap();
         let ciphertext = made.shared_secret_ciphertext_blob.unwrap();
         assert_eq!((secret.as_ref().len(), ciphertext.as_ref().len()), (32, ciphertext_len), "{spec:?}");
-        let decapsulate = |blob: Vec<u8>| kms.decapsulate().key_id(key_id).shared_secret_ciphertext_blob(Blob::new(blob)).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem).send();
+        let decapsulate = |blob: Vec<u8>| {
+            kms.decapsulate().key_id(key_id).shared_secret_ciphertext_blob(Blob::new(blob)).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem).send()
+        };
         let recovered = decapsulate(ciphertext.as_ref().to_vec()).await.unwrap();
         assert_eq!(recovered.shared_secret.unwrap(), secret);
         let mut changed = ciphertext.as_ref().to_vec();
@@ -93,6 +103,13 @@ async fn wrong_uses_of_post_quantum_keys_get_aws_errors() {
     let e = kms.encapsulate().key_id(kem.key_id()).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem).send().await.unwrap_err();
     assert_eq!(error_code(&e), "DisabledException");
     kms.schedule_key_deletion().key_id(kem.key_id()).pending_window_in_days(7).send().await.unwrap();
-    let e = kms.decapsulate().key_id(kem.key_id()).shared_secret_ciphertext_blob(Blob::new(vec![0u8; 1088])).encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem).send().await.unwrap_err();
+    let e = kms
+        .decapsulate()
+        .key_id(kem.key_id())
+        .shared_secret_ciphertext_blob(Blob::new(vec![0u8; 1088]))
+        .encapsulation_algorithm(EncapsulationAlgorithmSpec::MlKem)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "KMSInvalidStateException");
 }

@@ -60,7 +60,8 @@ async fn a_retirement_refuses_an_encryption_key_whose_public_key_left_unless_the
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa3072, KeyUsageType::EncryptDecrypt).await;
     kms.get_public_key().key_id(&key_id).send().await.unwrap();
-    let start = |accept: bool| json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true, "AcceptPublicKeyRisk": accept });
+    let start =
+        |accept: bool| json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true, "AcceptPublicKeyRisk": accept });
 
     let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &start(false).to_string());
     assert_eq!((status, wire_type(&text).as_str()), (400, "KeyInUseException"), "{text}");

@@ -49,7 +49,8 @@ async fn data_encrypted_by_openssl_to_the_public_key_decrypts_in_trent() {
     for (hash, algorithm) in [("sha1", EncryptionAlgorithmSpec::RsaesOaepSha1), ("sha256", EncryptionAlgorithmSpec::RsaesOaepSha256)] {
         let key_args = ["-pubin".as_ref(), "-keyform".as_ref(), "DER".as_ref(), "-inkey".as_ref(), public_path.as_os_str()];
         let ciphertext = openssl_oaep(hash, &key_args, "-encrypt", b"a secret sealed outside");
-        let decrypted = kms.decrypt().key_id(&key_id).ciphertext_blob(Blob::new(ciphertext.clone())).encryption_algorithm(algorithm.clone()).send().await.unwrap();
+        let decrypted =
+            kms.decrypt().key_id(&key_id).ciphertext_blob(Blob::new(ciphertext.clone())).encryption_algorithm(algorithm.clone()).send().await.unwrap();
         assert_eq!(decrypted.encryption_algorithm(), Some(&algorithm));
         assert_eq!(decrypted.plaintext.unwrap().as_ref(), b"a secret sealed outside");
 
@@ -88,11 +89,19 @@ async fn an_rsa_ciphertext_changed_by_one_bit_does_not_decrypt() {
     let server = TestServer::start();
     let kms = server.client();
     let key_id = rsa_key(&kms, KeySpec::Rsa2048).await;
-    let encrypted = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256).send().await.unwrap();
+    let encrypted =
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256).send().await.unwrap();
     let mut ciphertext = encrypted.ciphertext_blob.unwrap().into_inner();
     assert_eq!(ciphertext.len(), 256);
     ciphertext[100] ^= 1;
-    let e = kms.decrypt().key_id(&key_id).ciphertext_blob(Blob::new(ciphertext)).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256).send().await.unwrap_err();
+    let e = kms
+        .decrypt()
+        .key_id(&key_id)
+        .ciphertext_blob(Blob::new(ciphertext))
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidCiphertextException");
 }
 
@@ -104,7 +113,10 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
     let aes = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
 
     let e = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
-    assert_eq!((error_code(&e), error_message(&e)), ("InvalidKeyUsageException".to_owned(), "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.".to_owned()));
+    assert_eq!(
+        (error_code(&e), error_message(&e)),
+        ("InvalidKeyUsageException".to_owned(), "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.".to_owned())
+    );
     let e = kms.generate_data_key().key_id(&key_id).number_of_bytes(32).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "an RSA key does not wrap data keys");
     let e = kms.encrypt().key_id(&aes).plaintext(Blob::new("x")).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256).send().await.unwrap_err();
@@ -119,7 +131,14 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&e), "ValidationException", "no encryption context with an asymmetric key");
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPssSha256).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPssSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "an ENCRYPT_DECRYPT key does not sign");
 
     let encrypted = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap();
@@ -181,7 +200,14 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
     assert_eq!(error_code(&e), "ValidationException", "191 bytes do not fit RSA_2048 with OAEP SHA-256");
 
     kms.disable_key().key_id(&key_id).send().await.unwrap();
-    let e = kms.decrypt().key_id(&key_id).ciphertext_blob(ciphertext.clone()).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap_err();
+    let e = kms
+        .decrypt()
+        .key_id(&key_id)
+        .ciphertext_blob(ciphertext.clone())
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "DisabledException");
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
     let e = kms.decrypt().key_id(&key_id).ciphertext_blob(ciphertext).encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1).send().await.unwrap_err();

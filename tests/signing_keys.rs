@@ -70,9 +70,25 @@ async fn signatures_verify_in_trent_and_in_openssl_with_the_public_key() {
         assert!(openssl_verifies(&der, digest_flag, &message, signature.as_ref()), "{spec:?}: OpenSSL verifies Trent's signature");
         assert!(!openssl_verifies(&der, digest_flag, b"pay 900 to alice", signature.as_ref()), "{spec:?}: and refuses it for another message");
 
-        let verified = kms.verify().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).signature(signature.clone()).send().await.unwrap();
+        let verified = kms
+            .verify()
+            .key_id(&key_id)
+            .message(Blob::new(message.clone()))
+            .signing_algorithm(algorithm.clone())
+            .signature(signature.clone())
+            .send()
+            .await
+            .unwrap();
         assert!(verified.signature_valid());
-        let changed = kms.verify().key_id(&key_id).message(Blob::new("pay 900 to alice")).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap_err();
+        let changed = kms
+            .verify()
+            .key_id(&key_id)
+            .message(Blob::new("pay 900 to alice"))
+            .signing_algorithm(algorithm.clone())
+            .signature(signature)
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(error_code(&changed), "KMSInvalidSignatureException");
     }
 }
@@ -95,7 +111,8 @@ async fn a_digest_signs_like_its_message_and_must_have_the_hash_length() {
             .await
             .unwrap();
         let signature = signed.signature.unwrap();
-        let raw = kms.verify().key_id(&key_id).message(Blob::new("the message")).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
+        let raw =
+            kms.verify().key_id(&key_id).message(Blob::new("the message")).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
         assert!(raw.signature_valid(), "{spec:?}");
         let short = base64::engine::general_purpose::STANDARD.encode(&digest[..20]);
         let body = serde_json::json!({ "KeyId": key_id, "Message": short, "MessageType": "DIGEST", "SigningAlgorithm": algorithm.as_str() });
@@ -169,7 +186,8 @@ async fn rsa_signatures_of_every_padding_verify_in_openssl() {
         assert_eq!(signature.as_ref().len(), 256, "an RSA_2048 signature is the modulus length");
         assert!(openssl_verifies_with(&der, digest_flag, sigopts, &message, signature.as_ref()), "{algorithm:?}: OpenSSL verifies");
         assert!(!openssl_verifies_with(&der, digest_flag, sigopts, b"release 4.2.1", signature.as_ref()), "{algorithm:?}: not another message");
-        let verified = kms.verify().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
+        let verified =
+            kms.verify().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
         assert!(verified.signature_valid());
     }
     let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();

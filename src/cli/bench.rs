@@ -237,11 +237,8 @@ async fn reset(endpoint: &str) -> Result<(), String> {
 async fn bench(args: BenchArgs) -> Result<(), String> {
     let run_dir = TempDir(std::env::temp_dir().join(format!("trent-bench-{}", std::process::id())));
     std::fs::create_dir_all(&run_dir.0).map_err(|e| e.to_string())?;
-    let ceiling = if args.no_ceiling || args.side_by_side {
-        None
-    } else {
-        Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
-    };
+    let ceiling =
+        if args.no_ceiling || args.side_by_side { None } else { Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?) };
     let warmup = Duration::from_secs(args.warmup_seconds);
     let measure = Duration::from_secs(args.seconds.max(1));
     println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
@@ -262,7 +259,11 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         if target_name.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
             reset(target.endpoints.first().ok_or("no endpoint")?).await?;
         }
-        let signers = target.endpoints.iter().map(|e| Signer::new(e, &args.access_key, &args.secret_key, &args.region, max_concurrency)).collect::<Result<Vec<_>, _>>()?;
+        let signers = target
+            .endpoints
+            .iter()
+            .map(|e| Signer::new(e, &args.access_key, &args.secret_key, &args.region, max_concurrency))
+            .collect::<Result<Vec<_>, _>>()?;
         let first = signers.first().ok_or("no endpoint")?;
         let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
         let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
@@ -316,7 +317,11 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                 println!("| {} | {name}: median of {rounds} rounds | {concurrency} | | | | | {:.0}% |", target.label, 100.0 * share);
                 // Against the first target: the two median shares of the ceiling, each measured beside its own.
                 if let Some((first_label, first_share)) = first.filter(|(_, share)| index > 0 && *share > 0.0) {
-                    println!("| {} | {name}: its median share as a share of {first_label}'s | {concurrency} | | | | | {:.0}% |", target.label, 100.0 * share / first_share);
+                    println!(
+                        "| {} | {name}: its median share as a share of {first_label}'s | {concurrency} | | | | | {:.0}% |",
+                        target.label,
+                        100.0 * share / first_share
+                    );
                 }
             }
         }

@@ -93,7 +93,8 @@ impl Signer {
 
     /// Sends a JSON request; the JSON answer, or the server's error with its code.
     pub async fn call_api(&self, target: &str, body: &Value) -> Result<Value, CallError> {
-        let (status, bytes) = self.call(target, body.to_string().as_bytes()).await.map_err(|message| CallError { code: "ConnectionError".to_owned(), message })?;
+        let (status, bytes) =
+            self.call(target, body.to_string().as_bytes()).await.map_err(|message| CallError { code: "ConnectionError".to_owned(), message })?;
         let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status == 200 {
             return Ok(answer);

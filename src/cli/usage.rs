@@ -97,6 +97,13 @@ pub fn print_attempts(heading: &str, attempts: Option<&Value>) {
     println!("{:<20}  {:<16}  {:<24}  {:<36}  SOURCE", "TIME", "STATE", "OPERATION", "PRINCIPAL");
     for attempt in &attempts {
         let field = |member: &str| attempt.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
-        println!("{:<20}  {:<16}  {:<24}  {:<36}  {}", date(attempt, "Time"), field("KeyState"), field("Operation"), field("Principal"), field("SourceIPAddress"));
+        println!(
+            "{:<20}  {:<16}  {:<24}  {:<36}  {}",
+            date(attempt, "Time"),
+            field("KeyState"),
+            field("Operation"),
+            field("Principal"),
+            field("SourceIPAddress")
+        );
     }
 }

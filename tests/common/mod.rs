@@ -325,7 +325,12 @@ impl TestServer {
                 .filter(|l| !l.is_empty())
                 .map(|line| {
                     let fields: Vec<&str> = line.split('\u{1f}').collect();
-                    StoredSegment { first_seq: fields[0].parse().unwrap(), previous_hash: fields[1].to_owned(), records: unhex(fields[2]), hashes: unhex(fields[3]) }
+                    StoredSegment {
+                        first_seq: fields[0].parse().unwrap(),
+                        previous_hash: fields[1].to_owned(),
+                        records: unhex(fields[2]),
+                        hashes: unhex(fields[3]),
+                    }
                 })
                 .collect(),
             None => {
@@ -388,7 +393,9 @@ impl TestServer {
                     None => {
                         let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
                         connection.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
-                        connection.execute("UPDATE audit_segments SET records = ?1 WHERE first_seq = ?2", rusqlite::params![records, segment.first_seq]).expect("update");
+                        connection
+                            .execute("UPDATE audit_segments SET records = ?1 WHERE first_seq = ?2", rusqlite::params![records, segment.first_seq])
+                            .expect("update");
                     }
                 }
                 return;

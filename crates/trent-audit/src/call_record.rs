@@ -200,10 +200,11 @@ mod tests {
             Caller::Root { account, access_key_id } => UserIdentity::root(account, access_key_id),
             Caller::Unknown { access_key_id } => UserIdentity::unknown(access_key_id),
         };
-        let mut event = AuditEvent::raw(record.event_name, EventType::AwsApiCall, record.at, record.account, record.region, identity, record.key_arn.map(str::to_owned))
-            .with_request(record.request_id, record.source_ip.map(|ip| ip.to_string()))
-            .with_user_agent(record.user_agent.map(|ua| cut_user_agent(ua).to_owned()))
-            .read_only(record.read_only);
+        let mut event =
+            AuditEvent::raw(record.event_name, EventType::AwsApiCall, record.at, record.account, record.region, identity, record.key_arn.map(str::to_owned))
+                .with_request(record.request_id, record.source_ip.map(|ip| ip.to_string()))
+                .with_user_agent(record.user_agent.map(|ua| cut_user_agent(ua).to_owned()))
+                .read_only(record.read_only);
         for (name, value) in record.parameters {
             event = event.with_parameter(name, serde_json::from_str::<serde_json::Value>(value.get()).unwrap());
         }

@@ -149,7 +149,14 @@ mod tests {
         let mut events = Vec::new();
         for (i, record) in records.iter().enumerate() {
             let hash = link(&previous, record);
-            events.push(ChainedEvent { seq: i as i64 + 1, event_id: format!("e{i}"), millis: 0, record: (*record).to_owned(), previous_hash: previous.clone(), hash: hash.clone() });
+            events.push(ChainedEvent {
+                seq: i as i64 + 1,
+                event_id: format!("e{i}"),
+                millis: 0,
+                record: (*record).to_owned(),
+                previous_hash: previous.clone(),
+                hash: hash.clone(),
+            });
             previous = hash;
         }
         let head = ChainHead { seq: records.len() as i64, hash: previous };

@@ -101,7 +101,13 @@ impl UserIdentity {
 
     /// A caller refused before it was authenticated, with the access key it named, if any.
     pub fn unknown(access_key_id: Option<&str>) -> Self {
-        Self { kind: UNKNOWN_IDENTITY_TYPE.to_owned(), principal_id: String::new(), arn: None, account_id: None, access_key_id: access_key_id.map(str::to_owned) }
+        Self {
+            kind: UNKNOWN_IDENTITY_TYPE.to_owned(),
+            principal_id: String::new(),
+            arn: None,
+            account_id: None,
+            access_key_id: access_key_id.map(str::to_owned),
+        }
     }
 }
 
@@ -204,10 +210,7 @@ impl AuditEvent {
             request_id: None,
             event_id: uuid::Uuid::new_v4().to_string(),
             read_only: false,
-            resources: key_arn
-                .into_iter()
-                .map(|arn| Resource { arn, account_id: account.to_owned(), kind: KEY_RESOURCE_TYPE.to_owned() })
-                .collect(),
+            resources: key_arn.into_iter().map(|arn| Resource { arn, account_id: account.to_owned(), kind: KEY_RESOURCE_TYPE.to_owned() }).collect(),
             event_type,
             recipient_account_id: account.to_owned(),
         }
@@ -316,7 +319,19 @@ mod tests {
     #[test]
     fn events_serialise_in_cloudtrail_shape() {
         let v = serde_json::to_value(event()).unwrap();
-        for field in ["eventVersion", "eventTime", "eventSource", "eventName", "awsRegion", "userIdentity", "eventID", "eventType", "recipientAccountId", "resources", "readOnly"] {
+        for field in [
+            "eventVersion",
+            "eventTime",
+            "eventSource",
+            "eventName",
+            "awsRegion",
+            "userIdentity",
+            "eventID",
+            "eventType",
+            "recipientAccountId",
+            "resources",
+            "readOnly",
+        ] {
             assert!(v.get(field).is_some(), "{field}");
         }
         assert_eq!(v["eventTime"], "2023-11-14T22:13:20Z");

@@ -228,7 +228,12 @@ mod tests {
     }
 
     fn stored(segment: &Segment) -> StoredSegment {
-        StoredSegment { first_seq: segment.first_seq, previous_hash: segment.previous_hash.clone(), records: segment.records.clone(), hashes: segment.hashes.clone() }
+        StoredSegment {
+            first_seq: segment.first_seq,
+            previous_hash: segment.previous_hash.clone(),
+            records: segment.records.clone(),
+            hashes: segment.hashes.clone(),
+        }
     }
 
     fn genesis() -> ChainHead {
@@ -240,7 +245,10 @@ mod tests {
         let events = batch(MAX_EVENTS as i64 + 3, |i| if i % 2 == 0 { Some("k-even") } else { None });
         let (segments, head) = chain(&events, &genesis());
         assert_eq!(segments.len(), 2);
-        assert_eq!((segments[0].first_seq, segments[0].last_seq, segments[1].first_seq, head.seq), (1, MAX_EVENTS as i64, MAX_EVENTS as i64 + 1, MAX_EVENTS as i64 + 3));
+        assert_eq!(
+            (segments[0].first_seq, segments[0].last_seq, segments[1].first_seq, head.seq),
+            (1, MAX_EVENTS as i64, MAX_EVENTS as i64 + 1, MAX_EVENTS as i64 + 3)
+        );
         assert_eq!(segments[1].previous_hash, last_hash(&segments[0].hashes).unwrap());
         assert_eq!(segments[0].key_arns.iter().collect::<Vec<_>>(), ["k-even"]);
         assert_eq!((segments[0].earliest_millis, segments[0].latest_millis), (1_000, 1_000 + MAX_EVENTS as i64 - 1));

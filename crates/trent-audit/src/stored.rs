@@ -173,7 +173,13 @@ mod tests {
 
     #[test]
     fn a_batch_keeps_each_events_line_record_and_key() {
-        let identity = UserIdentity { kind: "Root".into(), principal_id: "111122223333".into(), arn: Some("arn:aws:iam::111122223333:root".into()), account_id: None, access_key_id: None };
+        let identity = UserIdentity {
+            kind: "Root".into(),
+            principal_id: "111122223333".into(),
+            arn: Some("arn:aws:iam::111122223333:root".into()),
+            account_id: None,
+            access_key_id: None,
+        };
         let event = AuditEvent::new(
             "Encrypt",
             EventType::AwsApiCall,

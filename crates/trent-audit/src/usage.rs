@@ -251,8 +251,16 @@ mod tests {
             account_id: None,
             access_key_id: None,
         };
-        crate::AuditEvent::new(name, EventType::AwsApiCall, Timestamp(at), &AccountId::parse("111122223333").unwrap(), &Region::parse("us-east-1").unwrap(), identity, Some(ARN.to_owned()))
-            .with_request("req", Some("10.0.0.1".to_owned()))
+        crate::AuditEvent::new(
+            name,
+            EventType::AwsApiCall,
+            Timestamp(at),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("us-east-1").unwrap(),
+            identity,
+            Some(ARN.to_owned()),
+        )
+        .with_request("req", Some("10.0.0.1".to_owned()))
     }
 
     fn add(batch: &mut UsageBatch, event: &crate::AuditEvent) {

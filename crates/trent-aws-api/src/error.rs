@@ -94,7 +94,12 @@ impl AwsError {
 
     /// An internal error: the caller learns nothing specific, the log learns `detail`.
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self { code: AwsErrorCode::KMSInternalException, message: "An internal error occurred.".to_owned(), internal_detail: Some(detail.into()), key_arn: None }
+        Self {
+            code: AwsErrorCode::KMSInternalException,
+            message: "An internal error occurred.".to_owned(),
+            internal_detail: Some(detail.into()),
+            key_arn: None,
+        }
     }
 
     /// The JSON body AWS sends: `{"__type": …, "message": …}`.

@@ -6,7 +6,8 @@ use aws_lc_rs::digest;
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm, PqdsaVerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm,
+    PqdsaVerificationAlgorithm,
 };
 use trent_domain::KeySpec;
 use zeroize::Zeroizing;
@@ -34,7 +35,9 @@ pub(crate) fn ml_dsa(spec: KeySpec) -> Option<(&'static PqdsaSigningAlgorithm, &
 }
 
 /// The aws-lc-rs ECDSA algorithms of an ECC spec (the curve with the hash AWS pairs it with) and that hash.
-pub(crate) fn ecdsa_algorithms(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm, &'static digest::Algorithm), CryptoError> {
+pub(crate) fn ecdsa_algorithms(
+    spec: KeySpec,
+) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm, &'static digest::Algorithm), CryptoError> {
     match spec {
         KeySpec::EccNistP256 => Ok((&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256)),
         KeySpec::EccNistP384 => Ok((&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384)),

@@ -13,13 +13,13 @@ pub mod rsa_encryption;
 pub mod signing;
 pub mod symmetric;
 
-pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
 pub use agreement::AgreementKey;
+pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
 pub use kem::KemKey;
 pub use key_pair::{generate_private_key, public_key_of};
 pub use mac::MacKey;
-pub use rsa_encryption::RsaEncryptionKey;
 pub use root_key::RootKey;
+pub use rsa_encryption::RsaEncryptionKey;
 pub use signing::{Signed, SigningKey};
 pub use symmetric::SymmetricKey;
 

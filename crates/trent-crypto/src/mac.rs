@@ -26,9 +26,7 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
         KeySpec::Hmac256 => Ok(hmac::HMAC_SHA256),
         KeySpec::Hmac384 => Ok(hmac::HMAC_SHA384),
         KeySpec::Hmac512 => Ok(hmac::HMAC_SHA512),
-        _ => {
-            Err(CryptoError::Library("not an HMAC key spec"))
-        }
+        _ => Err(CryptoError::Library("not an HMAC key spec")),
     }
 }
 

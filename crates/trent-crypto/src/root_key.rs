@@ -72,7 +72,9 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
             material.copy_from_slice(raw);
             Ok(KeyMaterial::Symmetric(SymmetricKey::from_material(key_id, &material)?))
         }
-        (KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512, _) => Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?))),
+        (KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512, _) => {
+            Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?)))
+        }
         (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::EncryptDecrypt) => {
             Ok(KeyMaterial::RsaEncryption(Box::new(RsaEncryptionKey::from_pkcs8(key_id, spec, raw)?)))
         }
@@ -112,10 +114,8 @@ impl RootKey {
             file.sync_all().map_err(io)?;
         }
         let bytes = Zeroizing::new(fs::read(path).map_err(io)?);
-        let material: [u8; MATERIAL_LEN] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| RootKeyFileError::WrongLength { path: path.display().to_string(), len: bytes.len() })?;
+        let material: [u8; MATERIAL_LEN] =
+            bytes.as_slice().try_into().map_err(|_| RootKeyFileError::WrongLength { path: path.display().to_string(), len: bytes.len() })?;
         Ok(Self::from_material(&Zeroizing::new(material))?)
     }
 
@@ -204,7 +204,9 @@ mod tests {
         let (key, record) = root.generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
         assert_eq!(record[0], RECORD_VERSION);
         assert_eq!(&record[3..19], id.as_bytes());
-        let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) = (key, root.open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record).unwrap()) else {
+        let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) =
+            (key, root.open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record).unwrap())
+        else {
             panic!("a symmetric key's material is symmetric")
         };
         let sealed = key.seal(b"", b"x").unwrap();
@@ -228,7 +230,12 @@ mod tests {
     fn a_key_pair_opens_as_the_material_of_its_usage() {
         let root = root(1);
         let id = KeyId::generate();
-        for (spec, usage) in [(KeySpec::Rsa2048, KeyUsage::EncryptDecrypt), (KeySpec::Rsa2048, KeyUsage::SignVerify), (KeySpec::EccNistP256, KeyUsage::KeyAgreement), (KeySpec::EccNistP256, KeyUsage::SignVerify)] {
+        for (spec, usage) in [
+            (KeySpec::Rsa2048, KeyUsage::EncryptDecrypt),
+            (KeySpec::Rsa2048, KeyUsage::SignVerify),
+            (KeySpec::EccNistP256, KeyUsage::KeyAgreement),
+            (KeySpec::EccNistP256, KeyUsage::SignVerify),
+        ] {
             let (key, record) = root.generate_key_material(id, spec, usage).unwrap();
             let reopened = root.open_key_material(id, spec, usage, &record).unwrap();
             assert_eq!(key.public_key_der().unwrap().unwrap(), reopened.public_key_der().unwrap().unwrap());
@@ -245,7 +252,10 @@ mod tests {
     fn key_material_record_is_bound_to_its_key_id() {
         let root = root(1);
         let (_, record) = root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
-        assert!(matches!(root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record), Err(CryptoError::WrongRootKey)));
+        assert!(matches!(
+            root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record),
+            Err(CryptoError::WrongRootKey)
+        ));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding,
-    RsaParameters, VerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding, RsaParameters,
+    VerificationAlgorithm,
 };
 use trent_domain::{Hash, KeyId, KeySpec, KeyUsage, SigningAlgorithm, UsableKey};
 
@@ -82,7 +82,8 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
 /// The ECDSA signing and verification algorithms of an ECC spec (the verification algorithm as the trait object a
 /// parsed public key takes).
 fn ecdsa_signing(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static dyn VerificationAlgorithm), CryptoError> {
-    ecdsa_algorithms(spec).map(|(signing, verifying, _): (_, &'static EcdsaVerificationAlgorithm, _)| (signing, verifying as &'static dyn VerificationAlgorithm))
+    ecdsa_algorithms(spec)
+        .map(|(signing, verifying, _): (_, &'static EcdsaVerificationAlgorithm, _)| (signing, verifying as &'static dyn VerificationAlgorithm))
 }
 
 impl SigningKey {
@@ -90,7 +91,9 @@ impl SigningKey {
     pub fn from_pkcs8(key_id: KeyId, spec: KeySpec, document: &[u8]) -> Result<Self, CryptoError> {
         let rejected = |_| CryptoError::Library("PKCS #8 key of another spec");
         let mut verifiers = Vec::new();
-        let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"));
+        let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| {
+            ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"))
+        };
         let signer = match (crate::key_pair::rsa_bits(spec), ml_dsa(spec)) {
             _ if spec == KeySpec::EccNistEdwards25519 => {
                 let pair = Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?;

@@ -204,7 +204,8 @@ mod tests {
     #[test]
     fn every_pair_aws_allows_and_trent_builds_supports_some_algorithm() {
         for &spec in KeySpec::ALL {
-            for usage in [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate] {
+            for usage in [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate]
+            {
                 let supported = algorithms(spec, usage);
                 let any = !supported.encryption.is_empty()
                     || !supported.signing.is_empty()

@@ -39,12 +39,7 @@ impl Arn {
 
     /// The ARN of an alias.
     pub fn alias(region: &Region, account: &AccountId, name: &AliasName) -> Self {
-        Self {
-            partition: partition_of(region).to_owned(),
-            region: region.clone(),
-            account: account.clone(),
-            resource: ArnResource::Alias(name.clone()),
-        }
+        Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Alias(name.clone()) }
     }
 
     /// Parses `arn:…:kms:…`. Callers decide beforehand that the text is meant as an ARN (it starts with `arn:`).

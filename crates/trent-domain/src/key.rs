@@ -145,7 +145,8 @@ impl KeyUsage {
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
         [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate]
-            .into_iter().find(|usage| usage.as_str() == text)
+            .into_iter()
+            .find(|usage| usage.as_str() == text)
     }
 }
 

@@ -16,6 +16,6 @@ pub use algorithms::{EncryptionAlgorithm, Hash, KeyAlgorithms, SigningAlgorithm}
 pub use arn::{Arn, ArnResource};
 pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{AccountId, AliasName, KeyId, Region};
-pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
+pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
 pub use state::{transition, Action, KeyState, StateError};

@@ -176,9 +176,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
 
         // CancelKeyDeletion always lands in Disabled, never Enabled.
         (K::PendingDeletion | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
-        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating, A::CancelKeyDeletion) => {
-            Err(E::NotPendingDeletion)
-        }
+        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating, A::CancelKeyDeletion) => Err(E::NotPendingDeletion),
 
         // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
         // extension) deletion protection, which must be settled before a deletion is scheduled, not during it.
@@ -189,10 +187,9 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::PendingDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
             Err(E::PendingDeletion)
         }
-        (
-            K::PendingReplicaDeletion,
-            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
-        ) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
+            Err(E::PendingReplicaDeletion)
+        }
     }
 }
 

@@ -100,7 +100,9 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status()], "dev": state.dev }))
+    Json(
+        serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status()], "dev": state.dev }),
+    )
 }
 
 /// The JSON 1.1 response for a result.
@@ -160,7 +162,9 @@ impl Call {
         };
         let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
         let key_arn: Option<Cow<'_, str>> = match result {
-            Ok(body) => body.pointer("/KeyMetadata/Arn").or_else(|| body.get("KeyId")).and_then(|v| v.as_str()).filter(|arn| arn.starts_with("arn:")).map(Cow::Borrowed),
+            Ok(body) => {
+                body.pointer("/KeyMetadata/Arn").or_else(|| body.get("KeyId")).and_then(|v| v.as_str()).filter(|arn| arn.starts_with("arn:")).map(Cow::Borrowed)
+            }
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
             // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
             // evidence of use.
@@ -258,12 +262,8 @@ async fn authenticate_and_dispatch(
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
     let principal = Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
-    let ctx = RequestContext {
-        principal,
-        region,
-        request_id: request_id.to_owned(),
-        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
-    };
+    let ctx =
+        RequestContext { principal, region, request_id: request_id.to_owned(), source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()) };
     let dispatched = async {
         match target {
             Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body).await,

@@ -126,10 +126,18 @@ impl Service {
                 apply_state(k, Action::CancelKeyDeletion)?;
                 k.deletion_date = None;
                 k.pending_window_days = None;
-                let event = AuditEvent::new("CancelKeyDeletion", EventType::AwsServiceEvent, now, &k.account, &k.region, AuditEvent::service_identity(), Some(k.arn().to_string()))
-                    .with_parameter("keyId", k.arn().to_string())
-                    .with_parameter("reason", reason.clone())
-                    .with_response("keyState", k.state.as_str());
+                let event = AuditEvent::new(
+                    "CancelKeyDeletion",
+                    EventType::AwsServiceEvent,
+                    now,
+                    &k.account,
+                    &k.region,
+                    AuditEvent::service_identity(),
+                    Some(k.arn().to_string()),
+                )
+                .with_parameter("keyId", k.arn().to_string())
+                .with_parameter("reason", reason.clone())
+                .with_response("keyState", k.state.as_str());
                 Ok(Some(event))
             })
             .await;

@@ -122,10 +122,7 @@ fn marker_value(position: Position) -> Vec<u8> {
 }
 
 fn parse_marker(value: Option<Vec<u8>>) -> Position {
-    value
-        .and_then(|v| String::from_utf8(v).ok())
-        .and_then(|v| v.split_once(':').and_then(|(g, o)| Some((g.parse().ok()?, o.parse().ok()?))))
-        .unwrap_or((0, 0))
+    value.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.split_once(':').and_then(|(g, o)| Some((g.parse().ok()?, o.parse().ok()?)))).unwrap_or((0, 0))
 }
 
 /// Imports what earlier runs journaled but did not import, then removes those journals. Returns the next generation.

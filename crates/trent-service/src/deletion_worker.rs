@@ -30,7 +30,6 @@ impl DeletionWorker {
         Self { service, interval, status: StatusBook::new("deletion") }
     }
 
-
     /// Destroys the keys due now; returns how many were destroyed and whether more may be due.
     pub async fn destroy_due_keys(&self) -> Result<(u64, WorkState), StoreError> {
         let service = &self.service;

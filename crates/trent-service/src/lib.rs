@@ -58,7 +58,18 @@ impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
-        Self { settings: Settings::default(), audit: None, alarms: alarm::Alarms::default(), store, root_key, clock, cache, deletion_wakeup: Arc::new(Notify::new()), retirement_wakeup: Arc::new(Notify::new()), retention_wakeup: Arc::new(Notify::new()) }
+        Self {
+            settings: Settings::default(),
+            audit: None,
+            alarms: alarm::Alarms::default(),
+            store,
+            root_key,
+            clock,
+            cache,
+            deletion_wakeup: Arc::new(Notify::new()),
+            retirement_wakeup: Arc::new(Notify::new()),
+            retention_wakeup: Arc::new(Notify::new()),
+        }
     }
 
     /// The same service recording every call's event through `writer`.

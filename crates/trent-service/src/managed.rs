@@ -51,9 +51,17 @@ impl Service {
             version: 1,
         };
         let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: id, created_at: now, updated_at: now };
-        let event = AuditEvent::new("CreateKey", EventType::AwsServiceEvent, now, &key.account, &key.region, AuditEvent::service_identity(), Some(key.arn().to_string()))
-            .with_parameter("keyId", id.to_string())
-            .with_parameter("aliasName", name.as_str());
+        let event = AuditEvent::new(
+            "CreateKey",
+            EventType::AwsServiceEvent,
+            now,
+            &key.account,
+            &key.region,
+            AuditEvent::service_identity(),
+            Some(key.arn().to_string()),
+        )
+        .with_parameter("keyId", id.to_string())
+        .with_parameter("aliasName", name.as_str());
         let mark = self.cache.mark();
         match self.store.create_key_with_alias(&key, &alias, &event).await {
             Ok(()) => {

@@ -77,7 +77,11 @@ impl Service {
             (RetirementStep::Observing, Some(key)) if now >= plan.observe_until && key.spec.secret_len().is_none() => {
                 let report = self.usage_report(key.clone()).await?;
                 report.public_key.last.filter(|download| download.at >= plan.started_at).map(|download| {
-                    format!("the public key was downloaded by {} at {} after the plan started; the key stays Disabled", download.principal, iso8601(download.at))
+                    format!(
+                        "the public key was downloaded by {} at {} after the plan started; the key stays Disabled",
+                        download.principal,
+                        iso8601(download.at)
+                    )
                 })
             }
             _ => None,

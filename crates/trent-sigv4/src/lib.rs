@@ -119,7 +119,9 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
     let signature = signature.ok_or_else(|| missing("Signature"))?;
     let scope: Vec<&str> = credential.split('/').collect();
     let [access_key_id, date, region, service, terminator] = scope.as_slice() else {
-        return Err(SigV4Error::Incomplete(format!("Credential should have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'")));
+        return Err(SigV4Error::Incomplete(format!(
+            "Credential should have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
+        )));
     };
     if *terminator != "aws4_request" {
         return Err(SigV4Error::Incomplete(format!("Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. ")));
@@ -190,12 +192,21 @@ pub fn verify_with_cache(
     }
     let amz_date = header_text(request.headers, "x-amz-date")
         .ok_or_else(|| SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned()))?;
-    let signed_at = parse_amz_date(amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDD'T'HHMMSS'Z'.")))?;
+    let signed_at =
+        parse_amz_date(amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDD'T'HHMMSS'Z'.")))?;
     if signed_at.0 < now.0 - MAX_SKEW_MILLIS {
-        return Err(SigV4Error::Expired { signed: amz_date.to_owned(), earliest: format_amz_date(Timestamp(now.0 - MAX_SKEW_MILLIS)), now: format_amz_date(now) });
+        return Err(SigV4Error::Expired {
+            signed: amz_date.to_owned(),
+            earliest: format_amz_date(Timestamp(now.0 - MAX_SKEW_MILLIS)),
+            now: format_amz_date(now),
+        });
     }
     if signed_at.0 > now.0 + MAX_SKEW_MILLIS {
-        return Err(SigV4Error::NotYetCurrent { signed: amz_date.to_owned(), latest: format_amz_date(Timestamp(now.0 + MAX_SKEW_MILLIS)), now: format_amz_date(now) });
+        return Err(SigV4Error::NotYetCurrent {
+            signed: amz_date.to_owned(),
+            latest: format_amz_date(Timestamp(now.0 + MAX_SKEW_MILLIS)),
+            now: format_amz_date(now),
+        });
     }
     if amz_date.get(..8) != Some(authorization.scope_date.as_str()) {
         return Err(SigV4Error::SignatureMismatch);
@@ -308,11 +319,8 @@ fn percent_decode(input: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let decoded = (b == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        let decoded =
+            (b == b'%').then(|| bytes.get(i + 1..i + 3)).flatten().and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
         match decoded {
             Some(v) => {
                 out.push(v);

@@ -20,7 +20,15 @@ struct Vector {
 fn load(name: &str) -> Vector {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vectors/sigv4").join(name);
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut v = Vector { secret: String::new(), now: Timestamp(0), method: String::new(), path: String::new(), query: String::new(), headers: HeaderMap::new(), body: vec![] };
+    let mut v = Vector {
+        secret: String::new(),
+        now: Timestamp(0),
+        method: String::new(),
+        path: String::new(),
+        query: String::new(),
+        headers: HeaderMap::new(),
+        body: vec![],
+    };
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let (field, value) = line.split_once(':').unwrap();
         let value = value.trim_start();

@@ -104,7 +104,14 @@ async fn aliases_are_unique_and_follow_their_key(store: &dyn KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let name = AliasName::parse(&format!("alias/conformance-{}", key.id)).unwrap();
-    let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: key.id, created_at: Timestamp(1), updated_at: Timestamp(1) };
+    let alias = Alias {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        name: name.clone(),
+        key_id: key.id,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+    };
     store.create_alias(&alias).await.unwrap();
     assert!(matches!(store.create_alias(&alias).await, Err(StoreError::AliasExists)));
     let moved = Alias { key_id: KeyId::generate(), updated_at: Timestamp(2), ..alias.clone() };
@@ -124,7 +131,14 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
     key.pending_window_days = Some(7);
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let name = AliasName::parse(&format!("alias/doomed-{}", key.id)).unwrap();
-    let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: key.id, created_at: Timestamp(1), updated_at: Timestamp(1) };
+    let alias = Alias {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        name: name.clone(),
+        key_id: key.id,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+    };
     store.create_alias(&alias).await.unwrap();
     let destroyed = store.destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap();
     assert_eq!(destroyed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![key.id]);
@@ -164,7 +178,14 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
 async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {
     let key = sample_key();
     let name = AliasName::parse(&format!("alias/aws/conformance-{}", key.id)).unwrap();
-    let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: key.id, created_at: Timestamp(1), updated_at: Timestamp(1) };
+    let alias = Alias {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        name: name.clone(),
+        key_id: key.id,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+    };
     store.create_key_with_alias(&key, &alias, &sample_event(&key, "CreateKey")).await.unwrap();
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap().map(|a| a.key_id), Some(key.id));
     let second = sample_key();
@@ -178,7 +199,8 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
     assert_eq!(store.put_meta_if_absent("conformance", b"first").await.unwrap(), b"first");
     assert_eq!(store.put_meta_if_absent("conformance", b"second").await.unwrap(), b"first");
     assert_eq!(store.get_meta("conformance").await.unwrap(), Some(b"first".to_vec()));
-    let credential = StoredCredential { access_key_id: "AKIACONFORMANCE".to_owned(), account: sample_key().account, sealed_secret: vec![9], created_at: Timestamp(3) };
+    let credential =
+        StoredCredential { access_key_id: "AKIACONFORMANCE".to_owned(), account: sample_key().account, sealed_secret: vec![9], created_at: Timestamp(3) };
     store.put_credential(&credential).await.unwrap();
     assert!(store.credentials().await.unwrap().contains(&credential));
 }
@@ -216,7 +238,11 @@ async fn usage_evidence_is_summed_with_the_events(store: &dyn KeyStore) {
     let encrypt = usage.counts.iter().find(|(k, _)| k.operation == "Encrypt").unwrap().1;
     assert_eq!((encrypt.calls, encrypt.ciphertexts, encrypt.first_millis, encrypt.last_millis), (3, 3, 1_000, 3_000), "sums across batches");
     let last = usage.last_use.unwrap();
-    assert_eq!((last.operation.as_str(), last.millis, last.request_id.as_str()), ("Encrypt", 3_000, "request-3000"), "an older event never replaces a newer last use");
+    assert_eq!(
+        (last.operation.as_str(), last.millis, last.request_id.as_str()),
+        ("Encrypt", 3_000, "request-3000"),
+        "an older event never replaces a newer last use"
+    );
     assert_eq!(usage.refused.len(), 1);
     assert_eq!(usage.refused[0].error_code, "DisabledException");
     assert_eq!(store.key_usage("arn:aws:kms:us-east-1:111122223333:key/none").await.unwrap(), Default::default());

@@ -39,7 +39,13 @@ pub struct ChangeFeed {
 
 impl Default for ChangeFeed {
     fn default() -> Self {
-        Self { connected: AtomicBool::new(false), trusted_until: Mutex::new(None), foreign_changes: AtomicU64::new(0), subscribers: RwLock::new(Vec::new()), waiters: Mutex::new(HashMap::new()) }
+        Self {
+            connected: AtomicBool::new(false),
+            trusted_until: Mutex::new(None),
+            foreign_changes: AtomicU64::new(0),
+            subscribers: RwLock::new(Vec::new()),
+            waiters: Mutex::new(HashMap::new()),
+        }
     }
 }
 

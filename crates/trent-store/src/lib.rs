@@ -154,7 +154,12 @@ pub trait KeyStore: Send + Sync {
     /// A plan with version 0 is new: it may replace only a finished plan of the same key (`Conflict` otherwise).
     /// Otherwise the write is conditional on the stored version (and the key's on its own). Returns the plan and the
     /// key as stored.
-    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError>;
+    async fn save_retirement_plan(
+        &self,
+        plan: &RetirementPlan,
+        key: Option<&Key>,
+        event: Option<&AuditEvent>,
+    ) -> Result<(RetirementPlan, Option<Key>), StoreError>;
 
     /// Reads the retirement plan of one key.
     async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError>;

@@ -126,9 +126,24 @@ impl Target {
     /// True for calls that change no resource, as CloudTrail marks them: reads, and the cryptographic operations.
     pub fn is_read_only(self) -> bool {
         let name = self.event_name();
-        ["Decapsulate", "Describe", "Derive", "Encapsulate", "Get", "List", "Verify", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey", "GenerateRandom", "GenerateMac", "Sign"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
+        [
+            "Decapsulate",
+            "Describe",
+            "Derive",
+            "Encapsulate",
+            "Get",
+            "List",
+            "Verify",
+            "Encrypt",
+            "Decrypt",
+            "ReEncrypt",
+            "GenerateDataKey",
+            "GenerateRandom",
+            "GenerateMac",
+            "Sign",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
     }
 
     /// The event name: the operation's name.

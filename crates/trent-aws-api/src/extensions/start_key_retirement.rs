@@ -33,8 +33,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.range("observationPeriodInSeconds", request.observation_period_in_seconds, 0, MAX_OBSERVATION_SECONDS)
-        .range("pendingWindowInDays", request.pending_window_in_days, 1, 365);
+    v.range("observationPeriodInSeconds", request.observation_period_in_seconds, 0, MAX_OBSERVATION_SECONDS).range(
+        "pendingWindowInDays",
+        request.pending_window_in_days,
+        1,
+        365,
+    );
     v.finish()?;
     let retirement = RetirementRequest {
         observation_seconds: request.observation_period_in_seconds.unwrap_or(DEFAULT_OBSERVATION_SECONDS),

@@ -19,7 +19,12 @@ struct Request {
 pub fn alias_and_target(body: &[u8]) -> Result<(String, String), AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
-    v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern("aliasName", request.alias_name.as_deref(), "^[a-zA-Z0-9:/_-]+$", |c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'));
+    v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern(
+        "aliasName",
+        request.alias_name.as_deref(),
+        "^[a-zA-Z0-9:/_-]+$",
+        |c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'),
+    );
     check_key_id(&mut v, "targetKeyId", &request.target_key_id, true);
     v.finish()?;
     Ok((request.alias_name.unwrap_or_default(), request.target_key_id.unwrap_or_default()))

@@ -27,8 +27,11 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     check_key_id(&mut v, "keyId", &request.key_id, true);
     let ciphertext = request.shared_secret_ciphertext_blob.as_ref().map(|b| b.0.as_slice());
     v.required("sharedSecretCiphertextBlob", &request.shared_secret_ciphertext_blob).blob_length("sharedSecretCiphertextBlob", ciphertext, 1, 6144);
-    v.required("encapsulationAlgorithm", &request.encapsulation_algorithm)
-        .one_of("encapsulationAlgorithm", request.encapsulation_algorithm.as_deref(), ENCAPSULATION_ALGORITHMS);
+    v.required("encapsulationAlgorithm", &request.encapsulation_algorithm).one_of(
+        "encapsulationAlgorithm",
+        request.encapsulation_algorithm.as_deref(),
+        ENCAPSULATION_ALGORITHMS,
+    );
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;
     let algorithm = request.encapsulation_algorithm.as_deref().unwrap_or_default();

@@ -34,7 +34,14 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     refuse_recipient(request.recipient.as_ref())?;
     let blob = request.ciphertext_blob.unwrap_or_default();
     let decrypted = service
-        .decrypt(ctx, &blob.0, &context(request.encryption_context), request.key_id.as_deref(), request.encryption_algorithm.as_deref(), request.dry_run.unwrap_or(false))
+        .decrypt(
+            ctx,
+            &blob.0,
+            &context(request.encryption_context),
+            request.key_id.as_deref(),
+            request.encryption_algorithm.as_deref(),
+            request.dry_run.unwrap_or(false),
+        )
         .await?;
     Ok(json!({ "KeyId": decrypted.key_arn, "Plaintext": base64(&decrypted.plaintext), "EncryptionAlgorithm": decrypted.algorithm.as_str() }))
 }

@@ -18,7 +18,12 @@ struct Request {
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
-    v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern("aliasName", request.alias_name.as_deref(), "^[a-zA-Z0-9:/_-]+$", |c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'));
+    v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern(
+        "aliasName",
+        request.alias_name.as_deref(),
+        "^[a-zA-Z0-9:/_-]+$",
+        |c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '_' | '-'),
+    );
     v.finish()?;
     service.delete_alias(ctx, request.alias_name.as_deref().unwrap_or_default()).await?;
     Ok(json!({}))

@@ -28,8 +28,11 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.required("keyAgreementAlgorithm", &request.key_agreement_algorithm)
-        .one_of("keyAgreementAlgorithm", request.key_agreement_algorithm.as_deref(), KEY_AGREEMENT_ALGORITHMS);
+    v.required("keyAgreementAlgorithm", &request.key_agreement_algorithm).one_of(
+        "keyAgreementAlgorithm",
+        request.key_agreement_algorithm.as_deref(),
+        KEY_AGREEMENT_ALGORITHMS,
+    );
     v.required("publicKey", &request.public_key).blob_length("publicKey", request.public_key.as_ref().map(|b| b.0.as_slice()), 1, 8192);
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;

@@ -14,8 +14,18 @@ use crate::validate::Validator;
 
 /// The model's `DataKeyPairSpec`.
 const DATA_KEY_PAIR_SPECS: &[&str] = &[
-    "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519", "ML_KEM_512",
-    "ML_KEM_768", "ML_KEM_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "ECC_NIST_P256",
+    "ECC_NIST_P384",
+    "ECC_NIST_P521",
+    "ECC_SECG_P256K1",
+    "SM2",
+    "ECC_NIST_EDWARDS25519",
+    "ML_KEM_512",
+    "ML_KEM_768",
+    "ML_KEM_1024",
 ];
 
 /// GenerateDataKeyPair's and GenerateDataKeyPairWithoutPlaintext's members (the same in the model, bar Recipient).

@@ -1,7 +1,7 @@
 //! CreateAlias: a new alias in the caller's account and region pointing at a key (not at a key pending deletion).
 
-use trent_domain::{Action, AliasName, Arn};
 use trent_domain::ids::AliasNameError;
+use trent_domain::{Action, AliasName, Arn};
 use trent_store::{Alias, StoreError};
 
 use crate::authorize::authorize;
@@ -14,9 +14,9 @@ pub fn customer_alias_name(text: &str) -> Result<AliasName, ServiceError> {
     AliasName::parse_customer(text).map_err(|error| match error {
         AliasNameError::MissingPrefix => ServiceError::InvalidAliasName("Alias must start with the prefix \"alias/\".".to_owned()),
         AliasNameError::Reserved => ServiceError::InvalidAliasName("Alias names starting with alias/aws/ are reserved for AWS managed keys.".to_owned()),
-        AliasNameError::BadCharacters => {
-            ServiceError::InvalidAliasName("Alias name can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".to_owned())
-        }
+        AliasNameError::BadCharacters => ServiceError::InvalidAliasName(
+            "Alias name can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".to_owned(),
+        ),
     })
 }
 

@@ -12,7 +12,14 @@ use crate::Service;
 
 impl Service {
     /// Decapsulate. Returns the shared secret and the key's ARN.
-    pub async fn decapsulate(&self, ctx: &RequestContext, key_id: &str, ciphertext: &[u8], algorithm: &str, dry_run: bool) -> Result<(Zeroizing<Vec<u8>>, String), ServiceError> {
+    pub async fn decapsulate(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        ciphertext: &[u8],
+        algorithm: &str,
+        dry_run: bool,
+    ) -> Result<(Zeroizing<Vec<u8>>, String), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:Decapsulate").await?;
         let pair = loaded.kem("Decapsulate")?;
         require_encapsulation_algorithm(&loaded, algorithm)?;

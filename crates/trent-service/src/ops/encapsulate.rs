@@ -19,7 +19,13 @@ pub(crate) fn require_encapsulation_algorithm(loaded: &crate::cache::LoadedKey, 
 
 impl Service {
     /// Encapsulate. Returns the ciphertext, the shared secret and the key's ARN.
-    pub async fn encapsulate(&self, ctx: &RequestContext, key_id: &str, algorithm: &str, dry_run: bool) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>, String), ServiceError> {
+    pub async fn encapsulate(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        algorithm: &str,
+        dry_run: bool,
+    ) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>, String), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:Encapsulate").await?;
         let pair = loaded.kem("Encapsulate")?;
         require_encapsulation_algorithm(&loaded, algorithm)?;

@@ -40,9 +40,16 @@ pub struct DataKeyPair {
 /// The key pair specs GenerateDataKeyPair makes (RSA, ECC and Ed25519; the model also lists SM2 and ML-KEM).
 fn pair_spec(text: &str) -> Result<KeySpec, ServiceError> {
     match KeySpec::parse(text) {
-        Some(spec @ (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 | KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 | KeySpec::EccSecgP256k1 | KeySpec::EccNistEdwards25519)) => {
-            Ok(spec)
-        }
+        Some(
+            spec @ (KeySpec::Rsa2048
+            | KeySpec::Rsa3072
+            | KeySpec::Rsa4096
+            | KeySpec::EccNistP256
+            | KeySpec::EccNistP384
+            | KeySpec::EccNistP521
+            | KeySpec::EccSecgP256k1
+            | KeySpec::EccNistEdwards25519),
+        ) => Ok(spec),
         _ => Err(ServiceError::Unsupported(format!("KeyPairSpec {text} is not supported by Trent yet."))),
     }
 }

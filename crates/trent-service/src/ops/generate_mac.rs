@@ -20,7 +20,14 @@ pub(crate) fn require_mac_algorithm(key: &trent_domain::Key, algorithm: &str) ->
 
 impl Service {
     /// GenerateMac. Returns the MAC and the key's ARN.
-    pub async fn generate_mac(&self, ctx: &RequestContext, key_id: &str, message: &[u8], algorithm: &str, dry_run: bool) -> Result<(Vec<u8>, String), ServiceError> {
+    pub async fn generate_mac(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        message: &[u8],
+        algorithm: &str,
+        dry_run: bool,
+    ) -> Result<(Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:GenerateMac").await?;
         let material = loaded.mac("GenerateMac")?;
         require_mac_algorithm(&loaded.key, algorithm)?;

@@ -8,7 +8,12 @@ use crate::Service;
 
 impl Service {
     /// GenerateRandom.
-    pub async fn generate_random(&self, _ctx: &RequestContext, number_of_bytes: usize, custom_key_store_id: Option<&str>) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+    pub async fn generate_random(
+        &self,
+        _ctx: &RequestContext,
+        number_of_bytes: usize,
+        custom_key_store_id: Option<&str>,
+    ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         if custom_key_store_id.is_some() {
             return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
         }

@@ -32,11 +32,9 @@ impl Service {
             Err(ServiceError::NotFound(message)) => self.resolve_id(ctx, key_id, Aliases::Refused).await.map_err(|_| ServiceError::NotFound(message))?,
             Err(other) => return Err(other),
         };
-        let plan = self
-            .store
-            .get_retirement_plan(ctx.account(), &ctx.region, id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("No retirement plan was started for key '{}'.", trent_domain::Arn::key(&ctx.region, ctx.account(), id))))?;
+        let plan = self.store.get_retirement_plan(ctx.account(), &ctx.region, id).await?.ok_or_else(|| {
+            ServiceError::NotFound(format!("No retirement plan was started for key '{}'.", trent_domain::Arn::key(&ctx.region, ctx.account(), id)))
+        })?;
         self.flush_audit().await;
         let arn = trent_domain::Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
         let attempts = self.store.key_usage(&arn).await?.refused.into_iter().filter(|a| a.millis >= plan.started_at.0).collect();

@@ -10,7 +10,13 @@ use crate::Service;
 
 impl Service {
     /// ListAliases.
-    pub async fn list_aliases(&self, ctx: &RequestContext, key_id: Option<&str>, limit: usize, marker: Option<&str>) -> Result<(Vec<Alias>, Option<String>), ServiceError> {
+    pub async fn list_aliases(
+        &self,
+        ctx: &RequestContext,
+        key_id: Option<&str>,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<(Vec<Alias>, Option<String>), ServiceError> {
         let key = match key_id {
             Some(text) => Some(self.load(ctx, text, Aliases::Refused).await?.key.id),
             None => None,

@@ -45,7 +45,9 @@ impl Service {
         let key_arn = match &query.key_id {
             None => None,
             Some(text) if text.starts_with("arn:") => Some(text.clone()),
-            Some(text) => Some(self.resolve_id(ctx, text, Aliases::Accepted).await.map(|id| trent_domain::Arn::key(&ctx.region, ctx.account(), id).to_string())?),
+            Some(text) => {
+                Some(self.resolve_id(ctx, text, Aliases::Accepted).await.map(|id| trent_domain::Arn::key(&ctx.region, ctx.account(), id).to_string())?)
+            }
         };
         self.flush_audit().await;
         let account = ctx.account().to_string();
@@ -56,7 +58,9 @@ impl Service {
             })
         };
         // Server-wide service events (such as a retention prune) belong to no account and are shown to every one.
-        let visible = |e: &AuditEvent| e.recipient_account_id == account || (e.recipient_account_id.is_empty() && e.event_type == trent_audit::EventType::AwsServiceEvent);
+        let visible = |e: &AuditEvent| {
+            e.recipient_account_id == account || (e.recipient_account_id.is_empty() && e.event_type == trent_audit::EventType::AwsServiceEvent)
+        };
         let mut matching = self.store.events(key_arn.as_deref()).await?.into_iter().filter(|e| {
             visible(e)
                 && query.event_name.as_ref().is_none_or(|name| &e.event_name == name)

@@ -11,7 +11,13 @@ use crate::Service;
 
 impl Service {
     /// ListKeyPolicies.
-    pub async fn list_key_policies(&self, ctx: &RequestContext, key_id: &str, limit: usize, marker: Option<&str>) -> Result<(Vec<String>, Option<String>), ServiceError> {
+    pub async fn list_key_policies(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
         authorize(&ctx.principal, "kms:ListKeyPolicies", &loaded.key)?;
         check_state(&loaded.key, Action::ManageKeyPolicy)?;

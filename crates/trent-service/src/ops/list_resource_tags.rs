@@ -11,7 +11,13 @@ use crate::Service;
 
 impl Service {
     /// ListResourceTags.
-    pub async fn list_resource_tags(&self, ctx: &RequestContext, key_id: &str, limit: usize, marker: Option<&str>) -> Result<(Vec<Tag>, Option<String>), ServiceError> {
+    pub async fn list_resource_tags(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<(Vec<Tag>, Option<String>), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
         authorize(&ctx.principal, "kms:ListResourceTags", &loaded.key)?;
         check_state(&loaded.key, Action::ListResourceTags)?;

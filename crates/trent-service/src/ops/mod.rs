@@ -69,8 +69,8 @@ pub fn validate_policy(policy: &str) -> Result<(), ServiceError> {
     if policy.len() > MAX_POLICY_BYTES {
         return Err(ServiceError::LimitExceeded(format!("Policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes.")));
     }
-    let document: serde_json::Value = serde_json::from_str(policy)
-        .map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
+    let document: serde_json::Value =
+        serde_json::from_str(policy).map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
     match document.get("Statement") {
         Some(serde_json::Value::Array(_) | serde_json::Value::Object(_)) => Ok(()),
         _ => Err(ServiceError::MalformedPolicy("Policy contains a statement with no principal or action, or has no Statement.".to_owned())),

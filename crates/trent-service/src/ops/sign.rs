@@ -40,7 +40,9 @@ impl SignRequest<'_> {
     pub(crate) fn signed(&self, algorithm: SigningAlgorithm) -> Result<Signed<'_>, ServiceError> {
         match algorithm {
             SigningAlgorithm::Ed25519PhSha512 => {
-                return Err(ServiceError::Unsupported("ED25519_PH_SHA_512 is not supported by Trent yet (aws-lc-rs has no Ed25519ph); use ED25519_SHA_512.".to_owned()))
+                return Err(ServiceError::Unsupported(
+                    "ED25519_PH_SHA_512 is not supported by Trent yet (aws-lc-rs has no Ed25519ph); use ED25519_SHA_512.".to_owned(),
+                ))
             }
             SigningAlgorithm::Ed25519Sha512 if self.message_type != MessageType::Raw => {
                 return Err(ServiceError::Validation("ED25519_SHA_512 signing algorithm requires MessageType RAW.".to_owned()))
@@ -55,7 +57,9 @@ impl SignRequest<'_> {
                 Err(ServiceError::Validation(format!("MessageType DIGEST is not valid for signing algorithm {}. Use RAW or EXTERNAL_MU.", algorithm.as_str())))
             }
             (MessageType::ExternalMu, false) => Err(ServiceError::Validation("MessageType EXTERNAL_MU is valid only for ML-DSA keys.".to_owned())),
-            (MessageType::ExternalMu, true) => Err(ServiceError::Unsupported("MessageType EXTERNAL_MU is not supported by Trent yet; sign the RAW message.".to_owned())),
+            (MessageType::ExternalMu, true) => {
+                Err(ServiceError::Unsupported("MessageType EXTERNAL_MU is not supported by Trent yet; sign the RAW message.".to_owned()))
+            }
         }
     }
 

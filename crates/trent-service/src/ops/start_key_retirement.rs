@@ -62,7 +62,12 @@ fn public_key_risk(report: &UsageReport) -> Option<String> {
 
 impl Service {
     /// StartKeyRetirement. Returns the plan as stored and the evidence assessed.
-    pub async fn start_key_retirement(&self, ctx: &RequestContext, key_id: &str, request: RetirementRequest) -> Result<(RetirementPlan, UsageReport), ServiceError> {
+    pub async fn start_key_retirement(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        request: RetirementRequest,
+    ) -> Result<(RetirementPlan, UsageReport), ServiceError> {
         if !PENDING_WINDOW_DAYS.contains(&request.pending_window_days) {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
         }

@@ -9,7 +9,15 @@ use crate::Service;
 
 impl Service {
     /// VerifyMac. Returns the key's ARN when the MAC verifies.
-    pub async fn verify_mac(&self, ctx: &RequestContext, key_id: &str, message: &[u8], algorithm: &str, mac: &[u8], dry_run: bool) -> Result<String, ServiceError> {
+    pub async fn verify_mac(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        message: &[u8],
+        algorithm: &str,
+        mac: &[u8],
+        dry_run: bool,
+    ) -> Result<String, ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:VerifyMac").await?;
         let material = loaded.mac("VerifyMac")?;
         require_mac_algorithm(&loaded.key, algorithm)?;

@@ -19,8 +19,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, R
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{AsyncMessage, NoTls, Row, Transaction};
 use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
-use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
 use trent_audit::segment::{self, Segment, StoredSegment};
+use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
@@ -60,7 +60,6 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 const TRUST_MARGIN: Duration = Duration::from_millis(1500);
 /// The database's clock in ms since the epoch; leases are compared on it, never on node clocks.
 const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
-
 
 /// A PostgreSQL-backed key store.
 #[derive(Clone)]
@@ -448,8 +447,11 @@ async fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), Store
     let mut counts: Vec<_> = usage.counts.iter().collect();
     counts.sort_by(|a, b| a.0.cmp(b.0));
     for (k, c) in counts {
-        tx.execute(&upsert, &[&k.key_arn, &k.day, &k.operation, &k.principal, &k.source_ip, &k.error_code, &c.calls, &c.ciphertexts, &c.first_millis, &c.last_millis])
-            .await?;
+        tx.execute(
+            &upsert,
+            &[&k.key_arn, &k.day, &k.operation, &k.principal, &k.source_ip, &k.error_code, &c.calls, &c.ciphertexts, &c.first_millis, &c.last_millis],
+        )
+        .await?;
     }
     let mut last_uses: Vec<_> = usage.last_uses.values().collect();
     last_uses.sort_by(|a, b| a.key_arn.cmp(&b.key_arn));
@@ -597,11 +599,8 @@ async fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
         &key.deletion_protection,
         &key.cancel_on_use,
     ];
-    tx.execute(
-        &format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"),
-        &params,
-    )
-    .await?;
+    tx.execute(&format!("INSERT INTO keys ({KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"), &params)
+        .await?;
     Ok(())
 }
 
@@ -715,7 +714,8 @@ impl KeyStore for PostgresStore {
             for key in &due {
                 let id = key.id.to_string();
                 tx.execute("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
-                tx.execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
+                tx.execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id])
+                    .await?;
                 insert_event(&tx, &event_for(key)).await?;
                 notify(&tx, Some(key.id), &format!("{}:deletion", self.node)).await?;
             }
@@ -872,8 +872,10 @@ impl KeyStore for PostgresStore {
             let Some(last) = last else { return Ok(0) };
             let (seq, hashes): (i64, Vec<u8>) = (last.try_get(0)?, last.try_get(1)?);
             let hash = segment::last_hash(&hashes).ok_or_else(|| StoreError::Corrupt(format!("audit segment ending at {seq} has no hashes")))?;
-            let removed: i64 =
-                tx.query_one("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0)::BIGINT FROM audit_segments WHERE last_seq <= $1", &[&seq]).await?.try_get(0)?;
+            let removed: i64 = tx
+                .query_one("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0)::BIGINT FROM audit_segments WHERE last_seq <= $1", &[&seq])
+                .await?
+                .try_get(0)?;
             tx.execute("DELETE FROM audit_segment_keys WHERE first_seq <= $1", &[&seq]).await?;
             tx.execute("DELETE FROM audit_segments WHERE last_seq <= $1", &[&seq]).await?;
             tx.execute("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1", &[&seq, &hash]).await?;
@@ -914,7 +916,13 @@ impl KeyStore for PostgresStore {
                 .query_opt("SELECT key_arn, operation, at, event_id, request_id FROM key_last_use WHERE key_arn = $1", &[&key_arn])
                 .await?
                 .map(|row| -> Result<LastUse, StoreError> {
-                    Ok(LastUse { key_arn: row.try_get(0)?, operation: row.try_get(1)?, millis: row.try_get(2)?, event_id: row.try_get(3)?, request_id: row.try_get(4)? })
+                    Ok(LastUse {
+                        key_arn: row.try_get(0)?,
+                        operation: row.try_get(1)?,
+                        millis: row.try_get(2)?,
+                        event_id: row.try_get(3)?,
+                        request_id: row.try_get(4)?,
+                    })
                 })
                 .transpose()?;
             let refused = tx
@@ -944,7 +952,12 @@ impl KeyStore for PostgresStore {
         .await
     }
 
-    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError> {
+    async fn save_retirement_plan(
+        &self,
+        plan: &RetirementPlan,
+        key: Option<&Key>,
+        event: Option<&AuditEvent>,
+    ) -> Result<(RetirementPlan, Option<Key>), StoreError> {
         let token = self.next_token();
         self.acks.open(&token);
         let result = self

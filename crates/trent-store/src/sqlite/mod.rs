@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
-use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
 use trent_audit::segment::{self, Segment, StoredSegment};
+use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, UsageKey};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
@@ -30,7 +30,6 @@ const MIGRATIONS: &[&str] = &[
 
 /// The schema version whose script creates the audit segments; the events stored before it move into them.
 const AUDIT_SEGMENTS_VERSION: usize = 7;
-
 
 /// A SQLite-backed key store.
 #[derive(Clone)]
@@ -110,7 +109,14 @@ fn segment_stored_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
         let mut statement = tx.prepare("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
         let rows = statement.query([])?;
         collect(rows, |row| {
-            Ok(ChainedEvent { seq: row.get(0)?, event_id: row.get(1)?, millis: row.get(2)?, record: row.get(3)?, previous_hash: row.get(4)?, hash: row.get(5)? })
+            Ok(ChainedEvent {
+                seq: row.get(0)?,
+                event_id: row.get(1)?,
+                millis: row.get(2)?,
+                record: row.get(3)?,
+                previous_hash: row.get(4)?,
+                hash: row.get(5)?,
+            })
         })?
     };
     for segment in segment::regroup(&events) {
@@ -145,15 +151,8 @@ fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
 }
 
 fn alias_from_row(row: &Row<'_>) -> Result<Alias, StoreError> {
-    AliasRow {
-        account: row.get(0)?,
-        region: row.get(1)?,
-        name: row.get(2)?,
-        key_id: row.get(3)?,
-        created_at: row.get(4)?,
-        updated_at: row.get(5)?,
-    }
-    .into_alias()
+    AliasRow { account: row.get(0)?, region: row.get(1)?, name: row.get(2)?, key_id: row.get(3)?, created_at: row.get(4)?, updated_at: row.get(5)? }
+        .into_alias()
 }
 
 fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
@@ -177,7 +176,8 @@ fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreEr
     if batch.events.is_empty() {
         return add_usage(tx, &batch.usage);
     }
-    let head = tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?.query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+    let head =
+        tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?.query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
     let (segments, head) = segment::chain(batch, &head);
     for segment in &segments {
         insert_segment(tx, segment)?;
@@ -191,7 +191,15 @@ fn insert_segment(tx: &Transaction<'_>, segment: &Segment) -> Result<(), StoreEr
     tx.prepare_cached(
         "INSERT INTO audit_segments (first_seq, last_seq, earliest_time, latest_time, previous_hash, records, hashes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![segment.first_seq, segment.last_seq, segment.earliest_millis, segment.latest_millis, segment.previous_hash, segment.records, segment.hashes])?;
+    .execute(params![
+        segment.first_seq,
+        segment.last_seq,
+        segment.earliest_millis,
+        segment.latest_millis,
+        segment.previous_hash,
+        segment.records,
+        segment.hashes
+    ])?;
     let mut key = tx.prepare_cached("INSERT INTO audit_segment_keys (key_arn, first_seq) VALUES (?1, ?2)")?;
     for arn in &segment.key_arns {
         key.execute(params![arn, segment.first_seq])?;
@@ -212,7 +220,18 @@ fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), StoreError>
          first_at = MIN(first_at, excluded.first_at), last_at = MAX(last_at, excluded.last_at)",
     )?;
     for (k, c) in &usage.counts {
-        upsert.execute(params![k.key_arn, k.day, k.operation, k.principal, k.source_ip, k.error_code, c.calls, c.ciphertexts, c.first_millis, c.last_millis])?;
+        upsert.execute(params![
+            k.key_arn,
+            k.day,
+            k.operation,
+            k.principal,
+            k.source_ip,
+            k.error_code,
+            c.calls,
+            c.ciphertexts,
+            c.first_millis,
+            c.last_millis
+        ])?;
     }
     let mut last = tx.prepare_cached(
         "INSERT INTO key_last_use (key_arn, operation, at, event_id, request_id) VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -416,9 +435,8 @@ impl KeyStore for SqliteStore {
         let (account, region) = (account.to_string(), region.to_string());
         let after = after.map(|id| id.to_string()).unwrap_or_default();
         self.with(move |c| {
-            let mut statement = c.prepare_cached(&format!(
-                "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id > ?3 ORDER BY key_id LIMIT ?4"
-            ))?;
+            let mut statement =
+                c.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id > ?3 ORDER BY key_id LIMIT ?4"))?;
             let rows = statement.query(params![account, region, after, limit as i64])?;
             collect(rows, key_from_row)
         })
@@ -451,10 +469,13 @@ impl KeyStore for SqliteStore {
                 collect(rows, key_from_row)
             })
             .await?;
-        let batch: Vec<(Key, AuditEvent)> = due.into_iter().map(|key| {
-            let event = event_for(&key);
-            (key, event)
-        }).collect();
+        let batch: Vec<(Key, AuditEvent)> = due
+            .into_iter()
+            .map(|key| {
+                let event = event_for(&key);
+                (key, event)
+            })
+            .collect();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let mut destroyed = Vec::new();
@@ -481,8 +502,7 @@ impl KeyStore for SqliteStore {
 
     async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         self.with(|c| {
-            let date: Option<i64> =
-                c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| row.get(0))?;
+            let date: Option<i64> = c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| row.get(0))?;
             Ok(date.map(Timestamp))
         })
         .await
@@ -496,8 +516,7 @@ impl KeyStore for SqliteStore {
     async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
         let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
         self.with(move |c| {
-            let mut statement =
-                c.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3"))?;
+            let mut statement = c.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3"))?;
             let mut rows = statement.query(params![account, region, name])?;
             rows.next()?.map(alias_from_row).transpose()
         })
@@ -522,8 +541,7 @@ impl KeyStore for SqliteStore {
 
     async fn delete_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<bool, StoreError> {
         let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
-        self.with(move |c| Ok(c.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3", params![account, region, name])? == 1))
-            .await
+        self.with(move |c| Ok(c.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3", params![account, region, name])? == 1)).await
     }
 
     async fn list_aliases(
@@ -601,7 +619,8 @@ impl KeyStore for SqliteStore {
                 .optional()?;
             let Some((seq, hashes)) = last else { return Ok(0) };
             let hash = segment::last_hash(&hashes).ok_or_else(|| StoreError::Corrupt(format!("audit segment ending at {seq} has no hashes")))?;
-            let removed: i64 = tx.query_row("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM audit_segments WHERE last_seq <= ?1", params![seq], |row| row.get(0))?;
+            let removed: i64 =
+                tx.query_row("SELECT COALESCE(SUM(last_seq - first_seq + 1), 0) FROM audit_segments WHERE last_seq <= ?1", params![seq], |row| row.get(0))?;
             tx.execute("DELETE FROM audit_segment_keys WHERE first_seq <= ?1", params![seq])?;
             tx.execute("DELETE FROM audit_segments WHERE last_seq <= ?1", params![seq])?;
             tx.execute("UPDATE audit_anchor SET seq = ?1, hash = ?2 WHERE id = 1", params![seq, hash])?;
@@ -624,7 +643,14 @@ impl KeyStore for SqliteStore {
                 let rows = statement.query(params![key_arn])?;
                 collect(rows, |row| {
                     Ok((
-                        UsageKey { key_arn: row.get(0)?, day: row.get(1)?, operation: row.get(2)?, principal: row.get(3)?, source_ip: row.get(4)?, error_code: row.get(5)? },
+                        UsageKey {
+                            key_arn: row.get(0)?,
+                            day: row.get(1)?,
+                            operation: row.get(2)?,
+                            principal: row.get(3)?,
+                            source_ip: row.get(4)?,
+                            error_code: row.get(5)?,
+                        },
                         UsageCount { calls: row.get(6)?, ciphertexts: row.get(7)?, first_millis: row.get(8)?, last_millis: row.get(9)? },
                     ))
                 })?
@@ -658,7 +684,12 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn save_retirement_plan(&self, plan: &RetirementPlan, key: Option<&Key>, event: Option<&AuditEvent>) -> Result<(RetirementPlan, Option<Key>), StoreError> {
+    async fn save_retirement_plan(
+        &self,
+        plan: &RetirementPlan,
+        key: Option<&Key>,
+        event: Option<&AuditEvent>,
+    ) -> Result<(RetirementPlan, Option<Key>), StoreError> {
         let (plan, key, event) = (plan.clone(), key.cloned(), event.cloned());
         self.with(move |c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
