@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers) and
-# the Python client suite (pytest, boto3 and the aws CLI, in a venv this script installs), first on the embedded
-# SQLite store and then on PostgreSQL. PostgreSQL is the server at TRENT_TEST_POSTGRES_URL, or, when that is unset,
+# Runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers), the
+# Python client suite (pytest, boto3 and the aws CLI, in a venv this script installs) and the JavaScript client suite
+# (the AWS SDK for JavaScript v3, installed by npm from tests/js/package-lock.json), first on the embedded SQLite store
+# and then on PostgreSQL. PostgreSQL is the server at TRENT_TEST_POSTGRES_URL, or, when that is unset,
 # a throwaway cluster this script starts and removes. A missing PostgreSQL is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,14 @@ echo "-- on SQLite"
 "$VENV/bin/python" -m pytest -q tests/python
 echo "-- on PostgreSQL"
 TRENT_TEST_BACKEND=postgres "$VENV/bin/python" -m pytest -q tests/python
+
+echo "== JavaScript: AWS SDK for JavaScript v3 suite"
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+npm ci --prefix tests/js --no-audit --no-fund --silent
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
+echo "-- on SQLite"
+node --test --test-concurrency=1 tests/js
+echo "-- on PostgreSQL"
+TRENT_TEST_BACKEND=postgres node --test --test-concurrency=1 tests/js

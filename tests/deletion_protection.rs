@@ -79,3 +79,35 @@ async fn new_keys_can_be_protected_by_default() {
     assert_eq!(protection(&server, &key_id)["DeletionProtection"], true);
     assert_eq!(error_code(&kms.schedule_key_deletion().key_id(&key_id).send().await.unwrap_err()), "KMSInvalidStateException");
 }
+
+/// Runs `trent` as a user would and returns its JSON answer, asserting that it succeeded.
+fn cli_json(server: &TestServer, args: &[&str]) -> Value {
+    let out = server.trent_cli(args);
+    assert!(out.status.success(), "trent {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn protection_turned_on_during_a_retirement_halts_the_plan_and_keeps_the_key_disabled() {
+    // The reproduction, step by step with the client commands: the retirement worker is a second path that
+    // schedules deletions, and it must meet the same rule as ScheduleKeyDeletion.
+    let server = TestServer::start();
+    let created = cli_json(&server, &["key", "create", "--output", "json"]);
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    cli_json(&server, &["key", "retire", &key_id, "--observe", "1d", "--pending-window", "7", "--force", "--output", "json"]);
+    let out = server.trent_cli(&["key", "protect", &key_id]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    server.advance_clock(86_400 + 60);
+    let halted = common::eventually(std::time::Duration::from_secs(10), || async {
+        cli_json(&server, &["key", "retire", &key_id, "--status", "--output", "json"])["Retirement"]["Step"] == "Halted"
+    })
+    .await;
+    let plan = cli_json(&server, &["key", "retire", &key_id, "--status", "--output", "json"]);
+    assert!(halted, "the plan never halted: {plan}");
+    assert!(plan["Retirement"]["Reason"].as_str().unwrap().contains("deletion protection was turned on"), "{plan}");
+    let described = server.client().describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(described.key_state(), Some(&KeyState::Disabled));
+    assert!(described.deletion_date().is_none());
+    assert_eq!(protection(&server, &key_id)["DeletionProtection"], true);
+}

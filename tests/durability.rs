@@ -72,6 +72,7 @@ async fn a_different_root_key_is_refused_at_start() {
     drop(TestServer::start_in(dir.path(), &[]));
     let other_key = dir.path().join("other.key");
     std::fs::write(&other_key, [7u8; 32]).unwrap();
+    std::fs::set_permissions(&other_key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
     command.args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"]).arg(dir.path()).arg("--root-key-file").arg(&other_key);
     if common::on_postgres() {
@@ -79,7 +80,8 @@ async fn a_different_root_key_is_refused_at_start() {
     }
     let output = command.output().unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("root key"), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is not the one this store was created with"), "{stderr}");
 }
 
 #[tokio::test]

@@ -89,7 +89,7 @@ async fn get_key_last_usage_answers_with_the_last_successful_use_and_its_audit_e
     assert_eq!(events["Events"][0]["requestID"], last.kms_request_id().unwrap());
 
     let alias = kms.get_key_last_usage().key_id("alias/anything").send().await.unwrap_err();
-    assert_eq!(error_code(&alias), "NotFoundException");
+    assert_eq!(error_code(&alias), "InvalidArnException");
 }
 
 #[tokio::test]

@@ -80,8 +80,12 @@ fn parse_time(text: &str) -> Result<f64, String> {
         None => (text, "00:00:00"),
     };
     let numbers = |part: &str, sep: char| -> Option<Vec<i64>> { part.split(sep).map(|n| n.parse().ok()).collect() };
-    let (Some(d), Some(t)) = (numbers(date, '-'), numbers(time, ':')) else { return Err(invalid()) };
-    let ([year, month, day], [hour, minute, second]) = (d.as_slice(), t.as_slice()) else { return Err(invalid()) };
+    let (Some(d), Some(t)) = (numbers(date, '-'), numbers(time, ':')) else {
+        return Err(invalid());
+    };
+    let ([year, month, day], [hour, minute, second]) = (d.as_slice(), t.as_slice()) else {
+        return Err(invalid());
+    };
     let utc = trent_domain::UtcTime { year: *year, month: *month, day: *day, hour: *hour, minute: *minute, second: *second };
     let at = trent_domain::Timestamp::from_utc(utc);
     // A date that does not exist (2026-02-30, 25:00) does not come back the same.

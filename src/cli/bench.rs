@@ -125,7 +125,9 @@ async fn load(signers: &[Signer], target: &'static str, body: Arc<Vec<u8>>, conc
     let end = start + measure;
     let mut tasks = Vec::with_capacity(concurrency);
     for task in 0..concurrency {
-        let Some(signer) = signers.get(task % signers.len().max(1)).cloned() else { break };
+        let Some(signer) = signers.get(task % signers.len().max(1)).cloned() else {
+            break;
+        };
         let body = Arc::clone(&body);
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -288,8 +290,12 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                 // the run favours none of them.
                 let order: Vec<usize> = if round % 2 == 0 { (0..targets.len()).collect() } else { (0..targets.len()).rev().collect() };
                 for index in order {
-                    let Some((target, signers, workloads)) = targets.get(index) else { continue };
-                    let Some((name, target_name, body)) = workloads.get(operation) else { continue };
+                    let Some((target, signers, workloads)) = targets.get(index) else {
+                        continue;
+                    };
+                    let Some((name, target_name, body)) = workloads.get(operation) else {
+                        continue;
+                    };
                     // The ceiling takes the same request (size, signature) and answers a fixed body: what this
                     // machine's HTTP allows for this operation, measured right before Trent.
                     let mut ceiling_rate = None;

@@ -166,8 +166,12 @@ async fn key(args: KeyArgs) -> Result<(), String> {
 /// Warns on stderr, with the evidence, when `key` is asymmetric and its public key has left the service: scheduling
 /// its deletion still goes ahead, as in AWS. Evidence that cannot be read is no reason to refuse, so errors are ignored.
 async fn warn_if_public_key_left(client: &Signer, key: &str) {
-    let Ok(report) = client.call_api("Trent.GetKeyUsage", &json!({ "KeyId": key })).await else { return };
-    let Some(downloads) = crate::cli::usage::public_key_downloads(&report).filter(|d| d != "never downloaded") else { return };
+    let Ok(report) = client.call_api("Trent.GetKeyUsage", &json!({ "KeyId": key })).await else {
+        return;
+    };
+    let Some(downloads) = crate::cli::usage::public_key_downloads(&report).filter(|d| d != "never downloaded") else {
+        return;
+    };
     eprintln!("warning: the public key of {} was {downloads}.", text(&report, "KeyId"));
     eprintln!("warning: whoever holds it can keep encrypting data (or trusting signatures) after the key is deleted, and nothing will decrypt that data.");
 }

@@ -14,7 +14,9 @@ fn count(value: &Value, member: &str) -> i64 {
 
 /// Prints a `{name: {"Succeeded", "Failed"}}` map as a table under `heading`.
 fn calls_table(heading: &str, map: Option<&Value>) {
-    let Some(map) = map.and_then(Value::as_object).filter(|m| !m.is_empty()) else { return };
+    let Some(map) = map.and_then(Value::as_object).filter(|m| !m.is_empty()) else {
+        return;
+    };
     println!();
     println!("{heading:<48}  {:>10}  {:>10}", "SUCCEEDED", "FAILED");
     for (name, calls) in map {

@@ -42,7 +42,7 @@ def test_last_usage_names_the_last_successful_use_through_boto3(audited):
 
     with pytest.raises(ClientError) as e:
         kms.get_key_last_usage(KeyId="alias/not-accepted")
-    assert e.value.response["Error"]["Code"] == "NotFoundException"
+    assert e.value.response["Error"]["Code"] == "InvalidArnException"
 
 
 def test_last_usage_through_the_aws_cli(audited, tmp_path):

@@ -94,7 +94,9 @@ pub fn regroup(events: &[ChainedEvent]) -> Vec<Segment> {
                 key_arns: BTreeSet::new(),
             });
         }
-        let Some(segment) = segments.last_mut() else { continue };
+        let Some(segment) = segments.last_mut() else {
+            continue;
+        };
         segment.last_seq = event.seq;
         segment.earliest_millis = segment.earliest_millis.min(event.millis);
         segment.latest_millis = segment.latest_millis.max(event.millis);

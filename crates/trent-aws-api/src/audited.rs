@@ -168,7 +168,9 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, M> {
     type Error = M::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, M::Error> {
-        let Some(MemberName(name)) = self.inner.next_key::<MemberName<'de>>()? else { return Ok(None) };
+        let Some(MemberName(name)) = self.inner.next_key::<MemberName<'de>>()? else {
+            return Ok(None);
+        };
         self.member = AUDITED.iter().find(|(wire, _)| *wire == name).map(|(_, record)| *record);
         seed.deserialize(IntoDeserializer::<M::Error>::into_deserializer(name)).map(Some)
     }

@@ -42,7 +42,8 @@ error_codes!(
     AlreadyExistsException => 400,
     DependencyTimeoutException => 500,
     DisabledException => 400,
-    DryRunOperationException => 412,
+    // The model says 412; AWS answers 400 (recorded: LocalStack's test_generate_data_key_pair_dry_run, 2025).
+    DryRunOperationException => 400,
     IncompleteSignatureException => 400,
     IncorrectKeyException => 400,
     InvalidAliasNameException => 400,
@@ -78,7 +79,7 @@ error_codes!(
 pub struct AwsError {
     /// The code.
     pub code: AwsErrorCode,
-    /// The message sent to the caller.
+    /// The message sent to the caller; empty for the errors AWS sends with no `message` member at all.
     pub message: String,
     /// What went wrong inside, logged with the request ID and never sent.
     pub internal_detail: Option<String>,
@@ -102,9 +103,15 @@ impl AwsError {
         }
     }
 
-    /// The JSON body AWS sends: `{"__type": …, "message": …}`.
+    /// The JSON body AWS sends: `{"__type": …, "message": …}`, or `{"__type": …}` alone when there is no message
+    /// (AWS sends `KMSInvalidSignatureException`, `KMSInvalidMacException` and `InvalidCiphertextException` that way:
+    /// `docs/wire-compat.md`).
     pub fn body(&self) -> serde_json::Value {
-        json!({ "__type": self.code.code(), "message": self.message })
+        if self.message.is_empty() {
+            json!({ "__type": self.code.code() })
+        } else {
+            json!({ "__type": self.code.code(), "message": self.message })
+        }
     }
 }
 
@@ -120,9 +127,8 @@ impl From<ServiceError> for AwsError {
                 let code = if error.is_disabled() { C::DisabledException } else { C::KMSInvalidStateException };
                 return AwsError { key_arn: Some(key_arn), ..AwsError::new(code, message) };
             }
-            ServiceError::DeletionProtected(m) => (C::KMSInvalidStateException, m),
             ServiceError::AccessDenied(m) => (C::AccessDeniedException, m),
-            ServiceError::InvalidCiphertext(m) => (C::InvalidCiphertextException, m),
+            ServiceError::InvalidCiphertext => (C::InvalidCiphertextException, String::new()),
             ServiceError::IncorrectKey(m) => (C::IncorrectKeyException, m),
             ServiceError::InvalidKeyUsage(m) => (C::InvalidKeyUsageException, m),
             ServiceError::Validation(m) => (C::ValidationException, m),
@@ -132,8 +138,8 @@ impl From<ServiceError> for AwsError {
             ServiceError::LimitExceeded(m) => (C::LimitExceededException, m),
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
             ServiceError::KeyInUse(m) => (C::KeyInUseException, m),
-            ServiceError::InvalidMac => (C::KMSInvalidMacException, ServiceError::InvalidMac.to_string()),
-            ServiceError::InvalidSignature => (C::KMSInvalidSignatureException, ServiceError::InvalidSignature.to_string()),
+            ServiceError::InvalidMac => (C::KMSInvalidMacException, String::new()),
+            ServiceError::InvalidSignature => (C::KMSInvalidSignatureException, String::new()),
             ServiceError::DryRun => (C::DryRunOperationException, ServiceError::DryRun.to_string()),
             ServiceError::DependencyTimeout(detail) => {
                 return AwsError {
@@ -181,7 +187,6 @@ mod tests {
         for code in AwsErrorCode::ALL {
             let expected = match code {
                 AwsErrorCode::KMSInternalException | AwsErrorCode::DependencyTimeoutException | AwsErrorCode::KeyUnavailableException => 500,
-                AwsErrorCode::DryRunOperationException => 412,
                 AwsErrorCode::MissingAuthenticationTokenException => 403,
                 AwsErrorCode::RequestEntityTooLargeException => 413,
                 AwsErrorCode::RequestTimeoutException => 408,
@@ -197,6 +202,15 @@ mod tests {
         let error = AwsError::from(ServiceError::Internal("store: disk I/O error at /secret/path".to_owned()));
         assert_eq!(error.code, AwsErrorCode::KMSInternalException);
         assert!(!error.body().to_string().contains("secret"));
+    }
+
+    #[test]
+    fn verification_failures_carry_no_message_member() {
+        for error in [ServiceError::InvalidSignature, ServiceError::InvalidMac, ServiceError::InvalidCiphertext] {
+            let body = AwsError::from(error).body();
+            assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
+        }
+        assert_eq!(AwsError::new(AwsErrorCode::NotFoundException, "x").body()["message"], "x");
     }
 
     #[test]

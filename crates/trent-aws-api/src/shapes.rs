@@ -101,8 +101,8 @@ pub fn key_metadata(key: &Key) -> Value {
     m.insert("Description".into(), json!(key.description));
     m.insert("KeyUsage".into(), json!(key.usage.as_str()));
     m.insert("KeyState".into(), json!(key.state.as_str()));
-    if let Some(date) = key.deletion_date {
-        m.insert("DeletionDate".into(), epoch(date));
+    if let Some(deletion) = key.state.scheduled_deletion() {
+        m.insert("DeletionDate".into(), epoch(deletion.deletion_date));
     }
     m.insert("Origin".into(), json!(key.origin.as_str()));
     m.insert("KeyManager".into(), json!(key.manager.as_str()));
@@ -191,7 +191,9 @@ pub const SIGNING_ALGORITHMS: &[&str] = &[
 /// The model's `MessageType`.
 pub const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
 /// The model's `MacAlgorithmSpec`.
-pub const MAC_ALGORITHMS: &[&str] = &["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"];
+/// In the order AWS lists them in its validation message (recorded: LocalStack's test_invalid_generate_mac), which
+/// is not the model's.
+pub const MAC_ALGORITHMS: &[&str] = &["HMAC_SHA_384", "HMAC_SHA_256", "HMAC_SHA_224", "HMAC_SHA_512"];
 /// The encryption algorithms of the model's `EncryptionAlgorithmSpec`.
 pub const ENCRYPTION_ALGORITHMS: &[&str] = &["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"];
 

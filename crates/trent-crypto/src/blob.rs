@@ -158,7 +158,9 @@ mod tests {
     #[test]
     fn disabled_key_gives_no_proof_of_usability() {
         assert!(key(KeyId::generate(), KeyState::Disabled).require_usable().is_err());
-        assert!(key(KeyId::generate(), KeyState::PendingDeletion).require_usable().is_err());
+        assert!(key(KeyId::generate(), KeyState::PendingDeletion(trent_domain::ScheduledDeletion::starting(trent_domain::Timestamp(0), 7)))
+            .require_usable()
+            .is_err());
     }
 
     #[test]

@@ -101,8 +101,6 @@ pub(crate) mod test_keys {
             origin: Origin::AwsKms,
             manager: KeyManager::Customer,
             state,
-            deletion_date: None,
-            pending_window_days: None,
             tags: vec![],
             policy: String::new(),
             deletion_protection: false,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::ids::{AccountId, AliasName, KeyId, Region};
+use crate::ids::{is_multi_region_key_id, AccountId, AliasName, KeyId, Region};
 
 /// What an ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub enum ArnResource {
     Key(KeyId),
     /// `alias/<name>`
     Alias(AliasName),
+    /// `key/mrk-<32 hex digits>`: a multi-Region key ID, well-formed but naming no key Trent holds yet.
+    MultiRegionKey(String),
 }
 
 /// A parsed KMS ARN.
@@ -37,6 +39,16 @@ impl Arn {
         Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Key(key_id) }
     }
 
+    /// The ARN of a multi-Region key ID in this region and account (see [`is_multi_region_key_id`]).
+    pub fn multi_region_key(region: &Region, account: &AccountId, key_id: &str) -> Self {
+        Self {
+            partition: partition_of(region).to_owned(),
+            region: region.clone(),
+            account: account.clone(),
+            resource: ArnResource::MultiRegionKey(key_id.to_owned()),
+        }
+    }
+
     /// The ARN of an alias.
     pub fn alias(region: &Region, account: &AccountId, name: &AliasName) -> Self {
         Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Alias(name.clone()) }
@@ -56,7 +68,11 @@ impl Arn {
         let region = Region::parse(region).ok_or(InvalidArn)?;
         let account = AccountId::parse(account).ok_or(InvalidArn)?;
         let resource = if let Some(id) = resource.strip_prefix("key/") {
-            ArnResource::Key(KeyId::parse(id).ok_or(InvalidArn)?)
+            match KeyId::parse(id) {
+                Some(id) => ArnResource::Key(id),
+                None if is_multi_region_key_id(id) => ArnResource::MultiRegionKey(id.to_owned()),
+                None => return Err(InvalidArn),
+            }
         } else if resource.starts_with("alias/") {
             ArnResource::Alias(AliasName::parse(resource).map_err(|_| InvalidArn)?)
         } else {
@@ -84,6 +100,7 @@ impl fmt::Display for Arn {
         match &self.resource {
             ArnResource::Key(id) => write!(f, "key/{id}"),
             ArnResource::Alias(name) => f.write_str(name.as_str()),
+            ArnResource::MultiRegionKey(id) => write!(f, "key/{id}"),
         }
     }
 }

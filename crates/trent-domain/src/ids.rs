@@ -33,6 +33,13 @@ impl KeyId {
     }
 }
 
+/// True for a multi-Region key ID as AWS writes it: `mrk-` and 32 lowercase hexadecimal digits. Such an ID is
+/// well-formed everywhere a key ID is (AWS answers "does not exist" for an unknown one, not "Invalid keyId"); Trent
+/// creates no multi-Region keys yet, so it names no key.
+pub fn is_multi_region_key_id(text: &str) -> bool {
+    text.strip_prefix("mrk-").is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0.hyphenated())
@@ -158,6 +165,14 @@ mod tests {
         assert_eq!(KeyId::parse("1234abcd12ab34cd56ef1234567890ab"), None);
         assert_eq!(KeyId::parse("not-a-key"), None);
         assert_eq!(KeyId::from_bytes(*id.as_bytes()), id);
+    }
+
+    #[test]
+    fn multi_region_ids_are_mrk_and_32_lowercase_hex_digits() {
+        assert!(is_multi_region_key_id("mrk-d3b95762d3b95762d3b95762d3b95762"));
+        for bad in ["mrk-fake-key-id", "mrk-D3B95762D3B95762D3B95762D3B95762", "mrk-d3b95762d3b95762d3b95762d3b9576", "d3b95762d3b95762d3b95762d3b95762"] {
+            assert!(!is_multi_region_key_id(bad), "{bad}");
+        }
     }
 
     #[test]

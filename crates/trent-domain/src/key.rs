@@ -229,17 +229,15 @@ pub struct Key {
     pub origin: Origin,
     /// Who manages the key.
     pub manager: KeyManager,
-    /// The key's state, stored in exactly one column.
+    /// The key's state, stored in exactly one column (a pending deletion's date and window are data of the state,
+    /// stored beside it). Change it only through [`Key::apply`], which obeys the key's guards.
     pub state: KeyState,
-    /// When a `PendingDeletion` key is destroyed; `None` in every other state.
-    pub deletion_date: Option<Timestamp>,
-    /// The waiting period the deletion was scheduled with; `None` unless pending deletion.
-    pub pending_window_days: Option<i64>,
     /// Resource tags, in the order they were first set.
     pub tags: Vec<Tag>,
     /// The key policy document named `default`.
     pub policy: String,
-    /// While true, ScheduleKeyDeletion is refused (a Trent extension, as in Alibaba Cloud KMS).
+    /// While true, no path may schedule the key's deletion (a Trent extension, as in Alibaba Cloud KMS; see
+    /// [`Key::check`]).
     pub deletion_protection: bool,
     /// While true, an attempted use of the key while it is pending deletion cancels the deletion (Trent's safety net).
     pub cancel_on_use: bool,
@@ -260,9 +258,20 @@ impl Key {
         algorithms(self.spec, self.usage)
     }
 
-    /// Applies `action` through the transition table, updating the state, or says why the state refuses it.
+    /// The state `action` would lead this key to, or why the key refuses it: first the transition table, then the
+    /// key's own guard, that a key with deletion protection cannot be scheduled for deletion by any path (an API
+    /// call, a retirement plan, any other caller).
+    pub fn check(&self, action: Action) -> Result<KeyState, StateError> {
+        let next = transition(self.state, action)?;
+        if matches!(action, Action::ScheduleKeyDeletion(_)) && self.deletion_protection {
+            return Err(StateError::DeletionProtected);
+        }
+        Ok(next)
+    }
+
+    /// Applies `action` (see [`Key::check`]), updating the state, or says why the key refuses it.
     pub fn apply(&mut self, action: Action) -> Result<(), StateError> {
-        self.state = transition(self.state, action)?;
+        self.state = self.check(action)?;
         Ok(())
     }
 
@@ -275,7 +284,7 @@ impl Key {
     /// True when the key is pending deletion and its deletion date has passed: it is gone, whether or not the
     /// deletion worker has removed the row yet.
     pub fn is_due_for_deletion(&self, now: Timestamp) -> bool {
-        self.state == KeyState::PendingDeletion && self.deletion_date.is_some_and(|date| date <= now)
+        self.state.scheduled_deletion().is_some_and(|deletion| deletion.deletion_date <= now)
     }
 }
 
@@ -289,5 +298,61 @@ impl<'a> UsableKey<'a> {
     /// The key this proof is about.
     pub fn key(&self) -> &'a Key {
         self.key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::ScheduledDeletion;
+
+    fn key(state: KeyState) -> Key {
+        Key {
+            id: KeyId::generate(),
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+            created_at: Timestamp(0),
+            description: String::new(),
+            spec: KeySpec::SymmetricDefault,
+            usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Customer,
+            state,
+            tags: Vec::new(),
+            policy: String::new(),
+            deletion_protection: false,
+            cancel_on_use: false,
+            wrapped_material: Vec::new(),
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn a_protected_key_cannot_be_scheduled_for_deletion() {
+        let mut protected = key(KeyState::Disabled);
+        protected.deletion_protection = true;
+        let schedule = Action::ScheduleKeyDeletion(ScheduledDeletion::starting(Timestamp(0), 7));
+        assert_eq!(protected.apply(schedule), Err(StateError::DeletionProtected));
+        assert_eq!(protected.state, KeyState::Disabled, "a refused schedule changes nothing");
+        protected.deletion_protection = false;
+        assert!(protected.apply(schedule).is_ok());
+        assert!(protected.state.is_pending_deletion());
+    }
+
+    #[test]
+    fn deletion_protection_guards_only_scheduling() {
+        let mut protected = key(KeyState::Enabled);
+        protected.deletion_protection = true;
+        for action in [Action::DisableKey, Action::EnableKey, Action::TagResource, Action::UseForCryptography] {
+            assert!(protected.check(action).is_ok(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn a_pending_key_is_due_once_its_date_passes() {
+        let pending = key(KeyState::PendingDeletion(ScheduledDeletion::starting(Timestamp(0), 7)));
+        assert!(!pending.is_due_for_deletion(Timestamp(7 * Timestamp::DAY_MILLIS - 1)));
+        assert!(pending.is_due_for_deletion(Timestamp(7 * Timestamp::DAY_MILLIS)));
+        assert!(!key(KeyState::Disabled).is_due_for_deletion(Timestamp(i64::MAX)));
     }
 }

@@ -4,10 +4,28 @@
 //! Where AWS allows either `DisabledException` or `KMSInvalidStateException` for a key pending deletion,
 //! Trent answers `KMSInvalidStateException`, as every observed AWS response does.
 
-use serde::{Deserialize, Serialize};
+use crate::clock::Timestamp;
+
+/// A scheduled deletion, the data of the `PendingDeletion` state: when the key is destroyed and the waiting period it
+/// was scheduled with. It exists only inside [`KeyState::PendingDeletion`], so a key has a deletion date exactly
+/// while it is pending deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScheduledDeletion {
+    /// When the waiting period ends and the key is destroyed (lifecycle clock).
+    pub deletion_date: Timestamp,
+    /// The waiting period, in days, the deletion was scheduled with.
+    pub pending_window_days: i64,
+}
+
+impl ScheduledDeletion {
+    /// A deletion scheduled at `now` with a waiting period of `pending_window_days`.
+    pub fn starting(now: Timestamp, pending_window_days: i64) -> Self {
+        Self { deletion_date: now.plus_days(pending_window_days), pending_window_days }
+    }
+}
 
 /// The state of a key, with AWS's names and in AWS's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyState {
     /// A multi-Region replica being built.
     Creating,
@@ -16,7 +34,7 @@ pub enum KeyState {
     /// Exists and can be managed, but refuses cryptography.
     Disabled,
     /// Scheduled for deletion; destroyed when the waiting period ends.
-    PendingDeletion,
+    PendingDeletion(ScheduledDeletion),
     /// An `EXTERNAL` key waiting for its key material.
     PendingImport,
     /// A multi-Region primary scheduled for deletion while replicas remain.
@@ -28,12 +46,11 @@ pub enum KeyState {
 }
 
 impl KeyState {
-    /// Every state, in AWS's order.
-    pub const ALL: [KeyState; 8] = [
+    /// Every state without data of its own, in AWS's order (all but `PendingDeletion`).
+    const UNSCHEDULED: [KeyState; 7] = [
         KeyState::Creating,
         KeyState::Enabled,
         KeyState::Disabled,
-        KeyState::PendingDeletion,
         KeyState::PendingImport,
         KeyState::PendingReplicaDeletion,
         KeyState::Unavailable,
@@ -46,7 +63,7 @@ impl KeyState {
             KeyState::Creating => "Creating",
             KeyState::Enabled => "Enabled",
             KeyState::Disabled => "Disabled",
-            KeyState::PendingDeletion => "PendingDeletion",
+            KeyState::PendingDeletion(_) => "PendingDeletion",
             KeyState::PendingImport => "PendingImport",
             KeyState::PendingReplicaDeletion => "PendingReplicaDeletion",
             KeyState::Unavailable => "Unavailable",
@@ -54,9 +71,26 @@ impl KeyState {
         }
     }
 
-    /// Parses a wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    /// The state stored as `name` with its scheduled deletion's columns beside it: `PendingDeletion` needs both the
+    /// date and the window; every other state ignores them. `None` for an unknown name or an incomplete schedule.
+    pub fn from_columns(name: &str, deletion_date: Option<Timestamp>, pending_window_days: Option<i64>) -> Option<Self> {
+        if name == "PendingDeletion" {
+            return Some(KeyState::PendingDeletion(ScheduledDeletion { deletion_date: deletion_date?, pending_window_days: pending_window_days? }));
+        }
+        Self::UNSCHEDULED.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The scheduled deletion, while the key is pending deletion.
+    pub fn scheduled_deletion(self) -> Option<ScheduledDeletion> {
+        match self {
+            KeyState::PendingDeletion(deletion) => Some(deletion),
+            _ => None,
+        }
+    }
+
+    /// True while the key is pending deletion.
+    pub fn is_pending_deletion(self) -> bool {
+        matches!(self, KeyState::PendingDeletion(_))
     }
 }
 
@@ -79,8 +113,8 @@ pub enum Action {
     ListResourceTags,
     /// `GetKeyPolicy`, `PutKeyPolicy`, `ListKeyPolicies`.
     ManageKeyPolicy,
-    /// `ScheduleKeyDeletion`.
-    ScheduleKeyDeletion,
+    /// `ScheduleKeyDeletion` (or a retirement plan scheduling one), with the deletion it schedules.
+    ScheduleKeyDeletion(ScheduledDeletion),
     /// `Trent.SetCancelOnUse` (Trent's extension): arming the safety net is allowed in every state.
     SetCancelOnUse,
     /// `Trent.SetDeletionProtection` (Trent's extension).
@@ -110,6 +144,10 @@ pub enum StateError {
     /// `KMSInvalidStateException`: `CancelKeyDeletion` on a key that is not pending deletion.
     #[error("is not pending deletion")]
     NotPendingDeletion,
+    /// `KMSInvalidStateException`: scheduling the deletion of a key with deletion protection (a guard of the key,
+    /// [`crate::Key::check`], not of its state).
+    #[error("has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before scheduling deletion")]
+    DeletionProtected,
     /// `KMSInvalidStateException`: the key waits for imported material.
     #[error("is pending import")]
     PendingImport,
@@ -145,14 +183,14 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
     match (state, action) {
         // Actions every state allows, leaving the state as it is.
         (
-            K::Creating | K::Enabled | K::Disabled | K::PendingDeletion | K::PendingImport | K::PendingReplicaDeletion | K::Unavailable | K::Updating,
+            K::Creating | K::Enabled | K::Disabled | K::PendingDeletion(_) | K::PendingImport | K::PendingReplicaDeletion | K::Unavailable | K::Updating,
             A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse,
         ) => Ok(state),
 
         // Cryptography.
         (K::Enabled | K::Updating, A::UseForCryptography) => Ok(state),
         (K::Disabled, A::UseForCryptography) => Err(E::Disabled),
-        (K::PendingDeletion, A::UseForCryptography) => Err(E::PendingDeletion),
+        (K::PendingDeletion(_), A::UseForCryptography) => Err(E::PendingDeletion),
         (K::PendingReplicaDeletion, A::UseForCryptography) => Err(E::PendingReplicaDeletion),
         (K::PendingImport, A::UseForCryptography) => Err(E::PendingImport),
         (K::Unavailable, A::UseForCryptography) => Err(E::Unavailable),
@@ -162,20 +200,20 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::Enabled | K::Disabled, A::EnableKey) => Ok(K::Enabled),
         (K::Enabled | K::Disabled, A::DisableKey) => Ok(K::Disabled),
         (K::Unavailable, A::EnableKey | A::DisableKey) => Ok(K::Unavailable),
-        (K::PendingDeletion, A::EnableKey | A::DisableKey) => Err(E::PendingDeletion),
+        (K::PendingDeletion(_), A::EnableKey | A::DisableKey) => Err(E::PendingDeletion),
         (K::PendingReplicaDeletion, A::EnableKey | A::DisableKey) => Err(E::PendingReplicaDeletion),
         (K::PendingImport, A::EnableKey | A::DisableKey) => Err(E::PendingImport),
         (K::Creating, A::EnableKey | A::DisableKey) => Err(E::Creating),
         (K::Updating, A::EnableKey | A::DisableKey) => Err(E::Updating),
 
         // ScheduleKeyDeletion. Repeating it on a pending key is refused and does not reset the window.
-        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating, A::ScheduleKeyDeletion) => Ok(K::PendingDeletion),
-        (K::PendingDeletion, A::ScheduleKeyDeletion) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::ScheduleKeyDeletion) => Err(E::PendingReplicaDeletion),
-        (K::Updating, A::ScheduleKeyDeletion) => Err(E::Updating),
+        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating, A::ScheduleKeyDeletion(deletion)) => Ok(K::PendingDeletion(deletion)),
+        (K::PendingDeletion(_), A::ScheduleKeyDeletion(_)) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::ScheduleKeyDeletion(_)) => Err(E::PendingReplicaDeletion),
+        (K::Updating, A::ScheduleKeyDeletion(_)) => Err(E::Updating),
 
-        // CancelKeyDeletion always lands in Disabled, never Enabled.
-        (K::PendingDeletion | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
+        // CancelKeyDeletion always lands in Disabled, never Enabled; the scheduled deletion goes with the state.
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
         (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating, A::CancelKeyDeletion) => Err(E::NotPendingDeletion),
 
         // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
@@ -184,7 +222,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
             A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Ok(state),
-        (K::PendingDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
+        (K::PendingDeletion(_), A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
             Err(E::PendingDeletion)
         }
         (K::PendingReplicaDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
@@ -200,6 +238,13 @@ mod tests {
     use KeyState as K;
     use StateError as E;
 
+    /// A deletion as scheduled by the tests.
+    const SCHEDULED: ScheduledDeletion = ScheduledDeletion { deletion_date: Timestamp(604_800_000), pending_window_days: 7 };
+    const PENDING: KeyState = K::PendingDeletion(SCHEDULED);
+
+    /// Every state, in AWS's order.
+    const STATES: [KeyState; 8] = [K::Creating, K::Enabled, K::Disabled, PENDING, K::PendingImport, K::PendingReplicaDeletion, K::Unavailable, K::Updating];
+
     const ACTIONS: [Action; 15] = [
         A::CancelKeyDeletion,
         A::CreateAlias,
@@ -209,7 +254,7 @@ mod tests {
         A::EnableKey,
         A::ListResourceTags,
         A::ManageKeyPolicy,
-        A::ScheduleKeyDeletion,
+        A::ScheduleKeyDeletion(SCHEDULED),
         A::SetCancelOnUse,
         A::SetDeletionProtection,
         A::TagResource,
@@ -222,14 +267,14 @@ mod tests {
     fn expected(state: KeyState, action: Action) -> Result<KeyState, StateError> {
         let refusal = match state {
             K::Disabled => Some(E::Disabled),
-            K::PendingDeletion => Some(E::PendingDeletion),
+            K::PendingDeletion(_) => Some(E::PendingDeletion),
             K::PendingReplicaDeletion => Some(E::PendingReplicaDeletion),
             K::PendingImport => Some(E::PendingImport),
             K::Unavailable => Some(E::Unavailable),
             K::Creating => Some(E::Creating),
             K::Enabled | K::Updating => None,
         };
-        let pending = matches!(state, K::PendingDeletion | K::PendingReplicaDeletion);
+        let pending = matches!(state, K::PendingDeletion(_) | K::PendingReplicaDeletion);
         match action {
             A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse => Ok(state),
             A::UseForCryptography => refusal.map_or(Ok(state), Err),
@@ -239,10 +284,10 @@ mod tests {
                 K::Updating => Err(E::Updating),
                 other => Err(refusal_for(other)),
             },
-            A::ScheduleKeyDeletion => match state {
-                K::PendingDeletion | K::PendingReplicaDeletion => Err(refusal_for(state)),
+            A::ScheduleKeyDeletion(deletion) => match state {
+                K::PendingDeletion(_) | K::PendingReplicaDeletion => Err(refusal_for(state)),
                 K::Updating => Err(E::Updating),
-                _ => Ok(K::PendingDeletion),
+                _ => Ok(K::PendingDeletion(deletion)),
             },
             A::CancelKeyDeletion => {
                 if pending {
@@ -264,7 +309,7 @@ mod tests {
     fn refusal_for(state: KeyState) -> StateError {
         match state {
             K::Disabled => E::Disabled,
-            K::PendingDeletion => E::PendingDeletion,
+            K::PendingDeletion(_) => E::PendingDeletion,
             K::PendingReplicaDeletion => E::PendingReplicaDeletion,
             K::PendingImport => E::PendingImport,
             K::Unavailable => E::Unavailable,
@@ -277,7 +322,7 @@ mod tests {
     #[test]
     fn every_cell_of_the_table_matches_aws() {
         let mut cells = 0;
-        for state in KeyState::ALL {
+        for state in STATES {
             for action in ACTIONS {
                 assert_eq!(transition(state, action), expected(state, action), "{state:?} × {action:?}");
                 cells += 1;
@@ -293,22 +338,22 @@ mod tests {
 
     #[test]
     fn pending_deletion_key_cannot_encrypt() {
-        assert_eq!(transition(K::PendingDeletion, A::UseForCryptography), Err(E::PendingDeletion));
+        assert_eq!(transition(PENDING, A::UseForCryptography), Err(E::PendingDeletion));
     }
 
     #[test]
     fn cancelling_deletion_leaves_key_disabled() {
-        assert_eq!(transition(K::PendingDeletion, A::CancelKeyDeletion), Ok(K::Disabled));
+        assert_eq!(transition(PENDING, A::CancelKeyDeletion), Ok(K::Disabled));
     }
 
     #[test]
     fn scheduling_twice_is_refused() {
-        assert_eq!(transition(K::PendingDeletion, A::ScheduleKeyDeletion), Err(E::PendingDeletion));
+        assert_eq!(transition(PENDING, A::ScheduleKeyDeletion(SCHEDULED)), Err(E::PendingDeletion));
     }
 
     #[test]
     fn enabling_a_pending_key_is_refused() {
-        assert_eq!(transition(K::PendingDeletion, A::EnableKey), Err(E::PendingDeletion));
+        assert_eq!(transition(PENDING, A::EnableKey), Err(E::PendingDeletion));
     }
 
     #[test]
@@ -327,9 +372,23 @@ mod tests {
     }
 
     #[test]
-    fn state_names_round_trip() {
-        for s in KeyState::ALL {
-            assert_eq!(KeyState::parse(s.as_str()), Some(s));
+    fn scheduling_deletion_carries_its_date_and_window_in_the_state() {
+        let now = Timestamp(1_000);
+        let deletion = ScheduledDeletion::starting(now, 7);
+        assert_eq!(deletion.deletion_date, Timestamp(1_000 + 7 * Timestamp::DAY_MILLIS));
+        let pending = transition(K::Disabled, A::ScheduleKeyDeletion(deletion)).unwrap();
+        assert_eq!(pending.scheduled_deletion(), Some(deletion));
+        assert_eq!(transition(pending, A::CancelKeyDeletion).unwrap().scheduled_deletion(), None, "cancelling drops the date");
+    }
+
+    #[test]
+    fn states_round_trip_through_their_columns() {
+        for state in STATES {
+            let deletion = state.scheduled_deletion();
+            let stored = KeyState::from_columns(state.as_str(), deletion.map(|d| d.deletion_date), deletion.map(|d| d.pending_window_days));
+            assert_eq!(stored, Some(state));
         }
+        assert_eq!(KeyState::from_columns("PendingDeletion", None, Some(7)), None, "a pending deletion needs its date");
+        assert_eq!(KeyState::from_columns("Deleted", None, None), None);
     }
 }

@@ -7,6 +7,7 @@ pub mod ceiling;
 pub mod config;
 pub mod credentials;
 pub mod dev;
+pub mod files;
 pub mod serve;
 pub mod webhooks;
 

@@ -33,7 +33,15 @@ const ROOT_KEY_CHECK: &str = "root_key_check";
 
 /// Prepares the data directory, root key, store, credentials and the service: everything but the socket.
 pub async fn build_state(config: &Config) -> Result<AppState, String> {
+    crate::files::restrict_new_files();
     std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
+    let database_file = match &config.database {
+        Database::Sqlite(path) => Some(path.as_path()),
+        Database::Postgres(_) => None,
+    };
+    for file in crate::files::tighten_existing(&config.data_dir, database_file).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))? {
+        tracing::warn!(%file, "a file of Trent's was readable by group or others; made it owner-only");
+    }
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
     let store: Arc<dyn KeyStore> = match &config.database {
         Database::Sqlite(path) => Arc::new(SqliteStore::open(path).map_err(|e| format!("database {}: {e}", path.display()))?),

@@ -23,7 +23,9 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn deliver(mut alarms: mpsc::UnboundedReceiver<Alarm>, urls: Vec<String>) {
     let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
     while let Some(alarm) = alarms.recv().await {
-        let Ok(body) = serde_json::to_vec(&alarm) else { continue };
+        let Ok(body) = serde_json::to_vec(&alarm) else {
+            continue;
+        };
         let body = Bytes::from(body);
         for url in &urls {
             tokio::spawn(post_with_retry(client.clone(), url.clone(), body.clone()));

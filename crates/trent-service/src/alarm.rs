@@ -82,8 +82,10 @@ impl Service {
     /// Allows cryptography with `key` for `permission` (e.g. `kms:Encrypt`), or refuses it; a refusal because the
     /// key is disabled or pending deletion raises the alarm and may fire the cancel-on-use safety net.
     pub(crate) async fn require_usable_or_alarm(&self, ctx: &RequestContext, key: &Key, permission: &str) -> Result<(), ServiceError> {
-        let Err(refusal) = key.require_usable() else { return Ok(()) };
-        if matches!(key.state, KeyState::Disabled | KeyState::PendingDeletion | KeyState::PendingReplicaDeletion) {
+        let Err(refusal) = key.require_usable() else {
+            return Ok(());
+        };
+        if matches!(key.state, KeyState::Disabled | KeyState::PendingDeletion(_) | KeyState::PendingReplicaDeletion) {
             let operation = permission.trim_start_matches("kms:");
             self.alarms.count(key, operation);
             tracing::warn!(
@@ -96,7 +98,7 @@ impl Service {
                 request_id = %ctx.request_id,
                 "attempted use of a key that is disabled or pending deletion"
             );
-            let cancels_deletion = key.state == KeyState::PendingDeletion && key.cancel_on_use;
+            let cancels_deletion = key.state.is_pending_deletion() && key.cancel_on_use;
             self.alarms.publish(&Alarm {
                 alarm: "DisabledKeyUseAttempt".to_owned(),
                 time: trent_audit::iso8601(self.clock.now()),
@@ -124,8 +126,6 @@ impl Service {
         let outcome = self
             .modify_key(ctx, &key.id.to_string(), |k| {
                 apply_state(k, Action::CancelKeyDeletion)?;
-                k.deletion_date = None;
-                k.pending_window_days = None;
                 let event = AuditEvent::new(
                     "CancelKeyDeletion",
                     EventType::AwsServiceEvent,
@@ -142,9 +142,13 @@ impl Service {
             })
             .await;
         match outcome {
-            Ok(_) => tracing::warn!(alarm = "DeletionCancelledOnUse", key_arn = %key.arn(), reason = %reason, "the safety net cancelled a scheduled deletion"),
+            Ok(_) => {
+                tracing::warn!(alarm = "DeletionCancelledOnUse", key_arn = %key.arn(), reason = %reason, "the safety net cancelled a scheduled deletion")
+            }
             // Cancelled or deleted meanwhile: nothing left to do.
-            Err(error) => tracing::info!(key_arn = %key.arn(), %error, "cancel-on-use found nothing to cancel"),
+            Err(error) => {
+                tracing::info!(key_arn = %key.arn(), %error, "cancel-on-use found nothing to cancel")
+            }
         }
     }
 }

@@ -98,7 +98,9 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
     let mut lines = Vec::new();
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..) {
-        let Some(end) = memchr::memchr(b'\n', rest) else { break };
+        let Some(end) = memchr::memchr(b'\n', rest) else {
+            break;
+        };
         lines.push((rest.get(..end).unwrap_or_default(), (offset + end + 1) as u64));
         offset += end + 1;
     }

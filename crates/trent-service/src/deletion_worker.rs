@@ -42,7 +42,7 @@ impl DeletionWorker {
         let destroyed = service.store.destroy_due(now, BATCH, &event_for).await?;
         for key in &destroyed {
             service.cache.mark_destroyed(key);
-            tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.deletion_date.map(|d| d.0), "key deleted at the end of its waiting period");
+            tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.state.scheduled_deletion().map(|d| d.deletion_date.0), "key deleted at the end of its waiting period");
         }
         let count = destroyed.len() as u64;
         Ok((count, if destroyed.len() == BATCH { WorkState::Busy } else { WorkState::Idle }))

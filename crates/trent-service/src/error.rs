@@ -30,25 +30,22 @@ pub enum ServiceError {
         /// The key refused (for the audit record of a call that named it only inside a ciphertext).
         key_arn: String,
     },
-    /// `KMSInvalidStateException` because the key has deletion protection (Trent's extension).
-    #[error("{0}")]
-    DeletionProtected(String),
     /// `AccessDeniedException`: the principal may not do this to this key (e.g. an AWS managed key).
     #[error("{0}")]
     AccessDenied(String),
-    /// `InvalidCiphertextException`.
-    #[error("{0}")]
-    InvalidCiphertext(String),
+    /// `InvalidCiphertextException` (sent with no message, as AWS does).
+    #[error("the ciphertext is not valid for this key and encryption context")]
+    InvalidCiphertext,
     /// `IncorrectKeyException`.
     #[error("{0}")]
     IncorrectKey(String),
     /// `InvalidKeyUsageException`.
     #[error("{0}")]
     InvalidKeyUsage(String),
-    /// `KMSInvalidSignatureException`: the signature does not verify.
+    /// `KMSInvalidSignatureException`: the signature does not verify (sent with no message, as AWS does).
     #[error("The signature is not valid for this message and key.")]
     InvalidSignature,
-    /// `KMSInvalidMacException`: the MAC does not verify.
+    /// `KMSInvalidMacException`: the MAC does not verify (sent with no message, as AWS does).
     #[error("The MAC is not valid for this message and key.")]
     InvalidMac,
     /// `ValidationException` for a rule of the service itself (the model's constraints are checked at the edge).
@@ -102,15 +99,16 @@ impl From<StoreError> for ServiceError {
 impl From<CryptoError> for ServiceError {
     fn from(error: CryptoError) -> Self {
         match error {
-            CryptoError::InvalidCiphertext => ServiceError::InvalidCiphertext(String::new()),
+            CryptoError::InvalidCiphertext => ServiceError::InvalidCiphertext,
             other => ServiceError::Internal(format!("crypto: {other}")),
         }
     }
 }
 
-/// Runs the state table for `action` on `key`, turning a refusal into AWS's error naming the key.
+/// Asks `key` whether `action` is allowed (the state table and the key's guards, [`trent_domain::Key::check`]),
+/// turning a refusal into AWS's error naming the key.
 pub fn check_state(key: &trent_domain::Key, action: trent_domain::Action) -> Result<(), ServiceError> {
-    trent_domain::transition(key.state, action).map(|_| ()).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+    key.check(action).map(|_| ()).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
 }
 
 /// Applies `action` to `key` through the state table, or returns AWS's refusal naming the key.

@@ -15,6 +15,8 @@ pub mod ops;
 pub mod resolve;
 pub mod retention_worker;
 pub mod retirement_worker;
+#[cfg(test)]
+mod test_support;
 pub mod worker;
 
 use std::sync::Arc;

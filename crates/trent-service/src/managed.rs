@@ -26,7 +26,9 @@ impl Service {
     /// Creates the service-managed key of `name` with its alias, atomically; if another request created it first,
     /// returns that one. `None` if `name` is not a service's alias.
     pub(crate) async fn create_managed_key(&self, ctx: &RequestContext, name: &AliasName) -> Result<Option<KeyId>, ServiceError> {
-        let Some(service) = service_of(name) else { return Ok(None) };
+        let Some(service) = service_of(name) else {
+            return Ok(None);
+        };
         let id = KeyId::generate();
         let (_material, wrapped_material) = self.root_key.generate_key_material(id, KeySpec::SymmetricDefault, trent_domain::KeyUsage::EncryptDecrypt)?;
         let now = self.clock.now();
@@ -41,8 +43,6 @@ impl Service {
             origin: Origin::AwsKms,
             manager: KeyManager::Aws,
             state: KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
             tags: Vec::new(),
             policy: managed_policy(ctx.account().as_str(), service),
             deletion_protection: true,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use trent_domain::{AliasName, Arn, ArnResource, Key, KeyId};
+use trent_domain::{is_multi_region_key_id, AliasName, Arn, ArnResource, Key, KeyId};
 
 use crate::cache::{LoadedKey, Lookup};
 use crate::context::RequestContext;
@@ -33,6 +33,8 @@ pub enum KeyReference {
     AliasName(AliasName),
     /// An alias ARN.
     AliasArn(Arn, AliasName),
+    /// A multi-Region key ID (`mrk-…`), bare or in an ARN: well-formed, but Trent holds no such key yet.
+    MultiRegion(Option<Arn>, String),
 }
 
 /// The message AWS gives for an identifier that names no key.
@@ -47,34 +49,51 @@ pub fn parse_reference(text: &str) -> Result<KeyReference, ServiceError> {
         return Ok(match arn.resource.clone() {
             ArnResource::Key(id) => KeyReference::KeyArn(arn, id),
             ArnResource::Alias(name) => KeyReference::AliasArn(arn, name),
+            ArnResource::MultiRegionKey(id) => KeyReference::MultiRegion(Some(arn), id),
         });
     }
     if text.starts_with("alias/") {
         return AliasName::parse(text).map(KeyReference::AliasName).map_err(|_| ServiceError::NotFound(format!("Alias '{text}' is not found.")));
     }
+    if is_multi_region_key_id(text) {
+        return Ok(KeyReference::MultiRegion(None, text.to_owned()));
+    }
     KeyId::parse(text).map(KeyReference::Id).ok_or_else(|| ServiceError::NotFound(format!("Invalid keyId '{text}'")))
+}
+
+/// The answer for an ARN naming another region (recorded from AWS: `Invalid arn us-west-2`, the ARN's region);
+/// an ARN of another account in this region names nothing this caller may see: `None`, and the caller answers as
+/// for any unknown key.
+fn foreign_region(ctx: &RequestContext, arn: &Arn) -> Option<ServiceError> {
+    (arn.region != ctx.region).then(|| ServiceError::NotFound(format!("Invalid arn {}", arn.region)))
 }
 
 impl Service {
     /// The key ID a reference names in the caller's account and region, following an alias if allowed.
     pub(crate) async fn resolve_id(&self, ctx: &RequestContext, text: &str, aliases: Aliases) -> Result<KeyId, ServiceError> {
         let reference = parse_reference(text)?;
-        let foreign = |arn: &Arn| arn.region != ctx.region || &arn.account != ctx.account();
+        if let KeyReference::KeyArn(arn, _) | KeyReference::AliasArn(arn, _) | KeyReference::MultiRegion(Some(arn), _) = &reference {
+            if let Some(refusal) = foreign_region(ctx, arn) {
+                return Err(refusal);
+            }
+        }
+        let other_account = |arn: &Arn| &arn.account != ctx.account();
         match reference {
             KeyReference::Id(id) => Ok(id),
             KeyReference::KeyArn(arn, id) => {
-                if foreign(&arn) {
+                if other_account(&arn) {
                     Err(not_found(&arn.to_string()))
                 } else {
                     Ok(id)
                 }
             }
+            KeyReference::MultiRegion(arn, id) => Err(not_found(&arn.unwrap_or_else(|| Arn::multi_region_key(&ctx.region, ctx.account(), &id)).to_string())),
             KeyReference::AliasName(_) | KeyReference::AliasArn(..) if aliases == Aliases::Refused => {
-                Err(ServiceError::NotFound(format!("Invalid keyId '{text}'")))
+                Err(ServiceError::InvalidArn("Key Aliases are not supported for this operation.".to_owned()))
             }
             KeyReference::AliasName(name) => self.alias_target(ctx, &name, text, aliases).await,
             KeyReference::AliasArn(arn, name) => {
-                if foreign(&arn) {
+                if other_account(&arn) {
                     Err(ServiceError::NotFound(format!("Alias {arn} is not found.")))
                 } else {
                     self.alias_target(ctx, &name, text, aliases).await
@@ -154,5 +173,13 @@ mod tests {
     fn malformed_identifiers_get_aws_errors() {
         assert!(matches!(parse_reference("arn:aws:kms:nowhere"), Err(ServiceError::InvalidArn(_))));
         assert!(matches!(parse_reference("not-a-key"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'not-a-key'"));
+        assert!(matches!(parse_reference("mrk-fake-key-id"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'mrk-fake-key-id'"));
+    }
+
+    #[test]
+    fn multi_region_ids_are_well_formed_bare_or_in_an_arn() {
+        let id = "mrk-d3b95762d3b95762d3b95762d3b95762";
+        assert_eq!(parse_reference(id).unwrap(), KeyReference::MultiRegion(None, id.to_owned()));
+        assert!(matches!(parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(), KeyReference::MultiRegion(Some(_), _)));
     }
 }

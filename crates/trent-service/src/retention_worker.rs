@@ -29,7 +29,9 @@ impl RetentionWorker {
 
     /// Removes the events older than the retention period; returns how many went (none without a period).
     pub async fn prune(&self) -> Result<u64, StoreError> {
-        let Some(days) = self.service.settings.audit_retention_days else { return Ok(0) };
+        let Some(days) = self.service.settings.audit_retention_days else {
+            return Ok(0);
+        };
         let now = self.service.clock.now();
         let before = Timestamp(now.0 - days * trent_audit::usage::DAY_MILLIS);
         let reason = format!("audit retention of {days} days: events recorded before {} removed", iso8601(before));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use trent_audit::{iso8601, AuditEvent, EventType};
-use trent_domain::{Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, Timestamp};
+use trent_domain::{Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError, Timestamp};
 use trent_store::StoreError;
 
 use crate::context::RequestContext;
@@ -48,6 +48,14 @@ impl RetirementWorker {
             }
         }
         Ok(moved)
+    }
+}
+
+/// Why a plan halted when its key refused to be scheduled for deletion.
+fn schedule_refused(refusal: StateError, state: KeyState) -> String {
+    match refusal {
+        StateError::DeletionProtected => format!("deletion protection was turned on; the deletion was not scheduled and the key stays {}", state.as_str()),
+        other => format!("the key refused to be scheduled for deletion (it {other}); the key stays {}", state.as_str()),
     }
 }
 
@@ -94,19 +102,22 @@ impl Service {
             }
             (RetirementStep::Observing, Some(_)) if late_download.is_some() => (RetirementEvent::Halt, late_download.unwrap_or_default(), None),
             (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
-                key.apply(Action::ScheduleKeyDeletion).map_err(|e| ServiceError::key_state(e, &arn))?;
-                key.deletion_date = Some(now.plus_days(plan.pending_window_days));
-                key.pending_window_days = Some(plan.pending_window_days);
-                key.cancel_on_use = true;
-                plan.scheduled_at = Some(now);
-                plan.deletion_date = key.deletion_date;
-                let reason = format!(
-                    "no attempted use while observed; deletion scheduled for {} with cancel-on-use armed",
-                    key.deletion_date.map(iso8601).unwrap_or_default()
-                );
-                (RetirementEvent::Scheduled, reason, Some(key))
+                let deletion = ScheduledDeletion::starting(now, plan.pending_window_days);
+                match key.apply(Action::ScheduleKeyDeletion(deletion)) {
+                    // The key refuses to be scheduled (its deletion protection was turned on while it was observed):
+                    // the plan halts and the key stays as it is.
+                    Err(refusal) => (RetirementEvent::Halt, schedule_refused(refusal, key.state), None),
+                    Ok(()) => {
+                        key.cancel_on_use = true;
+                        plan.scheduled_at = Some(now);
+                        plan.deletion_date = Some(deletion.deletion_date);
+                        let reason =
+                            format!("no attempted use while observed; deletion scheduled for {} with cancel-on-use armed", iso8601(deletion.deletion_date));
+                        (RetirementEvent::Scheduled, reason, Some(key))
+                    }
+                }
             }
-            (RetirementStep::PendingDeletion, Some(key)) if key.state != KeyState::PendingDeletion => {
+            (RetirementStep::PendingDeletion, Some(key)) if !key.state.is_pending_deletion() => {
                 (RetirementEvent::Halt, format!("the deletion was cancelled outside the plan; the key is {}", key.state.as_str()), None)
             }
             _ => return Ok(false),
@@ -129,8 +140,12 @@ impl Service {
                     self.wake_deletion_worker();
                 }
                 match plan.step {
-                    RetirementStep::Halted => tracing::warn!(event = "KeyRetirementHalted", key_arn = %arn, reason = %plan.reason, "retirement halted"),
-                    _ => tracing::info!(event = name, key_arn = %arn, reason = %plan.reason, "retirement moved on"),
+                    RetirementStep::Halted => {
+                        tracing::warn!(event = "KeyRetirementHalted", key_arn = %arn, reason = %plan.reason, "retirement halted")
+                    }
+                    _ => {
+                        tracing::info!(event = name, key_arn = %arn, reason = %plan.reason, "retirement moved on")
+                    }
                 }
                 Ok(true)
             }
@@ -159,11 +174,9 @@ impl Service {
                 }
                 let mark = self.cache.mark();
                 let Some(mut current) = self.store.get_key(&key.account, &key.region, key.id).await? else { return Ok(true) };
-                let cancels = current.state == KeyState::PendingDeletion;
+                let cancels = current.state.is_pending_deletion();
                 if cancels {
                     current.apply(Action::CancelKeyDeletion).map_err(|e| ServiceError::key_state(e, &current.arn().to_string()))?;
-                    current.deletion_date = None;
-                    current.pending_window_days = None;
                 }
                 plan.advance(RetirementEvent::Halt, now, reason.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 let audit = plan_event("KeyRetirementHalted", now, &plan, &reason).with_response("keyState", current.state.as_str());
@@ -213,5 +226,55 @@ impl Worker for RetirementWorker {
 
     fn status(&self) -> WorkerStatus {
         self.status.snapshot()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use trent_domain::{Key, KeyState, RetirementPlan, RetirementStep};
+
+    use super::RetirementWorker;
+    use crate::ops::start_key_retirement::RetirementRequest;
+    use crate::test_support::TestService;
+
+    /// A retirement of `key` observing it for one day, then scheduling its deletion with a 7-day window.
+    async fn retire(t: &TestService, key: &Key) {
+        let request = RetirementRequest { observation_seconds: 86_400, pending_window_days: 7, force: true, accept_public_key_risk: false };
+        t.service.start_key_retirement(&t.ctx, &key.id.to_string(), request).await.unwrap();
+    }
+
+    async fn plan(t: &TestService, key: &Key) -> RetirementPlan {
+        t.service.store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_quiet_observation_schedules_the_deletion_with_the_plans_window() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        retire(&t, &key).await;
+        t.advance_days(2);
+        RetirementWorker::new(Arc::clone(&t.service)).run_plans().await.unwrap();
+        assert_eq!(plan(&t, &key).await.step, RetirementStep::PendingDeletion);
+        let stored = t.stored(&key).await;
+        assert_eq!(stored.state.scheduled_deletion().map(|d| d.pending_window_days), Some(7));
+        assert!(stored.cancel_on_use);
+    }
+
+    #[tokio::test]
+    async fn protection_turned_on_while_observed_halts_the_plan_and_keeps_the_key_disabled() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        retire(&t, &key).await;
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        t.advance_days(2);
+        RetirementWorker::new(Arc::clone(&t.service)).run_plans().await.unwrap();
+        let plan = plan(&t, &key).await;
+        assert_eq!(plan.step, RetirementStep::Halted);
+        assert!(plan.reason.contains("deletion protection was turned on"), "{}", plan.reason);
+        let stored = t.stored(&key).await;
+        assert_eq!(stored.state, KeyState::Disabled);
+        assert!(stored.deletion_protection);
     }
 }

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Tag, Timestamp};
+use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, ScheduledDeletion, Tag, Timestamp};
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
 
@@ -19,8 +19,6 @@ pub fn sample_key() -> Key {
         origin: Origin::AwsKms,
         manager: KeyManager::Customer,
         state: KeyState::Enabled,
-        deletion_date: None,
-        pending_window_days: None,
         tags: vec![Tag { key: "team".to_owned(), value: "orders".to_owned() }],
         policy: "{}".to_owned(),
         deletion_protection: true,
@@ -75,7 +73,7 @@ async fn updates_are_conditional_on_version(store: &dyn KeyStore) {
     assert_eq!(stored.version, key.version + 1);
     // A second writer that read the old version loses, and its event is not recorded.
     let mut stale = key.clone();
-    stale.state = KeyState::PendingDeletion;
+    stale.state = pending_since(1_000);
     assert!(matches!(store.update_key(&stale, Some(&sample_event(&key, "ScheduleKeyDeletion"))).await, Err(StoreError::Conflict)));
     let now = store.get_key(&key.account, &key.region, key.id).await.unwrap().unwrap();
     assert_eq!(now.state, KeyState::Disabled);
@@ -123,13 +121,18 @@ async fn aliases_are_unique_and_follow_their_key(store: &dyn KeyStore) {
     assert!(!store.delete_alias(&key.account, &key.region, &name).await.unwrap());
 }
 
+/// The state of a key whose 7-day waiting period ends at `deletion_date` (milliseconds).
+fn pending_since(deletion_date: i64) -> KeyState {
+    KeyState::PendingDeletion(ScheduledDeletion { deletion_date: Timestamp(deletion_date), pending_window_days: 7 })
+}
+
 async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
     store.reset().await.unwrap();
     let mut key = sample_key();
-    key.state = KeyState::PendingDeletion;
-    key.deletion_date = Some(Timestamp(1_000));
-    key.pending_window_days = Some(7);
+    key.state = pending_since(1_000);
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
+    let stored = store.get_key(&key.account, &key.region, key.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, key.state, "the deletion date and window come back with the state");
     let name = AliasName::parse(&format!("alias/doomed-{}", key.id)).unwrap();
     let alias = Alias {
         account: key.account.clone(),
@@ -153,9 +156,7 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
     store.reset().await.unwrap();
     let pending = |at: i64| {
         let mut key = sample_key();
-        key.state = KeyState::PendingDeletion;
-        key.deletion_date = Some(Timestamp(at));
-        key.pending_window_days = Some(7);
+        key.state = pending_since(at);
         key
     };
     let (soon, later, cancelled) = (pending(1_000), pending(5_000), pending(1_000));
@@ -164,8 +165,6 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
     }
     let mut revived = cancelled.clone();
     revived.state = KeyState::Disabled;
-    revived.deletion_date = None;
-    revived.pending_window_days = None;
     store.update_key(&revived, Some(&sample_event(&revived, "CancelKeyDeletion"))).await.unwrap();
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(1_000)));
     assert!(store.destroy_due(Timestamp(999), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty());

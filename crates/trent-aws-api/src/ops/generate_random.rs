@@ -20,7 +20,12 @@ struct Request {
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
-    v.required("numberOfBytes", &request.number_of_bytes).range("numberOfBytes", request.number_of_bytes, 1, 1024);
+    // The model does not mark NumberOfBytes required; AWS refuses its absence with its own sentence (recorded:
+    // LocalStack's test_generate_random_invalid_number_of_bytes[None]).
+    if request.number_of_bytes.is_none() {
+        return Err(trent_service::ServiceError::Validation("NumberOfBytes is required.".to_owned()).into());
+    }
+    v.range("numberOfBytes", request.number_of_bytes, 1, 1024);
     v.length("customKeyStoreId", request.custom_key_store_id.as_deref(), 1, 64);
     v.finish()?;
     refuse_recipient(request.recipient.as_ref())?;

@@ -25,12 +25,10 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let key = service.schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days).await?;
     let mut response = serde_json::Map::new();
     response.insert("KeyId".into(), json!(key.arn().to_string()));
-    if let Some(date) = key.deletion_date {
-        response.insert("DeletionDate".into(), epoch(date));
+    if let Some(deletion) = key.state.scheduled_deletion() {
+        response.insert("DeletionDate".into(), epoch(deletion.deletion_date));
+        response.insert("PendingWindowInDays".into(), json!(deletion.pending_window_days));
     }
     response.insert("KeyState".into(), json!(key.state.as_str()));
-    if let Some(days) = key.pending_window_days {
-        response.insert("PendingWindowInDays".into(), json!(days));
-    }
     Ok(Value::Object(response))
 }

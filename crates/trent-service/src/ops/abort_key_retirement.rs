@@ -1,7 +1,7 @@
 //! AbortKeyRetirement (Trent's extension, `Trent.AbortKeyRetirement`): stops a running plan and leaves the key
 //! `Disabled`; a deletion the plan scheduled is cancelled in the same transaction.
 
-use trent_domain::{Action, KeyState, RetirementEvent, RetirementPlan};
+use trent_domain::{Action, RetirementEvent, RetirementPlan};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
@@ -19,10 +19,8 @@ impl Service {
             let no_plan = || ServiceError::NotFound(format!("No retirement plan is running for key '{}'.", key.arn()));
             let mut plan = self.store.get_retirement_plan(&key.account, &key.region, key.id).await?.ok_or_else(no_plan)?;
             plan.advance(RetirementEvent::Abort, self.clock.now(), format!("aborted by {}", ctx.principal.arn())).map_err(|_| no_plan())?;
-            if key.state == KeyState::PendingDeletion {
+            if key.state.is_pending_deletion() {
                 apply_state(&mut key, Action::CancelKeyDeletion)?;
-                key.deletion_date = None;
-                key.pending_window_days = None;
                 key.cancel_on_use = false;
             }
             let event = self.api_event(ctx, "AbortKeyRetirement", &key).with_response("keyState", key.state.as_str());

@@ -14,8 +14,6 @@ impl Service {
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:CancelKeyDeletion", key)?;
                 apply_state(key, Action::CancelKeyDeletion)?;
-                key.deletion_date = None;
-                key.pending_window_days = None;
                 Ok(Some(self.api_event(ctx, "CancelKeyDeletion", key).with_response("keyState", key.state.as_str())))
             })
             .await?;

@@ -12,11 +12,14 @@ use crate::Service;
 /// Parses an alias name a customer may create or change, with AWS's refusal for each malformed form.
 pub fn customer_alias_name(text: &str) -> Result<AliasName, ServiceError> {
     AliasName::parse_customer(text).map_err(|error| match error {
-        AliasNameError::MissingPrefix => ServiceError::InvalidAliasName("Alias must start with the prefix \"alias/\".".to_owned()),
-        AliasNameError::Reserved => ServiceError::InvalidAliasName("Alias names starting with alias/aws/ are reserved for AWS managed keys.".to_owned()),
-        AliasNameError::BadCharacters => ServiceError::InvalidAliasName(
-            "Alias name can contain only alphanumeric characters, forward slashes (/), underscores (_), and dashes (-).".to_owned(),
+        // Recorded: LocalStack's test_create_alias (2023).
+        AliasNameError::MissingPrefix => ServiceError::Validation(
+            "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
         ),
+        AliasNameError::Reserved => ServiceError::InvalidAliasName("Alias names starting with alias/aws/ are reserved for AWS managed keys.".to_owned()),
+        // The model's pattern already refused every character but ':', which it allows and KMS does not (AWS's
+        // answer, quoted in public issues).
+        AliasNameError::BadCharacters => ServiceError::Validation(format!("{text} contains invalid characters for an alias")),
     })
 }
 

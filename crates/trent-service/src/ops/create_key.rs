@@ -42,7 +42,15 @@ impl Service {
             return Err(ServiceError::Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".to_owned()));
         }
         let spec_text = input.key_spec.or(input.customer_master_key_spec).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
-        let usage_text = input.key_usage.unwrap_or_else(|| "ENCRYPT_DECRYPT".to_owned());
+        // Only a symmetric encryption key may leave KeyUsage out (recorded: LocalStack's
+        // test_hmac_create_key_invalid_operations; the API reference says the same of asymmetric keys).
+        let usage_text = match input.key_usage {
+            Some(usage) => usage,
+            None if spec_text == KeySpec::SymmetricDefault.as_str() => KeyUsage::EncryptDecrypt.as_str().to_owned(),
+            None => {
+                return Err(ServiceError::Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned()))
+            }
+        };
         // First whether AWS allows the pair at all, then whether Trent has built it.
         if !trent_domain::key_specs::allows(&spec_text, &usage_text) {
             return Err(ServiceError::Validation(format!("KeyUsage {usage_text} is not compatible with KeySpec {spec_text}")));
@@ -88,8 +96,6 @@ impl Service {
             origin,
             manager: KeyManager::Customer,
             state: KeyState::Enabled,
-            deletion_date: None,
-            pending_window_days: None,
             tags,
             policy,
             deletion_protection: self.settings.deletion_protection_by_default,

@@ -37,7 +37,7 @@ impl Service {
                 // "name" is not the asymmetric key the caller named. It is refused as the unreadable blob it is, as
                 // the other 255 in 256 are by `read_header`.
                 if self.load_by_id(ctx, named).await?.key.spec.secret_len().is_none() {
-                    return Err(ServiceError::InvalidCiphertext(String::new()));
+                    return Err(ServiceError::InvalidCiphertext);
                 }
                 return Err(ServiceError::IncorrectKey("The key ID in the request does not identify a CMK that can perform this operation.".to_owned()));
             }

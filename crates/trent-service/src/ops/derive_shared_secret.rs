@@ -38,8 +38,11 @@ impl Service {
         if dry_run {
             return Err(ServiceError::DryRun);
         }
+        // AWS refuses a public key it cannot use with an empty ValidationException (recorded: LocalStack's
+        // test_derive_shared_secret); the reason goes to the log only.
         let secret = pair.derive(proof, peer_public_key)?.ok_or_else(|| {
-            ServiceError::Validation(format!("PublicKey is not a DER-encoded SubjectPublicKeyInfo public key on the curve of {}.", loaded.key.spec.as_str()))
+            tracing::debug!(key_arn = %loaded.key.arn(), "DeriveSharedSecret: PublicKey is not a DER SubjectPublicKeyInfo key on the key's curve");
+            ServiceError::Validation(String::new())
         })?;
         Ok(SharedSecret { secret, key_arn: loaded.key.arn().to_string(), key_origin: loaded.key.origin.as_str() })
     }

@@ -62,7 +62,9 @@ impl Cipher<'_> {
     /// Refuses what this cipher cannot take, before anything is done: an encryption context with an RSA key, or a
     /// plaintext of `plaintext_len` bytes beyond the algorithm's limit.
     pub(crate) fn check(&self, context: &EncryptionContext, plaintext_len: Option<usize>) -> Result<(), ServiceError> {
-        let Cipher::Rsa(_, algorithm, spec) = self else { return Ok(()) };
+        let Cipher::Rsa(_, algorithm, spec) = self else {
+            return Ok(());
+        };
         refuse_context(context)?;
         let limit = algorithm.max_plaintext_len(*spec);
         if plaintext_len.is_some_and(|len| len > limit) {

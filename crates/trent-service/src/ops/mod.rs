@@ -77,20 +77,28 @@ pub fn validate_policy(policy: &str) -> Result<(), ServiceError> {
     }
 }
 
-/// Checks tags a caller wants to set, and merges them into `existing` (a tag key already present gets the new value).
+/// Checks tags a caller wants to set, and merges them into `existing` (a tag key already present gets the new value);
+/// a refusal leaves `existing` as it was.
 pub fn merge_tags(existing: &mut Vec<Tag>, new: &[Tag]) -> Result<(), ServiceError> {
+    // AWS's sentences, recorded by LocalStack's tag tests (2025): no trailing periods.
+    let reserved = |key: &str| key.get(..4).is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"));
+    if new.iter().any(|tag| reserved(&tag.key)) {
+        return Err(ServiceError::Tag("Tags beginning with aws: are reserved".to_owned()));
+    }
+    if new.iter().enumerate().any(|(i, tag)| new.iter().take(i).any(|earlier| earlier.key == tag.key)) {
+        return Err(ServiceError::Tag("Duplicate tag keys".to_owned()));
+    }
+    let mut merged = existing.clone();
     for tag in new {
-        if tag.key.starts_with("aws:") {
-            return Err(ServiceError::Tag("Tags beginning with aws: are reserved.".to_owned()));
-        }
-        match existing.iter_mut().find(|t| t.key == tag.key) {
+        match merged.iter_mut().find(|t| t.key == tag.key) {
             Some(current) => current.value.clone_from(&tag.value),
-            None => existing.push(tag.clone()),
+            None => merged.push(tag.clone()),
         }
     }
-    if existing.len() > MAX_TAGS_PER_KEY {
-        return Err(ServiceError::Tag(format!("A key can have at most {MAX_TAGS_PER_KEY} tags.")));
+    if merged.len() > MAX_TAGS_PER_KEY {
+        return Err(ServiceError::Tag("Too many tags".to_owned()));
     }
+    *existing = merged;
     Ok(())
 }
 
@@ -132,6 +140,22 @@ mod tests {
         assert_eq!(tags.len(), 2);
         assert_eq!(tags[0].value, "2");
         assert!(matches!(merge_tags(&mut tags, &[Tag { key: "aws:x".into(), value: String::new() }]), Err(ServiceError::Tag(_))));
+    }
+
+    #[test]
+    fn reserved_duplicate_and_surplus_tags_are_refused_and_change_nothing() {
+        let tag = |key: &str| Tag { key: key.into(), value: String::new() };
+        let mut tags = vec![tag("a")];
+        let refusal = |result: Result<(), ServiceError>| match result {
+            Err(ServiceError::Tag(message)) => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refusal(merge_tags(&mut tags, &[tag("b"), tag("AWS:x")])), "Tags beginning with aws: are reserved");
+        assert_eq!(refusal(merge_tags(&mut tags, &[tag("b"), tag("b")])), "Duplicate tag keys");
+        let many: Vec<Tag> = (0..50).map(|i| tag(&format!("k{i}"))).collect();
+        assert_eq!(refusal(merge_tags(&mut tags, &many)), "Too many tags");
+        assert_eq!(tags, [tag("a")], "every refusal left the tags as they were");
+        assert!(merge_tags(&mut tags, &many[..49]).is_ok());
     }
 
     #[test]

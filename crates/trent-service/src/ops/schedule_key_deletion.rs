@@ -1,7 +1,7 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away (default 30);
 //! the deletion worker destroys it when that date passes.
 
-use trent_domain::{Action, Key, KeyState};
+use trent_domain::{Action, Key, ScheduledDeletion};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -20,29 +20,52 @@ impl Service {
         if !PENDING_WINDOW_DAYS.contains(&days) {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
         }
+        let deletion = ScheduledDeletion::starting(self.clock.now(), days);
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;
-                apply_state(key, Action::ScheduleKeyDeletion)?;
-                if key.deletion_protection {
-                    return Err(ServiceError::DeletionProtected(format!(
-                        "{} has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before scheduling deletion.",
-                        key.arn()
-                    )));
-                }
-                debug_assert_eq!(key.state, KeyState::PendingDeletion);
-                key.deletion_date = Some(self.clock.now().plus_days(days));
-                key.pending_window_days = Some(days);
+                apply_state(key, Action::ScheduleKeyDeletion(deletion))?;
                 let event = self
                     .api_event(ctx, "ScheduleKeyDeletion", key)
                     .with_parameter("pendingWindowInDays", days)
                     .with_response("keyState", key.state.as_str())
-                    .with_response("deletionDate", key.deletion_date.map(|d| d.0 / 1000).unwrap_or_default());
+                    .with_response("deletionDate", deletion.deletion_date.0 / 1000);
                 Ok(Some(event))
             })
             .await?;
-        tracing::info!(event = "ScheduleKeyDeletion", key_arn = %key.arn(), pending_window_days = days, deletion_date = key.deletion_date.map(|d| d.0), "key scheduled for deletion");
+        tracing::info!(event = "ScheduleKeyDeletion", key_arn = %key.arn(), pending_window_days = days, deletion_date = deletion.deletion_date.0, "key scheduled for deletion");
         self.wake_deletion_worker();
         Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_domain::{Clock, KeyState, StateError};
+
+    use crate::test_support::TestService;
+    use crate::ServiceError;
+
+    #[tokio::test]
+    async fn scheduling_keeps_the_date_and_window_in_the_pending_state() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        let before = t.clock.now();
+        t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap();
+        let deletion = t.stored(&key).await.state.scheduled_deletion().expect("pending deletion");
+        assert_eq!(deletion.pending_window_days, 7);
+        assert!(deletion.deletion_date >= before.plus_days(7) && deletion.deletion_date <= t.clock.now().plus_days(7));
+    }
+
+    #[tokio::test]
+    async fn a_protected_key_is_refused_and_nothing_changes() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        let protected = t.stored(&key).await;
+        let refusal = t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap_err();
+        assert!(matches!(refusal, ServiceError::KeyState { error: StateError::DeletionProtected, .. }), "{refusal:?}");
+        assert_eq!(t.stored(&key).await, protected, "the refused call changed nothing");
+        assert_eq!(protected.state, KeyState::Enabled);
     }
 }

@@ -6,12 +6,12 @@
 //! worker does the rest, and halts the plan if a download that raced this check shows up before it schedules.
 
 use trent_audit::iso8601;
-use trent_domain::{Action, KeyState, KeyUsage, RetirementPlan, RetirementStep, Timestamp};
+use trent_domain::{Action, KeyState, KeyUsage, RetirementPlan, RetirementStep, ScheduledDeletion, Timestamp};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
-use crate::error::{apply_state, ServiceError};
+use crate::error::{apply_state, check_state, ServiceError};
 use crate::ops::get_key_usage::UsageReport;
 use crate::ops::schedule_key_deletion::PENDING_WINDOW_DAYS;
 use crate::{Service, WRITE_ATTEMPTS};
@@ -79,14 +79,10 @@ impl Service {
             let mut key = self.load_for_write(ctx, key_id).await?;
             authorize(&ctx.principal, "kms:DisableKey", &key)?;
             authorize(&ctx.principal, "kms:ScheduleKeyDeletion", &key)?;
-            if key.deletion_protection {
-                return Err(ServiceError::DeletionProtected(format!(
-                    "{} has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before retiring it.",
-                    key.arn()
-                )));
-            }
             apply_state(&mut key, Action::DisableKey)?;
             let now = self.clock.now();
+            // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
+            check_state(&key, Action::ScheduleKeyDeletion(ScheduledDeletion::starting(now, request.pending_window_days)))?;
             let observe_millis = request.observation_seconds * 1000;
             let report = self.usage_report(key.clone()).await?;
             if !request.force {
@@ -150,5 +146,26 @@ impl Service {
             }
         }
         Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_domain::{KeyState, StateError};
+
+    use super::RetirementRequest;
+    use crate::test_support::TestService;
+    use crate::ServiceError;
+
+    #[tokio::test]
+    async fn a_protected_key_cannot_start_a_retirement() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        let request = RetirementRequest { observation_seconds: 0, pending_window_days: 7, force: true, accept_public_key_risk: false };
+        let refusal = t.service.start_key_retirement(&t.ctx, &key.id.to_string(), request).await.unwrap_err();
+        assert!(matches!(refusal, ServiceError::KeyState { error: StateError::DeletionProtected, .. }), "{refusal:?}");
+        assert_eq!(t.stored(&key).await.state, KeyState::Enabled, "the key was not disabled");
+        assert!(t.service.store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap().is_none());
     }
 }

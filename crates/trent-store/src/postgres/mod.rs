@@ -214,7 +214,9 @@ impl PostgresStore {
             let now = Instant::now();
             let waiting: Vec<Instant> =
                 nodes.iter().filter(|(node, _)| !acknowledged.contains(node)).map(|(_, lease)| started + *lease).filter(|until| *until > now).collect();
-            let Some(until) = waiting.iter().min().copied() else { break };
+            let Some(until) = waiting.iter().min().copied() else {
+                break;
+            };
             let _ = tokio::time::timeout(until - now, arrivals.changed()).await;
         }
         self.acks.close(token);
@@ -506,8 +508,8 @@ async fn write_key(tx: &Transaction<'_>, key: &Key) -> Result<Key, StoreError> {
             &[
                 &key.description,
                 &key.state.as_str(),
-                &key.deletion_date.map(|d| d.0),
-                &key.pending_window_days,
+                &key.state.scheduled_deletion().map(|d| d.deletion_date.0),
+                &key.state.scheduled_deletion().map(|d| d.pending_window_days),
                 &tags,
                 &key.policy,
                 &key.wrapped_material,
@@ -590,8 +592,8 @@ async fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
         &key.origin.as_str(),
         &key.manager.as_str(),
         &key.state.as_str(),
-        &key.deletion_date.map(|d| d.0),
-        &key.pending_window_days,
+        &key.state.scheduled_deletion().map(|d| d.deletion_date.0),
+        &key.state.scheduled_deletion().map(|d| d.pending_window_days),
         &tags,
         &key.policy,
         &key.wrapped_material,
