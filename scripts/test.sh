@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers), the
+# Checks formatting and lints, then runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers), the
 # Python client suite (pytest, boto3 and the aws CLI, in a venv this script installs) and the JavaScript client suite
 # (the AWS SDK for JavaScript v3, installed by npm from tests/js/package-lock.json), first on the embedded SQLite store
 # and then on PostgreSQL. PostgreSQL is the server at TRENT_TEST_POSTGRES_URL, or, when that is unset,
@@ -13,6 +13,12 @@ if [ -z "${TRENT_TEST_POSTGRES_URL:-}" ]; then
   trap stop_test_postgres EXIT
 fi
 export TRENT_REQUIRE_POSTGRES=1
+
+echo "== Rust: formatting and lints (the unwrap/expect/panic lints of Cargo.toml are enforced here)"
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo fmt --all -- --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 echo "== Rust: unit tests, store conformance (SQLite and PostgreSQL), end-to-end on SQLite"
 cargo build --locked --bins

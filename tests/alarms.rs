@@ -12,7 +12,8 @@ use common::{error_code, TestServer};
 use serde_json::json;
 
 fn arm(server: &TestServer, key_id: &str, enabled: bool) -> serde_json::Value {
-    let (status, _, body) = server.signed_dev("Trent.SetCancelOnUse", &json!({ "KeyId": key_id, "Enabled": enabled }).to_string());
+    let (status, _, body) =
+        server.signed_dev("Trent.SetCancelOnUse", &json!({ "KeyId": key_id, "Enabled": enabled }).to_string());
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).unwrap()
 }
@@ -20,7 +21,9 @@ fn arm(server: &TestServer, key_id: &str, enabled: bool) -> serde_json::Value {
 fn attempts(server: &TestServer, key_id: &str, state: &str, operation: &str) -> u64 {
     let (status, body) = server.http("GET", "/metrics", &[], b"");
     assert_eq!(status, 200);
-    let series = format!("trent_disabled_key_use_attempts_total{{key_id=\"{key_id}\",key_state=\"{state}\",operation=\"{operation}\"}} ");
+    let series = format!(
+        "trent_disabled_key_use_attempts_total{{key_id=\"{key_id}\",key_state=\"{state}\",operation=\"{operation}\"}} "
+    );
     body.lines().find_map(|line| line.strip_prefix(&series)).map_or(0, |count| count.trim().parse().unwrap())
 }
 
@@ -53,7 +56,15 @@ async fn an_armed_safety_net_cancels_the_deletion_on_the_first_attempted_use() {
     let kms = server.client();
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
     let (key_id, arn) = (key.key_id().to_owned(), key.arn().unwrap().to_owned());
-    let blob = kms.encrypt().key_id(&key_id).plaintext(Blob::new("still needed")).send().await.unwrap().ciphertext_blob.unwrap();
+    let blob = kms
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(Blob::new("still needed"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
     assert_eq!(arm(&server, &key_id, true), json!({ "KeyId": arn, "CancelOnUse": true }));
 
@@ -66,7 +77,9 @@ async fn an_armed_safety_net_cancels_the_deletion_on_the_first_attempted_use() {
     let cancel = server
         .audit_events()
         .into_iter()
-        .find(|(name, k, record)| name == "CancelKeyDeletion" && k.as_deref() == Some(arn.as_str()) && record.contains("AwsServiceEvent"))
+        .find(|(name, k, record)| {
+            name == "CancelKeyDeletion" && k.as_deref() == Some(arn.as_str()) && record.contains("AwsServiceEvent")
+        })
         .expect("a service event records the cancellation");
     assert!(cancel.2.contains("cancel-on-use: attempted Decrypt"), "{}", cancel.2);
 
@@ -79,7 +92,10 @@ async fn an_armed_safety_net_cancels_the_deletion_on_the_first_attempted_use() {
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
     assert_eq!(arm(&server, &key_id, false)["CancelOnUse"], false);
     kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
-    assert_eq!(kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap().key_state(), Some(&KeyState::PendingDeletion));
+    assert_eq!(
+        kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap().key_state(),
+        Some(&KeyState::PendingDeletion)
+    );
 }
 
 /// A webhook receiver on loopback: answers 500 to the first delivery, 200 afterwards, and keeps every body.
@@ -107,7 +123,8 @@ fn webhook_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>)
             let _ = reader.read_exact(&mut body);
             seen.lock().unwrap().push(String::from_utf8_lossy(&body).into_owned());
             let status = if count == 0 { "500 Internal Server Error" } else { "200 OK" };
-            let _ = stream.write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes());
+            let _ = stream
+                .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes());
         }
     });
     (url, bodies)
@@ -121,7 +138,10 @@ async fn alarms_reach_a_webhook_with_retries_and_never_slow_the_call() {
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
     kms.disable_key().key_id(key.key_id()).send().await.unwrap();
     let started = std::time::Instant::now();
-    assert_eq!(error_code(&kms.encrypt().key_id(key.key_id()).plaintext(Blob::new("x")).send().await.unwrap_err()), "DisabledException");
+    assert_eq!(
+        error_code(&kms.encrypt().key_id(key.key_id()).plaintext(Blob::new("x")).send().await.unwrap_err()),
+        "DisabledException"
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(1), "the call did not wait for the webhook");
 
     let delivered = common::eventually(std::time::Duration::from_secs(5), || {

@@ -23,7 +23,12 @@ fn verify(server: &TestServer) -> Value {
 /// The recorded events with this name; asking for a verification first waits until every journaled event is stored.
 fn named(server: &TestServer, name: &str) -> Vec<Value> {
     verify(server);
-    server.audit_events().into_iter().filter(|(n, _, _)| n == name).map(|(_, _, r)| serde_json::from_str(&r).unwrap()).collect()
+    server
+        .audit_events()
+        .into_iter()
+        .filter(|(n, _, _)| n == name)
+        .map(|(_, _, r)| serde_json::from_str(&r).unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -33,13 +38,20 @@ async fn every_call_is_recorded_once_successful_or_not_and_never_with_plaintext(
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
     let arn = key.arn().unwrap().to_owned();
     let secret = "PLAINTEXT-IN-AUDIT-7c1d";
-    let blob = kms.encrypt().key_id(key.key_id()).plaintext(Blob::new(secret)).send().await.unwrap().ciphertext_blob.unwrap();
+    let blob =
+        kms.encrypt().key_id(key.key_id()).plaintext(Blob::new(secret)).send().await.unwrap().ciphertext_blob.unwrap();
     kms.decrypt().ciphertext_blob(blob).send().await.unwrap();
     kms.describe_key().key_id("1234abcd-12ab-34cd-56ef-1234567890ab").send().await.unwrap_err();
     kms.schedule_key_deletion().key_id(key.key_id()).pending_window_in_days(3).send().await.unwrap_err();
     server.client_for("us-east-1", "test", "wrong-secret").list_keys().send().await.unwrap_err();
     server.client_for("us-east-1", "AKIASTRANGER", "x").list_keys().send().await.unwrap_err();
-    server.client_for("us-east-1", "AKIASTRANGER", "x").disable_key().key_id("alias/unreachable").send().await.unwrap_err();
+    server
+        .client_for("us-east-1", "AKIASTRANGER", "x")
+        .disable_key()
+        .key_id("alias/unreachable")
+        .send()
+        .await
+        .unwrap_err();
 
     assert_eq!(named(&server, "CreateKey").len(), 1, "a key change is recorded once, in its own transaction");
     let encrypt = &named(&server, "Encrypt")[0];
@@ -54,8 +66,12 @@ async fn every_call_is_recorded_once_successful_or_not_and_never_with_plaintext(
     assert_eq!(missing["errorCode"], "NotFoundException");
     assert_eq!(missing["readOnly"], true);
     let invalid = &named(&server, "ScheduleKeyDeletion")[0];
-    assert_eq!((invalid["errorCode"].as_str(), invalid["requestParameters"]["pendingWindowInDays"].as_i64()), (Some("ValidationException"), Some(3)));
-    let refusals: Vec<String> = named(&server, "ListKeys").iter().map(|e| e["errorCode"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(
+        (invalid["errorCode"].as_str(), invalid["requestParameters"]["pendingWindowInDays"].as_i64()),
+        (Some("ValidationException"), Some(3))
+    );
+    let refusals: Vec<String> =
+        named(&server, "ListKeys").iter().map(|e| e["errorCode"].as_str().unwrap_or("").to_owned()).collect();
     assert_eq!(refusals, ["InvalidSignatureException", "UnrecognizedClientException"]);
     assert_eq!(named(&server, "ListKeys")[1]["userIdentity"]["accessKeyId"], "AKIASTRANGER");
     let stranger = &named(&server, "DisableKey")[0];
@@ -153,7 +169,8 @@ async fn audit_queries_filter_by_key_name_errors_and_time() {
     assert_eq!(error_code(&e), "DisabledException");
 
     let of_first = call(&server, "Trent.ListAuditEvents", json!({ "KeyId": first }));
-    let names: Vec<&str> = of_first["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        of_first["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
     assert_eq!(names, ["CreateKey", "Encrypt"]);
     let errors = call(&server, "Trent.ListAuditEvents", json!({ "ErrorsOnly": true }));
     let errors = errors["Events"].as_array().unwrap();
@@ -167,7 +184,8 @@ async fn audit_queries_filter_by_key_name_errors_and_time() {
 
 #[tokio::test]
 async fn audit_queries_page_by_marker_and_filter_by_principal() {
-    let server = TestServer::start_with(&["--audit-calls", "true", "--credential", "AKIAOTHER:other-secret:111122223333"]);
+    let server =
+        TestServer::start_with(&["--audit-calls", "true", "--credential", "AKIAOTHER:other-secret:111122223333"]);
     let kms = server.client();
     let other = server.client_for("us-east-1", "AKIAOTHER", "other-secret");
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
@@ -177,13 +195,18 @@ async fn audit_queries_page_by_marker_and_filter_by_principal() {
     other.describe_key().key_id(&key_id).send().await.unwrap();
 
     let by_other = call(&server, "Trent.ListAuditEvents", json!({ "Principal": "AKIAOTHER" }));
-    let names: Vec<&str> = by_other["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        by_other["Events"].as_array().unwrap().iter().map(|e| e["eventName"].as_str().unwrap()).collect();
     assert_eq!(names, ["DescribeKey"]);
 
     let mut seen = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = call(&server, "Trent.ListAuditEvents", json!({ "KeyId": key_id, "EventName": "Encrypt", "Limit": 2, "Marker": marker }));
+        let page = call(
+            &server,
+            "Trent.ListAuditEvents",
+            json!({ "KeyId": key_id, "EventName": "Encrypt", "Limit": 2, "Marker": marker }),
+        );
         seen.extend(page["Events"].as_array().unwrap().iter().map(|e| e["eventID"].as_str().unwrap().to_owned()));
         assert_eq!(page["Truncated"], page.get("NextMarker").is_some());
         match page.get("NextMarker").and_then(Value::as_str) {
@@ -194,7 +217,8 @@ async fn audit_queries_page_by_marker_and_filter_by_principal() {
     assert_eq!(seen.len(), 5, "every event once, across pages");
     seen.dedup();
     assert_eq!(seen.len(), 5);
-    let (status, _, text) = server.signed_dev("Trent.ListAuditEvents", &json!({ "Marker": "no-such-event" }).to_string());
+    let (status, _, text) =
+        server.signed_dev("Trent.ListAuditEvents", &json!({ "Marker": "no-such-event" }).to_string());
     assert_eq!((status, common::wire_type(&text).as_str()), (400, "InvalidMarkerException"), "{text}");
 }
 
@@ -212,7 +236,10 @@ async fn retention_removes_old_events_and_the_pruned_chain_still_verifies() {
     verify(&server);
     server.advance_clock(1);
 
-    let pruned = common::eventually(std::time::Duration::from_secs(10), || async { !named(&server, "PruneAuditEvents").is_empty() }).await;
+    let pruned = common::eventually(std::time::Duration::from_secs(10), || async {
+        !named(&server, "PruneAuditEvents").is_empty()
+    })
+    .await;
     assert!(pruned, "the retention worker pruned the trail");
     let prune = &named(&server, "PruneAuditEvents")[0];
     assert_eq!(prune["eventType"], "AwsServiceEvent");

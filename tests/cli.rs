@@ -21,8 +21,11 @@ fn ok(output: &Output) -> String {
 #[test]
 fn keys_are_managed_and_protected_through_the_cli() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
-    let created: serde_json::Value =
-        serde_json::from_str(&ok(&trent(&server, &["key", "create", "--description", "from the cli", "--output", "json"]))).unwrap();
+    let created: serde_json::Value = serde_json::from_str(&ok(&trent(
+        &server,
+        &["key", "create", "--description", "from the cli", "--output", "json"],
+    )))
+    .unwrap();
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
     assert!(ok(&trent(&server, &["key", "list"])).contains(&key_id));
     assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("Description: from the cli"));
@@ -30,7 +33,11 @@ fn keys_are_managed_and_protected_through_the_cli() {
     ok(&trent(&server, &["key", "protect", &key_id]));
     let refused = trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("KMSInvalidStateException"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("KMSInvalidStateException"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
     ok(&trent(&server, &["key", "unprotect", &key_id]));
     ok(&trent(&server, &["key", "disable", &key_id]));
@@ -41,26 +48,37 @@ fn keys_are_managed_and_protected_through_the_cli() {
 
     let bad = trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "31"]);
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("ValidationException: PendingWindowInDays must be between 7 and 30"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("ValidationException: PendingWindowInDays must be between 7 and 30"));
 }
 
 #[test]
 fn the_audit_trail_is_queried_and_verified_through_the_cli() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
-    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
+    let created: serde_json::Value =
+        serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
     ok(&trent(&server, &["key", "disable", &key_id]));
     let lines = ok(&trent(&server, &["audit", "events", "--key", &key_id, "--output", "json"]));
-    let names: Vec<String> = lines.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["eventName"].as_str().unwrap().to_owned()).collect();
+    let names: Vec<String> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["eventName"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(names, ["CreateKey", "DisableKey"]);
     assert!(ok(&trent(&server, &["audit", "events", "--event-name", "DisableKey"])).contains("DisableKey"));
     assert!(ok(&trent(&server, &["audit", "verify"])).contains("audit trail intact"));
 
     let disable = r#""eventName":"DisableKey""#;
-    server.rewrite_audit_record(|record| record.contains(disable).then(|| record.replacen(disable, r#""eventName":"EnableKey""#, 1)));
+    server.rewrite_audit_record(|record| {
+        record.contains(disable).then(|| record.replacen(disable, r#""eventName":"EnableKey""#, 1))
+    });
     let broken = trent(&server, &["audit", "verify"]);
     assert!(!broken.status.success());
-    assert!(String::from_utf8_lossy(&broken.stderr).contains("was changed"), "{}", String::from_utf8_lossy(&broken.stderr));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("was changed"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
 }
 
 #[test]
@@ -88,9 +106,13 @@ fn credentials_come_from_a_profile_and_unknown_ones_are_refused() {
 #[test]
 fn usage_and_retirement_are_driven_from_the_cli() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
-    let created: serde_json::Value = serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
+    let created: serde_json::Value =
+        serde_json::from_str(&ok(&trent(&server, &["key", "create", "--output", "json"]))).unwrap();
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
-    let (status, _, body) = server.signed_dev("TrentService.Encrypt", &serde_json::json!({ "KeyId": key_id, "Plaintext": "aGVsbG8=" }).to_string());
+    let (status, _, body) = server.signed_dev(
+        "TrentService.Encrypt",
+        &serde_json::json!({ "KeyId": key_id, "Plaintext": "aGVsbG8=" }).to_string(),
+    );
     assert_eq!(status, 200, "{body}");
 
     let usage = ok(&trent(&server, &["key", "usage", &key_id]));
@@ -99,9 +121,14 @@ fn usage_and_retirement_are_driven_from_the_cli() {
 
     let refused = trent(&server, &["key", "retire", &key_id, "--observe", "14d", "--pending-window", "7"]);
     assert!(!refused.status.success());
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("KeyInUseException"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("KeyInUseException"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
-    let started = ok(&trent(&server, &["key", "retire", &key_id, "--observe", "1h", "--pending-window", "7", "--force"]));
+    let started =
+        ok(&trent(&server, &["key", "retire", &key_id, "--observe", "1h", "--pending-window", "7", "--force"]));
     assert!(started.contains("Step:                 Observing"), "{started}");
     let status = ok(&trent(&server, &["key", "retire", &key_id, "--status", "--output", "json"]));
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
@@ -115,10 +142,14 @@ fn usage_and_retirement_are_driven_from_the_cli() {
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("trail.json");
-    let exported = trent(&server, &["audit", "export", "--key", &key_id, "--start", "2000-01-01", "--file", file.to_str().unwrap()]);
+    let exported = trent(
+        &server,
+        &["audit", "export", "--key", &key_id, "--start", "2000-01-01", "--file", file.to_str().unwrap()],
+    );
     ok(&exported);
     let trail: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    let names: Vec<&str> = trail["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        trail["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
     for expected in ["CreateKey", "Encrypt", "StartKeyRetirement", "AbortKeyRetirement"] {
         assert!(names.contains(&expected), "{expected} in {names:?}");
     }
@@ -152,7 +183,12 @@ fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
     for line in table.lines().filter(|l| l.contains("| Encrypt 4 KiB |")) {
         assert_eq!(line.split('|').nth(7).map(str::trim), Some("0"), "no errors: {line}");
     }
-    assert!(table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"), "{table}");
+    assert!(
+        table.contains(
+            "| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"
+        ),
+        "{table}"
+    );
 
     let output = Command::new(env!("CARGO_BIN_EXE_trent"))
         .args([

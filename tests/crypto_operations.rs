@@ -17,7 +17,14 @@ async fn encryption_context_is_bound_to_the_ciphertext() {
     let server = TestServer::start();
     let kms = server.client();
     let (key_id, arn) = new_key(&kms).await;
-    let encrypted = kms.encrypt().key_id(&key_id).plaintext(Blob::new("pay 100")).encryption_context("order", "42").send().await.unwrap();
+    let encrypted = kms
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(Blob::new("pay 100"))
+        .encryption_context("order", "42")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(encrypted.key_id(), Some(arn.as_str()));
     assert_eq!(encrypted.encryption_algorithm().map(|a| a.as_str()), Some("SYMMETRIC_DEFAULT"));
     let blob = encrypted.ciphertext_blob.unwrap();
@@ -40,12 +47,25 @@ async fn any_changed_byte_of_a_ciphertext_is_refused() {
     let server = TestServer::start();
     let kms = server.client();
     let (key_id, _) = new_key(&kms).await;
-    let blob = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap().ciphertext_blob.unwrap().into_inner();
+    let blob = kms
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(Blob::new("x"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap()
+        .into_inner();
     for index in [0, 5, 20, 25, blob.len() - 1] {
         let mut changed = blob.clone();
         changed[index] ^= 1;
         let e = kms.decrypt().ciphertext_blob(Blob::new(changed)).send().await.unwrap_err();
-        assert!(["InvalidCiphertextException", "NotFoundException"].contains(&error_code(&e).as_str()), "byte {index}: {}", error_code(&e));
+        assert!(
+            ["InvalidCiphertextException", "NotFoundException"].contains(&error_code(&e).as_str()),
+            "byte {index}: {}",
+            error_code(&e)
+        );
     }
     let e = kms.decrypt().ciphertext_blob(Blob::new(vec![1u8; 10])).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidCiphertextException");
@@ -76,13 +96,21 @@ async fn data_keys_come_by_spec_or_length_and_decrypt_to_their_plaintext() {
 
     let by_length = kms.generate_data_key().key_id(&key_id).number_of_bytes(1024).send().await.unwrap();
     assert_eq!(by_length.plaintext.unwrap().as_ref().len(), 1024);
-    let aes128 = kms.generate_data_key_without_plaintext().key_id(&key_id).key_spec(DataKeySpec::Aes128).send().await.unwrap();
+    let aes128 =
+        kms.generate_data_key_without_plaintext().key_id(&key_id).key_spec(DataKeySpec::Aes128).send().await.unwrap();
     let opened = kms.decrypt().ciphertext_blob(aes128.ciphertext_blob.unwrap()).send().await.unwrap();
     assert_eq!(opened.plaintext.unwrap().as_ref().len(), 16);
 
     let neither = kms.generate_data_key().key_id(&key_id).send().await.unwrap_err();
     assert_eq!(error_code(&neither), "ValidationException");
-    let both = kms.generate_data_key().key_id(&key_id).number_of_bytes(16).key_spec(DataKeySpec::Aes128).send().await.unwrap_err();
+    let both = kms
+        .generate_data_key()
+        .key_id(&key_id)
+        .number_of_bytes(16)
+        .key_spec(DataKeySpec::Aes128)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&both), "ValidationException");
     let too_many = kms.generate_data_key().key_id(&key_id).number_of_bytes(1025).send().await.unwrap_err();
     assert_eq!(error_code(&too_many), "ValidationException");
@@ -94,7 +122,16 @@ async fn re_encrypt_moves_a_ciphertext_between_keys_and_contexts() {
     let kms = server.client();
     let (source, source_arn) = new_key(&kms).await;
     let (destination, destination_arn) = new_key(&kms).await;
-    let blob = kms.encrypt().key_id(&source).plaintext(Blob::new("moving")).encryption_context("v", "1").send().await.unwrap().ciphertext_blob.unwrap();
+    let blob = kms
+        .encrypt()
+        .key_id(&source)
+        .plaintext(Blob::new("moving"))
+        .encryption_context("v", "1")
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
     let moved = kms
         .re_encrypt()
         .ciphertext_blob(blob)
@@ -106,7 +143,13 @@ async fn re_encrypt_moves_a_ciphertext_between_keys_and_contexts() {
         .unwrap();
     assert_eq!(moved.source_key_id(), Some(source_arn.as_str()));
     assert_eq!(moved.key_id(), Some(destination_arn.as_str()));
-    let plain = kms.decrypt().ciphertext_blob(moved.ciphertext_blob.unwrap()).encryption_context("v", "2").send().await.unwrap();
+    let plain = kms
+        .decrypt()
+        .ciphertext_blob(moved.ciphertext_blob.unwrap())
+        .encryption_context("v", "2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(plain.plaintext.unwrap().as_ref(), b"moving");
 
     // A disabled destination refuses.
@@ -130,7 +173,10 @@ async fn aliases_name_keys_for_cryptography() {
 
     // Aliases are not accepted where AWS wants a key ID or ARN.
     let refused = kms.disable_key().key_id("alias/payments").send().await.unwrap_err();
-    assert_eq!((error_code(&refused).as_str(), error_message(&refused).as_str()), ("InvalidArnException", "Key Aliases are not supported for this operation."));
+    assert_eq!(
+        (error_code(&refused).as_str(), error_message(&refused).as_str()),
+        ("InvalidArnException", "Key Aliases are not supported for this operation.")
+    );
     // Duplicate, reserved and malformed names.
     let e = kms.create_alias().alias_name("alias/payments").target_key_id(&key_id).send().await.unwrap_err();
     assert_eq!(error_code(&e), "AlreadyExistsException");
@@ -235,7 +281,13 @@ async fn key_policies_are_stored_and_returned() {
 async fn unsupported_key_specs_say_so() {
     let server = TestServer::start();
     let kms = server.client();
-    let e = kms.create_key().key_spec(aws_sdk_kms::types::KeySpec::Sm2).key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify).send().await.unwrap_err();
+    let e = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Sm2)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "UnsupportedOperationException");
     assert!(error_message(&e).contains("SM2"));
     assert!(kms.list_keys().send().await.unwrap().keys().is_empty(), "nothing was created");
@@ -259,7 +311,10 @@ async fn key_spec_and_usage_pairs_aws_does_not_allow_are_validation_errors() {
         if usage.is_some() {
             assert!(error_message(&e).contains(spec.as_str()), "{}", error_message(&e));
         } else {
-            assert_eq!(error_message(&e), "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
+            assert_eq!(
+                error_message(&e),
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+            );
         }
     }
     assert!(kms.list_keys().send().await.unwrap().keys().is_empty(), "nothing was created");

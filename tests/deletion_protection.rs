@@ -10,7 +10,8 @@ use common::{error_code, error_message, wire_type, TestServer};
 use serde_json::{json, Value};
 
 fn protect(server: &TestServer, key_id: &str, enabled: bool) -> (u16, Value) {
-    let (status, _, body) = server.signed_dev("Trent.SetDeletionProtection", &json!({ "KeyId": key_id, "Enabled": enabled }).to_string());
+    let (status, _, body) =
+        server.signed_dev("Trent.SetDeletionProtection", &json!({ "KeyId": key_id, "Enabled": enabled }).to_string());
     (status, serde_json::from_str(&body).unwrap())
 }
 
@@ -57,17 +58,25 @@ async fn a_protected_key_cannot_be_scheduled_for_deletion_and_nothing_changes() 
 #[tokio::test]
 async fn extension_requests_are_validated_like_aws_ones() {
     let server = TestServer::start();
-    let (status, _, body) = server.signed_dev("Trent.SetDeletionProtection", r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}"#);
+    let (status, _, body) =
+        server.signed_dev("Trent.SetDeletionProtection", r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"}"#);
     assert_eq!((status, wire_type(&body).as_str()), (400, "ValidationException"));
     assert!(body.contains("Value null at 'enabled'"), "{body}");
-    let (_, _, body) = server.signed_dev("Trent.SetDeletionProtection", r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Enabled":"yes"}"#);
+    let (_, _, body) = server.signed_dev(
+        "Trent.SetDeletionProtection",
+        r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Enabled":"yes"}"#,
+    );
     assert_eq!(wire_type(&body), "SerializationException");
-    let (_, _, body) = server.signed_dev("Trent.SetDeletionProtection", r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Enabled":true}"#);
+    let (_, _, body) = server.signed_dev(
+        "Trent.SetDeletionProtection",
+        r#"{"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab","Enabled":true}"#,
+    );
     assert_eq!(wire_type(&body), "NotFoundException");
     let (_, _, body) = server.signed_dev("TrentService.SetDeletionProtection", "{}");
     assert_eq!(wire_type(&body), "UnknownOperationException", "extensions never appear under AWS's prefix");
     // Unsigned extension calls are refused like any other.
-    let (status, _, body) = server.http_full("POST", "/", &[("x-amz-target", "Trent.GetDeletionProtection".to_owned())], b"{}");
+    let (status, _, body) =
+        server.http_full("POST", "/", &[("x-amz-target", "Trent.GetDeletionProtection".to_owned())], b"{}");
     assert_eq!((status, wire_type(&body).as_str()), (403, "MissingAuthenticationTokenException"));
 }
 
@@ -77,7 +86,10 @@ async fn new_keys_can_be_protected_by_default() {
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     assert_eq!(protection(&server, &key_id)["DeletionProtection"], true);
-    assert_eq!(error_code(&kms.schedule_key_deletion().key_id(&key_id).send().await.unwrap_err()), "KMSInvalidStateException");
+    assert_eq!(
+        error_code(&kms.schedule_key_deletion().key_id(&key_id).send().await.unwrap_err()),
+        "KMSInvalidStateException"
+    );
 }
 
 /// Runs `trent` as a user would and returns its JSON answer, asserting that it succeeded.
@@ -94,7 +106,10 @@ async fn protection_turned_on_during_a_retirement_halts_the_plan_and_keeps_the_k
     let server = TestServer::start();
     let created = cli_json(&server, &["key", "create", "--output", "json"]);
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
-    cli_json(&server, &["key", "retire", &key_id, "--observe", "1d", "--pending-window", "7", "--force", "--output", "json"]);
+    cli_json(
+        &server,
+        &["key", "retire", &key_id, "--observe", "1d", "--pending-window", "7", "--force", "--output", "json"],
+    );
     let out = server.trent_cli(&["key", "protect", &key_id]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 

@@ -17,8 +17,10 @@ async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
     let _db = common::DatabaseGuard::for_dir(dir.path());
     let server = TestServer::start_in(dir.path(), &[]);
     let kms = server.client();
-    let key_id = kms.create_key().description("survivor").send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    let blob = kms.encrypt().key_id(&key_id).plaintext(Blob::new("kept")).send().await.unwrap().ciphertext_blob.unwrap();
+    let key_id =
+        kms.create_key().description("survivor").send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    let blob =
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("kept")).send().await.unwrap().ciphertext_blob.unwrap();
     kms.disable_key().key_id(&key_id).send().await.unwrap();
     server.kill_9();
 
@@ -40,7 +42,15 @@ async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period
     let kms = server.client();
     let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     let kept = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    let date = kms.schedule_key_deletion().key_id(&doomed).pending_window_in_days(7).send().await.unwrap().deletion_date.unwrap();
+    let date = kms
+        .schedule_key_deletion()
+        .key_id(&doomed)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap()
+        .deletion_date
+        .unwrap();
     kms.schedule_key_deletion().key_id(&kept).pending_window_in_days(30).send().await.unwrap();
     server.kill_9();
 
@@ -57,12 +67,16 @@ async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period
     let eight_days = (8 * DAY).to_string();
     let server = TestServer::start_in(dir.path(), &["--dev-clock-offset-secs", &eight_days]);
     let kms = server.client();
-    let gone = eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&doomed).send().await.is_err() }).await;
+    let gone =
+        eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&doomed).send().await.is_err() }).await;
     assert!(gone);
     assert_eq!(error_code(&kms.describe_key().key_id(&doomed).send().await.unwrap_err()), "NotFoundException");
     let events = server.audit_events();
     assert_eq!(events.iter().filter(|(name, _, _)| name == "DeleteKey").count(), 1);
-    assert_eq!(kms.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap().key_state().unwrap().as_str(), "PendingDeletion");
+    assert_eq!(
+        kms.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap().key_state().unwrap().as_str(),
+        "PendingDeletion"
+    );
 }
 
 #[tokio::test]
@@ -74,7 +88,11 @@ async fn a_different_root_key_is_refused_at_start() {
     std::fs::write(&other_key, [7u8; 32]).unwrap();
     std::fs::set_permissions(&other_key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
-    command.args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"]).arg(dir.path()).arg("--root-key-file").arg(&other_key);
+    command
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .arg("--root-key-file")
+        .arg(&other_key);
     if common::on_postgres() {
         command.args(["--database", &common::TestDatabase::for_dir(dir.path()).url]);
     }
@@ -123,7 +141,13 @@ fn signed_request_bytes(server: &TestServer, target: &str, body: &str) -> Vec<u8
         .unwrap()
         .into();
     let headers = [("host", host.as_str()), ("x-amz-target", target), ("content-type", "application/x-amz-json-1.1")];
-    let signable = SignableRequest::new("POST", format!("http://{host}/"), headers.into_iter(), SignableBody::Bytes(body.as_bytes())).unwrap();
+    let signable = SignableRequest::new(
+        "POST",
+        format!("http://{host}/"),
+        headers.into_iter(),
+        SignableBody::Bytes(body.as_bytes()),
+    )
+    .unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     let mut text = format!(
         "POST / HTTP/1.1\r\nhost: {host}\r\nx-amz-target: {target}\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\nconnection: close\r\n",

@@ -13,7 +13,16 @@ use aws_sdk_kms::types::{KeyAgreementAlgorithmSpec, KeySpec, KeyUsageType};
 use common::{error_code, TestServer};
 
 async fn agreement_key(kms: &aws_sdk_kms::Client, spec: KeySpec) -> String {
-    kms.create_key().key_spec(spec).key_usage(KeyUsageType::KeyAgreement).send().await.unwrap().key_metadata.unwrap().key_id().to_owned()
+    kms.create_key()
+        .key_spec(spec)
+        .key_usage(KeyUsageType::KeyAgreement)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id()
+        .to_owned()
 }
 
 fn openssl(args: &[&std::ffi::OsStr]) -> Vec<u8> {
@@ -34,7 +43,14 @@ fn openssl_peer(dir: &Path, curve: &str) -> (std::path::PathBuf, Vec<u8>) {
         "-out".as_ref(),
         private.as_os_str(),
     ]);
-    let public = openssl(&["pkey".as_ref(), "-in".as_ref(), private.as_os_str(), "-pubout".as_ref(), "-outform".as_ref(), "DER".as_ref()]);
+    let public = openssl(&[
+        "pkey".as_ref(),
+        "-in".as_ref(),
+        private.as_os_str(),
+        "-pubout".as_ref(),
+        "-outform".as_ref(),
+        "DER".as_ref(),
+    ]);
     (private, public)
 }
 
@@ -43,7 +59,9 @@ async fn trent_and_openssl_derive_the_same_secret_from_either_side() {
     let server = TestServer::start();
     let kms = server.client();
     let dir = tempfile::tempdir().unwrap();
-    for (spec, curve) in [(KeySpec::EccNistP256, "P-256"), (KeySpec::EccNistP384, "P-384"), (KeySpec::EccNistP521, "P-521")] {
+    for (spec, curve) in
+        [(KeySpec::EccNistP256, "P-256"), (KeySpec::EccNistP384, "P-384"), (KeySpec::EccNistP521, "P-521")]
+    {
         let key_id = agreement_key(&kms, spec.clone()).await;
         let described = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
         assert_eq!(described.key_agreement_algorithms(), [KeyAgreementAlgorithmSpec::Ecdh]);
@@ -89,19 +107,54 @@ async fn wrong_uses_of_key_agreement_keys_get_aws_errors() {
     let (_, p384_public) = openssl_peer(dir.path(), "P-384");
     let (_, p256_public) = openssl_peer(dir.path(), "P-256");
     let derive = |key: &str, public: Vec<u8>| {
-        kms.derive_shared_secret().key_id(key).key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh).public_key(Blob::new(public)).send()
+        kms.derive_shared_secret()
+            .key_id(key)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(Blob::new(public))
+            .send()
     };
 
-    assert_eq!(error_code(&derive(&key_id, p384_public).await.unwrap_err()), "ValidationException", "a peer key on another curve");
-    assert_eq!(error_code(&derive(&key_id, b"InvalidPublicKey".to_vec()).await.unwrap_err()), "ValidationException", "not a public key");
-    let signing = kms.create_key().key_spec(KeySpec::EccNistP256).key_usage(KeyUsageType::SignVerify).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(
+        error_code(&derive(&key_id, p384_public).await.unwrap_err()),
+        "ValidationException",
+        "a peer key on another curve"
+    );
+    assert_eq!(
+        error_code(&derive(&key_id, b"InvalidPublicKey".to_vec()).await.unwrap_err()),
+        "ValidationException",
+        "not a public key"
+    );
+    let signing = kms
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
     let e = derive(signing.key_id(), p256_public.clone()).await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException");
-    assert!(common::error_message(&e).ends_with("key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret."), "{e:?}");
-    let e =
-        kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    assert!(
+        common::error_message(&e).ends_with("key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret."),
+        "{e:?}"
+    );
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "a KEY_AGREEMENT key does not sign");
-    let e = kms.create_key().key_spec(KeySpec::EccSecgP256K1).key_usage(KeyUsageType::KeyAgreement).send().await.unwrap_err();
+    let e = kms
+        .create_key()
+        .key_spec(KeySpec::EccSecgP256K1)
+        .key_usage(KeyUsageType::KeyAgreement)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "ValidationException", "secp256k1 is for signing only");
     let e = kms.create_key().key_spec(KeySpec::Rsa2048).key_usage(KeyUsageType::KeyAgreement).send().await.unwrap_err();
     assert_eq!(common::error_message(&e), "KeyUsage KEY_AGREEMENT is not compatible with KeySpec RSA_2048");

@@ -22,7 +22,8 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     let key_id = key.key_id().to_owned();
     let arn = key.arn().unwrap().to_owned();
     assert_eq!(key.key_state(), Some(&KeyState::Enabled));
-    let ciphertext = kms.encrypt().key_id(&key_id).plaintext(Blob::new("card 4111")).send().await.unwrap().ciphertext_blob.unwrap();
+    let ciphertext =
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("card 4111")).send().await.unwrap().ciphertext_blob.unwrap();
 
     // Disable: every cryptographic call is DisabledException.
     kms.disable_key().key_id(&key_id).send().await.unwrap();
@@ -61,7 +62,11 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     let e = kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(30).send().await.unwrap_err();
     assert_eq!(error_code(&e), "KMSInvalidStateException");
     let again = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
-    assert_eq!(again.deletion_date().map(|d| d.secs()), Some(deletion_date), "a second schedule does not reset the window");
+    assert_eq!(
+        again.deletion_date().map(|d| d.secs()),
+        Some(deletion_date),
+        "a second schedule does not reset the window"
+    );
 
     // Cancel: the key comes back Disabled, not Enabled, with no deletion date.
     let cancelled = kms.cancel_key_deletion().key_id(&key_id).send().await.unwrap();
@@ -70,7 +75,10 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     assert_eq!(back.key_state(), Some(&KeyState::Disabled));
     assert!(back.deletion_date().is_none());
     let e = kms.cancel_key_deletion().key_id(&key_id).send().await.unwrap_err();
-    assert_eq!((error_code(&e), error_message(&e)), ("KMSInvalidStateException".to_owned(), format!("{arn} is not pending deletion.")));
+    assert_eq!(
+        (error_code(&e), error_message(&e)),
+        ("KMSInvalidStateException".to_owned(), format!("{arn} is not pending deletion."))
+    );
 
     // Enable and use again: the old ciphertext still decrypts.
     kms.enable_key().key_id(&key_id).send().await.unwrap();
@@ -84,7 +92,8 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(kms.describe_key().key_id(&key_id).send().await.is_ok(), "never deleted early");
     server.advance_clock(180);
-    let gone = eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&key_id).send().await.is_err() }).await;
+    let gone =
+        eventually(Duration::from_secs(2), || async { kms.describe_key().key_id(&key_id).send().await.is_err() }).await;
     assert!(gone, "deleted within 2 seconds of the deletion date");
 
     for e in [
@@ -106,7 +115,18 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
 
     // The schedule, the cancel and the deletion itself are in the audit table.
     let names = server.key_changes(&arn);
-    assert_eq!(names, ["CreateKey", "DisableKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "ScheduleKeyDeletion", "DeleteKey"]);
+    assert_eq!(
+        names,
+        [
+            "CreateKey",
+            "DisableKey",
+            "ScheduleKeyDeletion",
+            "CancelKeyDeletion",
+            "EnableKey",
+            "ScheduleKeyDeletion",
+            "DeleteKey"
+        ]
+    );
     let delete = server.audit_events().into_iter().find(|(n, _, _)| n == "DeleteKey").unwrap().2;
     assert!(delete.contains("\"eventType\":\"AwsServiceEvent\""), "{delete}");
 }
@@ -119,7 +139,10 @@ async fn pending_window_is_validated_and_changes_nothing() {
 
     for days in [6, 31] {
         let e = kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(days).send().await.unwrap_err();
-        assert_eq!((error_code(&e), error_message(&e)), ("ValidationException".to_owned(), "PendingWindowInDays must be between 7 and 30".to_owned()));
+        assert_eq!(
+            (error_code(&e), error_message(&e)),
+            ("ValidationException".to_owned(), "PendingWindowInDays must be between 7 and 30".to_owned())
+        );
     }
     let e = kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(0).send().await.unwrap_err();
     assert_eq!(
@@ -135,14 +158,28 @@ async fn pending_window_is_validated_and_changes_nothing() {
     let scheduled = kms.schedule_key_deletion().key_id(&key_id).send().await.unwrap();
     assert_eq!(scheduled.pending_window_in_days(), Some(30));
     kms.cancel_key_deletion().key_id(&key_id).send().await.unwrap();
-    assert_eq!(kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap().pending_window_in_days(), Some(7));
+    assert_eq!(
+        kms.schedule_key_deletion()
+            .key_id(&key_id)
+            .pending_window_in_days(7)
+            .send()
+            .await
+            .unwrap()
+            .pending_window_in_days(),
+        Some(7)
+    );
 }
 
 #[tokio::test]
 async fn aliases_tags_and_descriptions_follow_the_state_table() {
     let server = TestServer::start();
     let kms = server.client();
-    let key = kms.create_key().tags(aws_sdk_kms::types::Tag::builder().tag_key("team").tag_value("orders").build().unwrap()).send().await.unwrap();
+    let key = kms
+        .create_key()
+        .tags(aws_sdk_kms::types::Tag::builder().tag_key("team").tag_value("orders").build().unwrap())
+        .send()
+        .await
+        .unwrap();
     let key_id = key.key_metadata.unwrap().key_id().to_owned();
     kms.create_alias().alias_name("alias/before").target_key_id(&key_id).send().await.unwrap();
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
@@ -240,7 +277,8 @@ async fn a_cancel_racing_the_deletion_worker_either_wins_whole_or_loses_whole() 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let events = server.audit_events();
     for ((key_id, arn), was_cancelled) in keys.iter().zip(cancelled) {
-        let deletions = events.iter().filter(|(name, k, _)| name == "DeleteKey" && k.as_deref() == Some(arn.as_str())).count();
+        let deletions =
+            events.iter().filter(|(name, k, _)| name == "DeleteKey" && k.as_deref() == Some(arn.as_str())).count();
         let described = kms.describe_key().key_id(key_id).send().await;
         if was_cancelled {
             assert_eq!(deletions, 0, "a successful cancel means the key was never deleted");

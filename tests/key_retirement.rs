@@ -35,7 +35,8 @@ fn plan(server: &TestServer, key_id: &str) -> Value {
 }
 
 async fn step_becomes(server: &TestServer, key_id: &str, step: &str) -> Value {
-    let reached = eventually(Duration::from_secs(10), || async { plan(server, key_id)["Retirement"]["Step"] == step }).await;
+    let reached =
+        eventually(Duration::from_secs(10), || async { plan(server, key_id)["Retirement"]["Step"] == step }).await;
     let now = plan(server, key_id);
     assert!(reached, "the plan never reached {step}: {now}");
     now
@@ -86,7 +87,10 @@ async fn a_key_used_within_the_observation_period_is_not_retired_without_force()
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     kms.encrypt().key_id(&key_id).plaintext(Blob::new("today")).send().await.unwrap();
 
-    let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 14 * DAY }).to_string());
+    let (status, _, text) = server.signed_dev(
+        "Trent.StartKeyRetirement",
+        &json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 14 * DAY }).to_string(),
+    );
     assert_eq!((status, wire_type(&text).as_str()), (400, "KeyInUseException"), "{text}");
     assert!(text.contains("used 1 time(s)") && text.contains("Encrypt"), "the refusal carries the evidence: {text}");
     assert_eq!(state(&kms, &key_id).await, KeyState::Enabled, "a refused start changes nothing");
@@ -114,7 +118,11 @@ async fn an_attempted_use_during_observation_halts_the_plan_even_without_call_au
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &json!({ "KeyId": key_id }).to_string());
-    assert_eq!((status, wire_type(&text).as_str()), (400, "KeyInUseException"), "no evidence, no start without Force: {text}");
+    assert_eq!(
+        (status, wire_type(&text).as_str()),
+        (400, "KeyInUseException"),
+        "no evidence, no start without Force: {text}"
+    );
     start(&server, &key_id, 14, 7, true);
 
     server.advance_clock(3 * DAY);
@@ -136,14 +144,25 @@ async fn the_armed_safety_net_saves_a_key_pending_deletion_under_a_plan() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    let blob = kms.encrypt().key_id(&key_id).plaintext(Blob::new("still needed")).send().await.unwrap().ciphertext_blob.unwrap();
+    let blob = kms
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(Blob::new("still needed"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
     server.advance_clock(15 * DAY);
     start(&server, &key_id, 14, 30, false);
     server.advance_clock(14 * DAY + 1);
     step_becomes(&server, &key_id, "PendingDeletion").await;
 
     server.advance_clock(10 * DAY);
-    assert_eq!(error_code(&kms.decrypt().ciphertext_blob(blob.clone()).send().await.unwrap_err()), "KMSInvalidStateException");
+    assert_eq!(
+        error_code(&kms.decrypt().ciphertext_blob(blob.clone()).send().await.unwrap_err()),
+        "KMSInvalidStateException"
+    );
     let halted = step_becomes(&server, &key_id, "Halted").await;
     assert_eq!(halted["Attempts"].as_array().unwrap().len(), 1, "{halted}");
     assert_eq!(halted["Attempts"][0]["KeyState"], "PendingDeletion");

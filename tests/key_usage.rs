@@ -24,7 +24,16 @@ async fn usage_counts_equal_the_calls_made() {
     let key_id = key.key_id().to_owned();
     let mut blobs = Vec::new();
     for i in 0..5 {
-        blobs.push(kms.encrypt().key_id(&key_id).plaintext(Blob::new(format!("secret {i}"))).send().await.unwrap().ciphertext_blob.unwrap());
+        blobs.push(
+            kms.encrypt()
+                .key_id(&key_id)
+                .plaintext(Blob::new(format!("secret {i}")))
+                .send()
+                .await
+                .unwrap()
+                .ciphertext_blob
+                .unwrap(),
+        );
     }
     for blob in blobs.iter().take(3) {
         kms.decrypt().ciphertext_blob(blob.clone()).send().await.unwrap();
@@ -35,7 +44,10 @@ async fn usage_counts_equal_the_calls_made() {
     kms.generate_data_key_without_plaintext().key_id(&key_id).number_of_bytes(32).send().await.unwrap();
     kms.disable_key().key_id(&key_id).send().await.unwrap();
     for _ in 0..4 {
-        assert_eq!(error_code(&kms.encrypt().key_id(&key_id).plaintext(Blob::new("late")).send().await.unwrap_err()), "DisabledException");
+        assert_eq!(
+            error_code(&kms.encrypt().key_id(&key_id).plaintext(Blob::new("late")).send().await.unwrap_err()),
+            "DisabledException"
+        );
     }
     kms.decrypt().ciphertext_blob(blobs[0].clone()).send().await.unwrap_err();
 
@@ -50,7 +62,10 @@ async fn usage_counts_equal_the_calls_made() {
     assert_eq!(report["DataKeysProduced"], 3);
     assert_eq!(report["FailuresByErrorCode"]["DisabledException"], 5);
     assert_eq!(report["ByPrincipal"]["arn:aws:iam::111122223333:root"]["Failed"], 5);
-    assert_eq!(report["BySourceIPAddress"]["127.0.0.1"]["Succeeded"].as_i64().unwrap(), report["Calls"]["Succeeded"].as_i64().unwrap());
+    assert_eq!(
+        report["BySourceIPAddress"]["127.0.0.1"]["Succeeded"].as_i64().unwrap(),
+        report["Calls"]["Succeeded"].as_i64().unwrap()
+    );
     let refused = report["RefusedAttempts"].as_array().unwrap();
     assert_eq!(refused.len(), 5, "every attempt while disabled is listed: {refused:?}");
     assert!(refused.iter().all(|a| a["KeyState"] == "Disabled" && a["Principal"] == "arn:aws:iam::111122223333:root"));
@@ -58,7 +73,10 @@ async fn usage_counts_equal_the_calls_made() {
     assert_eq!(report["LastUse"]["Operation"], "GenerateDataKeyWithoutPlaintext", "refused attempts are not uses");
 
     // The figures agree with the audit trail they are summed from.
-    let (_, _, text) = server.signed_dev("Trent.ListAuditEvents", &json!({ "KeyId": key_id, "EventName": "Encrypt", "Limit": 1000 }).to_string());
+    let (_, _, text) = server.signed_dev(
+        "Trent.ListAuditEvents",
+        &json!({ "KeyId": key_id, "EventName": "Encrypt", "Limit": 1000 }).to_string(),
+    );
     let events: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(events["Events"].as_array().unwrap().len(), 9);
 }
@@ -83,7 +101,8 @@ async fn get_key_last_usage_answers_with_the_last_successful_use_and_its_audit_e
     let last = used.key_last_usage().unwrap();
     assert_eq!(last.operation().map(|o| o.as_str()), Some("Decrypt"), "DescribeKey is not a cryptographic use");
     let event_id = last.cloud_trail_event_id().unwrap();
-    let (_, _, text) = server.signed_dev("Trent.ListAuditEvents", &json!({ "KeyId": key_id, "EventName": "Decrypt" }).to_string());
+    let (_, _, text) =
+        server.signed_dev("Trent.ListAuditEvents", &json!({ "KeyId": key_id, "EventName": "Decrypt" }).to_string());
     let events: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(events["Events"][0]["eventID"], event_id);
     assert_eq!(events["Events"][0]["requestID"], last.kms_request_id().unwrap());

@@ -39,7 +39,10 @@ impl Cluster {
         for _ in 1..count {
             dirs.push(tempfile::tempdir().unwrap());
         }
-        let nodes = dirs.iter().map(|dir| TestServer::start_node(&database.url, dir.path(), &["--root-key-file", &root_key])).collect();
+        let nodes = dirs
+            .iter()
+            .map(|dir| TestServer::start_node(&database.url, dir.path(), &["--root-key-file", &root_key]))
+            .collect();
         Some(Self { nodes, database, _dirs: dirs })
     }
 
@@ -86,7 +89,10 @@ async fn a_key_disabled_through_one_node_is_refused_through_another_on_the_next_
     // The same for scheduling deletion through C, refused at once on A.
     a.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap();
     c.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
-    assert_eq!(error_code(&a.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err()), "KMSInvalidStateException");
+    assert_eq!(
+        error_code(&a.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err()),
+        "KMSInvalidStateException"
+    );
 }
 
 #[tokio::test]
@@ -154,7 +160,8 @@ async fn two_nodes_racing_schedule_and_cancel_on_a_hundred_keys_leave_only_valid
         for round in 0..3 {
             let (a, b, key_id) = (a.clone(), b.clone(), key_id.clone());
             tasks.push(tokio::spawn(async move {
-                let scheduled = a.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7 + round).send().await.is_ok();
+                let scheduled =
+                    a.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7 + round).send().await.is_ok();
                 let cancelled = b.cancel_key_deletion().key_id(&key_id).send().await.is_ok();
                 usize::from(scheduled) + usize::from(cancelled)
             }));
@@ -231,7 +238,8 @@ async fn a_node_fails_fast_while_postgres_is_away_and_recovers_by_itself() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::for_dir(dir.path());
     // Point the node at a proxy in front of the real server.
-    let real = database.url.split("://").nth(1).unwrap().split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let real =
+        database.url.split("://").nth(1).unwrap().split('@').nth(1).unwrap().split('/').next().unwrap().to_owned();
     let proxy = Proxy::start(0, real.clone()).await;
     let proxied_url = database.url.replacen(&real, &format!("127.0.0.1:{}", proxy.port), 1);
     let node = TestServer::start_node(&proxied_url, dir.path(), &[]);
@@ -253,7 +261,10 @@ async fn a_node_fails_fast_while_postgres_is_away_and_recovers_by_itself() {
     }
 
     let _proxy = Proxy::start(port, real).await;
-    let recovered = eventually(Duration::from_secs(20), || async { kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.is_ok() }).await;
+    let recovered = eventually(Duration::from_secs(20), || async {
+        kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.is_ok()
+    })
+    .await;
     assert!(recovered, "the node recovered when the database came back");
     assert!(kms.create_key().send().await.is_ok());
     drop(node);
@@ -279,7 +290,14 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
             let key_id = key_id.clone();
             tasks.push(tokio::spawn(async move {
                 let _ = match (index * 7 + step * 3) % 4 {
-                    0 => kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.map(|_| ()).map_err(|_| ()),
+                    0 => kms
+                        .schedule_key_deletion()
+                        .key_id(&key_id)
+                        .pending_window_in_days(7)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|_| ()),
                     1 => kms.cancel_key_deletion().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
                     2 => kms.enable_key().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
                     _ => kms.disable_key().key_id(&key_id).send().await.map(|_| ()).map_err(|_| ()),
@@ -294,7 +312,10 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
     for (key_id, arn) in &keys {
         // Replaying the recorded changes through the one transition table must reach the state every node reports.
         let mut state = DomainState::Enabled;
-        for (name, _, _) in events.iter().filter(|(_, k, record)| k.as_deref() == Some(arn.as_str()) && !record.contains("\"errorCode\"")) {
+        for (name, _, _) in events
+            .iter()
+            .filter(|(_, k, record)| k.as_deref() == Some(arn.as_str()) && !record.contains("\"errorCode\""))
+        {
             let action = match name.as_str() {
                 // The date is not compared: only the state names every node reports.
                 "ScheduleKeyDeletion" => Action::ScheduleKeyDeletion(ScheduledDeletion::starting(Timestamp(0), 7)),
@@ -303,7 +324,8 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
                 "DisableKey" => Action::DisableKey,
                 _ => continue,
             };
-            state = transition(state, action).unwrap_or_else(|e| panic!("{arn}: recorded {name} is not allowed from {state:?}: {e}"));
+            state = transition(state, action)
+                .unwrap_or_else(|e| panic!("{arn}: recorded {name} is not allowed from {state:?}: {e}"));
         }
         for kms in &nodes {
             let reported = kms.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();

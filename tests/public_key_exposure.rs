@@ -60,12 +60,14 @@ async fn a_retirement_refuses_an_encryption_key_whose_public_key_left_unless_the
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa3072, KeyUsageType::EncryptDecrypt).await;
     kms.get_public_key().key_id(&key_id).send().await.unwrap();
-    let start =
-        |accept: bool| json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true, "AcceptPublicKeyRisk": accept });
+    let start = |accept: bool| json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true, "AcceptPublicKeyRisk": accept });
 
     let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &start(false).to_string());
     assert_eq!((status, wire_type(&text).as_str()), (400, "KeyInUseException"), "{text}");
-    assert!(text.contains("was downloaded 1 time(s), last by arn:aws:iam::111122223333:root"), "the refusal carries the evidence: {text}");
+    assert!(
+        text.contains("was downloaded 1 time(s), last by arn:aws:iam::111122223333:root"),
+        "the refusal carries the evidence: {text}"
+    );
     assert!(text.contains("AcceptPublicKeyRisk"), "{text}");
     let described = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
     assert!(described.enabled(), "a refused start changes nothing");
@@ -79,7 +81,9 @@ async fn a_retirement_refuses_an_encryption_key_whose_public_key_left_unless_the
 async fn key_agreement_and_encapsulation_keys_carry_the_same_risk() {
     let server = TestServer::start();
     let kms = server.client();
-    for (spec, usage) in [(KeySpec::EccNistP256, KeyUsageType::KeyAgreement), (KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate)] {
+    for (spec, usage) in
+        [(KeySpec::EccNistP256, KeyUsageType::KeyAgreement), (KeySpec::MlKem768, KeyUsageType::EncapsulateDecapsulate)]
+    {
         let key_id = key(&kms, spec, usage).await;
         kms.get_public_key().key_id(&key_id).send().await.unwrap();
         let body = json!({ "KeyId": key_id, "ObservationPeriodInSeconds": 0, "PendingWindowInDays": 7, "Force": true });
@@ -106,7 +110,8 @@ async fn scheduling_deletion_from_the_cli_warns_when_the_public_key_left() {
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
     let trent = |args: &[&str]| server.trent_cli(args);
-    let created = trent(&["key", "create", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT", "--output", "json"]);
+    let created =
+        trent(&["key", "create", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT", "--output", "json"]);
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let created: Value = serde_json::from_slice(&created.stdout).unwrap();
     assert_eq!(created["KeyMetadata"]["EncryptionAlgorithms"], json!(["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]));
@@ -119,7 +124,11 @@ async fn scheduling_deletion_from_the_cli_warns_when_the_public_key_left() {
     let output = trent(&["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]);
     assert!(output.status.success(), "the deletion is still scheduled, as in AWS");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("warning: the public key of arn:aws:kms:us-east-1:111122223333:key/") && stderr.contains("was downloaded 1 time(s)"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the public key of arn:aws:kms:us-east-1:111122223333:key/")
+            && stderr.contains("was downloaded 1 time(s)"),
+        "{stderr}"
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("KeyState: PendingDeletion"));
 }
 

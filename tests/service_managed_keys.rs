@@ -17,7 +17,8 @@ async fn first_use_of_a_service_alias_creates_its_managed_key_once() {
     let arn = encrypted.key_id().unwrap().to_owned();
     let again = kms.generate_data_key().key_id("alias/aws/s3").number_of_bytes(32).send().await.unwrap();
     assert_eq!(again.key_id(), Some(arn.as_str()), "the same key serves the service afterwards");
-    let plain = kms.decrypt().ciphertext_blob(encrypted.ciphertext_blob.unwrap()).send().await.unwrap().plaintext.unwrap();
+    let plain =
+        kms.decrypt().ciphertext_blob(encrypted.ciphertext_blob.unwrap()).send().await.unwrap().plaintext.unwrap();
     assert_eq!(plain.as_ref(), b"object");
 
     let key = kms.describe_key().key_id("alias/aws/s3").send().await.unwrap().key_metadata.unwrap();
@@ -25,12 +26,18 @@ async fn first_use_of_a_service_alias_creates_its_managed_key_once() {
     assert_eq!(key.arn(), Some(arn.as_str()));
     assert!(key.description().unwrap().contains("s3"));
     let aliases = kms.list_aliases().send().await.unwrap();
-    assert!(aliases.aliases().iter().any(|a| a.alias_name() == Some("alias/aws/s3") && a.target_key_id() == Some(key.key_id())));
+    assert!(aliases
+        .aliases()
+        .iter()
+        .any(|a| a.alias_name() == Some("alias/aws/s3") && a.target_key_id() == Some(key.key_id())));
     assert_eq!(kms.list_keys().send().await.unwrap().keys().len(), 1);
 
     // Describe and Decrypt never create one; a customer alias never does either.
     assert_eq!(error_code(&kms.describe_key().key_id("alias/aws/ebs").send().await.unwrap_err()), "NotFoundException");
-    assert_eq!(error_code(&kms.encrypt().key_id("alias/orders").plaintext(Blob::new("x")).send().await.unwrap_err()), "NotFoundException");
+    assert_eq!(
+        error_code(&kms.encrypt().key_id("alias/orders").plaintext(Blob::new("x")).send().await.unwrap_err()),
+        "NotFoundException"
+    );
     assert_eq!(kms.list_keys().send().await.unwrap().keys().len(), 1);
 }
 
@@ -41,7 +48,17 @@ async fn concurrent_first_uses_create_exactly_one_managed_key() {
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let kms = kms.clone();
-            tokio::spawn(async move { kms.encrypt().key_id("alias/aws/rds").plaintext(Blob::new("row")).send().await.unwrap().key_id().unwrap().to_owned() })
+            tokio::spawn(async move {
+                kms.encrypt()
+                    .key_id("alias/aws/rds")
+                    .plaintext(Blob::new("row"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .key_id()
+                    .unwrap()
+                    .to_owned()
+            })
         })
         .collect();
     let mut arns = Vec::new();
@@ -57,7 +74,16 @@ async fn concurrent_first_uses_create_exactly_one_managed_key() {
 async fn managed_keys_refuse_every_lifecycle_change_and_nothing_changes() {
     let server = TestServer::start();
     let kms = server.client();
-    let arn = kms.encrypt().key_id("alias/aws/lambda").plaintext(Blob::new("x")).send().await.unwrap().key_id().unwrap().to_owned();
+    let arn = kms
+        .encrypt()
+        .key_id("alias/aws/lambda")
+        .plaintext(Blob::new("x"))
+        .send()
+        .await
+        .unwrap()
+        .key_id()
+        .unwrap()
+        .to_owned();
     let key_id = arn.rsplit('/').next().unwrap().to_owned();
     let denied = |code: String, message: String, action: &str| {
         assert_eq!(code, "AccessDeniedException", "{action}");
@@ -69,7 +95,13 @@ async fn managed_keys_refuse_every_lifecycle_change_and_nothing_changes() {
     denied(error_code(&e), error_message(&e), "kms:ScheduleKeyDeletion");
     let e = kms.update_key_description().key_id(&key_id).description("mine now").send().await.unwrap_err();
     denied(error_code(&e), error_message(&e), "kms:UpdateKeyDescription");
-    let e = kms.tag_resource().key_id(&key_id).tags(Tag::builder().tag_key("k").tag_value("v").build().unwrap()).send().await.unwrap_err();
+    let e = kms
+        .tag_resource()
+        .key_id(&key_id)
+        .tags(Tag::builder().tag_key("k").tag_value("v").build().unwrap())
+        .send()
+        .await
+        .unwrap_err();
     denied(error_code(&e), error_message(&e), "kms:TagResource");
     let e = kms.put_key_policy().key_id(&key_id).policy(r#"{"Statement":[]}"#).send().await.unwrap_err();
     denied(error_code(&e), error_message(&e), "kms:PutKeyPolicy");
@@ -77,9 +109,18 @@ async fn managed_keys_refuse_every_lifecycle_change_and_nothing_changes() {
     denied(error_code(&e), error_message(&e), "kms:CreateAlias");
     // Its aws/ alias cannot be moved or deleted, and its deletion protection cannot be cleared.
     let customer = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    assert_eq!(error_code(&kms.update_alias().alias_name("alias/aws/lambda").target_key_id(&customer).send().await.unwrap_err()), "InvalidAliasNameException");
-    assert_eq!(error_code(&kms.delete_alias().alias_name("alias/aws/lambda").send().await.unwrap_err()), "InvalidAliasNameException");
-    let (_, _, body) = server.signed_dev("Trent.SetDeletionProtection", &format!(r#"{{"KeyId":"{key_id}","Enabled":false}}"#));
+    assert_eq!(
+        error_code(
+            &kms.update_alias().alias_name("alias/aws/lambda").target_key_id(&customer).send().await.unwrap_err()
+        ),
+        "InvalidAliasNameException"
+    );
+    assert_eq!(
+        error_code(&kms.delete_alias().alias_name("alias/aws/lambda").send().await.unwrap_err()),
+        "InvalidAliasNameException"
+    );
+    let (_, _, body) =
+        server.signed_dev("Trent.SetDeletionProtection", &format!(r#"{{"KeyId":"{key_id}","Enabled":false}}"#));
     assert_eq!(wire_type(&body), "AccessDeniedException", "{body}");
 
     let key = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();

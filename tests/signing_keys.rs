@@ -20,7 +20,16 @@ const SPECS: [(KeySpec, SigningAlgorithmSpec, &str); 4] = [
 ];
 
 async fn signing_key(kms: &aws_sdk_kms::Client, spec: KeySpec) -> String {
-    kms.create_key().key_spec(spec).key_usage(KeyUsageType::SignVerify).send().await.unwrap().key_metadata.unwrap().key_id().to_owned()
+    kms.create_key()
+        .key_spec(spec)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id()
+        .to_owned()
 }
 
 /// Verifies `signature` over `message` with OpenSSL, using the DER public key.
@@ -29,7 +38,13 @@ fn openssl_verifies(public_der: &[u8], digest_flag: &str, message: &[u8], signat
 }
 
 /// Verifies with OpenSSL, passing `sigopts` (RSA padding options) to `openssl dgst`.
-fn openssl_verifies_with(public_der: &[u8], digest_flag: &str, sigopts: &[&str], message: &[u8], signature: &[u8]) -> bool {
+fn openssl_verifies_with(
+    public_der: &[u8],
+    digest_flag: &str,
+    sigopts: &[&str],
+    message: &[u8],
+    signature: &[u8],
+) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let (key, msg, sig) = (dir.path().join("pub.der"), dir.path().join("msg"), dir.path().join("sig"));
     std::fs::write(&key, public_der).unwrap();
@@ -64,11 +79,24 @@ async fn signatures_verify_in_trent_and_in_openssl_with_the_public_key() {
         let der = public.public_key.unwrap().into_inner();
 
         let message = b"pay 100 to alice".to_vec();
-        let signed = kms.sign().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).send().await.unwrap();
+        let signed = kms
+            .sign()
+            .key_id(&key_id)
+            .message(Blob::new(message.clone()))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
         assert_eq!(signed.signing_algorithm(), Some(&algorithm));
         let signature = signed.signature.unwrap();
-        assert!(openssl_verifies(&der, digest_flag, &message, signature.as_ref()), "{spec:?}: OpenSSL verifies Trent's signature");
-        assert!(!openssl_verifies(&der, digest_flag, b"pay 900 to alice", signature.as_ref()), "{spec:?}: and refuses it for another message");
+        assert!(
+            openssl_verifies(&der, digest_flag, &message, signature.as_ref()),
+            "{spec:?}: OpenSSL verifies Trent's signature"
+        );
+        assert!(
+            !openssl_verifies(&der, digest_flag, b"pay 900 to alice", signature.as_ref()),
+            "{spec:?}: and refuses it for another message"
+        );
 
         let verified = kms
             .verify()
@@ -98,7 +126,10 @@ async fn a_digest_signs_like_its_message_and_must_have_the_hash_length() {
     use base64::Engine;
     let server = TestServer::start();
     let kms = server.client();
-    for (spec, algorithm) in [(KeySpec::EccNistP256, SigningAlgorithmSpec::EcdsaSha256), (KeySpec::Rsa3072, SigningAlgorithmSpec::RsassaPssSha256)] {
+    for (spec, algorithm) in [
+        (KeySpec::EccNistP256, SigningAlgorithmSpec::EcdsaSha256),
+        (KeySpec::Rsa3072, SigningAlgorithmSpec::RsassaPssSha256),
+    ] {
         let key_id = signing_key(&kms, spec.clone()).await;
         let digest = sha256(b"the message");
         let signed = kms
@@ -111,8 +142,15 @@ async fn a_digest_signs_like_its_message_and_must_have_the_hash_length() {
             .await
             .unwrap();
         let signature = signed.signature.unwrap();
-        let raw =
-            kms.verify().key_id(&key_id).message(Blob::new("the message")).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
+        let raw = kms
+            .verify()
+            .key_id(&key_id)
+            .message(Blob::new("the message"))
+            .signing_algorithm(algorithm.clone())
+            .signature(signature)
+            .send()
+            .await
+            .unwrap();
         assert!(raw.signature_valid(), "{spec:?}");
         let short = base64::engine::general_purpose::STANDARD.encode(&digest[..20]);
         let body = serde_json::json!({ "KeyId": key_id, "Message": short, "MessageType": "DIGEST", "SigningAlgorithm": algorithm.as_str() });
@@ -126,7 +164,12 @@ async fn a_digest_signs_like_its_message_and_must_have_the_hash_length() {
 fn sha256(bytes: &[u8]) -> Vec<u8> {
     use std::io::Write;
     use std::process::Stdio;
-    let mut child = Command::new("openssl").args(["dgst", "-sha256", "-binary"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new("openssl")
+        .args(["dgst", "-sha256", "-binary"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(bytes).unwrap();
     child.wait_with_output().unwrap().stdout
 }
@@ -140,24 +183,61 @@ async fn wrong_uses_of_signing_keys_get_aws_errors() {
 
     let e = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException");
-    let e = kms.sign().key_id(aes.key_id()).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(aes.key_id())
+        .message(Blob::new("m"))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException");
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "P-384 pairs with ECDSA_SHA_384 only");
     let e = kms.get_public_key().key_id(aes.key_id()).send().await.unwrap_err();
     assert_eq!(error_code(&e), "UnsupportedOperationException");
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha384).dry_run(true).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha384)
+        .dry_run(true)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "DryRunOperationException");
 
     kms.disable_key().key_id(&key_id).send().await.unwrap();
     for e in [
-        error_code(&kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha384).send().await.unwrap_err()),
+        error_code(
+            &kms.sign()
+                .key_id(&key_id)
+                .message(Blob::new("m"))
+                .signing_algorithm(SigningAlgorithmSpec::EcdsaSha384)
+                .send()
+                .await
+                .unwrap_err(),
+        ),
         error_code(&kms.get_public_key().key_id(&key_id).send().await.unwrap_err()),
     ] {
         assert_eq!(e, "DisabledException");
     }
     kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha384).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha384)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "KMSInvalidStateException");
 }
 
@@ -181,16 +261,43 @@ async fn rsa_signatures_of_every_padding_verify_in_openssl() {
     ];
     let message = b"release 4.2.0".to_vec();
     for (algorithm, digest_flag, sigopts) in cases {
-        let signed = kms.sign().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).send().await.unwrap();
+        let signed = kms
+            .sign()
+            .key_id(&key_id)
+            .message(Blob::new(message.clone()))
+            .signing_algorithm(algorithm.clone())
+            .send()
+            .await
+            .unwrap();
         let signature = signed.signature.unwrap();
         assert_eq!(signature.as_ref().len(), 256, "an RSA_2048 signature is the modulus length");
-        assert!(openssl_verifies_with(&der, digest_flag, sigopts, &message, signature.as_ref()), "{algorithm:?}: OpenSSL verifies");
-        assert!(!openssl_verifies_with(&der, digest_flag, sigopts, b"release 4.2.1", signature.as_ref()), "{algorithm:?}: not another message");
-        let verified =
-            kms.verify().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(algorithm.clone()).signature(signature).send().await.unwrap();
+        assert!(
+            openssl_verifies_with(&der, digest_flag, sigopts, &message, signature.as_ref()),
+            "{algorithm:?}: OpenSSL verifies"
+        );
+        assert!(
+            !openssl_verifies_with(&der, digest_flag, sigopts, b"release 4.2.1", signature.as_ref()),
+            "{algorithm:?}: not another message"
+        );
+        let verified = kms
+            .verify()
+            .key_id(&key_id)
+            .message(Blob::new(message.clone()))
+            .signing_algorithm(algorithm.clone())
+            .signature(signature)
+            .send()
+            .await
+            .unwrap();
         assert!(verified.signature_valid());
     }
-    let e = kms.sign().key_id(&key_id).message(Blob::new("m")).signing_algorithm(SigningAlgorithmSpec::EcdsaSha256).send().await.unwrap_err();
+    let e = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new("m"))
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "an RSA key does not sign with ECDSA");
     let e = kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
     assert_eq!(error_code(&e), "InvalidKeyUsageException", "a SIGN_VERIFY RSA key does not encrypt");
@@ -202,10 +309,20 @@ async fn ed25519_signatures_verify_in_openssl() {
     let kms = server.client();
     let key_id = signing_key(&kms, KeySpec::EccNistEdwards25519).await;
     let public = kms.get_public_key().key_id(&key_id).send().await.unwrap();
-    assert_eq!(public.signing_algorithms(), [SigningAlgorithmSpec::Ed25519Sha512, SigningAlgorithmSpec::Ed25519PhSha512]);
+    assert_eq!(
+        public.signing_algorithms(),
+        [SigningAlgorithmSpec::Ed25519Sha512, SigningAlgorithmSpec::Ed25519PhSha512]
+    );
     let der = public.public_key.unwrap().into_inner();
     let message = b"signed with edwards25519".to_vec();
-    let signed = kms.sign().key_id(&key_id).message(Blob::new(message.clone())).signing_algorithm(SigningAlgorithmSpec::Ed25519Sha512).send().await.unwrap();
+    let signed = kms
+        .sign()
+        .key_id(&key_id)
+        .message(Blob::new(message.clone()))
+        .signing_algorithm(SigningAlgorithmSpec::Ed25519Sha512)
+        .send()
+        .await
+        .unwrap();
     let signature = signed.signature.unwrap().into_inner();
     assert_eq!(signature.len(), 64);
 
@@ -224,7 +341,11 @@ async fn ed25519_signatures_verify_in_openssl() {
         .arg(&sig)
         .output()
         .unwrap();
-    assert!(verified.status.success(), "OpenSSL verifies Trent's Ed25519 signature: {}", String::from_utf8_lossy(&verified.stderr));
+    assert!(
+        verified.status.success(),
+        "OpenSSL verifies Trent's Ed25519 signature: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 
     let e = kms
         .sign()

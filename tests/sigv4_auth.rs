@@ -16,7 +16,8 @@ async fn wrong_secret_unknown_key_and_missing_signature_are_refused() {
     let e = server.client_for("us-east-1", "AKIANOBODY", "x").list_keys().send().await.unwrap_err();
     assert_eq!(error_code(&e), "UnrecognizedClientException");
 
-    let (status, headers, body) = server.http_full("POST", "/", &[("x-amz-target", "TrentService.ListKeys".to_owned())], b"{}");
+    let (status, headers, body) =
+        server.http_full("POST", "/", &[("x-amz-target", "TrentService.ListKeys".to_owned())], b"{}");
     assert_eq!((status, wire_type(&body).as_str()), (403, "MissingAuthenticationTokenException"));
     assert!(headers.iter().any(|(k, _)| k == "x-amzn-requestid"));
 }
@@ -53,7 +54,13 @@ async fn the_signature_covers_the_body() {
         .into();
     let host = server.addr.to_string();
     let headers = [("host", host.as_str()), ("x-amz-target", "TrentService.ListKeys")];
-    let signable = SignableRequest::new("POST", format!("http://{host}/"), headers.into_iter(), SignableBody::Bytes(b"{\"Limit\":1}")).unwrap();
+    let signable = SignableRequest::new(
+        "POST",
+        format!("http://{host}/"),
+        headers.into_iter(),
+        SignableBody::Bytes(b"{\"Limit\":1}"),
+    )
+    .unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     let mut sent: Vec<(&str, String)> = vec![("x-amz-target", "TrentService.ListKeys".to_owned())];
     for (name, value) in instructions.headers() {
@@ -71,7 +78,10 @@ async fn keys_live_in_one_region_and_are_invisible_elsewhere() {
     let key = east.create_key().send().await.unwrap().key_metadata.unwrap();
     assert!(key.arn().unwrap().starts_with("arn:aws:kms:us-east-1:111122223333:key/"));
     assert_eq!(error_code(&west.describe_key().key_id(key.key_id()).send().await.unwrap_err()), "NotFoundException");
-    assert_eq!(error_code(&west.describe_key().key_id(key.arn().unwrap()).send().await.unwrap_err()), "NotFoundException");
+    assert_eq!(
+        error_code(&west.describe_key().key_id(key.arn().unwrap()).send().await.unwrap_err()),
+        "NotFoundException"
+    );
     assert!(west.list_keys().send().await.unwrap().keys().is_empty());
     let west_key = west.create_key().send().await.unwrap().key_metadata.unwrap();
     assert!(west_key.arn().unwrap().starts_with("arn:aws:kms:eu-west-1:"));
@@ -95,9 +105,25 @@ async fn accounts_never_see_each_others_keys() {
     assert_eq!(their_key.aws_account_id(), Some("444455556666"));
     for id in [key.key_id(), key.arn().unwrap()] {
         assert_eq!(error_code(&theirs.describe_key().key_id(id).send().await.unwrap_err()), "NotFoundException");
-        assert_eq!(error_code(&theirs.schedule_key_deletion().key_id(id).send().await.unwrap_err()), "NotFoundException");
+        assert_eq!(
+            error_code(&theirs.schedule_key_deletion().key_id(id).send().await.unwrap_err()),
+            "NotFoundException"
+        );
     }
-    let listed: Vec<String> = theirs.list_keys().send().await.unwrap().keys().iter().map(|k| k.key_id().unwrap().to_owned()).collect();
+    let listed: Vec<String> =
+        theirs.list_keys().send().await.unwrap().keys().iter().map(|k| k.key_id().unwrap().to_owned()).collect();
     assert_eq!(listed, [their_key.key_id().to_owned()]);
-    assert_eq!(ours.describe_key().key_id(key.key_id()).send().await.unwrap().key_metadata.unwrap().key_state().unwrap().as_str(), "Enabled");
+    assert_eq!(
+        ours.describe_key()
+            .key_id(key.key_id())
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_state()
+            .unwrap()
+            .as_str(),
+        "Enabled"
+    );
 }

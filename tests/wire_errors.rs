@@ -39,7 +39,8 @@ async fn malformed_json_and_wrong_types_are_serialization_errors() {
         let (status, _, response) = server.signed_dev("TrentService.ListKeys", body);
         assert_eq!((status, wire_type(&response).as_str()), (400, "SerializationException"), "{body}");
     }
-    let (_, _, response) = server.signed_dev("TrentService.Encrypt", r#"{"KeyId":"alias/x","Plaintext":"%%%not base64"}"#);
+    let (_, _, response) =
+        server.signed_dev("TrentService.Encrypt", r#"{"KeyId":"alias/x","Plaintext":"%%%not base64"}"#);
     assert_eq!(wire_type(&response), "SerializationException");
 }
 
@@ -95,7 +96,10 @@ async fn dev_routes_exist_only_in_dev_mode() {
 
     let temp = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_trent"));
-    command.args(["serve", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"]).arg(temp.path()).stdout(std::process::Stdio::piped());
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir"])
+        .arg(temp.path())
+        .stdout(std::process::Stdio::piped());
     let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
@@ -117,7 +121,9 @@ async fn dev_routes_exist_only_in_dev_mode() {
 
     let mut stream = std::net::TcpStream::connect(&addr).unwrap();
     use std::io::{Read, Write};
-    stream.write_all(format!("GET /_trent/clock HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").as_bytes()).unwrap();
+    stream
+        .write_all(format!("GET /_trent/clock HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").as_bytes())
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 404"), "{response}");

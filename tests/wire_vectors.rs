@@ -19,7 +19,13 @@ fn substitute(text: &str, saved: &HashMap<String, String>) -> String {
 }
 
 /// Sends one signed call; `target` is an operation name (`TrentService.` is implied) or a full target.
-fn call(server: &TestServer, target: &str, body: &Value, region: &str, saved: &HashMap<String, String>) -> (u16, Value) {
+fn call(
+    server: &TestServer,
+    target: &str,
+    body: &Value,
+    region: &str,
+    saved: &HashMap<String, String>,
+) -> (u16, Value) {
     let target = if target.contains('.') { target.to_owned() } else { format!("TrentService.{target}") };
     let body = substitute(&body.to_string(), saved);
     let (status, _, text) = server.signed(&target, &body, region, "test", "test", SystemTime::now());
@@ -33,7 +39,10 @@ fn snapshot(server: &TestServer) -> Value {
     let mut described = Vec::new();
     for key in keys["Keys"].as_array().cloned().unwrap_or_default() {
         let id = serde_json::json!({ "KeyId": key["KeyId"] });
-        described.push((call(server, "DescribeKey", &id, "us-east-1", &none).1, call(server, "ListResourceTags", &id, "us-east-1", &none).1));
+        described.push((
+            call(server, "DescribeKey", &id, "us-east-1", &none).1,
+            call(server, "ListResourceTags", &id, "us-east-1", &none).1,
+        ));
     }
     let (_, aliases) = call(server, "ListAliases", &serde_json::json!({}), "us-east-1", &none);
     serde_json::json!({ "keys": described.into_iter().map(|(k, t)| serde_json::json!([k, t])).collect::<Vec<_>>(), "aliases": aliases })
@@ -70,7 +79,9 @@ fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String>
         wrong.push(format!("__type {}, expected {}", answer["__type"], rule["type"]));
     }
     match rule["message"].as_str() {
-        None if answer.get("message").is_some() => wrong.push(format!("a message member {}, expected none", answer["message"])),
+        None if answer.get("message").is_some() => {
+            wrong.push(format!("a message member {}, expected none", answer["message"]))
+        }
         Some(expected) if answer["message"].as_str() != Some(substitute(expected, &saved).as_str()) => {
             wrong.push(format!("message {}, expected {:?}", answer["message"], substitute(expected, &saved)));
         }
@@ -86,14 +97,26 @@ fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String>
 async fn every_wire_rule_of_the_corpus_holds() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors/aws-json");
     let fixtures: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("fixtures.json")).unwrap()).unwrap();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "jsonl")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
     files.sort();
     let server = TestServer::start();
     let (mut rules, mut failures) = (0, Vec::new());
     for file in files {
-        for (number, line) in std::fs::read_to_string(&file).unwrap().lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let rule: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), number + 1));
-            assert!(rule["source"].as_str().is_some_and(|s| !s.is_empty()), "{}:{}: every rule names its source", file.display(), number + 1);
+        for (number, line) in
+            std::fs::read_to_string(&file).unwrap().lines().enumerate().filter(|(_, l)| !l.trim().is_empty())
+        {
+            let rule: Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), number + 1));
+            assert!(
+                rule["source"].as_str().is_some_and(|s| !s.is_empty()),
+                "{}:{}: every rule names its source",
+                file.display(),
+                number + 1
+            );
             rules += 1;
             if let Some(failure) = replay(&server, &fixtures, &rule) {
                 failures.push(format!("{}:{}: {failure}", file.file_name().unwrap().to_string_lossy(), number + 1));

@@ -86,7 +86,8 @@ fn parse_time(text: &str) -> Result<f64, String> {
     let ([year, month, day], [hour, minute, second]) = (d.as_slice(), t.as_slice()) else {
         return Err(invalid());
     };
-    let utc = trent_domain::UtcTime { year: *year, month: *month, day: *day, hour: *hour, minute: *minute, second: *second };
+    let utc =
+        trent_domain::UtcTime { year: *year, month: *month, day: *day, hour: *hour, minute: *minute, second: *second };
     let at = trent_domain::Timestamp::from_utc(utc);
     // A date that does not exist (2026-02-30, 25:00) does not come back the same.
     if at.to_utc() != utc {
@@ -106,7 +107,10 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
     let json_output = args.client.output == "json";
     match args.command {
         AuditCommand::Events { filter, limit } => {
-            let answer = client.call_api("Trent.ListAuditEvents", &filter.request(limit, None)).await.map_err(|e| e.to_string())?;
+            let answer = client
+                .call_api("Trent.ListAuditEvents", &filter.request(limit, None))
+                .await
+                .map_err(|e| e.to_string())?;
             let events = answer.get("Events").and_then(Value::as_array).cloned().unwrap_or_default();
             if json_output {
                 // JSON lines: one CloudTrail record a line.
@@ -132,7 +136,10 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
             let mut records = Vec::new();
             let mut marker: Option<String> = None;
             loop {
-                let answer = client.call_api("Trent.ListAuditEvents", &filter.request(1000, marker.as_deref())).await.map_err(|e| e.to_string())?;
+                let answer = client
+                    .call_api("Trent.ListAuditEvents", &filter.request(1000, marker.as_deref()))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 records.extend(answer.get("Events").and_then(Value::as_array).cloned().unwrap_or_default());
                 marker = answer.get("NextMarker").and_then(Value::as_str).map(str::to_owned);
                 if marker.is_none() {

@@ -96,7 +96,12 @@ impl Drop for TempDir {
 
 fn spawn(args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe).args(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| e.to_string())?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let endpoint = loop {
@@ -120,7 +125,14 @@ struct Measurement {
 }
 
 /// Drives `concurrency` requests in flight, spread over `signers` (one per node) round-robin by task.
-async fn load(signers: &[Signer], target: &'static str, body: Arc<Vec<u8>>, concurrency: usize, warmup: Duration, measure: Duration) -> Measurement {
+async fn load(
+    signers: &[Signer],
+    target: &'static str,
+    body: Arc<Vec<u8>>,
+    concurrency: usize,
+    warmup: Duration,
+    measure: Duration,
+) -> Measurement {
     let start = Instant::now() + warmup;
     let end = start + measure;
     let mut tasks = Vec::with_capacity(concurrency);
@@ -173,7 +185,14 @@ async fn load(signers: &[Signer], target: &'static str, body: Arc<Vec<u8>>, conc
         let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
         latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
-    Measurement { requests: latencies.len(), errors, seconds: measure.as_secs_f64(), p50_ms: percentile(0.50), p99_ms: percentile(0.99), first_error }
+    Measurement {
+        requests: latencies.len(),
+        errors,
+        seconds: measure.as_secs_f64(),
+        p50_ms: percentile(0.50),
+        p99_ms: percentile(0.99),
+        first_error,
+    }
 }
 
 /// Runs `trent bench`.
@@ -204,7 +223,18 @@ fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Resu
         let dir = base.join(format!("node{node}"));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let (dir_text, key_text) = (dir.display().to_string(), root_key.display().to_string());
-        let mut node_args = vec!["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", &dir_text, "--root-key-file", &key_text];
+        let mut node_args = vec![
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--log",
+            "warn",
+            "--data-dir",
+            &dir_text,
+            "--root-key-file",
+            &key_text,
+        ];
         if let Some(url) = &database {
             node_args.extend(["--database", url.as_str()]);
         }
@@ -239,8 +269,11 @@ async fn reset(endpoint: &str) -> Result<(), String> {
 async fn bench(args: BenchArgs) -> Result<(), String> {
     let run_dir = TempDir(std::env::temp_dir().join(format!("trent-bench-{}", std::process::id())));
     std::fs::create_dir_all(&run_dir.0).map_err(|e| e.to_string())?;
-    let ceiling =
-        if args.no_ceiling || args.side_by_side { None } else { Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?) };
+    let ceiling = if args.no_ceiling || args.side_by_side {
+        None
+    } else {
+        Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
+    };
     let warmup = Duration::from_secs(args.warmup_seconds);
     let measure = Duration::from_secs(args.seconds.max(1));
     println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
@@ -248,7 +281,8 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
 
     // Every target is started (and its keys made) up front, so that the rounds can take the targets in turn: on a
     // machine whose speed drifts, targets measured in alternation are compared at the same speed.
-    let target_names: Vec<String> = if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
+    let target_names: Vec<String> =
+        if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
     let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
     let mut targets = Vec::new();
     let mut database_reset = false;
@@ -268,7 +302,8 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             .collect::<Result<Vec<_>, _>>()?;
         let first = signers.first().ok_or("no endpoint")?;
         let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
-        let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
+        let key_id =
+            key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
         let plaintext = vec![0x5au8; 4096];
         let mut workloads = Vec::new();
         for operation in &args.operations {
@@ -288,7 +323,8 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             for round in 0..rounds {
                 // Every other round takes the targets in reverse, so a machine that slows down or speeds up during
                 // the run favours none of them.
-                let order: Vec<usize> = if round % 2 == 0 { (0..targets.len()).collect() } else { (0..targets.len()).rev().collect() };
+                let order: Vec<usize> =
+                    if round % 2 == 0 { (0..targets.len()).collect() } else { (0..targets.len()).rev().collect() };
                 for index in order {
                     let Some((target, signers, workloads)) = targets.get(index) else {
                         continue;
@@ -300,14 +336,29 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                     // machine's HTTP allows for this operation, measured right before Trent.
                     let mut ceiling_rate = None;
                     if let Some(ceiling) = &ceiling {
-                        let ceiling_signer = Signer::new(&ceiling.endpoint, &args.access_key, &args.secret_key, &args.region, concurrency)?;
-                        let m = load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
-                        print_row("ceiling (same stack, fixed body)", &format!("{name}, same request"), concurrency, &m, None);
+                        let ceiling_signer = Signer::new(
+                            &ceiling.endpoint,
+                            &args.access_key,
+                            &args.secret_key,
+                            &args.region,
+                            concurrency,
+                        )?;
+                        let m =
+                            load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
+                        print_row(
+                            "ceiling (same stack, fixed body)",
+                            &format!("{name}, same request"),
+                            concurrency,
+                            &m,
+                            None,
+                        );
                         ceiling_rate = Some(m.requests as f64 / m.seconds);
                     }
                     let m = load(signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
                     print_row(&target.label, name, concurrency, &m, ceiling_rate);
-                    if let (Some(ceiling_rate), Some(shares)) = (ceiling_rate.filter(|r| *r > 0.0), shares.get_mut(index)) {
+                    if let (Some(ceiling_rate), Some(shares)) =
+                        (ceiling_rate.filter(|r| *r > 0.0), shares.get_mut(index))
+                    {
                         shares.push(m.requests as f64 / m.seconds / ceiling_rate);
                     }
                 }
@@ -320,7 +371,11 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             let first = targets.first().map(|(t, _, _)| t.label.as_str()).zip(medians.first().copied().flatten());
             for (index, ((target, _, _), share)) in targets.iter().zip(&medians).enumerate() {
                 let Some(share) = share else { continue };
-                println!("| {} | {name}: median of {rounds} rounds | {concurrency} | | | | | {:.0}% |", target.label, 100.0 * share);
+                println!(
+                    "| {} | {name}: median of {rounds} rounds | {concurrency} | | | | | {:.0}% |",
+                    target.label,
+                    100.0 * share
+                );
                 // Against the first target: the two median shares of the ceiling, each measured beside its own.
                 if let Some((first_label, first_share)) = first.filter(|(_, share)| index > 0 && *share > 0.0) {
                     println!(
@@ -344,7 +399,13 @@ type Workload = (&'static str, &'static str, Arc<Vec<u8>>);
 /// made) before measuring.
 async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8]) -> Result<Workload, String> {
     let create = |spec: &str, usage: &str| json!({ "Description": "trent bench", "KeySpec": spec, "KeyUsage": usage });
-    let created_key = |answer: Value| answer.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).map(str::to_owned).ok_or("CreateKey returned no KeyId");
+    let created_key = |answer: Value| {
+        answer
+            .pointer("/KeyMetadata/KeyId")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or("CreateKey returned no KeyId")
+    };
     let message = base64(&[0x42u8; 256]);
     let (name, target, body) = match operation {
         "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", json!({ "KeyId": key_id, "Plaintext": base64(plaintext) })),
@@ -384,7 +445,12 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
 }
 
 /// `--side-by-side`: every round loads all targets at once, and each target after the first is compared with it.
-async fn side_by_side(targets: &[(Target, Vec<Signer>, Vec<Workload>)], args: &BenchArgs, warmup: Duration, measure: Duration) -> Result<(), String> {
+async fn side_by_side(
+    targets: &[(Target, Vec<Signer>, Vec<Workload>)],
+    args: &BenchArgs,
+    warmup: Duration,
+    measure: Duration,
+) -> Result<(), String> {
     let rounds = args.rounds.max(1);
     for &concurrency in &args.concurrency {
         for operation in 0..args.operations.len() {
@@ -394,7 +460,9 @@ async fn side_by_side(targets: &[(Target, Vec<Signer>, Vec<Workload>)], args: &B
                 for (_, signers, workloads) in targets {
                     let (_, target_name, body) = workloads.get(operation).ok_or("no such operation")?;
                     let (signers, target_name, body) = (signers.clone(), *target_name, Arc::clone(body));
-                    loads.push(tokio::spawn(async move { load(&signers, target_name, body, concurrency, warmup, measure).await }));
+                    loads.push(tokio::spawn(async move {
+                        load(&signers, target_name, body, concurrency, warmup, measure).await
+                    }));
                 }
                 let mut rates = Vec::new();
                 for ((target, _, workloads), running) in targets.iter().zip(loads) {
@@ -436,7 +504,10 @@ fn median(figures: &[f64]) -> Option<f64> {
 fn print_row(target: &str, operation: &str, concurrency: usize, m: &Measurement, ceiling: Option<f64>) {
     let rate = m.requests as f64 / m.seconds;
     let share = ceiling.filter(|c| *c > 0.0).map_or("".to_owned(), |c| format!("{:.0}%", 100.0 * rate / c));
-    println!("| {target} | {operation} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {} | {share} |", m.p50_ms, m.p99_ms, m.errors);
+    println!(
+        "| {target} | {operation} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {} | {share} |",
+        m.p50_ms, m.p99_ms, m.errors
+    );
     if let Some(error) = &m.first_error {
         eprintln!("first error for {operation} against {target}: {error}");
     }

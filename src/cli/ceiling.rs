@@ -12,6 +12,7 @@ pub struct CeilingArgs {
 
 /// Runs `trent ceiling`.
 pub fn run(args: CeilingArgs) -> Result<(), String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(trent_server::ceiling::serve_ceiling(args.listen))
 }

@@ -57,7 +57,8 @@ impl Signer {
 
     fn request(&self, target: &str, body: &[u8]) -> Result<http::Request<Full<Bytes>>, String> {
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-        let identity = aws_credential_types::Credentials::new(&self.access_key, &self.secret_key, None, None, "trent").into();
+        let identity =
+            aws_credential_types::Credentials::new(&self.access_key, &self.secret_key, None, None, "trent").into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region(&self.region)
@@ -67,8 +68,10 @@ impl Signer {
             .build()
             .map_err(|e| e.to_string())?
             .into();
-        let headers = [("host", self.host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
-        let signable = SignableRequest::new("POST", &self.endpoint, headers.into_iter(), SignableBody::Bytes(body)).map_err(|e| e.to_string())?;
+        let headers =
+            [("host", self.host.as_str()), ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", target)];
+        let signable = SignableRequest::new("POST", &self.endpoint, headers.into_iter(), SignableBody::Bytes(body))
+            .map_err(|e| e.to_string())?;
         let (instructions, _) = sign(signable, &params).map_err(|e| e.to_string())?.into_parts();
         let mut request = http::Request::builder()
             .method("POST")
@@ -85,7 +88,11 @@ impl Signer {
 
     /// Sends one signed request; returns the status and body.
     pub async fn call(&self, target: &str, body: &[u8]) -> Result<(u16, Bytes), String> {
-        let response = self.client.request(self.request(target, body)?).await.map_err(|e| format!("cannot reach {}: {e}", self.endpoint))?;
+        let response = self
+            .client
+            .request(self.request(target, body)?)
+            .await
+            .map_err(|e| format!("cannot reach {}: {e}", self.endpoint))?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
         Ok((status, body))
@@ -93,8 +100,10 @@ impl Signer {
 
     /// Sends a JSON request; the JSON answer, or the server's error with its code.
     pub async fn call_api(&self, target: &str, body: &Value) -> Result<Value, CallError> {
-        let (status, bytes) =
-            self.call(target, body.to_string().as_bytes()).await.map_err(|message| CallError { code: "ConnectionError".to_owned(), message })?;
+        let (status, bytes) = self
+            .call(target, body.to_string().as_bytes())
+            .await
+            .map_err(|message| CallError { code: "ConnectionError".to_owned(), message })?;
         let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status == 200 {
             return Ok(answer);
@@ -144,17 +153,22 @@ impl ClientArgs {
     /// The explicit profile, else the environment's keys, else `AWS_PROFILE` or `default` from the credentials file.
     fn credentials(&self) -> Result<(String, String), String> {
         if self.profile.is_none() {
-            if let (Ok(key), Ok(secret)) = (std::env::var("AWS_ACCESS_KEY_ID"), std::env::var("AWS_SECRET_ACCESS_KEY")) {
+            if let (Ok(key), Ok(secret)) = (std::env::var("AWS_ACCESS_KEY_ID"), std::env::var("AWS_SECRET_ACCESS_KEY"))
+            {
                 return Ok((key, secret));
             }
         }
-        let profile = self.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or_else(|| "default".to_owned());
+        let profile =
+            self.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok()).unwrap_or_else(|| "default".to_owned());
         let path = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
             .map(std::path::PathBuf::from)
             .or_else(|_| std::env::var("HOME").map(|home| std::path::Path::new(&home).join(".aws").join("credentials")))
-            .map_err(|_| "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile".to_owned())?;
+            .map_err(|_| {
+                "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile".to_owned()
+            })?;
         let text = std::fs::read_to_string(&path).map_err(|e| format!("no credentials: {}: {e}", path.display()))?;
-        profile_keys(&text, &profile).ok_or_else(|| format!("no access key for profile '{profile}' in {}", path.display()))
+        profile_keys(&text, &profile)
+            .ok_or_else(|| format!("no access key for profile '{profile}' in {}", path.display()))
     }
 }
 

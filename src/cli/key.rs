@@ -95,7 +95,9 @@ async fn key(args: KeyArgs) -> Result<(), String> {
     if let KeyCommand::ScheduleDeletion { key, .. } = &args.command {
         warn_if_public_key_left(&client, key).await;
     }
-    if let KeyCommand::Retire { key, observe, pending_window, force, accept_public_key_risk, status, abort, watch } = &args.command {
+    if let KeyCommand::Retire { key, observe, pending_window, force, accept_public_key_risk, status, abort, watch } =
+        &args.command
+    {
         let action = match (status, abort) {
             (true, _) => RetireAction::Status,
             (_, true) => RetireAction::Abort,
@@ -149,7 +151,9 @@ async fn key(args: KeyArgs) -> Result<(), String> {
                 println!("{:<36}  {}", text(key, "KeyId"), text(key, "KeyArn"));
             }
         }
-        KeyCommand::Describe { .. } | KeyCommand::Create { .. } => print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null)),
+        KeyCommand::Describe { .. } | KeyCommand::Create { .. } => {
+            print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null))
+        }
         KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
         KeyCommand::Usage { .. } => crate::cli::usage::print(&answer),
         _ => {

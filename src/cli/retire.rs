@@ -48,7 +48,13 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
 }
 
 /// Runs the action for `key`; with `watch`, follows the plan until it finishes.
-pub async fn run(client: &Signer, key: &str, action: &RetireAction, watch: bool, json_output: bool) -> Result<(), String> {
+pub async fn run(
+    client: &Signer,
+    key: &str,
+    action: &RetireAction,
+    watch: bool,
+    json_output: bool,
+) -> Result<(), String> {
     let answer = match action {
         RetireAction::Start { observe_seconds, pending_window_days, force, accept_public_key_risk } => {
             let body = json!({
@@ -60,8 +66,12 @@ pub async fn run(client: &Signer, key: &str, action: &RetireAction, watch: bool,
             });
             client.call_api("Trent.StartKeyRetirement", &body).await.map_err(|e| e.to_string())?
         }
-        RetireAction::Status => client.call_api("Trent.GetKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?,
-        RetireAction::Abort => client.call_api("Trent.AbortKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?,
+        RetireAction::Status => {
+            client.call_api("Trent.GetKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?
+        }
+        RetireAction::Abort => {
+            client.call_api("Trent.AbortKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?
+        }
     };
     if json_output {
         println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
@@ -84,11 +94,13 @@ pub async fn run(client: &Signer, key: &str, action: &RetireAction, watch: bool,
 
 /// Polls the plan, printing each change of step, until it is finished.
 async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: bool) -> Result<(), String> {
-    let step = |plan: Option<&Value>| plan.and_then(|p| p.get("Step")).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let step =
+        |plan: Option<&Value>| plan.and_then(|p| p.get("Step")).and_then(Value::as_str).unwrap_or_default().to_owned();
     let mut last = step(plan);
     while matches!(last.as_str(), "Observing" | "PendingDeletion") {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let answer = client.call_api("Trent.GetKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?;
+        let answer =
+            client.call_api("Trent.GetKeyRetirement", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?;
         let now = step(answer.get("Retirement"));
         if now != last {
             if json_output {

@@ -82,6 +82,7 @@ pub fn run(args: ServeArgs) -> Result<(), String> {
         audit_retention_days: args.audit_retention_days,
     };
     let config = Config::resolve(overrides, file)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(trent_server::serve(config))
 }

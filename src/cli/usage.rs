@@ -32,8 +32,15 @@ pub fn public_key_downloads(report: &Value) -> Option<String> {
     if times == 0 {
         return Some("never downloaded".to_owned());
     }
-    let text = |member: &str| downloads.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
-    Some(format!("downloaded {times} time(s), last by {} at {} from {}", text("LastPrincipal"), date(downloads, "LastTime"), text("LastSourceIPAddress")))
+    let text = |member: &str| {
+        downloads.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned()
+    };
+    Some(format!(
+        "downloaded {times} time(s), last by {} at {} from {}",
+        text("LastPrincipal"),
+        date(downloads, "LastTime"),
+        text("LastSourceIPAddress")
+    ))
 }
 
 /// Prints a GetKeyUsage answer.
@@ -73,7 +80,11 @@ pub fn print(report: &Value) {
         println!("{:<10}  {:<38}  {:>10}  {:>10}", "DAY", "OPERATION", "SUCCEEDED", "FAILED");
         for (day, operations) in days {
             for (operation, calls) in operations.as_object().into_iter().flatten() {
-                println!("{day:<10}  {operation:<38}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
+                println!(
+                    "{day:<10}  {operation:<38}  {:>10}  {:>10}",
+                    count(calls, "Succeeded"),
+                    count(calls, "Failed")
+                );
             }
         }
     }
@@ -98,7 +109,9 @@ pub fn print_attempts(heading: &str, attempts: Option<&Value>) {
     println!("{heading}: {}", attempts.len());
     println!("{:<20}  {:<16}  {:<24}  {:<36}  SOURCE", "TIME", "STATE", "OPERATION", "PRINCIPAL");
     for attempt in &attempts {
-        let field = |member: &str| attempt.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned();
+        let field = |member: &str| {
+            attempt.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned()
+        };
         println!(
             "{:<20}  {:<16}  {:<24}  {:<36}  {}",
             date(attempt, "Time"),

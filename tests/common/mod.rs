@@ -28,7 +28,10 @@ fn admin_url() -> String {
 
 /// Runs SQL with psql and returns its unaligned output (fields separated by 0x1f).
 pub fn psql(url: &str, sql: &str) -> String {
-    let output = Command::new("psql").args([url, "-X", "-q", "-A", "-t", "-F", "\u{1f}", "-v", "ON_ERROR_STOP=1", "-c", sql]).output().expect("run psql");
+    let output = Command::new("psql")
+        .args([url, "-X", "-q", "-A", "-t", "-F", "\u{1f}", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("run psql");
     assert!(output.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -184,7 +187,8 @@ impl TestServer {
 
     /// Moves the server's lifecycle clock forward.
     pub fn advance_clock(&self, seconds: i64) {
-        let (status, body) = self.http("POST", "/_trent/clock", &[], format!("{{\"advance_seconds\": {seconds}}}").as_bytes());
+        let (status, body) =
+            self.http("POST", "/_trent/clock", &[], format!("{{\"advance_seconds\": {seconds}}}").as_bytes());
         assert_eq!(status, 200, "{body}");
     }
 
@@ -220,10 +224,20 @@ impl TestServer {
     }
 
     /// A raw HTTP/1.1 request; returns status, lowercase headers and body.
-    pub fn http_full(&self, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, Vec<(String, String)>, String) {
+    pub fn http_full(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: &[u8],
+    ) -> (u16, Vec<(String, String)>, String) {
         let mut stream = TcpStream::connect(self.addr).expect("connect");
         stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-        let mut request = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\nconnection: close\r\n", self.addr, body.len());
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\nconnection: close\r\n",
+            self.addr,
+            body.len()
+        );
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -235,16 +249,32 @@ impl TestServer {
         let text = String::from_utf8_lossy(&response).into_owned();
         let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
         let mut head_lines = head.lines();
-        let status = head_lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).expect("status");
-        let headers = head_lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())).collect();
+        let status =
+            head_lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).expect("status");
+        let headers = head_lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
         (status, headers, body.to_owned())
     }
 
     /// A KMS request signed with SigV4 by aws-sigv4, as the SDKs sign; returns status, headers and body.
-    pub fn signed(&self, target: &str, body: &str, region: &str, access_key: &str, secret: &str, at: SystemTime) -> (u16, Vec<(String, String)>, String) {
+    pub fn signed(
+        &self,
+        target: &str,
+        body: &str,
+        region: &str,
+        access_key: &str,
+        secret: &str,
+        at: SystemTime,
+    ) -> (u16, Vec<(String, String)>, String) {
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
         let host = self.addr.to_string();
-        let base = [("host", host.clone()), ("content-type", "application/x-amz-json-1.1".to_owned()), ("x-amz-target", target.to_owned())];
+        let base = [
+            ("host", host.clone()),
+            ("content-type", "application/x-amz-json-1.1".to_owned()),
+            ("x-amz-target", target.to_owned()),
+        ];
         let identity = Credentials::new(access_key, secret, None, None, "trent-tests").into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
@@ -256,9 +286,16 @@ impl TestServer {
             .expect("signing params")
             .into();
         let url = format!("http://{host}/");
-        let signable = SignableRequest::new("POST", &url, base.iter().map(|(k, v)| (*k, v.as_str())), SignableBody::Bytes(body.as_bytes())).expect("signable");
+        let signable = SignableRequest::new(
+            "POST",
+            &url,
+            base.iter().map(|(k, v)| (*k, v.as_str())),
+            SignableBody::Bytes(body.as_bytes()),
+        )
+        .expect("signable");
         let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-        let mut headers: Vec<(&str, String)> = base.iter().filter(|(k, _)| *k != "host").map(|(k, v)| (*k, v.clone())).collect();
+        let mut headers: Vec<(&str, String)> =
+            base.iter().filter(|(k, _)| *k != "host").map(|(k, v)| (*k, v.clone())).collect();
         for (name, value) in instructions.headers() {
             headers.push((name, value.to_owned()));
         }
@@ -337,7 +374,14 @@ impl TestServer {
                 let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
                 let mut statement = connection.prepare(QUERY).expect("prepare");
                 let rows = statement
-                    .query_map([], |row| Ok(StoredSegment { first_seq: row.get(0)?, previous_hash: row.get(1)?, records: row.get(2)?, hashes: row.get(3)? }))
+                    .query_map([], |row| {
+                        Ok(StoredSegment {
+                            first_seq: row.get(0)?,
+                            previous_hash: row.get(1)?,
+                            records: row.get(2)?,
+                            hashes: row.get(3)?,
+                        })
+                    })
                     .expect("query");
                 rows.map(|r| r.expect("row")).collect()
             }
@@ -388,13 +432,22 @@ impl TestServer {
                 let hex = trent_audit::chain::hex(&records);
                 match &self.database {
                     Some(url) => {
-                        psql(url, &format!("UPDATE audit_segments SET records = decode('{hex}', 'hex') WHERE first_seq = {}", segment.first_seq));
+                        psql(
+                            url,
+                            &format!(
+                                "UPDATE audit_segments SET records = decode('{hex}', 'hex') WHERE first_seq = {}",
+                                segment.first_seq
+                            ),
+                        );
                     }
                     None => {
                         let connection = rusqlite::Connection::open(self.data_dir.join("trent.db")).expect("open db");
                         connection.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
                         connection
-                            .execute("UPDATE audit_segments SET records = ?1 WHERE first_seq = ?2", rusqlite::params![records, segment.first_seq])
+                            .execute(
+                                "UPDATE audit_segments SET records = ?1 WHERE first_seq = ?2",
+                                rusqlite::params![records, segment.first_seq],
+                            )
                             .expect("update");
                     }
                 }
@@ -451,12 +504,18 @@ pub fn assert_schedule_cancel_alternate(events: &[(String, Option<String>, Strin
     let changes: Vec<&str> = events
         .iter()
         .filter(|(name, key, record)| {
-            key.as_deref() == Some(arn) && (name == "ScheduleKeyDeletion" || name == "CancelKeyDeletion") && !record.contains("\"errorCode\"")
+            key.as_deref() == Some(arn)
+                && (name == "ScheduleKeyDeletion" || name == "CancelKeyDeletion")
+                && !record.contains("\"errorCode\"")
         })
         .map(|(name, _, _)| name.as_str())
         .collect();
     for (index, name) in changes.iter().enumerate() {
-        assert_eq!(*name, if index % 2 == 0 { "ScheduleKeyDeletion" } else { "CancelKeyDeletion" }, "{arn}: {changes:?}");
+        assert_eq!(
+            *name,
+            if index % 2 == 0 { "ScheduleKeyDeletion" } else { "CancelKeyDeletion" },
+            "{arn}: {changes:?}"
+        );
     }
     changes.len()
 }

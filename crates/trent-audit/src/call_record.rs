@@ -84,7 +84,11 @@ impl CallRecord<'_> {
         out.extend_from_slice(b"{\"eventVersion\":");
         string(out, EVENT_VERSION);
         let t = self.at.to_utc();
-        let _ = write!(out, ",\"eventTime\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"", t.year, t.month, t.day, t.hour, t.minute, t.second);
+        let _ = write!(
+            out,
+            ",\"eventTime\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"",
+            t.year, t.month, t.day, t.hour, t.minute, t.second
+        );
         out.extend_from_slice(b",\"eventSource\":");
         string(out, EVENT_SOURCE);
         out.extend_from_slice(b",\"eventName\":");
@@ -122,8 +126,12 @@ impl CallRecord<'_> {
         }
         out.extend_from_slice(b"},\"requestParameters\":{");
         // In name order, as an event's parameter map keeps them.
-        let mut parameters: Vec<(&str, &RawValue)> =
-            self.parameters.iter().map(|(name, value)| (*name, &**value)).filter(|(name, _)| ALLOWED_PARAMETERS.contains(name)).collect();
+        let mut parameters: Vec<(&str, &RawValue)> = self
+            .parameters
+            .iter()
+            .map(|(name, value)| (*name, &**value))
+            .filter(|(name, _)| ALLOWED_PARAMETERS.contains(name))
+            .collect();
         parameters.sort_unstable_by_key(|(name, _)| *name);
         for (index, (name, value)) in parameters.into_iter().enumerate() {
             if index > 0 {
@@ -200,11 +208,18 @@ mod tests {
             Caller::Root { account, access_key_id } => UserIdentity::root(account, access_key_id),
             Caller::Unknown { access_key_id } => UserIdentity::unknown(access_key_id),
         };
-        let mut event =
-            AuditEvent::raw(record.event_name, EventType::AwsApiCall, record.at, record.account, record.region, identity, record.key_arn.map(str::to_owned))
-                .with_request(record.request_id, record.source_ip.map(|ip| ip.to_string()))
-                .with_user_agent(record.user_agent.map(|ua| cut_user_agent(ua).to_owned()))
-                .read_only(record.read_only);
+        let mut event = AuditEvent::raw(
+            record.event_name,
+            EventType::AwsApiCall,
+            record.at,
+            record.account,
+            record.region,
+            identity,
+            record.key_arn.map(str::to_owned),
+        )
+        .with_request(record.request_id, record.source_ip.map(|ip| ip.to_string()))
+        .with_user_agent(record.user_agent.map(|ua| cut_user_agent(ua).to_owned()))
+        .read_only(record.read_only);
         for (name, value) in record.parameters {
             event = event.with_parameter(name, serde_json::from_str::<serde_json::Value>(value.get()).unwrap());
         }

@@ -80,7 +80,9 @@ pub enum ChainBreak {
         event_id: String,
     },
     /// The event does not follow the one before it: events between were removed, or the order was changed.
-    #[error("event {seq} ({event_id}) does not follow the event before it: events were removed or reordered before it")]
+    #[error(
+        "event {seq} ({event_id}) does not follow the event before it: events were removed or reordered before it"
+    )]
     Broken {
         /// The event's position.
         seq: i64,

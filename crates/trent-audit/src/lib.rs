@@ -192,7 +192,15 @@ impl AuditEvent {
 
     /// A new event where the account or region may be unknown (a call refused before it was authenticated):
     /// they are given as text, empty when unknown.
-    pub fn raw(event_name: &str, event_type: EventType, at: Timestamp, account: &str, region: &str, identity: UserIdentity, key_arn: Option<String>) -> Self {
+    pub fn raw(
+        event_name: &str,
+        event_type: EventType,
+        at: Timestamp,
+        account: &str,
+        region: &str,
+        identity: UserIdentity,
+        key_arn: Option<String>,
+    ) -> Self {
         Self {
             event_version: EVENT_VERSION.to_owned(),
             event_time: iso8601(at),
@@ -210,7 +218,10 @@ impl AuditEvent {
             request_id: None,
             event_id: uuid::Uuid::new_v4().to_string(),
             read_only: false,
-            resources: key_arn.into_iter().map(|arn| Resource { arn, account_id: account.to_owned(), kind: KEY_RESOURCE_TYPE.to_owned() }).collect(),
+            resources: key_arn
+                .into_iter()
+                .map(|arn| Resource { arn, account_id: account.to_owned(), kind: KEY_RESOURCE_TYPE.to_owned() })
+                .collect(),
             event_type,
             recipient_account_id: account.to_owned(),
         }
@@ -277,7 +288,13 @@ impl AuditEvent {
 
     /// The identity of the service acting by itself.
     pub fn service_identity() -> UserIdentity {
-        UserIdentity { kind: "AWSService".to_owned(), principal_id: "kms.amazonaws.com".to_owned(), arn: None, account_id: None, access_key_id: None }
+        UserIdentity {
+            kind: "AWSService".to_owned(),
+            principal_id: "kms.amazonaws.com".to_owned(),
+            arn: None,
+            account_id: None,
+            access_key_id: None,
+        }
     }
 }
 

@@ -64,7 +64,16 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
             (Some(first), Some(last)) => batch.text(first.line.start..last.line.end),
             _ => "",
         };
-        segments.push(Segment { first_seq, last_seq: seq, earliest_millis, latest_millis, previous_hash, records: compress(lines), hashes, key_arns });
+        segments.push(Segment {
+            first_seq,
+            last_seq: seq,
+            earliest_millis,
+            latest_millis,
+            previous_hash,
+            records: compress(lines),
+            hashes,
+            key_arns,
+        });
     }
     (segments, ChainHead { seq, hash: previous })
 }
@@ -198,8 +207,16 @@ impl StoredSegment {
             }
             let (millis, record) = line.flatten().unwrap_or((0, ""));
             let hash = hash.map(chain::hex).unwrap_or_default();
-            let event_id = serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
-            events.push(ChainedEvent { seq, event_id, millis, record: record.to_owned(), previous_hash, hash: hash.clone() });
+            let event_id =
+                serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
+            events.push(ChainedEvent {
+                seq,
+                event_id,
+                millis,
+                record: record.to_owned(),
+                previous_hash,
+                hash: hash.clone(),
+            });
             previous_hash = hash;
             seq += 1;
         }
@@ -224,7 +241,12 @@ mod tests {
             batch.lines.push_str(&format!("{}\t{}\n", 1_000 + i, record(i)));
             let line = start..batch.lines.len();
             let record = line.start + line.len() - 1 - record(i).len()..line.end - 1;
-            batch.events.push(crate::StoredEvent { millis: 1_000 + i, key_arn: key(i).map(str::to_owned), line, record });
+            batch.events.push(crate::StoredEvent {
+                millis: 1_000 + i,
+                key_arn: key(i).map(str::to_owned),
+                line,
+                record,
+            });
         }
         batch
     }
@@ -256,7 +278,10 @@ mod tests {
         assert_eq!((segments[0].earliest_millis, segments[0].latest_millis), (1_000, 1_000 + MAX_EVENTS as i64 - 1));
         let chained: Vec<ChainedEvent> = segments.iter().flat_map(|s| stored(s).chained()).collect();
         assert_eq!(chained.len(), events.events.len());
-        assert_eq!((chained[5].seq, chained[5].event_id.as_str(), chained[5].millis, chained[5].record.as_str()), (6, "e5", 1_005, record(5).as_str()));
+        assert_eq!(
+            (chained[5].seq, chained[5].event_id.as_str(), chained[5].millis, chained[5].record.as_str()),
+            (6, "e5", 1_005, record(5).as_str())
+        );
         assert_eq!(verify_from(&genesis(), &chained, &head), Ok(events.events.len()));
         // Chaining more continues from the head.
         let (more, _) = chain(&batch(1, |_| None), &head);
@@ -283,7 +308,10 @@ mod tests {
         let mut changed = stored(&segments[0]);
         let text = decompress(&changed.records).unwrap().replace(r#""n":2"#, r#""n":7"#);
         changed.records = compress(&text);
-        assert_eq!(verify_from(&genesis(), &changed.chained(), &head), Err(ChainBreak::Changed { seq: 3, event_id: "e2".to_owned() }));
+        assert_eq!(
+            verify_from(&genesis(), &changed.chained(), &head),
+            Err(ChainBreak::Changed { seq: 3, event_id: "e2".to_owned() })
+        );
         let mut damaged = stored(&segments[0]);
         damaged.records.truncate(damaged.records.len() / 2);
         assert!(matches!(verify_from(&genesis(), &damaged.chained(), &head), Err(ChainBreak::Changed { seq: 1, .. })));

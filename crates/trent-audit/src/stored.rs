@@ -135,7 +135,12 @@ impl EventBatch {
         let record_start = start + line.len() - record.len();
         self.lines.push_str(line);
         self.lines.push('\n');
-        self.events.push(StoredEvent { millis, key_arn, line: start..self.lines.len(), record: record_start..self.lines.len() - 1 });
+        self.events.push(StoredEvent {
+            millis,
+            key_arn,
+            line: start..self.lines.len(),
+            record: record_start..self.lines.len() - 1,
+        });
         Ok(())
     }
 
@@ -193,7 +198,10 @@ mod tests {
         let mut batch = EventBatch::of(&[event.clone(), event.clone()]).unwrap();
         let second = &batch.events[1];
         let record = serde_json::to_string(&event).unwrap();
-        assert_eq!((second.millis, second.key_arn.as_deref()), (1_700_000_000_123, Some("arn:aws:kms:eu-west-1:111122223333:key/k")));
+        assert_eq!(
+            (second.millis, second.key_arn.as_deref()),
+            (1_700_000_000_123, Some("arn:aws:kms:eu-west-1:111122223333:key/k"))
+        );
         assert_eq!(batch.text(second.record.clone()), record);
         assert_eq!(batch.text(second.line.clone()), format!("1700000000123\t{record}\n"));
         assert_eq!(batch.usage.refused.len(), 2);

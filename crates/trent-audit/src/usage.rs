@@ -29,8 +29,14 @@ pub const TRACKED_OPERATIONS: &[&str] = &[
 ];
 
 /// Operations whose success produces a ciphertext under the key they name first.
-const PRODUCES_CIPHERTEXT: &[&str] =
-    &["Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "ReEncrypt"];
+const PRODUCES_CIPHERTEXT: &[&str] = &[
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "ReEncrypt",
+];
 
 /// Error codes that mean the key exists but its state refused the use: `Disabled` or `PendingDeletion`.
 pub const REFUSED_BY_STATE: &[&str] = &["DisabledException", "KMSInvalidStateException"];
@@ -172,8 +178,16 @@ impl UsageBatch {
         for (index, resource) in event.resources.iter().enumerate() {
             let arn: &str = &resource.arn;
             let produced = succeeded && index == 0 && PRODUCES_CIPHERTEXT.contains(&operation);
-            let count = UsageCount { calls: 1, ciphertexts: i64::from(produced), first_millis: millis, last_millis: millis };
-            let key = UsageKeyRef { key_arn: arn, day: millis.div_euclid(DAY_MILLIS), operation, principal, source_ip, error_code };
+            let count =
+                UsageCount { calls: 1, ciphertexts: i64::from(produced), first_millis: millis, last_millis: millis };
+            let key = UsageKeyRef {
+                key_arn: arn,
+                day: millis.div_euclid(DAY_MILLIS),
+                operation,
+                principal,
+                source_ip,
+                error_code,
+            };
             match self.counts.get_mut(&key) {
                 Some(sum) => sum.absorb(&count),
                 None => {
@@ -276,7 +290,10 @@ mod tests {
         add(&mut batch, &call("Encrypt", DAY_MILLIS + 5));
         add(&mut batch, &call("Decrypt", 3_000).with_error("DisabledException", "key is disabled"));
         let encrypt_day0 = batch.counts.iter().find(|(k, _)| k.day == 0 && k.operation == "Encrypt").unwrap().1;
-        assert_eq!((encrypt_day0.calls, encrypt_day0.ciphertexts, encrypt_day0.first_millis, encrypt_day0.last_millis), (2, 2, 1_000, 2_000));
+        assert_eq!(
+            (encrypt_day0.calls, encrypt_day0.ciphertexts, encrypt_day0.first_millis, encrypt_day0.last_millis),
+            (2, 2, 1_000, 2_000)
+        );
         assert_eq!(batch.counts.len(), 3);
         assert_eq!(batch.last_uses[ARN].millis, DAY_MILLIS + 5, "the last success, not the refused Decrypt");
         assert_eq!(batch.refused.len(), 1);

@@ -180,7 +180,8 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, M> {
             None => self.inner.next_value_seed(seed),
             Some(record) => {
                 let text: &'de RawValue = self.inner.next_value()?;
-                let value = seed.deserialize(&mut serde_json::Deserializer::from_str(text.get())).map_err(de::Error::custom)?;
+                let value =
+                    seed.deserialize(&mut serde_json::Deserializer::from_str(text.get())).map_err(de::Error::custom)?;
                 self.kept.push((record, text.to_owned()));
                 Ok(value)
             }
@@ -237,9 +238,15 @@ mod tests {
     async fn one_parse_gives_the_operation_its_request_and_the_audit_its_members() {
         let body = br#"{"KeyId":"k-1","Plaintext":"SECRET","NumberOfBytes":32,"EncryptionAlgorithm":"SYMMETRIC_DEFAULT","Unknown":{"a":[1]}}"#;
         let (parsed, members) = keeping_members(async { from_slice::<Request>(body) }).await;
-        assert_eq!(parsed.unwrap(), Request { key_id: Some("k-1".into()), plaintext: Some("SECRET".into()), number_of_bytes: Some(32) });
+        assert_eq!(
+            parsed.unwrap(),
+            Request { key_id: Some("k-1".into()), plaintext: Some("SECRET".into()), number_of_bytes: Some(32) }
+        );
         let members = members.unwrap();
-        assert_eq!(kept(&members), [("keyId", "\"k-1\""), ("numberOfBytes", "32"), ("encryptionAlgorithm", "\"SYMMETRIC_DEFAULT\"")]);
+        assert_eq!(
+            kept(&members),
+            [("keyId", "\"k-1\""), ("numberOfBytes", "32"), ("encryptionAlgorithm", "\"SYMMETRIC_DEFAULT\"")]
+        );
         assert_eq!(members.get("keyId").map(RawValue::get), Some("\"k-1\""));
         // Outside keeping_members, a parse keeps nothing and is the plain parse.
         assert!(from_slice::<Request>(body).is_ok());
@@ -247,14 +254,24 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_that_does_not_parse_fails_as_before_and_keeps_what_was_read() {
-        for body in [&br#"{"KeyId":5}"#[..], br#"{"KeyId":"k","NumberOfBytes":"many"}"#, br#"[1,2]"#, br#"{"KeyId":"k""#, br#"{"KeyId":"k"} x"#] {
+        for body in [
+            &br#"{"KeyId":5}"#[..],
+            br#"{"KeyId":"k","NumberOfBytes":"many"}"#,
+            br#"[1,2]"#,
+            br#"{"KeyId":"k""#,
+            br#"{"KeyId":"k"} x"#,
+        ] {
             let (parsed, _) = keeping_members(async { from_slice::<Request>(body) }).await;
             assert!(parsed.is_err(), "{}", String::from_utf8_lossy(body));
-            assert_eq!(serde_json::from_slice::<Request>(body).is_err(), true);
+            assert!(serde_json::from_slice::<Request>(body).is_err());
         }
-        let (_, members) = keeping_members(async { from_slice::<Request>(br#"{"KeyId":"k","NumberOfBytes":"many"}"#) }).await;
+        let (_, members) =
+            keeping_members(async { from_slice::<Request>(br#"{"KeyId":"k","NumberOfBytes":"many"}"#) }).await;
         assert_eq!(kept(&members.unwrap()), [("keyId", "\"k\"")]);
-        assert_eq!(kept(&members_of(br#"{"AliasName":"alias/x","Plaintext":"SECRET"}"#).unwrap()), [("aliasName", "\"alias/x\"")]);
+        assert_eq!(
+            kept(&members_of(br#"{"AliasName":"alias/x","Plaintext":"SECRET"}"#).unwrap()),
+            [("aliasName", "\"alias/x\"")]
+        );
         assert!(members_of(b"not json").is_none());
     }
 

@@ -144,7 +144,8 @@ impl From<ServiceError> for AwsError {
             ServiceError::DependencyTimeout(detail) => {
                 return AwsError {
                     code: C::DependencyTimeoutException,
-                    message: "The system timed out while trying to fulfill the request. You can retry the request.".to_owned(),
+                    message: "The system timed out while trying to fulfill the request. You can retry the request."
+                        .to_owned(),
                     internal_detail: Some(detail),
                     key_arn: None,
                 }
@@ -161,7 +162,9 @@ impl From<trent_sigv4::SigV4Error> for AwsError {
         let code = match &error {
             S::MissingAuthentication => AwsErrorCode::MissingAuthenticationTokenException,
             S::Incomplete(_) => AwsErrorCode::IncompleteSignatureException,
-            S::WrongService { .. } | S::Expired { .. } | S::NotYetCurrent { .. } | S::SignatureMismatch => AwsErrorCode::InvalidSignatureException,
+            S::WrongService { .. } | S::Expired { .. } | S::NotYetCurrent { .. } | S::SignatureMismatch => {
+                AwsErrorCode::InvalidSignatureException
+            }
         };
         AwsError::new(code, error.to_string())
     }
@@ -186,7 +189,9 @@ mod tests {
     fn each_code_has_its_status_and_type() {
         for code in AwsErrorCode::ALL {
             let expected = match code {
-                AwsErrorCode::KMSInternalException | AwsErrorCode::DependencyTimeoutException | AwsErrorCode::KeyUnavailableException => 500,
+                AwsErrorCode::KMSInternalException
+                | AwsErrorCode::DependencyTimeoutException
+                | AwsErrorCode::KeyUnavailableException => 500,
                 AwsErrorCode::MissingAuthenticationTokenException => 403,
                 AwsErrorCode::RequestEntityTooLargeException => 413,
                 AwsErrorCode::RequestTimeoutException => 408,
@@ -216,7 +221,10 @@ mod tests {
     #[test]
     fn state_refusals_map_to_disabled_or_invalid_state() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/k";
-        assert_eq!(AwsError::from(ServiceError::key_state(StateError::Disabled, arn)).code, AwsErrorCode::DisabledException);
+        assert_eq!(
+            AwsError::from(ServiceError::key_state(StateError::Disabled, arn)).code,
+            AwsErrorCode::DisabledException
+        );
         let pending = AwsError::from(ServiceError::key_state(StateError::PendingDeletion, arn));
         assert_eq!(pending.code, AwsErrorCode::KMSInvalidStateException);
         assert_eq!(pending.message, format!("{arn} is pending deletion."));

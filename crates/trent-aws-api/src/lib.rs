@@ -21,7 +21,12 @@ pub use operation::Operation;
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// Runs one operation on a request body; returns the response body or the wire error.
-pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operation, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn dispatch(
+    service: &Service,
+    ctx: &RequestContext,
+    operation: Operation,
+    body: &[u8],
+) -> Result<Value, AwsError> {
     use Operation as O;
     match operation {
         O::CancelKeyDeletion => ops::cancel_key_deletion::handle(service, ctx, body).await,
@@ -38,8 +43,12 @@ pub async fn dispatch(service: &Service, ctx: &RequestContext, operation: Operat
         O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
         O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
         O::GenerateDataKeyPair => ops::generate_data_key_pair::handle(service, ctx, body).await,
-        O::GenerateDataKeyPairWithoutPlaintext => ops::generate_data_key_pair_without_plaintext::handle(service, ctx, body).await,
-        O::GenerateDataKeyWithoutPlaintext => ops::generate_data_key_without_plaintext::handle(service, ctx, body).await,
+        O::GenerateDataKeyPairWithoutPlaintext => {
+            ops::generate_data_key_pair_without_plaintext::handle(service, ctx, body).await
+        }
+        O::GenerateDataKeyWithoutPlaintext => {
+            ops::generate_data_key_without_plaintext::handle(service, ctx, body).await
+        }
         O::GenerateMac => ops::generate_mac::handle(service, ctx, body).await,
         O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
         O::GetKeyLastUsage => ops::get_key_last_usage::handle(service, ctx, body).await,

@@ -42,9 +42,14 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
         let what = match error.classify() {
             serde_json::error::Category::Data => "a member has the wrong type or an invalid value",
             serde_json::error::Category::Eof => "the JSON document ends too early",
-            serde_json::error::Category::Syntax | serde_json::error::Category::Io => "the request body is not valid JSON",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                "the request body is not valid JSON"
+            }
         };
-        AwsError::new(AwsErrorCode::SerializationException, format!("Could not parse the request: {what} (line {}, column {}).", error.line(), error.column()))
+        AwsError::new(
+            AwsErrorCode::SerializationException,
+            format!("Could not parse the request: {what} (line {}, column {}).", error.line(), error.column()),
+        )
     })
 }
 
@@ -117,7 +122,10 @@ pub fn key_metadata(key: &Key) -> Value {
 pub fn insert_algorithms(m: &mut Map<String, Value>, key: &Key) {
     let algorithms = key.algorithms();
     if !algorithms.encryption.is_empty() {
-        m.insert("EncryptionAlgorithms".into(), json!(algorithms.encryption.iter().map(|a| a.as_str()).collect::<Vec<_>>()));
+        m.insert(
+            "EncryptionAlgorithms".into(),
+            json!(algorithms.encryption.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
+        );
     }
     if !algorithms.signing.is_empty() {
         m.insert("SigningAlgorithms".into(), json!(algorithms.signing.iter().map(|a| a.as_str()).collect::<Vec<_>>()));
@@ -144,7 +152,9 @@ pub fn paged(mut response: Map<String, Value>, next_marker: Option<String>) -> V
 
 /// The model's `MarkerType`: 1 to 1024 characters in `[\u0020-\u00FF]*`.
 pub fn check_marker(validator: &mut crate::validate::Validator, marker: Option<&str>) {
-    validator.length("marker", marker, 1, 1024).pattern("marker", marker, "[\\u0020-\\u00FF]*", |c| ('\u{20}'..='\u{ff}').contains(&c));
+    validator
+        .length("marker", marker, 1, 1024)
+        .pattern("marker", marker, "[\\u0020-\\u00FF]*", |c| ('\u{20}'..='\u{ff}').contains(&c));
 }
 
 /// The model's `KeyIdType`: 1 to 2048 characters.
@@ -160,7 +170,10 @@ pub fn check_key_id(validator: &mut crate::validate::Validator, member: &str, ke
 pub fn refuse_recipient(recipient: Option<&Value>) -> Result<(), AwsError> {
     match recipient {
         None => Ok(()),
-        Some(_) => Err(trent_service::ServiceError::Unsupported("Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned()).into()),
+        Some(_) => Err(trent_service::ServiceError::Unsupported(
+            "Recipient (Nitro Enclaves attestation) is not supported by Trent.".to_owned(),
+        )
+        .into()),
     }
 }
 

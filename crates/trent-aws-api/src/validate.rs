@@ -30,7 +30,8 @@ impl Validator {
     /// The member must be present.
     pub fn required<T>(&mut self, member: &str, value: &Option<T>) -> &mut Self {
         if value.is_none() {
-            self.violations.push(format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"));
+            self.violations
+                .push(format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"));
         }
         self
     }
@@ -40,7 +41,11 @@ impl Validator {
         if let Some(v) = value {
             let len = v.chars().count();
             if len < min {
-                self.violation(shown(Some(v)), member, &format!("Member must have length greater than or equal to {min}"));
+                self.violation(
+                    shown(Some(v)),
+                    member,
+                    &format!("Member must have length greater than or equal to {min}"),
+                );
             } else if len > max {
                 self.violation(shown(Some(v)), member, &format!("Member must have length less than or equal to {max}"));
             }
@@ -64,9 +69,17 @@ impl Validator {
     pub fn count<T>(&mut self, member: &str, value: Option<&[T]>, min: usize, max: usize) -> &mut Self {
         if let Some(v) = value {
             if v.len() < min {
-                self.violation(format!("Value '{}' at", v.len()), member, &format!("Member must have length greater than or equal to {min}"));
+                self.violation(
+                    format!("Value '{}' at", v.len()),
+                    member,
+                    &format!("Member must have length greater than or equal to {min}"),
+                );
             } else if v.len() > max {
-                self.violation(format!("Value '{}' at", v.len()), member, &format!("Member must have length less than or equal to {max}"));
+                self.violation(
+                    format!("Value '{}' at", v.len()),
+                    member,
+                    &format!("Member must have length less than or equal to {max}"),
+                );
             }
         }
         self
@@ -76,9 +89,17 @@ impl Validator {
     pub fn range(&mut self, member: &str, value: Option<i64>, min: i64, max: i64) -> &mut Self {
         if let Some(v) = value {
             if v < min {
-                self.violation(format!("Value '{v}' at"), member, &format!("Member must have value greater than or equal to {min}"));
+                self.violation(
+                    format!("Value '{v}' at"),
+                    member,
+                    &format!("Member must have value greater than or equal to {min}"),
+                );
             } else if v > max {
-                self.violation(format!("Value '{v}' at"), member, &format!("Member must have value less than or equal to {max}"));
+                self.violation(
+                    format!("Value '{v}' at"),
+                    member,
+                    &format!("Member must have value less than or equal to {max}"),
+                );
             }
         }
         self
@@ -88,17 +109,31 @@ impl Validator {
     pub fn one_of(&mut self, member: &str, value: Option<&str>, allowed: &[&str]) -> &mut Self {
         if let Some(v) = value {
             if !allowed.contains(&v) {
-                self.violation(shown(Some(v)), member, &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")));
+                self.violation(
+                    shown(Some(v)),
+                    member,
+                    &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+                );
             }
         }
         self
     }
 
     /// A string member must match a character class (the model's `pattern`), given as a predicate on characters.
-    pub fn pattern(&mut self, member: &str, value: Option<&str>, pattern: &str, allowed: impl Fn(char) -> bool) -> &mut Self {
+    pub fn pattern(
+        &mut self,
+        member: &str,
+        value: Option<&str>,
+        pattern: &str,
+        allowed: impl Fn(char) -> bool,
+    ) -> &mut Self {
         if let Some(v) = value {
             if !v.chars().all(allowed) {
-                self.violation(shown(Some(v)), member, &format!("Member must satisfy regular expression pattern: {pattern}"));
+                self.violation(
+                    shown(Some(v)),
+                    member,
+                    &format!("Member must satisfy regular expression pattern: {pattern}"),
+                );
             }
         }
         self
@@ -108,8 +143,14 @@ impl Validator {
     pub fn finish(&mut self) -> Result<(), AwsError> {
         match self.violations.len() {
             0 => Ok(()),
-            1 => Err(AwsError::new(AwsErrorCode::ValidationException, format!("1 validation error detected: {}", self.violations.join("; ")))),
-            n => Err(AwsError::new(AwsErrorCode::ValidationException, format!("{n} validation errors detected: {}", self.violations.join("; ")))),
+            1 => Err(AwsError::new(
+                AwsErrorCode::ValidationException,
+                format!("1 validation error detected: {}", self.violations.join("; ")),
+            )),
+            n => Err(AwsError::new(
+                AwsErrorCode::ValidationException,
+                format!("{n} validation errors detected: {}", self.violations.join("; ")),
+            )),
         }
     }
 }

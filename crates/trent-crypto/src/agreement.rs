@@ -35,7 +35,8 @@ fn curve(spec: KeySpec) -> Result<&'static agreement::Algorithm, CryptoError> {
 impl AgreementKey {
     /// The ECDH private key of `spec` for `key_id` from its PKCS #8 document.
     pub fn from_pkcs8(key_id: KeyId, spec: KeySpec, document: &[u8]) -> Result<Self, CryptoError> {
-        let private = PrivateKey::from_private_key_der(curve(spec)?, document).map_err(|_| CryptoError::Library("PKCS #8 key of another spec"))?;
+        let private = PrivateKey::from_private_key_der(curve(spec)?, document)
+            .map_err(|_| CryptoError::Library("PKCS #8 key of another spec"))?;
         let public = private.compute_public_key().map_err(|_| CryptoError::Library("ECDH public key"))?;
         let public_der = public_key_der(&public)?;
         Ok(Self { key_id, private, public_der })
@@ -48,7 +49,11 @@ impl AgreementKey {
 
     /// The ECDH shared secret with the peer's DER SubjectPublicKeyInfo public key; `None` when that is not a valid
     /// public key on this key's curve.
-    pub fn derive(&self, key: UsableKey<'_>, peer_public_key: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>, CryptoError> {
+    pub fn derive(
+        &self,
+        key: UsableKey<'_>,
+        peer_public_key: &[u8],
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         // SubjectPublicKeyInfo is a DER SEQUENCE; aws-lc would also take a bare point, which AWS does not.
         if peer_public_key.first() != Some(&0x30) {
@@ -77,7 +82,8 @@ mod tests {
             let (ours_record, ours) = agreement_key(spec);
             let (theirs_record, theirs) = agreement_key(spec);
             let mine = ours.derive(ours_record.require_usable().unwrap(), &theirs.public_key_der()).unwrap().unwrap();
-            let their = theirs.derive(theirs_record.require_usable().unwrap(), &ours.public_key_der()).unwrap().unwrap();
+            let their =
+                theirs.derive(theirs_record.require_usable().unwrap(), &ours.public_key_der()).unwrap().unwrap();
             assert_eq!(mine.as_slice(), their.as_slice(), "{spec:?}");
         }
     }

@@ -42,7 +42,12 @@ pub fn read_header(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
 }
 
 /// Encrypts `plaintext` under the usable key, binding `context`.
-pub fn encrypt(key: UsableKey<'_>, material: &SymmetricKey, plaintext: &[u8], context: &EncryptionContext) -> Result<Vec<u8>, CryptoError> {
+pub fn encrypt(
+    key: UsableKey<'_>,
+    material: &SymmetricKey,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+) -> Result<Vec<u8>, CryptoError> {
     crate::ensure_material_of(key, material.key_id())?;
     let header = header(BlobHeader { key_id: material.key_id(), material_version: 0 });
     let sealed = material.seal(&aad(&header, context), plaintext)?;
@@ -52,7 +57,12 @@ pub fn encrypt(key: UsableKey<'_>, material: &SymmetricKey, plaintext: &[u8], co
 }
 
 /// Decrypts a blob made by [`encrypt`] under the usable key with the same `context`.
-pub fn decrypt(key: UsableKey<'_>, material: &SymmetricKey, blob: &[u8], context: &EncryptionContext) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn decrypt(
+    key: UsableKey<'_>,
+    material: &SymmetricKey,
+    blob: &[u8],
+    context: &EncryptionContext,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     crate::ensure_material_of(key, material.key_id())?;
     let found = read_header(blob)?;
     if found.key_id != material.key_id() || found.material_version != 0 {
@@ -84,7 +94,8 @@ fn header(header: BlobHeader) -> Vec<u8> {
 
 /// Header followed by the context as length-prefixed pairs in key order.
 fn aad(header: &[u8], context: &EncryptionContext) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(header.len() + 8 + context.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>());
+    let mut aad =
+        Vec::with_capacity(header.len() + 8 + context.iter().map(|(k, v)| 8 + k.len() + v.len()).sum::<usize>());
     aad.extend_from_slice(header);
     aad.extend_from_slice(&(context.len() as u64).to_be_bytes());
     for (k, v) in context {
@@ -158,9 +169,12 @@ mod tests {
     #[test]
     fn disabled_key_gives_no_proof_of_usability() {
         assert!(key(KeyId::generate(), KeyState::Disabled).require_usable().is_err());
-        assert!(key(KeyId::generate(), KeyState::PendingDeletion(trent_domain::ScheduledDeletion::starting(trent_domain::Timestamp(0), 7)))
-            .require_usable()
-            .is_err());
+        assert!(key(
+            KeyId::generate(),
+            KeyState::PendingDeletion(trent_domain::ScheduledDeletion::starting(trent_domain::Timestamp(0), 7))
+        )
+        .require_usable()
+        .is_err());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! aws-lc-rs has no PKCS #8 form for ML-KEM keys, so a key's material is its raw decapsulation key followed by its raw
 //! encapsulation key (a decapsulation key rebuilt from raw bytes cannot give its encapsulation key back).
 
-use aws_lc_rs::kem::{Algorithm, AlgorithmId, Ciphertext, DecapsulationKey, EncapsulationKey, ML_KEM_1024, ML_KEM_512, ML_KEM_768};
+use aws_lc_rs::kem::{
+    Algorithm, AlgorithmId, Ciphertext, DecapsulationKey, EncapsulationKey, ML_KEM_1024, ML_KEM_512, ML_KEM_768,
+};
 use trent_domain::{KeyId, KeySpec, UsableKey};
 use zeroize::Zeroizing;
 
@@ -73,7 +75,8 @@ pub(crate) fn generate_material(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, Cry
     let failed = |_| CryptoError::Library("ML-KEM key generation");
     let decapsulation = DecapsulationKey::generate(algorithm).map_err(failed)?;
     let mut material = Zeroizing::new(decapsulation.key_bytes().map_err(failed)?.as_ref().to_vec());
-    material.extend_from_slice(decapsulation.encapsulation_key().map_err(failed)?.key_bytes().map_err(failed)?.as_ref());
+    material
+        .extend_from_slice(decapsulation.encapsulation_key().map_err(failed)?.key_bytes().map_err(failed)?.as_ref());
     Ok(material)
 }
 
@@ -82,7 +85,8 @@ impl KemKey {
     pub fn from_material(key_id: KeyId, spec: KeySpec, material: &[u8]) -> Result<Self, CryptoError> {
         let (algorithm, private_len, oid_arc) = ml_kem(spec).ok_or(CryptoError::Library("not an ML-KEM key spec"))?;
         let rejected = |_| CryptoError::Library("ML-KEM material of another spec");
-        let (private, public) = material.split_at_checked(private_len).ok_or(CryptoError::Library("ML-KEM material too short"))?;
+        let (private, public) =
+            material.split_at_checked(private_len).ok_or(CryptoError::Library("ML-KEM material too short"))?;
         let decapsulation = DecapsulationKey::new(algorithm, private).map_err(rejected)?;
         let encapsulation = EncapsulationKey::new(algorithm, public).map_err(rejected)?;
         Ok(Self { key_id, decapsulation, encapsulation, public_der: subject_public_key_info(oid_arc, public) })
@@ -96,7 +100,8 @@ impl KemKey {
     /// A fresh shared secret and its ciphertext (what only this key's private key recovers).
     pub fn encapsulate(&self, key: UsableKey<'_>) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>), CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let (ciphertext, secret) = self.encapsulation.encapsulate().map_err(|_| CryptoError::Library("ML-KEM encapsulation"))?;
+        let (ciphertext, secret) =
+            self.encapsulation.encapsulate().map_err(|_| CryptoError::Library("ML-KEM encapsulation"))?;
         Ok((ciphertext.as_ref().to_vec(), Zeroizing::new(secret.as_ref().to_vec())))
     }
 
@@ -104,7 +109,8 @@ impl KemKey {
     /// the right length gives 32 bytes (FIPS 203's implicit rejection): a wrong one gives a pseudo-random secret.
     pub fn decapsulate(&self, key: UsableKey<'_>, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let secret = self.decapsulation.decapsulate(Ciphertext::from(ciphertext)).map_err(|_| CryptoError::InvalidCiphertext)?;
+        let secret =
+            self.decapsulation.decapsulate(Ciphertext::from(ciphertext)).map_err(|_| CryptoError::InvalidCiphertext)?;
         Ok(Zeroizing::new(secret.as_ref().to_vec()))
     }
 }
@@ -133,7 +139,9 @@ mod tests {
 
     #[test]
     fn the_public_key_is_framed_as_subject_public_key_info() {
-        let key = KemKey::from_material(KeyId::generate(), KeySpec::MlKem768, &generate_material(KeySpec::MlKem768).unwrap()).unwrap();
+        let key =
+            KemKey::from_material(KeyId::generate(), KeySpec::MlKem768, &generate_material(KeySpec::MlKem768).unwrap())
+                .unwrap();
         let der = key.public_key_der();
         // SEQUENCE (1202) { SEQUENCE { OID 2.16.840.1.101.3.4.4.2 } BIT STRING (1185) { 0, key } }
         assert_eq!(&der[..4], &[0x30, 0x82, 0x04, 0xb2]);

@@ -6,8 +6,8 @@ use aws_lc_rs::digest;
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, PqdsaKeyPair, PqdsaSigningAlgorithm,
-    PqdsaVerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, PqdsaKeyPair,
+    PqdsaSigningAlgorithm, PqdsaVerificationAlgorithm,
 };
 use trent_domain::KeySpec;
 use zeroize::Zeroizing;
@@ -37,12 +37,23 @@ pub(crate) fn ml_dsa(spec: KeySpec) -> Option<(&'static PqdsaSigningAlgorithm, &
 /// The aws-lc-rs ECDSA algorithms of an ECC spec (the curve with the hash AWS pairs it with) and that hash.
 pub(crate) fn ecdsa_algorithms(
     spec: KeySpec,
-) -> Result<(&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm, &'static digest::Algorithm), CryptoError> {
+) -> Result<
+    (&'static EcdsaSigningAlgorithm, &'static EcdsaVerificationAlgorithm, &'static digest::Algorithm),
+    CryptoError,
+> {
     match spec {
-        KeySpec::EccNistP256 => Ok((&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256)),
-        KeySpec::EccNistP384 => Ok((&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384)),
-        KeySpec::EccNistP521 => Ok((&signature::ECDSA_P521_SHA512_ASN1_SIGNING, &signature::ECDSA_P521_SHA512_ASN1, &digest::SHA512)),
-        KeySpec::EccSecgP256k1 => Ok((&signature::ECDSA_P256K1_SHA256_ASN1_SIGNING, &signature::ECDSA_P256K1_SHA256_ASN1, &digest::SHA256)),
+        KeySpec::EccNistP256 => {
+            Ok((&signature::ECDSA_P256_SHA256_ASN1_SIGNING, &signature::ECDSA_P256_SHA256_ASN1, &digest::SHA256))
+        }
+        KeySpec::EccNistP384 => {
+            Ok((&signature::ECDSA_P384_SHA384_ASN1_SIGNING, &signature::ECDSA_P384_SHA384_ASN1, &digest::SHA384))
+        }
+        KeySpec::EccNistP521 => {
+            Ok((&signature::ECDSA_P521_SHA512_ASN1_SIGNING, &signature::ECDSA_P521_SHA512_ASN1, &digest::SHA512))
+        }
+        KeySpec::EccSecgP256k1 => {
+            Ok((&signature::ECDSA_P256K1_SHA256_ASN1_SIGNING, &signature::ECDSA_P256K1_SHA256_ASN1, &digest::SHA256))
+        }
         _ => Err(CryptoError::Library("not an elliptic-curve key spec")),
     }
 }
@@ -108,7 +119,9 @@ mod tests {
 
     #[test]
     fn generated_private_keys_have_their_specs_size() {
-        for (spec, public_len) in [(KeySpec::Rsa2048, 294), (KeySpec::Rsa4096, 550), (KeySpec::EccNistP256, 91), (KeySpec::EccNistP521, 158)] {
+        for (spec, public_len) in
+            [(KeySpec::Rsa2048, 294), (KeySpec::Rsa4096, 550), (KeySpec::EccNistP256, 91), (KeySpec::EccNistP521, 158)]
+        {
             let document = generate_private_key(spec).unwrap();
             assert_eq!(public_key_of(spec, &document).unwrap().len(), public_len, "{spec:?}");
         }

@@ -68,7 +68,10 @@ pub enum CryptoError {
 }
 
 /// Refuses to use material for any key but the one the usable-key proof is for (a mix-up in the caller, never input).
-pub(crate) fn ensure_material_of(key: trent_domain::UsableKey<'_>, material_key_id: trent_domain::KeyId) -> Result<(), CryptoError> {
+pub(crate) fn ensure_material_of(
+    key: trent_domain::UsableKey<'_>,
+    material_key_id: trent_domain::KeyId,
+) -> Result<(), CryptoError> {
     if key.key().id == material_key_id {
         Ok(())
     } else {

@@ -92,7 +92,9 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
         (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => {
             Ok(KeyMaterial::Agreement(Box::new(AgreementKey::from_pkcs8(key_id, spec, raw)?)))
         }
-        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, _) => Ok(KeyMaterial::Kem(Box::new(KemKey::from_material(key_id, spec, raw)?))),
+        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, _) => {
+            Ok(KeyMaterial::Kem(Box::new(KemKey::from_material(key_id, spec, raw)?)))
+        }
         (
             KeySpec::Rsa2048
             | KeySpec::Rsa3072
@@ -105,7 +107,11 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
             | KeySpec::MlDsa44
             | KeySpec::MlDsa65
             | KeySpec::MlDsa87,
-            KeyUsage::SignVerify | KeyUsage::GenerateVerifyMac | KeyUsage::EncryptDecrypt | KeyUsage::KeyAgreement | KeyUsage::EncapsulateDecapsulate,
+            KeyUsage::SignVerify
+            | KeyUsage::GenerateVerifyMac
+            | KeyUsage::EncryptDecrypt
+            | KeyUsage::KeyAgreement
+            | KeyUsage::EncapsulateDecapsulate,
         ) => Ok(KeyMaterial::Signing(Box::new(SigningKey::from_pkcs8(key_id, spec, raw)?))),
     }
 }
@@ -134,8 +140,10 @@ impl RootKey {
             }
         }
         let bytes = Zeroizing::new(fs::read(path).map_err(io)?);
-        let material: [u8; MATERIAL_LEN] =
-            bytes.as_slice().try_into().map_err(|_| RootKeyFileError::WrongLength { path: path.display().to_string(), len: bytes.len() })?;
+        let material: [u8; MATERIAL_LEN] = bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| RootKeyFileError::WrongLength { path: path.display().to_string(), len: bytes.len() })?;
         Ok(Self::from_material(&Zeroizing::new(material))?)
     }
 
@@ -147,7 +155,12 @@ impl RootKey {
 
     /// Generates fresh key material of `spec` for a key `key_id` of `usage`: the usable key, and its sealed record
     /// for the store.
-    pub fn generate_key_material(&self, key_id: KeyId, spec: KeySpec, usage: KeyUsage) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
+    pub fn generate_key_material(
+        &self,
+        key_id: KeyId,
+        spec: KeySpec,
+        usage: KeyUsage,
+    ) -> Result<(KeyMaterial, Vec<u8>), CryptoError> {
         let raw = match (spec.secret_len(), crate::kem::ml_kem(spec)) {
             (Some(len), _) => random_bytes(len)?,
             (None, Some(_)) => crate::kem::generate_material(spec)?,
@@ -159,7 +172,13 @@ impl RootKey {
     }
 
     /// Opens a key's sealed material record, of the key's `spec` and `usage`.
-    pub fn open_key_material(&self, key_id: KeyId, spec: KeySpec, usage: KeyUsage, record: &[u8]) -> Result<KeyMaterial, CryptoError> {
+    pub fn open_key_material(
+        &self,
+        key_id: KeyId,
+        spec: KeySpec,
+        usage: KeyUsage,
+        record: &[u8],
+    ) -> Result<KeyMaterial, CryptoError> {
         let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
         if spec.secret_len().is_some_and(|len| len != raw.len()) {
             return Err(CryptoError::WrongRootKey);
@@ -188,7 +207,8 @@ impl RootKey {
     }
 
     fn header(kind: u8, id: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let id_len = u8::try_from(id.len()).map_err(|_| CryptoError::Library("sealed record id longer than 255 bytes"))?;
+        let id_len =
+            u8::try_from(id.len()).map_err(|_| CryptoError::Library("sealed record id longer than 255 bytes"))?;
         let mut header = Vec::with_capacity(3 + id.len());
         header.extend_from_slice(&[RECORD_VERSION, kind, id_len]);
         header.extend_from_slice(id);
@@ -221,7 +241,8 @@ mod tests {
     fn key_material_round_trips_and_is_not_stored_in_clear() {
         let root = root(1);
         let id = KeyId::generate();
-        let (key, record) = root.generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
+        let (key, record) =
+            root.generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
         assert_eq!(record[0], RECORD_VERSION);
         assert_eq!(&record[3..19], id.as_bytes());
         let (KeyMaterial::Symmetric(key), KeyMaterial::Symmetric(reopened)) =
@@ -240,9 +261,15 @@ mod tests {
             let id = KeyId::generate();
             let (key, record) = root.generate_key_material(id, spec, KeyUsage::GenerateVerifyMac).unwrap();
             assert!(matches!(key, KeyMaterial::Mac(_)), "{spec:?}");
-            assert!(matches!(root.open_key_material(id, spec, KeyUsage::GenerateVerifyMac, &record), Ok(KeyMaterial::Mac(_))));
+            assert!(matches!(
+                root.open_key_material(id, spec, KeyUsage::GenerateVerifyMac, &record),
+                Ok(KeyMaterial::Mac(_))
+            ));
             let wrong = if spec == KeySpec::Hmac512 { KeySpec::Hmac224 } else { KeySpec::Hmac512 };
-            assert!(root.open_key_material(id, wrong, KeyUsage::GenerateVerifyMac, &record).is_err(), "material of {spec:?} is not a {wrong:?} key");
+            assert!(
+                root.open_key_material(id, wrong, KeyUsage::GenerateVerifyMac, &record).is_err(),
+                "material of {spec:?} is not a {wrong:?} key"
+            );
         }
     }
 
@@ -271,7 +298,8 @@ mod tests {
     #[test]
     fn key_material_record_is_bound_to_its_key_id() {
         let root = root(1);
-        let (_, record) = root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
+        let (_, record) =
+            root.generate_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
         assert!(matches!(
             root.open_key_material(KeyId::generate(), KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record),
             Err(CryptoError::WrongRootKey)
@@ -281,8 +309,12 @@ mod tests {
     #[test]
     fn another_root_key_cannot_open_records() {
         let id = KeyId::generate();
-        let (_, record) = root(1).generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
-        assert!(matches!(root(2).open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record), Err(CryptoError::WrongRootKey)));
+        let (_, record) =
+            root(1).generate_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt).unwrap();
+        assert!(matches!(
+            root(2).open_key_material(id, KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, &record),
+            Err(CryptoError::WrongRootKey)
+        ));
         let check = root(1).check_record().unwrap();
         assert!(root(1).verifies_check_record(&check));
         assert!(!root(2).verifies_check_record(&check));

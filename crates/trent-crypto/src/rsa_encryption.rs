@@ -1,7 +1,10 @@
 //! Asymmetric encryption keys (`RSA_2048` to `RSA_4096` with `ENCRYPT_DECRYPT`): RSAES-OAEP encryption to the public
 //! key and decryption with the private key, with SHA-1 or SHA-256 (MGF1 with the same hash, no label), by aws-lc-rs.
 
-use aws_lc_rs::rsa::{OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey, OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256};
+use aws_lc_rs::rsa::{
+    OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey, OAEP_SHA1_MGF1SHA1,
+    OAEP_SHA256_MGF1SHA256,
+};
 use trent_domain::{EncryptionAlgorithm, KeyId, KeySpec, UsableKey};
 use zeroize::Zeroizing;
 
@@ -56,10 +59,18 @@ impl RsaEncryptionKey {
     }
 
     /// The RSAES-OAEP ciphertext of `plaintext` (which the caller checked is within the algorithm's limit).
-    pub fn encrypt(&self, key: UsableKey<'_>, algorithm: EncryptionAlgorithm, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn encrypt(
+        &self,
+        key: UsableKey<'_>,
+        algorithm: EncryptionAlgorithm,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         let mut ciphertext = vec![0u8; self.public.ciphertext_size()];
-        let written = self.public.encrypt(oaep(algorithm)?, plaintext, &mut ciphertext, None).map_err(|_| CryptoError::Library("RSA OAEP encryption"))?;
+        let written = self
+            .public
+            .encrypt(oaep(algorithm)?, plaintext, &mut ciphertext, None)
+            .map_err(|_| CryptoError::Library("RSA OAEP encryption"))?;
         let len = written.len();
         ciphertext.truncate(len);
         Ok(ciphertext)
@@ -67,10 +78,19 @@ impl RsaEncryptionKey {
 
     /// The plaintext of an RSAES-OAEP `ciphertext`; `InvalidCiphertext` when it does not decrypt under this key with
     /// `algorithm`.
-    pub fn decrypt(&self, key: UsableKey<'_>, algorithm: EncryptionAlgorithm, ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    pub fn decrypt(
+        &self,
+        key: UsableKey<'_>,
+        algorithm: EncryptionAlgorithm,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         let mut plaintext = Zeroizing::new(vec![0u8; self.private.min_output_size()]);
-        let len = self.private.decrypt(oaep(algorithm)?, ciphertext, &mut plaintext, None).map_err(|_| CryptoError::InvalidCiphertext)?.len();
+        let len = self
+            .private
+            .decrypt(oaep(algorithm)?, ciphertext, &mut plaintext, None)
+            .map_err(|_| CryptoError::InvalidCiphertext)?
+            .len();
         plaintext.truncate(len);
         Ok(plaintext)
     }
@@ -93,12 +113,29 @@ mod tests {
             let ciphertext = key.encrypt(proof, algorithm, &vec![7u8; limit]).unwrap();
             assert_eq!(ciphertext.len(), 256);
             assert_eq!(key.decrypt(proof, algorithm, &ciphertext).unwrap().as_slice(), vec![7u8; limit].as_slice());
-            assert!(key.encrypt(proof, algorithm, &vec![7u8; limit + 1]).is_err(), "one byte over AWS's limit is over OAEP's");
+            assert!(
+                key.encrypt(proof, algorithm, &vec![7u8; limit + 1]).is_err(),
+                "one byte over AWS's limit is over OAEP's"
+            );
         }
         let ciphertext = key.encrypt(proof, EncryptionAlgorithm::RsaesOaepSha256, b"secret").unwrap();
-        assert_eq!(key.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha1, &ciphertext), Err(CryptoError::InvalidCiphertext));
-        assert_eq!(key.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext[1..]), Err(CryptoError::InvalidCiphertext));
-        let other = RsaEncryptionKey::from_pkcs8(id, KeySpec::Rsa2048, &crate::key_pair::generate_private_key(KeySpec::Rsa2048).unwrap()).unwrap();
-        assert_eq!(other.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext), Err(CryptoError::InvalidCiphertext));
+        assert_eq!(
+            key.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha1, &ciphertext),
+            Err(CryptoError::InvalidCiphertext)
+        );
+        assert_eq!(
+            key.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext[1..]),
+            Err(CryptoError::InvalidCiphertext)
+        );
+        let other = RsaEncryptionKey::from_pkcs8(
+            id,
+            KeySpec::Rsa2048,
+            &crate::key_pair::generate_private_key(KeySpec::Rsa2048).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            other.decrypt(proof, EncryptionAlgorithm::RsaesOaepSha256, &ciphertext),
+            Err(CryptoError::InvalidCiphertext)
+        );
     }
 }

@@ -7,8 +7,8 @@ use aws_lc_rs::digest::{self, Digest};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa;
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, PqdsaKeyPair, RsaEncoding, RsaParameters,
-    VerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey,
+    PqdsaKeyPair, RsaEncoding, RsaParameters, VerificationAlgorithm,
 };
 use trent_domain::{Hash, KeyId, KeySpec, KeyUsage, SigningAlgorithm, UsableKey};
 
@@ -67,9 +67,15 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
         SigningAlgorithm::RsassaPssSha256 => Some((&signature::RSA_PSS_SHA256, &signature::RSA_PSS_2048_8192_SHA256)),
         SigningAlgorithm::RsassaPssSha384 => Some((&signature::RSA_PSS_SHA384, &signature::RSA_PSS_2048_8192_SHA384)),
         SigningAlgorithm::RsassaPssSha512 => Some((&signature::RSA_PSS_SHA512, &signature::RSA_PSS_2048_8192_SHA512)),
-        SigningAlgorithm::RsassaPkcs1V15Sha256 => Some((&signature::RSA_PKCS1_SHA256, &signature::RSA_PKCS1_2048_8192_SHA256)),
-        SigningAlgorithm::RsassaPkcs1V15Sha384 => Some((&signature::RSA_PKCS1_SHA384, &signature::RSA_PKCS1_2048_8192_SHA384)),
-        SigningAlgorithm::RsassaPkcs1V15Sha512 => Some((&signature::RSA_PKCS1_SHA512, &signature::RSA_PKCS1_2048_8192_SHA512)),
+        SigningAlgorithm::RsassaPkcs1V15Sha256 => {
+            Some((&signature::RSA_PKCS1_SHA256, &signature::RSA_PKCS1_2048_8192_SHA256))
+        }
+        SigningAlgorithm::RsassaPkcs1V15Sha384 => {
+            Some((&signature::RSA_PKCS1_SHA384, &signature::RSA_PKCS1_2048_8192_SHA384))
+        }
+        SigningAlgorithm::RsassaPkcs1V15Sha512 => {
+            Some((&signature::RSA_PKCS1_SHA512, &signature::RSA_PKCS1_2048_8192_SHA512))
+        }
         SigningAlgorithm::EcdsaSha256
         | SigningAlgorithm::EcdsaSha384
         | SigningAlgorithm::EcdsaSha512
@@ -81,9 +87,12 @@ fn rsa_algorithms(algorithm: SigningAlgorithm) -> Option<(&'static dyn RsaEncodi
 
 /// The ECDSA signing and verification algorithms of an ECC spec (the verification algorithm as the trait object a
 /// parsed public key takes).
-fn ecdsa_signing(spec: KeySpec) -> Result<(&'static EcdsaSigningAlgorithm, &'static dyn VerificationAlgorithm), CryptoError> {
-    ecdsa_algorithms(spec)
-        .map(|(signing, verifying, _): (_, &'static EcdsaVerificationAlgorithm, _)| (signing, verifying as &'static dyn VerificationAlgorithm))
+fn ecdsa_signing(
+    spec: KeySpec,
+) -> Result<(&'static EcdsaSigningAlgorithm, &'static dyn VerificationAlgorithm), CryptoError> {
+    ecdsa_algorithms(spec).map(|(signing, verifying, _): (_, &'static EcdsaVerificationAlgorithm, _)| {
+        (signing, verifying as &'static dyn VerificationAlgorithm)
+    })
 }
 
 impl SigningKey {
@@ -97,7 +106,8 @@ impl SigningKey {
         let signer = match (crate::key_pair::rsa_bits(spec), ml_dsa(spec)) {
             _ if spec == KeySpec::EccNistEdwards25519 => {
                 let pair = Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?;
-                verifiers.push((SigningAlgorithm::Ed25519Sha512, parse(&signature::ED25519, pair.public_key().as_ref())?));
+                verifiers
+                    .push((SigningAlgorithm::Ed25519Sha512, parse(&signature::ED25519, pair.public_key().as_ref())?));
                 Signer::Ed25519(pair)
             }
             (_, Some((signing, verifying))) => {
@@ -141,7 +151,12 @@ impl SigningKey {
 
     /// A signature over `signed` with `algorithm` (which the caller checked the key supports): DER for ECDSA, the
     /// modulus length for RSA. `None` when a digest has the wrong length for the algorithm.
-    pub fn sign(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>) -> Result<Option<Vec<u8>>, CryptoError> {
+    pub fn sign(
+        &self,
+        key: UsableKey<'_>,
+        algorithm: SigningAlgorithm,
+        signed: Signed<'_>,
+    ) -> Result<Option<Vec<u8>>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         let digest = match signed {
             Signed::Raw(_) => None,
@@ -163,7 +178,9 @@ impl SigningKey {
                 let mut signature = vec![0u8; pair.public_modulus_len()];
                 match (signed, digest) {
                     (_, Some(digest)) => pair.sign_digest(padding, &digest, &mut signature),
-                    (Signed::Raw(message) | Signed::Digest(message), None) => pair.sign(padding, &SystemRandom::new(), message, &mut signature),
+                    (Signed::Raw(message) | Signed::Digest(message), None) => {
+                        pair.sign(padding, &SystemRandom::new(), message, &mut signature)
+                    }
                 }
                 .map_err(failed)?;
                 Ok(Some(signature))
@@ -189,7 +206,13 @@ impl SigningKey {
 
     /// Whether `signature` is a valid signature over `signed` with `algorithm`; `None` when a digest has the wrong
     /// length.
-    pub fn verify(&self, key: UsableKey<'_>, algorithm: SigningAlgorithm, signed: Signed<'_>, signature: &[u8]) -> Result<Option<bool>, CryptoError> {
+    pub fn verify(
+        &self,
+        key: UsableKey<'_>,
+        algorithm: SigningAlgorithm,
+        signed: Signed<'_>,
+        signature: &[u8],
+    ) -> Result<Option<bool>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
         let public = self
             .verifiers
@@ -198,7 +221,9 @@ impl SigningKey {
             .ok_or(CryptoError::Library("signing algorithm of another key spec"))?;
         Ok(match signed {
             Signed::Raw(message) => Some(public.verify_sig(message, signature).is_ok()),
-            Signed::Digest(bytes) => import_digest(algorithm, bytes).map(|digest| public.verify_digest_sig(&digest, signature).is_ok()),
+            Signed::Digest(bytes) => {
+                import_digest(algorithm, bytes).map(|digest| public.verify_digest_sig(&digest, signature).is_ok())
+            }
         })
     }
 }
@@ -235,15 +260,27 @@ mod tests {
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
             let digest = digest::digest(digest_algorithm(algorithm).unwrap(), b"message");
-            assert_eq!(reopened.verify(proof, algorithm, Signed::Digest(digest.as_ref()), &signature).unwrap(), Some(true), "a digest signs like its message");
+            assert_eq!(
+                reopened.verify(proof, algorithm, Signed::Digest(digest.as_ref()), &signature).unwrap(),
+                Some(true),
+                "a digest signs like its message"
+            );
             let over_digest = pair.sign(proof, algorithm, Signed::Digest(digest.as_ref())).unwrap().unwrap();
             assert_eq!(reopened.verify(proof, algorithm, Signed::Raw(b"message"), &over_digest).unwrap(), Some(true));
-            assert_eq!(pair.sign(proof, algorithm, Signed::Digest(b"short")).unwrap(), None, "a digest of the wrong length");
+            assert_eq!(
+                pair.sign(proof, algorithm, Signed::Digest(b"short")).unwrap(),
+                None,
+                "a digest of the wrong length"
+            );
 
             let (_, other, _) = self::pair(spec);
             let other_proof = record.require_usable().unwrap();
             let other = SigningKey { key_id: record.id, ..other };
-            assert_eq!(other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(), Some(false), "another key pair");
+            assert_eq!(
+                other.verify(other_proof, algorithm, Signed::Raw(b"message"), &signature).unwrap(),
+                Some(false),
+                "another key pair"
+            );
         }
     }
 
@@ -253,9 +290,18 @@ mod tests {
         let proof = record.require_usable().unwrap();
         let signature = pair.sign(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"message")).unwrap().unwrap();
         assert_eq!(signature.len(), 64);
-        assert_eq!(reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"message"), &signature).unwrap(), Some(true));
-        assert_eq!(reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
-        assert!(pair.sign(proof, SigningAlgorithm::Ed25519PhSha512, Signed::Digest(&[0; 64])).is_err(), "no Ed25519ph in aws-lc-rs");
+        assert_eq!(
+            reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"message"), &signature).unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            reopened.verify(proof, SigningAlgorithm::Ed25519Sha512, Signed::Raw(b"messagE"), &signature).unwrap(),
+            Some(false)
+        );
+        assert!(
+            pair.sign(proof, SigningAlgorithm::Ed25519PhSha512, Signed::Digest(&[0; 64])).is_err(),
+            "no Ed25519ph in aws-lc-rs"
+        );
     }
 
     #[test]
@@ -263,10 +309,22 @@ mod tests {
         for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
             let (record, pair, reopened) = pair(spec);
             let proof = record.require_usable().unwrap();
-            let signature = pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message")).unwrap().unwrap();
-            assert_eq!(reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message"), &signature).unwrap(), Some(true), "{spec:?}");
-            assert_eq!(reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"messagE"), &signature).unwrap(), Some(false));
-            assert_eq!(pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Digest(&[0; 32])).unwrap(), None, "no digests");
+            let signature =
+                pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message")).unwrap().unwrap();
+            assert_eq!(
+                reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"message"), &signature).unwrap(),
+                Some(true),
+                "{spec:?}"
+            );
+            assert_eq!(
+                reopened.verify(proof, SigningAlgorithm::MlDsaShake256, Signed::Raw(b"messagE"), &signature).unwrap(),
+                Some(false)
+            );
+            assert_eq!(
+                pair.sign(proof, SigningAlgorithm::MlDsaShake256, Signed::Digest(&[0; 32])).unwrap(),
+                None,
+                "no digests"
+            );
         }
     }
 
@@ -276,7 +334,10 @@ mod tests {
         let proof = record.require_usable().unwrap();
         let signature = pair.sign(proof, SigningAlgorithm::RsassaPkcs1V15Sha256, Signed::Raw(b"m")).unwrap().unwrap();
         assert_eq!(signature.len(), 256);
-        assert_eq!(pair.verify(proof, SigningAlgorithm::RsassaPssSha256, Signed::Raw(b"m"), &signature).unwrap(), Some(false));
+        assert_eq!(
+            pair.verify(proof, SigningAlgorithm::RsassaPssSha256, Signed::Raw(b"m"), &signature).unwrap(),
+            Some(false)
+        );
     }
 
     #[test]

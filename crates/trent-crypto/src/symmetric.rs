@@ -28,7 +28,8 @@ impl std::fmt::Debug for SymmetricKey {
 impl SymmetricKey {
     /// Builds the key for `key_id` from raw material.
     pub fn from_material(key_id: KeyId, material: &Zeroizing<[u8; MATERIAL_LEN]>) -> Result<Self, CryptoError> {
-        let aead = RandomizedNonceKey::new(&AES_256_GCM, material.as_slice()).map_err(|_| CryptoError::Library("AES-256-GCM key"))?;
+        let aead = RandomizedNonceKey::new(&AES_256_GCM, material.as_slice())
+            .map_err(|_| CryptoError::Library("AES-256-GCM key"))?;
         Ok(Self { key_id, aead })
     }
 
@@ -43,7 +44,10 @@ impl SymmetricKey {
         buffer.extend_from_slice(&[0u8; NONCE_LEN]);
         buffer.extend_from_slice(plaintext);
         let mut body = buffer.split_off(NONCE_LEN);
-        let nonce = self.aead.seal_in_place_append_tag(Aad::from(aad), &mut body).map_err(|_| CryptoError::Library("AES-GCM seal"))?;
+        let nonce = self
+            .aead
+            .seal_in_place_append_tag(Aad::from(aad), &mut body)
+            .map_err(|_| CryptoError::Library("AES-GCM seal"))?;
         buffer.clear();
         buffer.extend_from_slice(nonce.as_ref());
         buffer.append(&mut body);
@@ -58,7 +62,11 @@ impl SymmetricKey {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::InvalidCiphertext)?;
         let mut in_out = Zeroizing::new(body.to_vec());
-        let plaintext_len = self.aead.open_in_place(nonce, Aad::from(aad), in_out.as_mut_slice()).map_err(|_| CryptoError::InvalidCiphertext)?.len();
+        let plaintext_len = self
+            .aead
+            .open_in_place(nonce, Aad::from(aad), in_out.as_mut_slice())
+            .map_err(|_| CryptoError::InvalidCiphertext)?
+            .len();
         in_out.truncate(plaintext_len);
         Ok(in_out)
     }

@@ -88,11 +88,16 @@ impl SigningAlgorithm {
     /// Ed25519, which signs only the message itself.
     pub fn hash(self) -> Option<Hash> {
         match self {
-            SigningAlgorithm::RsassaPssSha256 | SigningAlgorithm::RsassaPkcs1V15Sha256 | SigningAlgorithm::EcdsaSha256 => Some(Hash::Sha256),
-            SigningAlgorithm::RsassaPssSha384 | SigningAlgorithm::RsassaPkcs1V15Sha384 | SigningAlgorithm::EcdsaSha384 => Some(Hash::Sha384),
-            SigningAlgorithm::RsassaPssSha512 | SigningAlgorithm::RsassaPkcs1V15Sha512 | SigningAlgorithm::EcdsaSha512 | SigningAlgorithm::Ed25519PhSha512 => {
-                Some(Hash::Sha512)
-            }
+            SigningAlgorithm::RsassaPssSha256
+            | SigningAlgorithm::RsassaPkcs1V15Sha256
+            | SigningAlgorithm::EcdsaSha256 => Some(Hash::Sha256),
+            SigningAlgorithm::RsassaPssSha384
+            | SigningAlgorithm::RsassaPkcs1V15Sha384
+            | SigningAlgorithm::EcdsaSha384 => Some(Hash::Sha384),
+            SigningAlgorithm::RsassaPssSha512
+            | SigningAlgorithm::RsassaPkcs1V15Sha512
+            | SigningAlgorithm::EcdsaSha512
+            | SigningAlgorithm::Ed25519PhSha512 => Some(Hash::Sha512),
             SigningAlgorithm::MlDsaShake256 | SigningAlgorithm::Ed25519Sha512 => None,
         }
     }
@@ -121,9 +126,13 @@ impl EncryptionAlgorithm {
 
     /// Parses a wire name Trent supports.
     pub fn parse(text: &str) -> Option<Self> {
-        [EncryptionAlgorithm::SymmetricDefault, EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256]
-            .into_iter()
-            .find(|algorithm| algorithm.as_str() == text)
+        [
+            EncryptionAlgorithm::SymmetricDefault,
+            EncryptionAlgorithm::RsaesOaepSha1,
+            EncryptionAlgorithm::RsaesOaepSha256,
+        ]
+        .into_iter()
+        .find(|algorithm| algorithm.as_str() == text)
     }
 
     /// The longest plaintext AWS accepts: 4096 bytes for symmetric keys; for RSA OAEP the modulus length less twice
@@ -166,7 +175,8 @@ const RSA_SIGNING: &[SigningAlgorithm] = &[
     SigningAlgorithm::RsassaPkcs1V15Sha384,
     SigningAlgorithm::RsassaPkcs1V15Sha512,
 ];
-const RSA_ENCRYPTION: &[EncryptionAlgorithm] = &[EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256];
+const RSA_ENCRYPTION: &[EncryptionAlgorithm] =
+    &[EncryptionAlgorithm::RsaesOaepSha1, EncryptionAlgorithm::RsaesOaepSha256];
 /// The one key agreement algorithm.
 pub const ECDH: &str = "ECDH";
 /// The one key encapsulation algorithm.
@@ -176,22 +186,40 @@ pub const ML_KEM: &str = "ML_KEM";
 pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
     let none = KeyAlgorithms::default();
     match (spec, usage) {
-        (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt) => KeyAlgorithms { encryption: &[EncryptionAlgorithm::SymmetricDefault], ..none },
+        (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt) => {
+            KeyAlgorithms { encryption: &[EncryptionAlgorithm::SymmetricDefault], ..none }
+        }
         (KeySpec::Hmac224, KeyUsage::GenerateVerifyMac) => KeyAlgorithms { mac: &["HMAC_SHA_224"], ..none },
         (KeySpec::Hmac256, KeyUsage::GenerateVerifyMac) => KeyAlgorithms { mac: &["HMAC_SHA_256"], ..none },
         (KeySpec::Hmac384, KeyUsage::GenerateVerifyMac) => KeyAlgorithms { mac: &["HMAC_SHA_384"], ..none },
         (KeySpec::Hmac512, KeyUsage::GenerateVerifyMac) => KeyAlgorithms { mac: &["HMAC_SHA_512"], ..none },
-        (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::EncryptDecrypt) => KeyAlgorithms { encryption: RSA_ENCRYPTION, ..none },
-        (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::SignVerify) => KeyAlgorithms { signing: RSA_SIGNING, ..none },
-        (KeySpec::EccNistP256 | KeySpec::EccSecgP256k1, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha256], ..none },
-        (KeySpec::EccNistP384, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha384], ..none },
-        (KeySpec::EccNistP521, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha512], ..none },
-        (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => KeyAlgorithms { key_agreement: &[ECDH], ..none },
+        (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::EncryptDecrypt) => {
+            KeyAlgorithms { encryption: RSA_ENCRYPTION, ..none }
+        }
+        (KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: RSA_SIGNING, ..none }
+        }
+        (KeySpec::EccNistP256 | KeySpec::EccSecgP256k1, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha256], ..none }
+        }
+        (KeySpec::EccNistP384, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha384], ..none }
+        }
+        (KeySpec::EccNistP521, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: &[SigningAlgorithm::EcdsaSha512], ..none }
+        }
+        (KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521, KeyUsage::KeyAgreement) => {
+            KeyAlgorithms { key_agreement: &[ECDH], ..none }
+        }
         (KeySpec::EccNistEdwards25519, KeyUsage::SignVerify) => {
             KeyAlgorithms { signing: &[SigningAlgorithm::Ed25519Sha512, SigningAlgorithm::Ed25519PhSha512], ..none }
         }
-        (KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87, KeyUsage::SignVerify) => KeyAlgorithms { signing: &[SigningAlgorithm::MlDsaShake256], ..none },
-        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, KeyUsage::EncapsulateDecapsulate) => KeyAlgorithms { encapsulation: &[ML_KEM], ..none },
+        (KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87, KeyUsage::SignVerify) => {
+            KeyAlgorithms { signing: &[SigningAlgorithm::MlDsaShake256], ..none }
+        }
+        (KeySpec::MlKem512 | KeySpec::MlKem768 | KeySpec::MlKem1024, KeyUsage::EncapsulateDecapsulate) => {
+            KeyAlgorithms { encapsulation: &[ML_KEM], ..none }
+        }
         // Every other pair is one AWS does not allow; CreateKey refuses it, so no key has it.
         _ => none,
     }
@@ -204,8 +232,13 @@ mod tests {
     #[test]
     fn every_pair_aws_allows_and_trent_builds_supports_some_algorithm() {
         for &spec in KeySpec::ALL {
-            for usage in [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate]
-            {
+            for usage in [
+                KeyUsage::EncryptDecrypt,
+                KeyUsage::GenerateVerifyMac,
+                KeyUsage::SignVerify,
+                KeyUsage::KeyAgreement,
+                KeyUsage::EncapsulateDecapsulate,
+            ] {
                 let supported = algorithms(spec, usage);
                 let any = !supported.encryption.is_empty()
                     || !supported.signing.is_empty()

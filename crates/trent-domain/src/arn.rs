@@ -36,7 +36,12 @@ pub struct InvalidArn;
 impl Arn {
     /// The ARN of a key.
     pub fn key(region: &Region, account: &AccountId, key_id: KeyId) -> Self {
-        Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Key(key_id) }
+        Self {
+            partition: partition_of(region).to_owned(),
+            region: region.clone(),
+            account: account.clone(),
+            resource: ArnResource::Key(key_id),
+        }
     }
 
     /// The ARN of a multi-Region key ID in this region and account (see [`is_multi_region_key_id`]).
@@ -51,7 +56,12 @@ impl Arn {
 
     /// The ARN of an alias.
     pub fn alias(region: &Region, account: &AccountId, name: &AliasName) -> Self {
-        Self { partition: partition_of(region).to_owned(), region: region.clone(), account: account.clone(), resource: ArnResource::Alias(name.clone()) }
+        Self {
+            partition: partition_of(region).to_owned(),
+            region: region.clone(),
+            account: account.clone(),
+            resource: ArnResource::Alias(name.clone()),
+        }
     }
 
     /// Parses `arn:…:kms:…`. Callers decide beforehand that the text is meant as an ARN (it starts with `arn:`).

@@ -143,7 +143,10 @@ mod tests {
         let leap = UtcTime { year: 2000, month: 2, day: 29, hour: 23, minute: 59, second: 59 };
         assert_eq!(Timestamp::from_utc(leap).to_utc(), leap);
         assert_eq!(Timestamp(0).to_utc(), UtcTime { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
-        assert_eq!(Timestamp::from_utc(UtcTime { year: 2015, month: 8, day: 30, hour: 12, minute: 36, second: 0 }), Timestamp(1_440_938_160_000));
+        assert_eq!(
+            Timestamp::from_utc(UtcTime { year: 2015, month: 8, day: 30, hour: 12, minute: 36, second: 0 }),
+            Timestamp(1_440_938_160_000)
+        );
     }
 
     #[test]

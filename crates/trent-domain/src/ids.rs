@@ -37,7 +37,8 @@ impl KeyId {
 /// well-formed everywhere a key ID is (AWS answers "does not exist" for an unknown one, not "Invalid keyId"); Trent
 /// creates no multi-Region keys yet, so it names no key.
 pub fn is_multi_region_key_id(text: &str) -> bool {
-    text.strip_prefix("mrk-").is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+    text.strip_prefix("mrk-")
+        .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 impl fmt::Display for KeyId {
@@ -170,7 +171,12 @@ mod tests {
     #[test]
     fn multi_region_ids_are_mrk_and_32_lowercase_hex_digits() {
         assert!(is_multi_region_key_id("mrk-d3b95762d3b95762d3b95762d3b95762"));
-        for bad in ["mrk-fake-key-id", "mrk-D3B95762D3B95762D3B95762D3B95762", "mrk-d3b95762d3b95762d3b95762d3b9576", "d3b95762d3b95762d3b95762d3b95762"] {
+        for bad in [
+            "mrk-fake-key-id",
+            "mrk-D3B95762D3B95762D3B95762D3B95762",
+            "mrk-d3b95762d3b95762d3b95762d3b9576",
+            "d3b95762d3b95762d3b95762d3b95762",
+        ] {
             assert!(!is_multi_region_key_id(bad), "{bad}");
         }
     }

@@ -144,9 +144,15 @@ impl KeyUsage {
 
     /// Parses a stored or wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [KeyUsage::EncryptDecrypt, KeyUsage::GenerateVerifyMac, KeyUsage::SignVerify, KeyUsage::KeyAgreement, KeyUsage::EncapsulateDecapsulate]
-            .into_iter()
-            .find(|usage| usage.as_str() == text)
+        [
+            KeyUsage::EncryptDecrypt,
+            KeyUsage::GenerateVerifyMac,
+            KeyUsage::SignVerify,
+            KeyUsage::KeyAgreement,
+            KeyUsage::EncapsulateDecapsulate,
+        ]
+        .into_iter()
+        .find(|usage| usage.as_str() == text)
     }
 }
 

@@ -35,7 +35,11 @@ mod tests {
         assert!(allows("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"));
         assert!(!allows("SYMMETRIC_DEFAULT", "SIGN_VERIFY"));
         assert!(allows("HMAC_384", "GENERATE_VERIFY_MAC") && !allows("HMAC_384", "ENCRYPT_DECRYPT"));
-        assert!(allows("RSA_4096", "ENCRYPT_DECRYPT") && allows("RSA_4096", "SIGN_VERIFY") && !allows("RSA_4096", "KEY_AGREEMENT"));
+        assert!(
+            allows("RSA_4096", "ENCRYPT_DECRYPT")
+                && allows("RSA_4096", "SIGN_VERIFY")
+                && !allows("RSA_4096", "KEY_AGREEMENT")
+        );
         assert!(allows("ECC_NIST_P521", "KEY_AGREEMENT") && !allows("ECC_NIST_P256", "ENCRYPT_DECRYPT"));
         assert!(allows("ECC_SECG_P256K1", "SIGN_VERIFY") && !allows("ECC_SECG_P256K1", "KEY_AGREEMENT"));
         assert!(allows("ML_KEM_768", "ENCAPSULATE_DECAPSULATE") && !allows("ML_DSA_65", "ENCAPSULATE_DECAPSULATE"));

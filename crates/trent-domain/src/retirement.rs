@@ -55,7 +55,9 @@ impl RetirementStep {
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Observing, Self::PendingDeletion, Self::Completed, Self::Halted, Self::Aborted].into_iter().find(|s| s.as_str() == text)
+        [Self::Observing, Self::PendingDeletion, Self::Completed, Self::Halted, Self::Aborted]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 
     /// True while the server still has work to do for the plan.
@@ -74,7 +76,9 @@ impl RetirementStep {
             (S::PendingDeletion, E::Deleted) => Ok(S::Completed),
             (S::Observing, E::Deleted)
             | (S::PendingDeletion, E::Scheduled)
-            | (S::Completed | S::Halted | S::Aborted, E::Abort | E::Deleted | E::Halt | E::Scheduled) => Err(RetirementStepError { step: self, event }),
+            | (S::Completed | S::Halted | S::Aborted, E::Abort | E::Deleted | E::Halt | E::Scheduled) => {
+                Err(RetirementStepError { step: self, event })
+            }
         }
     }
 }
@@ -114,7 +118,12 @@ pub struct RetirementPlan {
 
 impl RetirementPlan {
     /// Moves the plan by `event` at `now`, recording `reason`.
-    pub fn advance(&mut self, event: RetirementEvent, now: Timestamp, reason: impl Into<String>) -> Result<(), RetirementStepError> {
+    pub fn advance(
+        &mut self,
+        event: RetirementEvent,
+        now: Timestamp,
+        reason: impl Into<String>,
+    ) -> Result<(), RetirementStepError> {
         self.step = self.step.next(event)?;
         if !self.step.is_active() {
             self.finished_at = Some(now);

@@ -73,9 +73,16 @@ impl KeyState {
 
     /// The state stored as `name` with its scheduled deletion's columns beside it: `PendingDeletion` needs both the
     /// date and the window; every other state ignores them. `None` for an unknown name or an incomplete schedule.
-    pub fn from_columns(name: &str, deletion_date: Option<Timestamp>, pending_window_days: Option<i64>) -> Option<Self> {
+    pub fn from_columns(
+        name: &str,
+        deletion_date: Option<Timestamp>,
+        pending_window_days: Option<i64>,
+    ) -> Option<Self> {
         if name == "PendingDeletion" {
-            return Some(KeyState::PendingDeletion(ScheduledDeletion { deletion_date: deletion_date?, pending_window_days: pending_window_days? }));
+            return Some(KeyState::PendingDeletion(ScheduledDeletion {
+                deletion_date: deletion_date?,
+                pending_window_days: pending_window_days?,
+            }));
         }
         Self::UNSCHEDULED.into_iter().find(|s| s.as_str() == name)
     }
@@ -146,7 +153,9 @@ pub enum StateError {
     NotPendingDeletion,
     /// `KMSInvalidStateException`: scheduling the deletion of a key with deletion protection (a guard of the key,
     /// [`crate::Key::check`], not of its state).
-    #[error("has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before scheduling deletion")]
+    #[error(
+        "has deletion protection enabled. Turn it off with Trent.SetDeletionProtection before scheduling deletion"
+    )]
     DeletionProtected,
     /// `KMSInvalidStateException`: the key waits for imported material.
     #[error("is pending import")]
@@ -183,7 +192,14 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
     match (state, action) {
         // Actions every state allows, leaving the state as it is.
         (
-            K::Creating | K::Enabled | K::Disabled | K::PendingDeletion(_) | K::PendingImport | K::PendingReplicaDeletion | K::Unavailable | K::Updating,
+            K::Creating
+            | K::Enabled
+            | K::Disabled
+            | K::PendingDeletion(_)
+            | K::PendingImport
+            | K::PendingReplicaDeletion
+            | K::Unavailable
+            | K::Updating,
             A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse,
         ) => Ok(state),
 
@@ -207,14 +223,20 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::Updating, A::EnableKey | A::DisableKey) => Err(E::Updating),
 
         // ScheduleKeyDeletion. Repeating it on a pending key is refused and does not reset the window.
-        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating, A::ScheduleKeyDeletion(deletion)) => Ok(K::PendingDeletion(deletion)),
+        (
+            K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating,
+            A::ScheduleKeyDeletion(deletion),
+        ) => Ok(K::PendingDeletion(deletion)),
         (K::PendingDeletion(_), A::ScheduleKeyDeletion(_)) => Err(E::PendingDeletion),
         (K::PendingReplicaDeletion, A::ScheduleKeyDeletion(_)) => Err(E::PendingReplicaDeletion),
         (K::Updating, A::ScheduleKeyDeletion(_)) => Err(E::Updating),
 
         // CancelKeyDeletion always lands in Disabled, never Enabled; the scheduled deletion goes with the state.
         (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
-        (K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating, A::CancelKeyDeletion) => Err(E::NotPendingDeletion),
+        (
+            K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
+            A::CancelKeyDeletion,
+        ) => Err(E::NotPendingDeletion),
 
         // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
         // extension) deletion protection, which must be settled before a deletion is scheduled, not during it.
@@ -222,12 +244,14 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
             A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Ok(state),
-        (K::PendingDeletion(_), A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
-            Err(E::PendingDeletion)
-        }
-        (K::PendingReplicaDeletion, A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection) => {
-            Err(E::PendingReplicaDeletion)
-        }
+        (
+            K::PendingDeletion(_),
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
+        ) => Err(E::PendingDeletion),
+        (
+            K::PendingReplicaDeletion,
+            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
+        ) => Err(E::PendingReplicaDeletion),
     }
 }
 
@@ -239,11 +263,21 @@ mod tests {
     use StateError as E;
 
     /// A deletion as scheduled by the tests.
-    const SCHEDULED: ScheduledDeletion = ScheduledDeletion { deletion_date: Timestamp(604_800_000), pending_window_days: 7 };
+    const SCHEDULED: ScheduledDeletion =
+        ScheduledDeletion { deletion_date: Timestamp(604_800_000), pending_window_days: 7 };
     const PENDING: KeyState = K::PendingDeletion(SCHEDULED);
 
     /// Every state, in AWS's order.
-    const STATES: [KeyState; 8] = [K::Creating, K::Enabled, K::Disabled, PENDING, K::PendingImport, K::PendingReplicaDeletion, K::Unavailable, K::Updating];
+    const STATES: [KeyState; 8] = [
+        K::Creating,
+        K::Enabled,
+        K::Disabled,
+        PENDING,
+        K::PendingImport,
+        K::PendingReplicaDeletion,
+        K::Unavailable,
+        K::Updating,
+    ];
 
     const ACTIONS: [Action; 15] = [
         A::CancelKeyDeletion,
@@ -296,7 +330,11 @@ mod tests {
                     Err(E::NotPendingDeletion)
                 }
             }
-            A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection => {
+            A::CreateAlias
+            | A::UpdateAliasTarget
+            | A::TagResource
+            | A::UpdateKeyDescription
+            | A::SetDeletionProtection => {
                 if pending {
                     Err(refusal_for(state))
                 } else {
@@ -378,14 +416,22 @@ mod tests {
         assert_eq!(deletion.deletion_date, Timestamp(1_000 + 7 * Timestamp::DAY_MILLIS));
         let pending = transition(K::Disabled, A::ScheduleKeyDeletion(deletion)).unwrap();
         assert_eq!(pending.scheduled_deletion(), Some(deletion));
-        assert_eq!(transition(pending, A::CancelKeyDeletion).unwrap().scheduled_deletion(), None, "cancelling drops the date");
+        assert_eq!(
+            transition(pending, A::CancelKeyDeletion).unwrap().scheduled_deletion(),
+            None,
+            "cancelling drops the date"
+        );
     }
 
     #[test]
     fn states_round_trip_through_their_columns() {
         for state in STATES {
             let deletion = state.scheduled_deletion();
-            let stored = KeyState::from_columns(state.as_str(), deletion.map(|d| d.deletion_date), deletion.map(|d| d.pending_window_days));
+            let stored = KeyState::from_columns(
+                state.as_str(),
+                deletion.map(|d| d.deletion_date),
+                deletion.map(|d| d.pending_window_days),
+            );
             assert_eq!(stored, Some(state));
         }
         assert_eq!(KeyState::from_columns("PendingDeletion", None, Some(7)), None, "a pending deletion needs its date");

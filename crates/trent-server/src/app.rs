@@ -69,9 +69,12 @@ pub struct PeerAddr(pub SocketAddr);
 
 /// Builds the router over `state`.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new().route("/", post(kms)).route("/_trent/status", get(status)).route("/metrics", get(metrics));
+    let mut router =
+        Router::new().route("/", post(kms)).route("/_trent/status", get(status)).route("/metrics", get(metrics));
     if state.dev {
-        router = router.route("/_trent/reset", post(dev::reset)).route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
+        router = router
+            .route("/_trent/reset", post(dev::reset))
+            .route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
     }
     // One Arc for the whole state: each request clones it once, not each of its parts.
     request_id_layer(router.with_state(Arc::new(state)))
@@ -121,7 +124,11 @@ fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -
     response
 }
 
-async fn kms(State(state): State<Arc<AppState>>, Extension(RequestId(request_id)): Extension<RequestId>, request: Request) -> Response {
+async fn kms(
+    State(state): State<Arc<AppState>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    request: Request,
+) -> Response {
     // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
     let mut call = Call::default();
     if state.service.audit_writer().is_some() {
@@ -155,27 +162,41 @@ struct Call {
 
 impl Call {
     /// The call's journal line, written from what the edge learnt (nothing of it is copied into an owned event).
-    fn journal_line(&self, state: &AppState, request_id: &str, result: &Result<serde_json::Value, AwsError>) -> Vec<u8> {
+    fn journal_line(
+        &self,
+        state: &AppState,
+        request_id: &str,
+        result: &Result<serde_json::Value, AwsError>,
+    ) -> Vec<u8> {
         let (caller, account) = match &self.principal {
-            Some(principal) => (Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id }, principal.account.as_str()),
+            Some(principal) => (
+                Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id },
+                principal.account.as_str(),
+            ),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
         let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
         let key_arn: Option<Cow<'_, str>> = match result {
-            Ok(body) => {
-                body.pointer("/KeyMetadata/Arn").or_else(|| body.get("KeyId")).and_then(|v| v.as_str()).filter(|arn| arn.starts_with("arn:")).map(Cow::Borrowed)
-            }
+            Ok(body) => body
+                .pointer("/KeyMetadata/Arn")
+                .or_else(|| body.get("KeyId"))
+                .and_then(|v| v.as_str())
+                .filter(|arn| arn.starts_with("arn:"))
+                .map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
             // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
             // evidence of use.
             Err(AwsError { key_arn: Some(arn), .. }) => Some(Cow::Borrowed(arn.as_str())),
             Err(_) => {
-                let named = self.members.as_ref().and_then(|m| m.get("keyId")).and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
+                let named = self
+                    .members
+                    .as_ref()
+                    .and_then(|m| m.get("keyId"))
+                    .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok());
                 match (named, &self.principal, self.region.as_deref().and_then(Region::parse)) {
                     (Some(arn), _, _) if arn.starts_with("arn:") => Some(Cow::Owned(arn)),
-                    (Some(id), Some(principal), Some(region)) => {
-                        trent_domain::KeyId::parse(&id).map(|id| Cow::Owned(trent_domain::Arn::key(&region, &principal.account, id).to_string()))
-                    }
+                    (Some(id), Some(principal), Some(region)) => trent_domain::KeyId::parse(&id)
+                        .map(|id| Cow::Owned(trent_domain::Arn::key(&region, &principal.account, id).to_string())),
                     _ => None,
                 }
             }
@@ -202,20 +223,39 @@ impl Call {
 async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
     let limited = Limited::new(body, MAX_REQUEST_BYTES);
     match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
-        Err(_) => Err(AwsError::new(AwsErrorCode::RequestTimeoutException, "The client did not send the request body in time.")),
-        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")))
-        }
-        Ok(Err(error)) => Err(AwsError::new(AwsErrorCode::SerializationException, format!("The request body could not be read: {error}"))),
+        Err(_) => Err(AwsError::new(
+            AwsErrorCode::RequestTimeoutException,
+            "The client did not send the request body in time.",
+        )),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(AwsError::new(
+            AwsErrorCode::RequestEntityTooLargeException,
+            format!("The request body is larger than {MAX_REQUEST_BYTES} bytes."),
+        )),
+        Ok(Err(error)) => Err(AwsError::new(
+            AwsErrorCode::SerializationException,
+            format!("The request body could not be read: {error}"),
+        )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
 }
 
-async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: &mut Call) -> Result<serde_json::Value, AwsError> {
+async fn handle_kms(
+    state: &AppState,
+    request_id: &str,
+    request: Request,
+    call: &mut Call,
+) -> Result<serde_json::Value, AwsError> {
     let (parts, body) = request.into_parts();
-    let declared = parts.headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > MAX_REQUEST_BYTES) {
-        return Err(AwsError::new(AwsErrorCode::RequestEntityTooLargeException, format!("The request body is larger than {MAX_REQUEST_BYTES} bytes.")));
+        return Err(AwsError::new(
+            AwsErrorCode::RequestEntityTooLargeException,
+            format!("The request body is larger than {MAX_REQUEST_BYTES} bytes."),
+        ));
     }
     let body = read_body(body).await?;
     if state.service.audit_writer().is_none() {
@@ -257,17 +297,31 @@ async fn authenticate_and_dispatch(
         headers: &parts.headers,
         body,
     };
-    trent_sigv4::verify_with_cache(&request_parts, &authorization, &credential.secret, SIGNING_SERVICE, state.clock.wall_now(), &state.signing_keys)?;
+    trent_sigv4::verify_with_cache(
+        &request_parts,
+        &authorization,
+        &credential.secret,
+        SIGNING_SERVICE,
+        state.clock.wall_now(),
+        &state.signing_keys,
+    )?;
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
-    let principal = Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
-    let ctx =
-        RequestContext { principal, region, request_id: request_id.to_owned(), source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()) };
+    let principal =
+        Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
+    let ctx = RequestContext {
+        principal,
+        region,
+        request_id: request_id.to_owned(),
+        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
+    };
     let dispatched = async {
         match target {
             Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body).await,
-            Target::Trent(extension) => trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, body).await,
+            Target::Trent(extension) => {
+                trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, body).await
+            }
         }
     };
     let result = if state.service.audit_writer().is_some() {
@@ -298,7 +352,12 @@ mod tests {
     use crate::config::{Config, FileConfig, Overrides};
 
     async fn router(dir: &Path, dev: bool) -> Router {
-        let overrides = Overrides { data_dir: Some(dir.to_path_buf()), dev, listen: Some("127.0.0.1:0".to_owned()), ..Overrides::default() };
+        let overrides = Overrides {
+            data_dir: Some(dir.to_path_buf()),
+            dev,
+            listen: Some("127.0.0.1:0".to_owned()),
+            ..Overrides::default()
+        };
         let config = Config::resolve(overrides, FileConfig::default()).unwrap();
         app(crate::serve::build_state(&config).await.unwrap())
     }
@@ -314,7 +373,8 @@ mod tests {
     async fn unsigned_requests_get_missing_authentication_token_with_a_request_id() {
         let dir = tempfile::tempdir().unwrap();
         let router = router(dir.path(), true).await;
-        let request = http::Request::post("/").header("x-amz-target", "TrentService.ListKeys").body(Body::from("{}")).unwrap();
+        let request =
+            http::Request::post("/").header("x-amz-target", "TrentService.ListKeys").body(Body::from("{}")).unwrap();
         let (status, headers, body) = send(&router, request).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(body.contains("MissingAuthenticationTokenException"), "{body}");
@@ -328,7 +388,10 @@ mod tests {
         let router = router(dir.path(), true).await;
         // A streamed body with no Content-Length: the limit applies while reading.
         let chunks = futures_chunks(MAX_REQUEST_BYTES / 1024 + 2);
-        let request = http::Request::post("/").header("x-amz-target", "TrentService.ListKeys").body(Body::from_stream(chunks)).unwrap();
+        let request = http::Request::post("/")
+            .header("x-amz-target", "TrentService.ListKeys")
+            .body(Body::from_stream(chunks))
+            .unwrap();
         let (status, _, body) = send(&router, request).await;
         assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
         assert!(body.contains("RequestEntityTooLargeException"));
@@ -343,7 +406,10 @@ mod tests {
         struct Iter<I>(I);
         impl<I: Iterator + Unpin> futures_core::Stream for Iter<I> {
             type Item = I::Item;
-            fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<Option<I::Item>> {
+            fn poll_next(
+                mut self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<I::Item>> {
                 std::task::Poll::Ready(self.0.next())
             }
         }

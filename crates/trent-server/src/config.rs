@@ -181,7 +181,9 @@ impl Config {
     /// Merges command-line and environment settings over a config file's, over the defaults.
     pub fn resolve(overrides: Overrides, file: FileConfig) -> Result<Self, String> {
         let listen_text = overrides.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen = listen_text.parse().map_err(|_| format!("--listen: '{listen_text}' is not an address such as 127.0.0.1:8300"))?;
+        let listen = listen_text
+            .parse()
+            .map_err(|_| format!("--listen: '{listen_text}' is not an address such as 127.0.0.1:8300"))?;
         let data_dir = overrides.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let root_key_file = overrides.root_key_file.or(file.root_key_file).unwrap_or_else(|| data_dir.join("root.key"));
         let database = match overrides.database.or(file.database) {
@@ -201,8 +203,12 @@ impl Config {
         };
         let mut credential_texts = file.credential.unwrap_or_default();
         credential_texts.extend(overrides.credentials);
-        let credentials = credential_texts.iter().map(|c| CredentialSpec::parse(c).map_err(|e| format!("--credential: {e}"))).collect::<Result<Vec<_>, _>>()?;
-        let interval = overrides.deletion_interval_secs.or(file.deletion_interval_secs).unwrap_or(DEFAULT_DELETION_INTERVAL_SECS);
+        let credentials = credential_texts
+            .iter()
+            .map(|c| CredentialSpec::parse(c).map_err(|e| format!("--credential: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let interval =
+            overrides.deletion_interval_secs.or(file.deletion_interval_secs).unwrap_or(DEFAULT_DELETION_INTERVAL_SECS);
         if interval == 0 {
             return Err("--deletion-interval-secs must be at least 1".to_owned());
         }
@@ -224,14 +230,17 @@ impl Config {
             dev,
             deletion_interval: Duration::from_secs(interval),
             dev_clock_offset_secs: overrides.dev_clock_offset_secs.unwrap_or(0),
-            deletion_protection_by_default: overrides.deletion_protection_by_default || file.deletion_protection_by_default.unwrap_or(false),
+            deletion_protection_by_default: overrides.deletion_protection_by_default
+                || file.deletion_protection_by_default.unwrap_or(false),
             audit_calls: overrides.audit_calls.or(file.audit_calls).unwrap_or(false),
             audit_retention_days,
             alarm_webhooks: {
                 let mut urls = file.alarm_webhook.unwrap_or_default();
                 urls.extend(overrides.alarm_webhooks);
                 if let Some(bad) = urls.iter().find(|u| !u.starts_with("http://")) {
-                    return Err(format!("--alarm-webhook: '{bad}' must be an http:// URL (https is not supported yet)"));
+                    return Err(format!(
+                        "--alarm-webhook: '{bad}' must be an http:// URL (https is not supported yet)"
+                    ));
                 }
                 urls
             },
@@ -254,7 +263,8 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_config_file() {
-        let file: FileConfig = toml::from_str("listen = \"127.0.0.1:9000\"\nregions = [\"eu-west-1\"]\ndev = true\n").unwrap();
+        let file: FileConfig =
+            toml::from_str("listen = \"127.0.0.1:9000\"\nregions = [\"eu-west-1\"]\ndev = true\n").unwrap();
         let overrides = Overrides { listen: Some("127.0.0.1:9100".to_owned()), ..Overrides::default() };
         let config = Config::resolve(overrides, file).unwrap();
         assert_eq!(config.listen.port(), 9100);
@@ -266,18 +276,26 @@ mod tests {
     fn bad_settings_are_refused_with_a_reason() {
         let bad = |o: Overrides| Config::resolve(o, FileConfig::default()).unwrap_err();
         assert!(bad(Overrides { regions: Some(vec!["mars-1".to_owned()]), ..Overrides::default() }).contains("mars-1"));
-        assert!(bad(Overrides { credentials: vec!["AK:SECRET:123".to_owned()], ..Overrides::default() }).contains("account"));
+        assert!(bad(Overrides { credentials: vec!["AK:SECRET:123".to_owned()], ..Overrides::default() })
+            .contains("account"));
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
         assert!(bad(Overrides { dev_clock_offset_secs: Some(5), ..Overrides::default() }).contains("--dev"));
-        assert!(bad(Overrides { audit_retention_days: Some(0), ..Overrides::default() }).contains("--audit-retention-days"));
+        assert!(
+            bad(Overrides { audit_retention_days: Some(0), ..Overrides::default() }).contains("--audit-retention-days")
+        );
     }
 
     #[test]
     fn database_urls_select_the_backend() {
-        let config = Config::resolve(Overrides { data_dir: Some("/d".into()), ..Overrides::default() }, FileConfig::default()).unwrap();
+        let config =
+            Config::resolve(Overrides { data_dir: Some("/d".into()), ..Overrides::default() }, FileConfig::default())
+                .unwrap();
         assert_eq!(config.database, Database::Sqlite(PathBuf::from("/d/trent.db")));
         assert_eq!(Database::parse("sqlite:///x/y.db"), Ok(Database::Sqlite(PathBuf::from("/x/y.db"))));
-        assert_eq!(Database::parse("postgres://trent@db/trent"), Ok(Database::Postgres("postgres://trent@db/trent".to_owned())));
+        assert_eq!(
+            Database::parse("postgres://trent@db/trent"),
+            Ok(Database::Postgres("postgres://trent@db/trent".to_owned()))
+        );
         assert!(Database::parse("mysql://x").is_err());
     }
 

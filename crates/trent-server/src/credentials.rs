@@ -40,7 +40,8 @@ impl Credentials {
     }
 
     fn add(&mut self, access_key_id: &str, secret: &str, account: AccountId) {
-        self.by_access_key.insert(access_key_id.to_owned(), Credential { secret: Zeroizing::new(secret.to_owned()), account });
+        self.by_access_key
+            .insert(access_key_id.to_owned(), Credential { secret: Zeroizing::new(secret.to_owned()), account });
     }
 
     /// Gathers the dev key (in dev mode), the configured keys and the stored keys. On a first start outside dev mode,
@@ -60,9 +61,9 @@ impl Credentials {
             stored.push(created);
         }
         for credential in stored {
-            let secret = root_key
-                .open_secret(&credential.access_key_id, &credential.sealed_secret)
-                .map_err(|_| format!("stored access key {} does not open under this root key", credential.access_key_id))?;
+            let secret = root_key.open_secret(&credential.access_key_id, &credential.sealed_secret).map_err(|_| {
+                format!("stored access key {} does not open under this root key", credential.access_key_id)
+            })?;
             let secret = String::from_utf8(secret.to_vec()).map_err(|_| "stored secret is not text".to_owned())?;
             credentials.add(&credential.access_key_id, &secret, credential.account);
         }
@@ -81,16 +82,29 @@ impl Credentials {
 /// Random text from an alphabet, using the secure random source.
 fn random_text(len: usize, alphabet: &[u8]) -> Result<String, String> {
     let bytes = random_bytes(len).map_err(|e| e.to_string())?;
-    Ok(bytes.iter().map(|b| char::from(alphabet.get(usize::from(*b) % alphabet.len()).copied().unwrap_or(b'A'))).collect())
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(alphabet.get(usize::from(*b) % alphabet.len()).copied().unwrap_or(b'A')))
+        .collect())
 }
 
-async fn create_admin(store: &dyn KeyStore, root_key: &RootKey, clock: &dyn Clock, data_dir: &Path) -> Result<StoredCredential, String> {
+async fn create_admin(
+    store: &dyn KeyStore,
+    root_key: &RootKey,
+    clock: &dyn Clock,
+    data_dir: &Path,
+) -> Result<StoredCredential, String> {
     let account_text = format!("{}{}", random_text(1, b"123456789")?, random_text(11, b"0123456789")?);
     let account = AccountId::parse(&account_text).ok_or("generated account ID is malformed")?;
     let access_key_id = format!("AKIA{}", random_text(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")?);
     let secret = Zeroizing::new(random_text(40, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")?);
     let sealed_secret = root_key.seal_secret(&access_key_id, secret.as_bytes()).map_err(|e| e.to_string())?;
-    let credential = StoredCredential { access_key_id: access_key_id.clone(), account: account.clone(), sealed_secret, created_at: clock.now() };
+    let credential = StoredCredential {
+        access_key_id: access_key_id.clone(),
+        account: account.clone(),
+        sealed_secret,
+        created_at: clock.now(),
+    };
 
     let path = data_dir.join("admin-credentials");
     let mut options = std::fs::OpenOptions::new();

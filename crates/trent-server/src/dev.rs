@@ -47,11 +47,18 @@ pub async fn advance_clock(State(state): State<Arc<AppState>>, body: axum::body:
     let advance: Advance = match serde_json::from_slice(&body) {
         Ok(advance) => advance,
         Err(_) => {
-            return (StatusCode::BAD_REQUEST, Json(json!({ "error": "expected {\"advance_seconds\": N} with N a whole number of seconds" }))).into_response()
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({ "error": "expected {\"advance_seconds\": N} with N a whole number of seconds" })),
+            )
+                .into_response()
         }
     };
     let Some(millis) = advance.advance_seconds.checked_mul(1000).filter(|m| *m >= 0) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "advance_seconds must be zero or positive; the clock never moves backwards" })))
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "advance_seconds must be zero or positive; the clock never moves backwards" })),
+        )
             .into_response();
     };
     state.clock.advance(millis);

@@ -61,7 +61,8 @@ pub fn tighten_existing(dir: &Path, database: Option<&Path>) -> std::io::Result<
     Ok(tightened)
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
@@ -84,7 +85,11 @@ mod tests {
         }
         let tightened = tighten_existing(dir.path(), Some(&database)).unwrap();
         let modes: Vec<u32> = paths.iter().map(|p| mode(p)).collect();
-        assert_eq!(modes, [0o600, 0o600, 0o600, 0o644, 0o644, 0o600], "the root key is checked, not changed; notes.txt is not Trent's");
+        assert_eq!(
+            modes,
+            [0o600, 0o600, 0o600, 0o644, 0o644, 0o600],
+            "the root key is checked, not changed; notes.txt is not Trent's"
+        );
         assert_eq!(tightened.len(), 4, "{tightened:?}");
         assert!(tighten_existing(dir.path(), Some(&database)).unwrap().is_empty(), "nothing left to do");
     }

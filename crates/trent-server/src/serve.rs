@@ -34,17 +34,22 @@ const ROOT_KEY_CHECK: &str = "root_key_check";
 /// Prepares the data directory, root key, store, credentials and the service: everything but the socket.
 pub async fn build_state(config: &Config) -> Result<AppState, String> {
     crate::files::restrict_new_files();
-    std::fs::create_dir_all(&config.data_dir).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
     let database_file = match &config.database {
         Database::Sqlite(path) => Some(path.as_path()),
         Database::Postgres(_) => None,
     };
-    for file in crate::files::tighten_existing(&config.data_dir, database_file).map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))? {
+    for file in crate::files::tighten_existing(&config.data_dir, database_file)
+        .map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?
+    {
         tracing::warn!(%file, "a file of Trent's was readable by group or others; made it owner-only");
     }
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
     let store: Arc<dyn KeyStore> = match &config.database {
-        Database::Sqlite(path) => Arc::new(SqliteStore::open(path).map_err(|e| format!("database {}: {e}", path.display()))?),
+        Database::Sqlite(path) => {
+            Arc::new(SqliteStore::open(path).map_err(|e| format!("database {}: {e}", path.display()))?)
+        }
         Database::Postgres(url) => Arc::new(PostgresStore::connect(url).await.map_err(|e| format!("database: {e}"))?),
     };
     let check = root_key.check_record().map_err(|e| e.to_string())?;
@@ -59,14 +64,20 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
     let settings = trent_service::Settings {
         deletion_protection_by_default: config.deletion_protection_by_default,
-        audit_retention_days: config.audit_retention_days.map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
+        audit_retention_days: config
+            .audit_retention_days
+            .map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
     };
     let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
     if config.audit_calls {
-        service = service.with_audit_writer(trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?);
+        service = service.with_audit_writer(
+            trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?,
+        );
     }
     let service = Arc::new(service);
-    let credentials = Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir).await?;
+    let credentials =
+        Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir)
+            .await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     let retirement_worker = Arc::new(RetirementWorker::new(Arc::clone(&service)));
     let retention_worker = Arc::new(RetentionWorker::new(Arc::clone(&service)));
@@ -87,7 +98,8 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
 pub async fn serve(config: Config) -> Result<(), String> {
     let state = build_state(&config).await?;
     let store = std::sync::Arc::clone(state.service.store());
-    let listener = TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let (shutdown_sender, shutdown) = watch::channel(false);
     let workers = [
@@ -101,7 +113,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let router = app(state);
 
     // Tests and scripts read this line to learn the port.
-    println!("Trent listening on http://{address}{}", if config.dev { " (dev mode: access key test, secret test, account 111122223333)" } else { "" });
+    println!(
+        "Trent listening on http://{address}{}",
+        if config.dev { " (dev mode: access key test, secret test, account 111122223333)" } else { "" }
+    );
     tracing::info!(%address, dev = config.dev, data_dir = %config.data_dir.display(), "Trent started");
 
     run_http(listener, router, shutdown_signal()).await?;
@@ -120,7 +135,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
 /// Serves `router` on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
 /// timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to finish.
-pub async fn run_http(listener: TcpListener, router: axum::Router, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
+pub async fn run_http(
+    listener: TcpListener,
+    router: axum::Router,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = hyper::server::conn::http1::Builder::new();

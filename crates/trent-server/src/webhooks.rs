@@ -36,19 +36,22 @@ pub async fn deliver(mut alarms: mpsc::UnboundedReceiver<Alarm>, urls: Vec<Strin
 async fn post_with_retry(client: Client<HttpConnector, Full<Bytes>>, url: String, body: Bytes) {
     let mut pause = FIRST_PAUSE;
     for attempt in 1..=ATTEMPTS {
-        let request = http::Request::post(&url).header(http::header::CONTENT_TYPE, "application/json").body(Full::new(body.clone()));
+        let request = http::Request::post(&url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body.clone()));
         let outcome = match request {
-            Ok(request) => tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(request)).await.map_err(|_| "timed out".to_owned()).and_then(|r| {
-                r.map_err(|e| e.to_string()).and_then(
-                    |response| {
+            Ok(request) => tokio::time::timeout(ATTEMPT_TIMEOUT, client.request(request))
+                .await
+                .map_err(|_| "timed out".to_owned())
+                .and_then(|r| {
+                    r.map_err(|e| e.to_string()).and_then(|response| {
                         if response.status().is_success() {
                             Ok(())
                         } else {
                             Err(format!("answered {}", response.status()))
                         }
-                    },
-                )
-            }),
+                    })
+                }),
             Err(error) => {
                 tracing::warn!(%url, %error, "alarm webhook URL is unusable");
                 return;

@@ -81,7 +81,12 @@ impl Alarms {
 impl Service {
     /// Allows cryptography with `key` for `permission` (e.g. `kms:Encrypt`), or refuses it; a refusal because the
     /// key is disabled or pending deletion raises the alarm and may fire the cancel-on-use safety net.
-    pub(crate) async fn require_usable_or_alarm(&self, ctx: &RequestContext, key: &Key, permission: &str) -> Result<(), ServiceError> {
+    pub(crate) async fn require_usable_or_alarm(
+        &self,
+        ctx: &RequestContext,
+        key: &Key,
+        permission: &str,
+    ) -> Result<(), ServiceError> {
         let Err(refusal) = key.require_usable() else {
             return Ok(());
         };
@@ -121,7 +126,11 @@ impl Service {
     /// Cancels `key`'s deletion because it was used: the key stays `Disabled`, so the caller still fails and nothing
     /// is exposed. Recorded as a `CancelKeyDeletion` service event with the reason.
     async fn cancel_on_use(&self, ctx: &RequestContext, key: &Key, operation: &str) {
-        let reason = format!("cancel-on-use: attempted {operation} by {} from {}", ctx.principal.arn(), ctx.source_ip.as_deref().unwrap_or("-"));
+        let reason = format!(
+            "cancel-on-use: attempted {operation} by {} from {}",
+            ctx.principal.arn(),
+            ctx.source_ip.as_deref().unwrap_or("-")
+        );
         let now = self.clock.now();
         let outcome = self
             .modify_key(ctx, &key.id.to_string(), |k| {

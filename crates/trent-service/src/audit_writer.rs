@@ -111,7 +111,9 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
 fn batch_of<'a>(lines: impl IntoIterator<Item = &'a [u8]>, bytes: usize) -> EventBatch {
     let mut batch = EventBatch { lines: String::with_capacity(bytes), ..EventBatch::default() };
     for line in lines {
-        let pushed = std::str::from_utf8(line).map_err(|e| e.to_string()).and_then(|line| batch.push_line(line).map_err(|e| e.to_string()));
+        let pushed = std::str::from_utf8(line)
+            .map_err(|e| e.to_string())
+            .and_then(|line| batch.push_line(line).map_err(|e| e.to_string()));
         if let Err(error) = pushed {
             tracing::error!(%error, "unreadable audit journal line skipped");
         }
@@ -124,7 +126,10 @@ fn marker_value(position: Position) -> Vec<u8> {
 }
 
 fn parse_marker(value: Option<Vec<u8>>) -> Position {
-    value.and_then(|v| String::from_utf8(v).ok()).and_then(|v| v.split_once(':').and_then(|(g, o)| Some((g.parse().ok()?, o.parse().ok()?)))).unwrap_or((0, 0))
+    value
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.split_once(':').and_then(|(g, o)| Some((g.parse().ok()?, o.parse().ok()?))))
+        .unwrap_or((0, 0))
 }
 
 /// Imports what earlier runs journaled but did not import, then removes those journals. Returns the next generation.
@@ -135,15 +140,23 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
         next = next.max(generation + 1);
         if generation >= marked_generation {
             let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let start = if generation == marked_generation { usize::try_from(marked_offset).unwrap_or(usize::MAX).min(bytes.len()) } else { 0 };
+            let start = if generation == marked_generation {
+                usize::try_from(marked_offset).unwrap_or(usize::MAX).min(bytes.len())
+            } else {
+                0
+            };
             let pending = decode(&bytes, start);
             if !pending.is_empty() {
                 tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
-                let batch = batch_of(chunk.iter().map(|(line, _)| *line), chunk.iter().map(|(line, _)| line.len() + 1).sum());
-                store.append_events_marked(Arc::new(batch), marker, &marker_value((generation, end))).await.map_err(|e| e.to_string())?;
+                let batch =
+                    batch_of(chunk.iter().map(|(line, _)| *line), chunk.iter().map(|(line, _)| line.len() + 1).sum());
+                store
+                    .append_events_marked(Arc::new(batch), marker, &marker_value((generation, end)))
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
         }
         std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -180,7 +193,10 @@ impl AuditWriter {
     /// [`trent_audit::call_record::CallRecord::journal_line`] writes it); returns once it is in the journal.
     pub async fn record_line(&self, line: Vec<u8>) -> Result<(), ServiceError> {
         let (done, journaled) = oneshot::channel();
-        self.queue.send((line, done)).await.map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
+        self.queue
+            .send((line, done))
+            .await
+            .map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
         match journaled.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(ServiceError::Internal(format!("audit journal: {error}"))),
@@ -358,11 +374,22 @@ mod tests {
         bytes.extend(event(2).journal_line().unwrap());
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
-        store.append_events_marked(Arc::new(EventBatch::of(&[event(1)]).unwrap()), &marker, format!("3:{first_end}").as_bytes()).await.unwrap();
+        store
+            .append_events_marked(
+                Arc::new(EventBatch::of(&[event(1)]).unwrap()),
+                &marker,
+                format!("3:{first_end}").as_bytes(),
+            )
+            .await
+            .unwrap();
 
         let writer = AuditWriter::start(Arc::clone(&store), dir.path(), Timestamp(0)).await.unwrap();
         let chain = store.audit_chain().await.unwrap();
-        assert_eq!(chain.events.len(), 2, "the imported event is not repeated, the pending one is imported, the torn one ignored");
+        assert_eq!(
+            chain.events.len(),
+            2,
+            "the imported event is not repeated, the pending one is imported, the torn one ignored"
+        );
         assert_eq!(chain.verify(), Ok(2));
         assert!(!journal_path(dir.path(), 3).exists());
         writer.record(event(3)).await.unwrap();

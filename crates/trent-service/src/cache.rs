@@ -77,12 +77,19 @@ impl LoadedKey {
 
     /// AWS's refusal of an algorithm the key's spec does not support.
     pub fn wrong_algorithm(&self, algorithm: &str) -> ServiceError {
-        ServiceError::InvalidKeyUsage(format!("Algorithm {algorithm} is incompatible with key spec {}.", self.key.spec.as_str()))
+        ServiceError::InvalidKeyUsage(format!(
+            "Algorithm {algorithm} is incompatible with key spec {}.",
+            self.key.spec.as_str()
+        ))
     }
 
     /// AWS's refusal of an operation the key's usage does not allow.
     pub(crate) fn wrong_usage(&self, operation: &str) -> ServiceError {
-        ServiceError::InvalidKeyUsage(format!("{} key usage is {} which is not valid for {operation}.", self.key.arn(), self.key.usage.as_str()))
+        ServiceError::InvalidKeyUsage(format!(
+            "{} key usage is {} which is not valid for {operation}.",
+            self.key.arn(),
+            self.key.usage.as_str()
+        ))
     }
 }
 
@@ -142,7 +149,9 @@ impl KeyCache {
             return Lookup::Miss;
         }
         match read(&self.entries).get(&id) {
-            Some(Some(loaded)) if &loaded.key.account == account && &loaded.key.region == region => Lookup::Hit(Arc::clone(loaded)),
+            Some(Some(loaded)) if &loaded.key.account == account && &loaded.key.region == region => {
+                Lookup::Hit(Arc::clone(loaded))
+            }
             // Another account's or region's key with this ID: the store decides (it will not find one).
             Some(Some(_)) | None => Lookup::Miss,
             Some(None) => Lookup::Destroyed,
@@ -152,7 +161,12 @@ impl KeyCache {
     /// Unwraps `key` (just read from or written to the store) and caches it, unless a newer version or a tombstone
     /// is cached, or another node changed something since `mark` (then it is returned without being cached).
     /// Returns `None` if the key was destroyed meanwhile.
-    pub fn remember(&self, key: &Key, root_key: &RootKey, mark: Option<Mark>) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
+    pub fn remember(
+        &self,
+        key: &Key,
+        root_key: &RootKey,
+        mark: Option<Mark>,
+    ) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
         let material = root_key.open_key_material(key.id, key.spec, key.usage, &key.wrapped_material)?;
         let loaded = Arc::new(LoadedKey { key: key.clone(), material });
         let mut entries = write(&self.entries);

@@ -36,8 +36,16 @@ impl DeletionWorker {
         let now = service.clock.now();
         let event_for = move |key: &trent_domain::Key| {
             let arn = key.arn().to_string();
-            AuditEvent::new("DeleteKey", EventType::AwsServiceEvent, now, &key.account, &key.region, AuditEvent::service_identity(), Some(arn.clone()))
-                .with_parameter("keyId", arn)
+            AuditEvent::new(
+                "DeleteKey",
+                EventType::AwsServiceEvent,
+                now,
+                &key.account,
+                &key.region,
+                AuditEvent::service_identity(),
+                Some(arn.clone()),
+            )
+            .with_parameter("keyId", arn)
         };
         let destroyed = service.store.destroy_due(now, BATCH, &event_for).await?;
         for key in &destroyed {

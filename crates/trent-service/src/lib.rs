@@ -134,9 +134,17 @@ impl Service {
 
     /// An audit event for an API call by `ctx`'s principal about `key`.
     fn api_event(&self, ctx: &RequestContext, name: &str, key: &Key) -> AuditEvent {
-        AuditEvent::new(name, EventType::AwsApiCall, self.clock.now(), &key.account, &key.region, ctx.principal.identity(), Some(key.arn().to_string()))
-            .with_request(&ctx.request_id, ctx.source_ip.clone())
-            .with_parameter("keyId", key.id.to_string())
+        AuditEvent::new(
+            name,
+            EventType::AwsApiCall,
+            self.clock.now(),
+            &key.account,
+            &key.region,
+            ctx.principal.identity(),
+            Some(key.arn().to_string()),
+        )
+        .with_request(&ctx.request_id, ctx.source_ip.clone())
+        .with_parameter("keyId", key.id.to_string())
     }
 
     /// Records an event outside any key change: through the audit journal when calls are audited, else straight into
@@ -145,7 +153,8 @@ impl Service {
         match &self.audit {
             Some(writer) => writer.record(event).await,
             None => {
-                let batch = trent_audit::EventBatch::of(std::slice::from_ref(&event)).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
+                let batch = trent_audit::EventBatch::of(std::slice::from_ref(&event))
+                    .map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
                 Ok(self.store.append_events(Arc::new(batch)).await?)
             }
         }
@@ -174,7 +183,14 @@ impl Service {
     }
 
     /// A change that is nothing but a step of the state table (EnableKey, DisableKey), audited under `event_name`.
-    async fn transition_key(&self, ctx: &RequestContext, key_id: &str, action: Action, permission: &str, event_name: &str) -> Result<Key, ServiceError> {
+    async fn transition_key(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        action: Action,
+        permission: &str,
+        event_name: &str,
+    ) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
             authorize::authorize(&ctx.principal, permission, key)?;
             error::apply_state(key, action)?;

@@ -19,18 +19,27 @@ fn managed_policy(account: &str, service: &str) -> String {
 /// The service an `alias/aws/<service>` name belongs to, if it is a well-formed service name.
 fn service_of(name: &AliasName) -> Option<&str> {
     let service = name.as_str().strip_prefix("alias/aws/")?;
-    (!service.is_empty() && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')).then_some(service)
+    (!service.is_empty() && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        .then_some(service)
 }
 
 impl Service {
     /// Creates the service-managed key of `name` with its alias, atomically; if another request created it first,
     /// returns that one. `None` if `name` is not a service's alias.
-    pub(crate) async fn create_managed_key(&self, ctx: &RequestContext, name: &AliasName) -> Result<Option<KeyId>, ServiceError> {
+    pub(crate) async fn create_managed_key(
+        &self,
+        ctx: &RequestContext,
+        name: &AliasName,
+    ) -> Result<Option<KeyId>, ServiceError> {
         let Some(service) = service_of(name) else {
             return Ok(None);
         };
         let id = KeyId::generate();
-        let (_material, wrapped_material) = self.root_key.generate_key_material(id, KeySpec::SymmetricDefault, trent_domain::KeyUsage::EncryptDecrypt)?;
+        let (_material, wrapped_material) = self.root_key.generate_key_material(
+            id,
+            KeySpec::SymmetricDefault,
+            trent_domain::KeyUsage::EncryptDecrypt,
+        )?;
         let now = self.clock.now();
         let key = Key {
             id,
@@ -50,7 +59,14 @@ impl Service {
             wrapped_material,
             version: 1,
         };
-        let alias = Alias { account: key.account.clone(), region: key.region.clone(), name: name.clone(), key_id: id, created_at: now, updated_at: now };
+        let alias = Alias {
+            account: key.account.clone(),
+            region: key.region.clone(),
+            name: name.clone(),
+            key_id: id,
+            created_at: now,
+            updated_at: now,
+        };
         let event = AuditEvent::new(
             "CreateKey",
             EventType::AwsServiceEvent,
@@ -69,7 +85,9 @@ impl Service {
                 tracing::info!(key_arn = %key.arn(), alias = %name, "created a service-managed key on first use");
                 Ok(Some(id))
             }
-            Err(StoreError::AliasExists) => Ok(self.store.get_alias(ctx.account(), &ctx.region, name).await?.map(|a| a.key_id)),
+            Err(StoreError::AliasExists) => {
+                Ok(self.store.get_alias(ctx.account(), &ctx.region, name).await?.map(|a| a.key_id))
+            }
             Err(other) => Err(other.into()),
         }
     }

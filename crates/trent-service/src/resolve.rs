@@ -53,7 +53,9 @@ pub fn parse_reference(text: &str) -> Result<KeyReference, ServiceError> {
         });
     }
     if text.starts_with("alias/") {
-        return AliasName::parse(text).map(KeyReference::AliasName).map_err(|_| ServiceError::NotFound(format!("Alias '{text}' is not found.")));
+        return AliasName::parse(text)
+            .map(KeyReference::AliasName)
+            .map_err(|_| ServiceError::NotFound(format!("Alias '{text}' is not found.")));
     }
     if is_multi_region_key_id(text) {
         return Ok(KeyReference::MultiRegion(None, text.to_owned()));
@@ -70,9 +72,16 @@ fn foreign_region(ctx: &RequestContext, arn: &Arn) -> Option<ServiceError> {
 
 impl Service {
     /// The key ID a reference names in the caller's account and region, following an alias if allowed.
-    pub(crate) async fn resolve_id(&self, ctx: &RequestContext, text: &str, aliases: Aliases) -> Result<KeyId, ServiceError> {
+    pub(crate) async fn resolve_id(
+        &self,
+        ctx: &RequestContext,
+        text: &str,
+        aliases: Aliases,
+    ) -> Result<KeyId, ServiceError> {
         let reference = parse_reference(text)?;
-        if let KeyReference::KeyArn(arn, _) | KeyReference::AliasArn(arn, _) | KeyReference::MultiRegion(Some(arn), _) = &reference {
+        if let KeyReference::KeyArn(arn, _) | KeyReference::AliasArn(arn, _) | KeyReference::MultiRegion(Some(arn), _) =
+            &reference
+        {
             if let Some(refusal) = foreign_region(ctx, arn) {
                 return Err(refusal);
             }
@@ -87,7 +96,9 @@ impl Service {
                     Ok(id)
                 }
             }
-            KeyReference::MultiRegion(arn, id) => Err(not_found(&arn.unwrap_or_else(|| Arn::multi_region_key(&ctx.region, ctx.account(), &id)).to_string())),
+            KeyReference::MultiRegion(arn, id) => Err(not_found(
+                &arn.unwrap_or_else(|| Arn::multi_region_key(&ctx.region, ctx.account(), &id)).to_string(),
+            )),
             KeyReference::AliasName(_) | KeyReference::AliasArn(..) if aliases == Aliases::Refused => {
                 Err(ServiceError::InvalidArn("Key Aliases are not supported for this operation.".to_owned()))
             }
@@ -102,16 +113,32 @@ impl Service {
         }
     }
 
-    async fn alias_target(&self, ctx: &RequestContext, name: &AliasName, text: &str, aliases: Aliases) -> Result<KeyId, ServiceError> {
+    async fn alias_target(
+        &self,
+        ctx: &RequestContext,
+        name: &AliasName,
+        text: &str,
+        aliases: Aliases,
+    ) -> Result<KeyId, ServiceError> {
         if let Some(alias) = self.store.get_alias(ctx.account(), &ctx.region, name).await? {
             return Ok(alias.key_id);
         }
-        let created = if aliases == Aliases::AcceptedCreatingManaged && name.is_reserved() { self.create_managed_key(ctx, name).await? } else { None };
-        created.ok_or_else(|| ServiceError::NotFound(format!("Alias {} is not found.", alias_arn_text(ctx, name, text))))
+        let created = if aliases == Aliases::AcceptedCreatingManaged && name.is_reserved() {
+            self.create_managed_key(ctx, name).await?
+        } else {
+            None
+        };
+        created
+            .ok_or_else(|| ServiceError::NotFound(format!("Alias {} is not found.", alias_arn_text(ctx, name, text))))
     }
 
     /// The key for a read or a cryptographic use, served from the cache when possible.
-    pub(crate) async fn load(&self, ctx: &RequestContext, text: &str, aliases: Aliases) -> Result<Arc<LoadedKey>, ServiceError> {
+    pub(crate) async fn load(
+        &self,
+        ctx: &RequestContext,
+        text: &str,
+        aliases: Aliases,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
         let id = self.resolve_id(ctx, text, aliases).await?;
         self.load_by_id(ctx, id).await
     }
@@ -164,22 +191,34 @@ mod tests {
     fn identifiers_parse_into_their_four_forms() {
         let id = KeyId::generate();
         assert_eq!(parse_reference(&id.to_string()).unwrap(), KeyReference::Id(id));
-        assert!(matches!(parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(), KeyReference::KeyArn(_, k) if k == id));
+        assert!(
+            matches!(parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(), KeyReference::KeyArn(_, k) if k == id)
+        );
         assert!(matches!(parse_reference("alias/orders").unwrap(), KeyReference::AliasName(_)));
-        assert!(matches!(parse_reference("arn:aws:kms:us-east-1:111122223333:alias/orders").unwrap(), KeyReference::AliasArn(..)));
+        assert!(matches!(
+            parse_reference("arn:aws:kms:us-east-1:111122223333:alias/orders").unwrap(),
+            KeyReference::AliasArn(..)
+        ));
     }
 
     #[test]
     fn malformed_identifiers_get_aws_errors() {
         assert!(matches!(parse_reference("arn:aws:kms:nowhere"), Err(ServiceError::InvalidArn(_))));
-        assert!(matches!(parse_reference("not-a-key"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'not-a-key'"));
-        assert!(matches!(parse_reference("mrk-fake-key-id"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'mrk-fake-key-id'"));
+        assert!(
+            matches!(parse_reference("not-a-key"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'not-a-key'")
+        );
+        assert!(
+            matches!(parse_reference("mrk-fake-key-id"), Err(ServiceError::NotFound(m)) if m == "Invalid keyId 'mrk-fake-key-id'")
+        );
     }
 
     #[test]
     fn multi_region_ids_are_well_formed_bare_or_in_an_arn() {
         let id = "mrk-d3b95762d3b95762d3b95762d3b95762";
         assert_eq!(parse_reference(id).unwrap(), KeyReference::MultiRegion(None, id.to_owned()));
-        assert!(matches!(parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(), KeyReference::MultiRegion(Some(_), _)));
+        assert!(matches!(
+            parse_reference(&format!("arn:aws:kms:us-east-1:111122223333:key/{id}")).unwrap(),
+            KeyReference::MultiRegion(Some(_), _)
+        ));
     }
 }

@@ -35,8 +35,16 @@ impl RetentionWorker {
         let now = self.service.clock.now();
         let before = Timestamp(now.0 - days * trent_audit::usage::DAY_MILLIS);
         let reason = format!("audit retention of {days} days: events recorded before {} removed", iso8601(before));
-        let event =
-            AuditEvent::raw("PruneAuditEvents", EventType::AwsServiceEvent, now, "", "", AuditEvent::service_identity(), None).with_parameter("reason", reason);
+        let event = AuditEvent::raw(
+            "PruneAuditEvents",
+            EventType::AwsServiceEvent,
+            now,
+            "",
+            "",
+            AuditEvent::service_identity(),
+            None,
+        )
+        .with_parameter("reason", reason);
         let removed = self.service.store.prune_events(before, &event).await?;
         if removed > 0 {
             tracing::info!(event = "PruneAuditEvents", removed, before = %iso8601(before), "audit events past retention removed");

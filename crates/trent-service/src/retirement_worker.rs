@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 use trent_audit::{iso8601, AuditEvent, EventType};
-use trent_domain::{Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError, Timestamp};
+use trent_domain::{
+    Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError,
+    Timestamp,
+};
 use trent_store::StoreError;
 
 use crate::context::RequestContext;
@@ -54,7 +57,10 @@ impl RetirementWorker {
 /// Why a plan halted when its key refused to be scheduled for deletion.
 fn schedule_refused(refusal: StateError, state: KeyState) -> String {
     match refusal {
-        StateError::DeletionProtected => format!("deletion protection was turned on; the deletion was not scheduled and the key stays {}", state.as_str()),
+        StateError::DeletionProtected => format!(
+            "deletion protection was turned on; the deletion was not scheduled and the key stays {}",
+            state.as_str()
+        ),
         other => format!("the key refused to be scheduled for deletion (it {other}); the key stays {}", state.as_str()),
     }
 }
@@ -62,9 +68,17 @@ fn schedule_refused(refusal: StateError, state: KeyState) -> String {
 /// A service event about a retirement plan's key.
 fn plan_event(name: &str, now: Timestamp, plan: &RetirementPlan, reason: &str) -> AuditEvent {
     let arn = Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
-    AuditEvent::new(name, EventType::AwsServiceEvent, now, &plan.account, &plan.region, AuditEvent::service_identity(), Some(arn.clone()))
-        .with_parameter("keyId", arn)
-        .with_parameter("reason", reason)
+    AuditEvent::new(
+        name,
+        EventType::AwsServiceEvent,
+        now,
+        &plan.account,
+        &plan.region,
+        AuditEvent::service_identity(),
+        Some(arn.clone()),
+    )
+    .with_parameter("keyId", arn)
+    .with_parameter("reason", reason)
 }
 
 impl Service {
@@ -95,12 +109,16 @@ impl Service {
             _ => None,
         };
         let (event, reason, key_change) = match (plan.step, key) {
-            (RetirementStep::PendingDeletion, None) => (RetirementEvent::Deleted, "the key was deleted at the end of its waiting period".to_owned(), None),
+            (RetirementStep::PendingDeletion, None) => {
+                (RetirementEvent::Deleted, "the key was deleted at the end of its waiting period".to_owned(), None)
+            }
             (_, None) => (RetirementEvent::Halt, "the key was deleted outside the plan".to_owned(), None),
             (RetirementStep::Observing, Some(key)) if key.state != KeyState::Disabled => {
                 (RetirementEvent::Halt, format!("the key became {} outside the plan", key.state.as_str()), None)
             }
-            (RetirementStep::Observing, Some(_)) if late_download.is_some() => (RetirementEvent::Halt, late_download.unwrap_or_default(), None),
+            (RetirementStep::Observing, Some(_)) if late_download.is_some() => {
+                (RetirementEvent::Halt, late_download.unwrap_or_default(), None)
+            }
             (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
                 let deletion = ScheduledDeletion::starting(now, plan.pending_window_days);
                 match key.apply(Action::ScheduleKeyDeletion(deletion)) {
@@ -111,15 +129,19 @@ impl Service {
                         key.cancel_on_use = true;
                         plan.scheduled_at = Some(now);
                         plan.deletion_date = Some(deletion.deletion_date);
-                        let reason =
-                            format!("no attempted use while observed; deletion scheduled for {} with cancel-on-use armed", iso8601(deletion.deletion_date));
+                        let reason = format!(
+                            "no attempted use while observed; deletion scheduled for {} with cancel-on-use armed",
+                            iso8601(deletion.deletion_date)
+                        );
                         (RetirementEvent::Scheduled, reason, Some(key))
                     }
                 }
             }
-            (RetirementStep::PendingDeletion, Some(key)) if !key.state.is_pending_deletion() => {
-                (RetirementEvent::Halt, format!("the deletion was cancelled outside the plan; the key is {}", key.state.as_str()), None)
-            }
+            (RetirementStep::PendingDeletion, Some(key)) if !key.state.is_pending_deletion() => (
+                RetirementEvent::Halt,
+                format!("the deletion was cancelled outside the plan; the key is {}", key.state.as_str()),
+                None,
+            ),
             _ => return Ok(false),
         };
         plan.advance(event, now, reason.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -130,7 +152,9 @@ impl Service {
         };
         let mut audit = plan_event(name, now, &plan, &reason);
         if let Some(key) = &key_change {
-            audit = audit.with_parameter("pendingWindowInDays", plan.pending_window_days).with_response("keyState", key.state.as_str());
+            audit = audit
+                .with_parameter("pendingWindowInDays", plan.pending_window_days)
+                .with_response("keyState", key.state.as_str());
         }
         let mark = self.cache.mark();
         match self.store.save_retirement_plan(&plan, key_change.as_ref(), Some(&audit)).await {
@@ -241,7 +265,12 @@ mod tests {
 
     /// A retirement of `key` observing it for one day, then scheduling its deletion with a 7-day window.
     async fn retire(t: &TestService, key: &Key) {
-        let request = RetirementRequest { observation_seconds: 86_400, pending_window_days: 7, force: true, accept_public_key_risk: false };
+        let request = RetirementRequest {
+            observation_seconds: 86_400,
+            pending_window_days: 7,
+            force: true,
+            accept_public_key_risk: false,
+        };
         t.service.start_key_retirement(&t.ctx, &key.id.to_string(), request).await.unwrap();
     }
 

@@ -97,11 +97,11 @@ pub struct RequestParts<'a> {
 /// Reads the `Authorization` header. Fails with `MissingAuthentication` when there is none.
 pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Error> {
     let value = headers.get(http::header::AUTHORIZATION).ok_or(SigV4Error::MissingAuthentication)?;
-    let value = value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid text.".to_owned()))?;
-    let rest = value
-        .strip_prefix(ALGORITHM)
-        .filter(|r| r.starts_with(' '))
-        .ok_or_else(|| SigV4Error::Incomplete(format!("Unsupported AWS 'algorithm': '{}'", value.split(' ').next().unwrap_or(""))))?;
+    let value =
+        value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid text.".to_owned()))?;
+    let rest = value.strip_prefix(ALGORITHM).filter(|r| r.starts_with(' ')).ok_or_else(|| {
+        SigV4Error::Incomplete(format!("Unsupported AWS 'algorithm': '{}'", value.split(' ').next().unwrap_or("")))
+    })?;
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',') {
         let part = part.trim();
@@ -113,7 +113,9 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
             signature = Some(v);
         }
     }
-    let missing = |name: &str| SigV4Error::Incomplete(format!("Authorization header requires '{name}' parameter. Authorization={value}"));
+    let missing = |name: &str| {
+        SigV4Error::Incomplete(format!("Authorization header requires '{name}' parameter. Authorization={value}"))
+    };
     let credential = credential.ok_or_else(|| missing("Credential"))?;
     let signed_headers = signed_headers.ok_or_else(|| missing("SignedHeaders"))?;
     let signature = signature.ok_or_else(|| missing("Signature"))?;
@@ -124,7 +126,9 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
         )));
     };
     if *terminator != "aws4_request" {
-        return Err(SigV4Error::Incomplete(format!("Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. ")));
+        return Err(SigV4Error::Incomplete(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. "
+        )));
     }
     if access_key_id.is_empty() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SigV4Error::Incomplete(format!("Credential is malformed: '{credential}'")));
@@ -161,7 +165,12 @@ impl SigningKeyCache {
         if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(authorization.credential.as_str()) {
             return Arc::clone(key);
         }
-        let derived = aws_sigv4::sign::v4::generate_signing_key(secret, signing_time, &authorization.region, &authorization.service);
+        let derived = aws_sigv4::sign::v4::generate_signing_key(
+            secret,
+            signing_time,
+            &authorization.region,
+            &authorization.service,
+        );
         let key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()));
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
         if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
@@ -174,7 +183,13 @@ impl SigningKeyCache {
 
 /// Verifies `request` against its parsed `authorization`, the signer's `secret`, the `service` this server is,
 /// and the server's wall clock `now`.
-pub fn verify(request: &RequestParts<'_>, authorization: &Authorization, secret: &str, service: &str, now: Timestamp) -> Result<(), SigV4Error> {
+pub fn verify(
+    request: &RequestParts<'_>,
+    authorization: &Authorization,
+    secret: &str,
+    service: &str,
+    now: Timestamp,
+) -> Result<(), SigV4Error> {
     verify_with_cache(request, authorization, secret, service, now, &SigningKeyCache::new())
 }
 
@@ -190,10 +205,14 @@ pub fn verify_with_cache(
     if authorization.service != service {
         return Err(SigV4Error::WrongService { expected: service.to_owned() });
     }
-    let amz_date = header_text(request.headers, "x-amz-date")
-        .ok_or_else(|| SigV4Error::Incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned()))?;
-    let signed_at =
-        parse_amz_date(amz_date).ok_or_else(|| SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDD'T'HHMMSS'Z'.")))?;
+    let amz_date = header_text(request.headers, "x-amz-date").ok_or_else(|| {
+        SigV4Error::Incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.".to_owned(),
+        )
+    })?;
+    let signed_at = parse_amz_date(amz_date).ok_or_else(|| {
+        SigV4Error::Incomplete(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDD'T'HHMMSS'Z'."))
+    })?;
     if signed_at.0 < now.0 - MAX_SKEW_MILLIS {
         return Err(SigV4Error::Expired {
             signed: amz_date.to_owned(),
@@ -222,7 +241,9 @@ pub fn verify_with_cache(
     let expected = hex(hmac::sign(&signing_key, string_to_sign.as_bytes()).as_ref());
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
-    let equal = aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), authorization.signature.as_bytes()).is_ok();
+    let equal =
+        aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), authorization.signature.as_bytes())
+            .is_ok();
     if equal {
         Ok(())
     } else {
@@ -319,8 +340,11 @@ fn percent_decode(input: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let decoded =
-            (b == b'%').then(|| bytes.get(i + 1..i + 3)).flatten().and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let decoded = (b == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match decoded {
             Some(v) => {
                 out.push(v);

@@ -40,7 +40,10 @@ fn load(name: &str) -> Vector {
             "query" => v.query = value.to_owned(),
             "header" => {
                 let (name, value) = value.split_once(':').unwrap();
-                v.headers.append(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_str(value.trim_start()).unwrap());
+                v.headers.append(
+                    HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                    HeaderValue::from_str(value.trim_start()).unwrap(),
+                );
             }
             "body" => v.body = value.as_bytes().to_vec(),
             other => panic!("unknown field {other}"),
@@ -85,7 +88,10 @@ fn requests_outside_fifteen_minutes_are_refused() {
 fn missing_authorization_is_distinguished_from_incomplete() {
     assert_eq!(parse_authorization(&HeaderMap::new()), Err(SigV4Error::MissingAuthentication));
     let mut headers = HeaderMap::new();
-    headers.insert("authorization", HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request"));
+    headers.insert(
+        "authorization",
+        HeaderValue::from_static("AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/kms/aws4_request"),
+    );
     assert!(matches!(parse_authorization(&headers), Err(SigV4Error::Incomplete(_))));
 }
 
@@ -119,7 +125,8 @@ fn sign_with_aws_sigv4(body: &[u8], secret: &str, at: SystemTime) -> http::Reque
         .unwrap()
         .into();
     let headers: Vec<(&str, &str)> = request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())).collect();
-    let signable = SignableRequest::new("POST", "http://127.0.0.1:8300/", headers.into_iter(), SignableBody::Bytes(body)).unwrap();
+    let signable =
+        SignableRequest::new("POST", "http://127.0.0.1:8300/", headers.into_iter(), SignableBody::Bytes(body)).unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     instructions.apply_to_request_http1x(&mut request);
     request
@@ -130,10 +137,16 @@ fn requests_signed_by_aws_sigv4_verify() {
     let now = SystemTime::now();
     let request = sign_with_aws_sigv4(b"{\"Limit\":5}", "s3cr3t", now);
     let auth = parse_authorization(request.headers()).unwrap();
-    assert_eq!((auth.access_key_id.as_str(), auth.region.as_str(), auth.service.as_str()), ("AKIDTEST", "eu-west-1", "kms"));
+    assert_eq!(
+        (auth.access_key_id.as_str(), auth.region.as_str(), auth.service.as_str()),
+        ("AKIDTEST", "eu-west-1", "kms")
+    );
     let parts = RequestParts { method: "POST", path: "/", query: "", headers: request.headers(), body: request.body() };
     assert_eq!(verify(&parts, &auth, "s3cr3t", "kms", timestamp_of(now)), Ok(()));
-    assert_eq!(verify(&parts, &auth, "s3cr3t", "s3", timestamp_of(now)), Err(SigV4Error::WrongService { expected: "s3".to_owned() }));
+    assert_eq!(
+        verify(&parts, &auth, "s3cr3t", "s3", timestamp_of(now)),
+        Err(SigV4Error::WrongService { expected: "s3".to_owned() })
+    );
     let tampered = RequestParts { body: b"{\"Limit\":6}", ..parts };
     assert_eq!(verify(&tampered, &auth, "s3cr3t", "kms", timestamp_of(now)), Err(SigV4Error::SignatureMismatch));
     let late = timestamp_of(now + Duration::from_secs(16 * 60));
@@ -150,5 +163,8 @@ fn cached_signing_keys_verify_like_fresh_ones() {
         assert_eq!(verify_with_cache(&parts, &auth, &v.secret, "service", v.now, &cache), Ok(()));
     }
     let tampered = RequestParts { method: "PUT", ..parts };
-    assert_eq!(verify_with_cache(&tampered, &auth, &v.secret, "service", v.now, &cache), Err(SigV4Error::SignatureMismatch));
+    assert_eq!(
+        verify_with_cache(&tampered, &auth, &v.secret, "service", v.now, &cache),
+        Err(SigV4Error::SignatureMismatch)
+    );
 }

@@ -2,7 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, ScheduledDeletion, Tag, Timestamp};
+use trent_domain::{
+    AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, ScheduledDeletion, Tag,
+    Timestamp,
+};
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
 
@@ -30,7 +33,15 @@ pub fn sample_key() -> Key {
 
 /// An audit event about `key`.
 pub fn sample_event(key: &Key, name: &str) -> AuditEvent {
-    AuditEvent::new(name, EventType::AwsApiCall, key.created_at, &key.account, &key.region, AuditEvent::service_identity(), Some(key.arn().to_string()))
+    AuditEvent::new(
+        name,
+        EventType::AwsApiCall,
+        key.created_at,
+        &key.account,
+        &key.region,
+        AuditEvent::service_identity(),
+        Some(key.arn().to_string()),
+    )
 }
 
 /// Runs every conformance check against `store`, starting from a reset.
@@ -74,10 +85,14 @@ async fn updates_are_conditional_on_version(store: &dyn KeyStore) {
     // A second writer that read the old version loses, and its event is not recorded.
     let mut stale = key.clone();
     stale.state = pending_since(1_000);
-    assert!(matches!(store.update_key(&stale, Some(&sample_event(&key, "ScheduleKeyDeletion"))).await, Err(StoreError::Conflict)));
+    assert!(matches!(
+        store.update_key(&stale, Some(&sample_event(&key, "ScheduleKeyDeletion"))).await,
+        Err(StoreError::Conflict)
+    ));
     let now = store.get_key(&key.account, &key.region, key.id).await.unwrap().unwrap();
     assert_eq!(now.state, KeyState::Disabled);
-    let names: Vec<String> = store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
+    let names: Vec<String> =
+        store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DisableKey"]);
 }
 
@@ -147,9 +162,13 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
     assert_eq!(destroyed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![key.id]);
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap(), None);
-    let names: Vec<String> = store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
+    let names: Vec<String> =
+        store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DeleteKey"]);
-    assert!(store.destroy_due(Timestamp(9_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty(), "destroyed once only");
+    assert!(
+        store.destroy_due(Timestamp(9_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty(),
+        "destroyed once only"
+    );
 }
 
 async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &dyn KeyStore) {
@@ -168,9 +187,18 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
     store.update_key(&revived, Some(&sample_event(&revived, "CancelKeyDeletion"))).await.unwrap();
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(1_000)));
     assert!(store.destroy_due(Timestamp(999), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty());
-    let due: Vec<KeyId> = store.destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().into_iter().map(|k| k.id).collect();
+    let due: Vec<KeyId> = store
+        .destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
     assert_eq!(due, vec![soon.id]);
-    assert_eq!(store.get_key(&cancelled.account, &cancelled.region, cancelled.id).await.unwrap().map(|k| k.state), Some(KeyState::Disabled));
+    assert_eq!(
+        store.get_key(&cancelled.account, &cancelled.region, cancelled.id).await.unwrap().map(|k| k.state),
+        Some(KeyState::Disabled)
+    );
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(5_000)));
 }
 
@@ -189,8 +217,15 @@ async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap().map(|a| a.key_id), Some(key.id));
     let second = sample_key();
     let taken = Alias { key_id: second.id, ..alias };
-    assert!(matches!(store.create_key_with_alias(&second, &taken, &sample_event(&second, "CreateKey")).await, Err(StoreError::AliasExists)));
-    assert_eq!(store.get_key(&second.account, &second.region, second.id).await.unwrap(), None, "nothing of the loser was stored");
+    assert!(matches!(
+        store.create_key_with_alias(&second, &taken, &sample_event(&second, "CreateKey")).await,
+        Err(StoreError::AliasExists)
+    ));
+    assert_eq!(
+        store.get_key(&second.account, &second.region, second.id).await.unwrap(),
+        None,
+        "nothing of the loser was stored"
+    );
     assert!(store.events(Some(&second.arn().to_string())).await.unwrap().is_empty());
 }
 
@@ -198,8 +233,12 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
     assert_eq!(store.put_meta_if_absent("conformance", b"first").await.unwrap(), b"first");
     assert_eq!(store.put_meta_if_absent("conformance", b"second").await.unwrap(), b"first");
     assert_eq!(store.get_meta("conformance").await.unwrap(), Some(b"first".to_vec()));
-    let credential =
-        StoredCredential { access_key_id: "AKIACONFORMANCE".to_owned(), account: sample_key().account, sealed_secret: vec![9], created_at: Timestamp(3) };
+    let credential = StoredCredential {
+        access_key_id: "AKIACONFORMANCE".to_owned(),
+        account: sample_key().account,
+        sealed_secret: vec![9],
+        created_at: Timestamp(3),
+    };
     store.put_credential(&credential).await.unwrap();
     assert!(store.credentials().await.unwrap().contains(&credential));
 }
@@ -210,7 +249,11 @@ async fn audit_events_form_a_verifiable_chain(store: &dyn KeyStore) {
     store.append_events(batch(&[sample_event(&key, "Encrypt")])).await.unwrap();
     store.append_events_marked(batch(&[sample_event(&key, "Decrypt")]), "conformance-journal", b"1:100").await.unwrap();
     store.append_events_marked(Default::default(), "conformance-journal", b"1:200").await.unwrap();
-    assert_eq!(store.get_meta("conformance-journal").await.unwrap(), Some(b"1:200".to_vec()), "the marker moves with each batch");
+    assert_eq!(
+        store.get_meta("conformance-journal").await.unwrap(),
+        Some(b"1:200".to_vec()),
+        "the marker moves with each batch"
+    );
     let chain = store.audit_chain().await.unwrap();
     assert!(chain.events.len() >= 3);
     assert_eq!(chain.verify(), Ok(chain.events.len()));
@@ -231,11 +274,25 @@ async fn usage_evidence_is_summed_with_the_events(store: &dyn KeyStore) {
     let key = sample_key();
     let arn = key.arn().to_string();
     store.append_events(batch(&[call_at(&key, "Encrypt", 1_000), call_at(&key, "Encrypt", 2_000)])).await.unwrap();
-    store.append_events_marked(batch(&[call_at(&key, "Encrypt", 3_000), call_at(&key, "Decrypt", 500)]), "conformance-usage", b"1").await.unwrap();
-    store.append_events(batch(&[call_at(&key, "Decrypt", 4_000).with_error("DisabledException", "disabled")])).await.unwrap();
+    store
+        .append_events_marked(
+            batch(&[call_at(&key, "Encrypt", 3_000), call_at(&key, "Decrypt", 500)]),
+            "conformance-usage",
+            b"1",
+        )
+        .await
+        .unwrap();
+    store
+        .append_events(batch(&[call_at(&key, "Decrypt", 4_000).with_error("DisabledException", "disabled")]))
+        .await
+        .unwrap();
     let usage = store.key_usage(&arn).await.unwrap();
     let encrypt = usage.counts.iter().find(|(k, _)| k.operation == "Encrypt").unwrap().1;
-    assert_eq!((encrypt.calls, encrypt.ciphertexts, encrypt.first_millis, encrypt.last_millis), (3, 3, 1_000, 3_000), "sums across batches");
+    assert_eq!(
+        (encrypt.calls, encrypt.ciphertexts, encrypt.first_millis, encrypt.last_millis),
+        (3, 3, 1_000, 3_000),
+        "sums across batches"
+    );
     let last = usage.last_use.unwrap();
     assert_eq!(
         (last.operation.as_str(), last.millis, last.request_id.as_str()),
@@ -285,24 +342,40 @@ async fn retirement_plans_are_conditional_and_commit_with_their_key(store: &dyn 
     };
     let mut disabled = key.clone();
     disabled.state = KeyState::Disabled;
-    let (stored, stored_key) = store.save_retirement_plan(&plan, Some(&disabled), Some(&sample_event(&key, "StartKeyRetirement"))).await.unwrap();
+    let (stored, stored_key) = store
+        .save_retirement_plan(&plan, Some(&disabled), Some(&sample_event(&key, "StartKeyRetirement")))
+        .await
+        .unwrap();
     assert_eq!(stored.version, 1);
     assert_eq!(stored_key.unwrap().state, KeyState::Disabled);
     assert_eq!(store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap(), Some(stored.clone()));
     assert!(store.active_retirement_plans().await.unwrap().iter().any(|p| p.key_id == key.id));
-    assert!(matches!(store.save_retirement_plan(&plan, None, None).await, Err(StoreError::Conflict)), "one active plan per key");
+    assert!(
+        matches!(store.save_retirement_plan(&plan, None, None).await, Err(StoreError::Conflict)),
+        "one active plan per key"
+    );
 
     // A key write that conflicts takes the plan's change with it.
     let mut halted = stored.clone();
     halted.advance(RetirementEvent::Halt, Timestamp(5), "attempted use").unwrap();
     assert!(matches!(store.save_retirement_plan(&halted, Some(&disabled), None).await, Err(StoreError::Conflict)));
-    assert_eq!(store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap().unwrap().step, RetirementStep::Observing);
+    assert_eq!(
+        store.get_retirement_plan(&key.account, &key.region, key.id).await.unwrap().unwrap().step,
+        RetirementStep::Observing
+    );
     let (halted, _) = store.save_retirement_plan(&halted, None, None).await.unwrap();
     assert_eq!((halted.step, halted.version), (RetirementStep::Halted, 2));
-    assert!(matches!(store.save_retirement_plan(&stored, None, None).await, Err(StoreError::Conflict)), "a stale version is refused");
+    assert!(
+        matches!(store.save_retirement_plan(&stored, None, None).await, Err(StoreError::Conflict)),
+        "a stale version is refused"
+    );
     assert!(!store.active_retirement_plans().await.unwrap().iter().any(|p| p.key_id == key.id));
     let (again, _) = store.save_retirement_plan(&plan, None, None).await.unwrap();
-    assert_eq!((again.step, again.version), (RetirementStep::Observing, 3), "a finished plan can be replaced by a new one");
+    assert_eq!(
+        (again.step, again.version),
+        (RetirementStep::Observing, 3),
+        "a finished plan can be replaced by a new one"
+    );
 }
 
 async fn reset_wipes_keys_aliases_and_events(store: &dyn KeyStore) {
@@ -363,11 +436,15 @@ pub fn with_database(url: &str, database: &str) -> String {
 /// skipped with a printed reason, unless `TRENT_REQUIRE_POSTGRES` is set (CI), where that is a failure.
 pub async fn postgres_test_database() -> Option<TestDatabase> {
     let Ok(admin_url) = std::env::var("TRENT_TEST_POSTGRES_URL") else {
-        assert!(std::env::var_os("TRENT_REQUIRE_POSTGRES").is_none(), "TRENT_REQUIRE_POSTGRES is set but TRENT_TEST_POSTGRES_URL is not");
+        assert!(
+            std::env::var_os("TRENT_REQUIRE_POSTGRES").is_none(),
+            "TRENT_REQUIRE_POSTGRES is set but TRENT_TEST_POSTGRES_URL is not"
+        );
         eprintln!("skipping PostgreSQL test: TRENT_TEST_POSTGRES_URL is not set (scripts/test.sh provides a server)");
         return None;
     };
-    let (client, connection) = tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.expect("connect to TRENT_TEST_POSTGRES_URL");
+    let (client, connection) =
+        tokio_postgres::connect(&admin_url, tokio_postgres::NoTls).await.expect("connect to TRENT_TEST_POSTGRES_URL");
     tokio::spawn(connection);
     let name = format!("trent_test_{}", uuid::Uuid::new_v4().simple());
     client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");

@@ -63,7 +63,8 @@ impl ChangeFeed {
 
     /// True while the feed receives every change and its trust is current; a cache must not be trusted otherwise.
     pub fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::SeqCst) && self.trusted_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| Instant::now() < until)
+        self.connected.load(Ordering::SeqCst)
+            && self.trusted_until.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|until| Instant::now() < until)
     }
 
     /// True while the listener is subscribed (trust aside).

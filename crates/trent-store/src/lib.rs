@@ -95,7 +95,13 @@ pub trait KeyStore: Send + Sync {
     async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError>;
 
     /// Lists keys in key-ID order, starting after `after`, at most `limit`.
-    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError>;
+    async fn list_keys(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        after: Option<KeyId>,
+        limit: usize,
+    ) -> Result<Vec<Key>, StoreError>;
 
     /// Writes `key` if the stored version still equals `key.version`, storing `key.version + 1`, with its audit
     /// event if any. Returns the key as stored; `Conflict` if someone else changed or deleted it first.
@@ -113,7 +119,12 @@ pub trait KeyStore: Send + Sync {
     async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError>;
 
     /// Reads one alias.
-    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError>;
+    async fn get_alias(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        name: &AliasName,
+    ) -> Result<Option<Alias>, StoreError>;
 
     /// Points an existing alias at another key; `Conflict` if the alias is gone.
     async fn update_alias(&self, alias: &Alias) -> Result<(), StoreError>;
@@ -162,7 +173,12 @@ pub trait KeyStore: Send + Sync {
     ) -> Result<(RetirementPlan, Option<Key>), StoreError>;
 
     /// Reads the retirement plan of one key.
-    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError>;
+    async fn get_retirement_plan(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        id: KeyId,
+    ) -> Result<Option<RetirementPlan>, StoreError>;
 
     /// Every plan the server still has work to do for.
     async fn active_retirement_plans(&self) -> Result<Vec<RetirementPlan>, StoreError>;

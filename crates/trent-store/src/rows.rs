@@ -1,7 +1,10 @@
 //! Rows as both backends read them: the raw column values, validated into domain records in one place, so a
 //! corrupt value is detected the same way on SQLite and PostgreSQL.
 
-use trent_domain::{AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, RetirementPlan, RetirementStep, Tag, Timestamp};
+use trent_domain::{
+    AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, RetirementPlan,
+    RetirementStep, Tag, Timestamp,
+};
 
 use crate::{Alias, StoreError};
 
@@ -52,7 +55,8 @@ impl KeyRow {
             usage: KeyUsage::parse(&self.key_usage).ok_or_else(|| corrupt("key_usage"))?,
             origin: Origin::parse(&self.origin).ok_or_else(|| corrupt("origin"))?,
             manager: KeyManager::parse(&self.key_manager).ok_or_else(|| corrupt("key_manager"))?,
-            state: KeyState::from_columns(&self.state, self.deletion_date.map(Timestamp), self.pending_window_days).ok_or_else(|| corrupt("state"))?,
+            state: KeyState::from_columns(&self.state, self.deletion_date.map(Timestamp), self.pending_window_days)
+                .ok_or_else(|| corrupt("state"))?,
             tags,
             policy: self.policy,
             wrapped_material: self.wrapped_material,
@@ -88,7 +92,8 @@ impl AliasRow {
 }
 
 /// The columns of `retirement_plans`, in the order [`PlanRow`] takes them.
-pub(crate) const PLAN_COLUMNS: &str = "account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, \
+pub(crate) const PLAN_COLUMNS: &str =
+    "account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, \
                                        scheduled_at, deletion_date, finished_at, reason, started_by, version";
 
 /// A `retirement_plans` row before validation.

@@ -20,7 +20,9 @@ pub fn plan(plan: &RetirementPlan) -> Value {
     m.insert("StartedAt".into(), epoch(plan.started_at));
     m.insert("StartedBy".into(), json!(plan.started_by));
     m.insert("ObserveUntil".into(), epoch(plan.observe_until));
-    for (member, date) in [("ScheduledAt", plan.scheduled_at), ("DeletionDate", plan.deletion_date), ("FinishedAt", plan.finished_at)] {
+    for (member, date) in
+        [("ScheduledAt", plan.scheduled_at), ("DeletionDate", plan.deletion_date), ("FinishedAt", plan.finished_at)]
+    {
         if let Some(date) = date {
             m.insert(member.into(), epoch(date));
         }
@@ -32,5 +34,7 @@ pub fn plan(plan: &RetirementPlan) -> Value {
 /// Handles `Trent.GetKeyRetirement`.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let status = service.get_key_retirement(ctx, &required_key_id(body)?).await?;
-    Ok(json!({ "Retirement": plan(&status.plan), "Attempts": status.attempts.iter().map(refused_attempt).collect::<Vec<_>>() }))
+    Ok(
+        json!({ "Retirement": plan(&status.plan), "Attempts": status.attempts.iter().map(refused_attempt).collect::<Vec<_>>() }),
+    )
 }

@@ -69,7 +69,10 @@ pub fn usage_report(report: &UsageReport) -> Value {
     m.insert("CiphertextsProduced".into(), json!(report.ciphertexts));
     m.insert("DataKeysProduced".into(), json!(report.data_keys));
     m.insert("ByOperation".into(), calls_by(&report.by_operation));
-    m.insert("ByDay".into(), Value::Object(report.by_day.iter().map(|(day, ops)| (day.clone(), calls_by(ops))).collect()));
+    m.insert(
+        "ByDay".into(),
+        Value::Object(report.by_day.iter().map(|(day, ops)| (day.clone(), calls_by(ops))).collect()),
+    );
     m.insert("ByPrincipal".into(), calls_by(&report.by_principal));
     m.insert("BySourceIPAddress".into(), calls_by(&report.by_source));
     m.insert("FailuresByErrorCode".into(), json!(report.failures));

@@ -34,12 +34,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, false);
-    v.length("eventName", request.event_name.as_deref(), 1, 128).length("principal", request.principal.as_deref(), 1, 2048).range(
-        "limit",
-        request.limit,
-        1,
-        1000,
-    );
+    v.length("eventName", request.event_name.as_deref(), 1, 128)
+        .length("principal", request.principal.as_deref(), 1, 2048)
+        .range("limit", request.limit, 1, 1000);
     check_marker(&mut v, request.marker.as_deref());
     v.finish()?;
     let query = AuditQuery {

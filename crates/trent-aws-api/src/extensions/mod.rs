@@ -113,7 +113,10 @@ impl Target {
                     | Operation::UpdateKeyDescription
             ),
             Target::Trent(extension) => match extension {
-                Extension::AbortKeyRetirement | Extension::SetCancelOnUse | Extension::SetDeletionProtection | Extension::StartKeyRetirement => true,
+                Extension::AbortKeyRetirement
+                | Extension::SetCancelOnUse
+                | Extension::SetDeletionProtection
+                | Extension::StartKeyRetirement => true,
                 Extension::GetDeletionProtection
                 | Extension::GetKeyRetirement
                 | Extension::GetKeyUsage
@@ -164,7 +167,12 @@ impl Target {
 }
 
 /// Runs one of Trent's own operations.
-pub async fn dispatch(service: &Service, ctx: &RequestContext, extension: Extension, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn dispatch(
+    service: &Service,
+    ctx: &RequestContext,
+    extension: Extension,
+    body: &[u8],
+) -> Result<Value, AwsError> {
     match extension {
         Extension::AbortKeyRetirement => abort_key_retirement::handle(service, ctx, body).await,
         Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,
@@ -184,9 +192,13 @@ mod tests {
 
     #[test]
     fn extension_targets_are_apart_from_aws_targets() {
-        assert_eq!(Target::parse("Trent.SetDeletionProtection").unwrap(), Target::Trent(Extension::SetDeletionProtection));
+        assert_eq!(
+            Target::parse("Trent.SetDeletionProtection").unwrap(),
+            Target::Trent(Extension::SetDeletionProtection)
+        );
         assert_eq!(Target::parse("TrentService.Encrypt").unwrap(), Target::Aws(Operation::Encrypt));
-        for unknown in ["TrentService.SetDeletionProtection", "Trent.Encrypt", "Trent.", "trent.SetDeletionProtection"] {
+        for unknown in ["TrentService.SetDeletionProtection", "Trent.Encrypt", "Trent.", "trent.SetDeletionProtection"]
+        {
             assert_eq!(Target::parse(unknown).unwrap_err().code, AwsErrorCode::UnknownOperationException, "{unknown}");
         }
     }

@@ -46,6 +46,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         force: request.force.unwrap_or(false),
         accept_public_key_risk: request.accept_public_key_risk.unwrap_or(false),
     };
-    let (started, report) = service.start_key_retirement(ctx, request.key_id.as_deref().unwrap_or_default(), retirement).await?;
+    let (started, report) =
+        service.start_key_retirement(ctx, request.key_id.as_deref().unwrap_or_default(), retirement).await?;
     Ok(json!({ "Retirement": plan(&started), "Usage": usage_report(&report) }))
 }

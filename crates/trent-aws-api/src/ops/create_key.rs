@@ -25,7 +25,8 @@ struct Request {
     xks_key_id: Option<String>,
 }
 
-const KEY_USAGES: &[&str] = &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT", "ENCAPSULATE_DECAPSULATE"];
+const KEY_USAGES: &[&str] =
+    &["SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT", "ENCAPSULATE_DECAPSULATE"];
 const KEY_SPECS: &[&str] = &[
     "RSA_2048",
     "RSA_3072",
@@ -70,7 +71,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     v.length("policy", request.policy.as_deref(), 1, 131_072)
-        .pattern("policy", request.policy.as_deref(), "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", |c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}'))
+        .pattern("policy", request.policy.as_deref(), "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+", |c| {
+            matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{ff}')
+        })
         .length("description", request.description.as_deref(), 0, 8192)
         .one_of("keyUsage", request.key_usage.as_deref(), KEY_USAGES)
         .one_of("customerMasterKeySpec", request.customer_master_key_spec.as_deref(), CUSTOMER_MASTER_KEY_SPECS)

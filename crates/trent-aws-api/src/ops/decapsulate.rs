@@ -26,7 +26,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
     let ciphertext = request.shared_secret_ciphertext_blob.as_ref().map(|b| b.0.as_slice());
-    v.required("sharedSecretCiphertextBlob", &request.shared_secret_ciphertext_blob).blob_length("sharedSecretCiphertextBlob", ciphertext, 1, 6144);
+    v.required("sharedSecretCiphertextBlob", &request.shared_secret_ciphertext_blob).blob_length(
+        "sharedSecretCiphertextBlob",
+        ciphertext,
+        1,
+        6144,
+    );
     v.required("encapsulationAlgorithm", &request.encapsulation_algorithm).one_of(
         "encapsulationAlgorithm",
         request.encapsulation_algorithm.as_deref(),
@@ -36,6 +41,8 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     v.finish()?;
     let algorithm = request.encapsulation_algorithm.as_deref().unwrap_or_default();
     let key_id = request.key_id.as_deref().unwrap_or_default();
-    let (secret, arn) = service.decapsulate(ctx, key_id, ciphertext.unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false)).await?;
+    let (secret, arn) = service
+        .decapsulate(ctx, key_id, ciphertext.unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false))
+        .await?;
     Ok(json!({ "KeyId": arn, "SharedSecret": base64(&secret), "EncapsulationAlgorithm": algorithm }))
 }

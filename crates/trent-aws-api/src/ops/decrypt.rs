@@ -26,7 +26,12 @@ struct Request {
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
-    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length("ciphertextBlob", request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()), 1, 6144);
+    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length(
+        "ciphertextBlob",
+        request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
+        1,
+        6144,
+    );
     check_key_id(&mut v, "keyId", &request.key_id, false);
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
@@ -43,5 +48,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(json!({ "KeyId": decrypted.key_arn, "Plaintext": base64(&decrypted.plaintext), "EncryptionAlgorithm": decrypted.algorithm.as_str() }))
+    Ok(
+        json!({ "KeyId": decrypted.key_arn, "Plaintext": base64(&decrypted.plaintext), "EncryptionAlgorithm": decrypted.algorithm.as_str() }),
+    )
 }

@@ -33,13 +33,26 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         request.key_agreement_algorithm.as_deref(),
         KEY_AGREEMENT_ALGORITHMS,
     );
-    v.required("publicKey", &request.public_key).blob_length("publicKey", request.public_key.as_ref().map(|b| b.0.as_slice()), 1, 8192);
+    v.required("publicKey", &request.public_key).blob_length(
+        "publicKey",
+        request.public_key.as_ref().map(|b| b.0.as_slice()),
+        1,
+        8192,
+    );
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;
     refuse_recipient(request.recipient.as_ref())?;
     let algorithm = request.key_agreement_algorithm.as_deref().unwrap_or_default();
     let peer = request.public_key.as_ref().map(|b| b.0.as_slice()).unwrap_or_default();
-    let derived = service.derive_shared_secret(ctx, request.key_id.as_deref().unwrap_or_default(), algorithm, peer, request.dry_run.unwrap_or(false)).await?;
+    let derived = service
+        .derive_shared_secret(
+            ctx,
+            request.key_id.as_deref().unwrap_or_default(),
+            algorithm,
+            peer,
+            request.dry_run.unwrap_or(false),
+        )
+        .await?;
     Ok(json!({
         "KeyId": derived.key_arn,
         "SharedSecret": base64(&derived.secret),

@@ -34,8 +34,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;
     let algorithm = request.encapsulation_algorithm.as_deref().unwrap_or_default();
-    let (ciphertext, secret, arn) =
-        service.encapsulate(ctx, request.key_id.as_deref().unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false)).await?;
+    let (ciphertext, secret, arn) = service
+        .encapsulate(ctx, request.key_id.as_deref().unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false))
+        .await?;
     Ok(json!({
         "KeyId": arn,
         "SharedSecret": base64(&secret),

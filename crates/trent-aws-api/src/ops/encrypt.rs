@@ -26,7 +26,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.required("plaintext", &request.plaintext).blob_length("plaintext", request.plaintext.as_ref().map(|b| b.0.as_slice()), 1, 4096);
+    v.required("plaintext", &request.plaintext).blob_length(
+        "plaintext",
+        request.plaintext.as_ref().map(|b| b.0.as_slice()),
+        1,
+        4096,
+    );
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.one_of("encryptionAlgorithm", request.encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS);
     v.finish()?;
@@ -41,5 +46,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(json!({ "CiphertextBlob": base64(&encrypted.ciphertext), "KeyId": encrypted.key_arn, "EncryptionAlgorithm": encrypted.algorithm.as_str() }))
+    Ok(
+        json!({ "CiphertextBlob": base64(&encrypted.ciphertext), "KeyId": encrypted.key_arn, "EncryptionAlgorithm": encrypted.algorithm.as_str() }),
+    )
 }

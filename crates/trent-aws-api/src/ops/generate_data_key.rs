@@ -30,7 +30,11 @@ impl DataKeyMembers {
         let mut request: Self = parse_body(body)?;
         let mut v = Validator::new();
         check_key_id(&mut v, "keyId", &request.key_id, true);
-        v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of("keySpec", request.key_spec.as_deref(), &["AES_256", "AES_128"]);
+        v.range("numberOfBytes", request.number_of_bytes, 1, 1024).one_of(
+            "keySpec",
+            request.key_spec.as_deref(),
+            &["AES_256", "AES_128"],
+        );
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
         refuse_recipient(request.recipient.as_ref())?;

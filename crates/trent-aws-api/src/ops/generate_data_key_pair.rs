@@ -46,7 +46,11 @@ impl DataKeyPairMembers {
         let mut request: Self = parse_body(body)?;
         let mut v = Validator::new();
         check_key_id(&mut v, "keyId", &request.key_id, true);
-        v.required("keyPairSpec", &request.key_pair_spec).one_of("keyPairSpec", request.key_pair_spec.as_deref(), DATA_KEY_PAIR_SPECS);
+        v.required("keyPairSpec", &request.key_pair_spec).one_of(
+            "keyPairSpec",
+            request.key_pair_spec.as_deref(),
+            DATA_KEY_PAIR_SPECS,
+        );
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
         refuse_recipient(request.recipient.as_ref())?;

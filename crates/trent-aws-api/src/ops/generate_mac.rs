@@ -26,9 +26,18 @@ impl MacRequest {
     pub fn parse(body: &[u8], with_mac: bool) -> Result<Self, AwsError> {
         let request: MacRequest = parse_body(body)?;
         let mut v = Validator::new();
-        v.required("message", &request.message).blob_length("message", request.message.as_ref().map(|b| b.0.as_slice()), 1, 4096);
+        v.required("message", &request.message).blob_length(
+            "message",
+            request.message.as_ref().map(|b| b.0.as_slice()),
+            1,
+            4096,
+        );
         check_key_id(&mut v, "keyId", &request.key_id, true);
-        v.required("macAlgorithm", &request.mac_algorithm).one_of("macAlgorithm", request.mac_algorithm.as_deref(), MAC_ALGORITHMS);
+        v.required("macAlgorithm", &request.mac_algorithm).one_of(
+            "macAlgorithm",
+            request.mac_algorithm.as_deref(),
+            MAC_ALGORITHMS,
+        );
         if with_mac {
             v.required("mac", &request.mac).blob_length("mac", request.mac.as_ref().map(|b| b.0.as_slice()), 1, 6144);
         }
@@ -66,6 +75,7 @@ impl MacRequest {
 /// Handles GenerateMac.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = MacRequest::parse(body, false)?;
-    let (mac, arn) = service.generate_mac(ctx, request.key_id(), request.message(), request.algorithm(), request.dry_run()).await?;
+    let (mac, arn) =
+        service.generate_mac(ctx, request.key_id(), request.message(), request.algorithm(), request.dry_run()).await?;
     Ok(json!({ "Mac": base64(&mac), "MacAlgorithm": request.algorithm(), "KeyId": arn }))
 }

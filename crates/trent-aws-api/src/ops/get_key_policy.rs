@@ -20,9 +20,15 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.length("policyName", request.policy_name.as_deref(), 1, 128)
-        .pattern("policyName", request.policy_name.as_deref(), "[\\w]+", |c| c.is_alphanumeric() || c == '_');
+    v.length("policyName", request.policy_name.as_deref(), 1, 128).pattern(
+        "policyName",
+        request.policy_name.as_deref(),
+        "[\\w]+",
+        |c| c.is_alphanumeric() || c == '_',
+    );
     v.finish()?;
-    let (policy, name) = service.get_key_policy(ctx, request.key_id.as_deref().unwrap_or_default(), request.policy_name.as_deref()).await?;
+    let (policy, name) = service
+        .get_key_policy(ctx, request.key_id.as_deref().unwrap_or_default(), request.policy_name.as_deref())
+        .await?;
     Ok(json!({ "Policy": policy, "PolicyName": name }))
 }

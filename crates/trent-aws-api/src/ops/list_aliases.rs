@@ -9,7 +9,8 @@ use crate::shapes::*;
 /// Handles ListAliases.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = Listing::parse(body, false)?;
-    let (aliases, next) = service.list_aliases(ctx, request.key_id.as_deref(), request.limit_or(100), request.marker.as_deref()).await?;
+    let (aliases, next) =
+        service.list_aliases(ctx, request.key_id.as_deref(), request.limit_or(100), request.marker.as_deref()).await?;
     let entries: Vec<Value> = aliases
         .iter()
         .map(|a| {

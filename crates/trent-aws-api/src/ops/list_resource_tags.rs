@@ -9,7 +9,8 @@ use crate::shapes::*;
 /// Handles ListResourceTags.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = Listing::parse(body, true)?;
-    let (tags, next) = service.list_resource_tags(ctx, request.key(), request.limit_or(50).min(50), request.marker.as_deref()).await?;
+    let (tags, next) =
+        service.list_resource_tags(ctx, request.key(), request.limit_or(50).min(50), request.marker.as_deref()).await?;
     let mut response = serde_json::Map::new();
     response.insert("Tags".into(), wire_tags(&tags));
     Ok(paged(response, next))

@@ -28,14 +28,20 @@ struct Request {
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
-    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length("ciphertextBlob", request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()), 1, 6144);
+    v.required("ciphertextBlob", &request.ciphertext_blob).blob_length(
+        "ciphertextBlob",
+        request.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
+        1,
+        6144,
+    );
     check_key_id(&mut v, "sourceKeyId", &request.source_key_id, false);
     check_key_id(&mut v, "destinationKeyId", &request.destination_key_id, true);
-    v.one_of("sourceEncryptionAlgorithm", request.source_encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS).one_of(
-        "destinationEncryptionAlgorithm",
-        request.destination_encryption_algorithm.as_deref(),
-        ENCRYPTION_ALGORITHMS,
-    );
+    v.one_of("sourceEncryptionAlgorithm", request.source_encryption_algorithm.as_deref(), ENCRYPTION_ALGORITHMS)
+        .one_of(
+            "destinationEncryptionAlgorithm",
+            request.destination_encryption_algorithm.as_deref(),
+            ENCRYPTION_ALGORITHMS,
+        );
     check_grant_tokens(&mut v, request.grant_tokens.as_deref());
     v.finish()?;
     let input = trent_service::ops::re_encrypt::ReEncryptInput {

@@ -22,7 +22,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     check_key_id(&mut v, "keyId", &request.key_id, true);
     v.range("pendingWindowInDays", request.pending_window_in_days, 1, 365);
     v.finish()?;
-    let key = service.schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days).await?;
+    let key = service
+        .schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days)
+        .await?;
     let mut response = serde_json::Map::new();
     response.insert("KeyId".into(), json!(key.arn().to_string()));
     if let Some(deletion) = key.state.scheduled_deletion() {

@@ -29,12 +29,26 @@ impl SigningRequest {
         let request: SigningRequest = parse_body(body)?;
         let mut v = Validator::new();
         check_key_id(&mut v, "keyId", &request.key_id, true);
-        v.required("message", &request.message).blob_length("message", request.message.as_ref().map(|b| b.0.as_slice()), 1, 4096);
+        v.required("message", &request.message).blob_length(
+            "message",
+            request.message.as_ref().map(|b| b.0.as_slice()),
+            1,
+            4096,
+        );
         v.one_of("messageType", request.message_type.as_deref(), MESSAGE_TYPES);
         if with_signature {
-            v.required("signature", &request.signature).blob_length("signature", request.signature.as_ref().map(|b| b.0.as_slice()), 1, 6144);
+            v.required("signature", &request.signature).blob_length(
+                "signature",
+                request.signature.as_ref().map(|b| b.0.as_slice()),
+                1,
+                6144,
+            );
         }
-        v.required("signingAlgorithm", &request.signing_algorithm).one_of("signingAlgorithm", request.signing_algorithm.as_deref(), SIGNING_ALGORITHMS);
+        v.required("signingAlgorithm", &request.signing_algorithm).one_of(
+            "signingAlgorithm",
+            request.signing_algorithm.as_deref(),
+            SIGNING_ALGORITHMS,
+        );
         check_grant_tokens(&mut v, request.grant_tokens.as_deref());
         v.finish()?;
         Ok(request)

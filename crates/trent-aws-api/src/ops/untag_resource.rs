@@ -25,6 +25,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         v.length("tagKeys.member", Some(key), 1, 128);
     }
     v.finish()?;
-    service.untag_resource(ctx, request.key_id.as_deref().unwrap_or_default(), request.tag_keys.as_deref().unwrap_or_default()).await?;
+    service
+        .untag_resource(
+            ctx,
+            request.key_id.as_deref().unwrap_or_default(),
+            request.tag_keys.as_deref().unwrap_or_default(),
+        )
+        .await?;
     Ok(json!({}))
 }

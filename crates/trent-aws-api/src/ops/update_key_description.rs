@@ -22,6 +22,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     check_key_id(&mut v, "keyId", &request.key_id, true);
     v.required("description", &request.description).length("description", request.description.as_deref(), 0, 8192);
     v.finish()?;
-    service.update_key_description(ctx, request.key_id.as_deref().unwrap_or_default(), request.description.as_deref().unwrap_or_default()).await?;
+    service
+        .update_key_description(
+            ctx,
+            request.key_id.as_deref().unwrap_or_default(),
+            request.description.as_deref().unwrap_or_default(),
+        )
+        .await?;
     Ok(json!({}))
 }

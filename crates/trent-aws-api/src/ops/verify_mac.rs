@@ -10,6 +10,8 @@ use crate::ops::generate_mac::MacRequest;
 /// Handles VerifyMac.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = MacRequest::parse(body, true)?;
-    let arn = service.verify_mac(ctx, request.key_id(), request.message(), request.algorithm(), request.mac(), request.dry_run()).await?;
+    let arn = service
+        .verify_mac(ctx, request.key_id(), request.message(), request.algorithm(), request.mac(), request.dry_run())
+        .await?;
     Ok(json!({ "KeyId": arn, "MacValid": true, "MacAlgorithm": request.algorithm() }))
 }

@@ -11,14 +11,20 @@ use crate::{Service, WRITE_ATTEMPTS};
 
 impl Service {
     /// AbortKeyRetirement. Returns the plan as stored.
-    pub async fn abort_key_retirement(&self, ctx: &RequestContext, key_id: &str) -> Result<RetirementPlan, ServiceError> {
+    pub async fn abort_key_retirement(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+    ) -> Result<RetirementPlan, ServiceError> {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
             let mut key = self.load_for_write(ctx, key_id).await?;
             authorize(&ctx.principal, "kms:CancelKeyDeletion", &key)?;
             let no_plan = || ServiceError::NotFound(format!("No retirement plan is running for key '{}'.", key.arn()));
-            let mut plan = self.store.get_retirement_plan(&key.account, &key.region, key.id).await?.ok_or_else(no_plan)?;
-            plan.advance(RetirementEvent::Abort, self.clock.now(), format!("aborted by {}", ctx.principal.arn())).map_err(|_| no_plan())?;
+            let mut plan =
+                self.store.get_retirement_plan(&key.account, &key.region, key.id).await?.ok_or_else(no_plan)?;
+            plan.advance(RetirementEvent::Abort, self.clock.now(), format!("aborted by {}", ctx.principal.arn()))
+                .map_err(|_| no_plan())?;
             if key.state.is_pending_deletion() {
                 apply_state(&mut key, Action::CancelKeyDeletion)?;
                 key.cancel_on_use = false;

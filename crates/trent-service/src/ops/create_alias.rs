@@ -25,18 +25,31 @@ pub fn customer_alias_name(text: &str) -> Result<AliasName, ServiceError> {
 
 impl Service {
     /// CreateAlias.
-    pub async fn create_alias(&self, ctx: &RequestContext, alias_name: &str, target_key_id: &str) -> Result<(), ServiceError> {
+    pub async fn create_alias(
+        &self,
+        ctx: &RequestContext,
+        alias_name: &str,
+        target_key_id: &str,
+    ) -> Result<(), ServiceError> {
         let name = customer_alias_name(alias_name)?;
         let key = self.load_for_write(ctx, target_key_id).await?;
         authorize(&ctx.principal, "kms:CreateAlias", &key)?;
         check_state(&key, Action::CreateAlias)?;
         let now = self.clock.now();
-        let alias = Alias { account: ctx.account().clone(), region: ctx.region.clone(), name: name.clone(), key_id: key.id, created_at: now, updated_at: now };
+        let alias = Alias {
+            account: ctx.account().clone(),
+            region: ctx.region.clone(),
+            name: name.clone(),
+            key_id: key.id,
+            created_at: now,
+            updated_at: now,
+        };
         match self.store.create_alias(&alias).await {
             Ok(()) => Ok(()),
-            Err(StoreError::AliasExists) => {
-                Err(ServiceError::AlreadyExists(format!("An alias with the name {} already exists", Arn::alias(&ctx.region, ctx.account(), &name))))
-            }
+            Err(StoreError::AliasExists) => Err(ServiceError::AlreadyExists(format!(
+                "An alias with the name {} already exists",
+                Arn::alias(&ctx.region, ctx.account(), &name)
+            ))),
             Err(other) => Err(other.into()),
         }
     }

@@ -39,21 +39,29 @@ impl Service {
     /// CreateKey.
     pub async fn create_key(&self, ctx: &RequestContext, input: CreateKeyInput) -> Result<Key, ServiceError> {
         if input.key_spec.is_some() && input.customer_master_key_spec.is_some() {
-            return Err(ServiceError::Validation("You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".to_owned()));
+            return Err(ServiceError::Validation(
+                "You cannot specify KeySpec and CustomerMasterKeySpec in the same request.".to_owned(),
+            ));
         }
-        let spec_text = input.key_spec.or(input.customer_master_key_spec).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
+        let spec_text =
+            input.key_spec.or(input.customer_master_key_spec).unwrap_or_else(|| "SYMMETRIC_DEFAULT".to_owned());
         // Only a symmetric encryption key may leave KeyUsage out (recorded: LocalStack's
         // test_hmac_create_key_invalid_operations; the API reference says the same of asymmetric keys).
         let usage_text = match input.key_usage {
             Some(usage) => usage,
             None if spec_text == KeySpec::SymmetricDefault.as_str() => KeyUsage::EncryptDecrypt.as_str().to_owned(),
             None => {
-                return Err(ServiceError::Validation("You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.".to_owned()))
+                return Err(ServiceError::Validation(
+                    "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys."
+                        .to_owned(),
+                ))
             }
         };
         // First whether AWS allows the pair at all, then whether Trent has built it.
         if !trent_domain::key_specs::allows(&spec_text, &usage_text) {
-            return Err(ServiceError::Validation(format!("KeyUsage {usage_text} is not compatible with KeySpec {spec_text}")));
+            return Err(ServiceError::Validation(format!(
+                "KeyUsage {usage_text} is not compatible with KeySpec {spec_text}"
+            )));
         }
         let (Some(spec), Some(usage)) = (KeySpec::parse(&spec_text), KeyUsage::parse(&usage_text)) else {
             return Err(ServiceError::Unsupported(format!(
@@ -61,8 +69,11 @@ impl Service {
             )));
         };
         let origin_text = input.origin.unwrap_or_else(|| "AWS_KMS".to_owned());
-        let origin = Origin::parse(&origin_text)
-            .ok_or_else(|| ServiceError::Unsupported(format!("Origin {origin_text} is not supported by Trent yet; only AWS_KMS keys can be created.")))?;
+        let origin = Origin::parse(&origin_text).ok_or_else(|| {
+            ServiceError::Unsupported(format!(
+                "Origin {origin_text} is not supported by Trent yet; only AWS_KMS keys can be created."
+            ))
+        })?;
         if input.multi_region == Some(true) {
             return Err(ServiceError::Unsupported("Multi-Region keys are not supported by Trent yet.".to_owned()));
         }
@@ -82,9 +93,10 @@ impl Service {
         let id = KeyId::generate();
         // An RSA key pair takes up to a second of CPU to generate: off the request threads.
         let root_key = Arc::clone(&self.root_key);
-        let (_material, wrapped_material) = tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
+        let (_material, wrapped_material) =
+            tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
+                .await
+                .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
         let key = Key {
             id,
             account: ctx.account().clone(),
@@ -104,7 +116,10 @@ impl Service {
             version: 1,
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;
-        let event = self.api_event(ctx, "CreateKey", &key).with_parameter("keySpec", spec.as_str()).with_parameter("keyUsage", usage.as_str());
+        let event = self
+            .api_event(ctx, "CreateKey", &key)
+            .with_parameter("keySpec", spec.as_str())
+            .with_parameter("keyUsage", usage.as_str());
         let mark = self.cache.mark();
         self.store.create_key(&key, &event).await?;
         self.cache.remember(&key, &self.root_key, mark)?;

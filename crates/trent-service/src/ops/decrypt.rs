@@ -28,7 +28,13 @@ pub struct Decrypted {
 
 impl Service {
     /// The usable key that made `blob`, checked against the KeyId the caller named, if any.
-    pub(crate) async fn key_of_blob(&self, ctx: &RequestContext, blob: &[u8], key_id: Option<&str>, permission: &str) -> Result<Arc<LoadedKey>, ServiceError> {
+    pub(crate) async fn key_of_blob(
+        &self,
+        ctx: &RequestContext,
+        blob: &[u8],
+        key_id: Option<&str>,
+        permission: &str,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
         let header = trent_crypto::read_header(blob)?;
         if let Some(named) = key_id {
             let named = self.resolve_id(ctx, named, Aliases::Accepted).await?;
@@ -39,7 +45,9 @@ impl Service {
                 if self.load_by_id(ctx, named).await?.key.spec.secret_len().is_none() {
                     return Err(ServiceError::InvalidCiphertext);
                 }
-                return Err(ServiceError::IncorrectKey("The key ID in the request does not identify a CMK that can perform this operation.".to_owned()));
+                return Err(ServiceError::IncorrectKey(
+                    "The key ID in the request does not identify a CMK that can perform this operation.".to_owned(),
+                ));
             }
         }
         let loaded = self.load_by_id(ctx, header.key_id).await?;

@@ -14,7 +14,10 @@ impl Service {
         if self.store.delete_alias(ctx.account(), &ctx.region, &name).await? {
             Ok(())
         } else {
-            Err(ServiceError::NotFound(format!("Alias {} is not found.", Arn::alias(&ctx.region, ctx.account(), &name))))
+            Err(ServiceError::NotFound(format!(
+                "Alias {} is not found.",
+                Arn::alias(&ctx.region, ctx.account(), &name)
+            )))
         }
     }
 }

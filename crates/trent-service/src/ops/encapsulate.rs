@@ -9,7 +9,10 @@ use crate::resolve::Aliases;
 use crate::Service;
 
 /// Refuses an encapsulation algorithm the key does not support.
-pub(crate) fn require_encapsulation_algorithm(loaded: &crate::cache::LoadedKey, algorithm: &str) -> Result<(), ServiceError> {
+pub(crate) fn require_encapsulation_algorithm(
+    loaded: &crate::cache::LoadedKey,
+    algorithm: &str,
+) -> Result<(), ServiceError> {
     if loaded.key.algorithms().encapsulation.contains(&algorithm) {
         Ok(())
     } else {

@@ -25,7 +25,11 @@ pub(crate) enum Cipher<'a> {
 
 /// The cipher of `loaded` for `algorithm` (absent means `SYMMETRIC_DEFAULT`, as in AWS), or AWS's refusal: a key of
 /// another usage, or an algorithm the key's spec does not support.
-pub(crate) fn cipher<'a>(loaded: &'a LoadedKey, operation: &str, algorithm: Option<&str>) -> Result<Cipher<'a>, ServiceError> {
+pub(crate) fn cipher<'a>(
+    loaded: &'a LoadedKey,
+    operation: &str,
+    algorithm: Option<&str>,
+) -> Result<Cipher<'a>, ServiceError> {
     let name = algorithm.unwrap_or(EncryptionAlgorithm::SymmetricDefault.as_str());
     let supported = loaded.key.algorithms().encryption;
     let parsed = EncryptionAlgorithm::parse(name).filter(|parsed| supported.contains(parsed));
@@ -46,7 +50,9 @@ fn refuse_context(context: &EncryptionContext) -> Result<(), ServiceError> {
     if context.is_empty() {
         Ok(())
     } else {
-        Err(ServiceError::Validation("EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs.".to_owned()))
+        Err(ServiceError::Validation(
+            "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs.".to_owned(),
+        ))
     }
 }
 
@@ -78,7 +84,12 @@ impl Cipher<'_> {
     }
 
     /// The ciphertext of `plaintext` (checked by [`Cipher::check`]).
-    pub(crate) fn encrypt(&self, proof: UsableKey<'_>, plaintext: &[u8], context: &EncryptionContext) -> Result<Vec<u8>, ServiceError> {
+    pub(crate) fn encrypt(
+        &self,
+        proof: UsableKey<'_>,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, ServiceError> {
         Ok(match self {
             Cipher::Symmetric(material) => trent_crypto::encrypt(proof, material, plaintext, context)?,
             Cipher::Rsa(pair, algorithm, _) => pair.encrypt(proof, *algorithm, plaintext)?,
@@ -86,7 +97,12 @@ impl Cipher<'_> {
     }
 
     /// The plaintext of `ciphertext` (checked by [`Cipher::check`]).
-    pub(crate) fn decrypt(&self, proof: UsableKey<'_>, ciphertext: &[u8], context: &EncryptionContext) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+    pub(crate) fn decrypt(
+        &self,
+        proof: UsableKey<'_>,
+        ciphertext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         Ok(match self {
             Cipher::Symmetric(material) => trent_crypto::decrypt(proof, material, ciphertext, context)?,
             Cipher::Rsa(pair, algorithm, _) => pair.decrypt(proof, *algorithm, ciphertext)?,
@@ -107,7 +123,13 @@ pub struct Encrypted {
 
 impl Service {
     /// The key for a cryptographic operation: resolved, authorized, and in a state that allows cryptography.
-    pub(crate) async fn usable_key(&self, ctx: &RequestContext, key_id: &str, aliases: Aliases, permission: &str) -> Result<Arc<LoadedKey>, ServiceError> {
+    pub(crate) async fn usable_key(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        aliases: Aliases,
+        permission: &str,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
         let loaded = self.load(ctx, key_id, aliases).await?;
         authorize(&ctx.principal, permission, &loaded.key)?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission).await?;

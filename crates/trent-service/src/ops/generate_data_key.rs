@@ -38,7 +38,11 @@ pub struct DataKeyRequest<'a> {
 
 impl Service {
     /// GenerateDataKey. Returns the plaintext data key, its ciphertext blob and the key's ARN.
-    pub async fn generate_data_key(&self, ctx: &RequestContext, request: DataKeyRequest<'_>) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>, String), ServiceError> {
+    pub async fn generate_data_key(
+        &self,
+        ctx: &RequestContext,
+        request: DataKeyRequest<'_>,
+    ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>, String), ServiceError> {
         self.make_data_key(ctx, request, "kms:GenerateDataKey").await
     }
 

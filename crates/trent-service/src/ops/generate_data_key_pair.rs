@@ -56,12 +56,21 @@ fn pair_spec(text: &str) -> Result<KeySpec, ServiceError> {
 
 impl Service {
     /// GenerateDataKeyPair.
-    pub async fn generate_data_key_pair(&self, ctx: &RequestContext, request: DataKeyPairRequest<'_>) -> Result<DataKeyPair, ServiceError> {
+    pub async fn generate_data_key_pair(
+        &self,
+        ctx: &RequestContext,
+        request: DataKeyPairRequest<'_>,
+    ) -> Result<DataKeyPair, ServiceError> {
         self.make_data_key_pair(ctx, request, "GenerateDataKeyPair").await
     }
 
     /// Makes a data key pair under a usable symmetric key for `operation` (which names the permission).
-    pub(crate) async fn make_data_key_pair(&self, ctx: &RequestContext, request: DataKeyPairRequest<'_>, operation: &str) -> Result<DataKeyPair, ServiceError> {
+    pub(crate) async fn make_data_key_pair(
+        &self,
+        ctx: &RequestContext,
+        request: DataKeyPairRequest<'_>,
+        operation: &str,
+    ) -> Result<DataKeyPair, ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, &format!("kms:{operation}")).await?;
         let material = loaded.symmetric(operation)?;
         let spec = pair_spec(request.pair_spec)?;

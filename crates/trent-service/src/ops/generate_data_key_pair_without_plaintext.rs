@@ -7,7 +7,11 @@ use crate::Service;
 
 impl Service {
     /// GenerateDataKeyPairWithoutPlaintext; the caller drops `private_key`, which never reaches the wire.
-    pub async fn generate_data_key_pair_without_plaintext(&self, ctx: &RequestContext, request: DataKeyPairRequest<'_>) -> Result<DataKeyPair, ServiceError> {
+    pub async fn generate_data_key_pair_without_plaintext(
+        &self,
+        ctx: &RequestContext,
+        request: DataKeyPairRequest<'_>,
+    ) -> Result<DataKeyPair, ServiceError> {
         self.make_data_key_pair(ctx, request, "GenerateDataKeyPairWithoutPlaintext").await
     }
 }

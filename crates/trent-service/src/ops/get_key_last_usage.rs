@@ -30,9 +30,13 @@ impl Service {
         let key = loaded.key.clone();
         authorize(&ctx.principal, "kms:GetKeyLastUsage", &key)?;
         check_state(&key, Action::DescribeKey)?;
-        let tracking_start = self.usage_tracking_start().await?.map(|start| start.max(key.created_at)).ok_or_else(|| {
-            ServiceError::Unsupported("This Trent server does not record calls (--audit-calls false), so it has no usage to report.".to_owned())
-        })?;
+        let tracking_start =
+            self.usage_tracking_start().await?.map(|start| start.max(key.created_at)).ok_or_else(|| {
+                ServiceError::Unsupported(
+                    "This Trent server does not record calls (--audit-calls false), so it has no usage to report."
+                        .to_owned(),
+                )
+            })?;
         self.flush_audit().await;
         let usage = self.store.key_usage(&key.arn().to_string()).await?;
         Ok(KeyLastUsage { key, last_use: usage.last_use, tracking_start })

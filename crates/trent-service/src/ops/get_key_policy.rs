@@ -11,7 +11,12 @@ use crate::Service;
 
 impl Service {
     /// GetKeyPolicy. Returns the policy document and its name.
-    pub async fn get_key_policy(&self, ctx: &RequestContext, key_id: &str, policy_name: Option<&str>) -> Result<(String, String), ServiceError> {
+    pub async fn get_key_policy(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        policy_name: Option<&str>,
+    ) -> Result<(String, String), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
         authorize(&ctx.principal, "kms:GetKeyPolicy", &loaded.key)?;
         check_state(&loaded.key, Action::ManageKeyPolicy)?;

@@ -21,7 +21,11 @@ pub struct RetirementStatus {
 
 impl Service {
     /// GetKeyRetirement. The plan outlives its key: a completed plan is shown after the key is gone.
-    pub async fn get_key_retirement(&self, ctx: &RequestContext, key_id: &str) -> Result<RetirementStatus, ServiceError> {
+    pub async fn get_key_retirement(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+    ) -> Result<RetirementStatus, ServiceError> {
         let id = match self.load(ctx, key_id, Aliases::Accepted).await {
             Ok(loaded) => {
                 authorize(&ctx.principal, "trent:GetKeyRetirement", &loaded.key)?;
@@ -29,15 +33,21 @@ impl Service {
                 loaded.key.id
             }
             // A deleted key's plan is still there to read, by key ID or ARN.
-            Err(ServiceError::NotFound(message)) => self.resolve_id(ctx, key_id, Aliases::Refused).await.map_err(|_| ServiceError::NotFound(message))?,
+            Err(ServiceError::NotFound(message)) => {
+                self.resolve_id(ctx, key_id, Aliases::Refused).await.map_err(|_| ServiceError::NotFound(message))?
+            }
             Err(other) => return Err(other),
         };
         let plan = self.store.get_retirement_plan(ctx.account(), &ctx.region, id).await?.ok_or_else(|| {
-            ServiceError::NotFound(format!("No retirement plan was started for key '{}'.", trent_domain::Arn::key(&ctx.region, ctx.account(), id)))
+            ServiceError::NotFound(format!(
+                "No retirement plan was started for key '{}'.",
+                trent_domain::Arn::key(&ctx.region, ctx.account(), id)
+            ))
         })?;
         self.flush_audit().await;
         let arn = trent_domain::Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
-        let attempts = self.store.key_usage(&arn).await?.refused.into_iter().filter(|a| a.millis >= plan.started_at.0).collect();
+        let attempts =
+            self.store.key_usage(&arn).await?.refused.into_iter().filter(|a| a.millis >= plan.started_at.0).collect();
         Ok(RetirementStatus { plan, attempts })
     }
 }

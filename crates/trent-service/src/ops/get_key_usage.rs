@@ -15,7 +15,12 @@ use crate::resolve::Aliases;
 use crate::Service;
 
 /// Operations whose success hands out a data key.
-const DATA_KEY_OPERATIONS: &[&str] = &["GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext"];
+const DATA_KEY_OPERATIONS: &[&str] = &[
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+];
 
 /// Calls, split by outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,7 +67,12 @@ impl PublicKeyDownloads {
     pub fn summary(&self) -> Option<String> {
         let last = self.last.as_ref()?;
         let from = if last.source_ip.is_empty() { String::new() } else { format!(" from {}", last.source_ip) };
-        Some(format!("downloaded {} time(s), last by {} at {}{from}", self.count, last.principal, trent_audit::iso8601(last.at)))
+        Some(format!(
+            "downloaded {} time(s), last by {} at {}{from}",
+            self.count,
+            last.principal,
+            trent_audit::iso8601(last.at)
+        ))
     }
 }
 
@@ -119,8 +129,10 @@ impl UsageReport {
             usage: KeyUsage::default(),
         };
         for (k, c) in &usage.counts {
-            report.first_use = Some(report.first_use.map_or(Timestamp(c.first_millis), |t| t.min(Timestamp(c.first_millis))));
-            report.last_call = Some(report.last_call.map_or(Timestamp(c.last_millis), |t| t.max(Timestamp(c.last_millis))));
+            report.first_use =
+                Some(report.first_use.map_or(Timestamp(c.first_millis), |t| t.min(Timestamp(c.first_millis))));
+            report.last_call =
+                Some(report.last_call.map_or(Timestamp(c.last_millis), |t| t.max(Timestamp(c.last_millis))));
             report.total.add(&k.error_code, c.calls);
             report.ciphertexts += c.ciphertexts;
             if k.error_code.is_empty() && DATA_KEY_OPERATIONS.contains(&k.operation.as_str()) {
@@ -139,7 +151,11 @@ impl UsageReport {
             if k.error_code.is_empty() && k.operation == "GetPublicKey" {
                 report.public_key.count += c.calls;
                 if report.public_key.last.as_ref().is_none_or(|last| last.at.0 < c.last_millis) {
-                    report.public_key.last = Some(Download { at: Timestamp(c.last_millis), principal: k.principal.clone(), source_ip: k.source_ip.clone() });
+                    report.public_key.last = Some(Download {
+                        at: Timestamp(c.last_millis),
+                        principal: k.principal.clone(),
+                        source_ip: k.source_ip.clone(),
+                    });
                 }
             }
         }
@@ -153,7 +169,11 @@ impl UsageReport {
         self.usage
             .counts
             .iter()
-            .filter(|(k, c)| k.error_code.is_empty() && trent_audit::usage::TRACKED_OPERATIONS.contains(&k.operation.as_str()) && c.last_millis >= since.0)
+            .filter(|(k, c)| {
+                k.error_code.is_empty()
+                    && trent_audit::usage::TRACKED_OPERATIONS.contains(&k.operation.as_str())
+                    && c.last_millis >= since.0
+            })
             .map(|(_, c)| c.calls)
             .sum()
     }
@@ -185,7 +205,14 @@ mod tests {
 
     fn row(day: i64, operation: &str, error: &str, calls: i64, ciphertexts: i64) -> (UsageKey, UsageCount) {
         (
-            UsageKey { key_arn: "arn".into(), day, operation: operation.into(), principal: "p".into(), source_ip: String::new(), error_code: error.into() },
+            UsageKey {
+                key_arn: "arn".into(),
+                day,
+                operation: operation.into(),
+                principal: "p".into(),
+                source_ip: String::new(),
+                error_code: error.into(),
+            },
             UsageCount { calls, ciphertexts, first_millis: day * DAY_MILLIS + 1, last_millis: day * DAY_MILLIS + 2 },
         )
     }

@@ -12,13 +12,20 @@ use crate::Service;
 
 impl Service {
     /// GetPublicKey. Returns the key and its public key.
-    pub async fn get_public_key(&self, ctx: &RequestContext, key_id: &str) -> Result<(Arc<LoadedKey>, Vec<u8>), ServiceError> {
+    pub async fn get_public_key(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+    ) -> Result<(Arc<LoadedKey>, Vec<u8>), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:GetPublicKey").await?;
         // A secret key has no public key; AWS says so with no message at all (docs/wire-compat.md).
         let der = loaded.material.public_key_der().ok_or_else(|| ServiceError::Unsupported(String::new()))?;
         require_usable(&loaded.key)?;
         let der = der?;
-        let event = self.api_event(ctx, "GetPublicKey", &loaded.key).read_only(true).with_response("keyId", loaded.key.arn().to_string());
+        let event = self
+            .api_event(ctx, "GetPublicKey", &loaded.key)
+            .read_only(true)
+            .with_response("keyId", loaded.key.arn().to_string());
         self.record(event).await?;
         Ok((loaded, der))
     }

@@ -22,7 +22,9 @@ impl Service {
             None => None,
         };
         let after = match marker {
-            Some(text) => Some(AliasName::parse(text).map_err(|_| ServiceError::InvalidMarker("Invalid marker".to_owned()))?),
+            Some(text) => {
+                Some(AliasName::parse(text).map_err(|_| ServiceError::InvalidMarker("Invalid marker".to_owned()))?)
+            }
             None => None,
         };
         let mut aliases = self.store.list_aliases(ctx.account(), &ctx.region, key, after.as_ref(), limit + 1).await?;

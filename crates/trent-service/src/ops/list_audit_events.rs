@@ -45,21 +45,26 @@ impl Service {
         let key_arn = match &query.key_id {
             None => None,
             Some(text) if text.starts_with("arn:") => Some(text.clone()),
-            Some(text) => {
-                Some(self.resolve_id(ctx, text, Aliases::Accepted).await.map(|id| trent_domain::Arn::key(&ctx.region, ctx.account(), id).to_string())?)
-            }
+            Some(text) => Some(
+                self.resolve_id(ctx, text, Aliases::Accepted)
+                    .await
+                    .map(|id| trent_domain::Arn::key(&ctx.region, ctx.account(), id).to_string())?,
+            ),
         };
         self.flush_audit().await;
         let account = ctx.account().to_string();
         let by_principal = |e: &AuditEvent| {
             query.principal.as_ref().is_none_or(|p| {
                 let identity = &e.user_identity;
-                identity.arn.as_ref() == Some(p) || &identity.principal_id == p || identity.access_key_id.as_ref() == Some(p)
+                identity.arn.as_ref() == Some(p)
+                    || &identity.principal_id == p
+                    || identity.access_key_id.as_ref() == Some(p)
             })
         };
         // Server-wide service events (such as a retention prune) belong to no account and are shown to every one.
         let visible = |e: &AuditEvent| {
-            e.recipient_account_id == account || (e.recipient_account_id.is_empty() && e.event_type == trent_audit::EventType::AwsServiceEvent)
+            e.recipient_account_id == account
+                || (e.recipient_account_id.is_empty() && e.event_type == trent_audit::EventType::AwsServiceEvent)
         };
         let mut matching = self.store.events(key_arn.as_deref()).await?.into_iter().filter(|e| {
             visible(e)
@@ -71,7 +76,10 @@ impl Service {
         });
         if let Some(marker) = &query.marker {
             // The marker is the last event of the previous page; an event pruned meanwhile can no longer mark a page.
-            matching.by_ref().find(|e| &e.event_id == marker).ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?;
+            matching
+                .by_ref()
+                .find(|e| &e.event_id == marker)
+                .ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?;
         }
         let events: Vec<AuditEvent> = matching.by_ref().take(query.limit).collect();
         let next_marker = match matching.next() {

@@ -8,10 +8,17 @@ use crate::Service;
 
 impl Service {
     /// ListKeys: at most `limit` keys after `marker`, and the marker for the next page if there is one.
-    pub async fn list_keys(&self, ctx: &RequestContext, limit: usize, marker: Option<&str>) -> Result<(Vec<Key>, Option<String>), ServiceError> {
+    pub async fn list_keys(
+        &self,
+        ctx: &RequestContext,
+        limit: usize,
+        marker: Option<&str>,
+    ) -> Result<(Vec<Key>, Option<String>), ServiceError> {
         let after = match marker {
             None => None,
-            Some(text) => Some(KeyId::parse(text).ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?),
+            Some(text) => {
+                Some(KeyId::parse(text).ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?)
+            }
         };
         let now = self.clock.now();
         // Fetch one more than asked to learn whether another page exists.

@@ -67,13 +67,17 @@ pub fn default_policy(account: &AccountId) -> String {
 /// Checks a key policy document: a JSON object with a `Statement`, within AWS's size quota.
 pub fn validate_policy(policy: &str) -> Result<(), ServiceError> {
     if policy.len() > MAX_POLICY_BYTES {
-        return Err(ServiceError::LimitExceeded(format!("Policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes.")));
+        return Err(ServiceError::LimitExceeded(format!(
+            "Policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes."
+        )));
     }
-    let document: serde_json::Value =
-        serde_json::from_str(policy).map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
+    let document: serde_json::Value = serde_json::from_str(policy)
+        .map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
     match document.get("Statement") {
         Some(serde_json::Value::Array(_) | serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(ServiceError::MalformedPolicy("Policy contains a statement with no principal or action, or has no Statement.".to_owned())),
+        _ => Err(ServiceError::MalformedPolicy(
+            "Policy contains a statement with no principal or action, or has no Statement.".to_owned(),
+        )),
     }
 }
 
@@ -103,10 +107,18 @@ pub fn merge_tags(existing: &mut Vec<Tag>, new: &[Tag]) -> Result<(), ServiceErr
 }
 
 /// Pages a sorted list by an opaque marker: the position to start at, as decimal text.
-pub fn page<T: Clone>(items: &[T], limit: usize, marker: Option<&str>) -> Result<(Vec<T>, Option<String>), ServiceError> {
+pub fn page<T: Clone>(
+    items: &[T],
+    limit: usize,
+    marker: Option<&str>,
+) -> Result<(Vec<T>, Option<String>), ServiceError> {
     let start = match marker {
         None => 0,
-        Some(m) => m.parse::<usize>().ok().filter(|s| *s <= items.len()).ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?,
+        Some(m) => m
+            .parse::<usize>()
+            .ok()
+            .filter(|s| *s <= items.len())
+            .ok_or_else(|| ServiceError::InvalidMarker("Invalid marker".to_owned()))?,
     };
     let end = start.saturating_add(limit).min(items.len());
     let chunk = items.get(start..end).unwrap_or_default().to_vec();
@@ -136,10 +148,17 @@ mod tests {
     #[test]
     fn tags_merge_and_reserved_prefix_is_refused() {
         let mut tags = vec![Tag { key: "a".into(), value: "1".into() }];
-        merge_tags(&mut tags, &[Tag { key: "a".into(), value: "2".into() }, Tag { key: "b".into(), value: "3".into() }]).unwrap();
+        merge_tags(
+            &mut tags,
+            &[Tag { key: "a".into(), value: "2".into() }, Tag { key: "b".into(), value: "3".into() }],
+        )
+        .unwrap();
         assert_eq!(tags.len(), 2);
         assert_eq!(tags[0].value, "2");
-        assert!(matches!(merge_tags(&mut tags, &[Tag { key: "aws:x".into(), value: String::new() }]), Err(ServiceError::Tag(_))));
+        assert!(matches!(
+            merge_tags(&mut tags, &[Tag { key: "aws:x".into(), value: String::new() }]),
+            Err(ServiceError::Tag(_))
+        ));
     }
 
     #[test]

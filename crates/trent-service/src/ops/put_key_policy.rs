@@ -11,7 +11,13 @@ use crate::Service;
 
 impl Service {
     /// PutKeyPolicy.
-    pub async fn put_key_policy(&self, ctx: &RequestContext, key_id: &str, policy_name: Option<&str>, policy: &str) -> Result<(), ServiceError> {
+    pub async fn put_key_policy(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        policy_name: Option<&str>,
+        policy: &str,
+    ) -> Result<(), ServiceError> {
         let name = policy_name.unwrap_or(DEFAULT_POLICY_NAME);
         if name != DEFAULT_POLICY_NAME {
             return Err(ServiceError::NotFound(format!("No such policy exists: {name}")));

@@ -48,9 +48,21 @@ pub struct ReEncryptOutput {
 
 impl Service {
     /// ReEncrypt.
-    pub async fn re_encrypt(&self, ctx: &RequestContext, input: ReEncryptInput) -> Result<ReEncryptOutput, ServiceError> {
+    pub async fn re_encrypt(
+        &self,
+        ctx: &RequestContext,
+        input: ReEncryptInput,
+    ) -> Result<ReEncryptOutput, ServiceError> {
         let source_algorithm = input.source_algorithm.as_deref();
-        let source = self.decrypting_key(ctx, &input.ciphertext, input.source_key_id.as_deref(), source_algorithm, "kms:ReEncryptFrom").await?;
+        let source = self
+            .decrypting_key(
+                ctx,
+                &input.ciphertext,
+                input.source_key_id.as_deref(),
+                source_algorithm,
+                "kms:ReEncryptFrom",
+            )
+            .await?;
         let destination = self.usable_key(ctx, &input.destination_key_id, Aliases::Accepted, "kms:ReEncryptTo").await?;
         let source_cipher = cipher(&source, "ReEncrypt", source_algorithm)?;
         let destination_cipher = cipher(&destination, "ReEncrypt", input.destination_algorithm.as_deref())?;

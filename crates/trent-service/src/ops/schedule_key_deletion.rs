@@ -15,7 +15,12 @@ pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<i64> = 7..=30;
 
 impl Service {
     /// ScheduleKeyDeletion. Returns the key as now stored (state, deletion date, window).
-    pub async fn schedule_key_deletion(&self, ctx: &RequestContext, key_id: &str, pending_window_days: Option<i64>) -> Result<Key, ServiceError> {
+    pub async fn schedule_key_deletion(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        pending_window_days: Option<i64>,
+    ) -> Result<Key, ServiceError> {
         let days = pending_window_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
         if !PENDING_WINDOW_DAYS.contains(&days) {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));

@@ -11,7 +11,12 @@ use crate::Service;
 
 impl Service {
     /// SetCancelOnUse. Returns the key as now stored.
-    pub async fn set_cancel_on_use(&self, ctx: &RequestContext, key_id: &str, enabled: bool) -> Result<Key, ServiceError> {
+    pub async fn set_cancel_on_use(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
             authorize(&ctx.principal, "trent:SetCancelOnUse", key)?;
             apply_state(key, Action::SetCancelOnUse)?;

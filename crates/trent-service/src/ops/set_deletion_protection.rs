@@ -10,12 +10,20 @@ use crate::Service;
 
 impl Service {
     /// SetDeletionProtection. Returns the key as now stored.
-    pub async fn set_deletion_protection(&self, ctx: &RequestContext, key_id: &str, enabled: bool) -> Result<Key, ServiceError> {
+    pub async fn set_deletion_protection(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "trent:SetDeletionProtection", key)?;
                 if key.manager == KeyManager::Aws && !enabled {
-                    return Err(ServiceError::AccessDenied(format!("{} is an AWS managed key; its deletion protection cannot be turned off.", key.arn())));
+                    return Err(ServiceError::AccessDenied(format!(
+                        "{} is an AWS managed key; its deletion protection cannot be turned off.",
+                        key.arn()
+                    )));
                 }
                 apply_state(key, Action::SetDeletionProtection)?;
                 key.deletion_protection = enabled;

@@ -39,13 +39,14 @@ impl SignRequest<'_> {
     /// What the key pair signs, or AWS's refusal of a message type the algorithm does not take.
     pub(crate) fn signed(&self, algorithm: SigningAlgorithm) -> Result<Signed<'_>, ServiceError> {
         match algorithm {
-            SigningAlgorithm::Ed25519PhSha512 => {
-                return Err(ServiceError::Unsupported(
-                    "ED25519_PH_SHA_512 is not supported by Trent yet (aws-lc-rs has no Ed25519ph); use ED25519_SHA_512.".to_owned(),
-                ))
-            }
+            SigningAlgorithm::Ed25519PhSha512 => return Err(ServiceError::Unsupported(
+                "ED25519_PH_SHA_512 is not supported by Trent yet (aws-lc-rs has no Ed25519ph); use ED25519_SHA_512."
+                    .to_owned(),
+            )),
             SigningAlgorithm::Ed25519Sha512 if self.message_type != MessageType::Raw => {
-                return Err(ServiceError::Validation("ED25519_SHA_512 signing algorithm requires MessageType RAW.".to_owned()))
+                return Err(ServiceError::Validation(
+                    "ED25519_SHA_512 signing algorithm requires MessageType RAW.".to_owned(),
+                ))
             }
             _ => {}
         }
@@ -53,13 +54,16 @@ impl SignRequest<'_> {
         match (self.message_type, ml_dsa) {
             (MessageType::Raw, _) => Ok(Signed::Raw(self.message)),
             (MessageType::Digest, false) => Ok(Signed::Digest(self.message)),
-            (MessageType::Digest, true) => {
-                Err(ServiceError::Validation(format!("MessageType DIGEST is not valid for signing algorithm {}. Use RAW or EXTERNAL_MU.", algorithm.as_str())))
+            (MessageType::Digest, true) => Err(ServiceError::Validation(format!(
+                "MessageType DIGEST is not valid for signing algorithm {}. Use RAW or EXTERNAL_MU.",
+                algorithm.as_str()
+            ))),
+            (MessageType::ExternalMu, false) => {
+                Err(ServiceError::Validation("MessageType EXTERNAL_MU is valid only for ML-DSA keys.".to_owned()))
             }
-            (MessageType::ExternalMu, false) => Err(ServiceError::Validation("MessageType EXTERNAL_MU is valid only for ML-DSA keys.".to_owned())),
-            (MessageType::ExternalMu, true) => {
-                Err(ServiceError::Unsupported("MessageType EXTERNAL_MU is not supported by Trent yet; sign the RAW message.".to_owned()))
-            }
+            (MessageType::ExternalMu, true) => Err(ServiceError::Unsupported(
+                "MessageType EXTERNAL_MU is not supported by Trent yet; sign the RAW message.".to_owned(),
+            )),
         }
     }
 
@@ -84,7 +88,11 @@ pub(crate) fn require_signing_algorithm(key: &Key, algorithm: &str) -> Result<Si
 
 impl Service {
     /// Sign. Returns the signature (DER for ECDSA) and the key's ARN.
-    pub async fn sign(&self, ctx: &RequestContext, request: SignRequest<'_>) -> Result<(Vec<u8>, String), ServiceError> {
+    pub async fn sign(
+        &self,
+        ctx: &RequestContext,
+        request: SignRequest<'_>,
+    ) -> Result<(Vec<u8>, String), ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, "kms:Sign").await?;
         let pair = loaded.signing("Sign")?;
         let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;

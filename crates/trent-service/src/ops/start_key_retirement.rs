@@ -39,7 +39,14 @@ fn in_use_message(report: &UsageReport, since: Timestamp, uses: i64) -> String {
         .usage
         .last_use
         .as_ref()
-        .map(|last| format!(" The last was {} at {} (event {}).", last.operation, iso8601(Timestamp(last.millis)), last.event_id))
+        .map(|last| {
+            format!(
+                " The last was {} at {} (event {}).",
+                last.operation,
+                iso8601(Timestamp(last.millis)),
+                last.event_id
+            )
+        })
         .unwrap_or_default();
     format!(
         "{arn} was used {uses} time(s) since {}, within the observation period.{last} Find what still uses it (Trent.GetKeyUsage), or start anyway with Force.",
@@ -72,7 +79,9 @@ impl Service {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
         }
         if !(0..=MAX_OBSERVATION_SECONDS).contains(&request.observation_seconds) {
-            return Err(ServiceError::Validation(format!("ObservationPeriodInSeconds must be between 0 and {MAX_OBSERVATION_SECONDS}")));
+            return Err(ServiceError::Validation(format!(
+                "ObservationPeriodInSeconds must be between 0 and {MAX_OBSERVATION_SECONDS}"
+            )));
         }
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
@@ -82,7 +91,10 @@ impl Service {
             apply_state(&mut key, Action::DisableKey)?;
             let now = self.clock.now();
             // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
-            check_state(&key, Action::ScheduleKeyDeletion(ScheduledDeletion::starting(now, request.pending_window_days)))?;
+            check_state(
+                &key,
+                Action::ScheduleKeyDeletion(ScheduledDeletion::starting(now, request.pending_window_days)),
+            )?;
             let observe_millis = request.observation_seconds * 1000;
             let report = self.usage_report(key.clone()).await?;
             if !request.force {
@@ -139,7 +151,10 @@ impl Service {
                 Err(StoreError::Conflict) => {
                     let running = self.store.get_retirement_plan(&key.account, &key.region, key.id).await?;
                     if running.is_some_and(|p| p.step.is_active()) {
-                        return Err(ServiceError::AlreadyExists(format!("A retirement plan for {} is already running.", key.arn())));
+                        return Err(ServiceError::AlreadyExists(format!(
+                            "A retirement plan for {} is already running.",
+                            key.arn()
+                        )));
                     }
                 }
                 Err(other) => return Err(other.into()),
@@ -162,7 +177,12 @@ mod tests {
         let t = TestService::new();
         let key = t.create_key().await;
         t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
-        let request = RetirementRequest { observation_seconds: 0, pending_window_days: 7, force: true, accept_public_key_risk: false };
+        let request = RetirementRequest {
+            observation_seconds: 0,
+            pending_window_days: 7,
+            force: true,
+            accept_public_key_risk: false,
+        };
         let refusal = t.service.start_key_retirement(&t.ctx, &key.id.to_string(), request).await.unwrap_err();
         assert!(matches!(refusal, ServiceError::KeyState { error: StateError::DeletionProtected, .. }), "{refusal:?}");
         assert_eq!(t.stored(&key).await.state, KeyState::Enabled, "the key was not disabled");

@@ -9,7 +9,12 @@ use crate::Service;
 
 impl Service {
     /// UntagResource. Tag keys the key does not have are ignored, as AWS does.
-    pub async fn untag_resource(&self, ctx: &RequestContext, key_id: &str, tag_keys: &[String]) -> Result<(), ServiceError> {
+    pub async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        tag_keys: &[String],
+    ) -> Result<(), ServiceError> {
         self.modify_key(ctx, key_id, |key| {
             authorize(&ctx.principal, "kms:UntagResource", key)?;
             apply_state(key, Action::TagResource)?;

@@ -12,9 +12,15 @@ use crate::Service;
 
 impl Service {
     /// UpdateAlias.
-    pub async fn update_alias(&self, ctx: &RequestContext, alias_name: &str, target_key_id: &str) -> Result<(), ServiceError> {
+    pub async fn update_alias(
+        &self,
+        ctx: &RequestContext,
+        alias_name: &str,
+        target_key_id: &str,
+    ) -> Result<(), ServiceError> {
         let name = customer_alias_name(alias_name)?;
-        let not_found = || ServiceError::NotFound(format!("Alias {} is not found.", Arn::alias(&ctx.region, ctx.account(), &name)));
+        let not_found =
+            || ServiceError::NotFound(format!("Alias {} is not found.", Arn::alias(&ctx.region, ctx.account(), &name)));
         let existing = self.store.get_alias(ctx.account(), &ctx.region, &name).await?.ok_or_else(not_found)?;
         let key = self.load_for_write(ctx, target_key_id).await?;
         authorize(&ctx.principal, "kms:UpdateAlias", &key)?;

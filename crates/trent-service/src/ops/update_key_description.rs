@@ -9,7 +9,12 @@ use crate::Service;
 
 impl Service {
     /// UpdateKeyDescription.
-    pub async fn update_key_description(&self, ctx: &RequestContext, key_id: &str, description: &str) -> Result<(), ServiceError> {
+    pub async fn update_key_description(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        description: &str,
+    ) -> Result<(), ServiceError> {
         self.modify_key(ctx, key_id, |key| {
             authorize(&ctx.principal, "kms:UpdateKeyDescription", key)?;
             apply_state(key, Action::UpdateKeyDescription)?;

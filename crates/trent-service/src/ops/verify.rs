@@ -9,7 +9,12 @@ use crate::Service;
 
 impl Service {
     /// Verify. Returns the key's ARN when the signature verifies.
-    pub async fn verify(&self, ctx: &RequestContext, request: SignRequest<'_>, signature: &[u8]) -> Result<String, ServiceError> {
+    pub async fn verify(
+        &self,
+        ctx: &RequestContext,
+        request: SignRequest<'_>,
+        signature: &[u8],
+    ) -> Result<String, ServiceError> {
         let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, "kms:Verify").await?;
         let pair = loaded.signing("Verify")?;
         let algorithm = require_signing_algorithm(&loaded.key, request.algorithm)?;

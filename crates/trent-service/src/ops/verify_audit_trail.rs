@@ -25,7 +25,11 @@ impl Service {
         let chain = self.store.audit_chain().await?;
         Ok(match chain.verify() {
             Ok(checked) => Verification { events_checked: checked, pruned_through: chain.anchor.seq, broken: None },
-            Err(broken) => Verification { events_checked: chain.events.len(), pruned_through: chain.anchor.seq, broken: Some(broken) },
+            Err(broken) => Verification {
+                events_checked: chain.events.len(),
+                pruned_through: chain.anchor.seq,
+                broken: Some(broken),
+            },
         })
     }
 }

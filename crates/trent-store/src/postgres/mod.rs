@@ -117,14 +117,20 @@ impl From<tokio_postgres::Error> for StoreError {
 impl PostgresStore {
     /// Connects to `url`, migrates the schema (under an advisory lock) and starts the change listener.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Database(format!("database URL: {e}")))?;
+        let config: tokio_postgres::Config =
+            url.parse().map_err(|e| StoreError::Database(format!("database URL: {e}")))?;
         let mut config = config;
         config.connect_timeout(Duration::from_secs(5));
-        let manager = Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(16)
             .runtime(Runtime::Tokio1)
-            .timeouts(Timeouts { wait: Some(Duration::from_secs(5)), create: Some(Duration::from_secs(5)), recycle: Some(Duration::from_secs(5)) })
+            .timeouts(Timeouts {
+                wait: Some(Duration::from_secs(5)),
+                create: Some(Duration::from_secs(5)),
+                recycle: Some(Duration::from_secs(5)),
+            })
             .build()
             .map_err(database)?;
         let store = Self {
@@ -174,8 +180,13 @@ impl PostgresStore {
     }
 
     /// Runs `work` with a bounded time, so an unreachable database fails the call instead of hanging it.
-    async fn bounded<T>(&self, work: impl std::future::Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
-        tokio::time::timeout(CALL_TIMEOUT, work).await.map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))?
+    async fn bounded<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        tokio::time::timeout(CALL_TIMEOUT, work)
+            .await
+            .map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))?
     }
 
     fn next_token(&self) -> String {
@@ -194,7 +205,12 @@ impl PostgresStore {
                 .query(&format!("SELECT node_id, lease_until - {DB_NOW} FROM nodes WHERE lease_until > {DB_NOW} AND node_id <> $1"), &[&&*self.node])
                 .await?;
             rows.iter()
-                .map(|row| Ok((row.try_get::<_, String>(0)?, Duration::from_millis(u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0)))))
+                .map(|row| {
+                    Ok((
+                        row.try_get::<_, String>(0)?,
+                        Duration::from_millis(u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0)),
+                    ))
+                })
                 .collect::<Result<Vec<_>, StoreError>>()
         };
         let started = Instant::now();
@@ -212,8 +228,12 @@ impl PostgresStore {
         loop {
             let acknowledged = self.acks.acknowledged(token);
             let now = Instant::now();
-            let waiting: Vec<Instant> =
-                nodes.iter().filter(|(node, _)| !acknowledged.contains(node)).map(|(_, lease)| started + *lease).filter(|until| *until > now).collect();
+            let waiting: Vec<Instant> = nodes
+                .iter()
+                .filter(|(node, _)| !acknowledged.contains(node))
+                .map(|(_, lease)| started + *lease)
+                .filter(|until| *until > now)
+                .collect();
             let Some(until) = waiting.iter().min().copied() else {
                 break;
             };
@@ -319,7 +339,9 @@ impl PostgresStore {
                 let (store, token) = (self.clone(), token.to_owned());
                 tokio::spawn(async move {
                     if let Ok(client) = store.client().await {
-                        let _ = client.execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", store.node)]).await;
+                        let _ = client
+                            .execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", store.node)])
+                            .await;
                     }
                 });
             }
@@ -403,14 +425,20 @@ async fn insert_segment(tx: &Transaction<'_>, segment: &Segment) -> Result<(), S
     .await?;
     if !segment.key_arns.is_empty() {
         let arns: Vec<&str> = segment.key_arns.iter().map(String::as_str).collect();
-        tx.execute("INSERT INTO audit_segment_keys (key_arn, first_seq) SELECT unnest($1::TEXT[]), $2", &[&arns, &segment.first_seq]).await?;
+        tx.execute(
+            "INSERT INTO audit_segment_keys (key_arn, first_seq) SELECT unnest($1::TEXT[]), $2",
+            &[&arns, &segment.first_seq],
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Moves the events of the per-event table into segments, hashes unchanged, and drops that table.
 async fn segment_stored_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    let rows = tx.query("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq", &[]).await?;
+    let rows = tx
+        .query("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq", &[])
+        .await?;
     let events = rows
         .iter()
         .map(|row| {
@@ -451,7 +479,18 @@ async fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), Store
     for (k, c) in counts {
         tx.execute(
             &upsert,
-            &[&k.key_arn, &k.day, &k.operation, &k.principal, &k.source_ip, &k.error_code, &c.calls, &c.ciphertexts, &c.first_millis, &c.last_millis],
+            &[
+                &k.key_arn,
+                &k.day,
+                &k.operation,
+                &k.principal,
+                &k.source_ip,
+                &k.error_code,
+                &c.calls,
+                &c.ciphertexts,
+                &c.first_millis,
+                &c.last_millis,
+            ],
         )
         .await?;
     }
@@ -611,7 +650,14 @@ async fn insert_alias(client: &impl deadpool_postgres::GenericClient, alias: &Al
     let inserted = client
         .execute(
             &format!("INSERT INTO aliases ({ALIAS_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"),
-            &[&alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str(), &alias.key_id.to_string(), &alias.created_at.0, &alias.updated_at.0],
+            &[
+                &alias.account.as_str(),
+                &alias.region.as_str(),
+                &alias.name.as_str(),
+                &alias.key_id.to_string(),
+                &alias.created_at.0,
+                &alias.updated_at.0,
+            ],
         )
         .await?;
     Ok(inserted == 1)
@@ -653,14 +699,24 @@ impl KeyStore for PostgresStore {
     async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            let statement = client.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = $1 AND region = $2 AND key_id = $3")).await?;
+            let statement = client
+                .prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"
+                ))
+                .await?;
             let row = client.query_opt(&statement, &[&account.as_str(), &region.as_str(), &id.to_string()]).await?;
             row.as_ref().map(key_from_row).transpose()
         })
         .await
     }
 
-    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError> {
+    async fn list_keys(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        after: Option<KeyId>,
+        limit: usize,
+    ) -> Result<Vec<Key>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
             let after = after.map(|id| id.to_string()).unwrap_or_default();
@@ -715,9 +771,16 @@ impl KeyStore for PostgresStore {
             let due: Vec<Key> = rows.iter().map(key_from_row).collect::<Result<_, _>>()?;
             for key in &due {
                 let id = key.id.to_string();
-                tx.execute("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id]).await?;
-                tx.execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3", &[&key.account.as_str(), &key.region.as_str(), &id])
-                    .await?;
+                tx.execute(
+                    "DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3",
+                    &[&key.account.as_str(), &key.region.as_str(), &id],
+                )
+                .await?;
+                tx.execute(
+                    "DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3",
+                    &[&key.account.as_str(), &key.region.as_str(), &id],
+                )
+                .await?;
                 insert_event(&tx, &event_for(key)).await?;
                 notify(&tx, Some(key.id), &format!("{}:deletion", self.node)).await?;
             }
@@ -730,7 +793,8 @@ impl KeyStore for PostgresStore {
     async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            let row = client.query_one("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", &[]).await?;
+            let row =
+                client.query_one("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", &[]).await?;
             Ok(row.try_get::<_, Option<i64>>(0)?.map(Timestamp))
         })
         .await
@@ -748,10 +812,19 @@ impl KeyStore for PostgresStore {
         .await
     }
 
-    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
+    async fn get_alias(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        name: &AliasName,
+    ) -> Result<Option<Alias>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            let statement = client.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = $1 AND region = $2 AND name = $3")).await?;
+            let statement = client
+                .prepare_cached(&format!(
+                    "SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = $1 AND region = $2 AND name = $3"
+                ))
+                .await?;
             let row = client.query_opt(&statement, &[&account.as_str(), &region.as_str(), &name.as_str()]).await?;
             row.as_ref().map(alias_from_row).transpose()
         })
@@ -764,7 +837,13 @@ impl KeyStore for PostgresStore {
             let changed = client
                 .execute(
                     "UPDATE aliases SET key_id = $1, updated_at = $2 WHERE account = $3 AND region = $4 AND name = $5",
-                    &[&alias.key_id.to_string(), &alias.updated_at.0, &alias.account.as_str(), &alias.region.as_str(), &alias.name.as_str()],
+                    &[
+                        &alias.key_id.to_string(),
+                        &alias.updated_at.0,
+                        &alias.account.as_str(),
+                        &alias.region.as_str(),
+                        &alias.name.as_str(),
+                    ],
                 )
                 .await?;
             if changed == 1 {
@@ -780,7 +859,10 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let client = self.client().await?;
             let removed = client
-                .execute("DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3", &[&account.as_str(), &region.as_str(), &name.as_str()])
+                .execute(
+                    "DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3",
+                    &[&account.as_str(), &region.as_str(), &name.as_str()],
+                )
                 .await?;
             Ok(removed == 1)
         })
@@ -840,11 +922,25 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let mut client = self.client().await?;
             // One snapshot for the anchor, the events and the head.
-            let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
-            let rows = tx.query("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq", &[]).await?;
+            let tx = client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+                .await?;
+            let rows = tx
+                .query("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq", &[])
+                .await?;
             let segments = rows
                 .iter()
-                .map(|row| Ok(StoredSegment { first_seq: row.try_get(0)?, previous_hash: row.try_get(1)?, records: row.try_get(2)?, hashes: row.try_get(3)? }))
+                .map(|row| {
+                    Ok(StoredSegment {
+                        first_seq: row.try_get(0)?,
+                        previous_hash: row.try_get(1)?,
+                        records: row.try_get(2)?,
+                        hashes: row.try_get(3)?,
+                    })
+                })
                 .collect::<Result<Vec<_>, StoreError>>()?;
             let events = segments.iter().flat_map(StoredSegment::chained).collect();
             let head = tx.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[]).await?;
@@ -988,7 +1084,12 @@ impl KeyStore for PostgresStore {
         result
     }
 
-    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError> {
+    async fn get_retirement_plan(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        id: KeyId,
+    ) -> Result<Option<RetirementPlan>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
             let row = client
@@ -1044,7 +1145,9 @@ impl KeyStore for PostgresStore {
     async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            client.execute("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&name, &value]).await?;
+            client
+                .execute("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&name, &value])
+                .await?;
             Ok(client.query_one("SELECT value FROM meta WHERE name = $1", &[&name]).await?.try_get(0)?)
         })
         .await
@@ -1067,12 +1170,18 @@ impl KeyStore for PostgresStore {
     async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
         self.bounded(async {
             let client = self.client().await?;
-            let rows = client.query("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at", &[]).await?;
+            let rows = client
+                .query(
+                    "SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at",
+                    &[],
+                )
+                .await?;
             rows.iter()
                 .map(|row| {
                     Ok(StoredCredential {
                         access_key_id: row.try_get(0)?,
-                        account: AccountId::parse(&row.try_get::<_, String>(1)?).ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
+                        account: AccountId::parse(&row.try_get::<_, String>(1)?)
+                            .ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
                         sealed_secret: row.try_get(2)?,
                         created_at: Timestamp(row.try_get(3)?),
                     })

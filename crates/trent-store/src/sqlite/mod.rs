@@ -50,7 +50,10 @@ impl SqliteStore {
         let mut connection = Self::connect(path, "FULL")?;
         migrate(&mut connection)?;
         let audit_connection = Self::connect(path, "NORMAL")?;
-        Ok(Self { connection: Arc::new(Mutex::new(connection)), audit_connection: Arc::new(Mutex::new(audit_connection)) })
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+            audit_connection: Arc::new(Mutex::new(audit_connection)),
+        })
     }
 
     fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
@@ -77,7 +80,8 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().map_err(|_| StoreError::Database("connection mutex poisoned".to_owned()))?;
+            let mut guard =
+                connection.lock().map_err(|_| StoreError::Database("connection mutex poisoned".to_owned()))?;
             work(&mut guard)
         })
         .await
@@ -106,7 +110,8 @@ fn migrate(connection: &mut Connection) -> Result<(), StoreError> {
 /// Moves the events of the per-event table into segments, hashes unchanged, and drops that table.
 fn segment_stored_events(tx: &Transaction<'_>) -> Result<(), StoreError> {
     let events = {
-        let mut statement = tx.prepare("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
+        let mut statement =
+            tx.prepare("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq")?;
         let rows = statement.query([])?;
         collect(rows, |row| {
             Ok(ChainedEvent {
@@ -151,8 +156,15 @@ fn key_from_row(row: &Row<'_>) -> Result<Key, StoreError> {
 }
 
 fn alias_from_row(row: &Row<'_>) -> Result<Alias, StoreError> {
-    AliasRow { account: row.get(0)?, region: row.get(1)?, name: row.get(2)?, key_id: row.get(3)?, created_at: row.get(4)?, updated_at: row.get(5)? }
-        .into_alias()
+    AliasRow {
+        account: row.get(0)?,
+        region: row.get(1)?,
+        name: row.get(2)?,
+        key_id: row.get(3)?,
+        created_at: row.get(4)?,
+        updated_at: row.get(5)?,
+    }
+    .into_alias()
 }
 
 fn collect<T>(rows: rusqlite::Rows<'_>, map: fn(&Row<'_>) -> Result<T, StoreError>) -> Result<Vec<T>, StoreError> {
@@ -176,13 +188,15 @@ fn insert_events(tx: &Transaction<'_>, batch: &EventBatch) -> Result<(), StoreEr
     if batch.events.is_empty() {
         return add_usage(tx, &batch.usage);
     }
-    let head =
-        tx.prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?.query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+    let head = tx
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
     let (segments, head) = segment::chain(batch, &head);
     for segment in &segments {
         insert_segment(tx, segment)?;
     }
-    tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?.execute(params![head.seq, head.hash])?;
+    tx.prepare_cached("UPDATE audit_head SET seq = ?1, hash = ?2 WHERE id = 1")?
+        .execute(params![head.seq, head.hash])?;
     add_usage(tx, &batch.usage)
 }
 
@@ -246,7 +260,16 @@ fn add_usage(tx: &Transaction<'_>, usage: &UsageBatch) -> Result<(), StoreError>
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for r in &usage.refused {
-        refused.execute(params![r.key_arn, r.millis, r.operation, r.principal, r.source_ip, r.error_code, r.error_message, r.event_id])?;
+        refused.execute(params![
+            r.key_arn,
+            r.millis,
+            r.operation,
+            r.principal,
+            r.source_ip,
+            r.error_code,
+            r.error_message,
+            r.event_id
+        ])?;
     }
     Ok(())
 }
@@ -383,7 +406,14 @@ fn insert_key(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
 fn insert_alias(c: &Connection, alias: &Alias) -> Result<bool, StoreError> {
     let inserted = c.execute(
         &format!("INSERT OR IGNORE INTO aliases ({ALIAS_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
-        params![alias.account.as_str(), alias.region.as_str(), alias.name.as_str(), alias.key_id.to_string(), alias.created_at.0, alias.updated_at.0],
+        params![
+            alias.account.as_str(),
+            alias.region.as_str(),
+            alias.name.as_str(),
+            alias.key_id.to_string(),
+            alias.created_at.0,
+            alias.updated_at.0
+        ],
     )?;
     Ok(inserted == 1)
 }
@@ -424,14 +454,22 @@ impl KeyStore for SqliteStore {
     async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError> {
         let (account, region) = (account.to_string(), region.to_string());
         self.with(move |c| {
-            let mut statement = c.prepare_cached(&format!("SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3"))?;
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {KEY_COLUMNS} FROM keys WHERE account = ?1 AND region = ?2 AND key_id = ?3"
+            ))?;
             let mut rows = statement.query(params![account, region, id.to_string()])?;
             rows.next()?.map(key_from_row).transpose()
         })
         .await
     }
 
-    async fn list_keys(&self, account: &AccountId, region: &Region, after: Option<KeyId>, limit: usize) -> Result<Vec<Key>, StoreError> {
+    async fn list_keys(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        after: Option<KeyId>,
+        limit: usize,
+    ) -> Result<Vec<Key>, StoreError> {
         let (account, region) = (account.to_string(), region.to_string());
         let after = after.map(|id| id.to_string()).unwrap_or_default();
         self.with(move |c| {
@@ -502,7 +540,10 @@ impl KeyStore for SqliteStore {
 
     async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         self.with(|c| {
-            let date: Option<i64> = c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| row.get(0))?;
+            let date: Option<i64> =
+                c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| {
+                    row.get(0)
+                })?;
             Ok(date.map(Timestamp))
         })
         .await
@@ -513,10 +554,17 @@ impl KeyStore for SqliteStore {
         self.with(move |c| if insert_alias(c, &alias)? { Ok(()) } else { Err(StoreError::AliasExists) }).await
     }
 
-    async fn get_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<Option<Alias>, StoreError> {
+    async fn get_alias(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        name: &AliasName,
+    ) -> Result<Option<Alias>, StoreError> {
         let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
         self.with(move |c| {
-            let mut statement = c.prepare_cached(&format!("SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3"))?;
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {ALIAS_COLUMNS} FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3"
+            ))?;
             let mut rows = statement.query(params![account, region, name])?;
             rows.next()?.map(alias_from_row).transpose()
         })
@@ -528,7 +576,13 @@ impl KeyStore for SqliteStore {
         self.with(move |c| {
             let changed = c.execute(
                 "UPDATE aliases SET key_id = ?1, updated_at = ?2 WHERE account = ?3 AND region = ?4 AND name = ?5",
-                params![alias.key_id.to_string(), alias.updated_at.0, alias.account.as_str(), alias.region.as_str(), alias.name.as_str()],
+                params![
+                    alias.key_id.to_string(),
+                    alias.updated_at.0,
+                    alias.account.as_str(),
+                    alias.region.as_str(),
+                    alias.name.as_str()
+                ],
             )?;
             if changed == 1 {
                 Ok(())
@@ -541,7 +595,13 @@ impl KeyStore for SqliteStore {
 
     async fn delete_alias(&self, account: &AccountId, region: &Region, name: &AliasName) -> Result<bool, StoreError> {
         let (account, region, name) = (account.to_string(), region.to_string(), name.to_string());
-        self.with(move |c| Ok(c.execute("DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3", params![account, region, name])? == 1)).await
+        self.with(move |c| {
+            Ok(c.execute(
+                "DELETE FROM aliases WHERE account = ?1 AND region = ?2 AND name = ?3",
+                params![account, region, name],
+            )? == 1)
+        })
+        .await
     }
 
     async fn list_aliases(
@@ -592,13 +652,26 @@ impl KeyStore for SqliteStore {
         self.with(|c| {
             let tx = c.transaction()?;
             let segments = {
-                let mut statement = tx.prepare("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq")?;
+                let mut statement = tx.prepare(
+                    "SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq",
+                )?;
                 let rows = statement.query([])?;
-                collect(rows, |row| Ok(StoredSegment { first_seq: row.get(0)?, previous_hash: row.get(1)?, records: row.get(2)?, hashes: row.get(3)? }))?
+                collect(rows, |row| {
+                    Ok(StoredSegment {
+                        first_seq: row.get(0)?,
+                        previous_hash: row.get(1)?,
+                        records: row.get(2)?,
+                        hashes: row.get(3)?,
+                    })
+                })?
             };
             let events = segments.iter().flat_map(StoredSegment::chained).collect();
-            let head = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
-            let anchor = tx.query_row("SELECT seq, hash FROM audit_anchor WHERE id = 1", [], |row| Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? }))?;
+            let head = tx.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |row| {
+                Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? })
+            })?;
+            let anchor = tx.query_row("SELECT seq, hash FROM audit_anchor WHERE id = 1", [], |row| {
+                Ok(ChainHead { seq: row.get(0)?, hash: row.get(1)? })
+            })?;
             Ok(AuditChain { anchor, events, head })
         })
         .await
@@ -704,10 +777,17 @@ impl KeyStore for SqliteStore {
         .await
     }
 
-    async fn get_retirement_plan(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<RetirementPlan>, StoreError> {
+    async fn get_retirement_plan(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        id: KeyId,
+    ) -> Result<Option<RetirementPlan>, StoreError> {
         let (account, region) = (account.as_str().to_owned(), region.as_str().to_owned());
         self.with(move |c| {
-            let mut statement = c.prepare_cached(&format!("SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE account = ?1 AND region = ?2 AND key_id = ?3"))?;
+            let mut statement = c.prepare_cached(&format!(
+                "SELECT {PLAN_COLUMNS} FROM retirement_plans WHERE account = ?1 AND region = ?2 AND key_id = ?3"
+            ))?;
             let rows = statement.query(params![account, region, id.to_string()])?;
             Ok(collect(rows, plan_from_row)?.into_iter().next())
         })
@@ -744,7 +824,10 @@ impl KeyStore for SqliteStore {
 
     async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let name = name.to_owned();
-        self.with(move |c| Ok(c.query_row("SELECT value FROM meta WHERE name = ?1", params![name], |row| row.get(0)).optional()?)).await
+        self.with(move |c| {
+            Ok(c.query_row("SELECT value FROM meta WHERE name = ?1", params![name], |row| row.get(0)).optional()?)
+        })
+        .await
     }
 
     async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
@@ -770,12 +853,15 @@ impl KeyStore for SqliteStore {
 
     async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
         self.with(|c| {
-            let mut statement = c.prepare_cached("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at")?;
+            let mut statement = c.prepare_cached(
+                "SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at",
+            )?;
             let rows = statement.query([])?;
             collect(rows, |row| {
                 Ok(StoredCredential {
                     access_key_id: row.get(0)?,
-                    account: AccountId::parse(&row.get::<_, String>(1)?).ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
+                    account: AccountId::parse(&row.get::<_, String>(1)?)
+                        .ok_or_else(|| StoreError::Corrupt("credential account".to_owned()))?,
                     sealed_secret: row.get(2)?,
                     created_at: Timestamp(row.get(3)?),
                 })
@@ -834,7 +920,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("trent.db");
         let key = crate::conformance::sample_key();
-        let events: Vec<AuditEvent> = ["CreateKey", "Encrypt", "Decrypt"].iter().map(|name| crate::conformance::sample_event(&key, name)).collect();
+        let events: Vec<AuditEvent> = ["CreateKey", "Encrypt", "Decrypt"]
+            .iter()
+            .map(|name| crate::conformance::sample_event(&key, name))
+            .collect();
         {
             // A database at schema version 6, its events chained a row each as that version stored them.
             let mut connection = Connection::open(&path).unwrap();
@@ -861,10 +950,16 @@ mod tests {
         let store = SqliteStore::open(&path).unwrap();
         let chain = store.audit_chain().await.unwrap();
         assert_eq!(chain.verify(), Ok(3));
-        assert_eq!(chain.events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>());
+        assert_eq!(
+            chain.events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(),
+            events.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>()
+        );
         assert_eq!(store.events(Some(&key.arn().to_string())).await.unwrap(), events);
         // New events chain on after them.
-        store.append_events(Arc::new(EventBatch::of(&[crate::conformance::sample_event(&key, "Encrypt")]).unwrap())).await.unwrap();
+        store
+            .append_events(Arc::new(EventBatch::of(&[crate::conformance::sample_event(&key, "Encrypt")]).unwrap()))
+            .await
+            .unwrap();
         assert_eq!(store.audit_chain().await.unwrap().verify(), Ok(4));
     }
 
