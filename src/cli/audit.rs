@@ -88,11 +88,8 @@ fn parse_time(text: &str) -> Result<f64, String> {
     };
     let utc =
         trent_domain::UtcTime { year: *year, month: *month, day: *day, hour: *hour, minute: *minute, second: *second };
-    let at = trent_domain::Timestamp::from_utc(utc);
-    // A date that does not exist (2026-02-30, 25:00) does not come back the same.
-    if at.to_utc() != utc {
-        return Err(invalid());
-    }
+    // A date that does not exist (2026-02-30, 25:00) has no timestamp.
+    let at = trent_domain::Timestamp::from_utc(utc).ok_or_else(invalid)?;
     Ok(at.epoch_seconds())
 }
 

@@ -13,10 +13,6 @@ use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use trent_audit::segment::StoredSegment;
 
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len() / 2).map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("hex")).collect()
-}
-
 /// True when the end-to-end tests run on PostgreSQL (`TRENT_TEST_BACKEND=postgres`, set by scripts/test.sh).
 pub fn on_postgres() -> bool {
     std::env::var("TRENT_TEST_BACKEND").as_deref() == Ok("postgres")
@@ -365,8 +361,8 @@ impl TestServer {
                     StoredSegment {
                         first_seq: fields[0].parse().unwrap(),
                         previous_hash: fields[1].to_owned(),
-                        records: unhex(fields[2]),
-                        hashes: unhex(fields[3]),
+                        records: hex::decode(fields[2]).expect("hex"),
+                        hashes: hex::decode(fields[3]).expect("hex"),
                     }
                 })
                 .collect(),
@@ -429,7 +425,7 @@ impl TestServer {
                 .collect();
             if changed {
                 let records = trent_audit::segment::compress(&lines.concat());
-                let hex = trent_audit::chain::hex(&records);
+                let hex = hex::encode(&records);
                 match &self.database {
                     Some(url) => {
                         psql(

@@ -12,7 +12,7 @@ pub const HASH_BYTES: usize = 32;
 
 /// The hash of an event: SHA-256 over the previous hash (as hex), a newline and the stored record, as lowercase hex.
 pub fn link(previous: &str, record: &str) -> String {
-    hex(&link_bytes(previous, record))
+    hex::encode(link_bytes(previous, record))
 }
 
 /// [`link`] as the digest's bytes.
@@ -24,22 +24,6 @@ pub fn link_bytes(previous: &str, record: &str) -> [u8; HASH_BYTES] {
     let mut bytes = [0; HASH_BYTES];
     bytes.copy_from_slice(context.finish().as_ref());
     bytes
-}
-
-/// Lowercase hex, built in one allocation.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    push_hex(&mut out, bytes);
-    out
-}
-
-/// Appends `bytes` to `out` as lowercase hex.
-pub fn push_hex(out: &mut String, bytes: &[u8]) {
-    let digit = |nibble: u8| char::from(if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 });
-    for byte in bytes {
-        out.push(digit(byte >> 4));
-        out.push(digit(byte & 0x0f));
-    }
 }
 
 /// One stored event, as the chain sees it.

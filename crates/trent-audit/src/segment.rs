@@ -49,8 +49,7 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
         for event in run {
             let hash = chain::link_bytes(&previous, batch.text(event.record.clone()));
             hashes.extend_from_slice(&hash);
-            previous.clear();
-            chain::push_hex(&mut previous, &hash);
+            previous = hex::encode(hash);
             if let Some(arn) = &event.key_arn {
                 if !key_arns.contains(arn) {
                     key_arns.insert(arn.clone());
@@ -125,10 +124,8 @@ pub fn regroup(events: &[ChainedEvent]) -> Vec<Segment> {
 /// The bytes of a stored hex hash; a malformed one (only tampering makes one) reads as zeros, which no event matches.
 fn unhex(hash: &str) -> [u8; HASH_BYTES] {
     let mut bytes = [0; HASH_BYTES];
-    if hash.len() == HASH_BYTES * 2 {
-        for (byte, pair) in bytes.iter_mut().zip(hash.as_bytes().chunks(2)) {
-            *byte = std::str::from_utf8(pair).ok().and_then(|pair| u8::from_str_radix(pair, 16).ok()).unwrap_or(0);
-        }
+    if hex::decode_to_slice(hash, &mut bytes).is_err() {
+        bytes = [0; HASH_BYTES];
     }
     bytes
 }
@@ -166,7 +163,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = Option<(i64, &str)>> {
 /// The hash of a segment's last event, as hex.
 pub fn last_hash(hashes: &[u8]) -> Option<String> {
     let start = hashes.len().checked_sub(HASH_BYTES)?;
-    hashes.get(start..).map(chain::hex)
+    hashes.get(start..).map(hex::encode)
 }
 
 /// A record's event ID, read without the rest of it.
@@ -206,7 +203,7 @@ impl StoredSegment {
                 break;
             }
             let (millis, record) = line.flatten().unwrap_or((0, ""));
-            let hash = hash.map(chain::hex).unwrap_or_default();
+            let hash = hash.map(hex::encode).unwrap_or_default();
             let event_id =
                 serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
             events.push(ChainedEvent {

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// A point in time, in milliseconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,18 +29,31 @@ impl Timestamp {
         Self(self.0.saturating_add(millis))
     }
 
-    /// The UTC calendar time to the second: year, month, day, hour, minute, second.
+    /// The UTC calendar time to the second: year, month, day, hour, minute, second (by the `time` crate). A time
+    /// beyond the years -9999 to 9999 reads as the nearest of them.
     pub fn to_utc(self) -> UtcTime {
-        let secs = self.0.div_euclid(1000);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        let rem = secs.rem_euclid(86_400);
-        UtcTime { year, month, day, hour: rem / 3600, minute: (rem % 3600) / 60, second: rem % 60 }
+        let at = OffsetDateTime::from_unix_timestamp(self.0.div_euclid(1000)).unwrap_or(if self.0 < 0 {
+            PrimitiveDateTime::MIN.assume_utc()
+        } else {
+            PrimitiveDateTime::MAX.assume_utc()
+        });
+        UtcTime {
+            year: i64::from(at.year()),
+            month: i64::from(u8::from(at.month())),
+            day: i64::from(at.day()),
+            hour: i64::from(at.hour()),
+            minute: i64::from(at.minute()),
+            second: i64::from(at.second()),
+        }
     }
 
-    /// The timestamp of a UTC calendar time (fields are taken as given; callers check their ranges).
-    pub fn from_utc(time: UtcTime) -> Self {
-        let days = days_from_civil(time.year, time.month, time.day);
-        Self((days * 86_400 + time.hour * 3600 + time.minute * 60 + time.second) * 1000)
+    /// The timestamp of a UTC calendar time, or `None` when no such time exists (February 30th, hour 25).
+    pub fn from_utc(time: UtcTime) -> Option<Self> {
+        let field = |value: i64| u8::try_from(value).ok();
+        let month = Month::try_from(field(time.month)?).ok()?;
+        let date = Date::from_calendar_date(i32::try_from(time.year).ok()?, month, field(time.day)?).ok()?;
+        let clock = Time::from_hms(field(time.hour)?, field(time.minute)?, field(time.second)?).ok()?;
+        Some(Self(PrimitiveDateTime::new(date, clock).assume_utc().unix_timestamp().saturating_mul(1000)))
     }
 }
 
@@ -56,32 +70,8 @@ pub struct UtcTime {
     pub hour: i64,
     /// 0 to 59.
     pub minute: i64,
-    /// 0 to 60.
+    /// 0 to 59.
     pub second: i64,
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
-
-/// A proleptic Gregorian date to days since 1970-01-01 (the inverse of [`civil_from_days`]).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Where the time comes from.
@@ -141,12 +131,30 @@ mod tests {
     #[test]
     fn calendar_conversion_round_trips_through_leap_days() {
         let leap = UtcTime { year: 2000, month: 2, day: 29, hour: 23, minute: 59, second: 59 };
-        assert_eq!(Timestamp::from_utc(leap).to_utc(), leap);
+        assert_eq!(Timestamp::from_utc(leap).map(Timestamp::to_utc), Some(leap));
         assert_eq!(Timestamp(0).to_utc(), UtcTime { year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
         assert_eq!(
             Timestamp::from_utc(UtcTime { year: 2015, month: 8, day: 30, hour: 12, minute: 36, second: 0 }),
-            Timestamp(1_440_938_160_000)
+            Some(Timestamp(1_440_938_160_000))
         );
+        assert_eq!(
+            Timestamp(-1).to_utc(),
+            UtcTime { year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59 }
+        );
+    }
+
+    #[test]
+    fn times_that_do_not_exist_have_no_timestamp_and_extremes_stay_readable() {
+        for missing in [(2026, 2, 29, 0), (2026, 2, 30, 0), (2026, 13, 1, 0), (2026, 1, 1, 24)] {
+            let (year, month, day, hour) = missing;
+            assert_eq!(
+                Timestamp::from_utc(UtcTime { year, month, day, hour, minute: 0, second: 0 }),
+                None,
+                "{missing:?}"
+            );
+        }
+        assert_eq!(Timestamp(i64::MAX).to_utc().year, 9999);
+        assert_eq!(Timestamp(i64::MIN).to_utc().year, -9999);
     }
 
     #[test]

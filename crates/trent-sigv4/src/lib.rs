@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::{digest, hmac};
 use http::HeaderMap;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use trent_domain::{Timestamp, UtcTime};
 
 /// How far a request's `X-Amz-Date` may be from the server's clock.
@@ -238,7 +239,7 @@ pub fn verify_with_cache(
     let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
     let signing_key = cache.signing_key(authorization, secret, signing_time);
-    let expected = hex(hmac::sign(&signing_key, string_to_sign.as_bytes()).as_ref());
+    let expected = hex::encode(hmac::sign(&signing_key, string_to_sign.as_bytes()));
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
     let equal =
@@ -253,18 +254,7 @@ pub fn verify_with_cache(
 
 /// Hex SHA-256, as SigV4 uses for the payload and the canonical request.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(digest::digest(&digest::SHA256, bytes).as_ref())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        for nibble in [b >> 4, b & 0x0f] {
-            out.push(char::from(DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0')));
-        }
-    }
-    out
+    hex::encode(digest::digest(&digest::SHA256, bytes))
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -322,41 +312,19 @@ fn push_collapsed(out: &mut String, value: &str) {
     }
 }
 
-/// Percent-encodes every byte outside RFC 3986's unreserved set.
+/// Every byte outside RFC 3986's unreserved set (`A-Z a-z 0-9 - _ . ~`), as SigV4 encodes them.
+const SIGV4_ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// The same, keeping `/` (the path's separators).
+const SIGV4_ENCODED_PATH: &AsciiSet = &SIGV4_ENCODED.remove(b'/');
+
+/// Percent-encodes every byte outside RFC 3986's unreserved set (and `/` unless `keep_slash`), in upper-case hex.
 fn uri_encode(input: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(input.len());
-    for b in input.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(input, if keep_slash { SIGV4_ENCODED_PATH } else { SIGV4_ENCODED }).to_string()
 }
 
+/// Decodes a query component as clients send it: `%XX` escapes, and `+` for a space.
 fn percent_decode(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let decoded = (b == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match decoded {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(if b == b'+' { b' ' } else { b });
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_decode_str(&input.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// The canonical URI of a non-S3 service: the path as sent, encoded once more (AWS's "double encoding").
@@ -390,10 +358,7 @@ pub fn parse_amz_date(text: &str) -> Option<Timestamp> {
     let num = |range: std::ops::Range<usize>| -> Option<i64> { text.get(range)?.parse().ok() };
     let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
     let (hour, minute, second) = (num(9..11)?, num(11..13)?, num(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    Some(Timestamp::from_utc(UtcTime { year, month, day, hour, minute, second }))
+    Timestamp::from_utc(UtcTime { year, month, day, hour, minute, second })
 }
 
 /// Formats a time as `20150830T123600Z`.
