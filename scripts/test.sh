@@ -43,9 +43,11 @@ echo "== JavaScript: AWS SDK for JavaScript v3 suite"
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || { echo "the JavaScript suite needs Node.js 20 or later (found $(node -v))" >&2; exit 1; }
 npm ci --prefix tests/js --no-audit --no-fund --silent
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 echo "-- on SQLite"
-node --test --test-concurrency=1 tests/js
+node --test --test-concurrency=1 tests/js/*.test.mjs
 echo "-- on PostgreSQL"
-TRENT_TEST_BACKEND=postgres node --test --test-concurrency=1 tests/js
+TRENT_TEST_BACKEND=postgres node --test --test-concurrency=1 tests/js/*.test.mjs

@@ -147,6 +147,11 @@ fn usage_and_retirement_are_driven_from_the_cli() {
         &["audit", "export", "--key", &key_id, "--start", "2000-01-01", "--file", file.to_str().unwrap()],
     );
     ok(&exported);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600, "the export is owner-only");
+    }
     let trail: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let names: Vec<&str> =
         trail["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();

@@ -21,6 +21,7 @@ fn mode(path: &Path) -> u32 {
 async fn a_fresh_data_directory_and_every_file_in_it_are_owner_only() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("trent-data");
+    let _db = common::DatabaseGuard::for_dir(&dir);
     let server = TestServer::start_in(&dir, &["--audit-calls", "true"]);
     let kms = server.client();
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
@@ -51,6 +52,6 @@ fn a_root_key_others_can_read_is_refused_with_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("accessible to group or others (mode 644)") && stderr.contains("chmod 600"), "{stderr}");
+    assert!(stderr.contains("readable by group or others (mode 644)") && stderr.contains("chmod 600"), "{stderr}");
     assert!(!temp.path().join("data").join("trent.db").exists(), "nothing was created before the refusal");
 }

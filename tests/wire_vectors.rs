@@ -32,20 +32,28 @@ fn call(
     (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{target}: not JSON: {text}")))
 }
 
-/// Everything a refused request must not change: each key's metadata and tags, and every alias.
-fn snapshot(server: &TestServer) -> Value {
+/// Everything a refused request must not change, in `region`: each key's metadata, tags, policy and deletion
+/// protection, and every alias.
+fn snapshot(server: &TestServer, region: &str) -> Value {
     let none = HashMap::new();
-    let (_, keys) = call(server, "ListKeys", &serde_json::json!({}), "us-east-1", &none);
-    let mut described = Vec::new();
-    for key in keys["Keys"].as_array().cloned().unwrap_or_default() {
-        let id = serde_json::json!({ "KeyId": key["KeyId"] });
-        described.push((
-            call(server, "DescribeKey", &id, "us-east-1", &none).1,
-            call(server, "ListResourceTags", &id, "us-east-1", &none).1,
-        ));
-    }
-    let (_, aliases) = call(server, "ListAliases", &serde_json::json!({}), "us-east-1", &none);
-    serde_json::json!({ "keys": described.into_iter().map(|(k, t)| serde_json::json!([k, t])).collect::<Vec<_>>(), "aliases": aliases })
+    let ask = |target: &str, body: Value| call(server, target, &body, region, &none).1;
+    let keys = ask("ListKeys", serde_json::json!({}));
+    let described: Vec<Value> = keys["Keys"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|key| {
+            let id = &key["KeyId"];
+            serde_json::json!([
+                ask("DescribeKey", serde_json::json!({ "KeyId": id })),
+                ask("ListResourceTags", serde_json::json!({ "KeyId": id })),
+                ask("GetKeyPolicy", serde_json::json!({ "KeyId": id, "PolicyName": "default" })),
+                ask("Trent.GetDeletionProtection", serde_json::json!({ "KeyId": id })),
+            ])
+        })
+        .collect();
+    serde_json::json!({ "keys": described, "aliases": ask("ListAliases", serde_json::json!({})) })
 }
 
 /// Follows a dotted path (`KeyMetadata.KeyId`) into an answer.
@@ -56,7 +64,7 @@ fn member(answer: &Value, path: &str) -> String {
 
 /// Replays one rule; returns what differs from it, if anything.
 fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String> {
-    server.http("POST", "/_trent/reset", &[], b"");
+    assert_eq!(server.http("POST", "/_trent/reset", &[], b"").0, 200, "reset");
     let mut saved = HashMap::new();
     if let Some(name) = rule["given"].as_str() {
         let steps = fixtures[name].as_array().unwrap_or_else(|| panic!("no fixture {name}"));
@@ -68,8 +76,8 @@ fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String>
             }
         }
     }
-    let before = snapshot(server);
     let region = rule["region"].as_str().unwrap_or("us-east-1");
+    let before = [snapshot(server, "us-east-1"), snapshot(server, region)];
     let (status, answer) = call(server, rule["target"].as_str().unwrap(), &rule["body"], region, &saved);
     let mut wrong = Vec::new();
     if Some(u64::from(status)) != rule["status"].as_u64() {
@@ -78,7 +86,9 @@ fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String>
     if answer["__type"] != rule["type"] {
         wrong.push(format!("__type {}, expected {}", answer["__type"], rule["type"]));
     }
-    match rule["message"].as_str() {
+    let expected_message =
+        rule.get("message").unwrap_or_else(|| panic!("{}: every rule says its message or null", rule["case"]));
+    match expected_message.as_str() {
         None if answer.get("message").is_some() => {
             wrong.push(format!("a message member {}, expected none", answer["message"]))
         }
@@ -87,7 +97,7 @@ fn replay(server: &TestServer, fixtures: &Value, rule: &Value) -> Option<String>
         }
         _ => {}
     }
-    if snapshot(server) != before {
+    if [snapshot(server, "us-east-1"), snapshot(server, region)] != before {
         wrong.push("the refused request changed the store".to_owned());
     }
     (!wrong.is_empty()).then(|| format!("{}: {}", rule["case"], wrong.join("; ")))

@@ -147,7 +147,15 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
             let text = serde_json::to_string_pretty(&json!({ "Records": records })).map_err(|e| e.to_string())?;
             match file {
                 Some(path) => {
-                    std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+                    // An audit trail names principals, addresses and keys: the export is its owner's alone (0600).
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create(true).truncate(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                    let written = options
+                        .open(&path)
+                        .and_then(|mut out| std::io::Write::write_all(&mut out, (text + "\n").as_bytes()));
+                    written.map_err(|e| format!("{}: {e}", path.display()))?;
                     eprintln!("exported {count} events to {}", path.display());
                 }
                 None => println!("{text}"),

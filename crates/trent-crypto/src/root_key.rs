@@ -56,17 +56,6 @@ pub enum RootKeyFileError {
         /// Its length.
         len: usize,
     },
-    /// Group or others have permissions on the file (as ssh does with a private key, Trent refuses to use it).
-    #[error(
-        "root key file {path} is accessible to group or others (mode {mode:o}); it must be readable by its owner only: \
-         run `chmod 600 {path}`, and consider the key exposed if anyone else could have read it"
-    )]
-    AccessibleToOthers {
-        /// The file.
-        path: String,
-        /// Its permission bits.
-        mode: u32,
-    },
     /// The crypto library failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
@@ -117,8 +106,7 @@ fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Res
 }
 
 impl RootKey {
-    /// Loads the root key from `path`, creating a fresh random one with mode 0600 if the file does not exist. A file
-    /// that group or others may access is refused.
+    /// Loads the root key from `path`, creating a fresh random one with mode 0600 if the file does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, RootKeyFileError> {
         let io = |source| RootKeyFileError::Io { path: path.display().to_string(), source };
         if !path.exists() {
@@ -130,14 +118,6 @@ impl RootKey {
             let mut file = options.open(path).map_err(io)?;
             file.write_all(&material).map_err(io)?;
             file.sync_all().map_err(io)?;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Err(RootKeyFileError::AccessibleToOthers { path: path.display().to_string(), mode });
-            }
         }
         let bytes = Zeroizing::new(fs::read(path).map_err(io)?);
         let material: [u8; MATERIAL_LEN] = bytes
@@ -342,24 +322,6 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_key_file_others_can_read_is_refused() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("trent-root-{}", KeyId::generate()));
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("root.key");
-        RootKey::load_or_create(&path).unwrap();
-        for mode in [0o640, 0o604, 0o660] {
-            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-            let refusal = RootKey::load_or_create(&path).unwrap_err().to_string();
-            assert!(refusal.contains("accessible to group or others") && refusal.contains("chmod 600"), "{refusal}");
-        }
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o400)).unwrap();
-        assert!(RootKey::load_or_create(&path).is_ok(), "read-only for its owner is fine");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -288,9 +288,12 @@ impl Key {
     }
 
     /// True when the key is pending deletion and its deletion date has passed: it is gone, whether or not the
-    /// deletion worker has removed the row yet.
+    /// deletion worker has removed the row yet. Never for a protected key: deletion protection guards the
+    /// destruction as well as the schedule, so a key scheduled before it was protected (by a Trent that let a
+    /// retirement plan do that) waits, pending, for someone to cancel its deletion.
     pub fn is_due_for_deletion(&self, now: Timestamp) -> bool {
-        self.state.scheduled_deletion().is_some_and(|deletion| deletion.deletion_date <= now)
+        !self.deletion_protection
+            && self.state.scheduled_deletion().is_some_and(|deletion| deletion.deletion_date <= now)
     }
 }
 
@@ -360,5 +363,8 @@ mod tests {
         assert!(!pending.is_due_for_deletion(Timestamp(7 * Timestamp::DAY_MILLIS - 1)));
         assert!(pending.is_due_for_deletion(Timestamp(7 * Timestamp::DAY_MILLIS)));
         assert!(!key(KeyState::Disabled).is_due_for_deletion(Timestamp(i64::MAX)));
+        let mut protected = pending;
+        protected.deletion_protection = true;
+        assert!(!protected.is_due_for_deletion(Timestamp(i64::MAX)), "a protected key is never destroyed");
     }
 }

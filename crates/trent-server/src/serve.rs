@@ -45,6 +45,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     {
         tracing::warn!(%file, "a file of Trent's was readable by group or others; made it owner-only");
     }
+    crate::files::check_root_key(&config.root_key_file)?;
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
     let store: Arc<dyn KeyStore> = match &config.database {
         Database::Sqlite(path) => {

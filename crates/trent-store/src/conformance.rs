@@ -53,7 +53,7 @@ pub async fn run_all(store: &dyn KeyStore) {
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
-    due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store).await;
+    due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -145,6 +145,7 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
     store.reset().await.unwrap();
     let mut key = sample_key();
     key.state = pending_since(1_000);
+    key.deletion_protection = false;
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let stored = store.get_key(&key.account, &key.region, key.id).await.unwrap().unwrap();
     assert_eq!(stored.state, key.state, "the deletion date and window come back with the state");
@@ -171,15 +172,17 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
     );
 }
 
-async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &dyn KeyStore) {
+async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store: &dyn KeyStore) {
     store.reset().await.unwrap();
     let pending = |at: i64| {
         let mut key = sample_key();
         key.state = pending_since(at);
+        key.deletion_protection = false;
         key
     };
-    let (soon, later, cancelled) = (pending(1_000), pending(5_000), pending(1_000));
-    for key in [&soon, &later, &cancelled] {
+    let (soon, later, cancelled, mut protected) = (pending(1_000), pending(5_000), pending(1_000), pending(500));
+    protected.deletion_protection = true;
+    for key in [&soon, &later, &cancelled, &protected] {
         store.create_key(key, &sample_event(key, "CreateKey")).await.unwrap();
     }
     let mut revived = cancelled.clone();
@@ -200,6 +203,8 @@ async fn due_deletions_are_found_by_date_and_cancelled_keys_are_spared(store: &d
         Some(KeyState::Disabled)
     );
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(5_000)));
+    let kept = store.get_key(&protected.account, &protected.region, protected.id).await.unwrap();
+    assert!(kept.is_some_and(|k| k.state.is_pending_deletion()), "a protected key is never destroyed, even when due");
 }
 
 async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {

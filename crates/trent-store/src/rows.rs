@@ -12,6 +12,10 @@ use crate::{Alias, StoreError};
 pub(crate) const KEY_COLUMNS: &str = "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
                                       deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use";
 
+/// Which keys are due for destruction, as [`trent_domain::Key::is_due_for_deletion`] decides: pending deletion, not
+/// protected (a protected key is never destroyed), and (where the statement adds it) past its deletion date.
+pub(crate) const DUE_FOR_DELETION: &str = "state = 'PendingDeletion' AND NOT deletion_protection";
+
 /// The columns of `aliases`, in the order [`AliasRow`] takes them.
 pub(crate) const ALIAS_COLUMNS: &str = "account, region, name, key_id, created_at, updated_at";
 

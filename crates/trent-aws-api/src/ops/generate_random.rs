@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
-use crate::error::AwsError;
+use crate::error::{AwsError, AwsErrorCode};
 use crate::shapes::*;
 use crate::validate::Validator;
 
@@ -23,7 +23,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     // The model does not mark NumberOfBytes required; AWS refuses its absence with its own sentence (recorded:
     // LocalStack's test_generate_random_invalid_number_of_bytes[None]).
     if request.number_of_bytes.is_none() {
-        return Err(trent_service::ServiceError::Validation("NumberOfBytes is required.".to_owned()).into());
+        return Err(AwsError::new(AwsErrorCode::ValidationException, "NumberOfBytes is required."));
     }
     v.range("numberOfBytes", request.number_of_bytes, 1, 1024);
     v.length("customKeyStoreId", request.custom_key_store_id.as_deref(), 1, 64);

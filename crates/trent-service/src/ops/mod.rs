@@ -89,7 +89,8 @@ pub fn merge_tags(existing: &mut Vec<Tag>, new: &[Tag]) -> Result<(), ServiceErr
     if new.iter().any(|tag| reserved(&tag.key)) {
         return Err(ServiceError::Tag("Tags beginning with aws: are reserved".to_owned()));
     }
-    if new.iter().enumerate().any(|(i, tag)| new.iter().take(i).any(|earlier| earlier.key == tag.key)) {
+    let mut seen = std::collections::HashSet::with_capacity(new.len());
+    if !new.iter().all(|tag| seen.insert(tag.key.as_str())) {
         return Err(ServiceError::Tag("Duplicate tag keys".to_owned()));
     }
     let mut merged = existing.clone();

@@ -25,7 +25,7 @@ use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
 use crate::feed::ChangeFeed;
-use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, KEY_COLUMNS, PLAN_COLUMNS};
+use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, DUE_FOR_DELETION, KEY_COLUMNS, PLAN_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order.
@@ -762,7 +762,7 @@ impl KeyStore for PostgresStore {
             let rows = tx
                 .query(
                     &format!(
-                        "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= $1 \
+                        "SELECT {KEY_COLUMNS} FROM keys WHERE {DUE_FOR_DELETION} AND deletion_date <= $1 \
                          ORDER BY deletion_date LIMIT $2 FOR UPDATE SKIP LOCKED"
                     ),
                     &[&now.0, &(limit as i64)],
@@ -794,7 +794,7 @@ impl KeyStore for PostgresStore {
         self.bounded(async {
             let client = self.client().await?;
             let row =
-                client.query_one("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", &[]).await?;
+                client.query_one(&format!("SELECT MIN(deletion_date) FROM keys WHERE {DUE_FOR_DELETION}"), &[]).await?;
             Ok(row.try_get::<_, Option<i64>>(0)?.map(Timestamp))
         })
         .await

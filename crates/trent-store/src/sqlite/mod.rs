@@ -14,7 +14,7 @@ use trent_audit::usage::{KeyUsage, LastUse, RefusedUse, UsageBatch, UsageCount, 
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
-use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, KEY_COLUMNS, PLAN_COLUMNS};
+use crate::rows::{AliasRow, KeyRow, PlanRow, ALIAS_COLUMNS, DUE_FOR_DELETION, KEY_COLUMNS, PLAN_COLUMNS};
 use crate::{Alias, EventFor, KeyStore, StoreError, StoredCredential};
 
 /// The schema migrations, in order; the schema version is the number applied.
@@ -501,7 +501,7 @@ impl KeyStore for SqliteStore {
         let due = self
             .with(move |c| {
                 let mut statement = c.prepare_cached(&format!(
-                    "SELECT {KEY_COLUMNS} FROM keys WHERE state = 'PendingDeletion' AND deletion_date <= ?1 ORDER BY deletion_date LIMIT ?2"
+                    "SELECT {KEY_COLUMNS} FROM keys WHERE {DUE_FOR_DELETION} AND deletion_date <= ?1 ORDER BY deletion_date LIMIT ?2"
                 ))?;
                 let rows = statement.query(params![now.0, limit as i64])?;
                 collect(rows, key_from_row)
@@ -541,7 +541,7 @@ impl KeyStore for SqliteStore {
     async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         self.with(|c| {
             let date: Option<i64> =
-                c.query_row("SELECT MIN(deletion_date) FROM keys WHERE state = 'PendingDeletion'", [], |row| {
+                c.query_row(&format!("SELECT MIN(deletion_date) FROM keys WHERE {DUE_FOR_DELETION}"), [], |row| {
                     row.get(0)
                 })?;
             Ok(date.map(Timestamp))
