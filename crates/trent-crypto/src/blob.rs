@@ -31,14 +31,17 @@ pub struct BlobHeader {
     pub material_version: u32,
 }
 
-/// Reads the header of a blob without decrypting it, so Decrypt can find the key without a KeyId.
+/// Reads the header of a blob without decrypting it, so Decrypt can find the key without a KeyId. Bytes that are no
+/// blob of Trent's (an RSA ciphertext, say) are refused here unless they happen to start with the version byte and a
+/// version 4 UUID, the only key IDs Trent makes: 1 in 16,384 random inputs.
 pub fn read_header(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
     if blob.len() < BLOB_OVERHEAD || blob.first() != Some(&BLOB_VERSION) {
         return Err(CryptoError::InvalidCiphertext);
     }
     let key_id: [u8; 16] = blob.get(1..17).and_then(|b| b.try_into().ok()).ok_or(CryptoError::InvalidCiphertext)?;
+    let key_id = KeyId::from_generated_bytes(key_id).ok_or(CryptoError::InvalidCiphertext)?;
     let version: [u8; 4] = blob.get(17..21).and_then(|b| b.try_into().ok()).ok_or(CryptoError::InvalidCiphertext)?;
-    Ok(BlobHeader { key_id: KeyId::from_bytes(key_id), material_version: u32::from_be_bytes(version) })
+    Ok(BlobHeader { key_id, material_version: u32::from_be_bytes(version) })
 }
 
 /// Encrypts `plaintext` under the usable key, binding `context`.

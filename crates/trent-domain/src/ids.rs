@@ -31,6 +31,13 @@ impl KeyId {
     pub fn from_bytes(bytes: [u8; 16]) -> Self {
         Self(uuid::Uuid::from_bytes(bytes))
     }
+
+    /// The key ID in 16 raw bytes if [`KeyId::generate`] could have made it (a random, version 4 UUID), so that
+    /// bytes that only look like a blob's header are told apart from it 63 times in 64.
+    pub fn from_generated_bytes(bytes: [u8; 16]) -> Option<Self> {
+        let id = uuid::Uuid::from_bytes(bytes);
+        (id.get_version_num() == 4 && id.get_variant() == uuid::Variant::RFC4122).then_some(Self(id))
+    }
 }
 
 /// True for a multi-Region key ID as AWS writes it: `mrk-` and 32 lowercase hexadecimal digits. Such an ID is
@@ -166,6 +173,8 @@ mod tests {
         assert_eq!(KeyId::parse("1234abcd12ab34cd56ef1234567890ab"), None);
         assert_eq!(KeyId::parse("not-a-key"), None);
         assert_eq!(KeyId::from_bytes(*id.as_bytes()), id);
+        assert_eq!(KeyId::from_generated_bytes(*id.as_bytes()), Some(id));
+        assert_eq!(KeyId::from_generated_bytes([0; 16]), None, "not a version 4 UUID");
     }
 
     #[test]
