@@ -3,7 +3,7 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// mimalloc: the request path allocates many short-lived buffers, which glibc's allocator serves markedly slower
 /// (measured with `trent bench`, see docs/benchmarks.md).
@@ -35,9 +35,13 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let result = match cli.command {
-        Command::Serve(args) => cli::serve::run(args),
+        Command::Serve(args) => cli::serve::run(args, matches.subcommand_matches("serve").unwrap_or(&matches)),
         Command::Bench(args) => cli::bench::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Audit(args) => cli::audit::run(args),

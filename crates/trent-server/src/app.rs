@@ -349,16 +349,16 @@ mod tests {
     use tower::ServiceExt;
 
     use super::*;
-    use crate::config::{Config, FileConfig, Overrides};
+    use crate::config::{Config, Settings};
 
     async fn router(dir: &Path, dev: bool) -> Router {
-        let overrides = Overrides {
+        let settings = Settings {
             data_dir: Some(dir.to_path_buf()),
-            dev,
+            dev: Some(dev),
             listen: Some("127.0.0.1:0".to_owned()),
-            ..Overrides::default()
+            ..Settings::defaults()
         };
-        let config = Config::resolve(overrides, FileConfig::default()).unwrap();
+        let config = Config::resolve(settings).unwrap();
         app(crate::serve::build_state(&config).await.unwrap())
     }
 
