@@ -97,8 +97,8 @@ async fn request_id(mut request: Request, next: Next) -> Response {
 
 /// `GET /metrics`: Prometheus counters (attempted uses of disabled or pending keys).
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let mut response = state.service.alarms().prometheus().into_response();
-    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    let mut response = crate::metrics::render(&state.service.alarms().attempts()).into_response();
+    response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(crate::metrics::CONTENT_TYPE));
     response
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod credentials;
 pub mod dev;
 pub mod files;
+pub mod metrics;
 pub mod serve;
 pub mod webhooks;
 

@@ -4,7 +4,6 @@
 //! running retirement plan for the key halts.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 use std::sync::Mutex;
 
 use tokio::sync::mpsc;
@@ -40,6 +39,19 @@ pub struct Alarm {
     pub cancels_deletion: bool,
 }
 
+/// How many times one operation was attempted on one key in one refusing state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptCount {
+    /// The key's ID.
+    pub key_id: String,
+    /// Its state at the attempts (`Disabled`, `PendingDeletion`, …).
+    pub key_state: &'static str,
+    /// The operation attempted, e.g. `Decrypt`.
+    pub operation: String,
+    /// How many times.
+    pub count: u64,
+}
+
 /// Attempt counts by (key ID, key state, operation), and the subscribers to alarms.
 #[derive(Default)]
 pub struct Alarms {
@@ -65,16 +77,18 @@ impl Alarms {
         *attempts.entry((key.id.to_string(), key.state.as_str(), operation.to_owned())).or_default() += 1;
     }
 
-    /// The counters in Prometheus's text format.
-    pub fn prometheus(&self) -> String {
-        let mut out = String::from(
-            "# HELP trent_disabled_key_use_attempts_total Attempted uses of keys that are disabled or pending deletion.\n\
-             # TYPE trent_disabled_key_use_attempts_total counter\n",
-        );
-        for ((key_id, state, operation), count) in self.attempts.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(out, "trent_disabled_key_use_attempts_total{{key_id=\"{key_id}\",key_state=\"{state}\",operation=\"{operation}\"}} {count}");
-        }
-        out
+    /// The attempts counted so far, in key, state and operation order (the server exposes them as metrics).
+    pub fn attempts(&self) -> Vec<AttemptCount> {
+        let attempts = self.attempts.lock().unwrap_or_else(|p| p.into_inner());
+        attempts
+            .iter()
+            .map(|((key_id, key_state, operation), count)| AttemptCount {
+                key_id: key_id.clone(),
+                key_state,
+                operation: operation.clone(),
+                count: *count,
+            })
+            .collect()
     }
 }
 
