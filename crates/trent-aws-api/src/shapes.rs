@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::de::{self, DeserializeOwned, Deserializer};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use trent_domain::{Key, KeyState, Tag, Timestamp};
 
@@ -95,50 +95,115 @@ pub fn wire_tags(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({ "TagKey": t.key, "TagValue": t.value })).collect())
 }
 
-/// A key's `KeyMetadata`, with exactly the members AWS sends for a key of its spec in its state.
-pub fn key_metadata(key: &Key) -> Value {
-    let mut m = Map::new();
-    m.insert("AWSAccountId".into(), json!(key.account.as_str()));
-    m.insert("KeyId".into(), json!(key.id.to_string()));
-    m.insert("Arn".into(), json!(key.arn().to_string()));
-    m.insert("CreationDate".into(), epoch(key.created_at));
-    m.insert("Enabled".into(), json!(key.state == KeyState::Enabled));
-    m.insert("Description".into(), json!(key.description));
-    m.insert("KeyUsage".into(), json!(key.usage.as_str()));
-    m.insert("KeyState".into(), json!(key.state.as_str()));
-    if let Some(deletion) = key.state.scheduled_deletion() {
-        m.insert("DeletionDate".into(), epoch(deletion.deletion_date));
+/// A key's `KeyMetadata`, with exactly the members AWS sends for a key of its spec in its state (the model's
+/// `KeyMetadata` shape, in its member order).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadata<'a> {
+    /// The owning account.
+    #[serde(rename = "AWSAccountId")]
+    pub aws_account_id: &'a str,
+    /// The key ID.
+    pub key_id: String,
+    /// The key ARN.
+    pub arn: String,
+    /// When it was created, epoch seconds.
+    pub creation_date: f64,
+    /// True only while `Enabled`.
+    pub enabled: bool,
+    /// The description.
+    pub description: &'a str,
+    /// What the key may be used for.
+    pub key_usage: &'static str,
+    /// The key's state.
+    pub key_state: &'static str,
+    /// When a key pending deletion is destroyed, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<f64>,
+    /// Where the material came from.
+    pub origin: &'static str,
+    /// Who manages the key.
+    pub key_manager: &'static str,
+    /// The deprecated name of the spec, still sent.
+    pub customer_master_key_spec: &'static str,
+    /// The spec.
+    pub key_spec: &'static str,
+    /// The key's algorithms (only the lists its spec and usage have).
+    #[serde(flatten)]
+    pub algorithms: Algorithms,
+    /// Whether the key is multi-Region (never yet).
+    pub multi_region: bool,
+}
+
+impl<'a> KeyMetadata<'a> {
+    /// The metadata of `key`.
+    pub fn of(key: &'a Key) -> Self {
+        Self {
+            aws_account_id: key.account.as_str(),
+            key_id: key.id.to_string(),
+            arn: key.arn().to_string(),
+            creation_date: key.created_at.epoch_seconds(),
+            enabled: key.state == KeyState::Enabled,
+            description: &key.description,
+            key_usage: key.usage.as_str(),
+            key_state: key.state.as_str(),
+            deletion_date: key.state.scheduled_deletion().map(|deletion| deletion.deletion_date.epoch_seconds()),
+            origin: key.origin.as_str(),
+            key_manager: key.manager.as_str(),
+            customer_master_key_spec: key.spec.as_str(),
+            key_spec: key.spec.as_str(),
+            algorithms: Algorithms::of(key),
+            multi_region: false,
+        }
     }
-    m.insert("Origin".into(), json!(key.origin.as_str()));
-    m.insert("KeyManager".into(), json!(key.manager.as_str()));
-    m.insert("CustomerMasterKeySpec".into(), json!(key.spec.as_str()));
-    m.insert("KeySpec".into(), json!(key.spec.as_str()));
-    insert_algorithms(&mut m, key);
-    m.insert("MultiRegion".into(), json!(false));
-    Value::Object(m)
 }
 
 /// The algorithm lists of a key (KeyMetadata and GetPublicKey): only the ones its spec and usage have, as AWS sends.
-pub fn insert_algorithms(m: &mut Map<String, Value>, key: &Key) {
-    let algorithms = key.algorithms();
-    if !algorithms.encryption.is_empty() {
-        m.insert(
-            "EncryptionAlgorithms".into(),
-            json!(algorithms.encryption.iter().map(|a| a.as_str()).collect::<Vec<_>>()),
-        );
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Algorithms {
+    /// `EncryptionAlgorithms`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encryption_algorithms: Vec<&'static str>,
+    /// `SigningAlgorithms`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signing_algorithms: Vec<&'static str>,
+    /// `MacAlgorithms`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub mac_algorithms: &'static [&'static str],
+    /// `KeyAgreementAlgorithms`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub key_agreement_algorithms: &'static [&'static str],
+    /// `EncapsulationAlgorithms`.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub encapsulation_algorithms: &'static [&'static str],
+}
+
+impl Algorithms {
+    /// The lists of `key`'s spec and usage.
+    pub fn of(key: &Key) -> Self {
+        let algorithms = key.algorithms();
+        Self {
+            encryption_algorithms: algorithms.encryption.iter().map(|a| a.as_str()).collect(),
+            signing_algorithms: algorithms.signing.iter().map(|a| a.as_str()).collect(),
+            mac_algorithms: algorithms.mac,
+            key_agreement_algorithms: algorithms.key_agreement,
+            encapsulation_algorithms: algorithms.encapsulation,
+        }
     }
-    if !algorithms.signing.is_empty() {
-        m.insert("SigningAlgorithms".into(), json!(algorithms.signing.iter().map(|a| a.as_str()).collect::<Vec<_>>()));
-    }
-    if !algorithms.mac.is_empty() {
-        m.insert("MacAlgorithms".into(), json!(algorithms.mac));
-    }
-    if !algorithms.key_agreement.is_empty() {
-        m.insert("KeyAgreementAlgorithms".into(), json!(algorithms.key_agreement));
-    }
-    if !algorithms.encapsulation.is_empty() {
-        m.insert("EncapsulationAlgorithms".into(), json!(algorithms.encapsulation));
-    }
+}
+
+/// CreateKey's and DescribeKey's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadataResponse<'a> {
+    /// The key.
+    pub key_metadata: KeyMetadata<'a>,
+}
+
+/// A response as the JSON the dispatcher sends (typed shapes on their way to being sent without a `Value` tree).
+pub fn response<T: Serialize>(shape: &T) -> Result<Value, AwsError> {
+    serde_json::to_value(shape).map_err(|e| AwsError::internal(format!("response: {e}")))
 }
 
 /// Puts `NextMarker` and `Truncated` on a list response, as AWS does.
@@ -297,4 +362,70 @@ pub fn key_toggle(body: &[u8]) -> Result<(String, bool), AwsError> {
     v.required("enabled", &request.enabled);
     v.finish()?;
     Ok((request.key_id.unwrap_or_default(), request.enabled.unwrap_or_default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_domain::{AccountId, KeyId, KeyManager, KeySpec, KeyUsage, Origin, Region, ScheduledDeletion};
+
+    use super::*;
+
+    fn key(spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
+        Key {
+            id: KeyId::generate(),
+            account: AccountId::parse("111122223333").unwrap(),
+            region: Region::parse("us-east-1").unwrap(),
+            created_at: Timestamp(1_700_000_000_500),
+            description: "d".to_owned(),
+            spec,
+            usage,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Customer,
+            state,
+            tags: Vec::new(),
+            policy: String::new(),
+            deletion_protection: false,
+            cancel_on_use: false,
+            wrapped_material: Vec::new(),
+            version: 1,
+        }
+    }
+
+    fn members(value: &Value) -> Vec<&str> {
+        value.as_object().unwrap().keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn key_metadata_has_exactly_the_members_aws_sends_for_the_key() {
+        let enabled = key(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled);
+        let value = response(&KeyMetadata::of(&enabled)).unwrap();
+        let mut expected = vec![
+            "AWSAccountId",
+            "Arn",
+            "CreationDate",
+            "CustomerMasterKeySpec",
+            "Description",
+            "Enabled",
+            "EncryptionAlgorithms",
+            "KeyId",
+            "KeyManager",
+            "KeySpec",
+            "KeyState",
+            "KeyUsage",
+            "MultiRegion",
+            "Origin",
+        ];
+        assert_eq!(members(&value), expected);
+        assert_eq!(value["CreationDate"], 1_700_000_000.5);
+        assert_eq!(value["EncryptionAlgorithms"], json!(["SYMMETRIC_DEFAULT"]));
+
+        let deletion = ScheduledDeletion { deletion_date: Timestamp(1_800_000_000_000), pending_window_days: 7 };
+        let pending = key(KeySpec::Hmac256, KeyUsage::GenerateVerifyMac, KeyState::PendingDeletion(deletion));
+        let value = response(&KeyMetadata::of(&pending)).unwrap();
+        expected.retain(|m| *m != "EncryptionAlgorithms");
+        expected.extend(["DeletionDate", "MacAlgorithms"]);
+        expected.sort_unstable();
+        assert_eq!(members(&value), expected);
+        assert_eq!((value["Enabled"].as_bool(), value["DeletionDate"].as_f64()), (Some(false), Some(1_800_000_000.0)));
+    }
 }

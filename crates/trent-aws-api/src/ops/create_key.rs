@@ -1,7 +1,7 @@
 //! The edge of CreateKey: model checks, then the service; answers with the new key's KeyMetadata.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -96,5 +96,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         xks_key_id: request.xks_key_id,
     };
     let key = service.create_key(ctx, input).await?;
-    Ok(json!({ "KeyMetadata": key_metadata(&key) }))
+    response(&KeyMetadataResponse { key_metadata: KeyMetadata::of(&key) })
 }

@@ -1,6 +1,6 @@
 //! The edge of DescribeKey.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -9,5 +9,5 @@ use crate::shapes::*;
 /// Handles DescribeKey.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let key = service.describe_key(ctx, &key_with_grant_tokens(body)?).await?;
-    Ok(json!({ "KeyMetadata": key_metadata(&key) }))
+    response(&KeyMetadataResponse { key_metadata: KeyMetadata::of(&key) })
 }
