@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use trent_domain::{Key, KeyState, Tag, Timestamp};
 
 use crate::error::{AwsError, AwsErrorCode};
@@ -90,9 +90,21 @@ pub fn tags(validator: &mut crate::validate::Validator, member: &str, wire: Opti
     out
 }
 
-/// Tags as the wire lists them.
-pub fn wire_tags(tags: &[Tag]) -> Value {
-    Value::Array(tags.iter().map(|t| json!({ "TagKey": t.key, "TagValue": t.value })).collect())
+/// A tag as the wire lists it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagEntry<'a> {
+    /// TagKey.
+    pub tag_key: &'a str,
+    /// TagValue.
+    pub tag_value: &'a str,
+}
+
+impl<'a> TagEntry<'a> {
+    /// The wire form of `tags`.
+    pub fn all(tags: &'a [Tag]) -> Vec<Self> {
+        tags.iter().map(|tag| TagEntry { tag_key: &tag.key, tag_value: &tag.value }).collect()
+    }
 }
 
 /// A key's `KeyMetadata`, with exactly the members AWS sends for a key of its spec in its state (the model's
@@ -206,13 +218,26 @@ pub fn response<T: Serialize>(shape: &T) -> Result<Value, AwsError> {
     serde_json::to_value(shape).map_err(|e| AwsError::internal(format!("response: {e}")))
 }
 
-/// Puts `NextMarker` and `Truncated` on a list response, as AWS does.
-pub fn paged(mut response: Map<String, Value>, next_marker: Option<String>) -> Value {
-    response.insert("Truncated".into(), json!(next_marker.is_some()));
-    if let Some(marker) = next_marker {
-        response.insert("NextMarker".into(), json!(marker));
+/// One page of a list answer: its entries (a struct naming the list member), then `Truncated` and, when there is
+/// more, `NextMarker`, as AWS pages.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Page<T> {
+    /// The list member, e.g. `{"Keys": […]}`.
+    #[serde(flatten)]
+    pub entries: T,
+    /// Whether another page follows.
+    pub truncated: bool,
+    /// Where the next page starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `entries`, followed by another when there is a `next_marker`.
+    pub fn new(entries: T, next_marker: Option<String>) -> Self {
+        Self { entries, truncated: next_marker.is_some(), next_marker }
     }
-    Value::Object(response)
 }
 
 /// The model's `MarkerType`: 1 to 1024 characters in `[\u0020-\u00FF]*`.

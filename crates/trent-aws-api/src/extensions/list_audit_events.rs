@@ -2,7 +2,7 @@
 //! `EndTime` (epoch seconds), `Limit` (1 to 1000, default 100) and `Marker`; answers `{"Events": [<CloudTrail
 //! record>…], "Truncated": bool, "NextMarker": …}`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use trent_domain::Timestamp;
 use trent_service::ops::list_audit_events::AuditQuery;
@@ -29,6 +29,13 @@ fn millis(seconds: Option<f64>) -> Option<Timestamp> {
     seconds.map(|s| Timestamp((s * 1000.0) as i64))
 }
 
+/// ListAuditEvents' entries: the CloudTrail records.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Events {
+    events: Vec<trent_audit::AuditEvent>,
+}
+
 /// Handles `Trent.ListAuditEvents`.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request: Request = parse_body(body)?;
@@ -50,8 +57,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         marker: request.marker,
     };
     let page = service.list_audit_events(ctx, &query).await?;
-    let records: Vec<Value> = page.events.iter().filter_map(|e| serde_json::to_value(e).ok()).collect();
-    let mut response = serde_json::Map::new();
-    response.insert("Events".into(), Value::Array(records));
-    Ok(paged(response, page.next_marker))
+    response(&Page::new(Events { events: page.events }, page.next_marker))
 }

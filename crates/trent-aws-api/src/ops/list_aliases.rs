@@ -1,29 +1,43 @@
 //! The edge of ListAliases.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
+
+/// ListAliases' entries.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Aliases {
+    aliases: Vec<AliasEntry>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AliasEntry {
+    alias_name: String,
+    alias_arn: String,
+    target_key_id: String,
+    creation_date: f64,
+    last_updated_date: f64,
+}
 
 /// Handles ListAliases.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = Listing::parse(body, false)?;
     let (aliases, next) =
         service.list_aliases(ctx, request.key_id.as_deref(), request.limit_or(100), request.marker.as_deref()).await?;
-    let entries: Vec<Value> = aliases
+    let aliases = aliases
         .iter()
-        .map(|a| {
-            json!({
-                "AliasName": a.name.as_str(),
-                "AliasArn": trent_domain::Arn::alias(&a.region, &a.account, &a.name).to_string(),
-                "TargetKeyId": a.key_id.to_string(),
-                "CreationDate": epoch(a.created_at),
-                "LastUpdatedDate": epoch(a.updated_at),
-            })
+        .map(|a| AliasEntry {
+            alias_name: a.name.as_str().to_owned(),
+            alias_arn: trent_domain::Arn::alias(&a.region, &a.account, &a.name).to_string(),
+            target_key_id: a.key_id.to_string(),
+            creation_date: a.created_at.epoch_seconds(),
+            last_updated_date: a.updated_at.epoch_seconds(),
         })
         .collect();
-    let mut response = serde_json::Map::new();
-    response.insert("Aliases".into(), Value::Array(entries));
-    Ok(paged(response, next))
+    response(&Page::new(Aliases { aliases }, next))
 }

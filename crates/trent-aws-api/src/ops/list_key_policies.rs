@@ -1,17 +1,23 @@
 //! The edge of ListKeyPolicies: the one policy name, `default`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
 
+/// ListKeyPolicies' entries.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyNames {
+    policy_names: Vec<String>,
+}
+
 /// Handles ListKeyPolicies.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let request = Listing::parse(body, true)?;
-    let (names, next) =
+    let (policy_names, next) =
         service.list_key_policies(ctx, request.key(), request.limit_or(100), request.marker.as_deref()).await?;
-    let mut response = serde_json::Map::new();
-    response.insert("PolicyNames".into(), json!(names));
-    Ok(paged(response, next))
+    response(&Page::new(PolicyNames { policy_names }, next))
 }
