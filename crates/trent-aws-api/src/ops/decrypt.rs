@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -20,6 +20,15 @@ struct Request {
     encryption_algorithm: Option<String>,
     recipient: Option<Value>,
     dry_run: Option<bool>,
+}
+
+/// Decrypt's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Response<'a> {
+    key_id: &'a str,
+    plaintext: String,
+    encryption_algorithm: &'static str,
 }
 
 /// Handles Decrypt.
@@ -48,7 +57,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(
-        json!({ "KeyId": decrypted.key_arn, "Plaintext": base64(&decrypted.plaintext), "EncryptionAlgorithm": decrypted.algorithm.as_str() }),
-    )
+    response(&Response {
+        key_id: &decrypted.key_arn,
+        plaintext: base64(&decrypted.plaintext),
+        encryption_algorithm: decrypted.algorithm.as_str(),
+    })
 }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -19,6 +19,15 @@ struct Request {
     grant_tokens: Option<Vec<String>>,
     encryption_algorithm: Option<String>,
     dry_run: Option<bool>,
+}
+
+/// Encrypt's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Response<'a> {
+    ciphertext_blob: String,
+    key_id: &'a str,
+    encryption_algorithm: &'static str,
 }
 
 /// Handles Encrypt.
@@ -46,7 +55,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(
-        json!({ "CiphertextBlob": base64(&encrypted.ciphertext), "KeyId": encrypted.key_arn, "EncryptionAlgorithm": encrypted.algorithm.as_str() }),
-    )
+    response(&Response {
+        ciphertext_blob: base64(&encrypted.ciphertext),
+        key_id: &encrypted.key_arn,
+        encryption_algorithm: encrypted.algorithm.as_str(),
+    })
 }

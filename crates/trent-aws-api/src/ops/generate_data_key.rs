@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::ops::generate_data_key::DataKeyRequest;
 use trent_service::{RequestContext, Service};
 
@@ -54,9 +54,22 @@ impl DataKeyMembers {
     }
 }
 
+/// GenerateDataKey's answer, and GenerateDataKeyWithoutPlaintext's (without `Plaintext`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response<'a> {
+    /// The data key under the KMS key.
+    pub ciphertext_blob: String,
+    /// The data key itself; `None` for GenerateDataKeyWithoutPlaintext.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
+    /// The KMS key's ARN.
+    pub key_id: &'a str,
+}
+
 /// Handles GenerateDataKey.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let (members, context) = DataKeyMembers::parse(body)?;
     let (plaintext, blob, arn) = service.generate_data_key(ctx, members.service_request(&context)).await?;
-    Ok(json!({ "CiphertextBlob": base64(&blob), "Plaintext": base64(&plaintext), "KeyId": arn }))
+    response(&Response { ciphertext_blob: base64(&blob), plaintext: Some(base64(&plaintext)), key_id: &arn })
 }

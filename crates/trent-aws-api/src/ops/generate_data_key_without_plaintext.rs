@@ -1,15 +1,15 @@
 //! The edge of GenerateDataKeyWithoutPlaintext: the members of GenerateDataKey; only the encrypted copy is returned.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::ops::generate_data_key::DataKeyMembers;
-use crate::shapes::base64;
+use crate::ops::generate_data_key::{DataKeyMembers, Response};
+use crate::shapes::{base64, response};
 
 /// Handles GenerateDataKeyWithoutPlaintext.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
     let (members, context) = DataKeyMembers::parse(body)?;
     let (blob, arn) = service.generate_data_key_without_plaintext(ctx, members.service_request(&context)).await?;
-    Ok(json!({ "CiphertextBlob": base64(&blob), "KeyId": arn }))
+    response(&Response { ciphertext_blob: base64(&blob), plaintext: None, key_id: &arn })
 }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -22,6 +22,17 @@ struct Request {
     destination_encryption_algorithm: Option<String>,
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
+}
+
+/// ReEncrypt's answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Response<'a> {
+    ciphertext_blob: String,
+    source_key_id: &'a str,
+    key_id: &'a str,
+    source_encryption_algorithm: &'static str,
+    destination_encryption_algorithm: &'static str,
 }
 
 /// Handles ReEncrypt.
@@ -55,11 +66,11 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         dry_run: request.dry_run.unwrap_or(false),
     };
     let output = service.re_encrypt(ctx, input).await?;
-    Ok(json!({
-        "CiphertextBlob": base64(&output.ciphertext),
-        "SourceKeyId": output.source_key_arn,
-        "KeyId": output.destination_key_arn,
-        "SourceEncryptionAlgorithm": output.source_algorithm.as_str(),
-        "DestinationEncryptionAlgorithm": output.destination_algorithm.as_str(),
-    }))
+    response(&Response {
+        ciphertext_blob: base64(&output.ciphertext),
+        source_key_id: &output.source_key_arn,
+        key_id: &output.destination_key_arn,
+        source_encryption_algorithm: output.source_algorithm.as_str(),
+        destination_encryption_algorithm: output.destination_algorithm.as_str(),
+    })
 }
