@@ -72,6 +72,9 @@ pub fn tighten_existing(dir: &Path, database: Option<&Path>) -> std::io::Result<
                 candidates.push(name.into());
             }
         }
+        // The default database lives in the data directory: look at each file once.
+        candidates.sort();
+        candidates.dedup();
         for path in candidates {
             let Ok(metadata) = std::fs::symlink_metadata(&path) else {
                 continue;
