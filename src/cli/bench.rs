@@ -51,7 +51,8 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
     /// Trents to start and measure, in order: sqlite, sqlite-audited (every call audited), postgres (one node),
-    /// postgres-2 (two nodes on one database). With `--rounds`, each round takes them in turn.
+    /// postgres-2 (two nodes on one database). With `--rounds`, each round takes them in turn. A target may name
+    /// another build of Trent after `@` (`sqlite@/tmp/trent-before`), to compare two builds in one run.
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
     /// The PostgreSQL database for the postgres targets (it is emptied before the first of them starts).
@@ -94,8 +95,12 @@ impl Drop for TempDir {
     }
 }
 
-fn spawn(args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, String> {
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+/// Starts `exe` (this binary when `None`) with `args` and waits for the line starting with `prefix`.
+fn spawn(exe: Option<&str>, args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, String> {
+    let exe = match exe {
+        Some(exe) => std::path::PathBuf::from(exe),
+        None => std::env::current_exe().map_err(|e| e.to_string())?,
+    };
     let mut child = Command::new(exe)
         .args(args)
         .stdout(Stdio::piped())
@@ -208,7 +213,12 @@ struct Target {
     _nodes: Vec<Spawned>,
 }
 
-fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Result<Target, String> {
+fn start_target(target: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Result<Target, String> {
+    // `<name>@<path>`: the same target, served by another build of Trent.
+    let (name, exe) = match target.split_once('@') {
+        Some((name, exe)) => (name, Some(exe)),
+        None => (target, None),
+    };
     let (nodes, database) = match name {
         "sqlite" | "sqlite-audited" => (1, None),
         "postgres" => (1, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
@@ -216,7 +226,7 @@ fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Resu
         other => return Err(format!("unknown target '{other}': use sqlite, sqlite-audited, postgres, postgres-2")),
     };
     // One root key for the whole run: the PostgreSQL targets share a database, which pins the first key it sees.
-    let base = run_dir.join(name);
+    let base = run_dir.join(target.replace(['/', '@'], "_"));
     let root_key = run_dir.join("root.key");
     let mut spawned = Vec::new();
     for node in 0..nodes {
@@ -243,13 +253,17 @@ fn start_target(name: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Resu
         }
         // The first node removes the whole target directory when dropped.
         let cleanup = (node == 0).then(|| TempDir(base.clone()));
-        spawned.push(spawn(&node_args, "Trent listening on ", cleanup)?);
+        spawned.push(spawn(exe, &node_args, "Trent listening on ", cleanup)?);
     }
     let label = match nodes {
         1 if name == "sqlite-audited" => "trent, SQLite, every call audited".to_owned(),
         1 if database.is_none() => "trent, SQLite".to_owned(),
         1 => "trent, PostgreSQL, 1 node".to_owned(),
         n => format!("trent, PostgreSQL, {n} nodes"),
+    };
+    let label = match exe {
+        Some(exe) => format!("{label} ({exe})"),
+        None => label,
     };
     Ok(Target { label, endpoints: spawned.iter().map(|s| s.endpoint.clone()).collect(), _nodes: spawned })
 }
@@ -272,7 +286,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     let ceiling = if args.no_ceiling || args.side_by_side {
         None
     } else {
-        Some(spawn(&["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
+        Some(spawn(None, &["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
     };
     let warmup = Duration::from_secs(args.warmup_seconds);
     let measure = Duration::from_secs(args.seconds.max(1));

@@ -47,7 +47,7 @@ impl Credentials {
     /// Gathers the dev key (in dev mode), the configured keys and the stored keys. On a first start outside dev mode,
     /// creates an account and its administrator key, prints them once and writes `admin-credentials`.
     pub async fn load(
-        store: &dyn KeyStore,
+        store: &KeyStore,
         root_key: &RootKey,
         clock: &dyn Clock,
         configured: &[CredentialSpec],
@@ -89,7 +89,7 @@ fn random_text(len: usize, alphabet: &[u8]) -> Result<String, String> {
 }
 
 async fn create_admin(
-    store: &dyn KeyStore,
+    store: &KeyStore,
     root_key: &RootKey,
     clock: &dyn Clock,
     data_dir: &Path,

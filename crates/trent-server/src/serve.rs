@@ -16,7 +16,7 @@ use trent_service::deletion_worker::DeletionWorker;
 use trent_service::retention_worker::RetentionWorker;
 use trent_service::retirement_worker::RetirementWorker;
 use trent_service::Service;
-use trent_store::{KeyStore, PostgresStore, SqliteStore};
+use trent_store::KeyStore;
 
 use crate::app::{app, AppState, PeerAddr};
 use crate::config::{Config, Database};
@@ -47,11 +47,13 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     }
     crate::files::check_root_key(&config.root_key_file)?;
     let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
-    let store: Arc<dyn KeyStore> = match &config.database {
+    let store: Arc<KeyStore> = match &config.database {
         Database::Sqlite(path) => {
-            Arc::new(SqliteStore::open(path).map_err(|e| format!("database {}: {e}", path.display()))?)
+            Arc::new(KeyStore::open_sqlite(path).map_err(|e| format!("database {}: {e}", path.display()))?)
         }
-        Database::Postgres(url) => Arc::new(PostgresStore::connect(url).await.map_err(|e| format!("database: {e}"))?),
+        Database::Postgres(url) => {
+            Arc::new(KeyStore::connect_postgres(url).await.map_err(|e| format!("database: {e}"))?)
+        }
     };
     let check = root_key.check_record().map_err(|e| e.to_string())?;
     let pinned = store.put_meta_if_absent(ROOT_KEY_CHECK, &check).await.map_err(|e| e.to_string())?;

@@ -133,7 +133,7 @@ fn parse_marker(value: Option<Vec<u8>>) -> Position {
 }
 
 /// Imports what earlier runs journaled but did not import, then removes those journals. Returns the next generation.
-async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, String> {
+async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, String> {
     let (marked_generation, marked_offset) = parse_marker(store.get_meta(marker).await.map_err(|e| e.to_string())?);
     let mut next = marked_generation + 1;
     for (generation, path) in journals(dir).map_err(|e| e.to_string())? {
@@ -167,7 +167,7 @@ async fn recover(store: &dyn KeyStore, dir: &Path, marker: &str) -> Result<u64, 
 impl AuditWriter {
     /// Recovers the journal in `dir` into `store`, then starts the writer and the importer. `now` is recorded as the
     /// start of usage tracking unless an earlier start is.
-    pub async fn start(store: Arc<dyn KeyStore>, dir: &Path, now: trent_domain::Timestamp) -> Result<Self, String> {
+    pub async fn start(store: Arc<KeyStore>, dir: &Path, now: trent_domain::Timestamp) -> Result<Self, String> {
         store.put_meta_if_absent(TRACKING_START_META, now.0.to_string().as_bytes()).await.map_err(|e| e.to_string())?;
         let marker = format!("audit_journal:{}", node_id(dir)?);
         let generation = recover(store.as_ref(), dir, &marker).await?;
@@ -281,7 +281,7 @@ async fn write_journal(
 }
 
 async fn import(
-    store: Arc<dyn KeyStore>,
+    store: Arc<KeyStore>,
     dir: PathBuf,
     marker: String,
     mut queue: mpsc::UnboundedReceiver<Written>,
@@ -329,7 +329,7 @@ mod tests {
     use super::*;
     use trent_audit::EventType;
     use trent_domain::{AccountId, Region, Timestamp};
-    use trent_store::SqliteStore;
+    use trent_store::KeyStore;
 
     fn event(i: i64) -> AuditEvent {
         AuditEvent::new(
@@ -346,7 +346,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_calls_are_journaled_then_imported_and_chained() {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
+        let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let writer = AuditWriter::start(Arc::clone(&store), dir.path(), Timestamp(0)).await.unwrap();
         let calls: Vec<_> = (0..200)
             .map(|i| {
@@ -366,7 +366,7 @@ mod tests {
     #[tokio::test]
     async fn a_journal_left_by_a_crash_is_imported_once_at_start_and_a_torn_line_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
+        let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), then a torn line.
         let mut bytes = event(1).journal_line().unwrap();

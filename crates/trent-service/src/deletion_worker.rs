@@ -47,7 +47,7 @@ impl DeletionWorker {
             )
             .with_parameter("keyId", arn)
         };
-        let destroyed = service.store.destroy_due(now, BATCH, &event_for).await?;
+        let destroyed = service.store.destroy_due(now, BATCH, Arc::new(event_for)).await?;
         for key in &destroyed {
             service.cache.mark_destroyed(key);
             tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.state.scheduled_deletion().map(|d| d.deletion_date.0), "key deleted at the end of its waiting period");

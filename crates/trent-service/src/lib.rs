@@ -47,7 +47,7 @@ pub struct Service {
     settings: Settings,
     audit: Option<audit_writer::AuditWriter>,
     alarms: alarm::Alarms,
-    store: Arc<dyn KeyStore>,
+    store: Arc<KeyStore>,
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
     cache: cache::KeyCache,
@@ -58,7 +58,7 @@ pub struct Service {
 
 impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
-    pub fn new(store: Arc<dyn KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Arc<KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
         Self {
             settings: Settings::default(),
@@ -109,7 +109,7 @@ impl Service {
     }
 
     /// The store beneath the service.
-    pub fn store(&self) -> &Arc<dyn KeyStore> {
+    pub fn store(&self) -> &Arc<KeyStore> {
         &self.store
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use trent_crypto::RootKey;
 use trent_domain::{AccountId, Key, Region, SystemClock, Timestamp};
-use trent_store::{KeyStore, SqliteStore};
+use trent_store::KeyStore;
 use zeroize::Zeroizing;
 
 use crate::ops::create_key::CreateKeyInput;
@@ -23,7 +23,7 @@ impl TestService {
     /// A fresh service over an empty SQLite store.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn KeyStore> = Arc::new(SqliteStore::open(&dir.path().join("trent.db")).unwrap());
+        let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let root_key = Arc::new(RootKey::from_material(&Zeroizing::new([7u8; 32])).unwrap());
         let clock = Arc::new(SystemClock::new());
         let service = Arc::new(Service::new(store, root_key, Arc::clone(&clock) as Arc<dyn trent_domain::Clock>));

@@ -45,7 +45,7 @@ pub fn sample_event(key: &Key, name: &str) -> AuditEvent {
 }
 
 /// Runs every conformance check against `store`, starting from a reset.
-pub async fn run_all(store: &dyn KeyStore) {
+pub async fn run_all(store: &KeyStore) {
     store.reset().await.unwrap();
     keys_round_trip_and_are_scoped(store).await;
     updates_are_conditional_on_version(store).await;
@@ -62,7 +62,7 @@ pub async fn run_all(store: &dyn KeyStore) {
     reset_wipes_keys_aliases_and_events(store).await;
 }
 
-async fn keys_round_trip_and_are_scoped(store: &dyn KeyStore) {
+async fn keys_round_trip_and_are_scoped(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), Some(key.clone()));
@@ -75,7 +75,7 @@ async fn keys_round_trip_and_are_scoped(store: &dyn KeyStore) {
     assert_eq!(events[0].event_name, "CreateKey");
 }
 
-async fn updates_are_conditional_on_version(store: &dyn KeyStore) {
+async fn updates_are_conditional_on_version(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let mut disabled = key.clone();
@@ -96,7 +96,7 @@ async fn updates_are_conditional_on_version(store: &dyn KeyStore) {
     assert_eq!(names, ["CreateKey", "DisableKey"]);
 }
 
-async fn listing_pages_in_key_order(store: &dyn KeyStore) {
+async fn listing_pages_in_key_order(store: &KeyStore) {
     store.reset().await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..5 {
@@ -113,7 +113,7 @@ async fn listing_pages_in_key_order(store: &dyn KeyStore) {
     assert_eq!(rest.iter().map(|k| k.id).collect::<Vec<_>>(), ids[2..]);
 }
 
-async fn aliases_are_unique_and_follow_their_key(store: &dyn KeyStore) {
+async fn aliases_are_unique_and_follow_their_key(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let name = AliasName::parse(&format!("alias/conformance-{}", key.id)).unwrap();
@@ -141,7 +141,7 @@ fn pending_since(deletion_date: i64) -> KeyState {
     KeyState::PendingDeletion(ScheduledDeletion { deletion_date: Timestamp(deletion_date), pending_window_days: 7 })
 }
 
-async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
+async fn destroy_removes_key_aliases_and_records_event(store: &KeyStore) {
     store.reset().await.unwrap();
     let mut key = sample_key();
     key.state = pending_since(1_000);
@@ -159,7 +159,8 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
         updated_at: Timestamp(1),
     };
     store.create_alias(&alias).await.unwrap();
-    let destroyed = store.destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap();
+    let destroyed =
+        store.destroy_due(Timestamp(1_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey"))).await.unwrap();
     assert_eq!(destroyed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![key.id]);
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap(), None);
@@ -167,12 +168,16 @@ async fn destroy_removes_key_aliases_and_records_event(store: &dyn KeyStore) {
         store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DeleteKey"]);
     assert!(
-        store.destroy_due(Timestamp(9_000), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty(),
+        store
+            .destroy_due(Timestamp(9_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey")))
+            .await
+            .unwrap()
+            .is_empty(),
         "destroyed once only"
     );
 }
 
-async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store: &dyn KeyStore) {
+async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store: &KeyStore) {
     store.reset().await.unwrap();
     let pending = |at: i64| {
         let mut key = sample_key();
@@ -189,9 +194,13 @@ async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spa
     revived.state = KeyState::Disabled;
     store.update_key(&revived, Some(&sample_event(&revived, "CancelKeyDeletion"))).await.unwrap();
     assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(1_000)));
-    assert!(store.destroy_due(Timestamp(999), 10, &|k| sample_event(k, "DeleteKey")).await.unwrap().is_empty());
+    assert!(store
+        .destroy_due(Timestamp(999), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey")))
+        .await
+        .unwrap()
+        .is_empty());
     let due: Vec<KeyId> = store
-        .destroy_due(Timestamp(1_000), 10, &|k| sample_event(k, "DeleteKey"))
+        .destroy_due(Timestamp(1_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey")))
         .await
         .unwrap()
         .into_iter()
@@ -207,7 +216,7 @@ async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spa
     assert!(kept.is_some_and(|k| k.state.is_pending_deletion()), "a protected key is never destroyed, even when due");
 }
 
-async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {
+async fn a_key_created_with_its_alias_is_all_or_nothing(store: &KeyStore) {
     let key = sample_key();
     let name = AliasName::parse(&format!("alias/aws/conformance-{}", key.id)).unwrap();
     let alias = Alias {
@@ -234,7 +243,7 @@ async fn a_key_created_with_its_alias_is_all_or_nothing(store: &dyn KeyStore) {
     assert!(store.events(Some(&second.arn().to_string())).await.unwrap().is_empty());
 }
 
-async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
+async fn meta_and_credentials_are_kept(store: &KeyStore) {
     assert_eq!(store.put_meta_if_absent("conformance", b"first").await.unwrap(), b"first");
     assert_eq!(store.put_meta_if_absent("conformance", b"second").await.unwrap(), b"first");
     assert_eq!(store.get_meta("conformance").await.unwrap(), Some(b"first".to_vec()));
@@ -248,7 +257,7 @@ async fn meta_and_credentials_are_kept(store: &dyn KeyStore) {
     assert!(store.credentials().await.unwrap().contains(&credential));
 }
 
-async fn audit_events_form_a_verifiable_chain(store: &dyn KeyStore) {
+async fn audit_events_form_a_verifiable_chain(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     store.append_events(batch(&[sample_event(&key, "Encrypt")])).await.unwrap();
@@ -275,7 +284,7 @@ fn call_at(key: &Key, name: &str, at: i64) -> AuditEvent {
     event
 }
 
-async fn usage_evidence_is_summed_with_the_events(store: &dyn KeyStore) {
+async fn usage_evidence_is_summed_with_the_events(store: &KeyStore) {
     let key = sample_key();
     let arn = key.arn().to_string();
     store.append_events(batch(&[call_at(&key, "Encrypt", 1_000), call_at(&key, "Encrypt", 2_000)])).await.unwrap();
@@ -309,7 +318,7 @@ async fn usage_evidence_is_summed_with_the_events(store: &dyn KeyStore) {
     assert_eq!(store.key_usage("arn:aws:kms:us-east-1:111122223333:key/none").await.unwrap(), Default::default());
 }
 
-async fn pruning_keeps_the_chain_verifiable(store: &dyn KeyStore) {
+async fn pruning_keeps_the_chain_verifiable(store: &KeyStore) {
     let key = sample_key();
     let old: Vec<AuditEvent> = (0..5).map(|i| call_at(&key, "Encrypt", 10 + i)).collect();
     store.append_events(batch(&old)).await.unwrap();
@@ -325,7 +334,7 @@ async fn pruning_keeps_the_chain_verifiable(store: &dyn KeyStore) {
     assert_eq!(store.prune_events(Timestamp(1_000_000), &marker).await.unwrap(), 0, "nothing older is left");
 }
 
-async fn retirement_plans_are_conditional_and_commit_with_their_key(store: &dyn KeyStore) {
+async fn retirement_plans_are_conditional_and_commit_with_their_key(store: &KeyStore) {
     use trent_domain::{RetirementEvent, RetirementPlan, RetirementStep};
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
@@ -383,7 +392,7 @@ async fn retirement_plans_are_conditional_and_commit_with_their_key(store: &dyn 
     );
 }
 
-async fn reset_wipes_keys_aliases_and_events(store: &dyn KeyStore) {
+async fn reset_wipes_keys_aliases_and_events(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     store.reset().await.unwrap();

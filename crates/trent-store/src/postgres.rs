@@ -1,0 +1,493 @@
+//! The PostgreSQL backend, shared by several nodes: a connection pool with bounded waits, migrations under an
+//! advisory lock, conditional writes, `FOR UPDATE SKIP LOCKED` for the deletion worker, and a LISTEN/NOTIFY change
+//! feed that keeps every node's key cache current.
+//!
+//! Cross-node cache coherence, strictly: every node holds a lease in `nodes`, renewed each second only after its
+//! listener has received a notification the node sent itself (so it provably keeps up with the feed); its cache is
+//! trusted only until shortly before that lease ends. A node that receives another node's change invalidates the key
+//! and acknowledges on `trent_acks`. A writer answers its client only when every node with a live lease has
+//! acknowledged, or that lease has run out, by which time that node no longer trusts its cache. So once a client hears
+//! "disabled", no node serves the key from a stale cache.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use tokio_postgres::{AsyncMessage, NoTls};
+use trent_domain::KeyId;
+
+use crate::driver::{Dialect, Driver, Mode, Sql, Tx, Work};
+use crate::feed::ChangeFeed;
+use crate::store;
+use crate::value::{Param, Row, Value};
+use crate::StoreError;
+
+/// The schema migrations, in order.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/postgres/0001_initial.sql"),
+    include_str!("../migrations/postgres/0002_nodes.sql"),
+    include_str!("../migrations/postgres/0003_deletion_protection.sql"),
+    include_str!("../migrations/postgres/0004_audit_chain.sql"),
+    include_str!("../migrations/postgres/0005_cancel_on_use.sql"),
+    include_str!("../migrations/postgres/0006_usage_retention_retirement.sql"),
+    include_str!("../migrations/postgres/0007_audit_segments.sql"),
+];
+
+/// The notification channel of key changes.
+const CHANNEL: &str = "trent_keys";
+/// The payload meaning "everything changed" (reset).
+const EVERYTHING: &str = "*";
+/// The longest any one database call may take before the request fails instead of hanging.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The channel on which nodes acknowledge other nodes' changes (and send themselves heartbeats).
+const ACK_CHANNEL: &str = "trent_acks";
+/// How long a node's lease lasts: the longest a writer waits for a node that does not acknowledge.
+const LEASE: Duration = Duration::from_secs(5);
+/// How often a node renews its lease.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// A node stops trusting its cache this long before the lease others see, to cover the heartbeat's own duration
+/// and clock rate differences.
+const TRUST_MARGIN: Duration = Duration::from_millis(1500);
+/// The database's clock in ms since the epoch; leases are compared on it, never on node clocks.
+const DB_NOW: &str = "(extract(epoch from clock_timestamp()) * 1000)::BIGINT";
+
+/// The PostgreSQL driver: a connection pool, and this node's part in keeping every node's key cache coherent.
+#[derive(Clone)]
+pub(crate) struct Postgres {
+    pool: Pool,
+    feed: Arc<ChangeFeed>,
+    node: Arc<str>,
+    sequence: Arc<AtomicU64>,
+    acks: Arc<Acks>,
+}
+
+/// Acknowledgements received, by change token.
+#[derive(Default)]
+struct Acks {
+    by_token: Mutex<HashMap<String, HashSet<String>>>,
+    arrived: tokio::sync::watch::Sender<u64>,
+}
+
+impl Acks {
+    fn open(&self, token: &str) {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).insert(token.to_owned(), HashSet::new());
+    }
+
+    fn close(&self, token: &str) {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
+    }
+
+    fn record(&self, token: &str, node: &str) {
+        let mut by_token = self.by_token.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(nodes) = by_token.get_mut(token) {
+            nodes.insert(node.to_owned());
+            self.arrived.send_modify(|n| *n += 1);
+        }
+    }
+
+    fn acknowledged(&self, token: &str) -> HashSet<String> {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned().unwrap_or_default()
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if error.is_closed() || error.code().is_none() {
+            StoreError::Unavailable(error.to_string())
+        } else {
+            StoreError::Database(error.to_string())
+        }
+    }
+}
+
+impl Postgres {
+    /// Connects to `url`, migrates the schema (under an advisory lock) and starts the change listener.
+    pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e| StoreError::Database(format!("database URL: {e}")))?;
+        config.connect_timeout(Duration::from_secs(5));
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .runtime(Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(Duration::from_secs(5)),
+                create: Some(Duration::from_secs(5)),
+                recycle: Some(Duration::from_secs(5)),
+            })
+            .build()
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        let driver = Postgres {
+            pool,
+            feed: ChangeFeed::new(),
+            node: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
+            sequence: Arc::new(AtomicU64::new(0)),
+            acks: Arc::new(Acks::default()),
+        };
+        driver.run(Mode::Migrate, |tx| Box::pin(async move { store::migrate(tx, MIGRATIONS).await })).await?;
+        tokio::spawn(listen(config, driver.clone()));
+        tokio::spawn(heartbeat(driver.clone()));
+        // Give the listener and the first heartbeat a moment, so a fresh node starts with a trusted cache; it works
+        // without one too (every read then goes to the database).
+        for _ in 0..100 {
+            if driver.feed.is_connected() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(driver)
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    fn next_token(&self) -> String {
+        format!("{}:{}", self.node, self.sequence.fetch_add(1, Ordering::SeqCst))
+    }
+
+    fn is_own(&self, token: &str) -> bool {
+        token.strip_prefix(&*self.node).is_some_and(|rest| rest.starts_with(':'))
+    }
+
+    /// Waits until every other node with a live lease has acknowledged change `token`, or its lease has run out.
+    async fn await_acknowledgements(&self, token: &str) {
+        let live = async {
+            let client = self.client().await?;
+            let rows = client
+                .query(&format!("SELECT node_id, lease_until - {DB_NOW} FROM nodes WHERE lease_until > {DB_NOW} AND node_id <> $1"), &[&&*self.node])
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        row.try_get::<_, String>(0)?,
+                        Duration::from_millis(u64::try_from(row.try_get::<_, i64>(1)?).unwrap_or(0)),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()
+        };
+        let started = Instant::now();
+        let nodes = match tokio::time::timeout(CALL_TIMEOUT, live).await {
+            Ok(Ok(nodes)) => nodes,
+            _ => {
+                // Who else is alive is unknown: wait out any lease, so no node can still trust a stale cache.
+                tracing::warn!(token, "cannot list live nodes; waiting out their leases");
+                tokio::time::sleep(LEASE).await;
+                self.acks.close(token);
+                return;
+            }
+        };
+        let mut arrivals = self.acks.arrived.subscribe();
+        loop {
+            let acknowledged = self.acks.acknowledged(token);
+            let now = Instant::now();
+            let waiting: Vec<Instant> = nodes
+                .iter()
+                .filter(|(node, _)| !acknowledged.contains(node))
+                .map(|(_, lease)| started + *lease)
+                .filter(|until| *until > now)
+                .collect();
+            let Some(until) = waiting.iter().min().copied() else {
+                break;
+            };
+            let _ = tokio::time::timeout(until - now, arrivals.changed()).await;
+        }
+        self.acks.close(token);
+    }
+
+    /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
+    /// is caught up: a heartbeat sent to itself after the renewal must come back through the listener.
+    async fn renew_lease(&self) -> Result<(), StoreError> {
+        let started = Instant::now();
+        let token = self.next_token();
+        let seen = self.feed.expect(token.clone());
+        let lease_ms = i64::try_from(LEASE.as_millis()).unwrap_or(i64::MAX);
+        let client = self.client().await?;
+        client
+            .execute(
+                &format!("INSERT INTO nodes (node_id, lease_until) VALUES ($1, {DB_NOW} + $2) ON CONFLICT (node_id) DO UPDATE SET lease_until = EXCLUDED.lease_until"),
+                &[&&*self.node, &lease_ms],
+            )
+            .await?;
+        client.execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", self.node)]).await?;
+        drop(client);
+        match tokio::time::timeout(HEARTBEAT, seen).await {
+            Ok(Ok(())) => {
+                self.feed.trust_until(started + LEASE - TRUST_MARGIN);
+                Ok(())
+            }
+            _ => {
+                self.feed.forget(&token);
+                Err(StoreError::Unavailable("the change listener did not see this node's heartbeat in time".to_owned()))
+            }
+        }
+    }
+}
+
+/// Renews the lease every [`HEARTBEAT`], forever; while the listener is down there is nothing to prove, so it
+/// checks again shortly and renews as soon as the listener is back.
+async fn heartbeat(store: Postgres) {
+    loop {
+        if !store.feed.is_listening() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            continue;
+        }
+        if let Err(error) = store.renew_lease().await {
+            tracing::debug!(%error, "lease not renewed; the key cache is bypassed once trust runs out");
+        }
+        tokio::time::sleep(HEARTBEAT).await;
+    }
+}
+
+/// The listener: one dedicated connection, reconnecting forever with a pause; the feed is disconnected meanwhile.
+/// It invalidates other nodes' changes and acknowledges them, and collects acknowledgements of this node's changes.
+async fn listen(config: tokio_postgres::Config, store: Postgres) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let handler = store.clone();
+                let mut driver = tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = futures_util::StreamExt::next(&mut messages).await {
+                        match message {
+                            Ok(AsyncMessage::Notification(n)) => handler.on_notification(n.channel(), n.payload()),
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                });
+                if client.batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {ACK_CHANNEL}")).await.is_ok() {
+                    store.feed.connected();
+                    tracing::info!("listening for key changes from other nodes");
+                    // Runs until the connection closes.
+                    let _ = (&mut driver).await;
+                }
+                store.feed.disconnected();
+                driver.abort();
+                drop(client);
+                tracing::warn!("lost the change listener's database connection; key cache bypassed until it is back");
+            }
+            Err(error) => {
+                store.feed.disconnected();
+                tracing::warn!(%error, "cannot connect the change listener; retrying");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+impl Postgres {
+    fn on_notification(&self, channel: &str, payload: &str) {
+        if channel == CHANNEL {
+            let (key, token) = payload.split_once(' ').unwrap_or((payload, ""));
+            let own = self.is_own(token);
+            self.feed.received(KeyId::parse(key), token, own);
+            if !own {
+                let (store, token) = (self.clone(), token.to_owned());
+                tokio::spawn(async move {
+                    if let Ok(client) = store.client().await {
+                        let _ = client
+                            .execute("SELECT pg_notify($1, $2)", &[&ACK_CHANNEL, &format!("{token} {}", store.node)])
+                            .await;
+                    }
+                });
+            }
+        } else if channel == ACK_CHANNEL {
+            let (token, node) = payload.split_once(' ').unwrap_or((payload, ""));
+            if self.is_own(token) {
+                if node == &*self.node {
+                    self.feed.received(None, token, true);
+                } else {
+                    self.acks.record(token, node);
+                }
+            }
+        }
+    }
+}
+
+impl Postgres {
+    /// Runs `work` in `mode` and commits it; returns its outcome and, if it changed keys, the token the other nodes
+    /// acknowledge the change with (sent in the transaction, so it is heard exactly when the change is visible).
+    async fn transact<T>(&self, mode: Mode, work: impl Work<T>) -> Result<(T, Option<String>), StoreError> {
+        let mut client = self.client().await?;
+        if mode == Mode::Autocommit {
+            return Ok((work(&mut PgTx { client: &client, changes: Vec::new() }).await?, None));
+        }
+        let transaction = if mode == Mode::Snapshot {
+            let builder = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
+            builder.read_only(true).start().await?
+        } else {
+            client.transaction().await?
+        };
+        let mut tx = PgTx { client: &transaction, changes: Vec::new() };
+        let outcome = work(&mut tx).await?;
+        let changes = tx.changes;
+        if changes.is_empty() {
+            transaction.commit().await?;
+            return Ok((outcome, None));
+        }
+        let token = self.next_token();
+        self.acks.open(&token);
+        let committed = async {
+            for key in changes {
+                let payload = format!("{} {token}", key.map_or_else(|| EVERYTHING.to_owned(), |k| k.to_string()));
+                transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
+            }
+            transaction.commit().await
+        };
+        match committed.await {
+            Ok(()) => Ok((outcome, Some(token))),
+            Err(error) => {
+                self.acks.close(&token);
+                Err(error.into())
+            }
+        }
+    }
+}
+
+impl Driver for Postgres {
+    async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
+        // Bounded, so an unreachable database fails the call instead of hanging it.
+        let (outcome, token) = tokio::time::timeout(CALL_TIMEOUT, self.transact(mode, work))
+            .await
+            .map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))??;
+        if let Some(token) = token {
+            self.await_acknowledgements(&token).await;
+        }
+        Ok(outcome)
+    }
+
+    fn change_feed(&self) -> Option<Arc<ChangeFeed>> {
+        Some(Arc::clone(&self.feed))
+    }
+
+    async fn leave(&self) -> Result<(), StoreError> {
+        // Others stop waiting for this node's acknowledgements at once.
+        let client = self.client().await?;
+        client.execute("DELETE FROM nodes WHERE node_id = $1", &[&&*self.node]).await?;
+        Ok(())
+    }
+}
+
+/// A transaction (or, in autocommit mode, a pooled connection), and the keys it changed.
+struct PgTx<'c, C> {
+    client: &'c C,
+    changes: Vec<Option<KeyId>>,
+}
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql_checked(ty, out),
+            Param::Int(v) => v.to_sql_checked(ty, out),
+            Param::Bool(v) => v.to_sql_checked(ty, out),
+            Param::Text(v) => v.as_ref().to_sql_checked(ty, out),
+            Param::Blob(v) => v.to_sql_checked(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        // Each variant checks the column's type itself, in `to_sql`.
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn references<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+/// Column `index` of `row` as a value, by the column's type.
+fn value(row: &tokio_postgres::Row, index: usize, ty: &Type) -> Result<Value, tokio_postgres::Error> {
+    Ok(if *ty == Type::INT8 {
+        row.try_get::<_, Option<i64>>(index)?.map_or(Value::Null, Value::Int)
+    } else if *ty == Type::INT4 {
+        row.try_get::<_, Option<i32>>(index)?.map_or(Value::Null, |v| Value::Int(v.into()))
+    } else if *ty == Type::BOOL {
+        row.try_get::<_, Option<bool>>(index)?.map_or(Value::Null, Value::Bool)
+    } else if *ty == Type::BYTEA {
+        row.try_get::<_, Option<Vec<u8>>>(index)?.map_or(Value::Null, Value::Blob)
+    } else {
+        row.try_get::<_, Option<String>>(index)?.map_or(Value::Null, Value::Text)
+    })
+}
+
+#[async_trait]
+impl<C: GenericClient + Send + Sync> Tx for PgTx<'_, C> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn execute(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
+        Ok(self.client.execute(&statement, &references(params)).await?)
+    }
+
+    /// Sends every run at once (pipelined): one round trip instead of one per run.
+    async fn execute_each(&mut self, sql: &Sql, rows: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
+        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
+        let references: Vec<_> = rows.iter().map(|params| references(params)).collect();
+        let runs = references.iter().map(|params| self.client.execute(&statement, params));
+        futures_util::future::try_join_all(runs).await?;
+        Ok(())
+    }
+
+    async fn query(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
+        let rows = self.client.query(&statement, &references(params)).await?;
+        let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
+        rows.iter()
+            .map(|row| {
+                let values = types.iter().enumerate().map(|(i, ty)| value(row, i, ty)).collect::<Result<_, _>>()?;
+                Ok(Row::new(values))
+            })
+            .collect()
+    }
+
+    async fn batch(&mut self, script: &str) -> Result<(), StoreError> {
+        Ok(self.client.batch_execute(script).await?)
+    }
+
+    fn changed(&mut self, key: Option<KeyId>) {
+        if !self.changes.contains(&key) {
+            self.changes.push(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The conformance suite on a fresh database of the server at `TRENT_TEST_POSTGRES_URL`; skipped with a reason
+    /// when it is unset, unless `TRENT_REQUIRE_POSTGRES` says a missing server is a failure (as in CI).
+    #[tokio::test]
+    async fn postgres_passes_the_conformance_suite() {
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let store = crate::KeyStore::connect_postgres(&url).await.unwrap();
+        crate::conformance::run_all(&store).await;
+        assert!(store.change_feed().is_some_and(|f| f.is_connected()), "the change listener is connected");
+    }
+
+    #[tokio::test]
+    async fn two_nodes_migrating_at_once_both_succeed_and_a_newer_schema_is_refused() {
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let (a, b) = tokio::join!(Postgres::connect(&url), Postgres::connect(&url));
+        let (a, _b) = (a.unwrap(), b.unwrap());
+        let client = a.client().await.unwrap();
+        client.execute("INSERT INTO trent_schema (version) VALUES (99)", &[]).await.unwrap();
+        assert!(matches!(Postgres::connect(&url).await, Err(StoreError::SchemaTooNew { found: 99, .. })));
+    }
+}

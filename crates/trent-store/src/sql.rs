@@ -1,0 +1,324 @@
+//! The schema as the store's code sees it: every SQL statement it runs, each written once, and each record's
+//! columns, in the order the statements list them, as both the parameters it is written with and how a row is read
+//! back into it (validated here, so a corrupt value is detected the same way on SQLite and PostgreSQL). Adding a
+//! column touches this file and one migration per dialect.
+//!
+//! Five statements differ by dialect, each for a reason given beside it: PostgreSQL locks rows (the audit head, the
+//! keys a deletion claims) where SQLite's write transaction already excludes every other writer, and each keeps its
+//! schema version its own way.
+
+use trent_audit::chain::{ChainHead, ChainedEvent};
+use trent_audit::segment::StoredSegment;
+use trent_audit::usage::{LastUse, RefusedUse, UsageCount, UsageKey};
+use trent_domain::{Key, KeyState, RetirementPlan};
+
+use crate::driver::Sql;
+use crate::value::{params, record, FromRow, Param, Row, ToParams};
+use crate::{Alias, StoreError, StoredCredential};
+
+/// The columns of `keys`, in the order `Key`'s `FromRow` reads them.
+macro_rules! key_columns {
+    () => {
+        "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
+         deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use"
+    };
+}
+
+/// The columns of `aliases`, in `Alias`'s field order.
+macro_rules! alias_columns {
+    () => {
+        "account, region, name, key_id, created_at, updated_at"
+    };
+}
+
+/// The columns of `retirement_plans`, in `RetirementPlan`'s field order.
+macro_rules! plan_columns {
+    () => {
+        "account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, scheduled_at, \
+         deletion_date, finished_at, reason, started_by, version"
+    };
+}
+
+/// Which keys are due for destruction, as `Key::is_due_for_deletion` decides: pending deletion, not protected (a
+/// protected key is never destroyed), and (where the statement adds it) past the deletion date.
+macro_rules! due_for_deletion {
+    () => {
+        "state = 'PendingDeletion' AND NOT deletion_protection"
+    };
+}
+
+// Records: each struct's fields are its columns, in order (those whose names differ are listed by the statements
+// that use them).
+
+record! {
+    Alias { account, region, name, key_id, created_at, updated_at }
+    RetirementPlan {
+        account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, scheduled_at,
+        deletion_date, finished_at, reason, started_by, version,
+    }
+    StoredCredential { access_key_id, account, sealed_secret, created_at }
+    StoredSegment { first_seq, previous_hash, records, hashes }
+    ChainedEvent { seq, event_id, millis, record, previous_hash, hash }
+    ChainHead { seq, hash }
+    UsageKey { key_arn, day, operation, principal, source_ip, error_code }
+    UsageCount { calls, ciphertexts, first_millis, last_millis }
+    LastUse { key_arn, operation, millis, event_id, request_id }
+    RefusedUse { key_arn, millis, operation, principal, source_ip, error_code, error_message, event_id }
+}
+
+/// A key is stored as its fields but for two: its state is the `state` column and, while a deletion is pending,
+/// `deletion_date` and `pending_window_days`; its tags are one JSON column.
+impl ToParams for Key {
+    fn to_params(&self) -> Result<Vec<Param<'_>>, StoreError> {
+        let tags = serde_json::to_string(&self.tags).map_err(|e| StoreError::Database(e.to_string()))?;
+        let scheduled = self.state.scheduled_deletion();
+        let deletion_date = scheduled.map_or(Param::Null, |d| Param::Int(d.deletion_date.0));
+        let window = scheduled.map_or(Param::Null, |d| Param::Int(d.pending_window_days));
+        Ok(Vec::from(params![
+            &self.account,
+            &self.region,
+            &self.id,
+            &self.created_at,
+            &self.description,
+            &self.spec,
+            &self.usage,
+            &self.origin,
+            &self.manager,
+            self.state.as_str(),
+            deletion_date,
+            window,
+            tags,
+            &self.policy,
+            &self.wrapped_material,
+            &self.version,
+            &self.deletion_protection,
+            &self.cancel_on_use,
+        ]))
+    }
+}
+
+impl FromRow for Key {
+    fn from_row(row: &mut Row) -> Result<Self, StoreError> {
+        let (account, region, id) = (row.column("account")?, row.column("region")?, row.column("key_id")?);
+        let (created_at, description) = (row.column("created_at")?, row.column("description")?);
+        let (spec, usage) = (row.column("key_spec")?, row.column("key_usage")?);
+        let (origin, manager) = (row.column("origin")?, row.column("key_manager")?);
+        let state: String = row.column("state")?;
+        let (deletion_date, window) = (row.column("deletion_date")?, row.column("pending_window_days")?);
+        let state = KeyState::from_columns(&state, deletion_date, window)
+            .ok_or_else(|| StoreError::Corrupt("state".to_owned()))?;
+        let tags: String = row.column("tags")?;
+        Ok(Key {
+            account,
+            region,
+            id,
+            created_at,
+            description,
+            spec,
+            usage,
+            origin,
+            manager,
+            state,
+            tags: serde_json::from_str(&tags).map_err(|_| StoreError::Corrupt("tags".to_owned()))?,
+            policy: row.column("policy")?,
+            wrapped_material: row.column("wrapped_material")?,
+            version: row.column("version")?,
+            deletion_protection: row.column("deletion_protection")?,
+            cancel_on_use: row.column("cancel_on_use")?,
+        })
+    }
+}
+
+// Schema.
+
+/// Takes the migration lock. SQLite's exclusive transaction is the lock there; PostgreSQL nodes starting together
+/// serialise on an advisory lock, and keep the schema version in a table.
+pub(crate) const PREPARE_MIGRATION: Sql = Sql::dialects(
+    "SELECT pg_advisory_xact_lock(128034676831233); CREATE TABLE IF NOT EXISTS trent_schema (version BIGINT NOT NULL)",
+    "",
+);
+pub(crate) const SCHEMA_VERSION: Sql =
+    Sql::dialects("SELECT COALESCE(MAX(version), 0) FROM trent_schema", "PRAGMA user_version");
+/// A script: `{version}` is replaced by the version (SQLite's pragma takes no parameters).
+pub(crate) const SET_SCHEMA_VERSION: Sql =
+    Sql::dialects("INSERT INTO trent_schema (version) VALUES ({version})", "PRAGMA user_version = {version}");
+pub(crate) const PRE_SEGMENT_EVENTS: Sql =
+    Sql::both("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq");
+pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
+
+// Keys.
+
+pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
+    "INSERT INTO keys (",
+    key_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+));
+pub(crate) const GET_KEY: Sql =
+    Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
+pub(crate) const LIST_KEYS: Sql = Sql::both(concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys WHERE account = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4"
+));
+/// Parameters as `INSERT_KEY`'s (every column is written, those that never change with the values they have), the
+/// version read in $16: the write is conditional on it, and bumps it.
+pub(crate) const UPDATE_KEY: Sql = Sql::both(
+    "UPDATE keys SET created_at = $4, description = $5, key_spec = $6, key_usage = $7, origin = $8, key_manager = $9, \
+     state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
+     deletion_protection = $17, cancel_on_use = $18, version = version + 1 \
+     WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
+);
+/// The keys due at $1, earliest first, at most $2.
+macro_rules! due_keys {
+    () => {
+        concat!(
+            "SELECT ",
+            key_columns!(),
+            " FROM keys WHERE ",
+            due_for_deletion!(),
+            " AND deletion_date <= $1 ORDER BY deletion_date LIMIT $2"
+        )
+    };
+}
+/// Claims the due keys. PostgreSQL skips rows another node's deletion holds (so each key is destroyed once, and no
+/// node waits on another); SQLite's write transaction has the database to itself.
+pub(crate) const CLAIM_DUE_KEYS: Sql = Sql::dialects(concat!(due_keys!(), " FOR UPDATE SKIP LOCKED"), due_keys!());
+pub(crate) const DELETE_KEY: Sql = Sql::both("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3");
+pub(crate) const DELETE_KEY_ALIASES: Sql =
+    Sql::both("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3");
+pub(crate) const NEXT_DELETION_DATE: Sql =
+    Sql::both(concat!("SELECT MIN(deletion_date) FROM keys WHERE ", due_for_deletion!()));
+
+// Aliases.
+
+pub(crate) const INSERT_ALIAS: Sql = Sql::both(concat!(
+    "INSERT INTO aliases (",
+    alias_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
+));
+pub(crate) const GET_ALIAS: Sql =
+    Sql::both(concat!("SELECT ", alias_columns!(), " FROM aliases WHERE account = $1 AND region = $2 AND name = $3"));
+pub(crate) const UPDATE_ALIAS: Sql =
+    Sql::both("UPDATE aliases SET key_id = $4, updated_at = $5 WHERE account = $1 AND region = $2 AND name = $3");
+pub(crate) const DELETE_ALIAS: Sql = Sql::both("DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3");
+pub(crate) const LIST_ALIASES: Sql = Sql::both(concat!(
+    "SELECT ",
+    alias_columns!(),
+    " FROM aliases WHERE account = $1 AND region = $2 AND (CAST($3 AS TEXT) IS NULL OR key_id = $3) AND name > $4 \
+     ORDER BY name LIMIT $5"
+));
+
+// The audit trail and its usage evidence.
+
+/// The chain head, locked until the transaction ends on PostgreSQL, so events from every node and every
+/// transaction form one chain (SQLite's write transaction holds the database already).
+pub(crate) const LOCK_AUDIT_HEAD: Sql = Sql::dialects(
+    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    "SELECT seq, hash FROM audit_head WHERE id = 1",
+);
+pub(crate) const AUDIT_HEAD: Sql = Sql::both("SELECT seq, hash FROM audit_head WHERE id = 1");
+pub(crate) const AUDIT_ANCHOR: Sql = Sql::both("SELECT seq, hash FROM audit_anchor WHERE id = 1");
+pub(crate) const SET_AUDIT_HEAD: Sql = Sql::both("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1");
+pub(crate) const SET_AUDIT_ANCHOR: Sql = Sql::both("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1");
+pub(crate) const INSERT_SEGMENT: Sql = Sql::both(
+    "INSERT INTO audit_segments (first_seq, last_seq, earliest_time, latest_time, previous_hash, records, hashes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+);
+pub(crate) const INSERT_SEGMENT_KEY: Sql =
+    Sql::both("INSERT INTO audit_segment_keys (key_arn, first_seq) VALUES ($1, $2)");
+pub(crate) const SEGMENTS: Sql =
+    Sql::both("SELECT first_seq, previous_hash, records, hashes FROM audit_segments ORDER BY first_seq");
+pub(crate) const SEGMENT_RECORDS: Sql = Sql::both(
+    "SELECT records FROM audit_segments WHERE CAST($1 AS TEXT) IS NULL \
+     OR first_seq IN (SELECT first_seq FROM audit_segment_keys WHERE key_arn = $1) ORDER BY first_seq",
+);
+/// The last segment wholly before $1, never the one holding the head's event (the chain keeps one to check).
+pub(crate) const LAST_SEGMENT_BEFORE: Sql = Sql::both(
+    "SELECT last_seq, hashes FROM audit_segments WHERE latest_time < $1 \
+     AND last_seq < (SELECT seq FROM audit_head WHERE id = 1) ORDER BY first_seq DESC LIMIT 1",
+);
+pub(crate) const COUNT_EVENTS_THROUGH: Sql = Sql::both(
+    "SELECT CAST(COALESCE(SUM(last_seq - first_seq + 1), 0) AS BIGINT) FROM audit_segments WHERE last_seq <= $1",
+);
+pub(crate) const DELETE_SEGMENT_KEYS_THROUGH: Sql = Sql::both("DELETE FROM audit_segment_keys WHERE first_seq <= $1");
+pub(crate) const DELETE_SEGMENTS_THROUGH: Sql = Sql::both("DELETE FROM audit_segments WHERE last_seq <= $1");
+pub(crate) const ADD_USAGE: Sql = Sql::both(
+    "INSERT INTO key_usage (key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, \
+     last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+     ON CONFLICT (key_arn, day, operation, principal, source_ip, error_code) DO UPDATE SET \
+     calls = key_usage.calls + excluded.calls, ciphertexts = key_usage.ciphertexts + excluded.ciphertexts, \
+     first_at = CASE WHEN excluded.first_at < key_usage.first_at THEN excluded.first_at ELSE key_usage.first_at END, \
+     last_at = CASE WHEN excluded.last_at > key_usage.last_at THEN excluded.last_at ELSE key_usage.last_at END",
+);
+pub(crate) const SET_LAST_USE: Sql = Sql::both(
+    "INSERT INTO key_last_use (key_arn, operation, at, event_id, request_id) VALUES ($1, $2, $3, $4, $5) \
+     ON CONFLICT (key_arn) DO UPDATE SET operation = excluded.operation, at = excluded.at, \
+     event_id = excluded.event_id, request_id = excluded.request_id WHERE excluded.at >= key_last_use.at",
+);
+pub(crate) const ADD_REFUSED_USE: Sql = Sql::both(
+    "INSERT INTO key_refused_uses (key_arn, at, operation, principal, source_ip, error_code, error_message, event_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+);
+pub(crate) const USAGE_COUNTS: Sql = Sql::both(
+    "SELECT key_arn, day, operation, principal, source_ip, error_code, calls, ciphertexts, first_at, last_at \
+     FROM key_usage WHERE key_arn = $1 ORDER BY day, operation, principal, source_ip, error_code",
+);
+pub(crate) const LAST_USE: Sql =
+    Sql::both("SELECT key_arn, operation, at, event_id, request_id FROM key_last_use WHERE key_arn = $1");
+pub(crate) const REFUSED_USES: Sql = Sql::both(
+    "SELECT key_arn, at, operation, principal, source_ip, error_code, error_message, event_id \
+     FROM key_refused_uses WHERE key_arn = $1 ORDER BY seq",
+);
+
+// Retirement plans.
+
+/// A new plan (version 0 as given, 1 as stored), replacing only a finished plan of the same key.
+pub(crate) const INSERT_PLAN: Sql = Sql::both(concat!(
+    "INSERT INTO retirement_plans (",
+    plan_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+     CAST($14 AS BIGINT) + 1) ON CONFLICT (account, region, key_id) DO UPDATE SET step = excluded.step, \
+     observe_millis = excluded.observe_millis, pending_window_days = excluded.pending_window_days, \
+     started_at = excluded.started_at, observe_until = excluded.observe_until, scheduled_at = excluded.scheduled_at, \
+     deletion_date = excluded.deletion_date, finished_at = excluded.finished_at, reason = excluded.reason, \
+     started_by = excluded.started_by, version = retirement_plans.version + 1 \
+     WHERE retirement_plans.step IN ('Completed', 'Halted', 'Aborted') RETURNING ",
+    plan_columns!()
+));
+/// The next version of a plan, written only over the version given ($14).
+pub(crate) const UPDATE_PLAN: Sql = Sql::both(concat!(
+    "UPDATE retirement_plans SET step = $4, observe_millis = $5, pending_window_days = $6, started_at = $7, \
+     observe_until = $8, scheduled_at = $9, deletion_date = $10, finished_at = $11, reason = $12, started_by = $13, \
+     version = CAST($14 AS BIGINT) + 1 WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $14 \
+     RETURNING ",
+    plan_columns!()
+));
+pub(crate) const GET_PLAN: Sql = Sql::both(concat!(
+    "SELECT ",
+    plan_columns!(),
+    " FROM retirement_plans WHERE account = $1 AND region = $2 AND key_id = $3"
+));
+pub(crate) const ACTIVE_PLANS: Sql = Sql::both(concat!(
+    "SELECT ",
+    plan_columns!(),
+    " FROM retirement_plans WHERE step IN ('Observing', 'PendingDeletion') ORDER BY started_at"
+));
+
+// Bookkeeping and credentials.
+
+pub(crate) const GET_META: Sql = Sql::both("SELECT value FROM meta WHERE name = $1");
+pub(crate) const INSERT_META: Sql = Sql::both("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING");
+pub(crate) const SET_META: Sql =
+    Sql::both("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+pub(crate) const INSERT_CREDENTIAL: Sql = Sql::both(
+    "INSERT INTO credentials (access_key_id, account, sealed_secret, created_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT DO NOTHING",
+);
+pub(crate) const CREDENTIALS: Sql =
+    Sql::both("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at");
+
+/// Dev mode's reset: everything but the credentials and the bookkeeping (the chain's head and anchor go back to
+/// the start separately).
+pub(crate) const RESET: &str = "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_segments; \
+     DELETE FROM audit_segment_keys; DELETE FROM key_usage; DELETE FROM key_last_use; DELETE FROM key_refused_uses; \
+     DELETE FROM retirement_plans;";

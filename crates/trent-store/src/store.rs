@@ -1,0 +1,486 @@
+//! The key store: each operation's logic written once over the narrow [`Tx`] interface (which statements it runs,
+//! in which transaction, and what their results mean), run by whichever database driver the store was opened on.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use trent_audit::chain::AuditChain;
+use trent_audit::segment::{self, Segment, StoredSegment};
+use trent_audit::usage::{KeyUsage, UsageBatch};
+use trent_audit::{AuditEvent, EventBatch};
+use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
+
+use crate::driver::{Driver, Mode, Sql, Tx, Work};
+use crate::feed::ChangeFeed;
+use crate::postgres::Postgres;
+use crate::sql;
+use crate::sqlite::Sqlite;
+use crate::value::{params, FromRow, Param, ToParams};
+use crate::{Alias, EventFor, StoreError, StoredCredential};
+
+/// A key store. Every change that has an audit event commits together with it, in one transaction.
+pub struct KeyStore {
+    database: Database,
+}
+
+/// The database a store was opened on.
+enum Database {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
+impl Database {
+    async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
+        match self {
+            Database::Sqlite(driver) => driver.run(mode, work).await,
+            Database::Postgres(driver) => driver.run(mode, work).await,
+        }
+    }
+}
+
+/// Runs the block `$body`, the logic of one operation, with `$tx` the transaction of mode `$mode`. The block owns
+/// what it uses (the drivers may run it on another thread).
+macro_rules! run {
+    ($store:expr, $mode:ident, |$tx:ident| $body:block) => {
+        $store.database.run(Mode::$mode, move |$tx| Box::pin(async move $body)).await
+    };
+}
+
+/// The rows of `sql`.
+async fn rows<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<T>, StoreError> {
+    tx.query(sql, params).await?.iter_mut().map(T::from_row).collect()
+}
+
+/// The first row of `sql`, if there is one.
+async fn first<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Result<Option<T>, StoreError> {
+    tx.query(sql, params).await?.first_mut().map(T::from_row).transpose()
+}
+
+/// The one row `sql` always returns.
+async fn one<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Result<T, StoreError> {
+    first(tx, sql, params).await?.ok_or_else(|| StoreError::Corrupt("a row the schema guarantees is missing".into()))
+}
+
+/// The schema version (the same in both dialects) whose script creates the audit segments.
+pub(crate) const AUDIT_SEGMENTS_VERSION: i64 = 7;
+
+/// Brings the schema up to date with `migrations` (the scripts in order; the schema version is the number applied).
+/// The script of [`AUDIT_SEGMENTS_VERSION`] is followed by moving the events stored a row each into segments.
+pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), StoreError> {
+    let dialect = tx.dialect();
+    tx.batch(sql::PREPARE_MIGRATION.text(dialect)).await?;
+    let current: i64 = one(tx, &sql::SCHEMA_VERSION, &[]).await?;
+    let supported = migrations.len() as i64;
+    if current > supported {
+        return Err(StoreError::SchemaTooNew { found: current, supported });
+    }
+    for (version, script) in (1..).zip(migrations).skip(usize::try_from(current).unwrap_or(0)) {
+        tx.batch(script).await?;
+        if version == AUDIT_SEGMENTS_VERSION {
+            for segment in segment::regroup(&rows(tx, &sql::PRE_SEGMENT_EVENTS, &[]).await?) {
+                insert_segment(tx, &segment).await?;
+            }
+            tx.batch(sql::DROP_PRE_SEGMENT_EVENTS).await?;
+        }
+        tx.batch(&sql::SET_SCHEMA_VERSION.text(dialect).replace("{version}", &version.to_string())).await?;
+    }
+    Ok(())
+}
+
+/// Appends one event to the chain, with its usage evidence.
+async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreError> {
+    let batch = EventBatch::of(std::slice::from_ref(event)).map_err(|e| StoreError::Database(e.to_string()))?;
+    insert_events(tx, &batch).await
+}
+
+/// Appends events to the chain in order, as segments after the head (one head read and one head write per batch),
+/// and adds their usage evidence.
+async fn insert_events(tx: &mut dyn Tx, batch: &EventBatch) -> Result<(), StoreError> {
+    if !batch.events.is_empty() {
+        let (segments, head) = segment::chain(batch, &one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?);
+        for segment in &segments {
+            insert_segment(tx, segment).await?;
+        }
+        tx.execute(&sql::SET_AUDIT_HEAD, &params![head.seq, head.hash]).await?;
+    }
+    add_usage(tx, &batch.usage).await
+}
+
+/// Stores one segment and the keys it names.
+async fn insert_segment(tx: &mut dyn Tx, s: &Segment) -> Result<(), StoreError> {
+    let columns =
+        params![s.first_seq, s.last_seq, s.earliest_millis, s.latest_millis, &s.previous_hash, &s.records, &s.hashes];
+    tx.execute(&sql::INSERT_SEGMENT, &columns).await?;
+    let keys: Vec<_> = s.key_arns.iter().map(|arn| Vec::from(params![arn.as_str(), s.first_seq])).collect();
+    tx.execute_each(&sql::INSERT_SEGMENT_KEY, &keys).await
+}
+
+/// Adds a batch's usage evidence to the sums kept beside the trail, in a fixed order, so that two nodes adding to
+/// the same sums cannot deadlock.
+async fn add_usage(tx: &mut dyn Tx, usage: &UsageBatch) -> Result<(), StoreError> {
+    if usage.is_empty() {
+        return Ok(());
+    }
+    let mut counts: Vec<_> = usage.counts.iter().collect();
+    counts.sort_by(|a, b| a.0.cmp(b.0));
+    let counts = counts.into_iter().map(|(k, c)| Ok([k.to_params()?, c.to_params()?].concat()));
+    tx.execute_each(&sql::ADD_USAGE, &counts.collect::<Result<Vec<_>, StoreError>>()?).await?;
+    let mut last_uses: Vec<_> = usage.last_uses.values().collect();
+    last_uses.sort_by(|a, b| a.key_arn.cmp(&b.key_arn));
+    let last_uses = last_uses.into_iter().map(ToParams::to_params).collect::<Result<Vec<_>, _>>()?;
+    tx.execute_each(&sql::SET_LAST_USE, &last_uses).await?;
+    let refused = usage.refused.iter().map(ToParams::to_params).collect::<Result<Vec<_>, _>>()?;
+    tx.execute_each(&sql::ADD_REFUSED_USE, &refused).await
+}
+
+/// Inserts a new key and its audit event. No node can hold the new key in its cache, so there is no change to
+/// announce.
+async fn insert_key(tx: &mut dyn Tx, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
+    tx.execute(&sql::INSERT_KEY, &key.to_params()?).await?;
+    insert_event(tx, event).await
+}
+
+/// Writes `key` if its stored version is still `key.version`, with its audit event; `Conflict` otherwise. Returns
+/// the key as stored.
+async fn write_key(tx: &mut dyn Tx, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
+    if tx.execute(&sql::UPDATE_KEY, &key.to_params()?).await? != 1 {
+        return Err(StoreError::Conflict);
+    }
+    if let Some(event) = event {
+        insert_event(tx, event).await?;
+    }
+    tx.changed(Some(key.id));
+    Ok(Key { version: key.version + 1, ..key.clone() })
+}
+
+/// Inserts an alias unless its name is taken; `AliasExists` if it is.
+async fn insert_alias(tx: &mut dyn Tx, alias: &Alias) -> Result<(), StoreError> {
+    match tx.execute(&sql::INSERT_ALIAS, &alias.to_params()?).await? {
+        1 => Ok(()),
+        _ => Err(StoreError::AliasExists),
+    }
+}
+
+impl KeyStore {
+    /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
+    pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self { database: Database::Sqlite(Sqlite::open(path)?) })
+    }
+
+    /// Connects to the PostgreSQL database at `url`, which other nodes may share, and brings its schema up to date.
+    pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { database: Database::Postgres(Postgres::connect(url).await?) })
+    }
+
+    /// Stores a new key and its audit event.
+    pub async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
+        let (key, event) = (key.clone(), event.clone());
+        run!(self, Write, |tx| { insert_key(tx, &key, &event).await })
+    }
+
+    /// Stores a new key, an alias pointing at it and the key's audit event, all or nothing; `AliasExists` (and
+    /// nothing stored) if the alias name is taken. Used for service-managed keys created on first use.
+    pub async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError> {
+        let (key, alias, event) = (key.clone(), alias.clone(), event.clone());
+        run!(self, Write, |tx| {
+            insert_alias(tx, &alias).await?;
+            insert_key(tx, &key, &event).await
+        })
+    }
+
+    /// Reads one key.
+    pub async fn get_key(&self, account: &AccountId, region: &Region, id: KeyId) -> Result<Option<Key>, StoreError> {
+        let (account, region) = (account.clone(), region.clone());
+        run!(self, Autocommit, |tx| { first(tx, &sql::GET_KEY, &params![&account, &region, &id]).await })
+    }
+
+    /// Lists keys in key-ID order, starting after `after`, at most `limit`.
+    pub async fn list_keys(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        after: Option<KeyId>,
+        limit: usize,
+    ) -> Result<Vec<Key>, StoreError> {
+        let (account, region) = (account.clone(), region.clone());
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        run!(self, Autocommit, |tx| {
+            rows(tx, &sql::LIST_KEYS, &params![&account, &region, after, limit as i64]).await
+        })
+    }
+
+    /// Writes `key` if the stored version still equals `key.version`, storing `key.version + 1`, with its audit
+    /// event if any. Returns the key as stored; `Conflict` if someone else changed or deleted it first.
+    pub async fn update_key(&self, key: &Key, event: Option<&AuditEvent>) -> Result<Key, StoreError> {
+        let (key, event) = (key.clone(), event.cloned());
+        run!(self, Write, |tx| { write_key(tx, &key, event.as_ref()).await })
+    }
+
+    /// Claims and destroys up to `limit` keys pending deletion whose deletion date is at or before `now`: each key's
+    /// row (material, tags, policy, metadata) and aliases are removed and `event_for(key)` recorded, in one
+    /// transaction. Keys another node is destroying at the same moment are skipped, so each is destroyed exactly
+    /// once.
+    pub async fn destroy_due(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        event_for: Arc<EventFor>,
+    ) -> Result<Vec<Key>, StoreError> {
+        run!(self, Write, |tx| {
+            let due: Vec<Key> = rows(tx, &sql::CLAIM_DUE_KEYS, &params![&now, limit as i64]).await?;
+            for key in &due {
+                let names = params![&key.account, &key.region, &key.id];
+                tx.execute(&sql::DELETE_KEY, &names).await?;
+                tx.execute(&sql::DELETE_KEY_ALIASES, &names).await?;
+                insert_event(tx, &event_for(key)).await?;
+                tx.changed(Some(key.id));
+            }
+            Ok(due)
+        })
+    }
+
+    /// The earliest deletion date of any key pending deletion (and not protected).
+    pub async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
+        run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_DELETION_DATE, &[]).await })
+    }
+
+    /// Creates an alias; `AliasExists` if the name is taken in that account and region.
+    pub async fn create_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        let alias = alias.clone();
+        run!(self, Autocommit, |tx| { insert_alias(tx, &alias).await })
+    }
+
+    /// Reads one alias.
+    pub async fn get_alias(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        name: &AliasName,
+    ) -> Result<Option<Alias>, StoreError> {
+        let (account, region, name) = (account.clone(), region.clone(), name.clone());
+        run!(self, Autocommit, |tx| { first(tx, &sql::GET_ALIAS, &params![&account, &region, &name]).await })
+    }
+
+    /// Points an existing alias at another key; `Conflict` if the alias is gone.
+    pub async fn update_alias(&self, alias: &Alias) -> Result<(), StoreError> {
+        let alias = alias.clone();
+        run!(self, Autocommit, |tx| {
+            let a = &alias;
+            match tx
+                .execute(&sql::UPDATE_ALIAS, &params![&a.account, &a.region, &a.name, &a.key_id, &a.updated_at])
+                .await?
+            {
+                1 => Ok(()),
+                _ => Err(StoreError::Conflict),
+            }
+        })
+    }
+
+    /// Deletes an alias; false if there was none.
+    pub async fn delete_alias(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        name: &AliasName,
+    ) -> Result<bool, StoreError> {
+        let (account, region, name) = (account.clone(), region.clone(), name.clone());
+        run!(self, Autocommit, |tx| {
+            Ok(tx.execute(&sql::DELETE_ALIAS, &params![&account, &region, &name]).await? == 1)
+        })
+    }
+
+    /// Lists aliases in name order (optionally only those of one key), after `after`, at most `limit`.
+    pub async fn list_aliases(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key: Option<KeyId>,
+        after: Option<&AliasName>,
+        limit: usize,
+    ) -> Result<Vec<Alias>, StoreError> {
+        let (account, region) = (account.clone(), region.clone());
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        run!(self, Autocommit, |tx| {
+            rows(tx, &sql::LIST_ALIASES, &params![&account, &region, &key, after, limit as i64]).await
+        })
+    }
+
+    /// Appends audit events, in order, and adds their usage evidence, in one transaction.
+    pub async fn append_events(&self, batch: Arc<EventBatch>) -> Result<(), StoreError> {
+        run!(self, Audit, |tx| { insert_events(tx, &batch).await })
+    }
+
+    /// Appends audit events, adds their usage evidence and sets the named bookkeeping value (where the audit
+    /// journal's import has reached) in the same transaction, so a replay after a crash neither loses nor repeats an
+    /// event.
+    pub async fn append_events_marked(
+        &self,
+        batch: Arc<EventBatch>,
+        marker: &str,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let (marker, value) = (marker.to_owned(), value.to_vec());
+        run!(self, Audit, |tx| {
+            insert_events(tx, &batch).await?;
+            tx.execute(&sql::SET_META, &params![&marker, &value]).await?;
+            Ok(())
+        })
+    }
+
+    /// The stored chain (anchor, events in sequence order, head), read consistently.
+    pub async fn audit_chain(&self) -> Result<AuditChain, StoreError> {
+        run!(self, Snapshot, |tx| {
+            let segments: Vec<StoredSegment> = rows(tx, &sql::SEGMENTS, &[]).await?;
+            let events = segments.iter().flat_map(StoredSegment::chained).collect();
+            let head = one(tx, &sql::AUDIT_HEAD, &[]).await?;
+            Ok(AuditChain { anchor: one(tx, &sql::AUDIT_ANCHOR, &[]).await?, events, head })
+        })
+    }
+
+    /// Retention: removes the events recorded before `before` (never the last one), moves the chain's anchor to the
+    /// last one removed, and appends `event` (which says what was pruned), in one transaction. Returns how many
+    /// events were removed.
+    pub async fn prune_events(&self, before: Timestamp, event: &AuditEvent) -> Result<u64, StoreError> {
+        let event = event.clone();
+        run!(self, Audit, |tx| {
+            // Appenders lock the head; so does pruning, so the anchor and the chain move in one order.
+            let _: (i64, String) = one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?;
+            let last: Option<(i64, Vec<u8>)> = first(tx, &sql::LAST_SEGMENT_BEFORE, &params![&before]).await?;
+            let Some((seq, hashes)) = last else { return Ok(0) };
+            let hash = segment::last_hash(&hashes)
+                .ok_or_else(|| StoreError::Corrupt(format!("audit segment ending at {seq} has no hashes")))?;
+            let removed: i64 = one(tx, &sql::COUNT_EVENTS_THROUGH, &params![seq]).await?;
+            tx.execute(&sql::DELETE_SEGMENT_KEYS_THROUGH, &params![seq]).await?;
+            tx.execute(&sql::DELETE_SEGMENTS_THROUGH, &params![seq]).await?;
+            tx.execute(&sql::SET_AUDIT_ANCHOR, &params![seq, hash]).await?;
+            insert_event(tx, &event).await?;
+            Ok(u64::try_from(removed).unwrap_or(0))
+        })
+    }
+
+    /// The usage evidence kept for one key ARN.
+    pub async fn key_usage(&self, key_arn: &str) -> Result<KeyUsage, StoreError> {
+        let key_arn = key_arn.to_owned();
+        run!(self, Snapshot, |tx| {
+            let arn = params![key_arn.as_str()];
+            Ok(KeyUsage {
+                counts: rows(tx, &sql::USAGE_COUNTS, &arn).await?,
+                last_use: first(tx, &sql::LAST_USE, &arn).await?,
+                refused: rows(tx, &sql::REFUSED_USES, &arn).await?,
+            })
+        })
+    }
+
+    /// Stores a retirement plan and, in the same transaction, the change to its key and the audit event, if any.
+    /// A plan with version 0 is new: it may replace only a finished plan of the same key (`Conflict` otherwise).
+    /// Otherwise the write is conditional on the stored version (and the key's on its own). Returns the plan and the
+    /// key as stored.
+    pub async fn save_retirement_plan(
+        &self,
+        plan: &RetirementPlan,
+        key: Option<&Key>,
+        event: Option<&AuditEvent>,
+    ) -> Result<(RetirementPlan, Option<Key>), StoreError> {
+        let (plan, key, event) = (plan.clone(), key.cloned(), event.cloned());
+        run!(self, Write, |tx| {
+            let stored_key = match &key {
+                Some(key) => Some(write_key(tx, key, None).await?),
+                None => None,
+            };
+            let write = if plan.version == 0 { &sql::INSERT_PLAN } else { &sql::UPDATE_PLAN };
+            let stored_plan = first(tx, write, &plan.to_params()?).await?.ok_or(StoreError::Conflict)?;
+            if let Some(event) = &event {
+                insert_event(tx, event).await?;
+            }
+            Ok((stored_plan, stored_key))
+        })
+    }
+
+    /// Reads the retirement plan of one key.
+    pub async fn get_retirement_plan(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        id: KeyId,
+    ) -> Result<Option<RetirementPlan>, StoreError> {
+        let (account, region) = (account.clone(), region.clone());
+        run!(self, Autocommit, |tx| { first(tx, &sql::GET_PLAN, &params![&account, &region, &id]).await })
+    }
+
+    /// Every plan the server still has work to do for.
+    pub async fn active_retirement_plans(&self) -> Result<Vec<RetirementPlan>, StoreError> {
+        run!(self, Autocommit, |tx| { rows(tx, &sql::ACTIVE_PLANS, &[]).await })
+    }
+
+    /// Audit events in the order they were recorded, optionally only those about one key ARN.
+    pub async fn events(&self, key_arn: Option<&str>) -> Result<Vec<AuditEvent>, StoreError> {
+        let key_arn = key_arn.map(str::to_owned);
+        run!(self, Autocommit, |tx| {
+            let segments: Vec<Vec<u8>> = rows(tx, &sql::SEGMENT_RECORDS, &params![key_arn.as_deref()]).await?;
+            let mut events = Vec::new();
+            for records in segments {
+                events.extend(segment::events_of(&records, key_arn.as_deref()).map_err(StoreError::Corrupt)?);
+            }
+            Ok(events)
+        })
+    }
+
+    /// Reads a named value of the store's own bookkeeping (such as the root key check record).
+    pub async fn get_meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = name.to_owned();
+        run!(self, Autocommit, |tx| { first(tx, &sql::GET_META, &params![&name]).await })
+    }
+
+    /// Writes a named value unless one exists; returns the value now stored.
+    pub async fn put_meta_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let (name, value) = (name.to_owned(), value.to_vec());
+        run!(self, Autocommit, |tx| {
+            tx.execute(&sql::INSERT_META, &params![&name, &value]).await?;
+            one(tx, &sql::GET_META, &params![&name]).await
+        })
+    }
+
+    /// Stores an access key; an existing one with the same ID is kept.
+    pub async fn put_credential(&self, credential: &StoredCredential) -> Result<(), StoreError> {
+        let credential = credential.clone();
+        run!(self, Autocommit, |tx| {
+            tx.execute(&sql::INSERT_CREDENTIAL, &credential.to_params()?).await?;
+            Ok(())
+        })
+    }
+
+    /// Every stored access key.
+    pub async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
+        run!(self, Autocommit, |tx| { rows(tx, &sql::CREDENTIALS, &[]).await })
+    }
+
+    /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
+    pub async fn reset(&self) -> Result<(), StoreError> {
+        run!(self, Write, |tx| {
+            tx.batch(sql::RESET).await?;
+            let genesis = params![0_i64, trent_audit::chain::GENESIS];
+            tx.execute(&sql::SET_AUDIT_HEAD, &genesis).await?;
+            tx.execute(&sql::SET_AUDIT_ANCHOR, &genesis).await?;
+            tx.changed(None);
+            Ok(())
+        })
+    }
+
+    /// Leaves the store at shutdown (a shared store stops counting this node among those to wait for).
+    pub async fn leave(&self) -> Result<(), StoreError> {
+        match &self.database {
+            Database::Sqlite(driver) => driver.leave().await,
+            Database::Postgres(driver) => driver.leave().await,
+        }
+    }
+
+    /// How other processes' changes become visible: `None` when this process is the store's only writer (the
+    /// embedded store), so a cache of keys it wrote itself is always current; a change feed when several nodes share
+    /// the store.
+    pub fn change_feed(&self) -> Option<Arc<ChangeFeed>> {
+        match &self.database {
+            Database::Sqlite(driver) => driver.change_feed(),
+            Database::Postgres(driver) => driver.change_feed(),
+        }
+    }
+}
