@@ -1,14 +1,16 @@
-//! The record of an API call, written straight into its journal line from the request's borrowed parts: the hot
-//! path's way to an [`AuditEvent`]'s exact JSON without building one (no owned strings, maps or values per call).
-//! A unit test holds the two ways to the same text.
+//! The record of an API call, written straight into its journal line from the request's borrowed parts through the
+//! one definition of the record ([`crate::record::Record`]): the hot path's way to an [`AuditEvent`]'s exact JSON
+//! without building one (no owned strings, maps or values per call). A unit test holds the two ways to the same text.
 
+use std::fmt::Display;
 use std::io::Write;
 use std::net::IpAddr;
 
 use serde_json::value::RawValue;
 use trent_domain::{AccountId, Timestamp};
 
-use crate::{ALLOWED_PARAMETERS, EVENT_SOURCE, EVENT_VERSION, KEY_RESOURCE_TYPE};
+use crate::record::{Identity, Members, Record, Resources};
+use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_SOURCE, EVENT_VERSION};
 
 /// Who called, as far as the edge knows.
 #[derive(Debug, Clone, Copy)]
@@ -79,52 +81,28 @@ impl CallRecord<'_> {
         out
     }
 
-    /// Writes the record's JSON: the members of [`crate::AuditEvent`], in its order, with its omissions.
+    /// Writes the record's JSON.
     pub fn write_record(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"eventVersion\":");
-        string(out, EVENT_VERSION);
-        let t = self.at.to_utc();
-        let _ = write!(
-            out,
-            ",\"eventTime\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"",
-            t.year, t.month, t.day, t.hour, t.minute, t.second
-        );
-        out.extend_from_slice(b",\"eventSource\":");
-        string(out, EVENT_SOURCE);
-        out.extend_from_slice(b",\"eventName\":");
-        string(out, self.event_name);
-        out.extend_from_slice(b",\"awsRegion\":");
-        string(out, self.region);
-        if let Some(ip) = self.source_ip {
-            let _ = write!(out, ",\"sourceIPAddress\":\"{ip}\"");
-        }
-        if let Some(user_agent) = self.user_agent {
-            out.extend_from_slice(b",\"userAgent\":");
-            string(out, cut_user_agent(user_agent));
-        }
-        out.extend_from_slice(b",\"userIdentity\":{\"type\":");
-        match self.caller {
+        let root_arn;
+        let user_identity = match self.caller {
             Caller::Root { account, access_key_id } => {
-                string(out, crate::ROOT_IDENTITY_TYPE);
-                out.extend_from_slice(b",\"principalId\":");
-                string(out, account.as_str());
-                out.extend_from_slice(b",\"arn\":");
-                string(out, &crate::root_arn(account.as_str()));
-                out.extend_from_slice(b",\"accountId\":");
-                string(out, account.as_str());
-                out.extend_from_slice(b",\"accessKeyId\":");
-                string(out, access_key_id);
-            }
-            Caller::Unknown { access_key_id } => {
-                string(out, crate::UNKNOWN_IDENTITY_TYPE);
-                out.extend_from_slice(b",\"principalId\":\"\"");
-                if let Some(access_key_id) = access_key_id {
-                    out.extend_from_slice(b",\"accessKeyId\":");
-                    string(out, access_key_id);
+                root_arn = RootArn(account.as_str());
+                Identity {
+                    kind: crate::ROOT_IDENTITY_TYPE,
+                    principal_id: account.as_str(),
+                    arn: Some(&root_arn),
+                    account_id: Some(account.as_str()),
+                    access_key_id: Some(access_key_id),
                 }
             }
-        }
-        out.extend_from_slice(b"},\"requestParameters\":{");
+            Caller::Unknown { access_key_id } => Identity {
+                kind: crate::UNKNOWN_IDENTITY_TYPE,
+                principal_id: "",
+                arn: None,
+                account_id: None,
+                access_key_id,
+            },
+        };
         // In name order, as an event's parameter map keeps them.
         let mut parameters: Vec<(&str, &RawValue)> = self
             .parameters
@@ -133,64 +111,30 @@ impl CallRecord<'_> {
             .filter(|(name, _)| ALLOWED_PARAMETERS.contains(name))
             .collect();
         parameters.sort_unstable_by_key(|(name, _)| *name);
-        for (index, (name, value)) in parameters.into_iter().enumerate() {
-            if index > 0 {
-                out.push(b',');
-            }
-            string(out, name);
-            out.push(b':');
-            json(out, value.get());
-        }
-        out.extend_from_slice(b"},\"responseElements\":{");
-        if let Some(key_id) = self.response_key_id {
-            out.extend_from_slice(b"\"keyId\":");
-            string(out, key_id);
-        }
-        out.push(b'}');
-        if let Some((code, message)) = self.error {
-            out.extend_from_slice(b",\"errorCode\":");
-            string(out, code);
-            out.extend_from_slice(b",\"errorMessage\":");
-            string(out, message);
-        }
-        out.extend_from_slice(b",\"requestID\":");
-        string(out, self.request_id);
-        out.extend_from_slice(b",\"eventID\":\"");
         let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
-        out.extend_from_slice(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id).as_bytes());
-        let _ = write!(out, "\",\"readOnly\":{},\"resources\":[", self.read_only);
-        if let Some(arn) = self.key_arn {
-            out.extend_from_slice(b"{\"ARN\":");
-            string(out, arn);
-            out.extend_from_slice(b",\"accountId\":");
-            string(out, self.account);
-            out.extend_from_slice(b",\"type\":");
-            string(out, KEY_RESOURCE_TYPE);
-            out.push(b'}');
-        }
-        out.extend_from_slice(b"],\"eventType\":\"AwsApiCall\",\"recipientAccountId\":");
-        string(out, self.account);
-        out.push(b'}');
+        let record = Record {
+            event_version: EVENT_VERSION,
+            event_time: &IsoTime(self.at),
+            event_source: EVENT_SOURCE,
+            event_name: self.event_name,
+            aws_region: self.region,
+            source_ip_address: self.source_ip.as_ref().map(|ip| ip as &dyn Display),
+            user_agent: self.user_agent.map(cut_user_agent),
+            user_identity,
+            request_parameters: Members::Raw(&parameters),
+            response_elements: Members::KeyId(self.response_key_id),
+            error_code: self.error.map(|(code, _)| code),
+            error_message: self.error.map(|(_, message)| message),
+            request_id: Some(self.request_id),
+            event_id: uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id),
+            read_only: self.read_only,
+            resources: Resources::Key { arn: self.key_arn, account: self.account },
+            event_type: EventType::AwsApiCall,
+            recipient_account_id: self.account,
+        };
+        // Writing these types into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, &record);
     }
-}
-
-/// Writes a request's JSON text as it came, unless it spans lines (whitespace between an array's or object's members
-/// may): a record is one line, so that is written again compactly.
-fn json(out: &mut Vec<u8>, text: &str) {
-    match text.contains(['\n', '\r']).then(|| serde_json::from_str::<serde_json::Value>(text)) {
-        Some(Ok(value)) => {
-            let _ = serde_json::to_writer(&mut *out, &value);
-        }
-        // The text came from a parsed request, so it parses; were it not to, it is still written as one JSON string.
-        Some(Err(_)) => string(out, text),
-        None => out.extend_from_slice(text.as_bytes()),
-    }
-}
-
-/// Writes `text` as a JSON string.
-fn string(out: &mut Vec<u8>, text: &str) {
-    // Writing a string into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, text);
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod call_record;
 pub mod chain;
+pub mod record;
 pub mod segment;
 pub mod stored;
 pub mod usage;
@@ -27,7 +28,26 @@ const UNKNOWN_IDENTITY_TYPE: &str = "Unknown";
 
 /// The ARN of an account's root principal: `arn:aws:iam::<account>:root`.
 pub fn root_arn(account: &str) -> String {
-    format!("arn:aws:iam::{account}:root")
+    RootArn(account).to_string()
+}
+
+/// An account's root principal's ARN, written where it is needed.
+pub(crate) struct RootArn<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for RootArn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "arn:aws:iam::{}:root", self.0)
+    }
+}
+
+/// A time as CloudTrail writes it: `2026-11-23T10:41:11Z`.
+pub(crate) struct IsoTime(pub(crate) Timestamp);
+
+impl std::fmt::Display for IsoTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0.to_utc();
+        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+    }
 }
 
 /// Request parameters that may be recorded. Everything else a request carries is dropped.
@@ -67,8 +87,8 @@ pub enum EventType {
     AwsServiceEvent,
 }
 
-/// Who made a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Who made a call (written as the record's `userIdentity`, [`record::Record`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserIdentity {
     /// `Root` for an account's administrator, `AWSService` for the service itself.
@@ -111,8 +131,9 @@ impl UserIdentity {
     }
 }
 
-/// One audit event, serialised as a CloudTrail record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One audit event, serialised as a CloudTrail record (through [`record::Record`], the record's one definition;
+/// the names here are those it is read back with).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEvent {
     /// CloudTrail's record version.
@@ -163,7 +184,7 @@ pub struct AuditEvent {
 }
 
 /// A resource an event is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Resource {
     /// The resource's ARN.
     #[serde(rename = "ARN")]
@@ -176,7 +197,37 @@ pub struct Resource {
     pub kind: String,
 }
 
+impl Serialize for AuditEvent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.record().serialize(serializer)
+    }
+}
+
 impl AuditEvent {
+    /// The event as its record, borrowed.
+    pub fn record(&self) -> record::Record<'_> {
+        record::Record {
+            event_version: &self.event_version,
+            event_time: &self.event_time,
+            event_source: &self.event_source,
+            event_name: &self.event_name,
+            aws_region: &self.aws_region,
+            source_ip_address: self.source_ip_address.as_ref().map(|ip| ip as &dyn std::fmt::Display),
+            user_agent: self.user_agent.as_deref(),
+            user_identity: record::Identity::of(&self.user_identity),
+            request_parameters: record::Members::Map(&self.request_parameters),
+            response_elements: record::Members::Map(&self.response_elements),
+            error_code: self.error_code.as_deref(),
+            error_message: self.error_message.as_deref(),
+            request_id: self.request_id.as_deref(),
+            event_id: &self.event_id,
+            read_only: self.read_only,
+            resources: record::Resources::List(&self.resources),
+            event_type: self.event_type,
+            recipient_account_id: &self.recipient_account_id,
+        }
+    }
+
     /// A new event about one key in one account and region, with no parameters yet.
     pub fn new(
         event_name: &str,
@@ -300,8 +351,7 @@ impl AuditEvent {
 
 /// Formats a timestamp as CloudTrail does: `2026-11-23T10:41:11Z`.
 pub fn iso8601(at: Timestamp) -> String {
-    let t = at.to_utc();
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+    IsoTime(at).to_string()
 }
 
 #[cfg(test)]

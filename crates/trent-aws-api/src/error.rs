@@ -1,7 +1,6 @@
 //! Every wire error Trent sends, defined once: its `__type` code and its HTTP status in one table, and the one
 //! mapping from service errors to them. Nothing derives a status from message text.
 
-use serde_json::json;
 use trent_service::ServiceError;
 
 macro_rules! error_codes {
@@ -106,13 +105,20 @@ impl AwsError {
     /// The JSON body AWS sends: `{"__type": …, "message": …}`, or `{"__type": …}` alone when there is no message
     /// (AWS sends `KMSInvalidSignatureException`, `KMSInvalidMacException` and `InvalidCiphertextException` that way:
     /// `docs/wire-compat.md`).
-    pub fn body(&self) -> serde_json::Value {
-        if self.message.is_empty() {
-            json!({ "__type": self.code.code() })
-        } else {
-            json!({ "__type": self.code.code(), "message": self.message })
-        }
+    pub fn body(&self) -> Vec<u8> {
+        // Two strings cannot fail to serialise; were they to, the body would still name the error.
+        serde_json::to_vec(&ErrorBody { code: self.code.code(), message: &self.message })
+            .unwrap_or_else(|_| format!("{{\"__type\":\"{}\"}}", self.code.code()).into_bytes())
     }
+}
+
+/// An error's body on the wire.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "__type")]
+    code: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    message: &'a str,
 }
 
 impl From<ServiceError> for AwsError {
@@ -206,16 +212,18 @@ mod tests {
     fn internal_errors_say_nothing_specific() {
         let error = AwsError::from(ServiceError::Internal("store: disk I/O error at /secret/path".to_owned()));
         assert_eq!(error.code, AwsErrorCode::KMSInternalException);
-        assert!(!error.body().to_string().contains("secret"));
+        assert!(!String::from_utf8(error.body()).unwrap().contains("secret"));
     }
 
     #[test]
     fn verification_failures_carry_no_message_member() {
         for error in [ServiceError::InvalidSignature, ServiceError::InvalidMac, ServiceError::InvalidCiphertext] {
-            let body = AwsError::from(error).body();
+            let body: serde_json::Value = serde_json::from_slice(&AwsError::from(error).body()).unwrap();
             assert_eq!(body.as_object().map(|o| o.len()), Some(1), "{body}");
         }
-        assert_eq!(AwsError::new(AwsErrorCode::NotFoundException, "x").body()["message"], "x");
+        let body: serde_json::Value =
+            serde_json::from_slice(&AwsError::new(AwsErrorCode::NotFoundException, "x").body()).unwrap();
+        assert_eq!(body["message"], "x");
     }
 
     #[test]

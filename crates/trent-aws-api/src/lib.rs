@@ -10,8 +10,9 @@ pub mod ops;
 pub mod shapes;
 pub mod validate;
 
-use serde_json::Value;
 use trent_service::{RequestContext, Service, ServiceError};
+
+use crate::shapes::Reply;
 
 pub use error::{AwsError, AwsErrorCode};
 pub use extensions::{Extension, Target};
@@ -26,7 +27,7 @@ pub async fn dispatch(
     ctx: &RequestContext,
     operation: Operation,
     body: &[u8],
-) -> Result<Value, AwsError> {
+) -> Result<Reply, AwsError> {
     use Operation as O;
     match operation {
         O::CancelKeyDeletion => ops::cancel_key_deletion::handle(service, ctx, body).await,

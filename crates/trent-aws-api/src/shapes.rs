@@ -6,8 +6,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use trent_domain::{Key, KeyState, Tag, Timestamp};
+use serde_json::Value;
+use trent_domain::{Key, KeyState, Tag};
 
 use crate::error::{AwsError, AwsErrorCode};
 
@@ -51,11 +51,6 @@ pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AwsError> {
             format!("Could not parse the request: {what} (line {}, column {}).", error.line(), error.column()),
         )
     })
-}
-
-/// A timestamp as AWS's JSON sends it: epoch seconds, a number.
-pub fn epoch(at: Timestamp) -> Value {
-    json!(at.epoch_seconds())
 }
 
 /// A wire encryption context as the crypto layer's sorted map.
@@ -213,9 +208,83 @@ pub struct KeyMetadataResponse<'a> {
     pub key_metadata: KeyMetadata<'a>,
 }
 
-/// A response as the JSON the dispatcher sends (typed shapes on their way to being sent without a `Value` tree).
-pub fn response<T: Serialize>(shape: &T) -> Result<Value, AwsError> {
-    serde_json::to_value(shape).map_err(|e| AwsError::internal(format!("response: {e}")))
+impl Shape for KeyMetadataResponse<'_> {
+    fn key_arn(&self) -> Option<&str> {
+        Some(&self.key_metadata.arn)
+    }
+}
+
+/// The answer of an operation that answers nothing: `{}`.
+#[derive(Debug, Serialize)]
+pub struct Empty {}
+
+impl Shape for Empty {}
+
+/// The answer that names only the key (CancelKeyDeletion).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyIdAnswer<'a> {
+    /// The key ARN.
+    pub key_id: &'a str,
+}
+
+/// The answer of Trent's per-key switches (`Trent.Get/SetDeletionProtection`, `Trent.SetCancelOnUse`): the key ARN
+/// and the switch, under its member name.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeySwitch<'a> {
+    /// The key ARN.
+    pub key_id: &'a str,
+    /// `DeletionProtection`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// `CancelOnUse`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_on_use: Option<bool>,
+}
+
+/// An operation's answer: a wire shape that says which key it names, for the call's audit record.
+pub trait Shape: Serialize {
+    /// The answer's top-level `KeyId` member (a key ARN or a key ID), if it has one.
+    fn key_id(&self) -> Option<&str> {
+        None
+    }
+
+    /// The ARN of the key the answer is about.
+    fn key_arn(&self) -> Option<&str> {
+        self.key_id().filter(|id| id.starts_with("arn:"))
+    }
+}
+
+/// `Shape` for answers whose `key_id` field is their top-level `KeyId` member.
+macro_rules! names_key {
+    ($($shape:ty),+ $(,)?) => {$(
+        impl $crate::shapes::Shape for $shape {
+            fn key_id(&self) -> Option<&str> {
+                Some(&*self.key_id)
+            }
+        }
+    )+};
+}
+pub(crate) use names_key;
+
+names_key!(KeyIdAnswer<'_>, KeySwitch<'_>);
+
+/// An answer as the dispatcher sends it: its JSON body, and the key it names.
+#[derive(Debug)]
+pub struct Reply {
+    /// The JSON body.
+    pub body: Vec<u8>,
+    /// The top-level `KeyId` member, as sent.
+    pub key_id: Option<String>,
+    /// The ARN of the key the answer is about.
+    pub key_arn: Option<String>,
+}
+
+/// Serialises an answer once, straight into its body.
+pub fn response<T: Shape>(shape: &T) -> Result<Reply, AwsError> {
+    let body = serde_json::to_vec(shape).map_err(|e| AwsError::internal(format!("response: {e}")))?;
+    Ok(Reply { body, key_id: shape.key_id().map(str::to_owned), key_arn: shape.key_arn().map(str::to_owned) })
 }
 
 /// One page of a list answer: its entries (a struct naming the list member), then `Truncated` and, when there is
@@ -232,6 +301,8 @@ pub struct Page<T> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
 }
+
+impl<T: Serialize> Shape for Page<T> {}
 
 impl<T> Page<T> {
     /// A page of `entries`, followed by another when there is a `next_marker`.
@@ -391,7 +462,8 @@ pub fn key_toggle(body: &[u8]) -> Result<(String, bool), AwsError> {
 
 #[cfg(test)]
 mod tests {
-    use trent_domain::{AccountId, KeyId, KeyManager, KeySpec, KeyUsage, Origin, Region, ScheduledDeletion};
+    use serde_json::json;
+    use trent_domain::{AccountId, KeyId, KeyManager, KeySpec, KeyUsage, Origin, Region, ScheduledDeletion, Timestamp};
 
     use super::*;
 
@@ -423,7 +495,7 @@ mod tests {
     #[test]
     fn key_metadata_has_exactly_the_members_aws_sends_for_the_key() {
         let enabled = key(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled);
-        let value = response(&KeyMetadata::of(&enabled)).unwrap();
+        let value = serde_json::to_value(KeyMetadata::of(&enabled)).unwrap();
         let mut expected = vec![
             "AWSAccountId",
             "Arn",
@@ -446,7 +518,7 @@ mod tests {
 
         let deletion = ScheduledDeletion { deletion_date: Timestamp(1_800_000_000_000), pending_window_days: 7 };
         let pending = key(KeySpec::Hmac256, KeyUsage::GenerateVerifyMac, KeyState::PendingDeletion(deletion));
-        let value = response(&KeyMetadata::of(&pending)).unwrap();
+        let value = serde_json::to_value(KeyMetadata::of(&pending)).unwrap();
         expected.retain(|m| *m != "EncryptionAlgorithms");
         expected.extend(["DeletionDate", "MacAlgorithms"]);
         expected.sort_unstable();

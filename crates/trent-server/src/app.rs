@@ -16,6 +16,7 @@ use axum::{Extension, Json, Router};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use trent_audit::call_record::{CallRecord, Caller};
 use trent_aws_api::error::{invalid_region, unrecognized_client};
+use trent_aws_api::shapes::Reply;
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
@@ -109,9 +110,9 @@ async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
 }
 
 /// The JSON 1.1 response for a result.
-fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -> Response {
+fn aws_response(result: Result<Reply, AwsError>, request_id: &str) -> Response {
     let (status, body) = match result {
-        Ok(body) => (StatusCode::OK, body),
+        Ok(reply) => (StatusCode::OK, reply.body),
         Err(error) => {
             if let Some(detail) = &error.internal_detail {
                 tracing::error!(request_id, code = error.code.code(), detail = %detail, "internal error");
@@ -119,7 +120,7 @@ fn aws_response(result: Result<serde_json::Value, AwsError>, request_id: &str) -
             (StatusCode::from_u16(error.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), error.body())
         }
     };
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     response
 }
@@ -162,12 +163,7 @@ struct Call {
 
 impl Call {
     /// The call's journal line, written from what the edge learnt (nothing of it is copied into an owned event).
-    fn journal_line(
-        &self,
-        state: &AppState,
-        request_id: &str,
-        result: &Result<serde_json::Value, AwsError>,
-    ) -> Vec<u8> {
+    fn journal_line(&self, state: &AppState, request_id: &str, result: &Result<Reply, AwsError>) -> Vec<u8> {
         let (caller, account) = match &self.principal {
             Some(principal) => (
                 Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id },
@@ -177,12 +173,7 @@ impl Call {
         };
         let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
         let key_arn: Option<Cow<'_, str>> = match result {
-            Ok(body) => body
-                .pointer("/KeyMetadata/Arn")
-                .or_else(|| body.get("KeyId"))
-                .and_then(|v| v.as_str())
-                .filter(|arn| arn.starts_with("arn:"))
-                .map(Cow::Borrowed),
+            Ok(reply) => reply.key_arn.as_deref().map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
             // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
             // evidence of use.
@@ -210,7 +201,7 @@ impl Call {
             user_agent: self.user_agent.as_ref().and_then(|v| v.to_str().ok()),
             caller,
             parameters: members,
-            response_key_id: result.as_ref().ok().and_then(|body| body.get("KeyId")).and_then(|v| v.as_str()),
+            response_key_id: result.as_ref().ok().and_then(|reply| reply.key_id.as_deref()),
             error: result.as_ref().err().map(|error| (error.code.code(), error.message.as_str())),
             request_id,
             read_only: self.target.is_some_and(Target::is_read_only),
@@ -239,12 +230,7 @@ async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
     }
 }
 
-async fn handle_kms(
-    state: &AppState,
-    request_id: &str,
-    request: Request,
-    call: &mut Call,
-) -> Result<serde_json::Value, AwsError> {
+async fn handle_kms(state: &AppState, request_id: &str, request: Request, call: &mut Call) -> Result<Reply, AwsError> {
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -278,7 +264,7 @@ async fn authenticate_and_dispatch(
     parts: &http::request::Parts,
     body: &[u8],
     call: &mut Call,
-) -> Result<serde_json::Value, AwsError> {
+) -> Result<Reply, AwsError> {
     // Authenticate before anything else is looked at.
     let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
     if state.service.audit_writer().is_some() {

@@ -4,94 +4,165 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
-use trent_audit::usage::{LastUse, RefusedUse};
+use serde::{Serialize, Serializer};
+use trent_audit::usage::RefusedUse;
 use trent_domain::Timestamp;
-use trent_service::ops::get_key_usage::{Calls, UsageReport};
+use trent_service::ops::get_key_usage::{Calls, PublicKeyDownloads, UsageReport};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::{epoch, required_key_id};
+use crate::ops::get_key_last_usage::LastUsage;
+use crate::shapes::{names_key, required_key_id, response, Reply};
 
-fn calls(calls: &Calls) -> Value {
-    json!({ "Succeeded": calls.succeeded, "Failed": calls.failed })
+/// Calls split by outcome.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct CallCounts {
+    succeeded: i64,
+    failed: i64,
 }
 
-fn calls_by(map: &BTreeMap<String, Calls>) -> Value {
-    Value::Object(map.iter().map(|(name, c)| (name.clone(), calls(c))).collect())
+impl From<&Calls> for CallCounts {
+    fn from(calls: &Calls) -> Self {
+        Self { succeeded: calls.succeeded, failed: calls.failed }
+    }
 }
 
-/// The last successful cryptographic use, in GetKeyLastUsage's member names.
-pub fn last_use(last: &LastUse) -> Value {
-    json!({
-        "Operation": last.operation,
-        "Timestamp": epoch(Timestamp(last.millis)),
-        "CloudTrailEventId": last.event_id,
-        "KmsRequestId": last.request_id,
-    })
+/// Calls split by outcome, per name (operation, principal, address).
+struct CallsBy<'a>(&'a BTreeMap<String, Calls>);
+
+impl Serialize for CallsBy<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, calls)| (name, CallCounts::from(calls))))
+    }
+}
+
+/// Calls per day, per operation.
+struct CallsByDay<'a>(&'a BTreeMap<String, BTreeMap<String, Calls>>);
+
+impl Serialize for CallsByDay<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(day, operations)| (day, CallsBy(operations))))
+    }
 }
 
 /// One refused attempt: who, when, from where, which operation, and the state that refused it.
-pub fn refused_attempt(attempt: &RefusedUse) -> Value {
-    let state = if attempt.error_code == "DisabledException" { "Disabled" } else { "PendingDeletion" };
-    json!({
-        "Time": epoch(Timestamp(attempt.millis)),
-        "Operation": attempt.operation,
-        "Principal": attempt.principal,
-        "SourceIPAddress": attempt.source_ip,
-        "KeyState": state,
-        "ErrorCode": attempt.error_code,
-        "ErrorMessage": attempt.error_message,
-        "CloudTrailEventId": attempt.event_id,
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RefusedAttempt<'a> {
+    time: f64,
+    operation: &'a str,
+    principal: &'a str,
+    #[serde(rename = "SourceIPAddress")]
+    source_ip_address: &'a str,
+    key_state: &'static str,
+    error_code: &'a str,
+    error_message: &'a str,
+    cloud_trail_event_id: &'a str,
+}
+
+impl<'a> RefusedAttempt<'a> {
+    /// The wire form of `attempt`.
+    pub fn of(attempt: &'a RefusedUse) -> Self {
+        Self {
+            time: Timestamp(attempt.millis).epoch_seconds(),
+            operation: &attempt.operation,
+            principal: &attempt.principal,
+            source_ip_address: &attempt.source_ip,
+            key_state: if attempt.error_code == "DisabledException" { "Disabled" } else { "PendingDeletion" },
+            error_code: &attempt.error_code,
+            error_message: &attempt.error_message,
+            cloud_trail_event_id: &attempt.event_id,
+        }
+    }
+}
+
+/// Where a key pair's public key went.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Downloads<'a> {
+    count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_principal: Option<&'a str>,
+    #[serde(rename = "LastSourceIPAddress", skip_serializing_if = "Option::is_none")]
+    last_source_ip_address: Option<&'a str>,
+}
+
+impl<'a> Downloads<'a> {
+    fn of(downloads: &'a PublicKeyDownloads) -> Self {
+        let last = downloads.last.as_ref();
+        Self {
+            count: downloads.count,
+            last_time: last.map(|l| l.at.epoch_seconds()),
+            last_principal: last.map(|l| l.principal.as_str()),
+            last_source_ip_address: last.map(|l| l.source_ip.as_str()),
+        }
+    }
 }
 
 /// A usage report on the wire.
-pub fn usage_report(report: &UsageReport) -> Value {
-    let mut m = Map::new();
-    m.insert("KeyId".into(), json!(report.key.arn().to_string()));
-    m.insert("KeyState".into(), json!(report.key.state.as_str()));
-    m.insert("KeyCreationDate".into(), epoch(report.key.created_at));
-    m.insert("Tracking".into(), json!(report.tracking_start.is_some()));
-    if let Some(start) = report.tracking_start {
-        m.insert("TrackingStartDate".into(), epoch(start));
-    }
-    if let Some(first) = report.first_use {
-        m.insert("FirstCall".into(), epoch(first));
-    }
-    if let Some(last) = report.last_call {
-        m.insert("LastCall".into(), epoch(last));
-    }
-    if let Some(last) = &report.usage.last_use {
-        m.insert("LastUse".into(), last_use(last));
-    }
-    m.insert("Calls".into(), calls(&report.total));
-    m.insert("CiphertextsProduced".into(), json!(report.ciphertexts));
-    m.insert("DataKeysProduced".into(), json!(report.data_keys));
-    m.insert("ByOperation".into(), calls_by(&report.by_operation));
-    m.insert(
-        "ByDay".into(),
-        Value::Object(report.by_day.iter().map(|(day, ops)| (day.clone(), calls_by(ops))).collect()),
-    );
-    m.insert("ByPrincipal".into(), calls_by(&report.by_principal));
-    m.insert("BySourceIPAddress".into(), calls_by(&report.by_source));
-    m.insert("FailuresByErrorCode".into(), json!(report.failures));
-    m.insert("RefusedAttempts".into(), Value::Array(report.usage.refused.iter().map(refused_attempt).collect()));
-    if report.key.spec.secret_len().is_none() {
-        let mut downloads = Map::new();
-        downloads.insert("Count".into(), json!(report.public_key.count));
-        if let Some(last) = &report.public_key.last {
-            downloads.insert("LastTime".into(), epoch(last.at));
-            downloads.insert("LastPrincipal".into(), json!(last.principal));
-            downloads.insert("LastSourceIPAddress".into(), json!(last.source_ip));
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UsageAnswer<'a> {
+    key_id: String,
+    key_state: &'static str,
+    key_creation_date: f64,
+    tracking: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracking_start_date: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_call: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_call: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_use: Option<LastUsage<'a>>,
+    calls: CallCounts,
+    ciphertexts_produced: i64,
+    data_keys_produced: i64,
+    by_operation: CallsBy<'a>,
+    by_day: CallsByDay<'a>,
+    by_principal: CallsBy<'a>,
+    #[serde(rename = "BySourceIPAddress")]
+    by_source_ip_address: CallsBy<'a>,
+    failures_by_error_code: &'a BTreeMap<String, i64>,
+    refused_attempts: Vec<RefusedAttempt<'a>>,
+    /// Key pairs only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_key_downloads: Option<Downloads<'a>>,
+}
+
+names_key!(UsageAnswer<'_>);
+
+impl<'a> UsageAnswer<'a> {
+    /// The wire form of `report`.
+    pub fn of(report: &'a UsageReport) -> Self {
+        Self {
+            key_id: report.key.arn().to_string(),
+            key_state: report.key.state.as_str(),
+            key_creation_date: report.key.created_at.epoch_seconds(),
+            tracking: report.tracking_start.is_some(),
+            tracking_start_date: report.tracking_start.map(Timestamp::epoch_seconds),
+            first_call: report.first_use.map(Timestamp::epoch_seconds),
+            last_call: report.last_call.map(Timestamp::epoch_seconds),
+            last_use: report.usage.last_use.as_ref().map(LastUsage::of),
+            calls: CallCounts::from(&report.total),
+            ciphertexts_produced: report.ciphertexts,
+            data_keys_produced: report.data_keys,
+            by_operation: CallsBy(&report.by_operation),
+            by_day: CallsByDay(&report.by_day),
+            by_principal: CallsBy(&report.by_principal),
+            by_source_ip_address: CallsBy(&report.by_source),
+            failures_by_error_code: &report.failures,
+            refused_attempts: report.usage.refused.iter().map(RefusedAttempt::of).collect(),
+            public_key_downloads: report.key.spec.secret_len().is_none().then(|| Downloads::of(&report.public_key)),
         }
-        m.insert("PublicKeyDownloads".into(), Value::Object(downloads));
     }
-    Value::Object(m)
 }
 
 /// Handles `Trent.GetKeyUsage`.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let report = service.get_key_usage(ctx, &required_key_id(body)?).await?;
-    Ok(usage_report(&report))
+    response(&UsageAnswer::of(&report))
 }

@@ -3,7 +3,6 @@
 //! record>…], "Truncated": bool, "NextMarker": …}`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use trent_domain::Timestamp;
 use trent_service::ops::list_audit_events::AuditQuery;
 use trent_service::{RequestContext, Service};
@@ -37,7 +36,7 @@ struct Events {
 }
 
 /// Handles `Trent.ListAuditEvents`.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, false);

@@ -11,11 +11,11 @@ pub mod set_deletion_protection;
 pub mod start_key_retirement;
 pub mod verify_audit_trail;
 
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::{AwsError, AwsErrorCode};
 use crate::operation::{Operation, TARGET_PREFIX};
+use crate::shapes::Reply;
 
 /// The `X-Amz-Target` prefix of Trent's own operations.
 pub const EXTENSION_PREFIX: &str = "Trent.";
@@ -172,7 +172,7 @@ pub async fn dispatch(
     ctx: &RequestContext,
     extension: Extension,
     body: &[u8],
-) -> Result<Value, AwsError> {
+) -> Result<Reply, AwsError> {
     match extension {
         Extension::AbortKeyRetirement => abort_key_retirement::handle(service, ctx, body).await,
         Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,

@@ -1,15 +1,18 @@
 //! The edge of `Trent.SetDeletionProtection`: `{"KeyId": …, "Enabled": true|false}` answers
 //! `{"KeyId": <key ARN>, "DeletionProtection": <bool>}`.
 
-use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::key_toggle;
+use crate::shapes::{key_toggle, response, KeySwitch, Reply};
 
 /// Handles `Trent.SetDeletionProtection`.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (key_id, enabled) = key_toggle(body)?;
     let key = service.set_deletion_protection(ctx, &key_id, enabled).await?;
-    Ok(json!({ "KeyId": key.arn().to_string(), "DeletionProtection": key.deletion_protection }))
+    response(&KeySwitch {
+        key_id: &key.arn().to_string(),
+        deletion_protection: Some(key.deletion_protection),
+        cancel_on_use: None,
+    })
 }

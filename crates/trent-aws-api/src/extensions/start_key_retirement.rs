@@ -3,16 +3,15 @@
 //! key pair, where its public key went), disables it and starts the plan;
 //! answers `{"Retirement": <plan>, "Usage": <usage report>}`.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::ops::schedule_key_deletion::DEFAULT_PENDING_WINDOW_DAYS;
 use trent_service::ops::start_key_retirement::{RetirementRequest, MAX_OBSERVATION_SECONDS};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::extensions::get_key_retirement::plan;
-use crate::extensions::get_key_usage::usage_report;
-use crate::shapes::{check_key_id, parse_body};
+use crate::extensions::get_key_retirement::PlanAnswer;
+use crate::extensions::get_key_usage::UsageAnswer;
+use crate::shapes::{check_key_id, parse_body, response, Reply, Shape};
 use crate::validate::Validator;
 
 /// The observation period when none is given: two weeks.
@@ -28,8 +27,18 @@ struct Request {
     accept_public_key_risk: Option<bool>,
 }
 
+/// `Trent.StartKeyRetirement`'s answer: the plan and the usage evidence it started from.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    retirement: PlanAnswer<'a>,
+    usage: UsageAnswer<'a>,
+}
+
+impl Shape for Answer<'_> {}
+
 /// Handles `Trent.StartKeyRetirement`.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -48,5 +57,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     };
     let (started, report) =
         service.start_key_retirement(ctx, request.key_id.as_deref().unwrap_or_default(), retirement).await?;
-    Ok(json!({ "Retirement": plan(&started), "Usage": usage_report(&report) }))
+    response(&Answer { retirement: PlanAnswer::of(&started), usage: UsageAnswer::of(&report) })
 }

@@ -1,7 +1,6 @@
 //! The edge of CreateAlias: an alias name and a target key ID or key ARN.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -31,8 +30,8 @@ pub fn alias_and_target(body: &[u8]) -> Result<(String, String), AwsError> {
 }
 
 /// Handles CreateAlias.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (alias_name, target_key_id) = alias_and_target(body)?;
     service.create_alias(ctx, &alias_name, &target_key_id).await?;
-    Ok(json!({}))
+    response(&Empty {})
 }

@@ -1,7 +1,6 @@
 //! The edge of CreateKey: model checks, then the service; answers with the new key's KeyMetadata.
 
 use serde::Deserialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -67,7 +66,7 @@ const CUSTOMER_MASTER_KEY_SPECS: &[&str] = &[
 const ORIGINS: &[&str] = &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
 
 /// Handles CreateKey.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     v.length("policy", request.policy.as_deref(), 1, 131_072)

@@ -1,8 +1,7 @@
 //! The edge of Decapsulate: KeyId, SharedSecretCiphertextBlob (1 to 6144 bytes), EncapsulationAlgorithm (ML_KEM),
 //! DryRun; answers the shared secret, the algorithm and the key's ARN.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -20,8 +19,19 @@ struct Request {
     dry_run: Option<bool>,
 }
 
+/// Decapsulate's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    key_id: &'a str,
+    shared_secret: String,
+    encapsulation_algorithm: &'a str,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles Decapsulate.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -44,5 +54,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let (secret, arn) = service
         .decapsulate(ctx, key_id, ciphertext.unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false))
         .await?;
-    Ok(json!({ "KeyId": arn, "SharedSecret": base64(&secret), "EncapsulationAlgorithm": algorithm }))
+    response(&Answer { key_id: &arn, shared_secret: base64(&secret), encapsulation_algorithm: algorithm })
 }

@@ -31,8 +31,10 @@ struct Response<'a> {
     encryption_algorithm: &'static str,
 }
 
+names_key!(Response<'_>);
+
 /// Handles Decrypt.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     v.required("ciphertextBlob", &request.ciphertext_blob).blob_length(

@@ -1,7 +1,6 @@
 //! The edge of DeleteAlias.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -15,7 +14,7 @@ struct Request {
 }
 
 /// Handles DeleteAlias.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     v.required("aliasName", &request.alias_name).length("aliasName", request.alias_name.as_deref(), 1, 256).pattern(
@@ -26,5 +25,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     );
     v.finish()?;
     service.delete_alias(ctx, request.alias_name.as_deref().unwrap_or_default()).await?;
-    Ok(json!({}))
+    response(&Empty {})
 }

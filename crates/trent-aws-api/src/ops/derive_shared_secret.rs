@@ -1,8 +1,8 @@
 //! The edge of DeriveSharedSecret: KeyId, KeyAgreementAlgorithm (ECDH), the peer's PublicKey (1 to 8192 bytes of DER
 //! SubjectPublicKeyInfo), DryRun; answers the raw shared secret, the algorithm and the key's origin.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -23,8 +23,20 @@ struct Request {
 /// The model's `KeyAgreementAlgorithmSpec`.
 const KEY_AGREEMENT_ALGORITHMS: &[&str] = &["ECDH"];
 
+/// DeriveSharedSecret's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    key_id: &'a str,
+    shared_secret: String,
+    key_agreement_algorithm: &'a str,
+    key_origin: &'a str,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles DeriveSharedSecret.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -53,10 +65,10 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.dry_run.unwrap_or(false),
         )
         .await?;
-    Ok(json!({
-        "KeyId": derived.key_arn,
-        "SharedSecret": base64(&derived.secret),
-        "KeyAgreementAlgorithm": algorithm,
-        "KeyOrigin": derived.key_origin,
-    }))
+    response(&Answer {
+        key_id: &derived.key_arn,
+        shared_secret: base64(&derived.secret),
+        key_agreement_algorithm: algorithm,
+        key_origin: derived.key_origin,
+    })
 }

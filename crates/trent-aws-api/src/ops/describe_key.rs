@@ -1,13 +1,12 @@
 //! The edge of DescribeKey.
 
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::shapes::*;
 
 /// Handles DescribeKey.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let key = service.describe_key(ctx, &key_with_grant_tokens(body)?).await?;
     response(&KeyMetadataResponse { key_metadata: KeyMetadata::of(&key) })
 }

@@ -1,8 +1,7 @@
 //! The edge of Encapsulate: KeyId, EncapsulationAlgorithm (ML_KEM), DryRun; answers the shared secret, its ciphertext
 //! (`SharedSecretCiphertextBlob`), the algorithm and the key's ARN.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -21,8 +20,20 @@ struct Request {
     dry_run: Option<bool>,
 }
 
+/// Encapsulate's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    key_id: &'a str,
+    shared_secret: String,
+    shared_secret_ciphertext_blob: String,
+    encapsulation_algorithm: &'a str,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles Encapsulate.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -37,10 +48,10 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let (ciphertext, secret, arn) = service
         .encapsulate(ctx, request.key_id.as_deref().unwrap_or_default(), algorithm, request.dry_run.unwrap_or(false))
         .await?;
-    Ok(json!({
-        "KeyId": arn,
-        "SharedSecret": base64(&secret),
-        "SharedSecretCiphertextBlob": base64(&ciphertext),
-        "EncapsulationAlgorithm": algorithm,
-    }))
+    response(&Answer {
+        key_id: &arn,
+        shared_secret: base64(&secret),
+        shared_secret_ciphertext_blob: base64(&ciphertext),
+        encapsulation_algorithm: algorithm,
+    })
 }

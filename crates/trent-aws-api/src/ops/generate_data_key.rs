@@ -67,8 +67,10 @@ pub struct Response<'a> {
     pub key_id: &'a str,
 }
 
+names_key!(Response<'_>);
+
 /// Handles GenerateDataKey.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (members, context) = DataKeyMembers::parse(body)?;
     let (plaintext, blob, arn) = service.generate_data_key(ctx, members.service_request(&context)).await?;
     response(&Response { ciphertext_blob: base64(&blob), plaintext: Some(base64(&plaintext)), key_id: &arn })

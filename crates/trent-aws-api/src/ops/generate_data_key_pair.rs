@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::ops::generate_data_key_pair::DataKeyPairRequest;
 use trent_service::{RequestContext, Service};
 
@@ -69,16 +69,35 @@ impl DataKeyPairMembers {
     }
 }
 
+/// The answer of GenerateDataKeyPair and, without the plaintext private key, GenerateDataKeyPairWithoutPlaintext.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DataKeyPairAnswer<'a> {
+    /// The private key, encrypted under the KMS key.
+    pub private_key_ciphertext_blob: String,
+    /// The private key in plaintext (GenerateDataKeyPair only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key_plaintext: Option<String>,
+    /// The public key.
+    pub public_key: String,
+    /// The KMS key's ARN.
+    pub key_id: &'a str,
+    /// The pair's spec.
+    pub key_pair_spec: &'a str,
+}
+
+names_key!(DataKeyPairAnswer<'_>);
+
 /// Handles GenerateDataKeyPair.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (members, context) = DataKeyPairMembers::parse(body)?;
     let request = members.service_request(&context);
     let pair = service.generate_data_key_pair(ctx, request).await?;
-    Ok(json!({
-        "PrivateKeyCiphertextBlob": base64(&pair.private_key_ciphertext),
-        "PrivateKeyPlaintext": base64(&pair.private_key),
-        "PublicKey": base64(&pair.public_key),
-        "KeyId": pair.key_arn,
-        "KeyPairSpec": request.pair_spec,
-    }))
+    response(&DataKeyPairAnswer {
+        private_key_ciphertext_blob: base64(&pair.private_key_ciphertext),
+        private_key_plaintext: Some(base64(&pair.private_key)),
+        public_key: base64(&pair.public_key),
+        key_id: &pair.key_arn,
+        key_pair_spec: request.pair_spec,
+    })
 }

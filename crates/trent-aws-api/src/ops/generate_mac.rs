@@ -1,8 +1,7 @@
 //! The edge of GenerateMac: message 1 to 4096 bytes, a required MAC algorithm, DryRun; answers the MAC, the algorithm
 //! and the key ARN. Also the request shape VerifyMac shares.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -72,10 +71,21 @@ impl MacRequest {
     }
 }
 
+/// GenerateMac's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    mac: String,
+    mac_algorithm: &'a str,
+    key_id: &'a str,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles GenerateMac.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = MacRequest::parse(body, false)?;
     let (mac, arn) =
         service.generate_mac(ctx, request.key_id(), request.message(), request.algorithm(), request.dry_run()).await?;
-    Ok(json!({ "Mac": base64(&mac), "MacAlgorithm": request.algorithm(), "KeyId": arn }))
+    response(&Answer { mac: base64(&mac), mac_algorithm: request.algorithm(), key_id: &arn })
 }

@@ -1,7 +1,7 @@
 //! The edge of GenerateRandom: NumberOfBytes 1 to 1024.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::{AwsError, AwsErrorCode};
@@ -16,8 +16,17 @@ struct Request {
     recipient: Option<Value>,
 }
 
+/// GenerateRandom's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer {
+    plaintext: String,
+}
+
+impl Shape for Answer {}
+
 /// Handles GenerateRandom.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     // The model does not mark NumberOfBytes required; AWS refuses its absence with its own sentence (recorded:
@@ -32,5 +41,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     // The range check above guarantees 1 to 1024.
     let length = request.number_of_bytes.and_then(|n| usize::try_from(n).ok()).unwrap_or_default();
     let bytes = service.generate_random(ctx, length, request.custom_key_store_id.as_deref()).await?;
-    Ok(json!({ "Plaintext": base64(&bytes) }))
+    response(&Answer { plaintext: base64(&bytes) })
 }

@@ -1,7 +1,6 @@
 //! The edge of GetKeyPolicy.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -15,8 +14,18 @@ struct Request {
     policy_name: Option<String>,
 }
 
+/// GetKeyPolicy's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    policy: &'a str,
+    policy_name: &'a str,
+}
+
+impl Shape for Answer<'_> {}
+
 /// Handles GetKeyPolicy.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -30,5 +39,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let (policy, name) = service
         .get_key_policy(ctx, request.key_id.as_deref().unwrap_or_default(), request.policy_name.as_deref())
         .await?;
-    Ok(json!({ "Policy": policy, "PolicyName": name }))
+    response(&Answer { policy: &policy, policy_name: &name })
 }

@@ -2,7 +2,6 @@
 //! algorithms, as AWS does.
 
 use serde::Serialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -21,8 +20,10 @@ struct Response<'a> {
     algorithms: Algorithms,
 }
 
+names_key!(Response<'_>);
+
 /// Handles GetPublicKey.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (loaded, der) = service.get_public_key(ctx, &key_with_grant_tokens(body)?).await?;
     let key = &loaded.key;
     response(&Response {

@@ -1,7 +1,6 @@
 //! The edge of ListAliases.
 
 use serde::Serialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -25,7 +24,7 @@ struct AliasEntry {
 }
 
 /// Handles ListAliases.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = Listing::parse(body, false)?;
     let (aliases, next) =
         service.list_aliases(ctx, request.key_id.as_deref(), request.limit_or(100), request.marker.as_deref()).await?;

@@ -1,7 +1,6 @@
 //! The edge of ListKeyPolicies: the one policy name, `default`.
 
 use serde::Serialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -15,7 +14,7 @@ struct PolicyNames {
 }
 
 /// Handles ListKeyPolicies.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = Listing::parse(body, true)?;
     let (policy_names, next) =
         service.list_key_policies(ctx, request.key(), request.limit_or(100), request.marker.as_deref()).await?;

@@ -1,7 +1,6 @@
 //! The edge of ListKeys: Limit 1 to 1000 (default 100) and an opaque Marker.
 
 use serde::Serialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -22,7 +21,7 @@ struct KeyEntry {
 }
 
 /// Handles ListKeys.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = Listing::parse(body, false)?;
     let (keys, next) = service.list_keys(ctx, request.limit_or(100), request.marker.as_deref()).await?;
     let keys = keys.iter().map(|k| KeyEntry { key_id: k.id.to_string(), key_arn: k.arn().to_string() }).collect();

@@ -1,7 +1,6 @@
 //! The edge of ListResourceTags: a key's tags, at most 50 a page.
 
 use serde::Serialize;
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -15,7 +14,7 @@ struct Tags<'a> {
 }
 
 /// Handles ListResourceTags.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = Listing::parse(body, true)?;
     let (tags, next) =
         service.list_resource_tags(ctx, request.key(), request.limit_or(50).min(50), request.marker.as_deref()).await?;

@@ -1,7 +1,6 @@
 //! The edge of PutKeyPolicy.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -19,7 +18,7 @@ struct Request {
 }
 
 /// Handles PutKeyPolicy.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -39,5 +38,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.policy.as_deref().unwrap_or_default(),
         )
         .await?;
-    Ok(json!({}))
+    response(&Empty {})
 }

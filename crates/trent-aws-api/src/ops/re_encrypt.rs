@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -35,8 +34,10 @@ struct Response<'a> {
     destination_encryption_algorithm: &'static str,
 }
 
+names_key!(Response<'_>);
+
 /// Handles ReEncrypt.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     v.required("ciphertextBlob", &request.ciphertext_blob).blob_length(

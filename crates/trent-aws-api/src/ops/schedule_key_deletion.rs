@@ -1,7 +1,6 @@
 //! The edge of ScheduleKeyDeletion: the model allows PendingWindowInDays 1 to 365; the service then insists on 7 to 30.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -15,8 +14,22 @@ struct Request {
     pending_window_in_days: Option<i64>,
 }
 
+/// ScheduleKeyDeletion's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    key_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deletion_date: Option<f64>,
+    key_state: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_window_in_days: Option<i64>,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles ScheduleKeyDeletion.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -25,12 +38,11 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let key = service
         .schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days)
         .await?;
-    let mut response = serde_json::Map::new();
-    response.insert("KeyId".into(), json!(key.arn().to_string()));
-    if let Some(deletion) = key.state.scheduled_deletion() {
-        response.insert("DeletionDate".into(), epoch(deletion.deletion_date));
-        response.insert("PendingWindowInDays".into(), json!(deletion.pending_window_days));
-    }
-    response.insert("KeyState".into(), json!(key.state.as_str()));
-    Ok(Value::Object(response))
+    let deletion = key.state.scheduled_deletion();
+    response(&Answer {
+        key_id: &key.arn().to_string(),
+        deletion_date: deletion.map(|d| d.deletion_date.epoch_seconds()),
+        key_state: key.state.as_str(),
+        pending_window_in_days: deletion.map(|d| d.pending_window_days),
+    })
 }

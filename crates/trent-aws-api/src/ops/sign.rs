@@ -1,8 +1,7 @@
 //! The edge of Sign: message 1 to 4096 bytes, `MessageType` RAW (default) or DIGEST, a required signing algorithm,
 //! DryRun; answers the DER signature, the algorithm and the key ARN. Also the request shape Verify shares.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use trent_service::ops::sign::{MessageType, SignRequest};
 use trent_service::{RequestContext, Service};
 
@@ -75,10 +74,21 @@ impl SigningRequest {
     }
 }
 
+/// Sign's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Answer<'a> {
+    key_id: &'a str,
+    signature: String,
+    signing_algorithm: &'a str,
+}
+
+names_key!(Answer<'_>);
+
 /// Handles Sign.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request = SigningRequest::parse(body, false)?;
     let signing = request.service_request();
     let (signature, arn) = service.sign(ctx, signing).await?;
-    Ok(json!({ "KeyId": arn, "Signature": base64(&signature), "SigningAlgorithm": signing.algorithm }))
+    response(&Answer { key_id: &arn, signature: base64(&signature), signing_algorithm: signing.algorithm })
 }

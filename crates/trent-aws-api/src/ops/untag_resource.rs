@@ -1,7 +1,6 @@
 //! The edge of UntagResource.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -16,7 +15,7 @@ struct Request {
 }
 
 /// Handles UntagResource.
-pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Value, AwsError> {
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
@@ -32,5 +31,5 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.tag_keys.as_deref().unwrap_or_default(),
         )
         .await?;
-    Ok(json!({}))
+    response(&Empty {})
 }
