@@ -463,29 +463,12 @@ pub fn key_toggle(body: &[u8]) -> Result<(String, bool), AwsError> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
-    use trent_domain::{AccountId, KeyId, KeyManager, KeySpec, KeyUsage, Origin, Region, ScheduledDeletion, Timestamp};
+    use trent_domain::{KeySpec, KeyUsage, ScheduledDeletion, Timestamp};
 
     use super::*;
 
     fn key(spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
-        Key {
-            id: KeyId::generate(),
-            account: AccountId::parse("111122223333").unwrap(),
-            region: Region::parse("us-east-1").unwrap(),
-            created_at: Timestamp(1_700_000_000_500),
-            description: "d".to_owned(),
-            spec,
-            usage,
-            origin: Origin::AwsKms,
-            manager: KeyManager::Customer,
-            state,
-            tags: Vec::new(),
-            policy: String::new(),
-            deletion_protection: false,
-            cancel_on_use: false,
-            wrapped_material: Vec::new(),
-            version: 1,
-        }
+        Key { created_at: Timestamp(1_700_000_000_500), description: "d".to_owned(), ..Key::sample(spec, usage, state) }
     }
 
     fn members(value: &Value) -> Vec<&str> {

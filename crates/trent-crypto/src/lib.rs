@@ -89,27 +89,10 @@ pub fn random_bytes(len: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, CryptoErr
 /// A key record for the unit tests of this crate.
 #[cfg(test)]
 pub(crate) mod test_keys {
-    use trent_domain::{AccountId, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, Timestamp};
+    use trent_domain::{Key, KeyId, KeySpec, KeyState, KeyUsage};
 
     /// A key of `spec` and `usage` in `state`, in account 111122223333 and us-east-1.
     pub fn key(id: KeyId, spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
-        Key {
-            id,
-            account: AccountId::parse("111122223333").unwrap(),
-            region: Region::parse("us-east-1").unwrap(),
-            created_at: Timestamp(0),
-            description: String::new(),
-            spec,
-            usage,
-            origin: Origin::AwsKms,
-            manager: KeyManager::Customer,
-            state,
-            tags: vec![],
-            policy: String::new(),
-            deletion_protection: false,
-            cancel_on_use: false,
-            wrapped_material: vec![],
-            version: 1,
-        }
+        Key { id, ..Key::sample(spec, usage, state) }
     }
 }

@@ -254,6 +254,31 @@ pub struct Key {
 }
 
 impl Key {
+    /// A key for tests: a new ID in account 111122223333 and us-east-1, created at the epoch, with no description,
+    /// tags, policy or material, version 1. Tests change the fields they care about with `..Key::sample(…)`.
+    #[cfg(any(test, feature = "test-support"))]
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    pub fn sample(spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
+        Key {
+            id: KeyId::generate(),
+            account: AccountId::parse("111122223333").expect("a valid account ID"),
+            region: Region::parse("us-east-1").expect("a valid region"),
+            created_at: Timestamp(0),
+            description: String::new(),
+            spec,
+            usage,
+            origin: Origin::AwsKms,
+            manager: KeyManager::Customer,
+            state,
+            tags: Vec::new(),
+            policy: String::new(),
+            deletion_protection: false,
+            cancel_on_use: false,
+            wrapped_material: Vec::new(),
+            version: 1,
+        }
+    }
+
     /// The key's ARN.
     pub fn arn(&self) -> Arn {
         Arn::key(&self.region, &self.account, self.id)
@@ -316,24 +341,7 @@ mod tests {
     use crate::state::ScheduledDeletion;
 
     fn key(state: KeyState) -> Key {
-        Key {
-            id: KeyId::generate(),
-            account: AccountId::parse("111122223333").unwrap(),
-            region: Region::parse("us-east-1").unwrap(),
-            created_at: Timestamp(0),
-            description: String::new(),
-            spec: KeySpec::SymmetricDefault,
-            usage: KeyUsage::EncryptDecrypt,
-            origin: Origin::AwsKms,
-            manager: KeyManager::Customer,
-            state,
-            tags: Vec::new(),
-            policy: String::new(),
-            deletion_protection: false,
-            cancel_on_use: false,
-            wrapped_material: Vec::new(),
-            version: 0,
-        }
+        Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, state)
     }
 
     #[test]

@@ -3,8 +3,7 @@
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{
-    AccountId, AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Region, ScheduledDeletion, Tag,
-    Timestamp,
+    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, ScheduledDeletion, Tag, Timestamp,
 };
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -12,22 +11,14 @@ use crate::{Alias, KeyStore, StoreError, StoredCredential};
 /// A key in account 111122223333, us-east-1, enabled.
 pub fn sample_key() -> Key {
     Key {
-        id: KeyId::generate(),
-        account: AccountId::parse("111122223333").unwrap(),
-        region: Region::parse("us-east-1").unwrap(),
         created_at: Timestamp(1_700_000_000_000),
         description: "sample".to_owned(),
-        spec: KeySpec::SymmetricDefault,
-        usage: KeyUsage::EncryptDecrypt,
-        origin: Origin::AwsKms,
-        manager: KeyManager::Customer,
-        state: KeyState::Enabled,
         tags: vec![Tag { key: "team".to_owned(), value: "orders".to_owned() }],
         policy: "{}".to_owned(),
         deletion_protection: true,
         cancel_on_use: true,
         wrapped_material: vec![1, 2, 3],
-        version: 1,
+        ..Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled)
     }
 }
 
