@@ -1,4 +1,4 @@
-//! Nothing acknowledged is lost: keys survive `kill -9`, deletion dates survive restarts, a server stopped through
+//! Nothing acknowledged is lost: keys and their audited calls survive `kill -9`, deletion dates survive restarts, a server stopped through
 //! a whole waiting period deletes on its next start, a wrong root key is refused, and SIGTERM stops cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -32,6 +32,12 @@ async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
     kms.enable_key().key_id(&key_id).send().await.unwrap();
     let plain = kms.decrypt().ciphertext_blob(blob).send().await.unwrap().plaintext.unwrap();
     assert_eq!(plain.as_ref(), b"kept");
+    // Every call is audited by default: the acknowledged Encrypt's record survived the kill as well.
+    let query = serde_json::json!({ "KeyId": key_id, "EventName": "Encrypt" }).to_string();
+    let (status, _, text) = server.signed_dev("Trent.ListAuditEvents", &query);
+    assert_eq!(status, 200, "{text}");
+    let events: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(events["Events"].as_array().map(Vec::len), Some(1), "the Encrypt answered before the kill: {text}");
 }
 
 #[tokio::test]

@@ -114,7 +114,7 @@ async fn a_key_used_within_the_observation_period_is_not_retired_without_force()
 
 #[tokio::test]
 async fn an_attempted_use_during_observation_halts_the_plan_even_without_call_auditing() {
-    let server = TestServer::start();
+    let server = TestServer::start_with(&["--audit-calls", "false"]);
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     let (status, _, text) = server.signed_dev("Trent.StartKeyRetirement", &json!({ "KeyId": key_id }).to_string());

@@ -113,7 +113,7 @@ async fn get_key_last_usage_answers_with_the_last_successful_use_and_its_audit_e
 
 #[tokio::test]
 async fn without_call_recording_usage_is_reported_as_not_tracked() {
-    let server = TestServer::start();
+    let server = TestServer::start_with(&["--audit-calls", "false"]);
     let kms = server.client();
     let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
     kms.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap();

@@ -27,7 +27,7 @@ async fn key(kms: &aws_sdk_kms::Client, spec: KeySpec, usage: KeyUsageType) -> S
 
 #[tokio::test]
 async fn every_public_key_download_is_evidence_even_without_call_auditing() {
-    let server = TestServer::start();
+    let server = TestServer::start_with(&["--audit-calls", "false"]);
     let kms = server.client();
     let key_id = key(&kms, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
     assert_eq!(downloads(&server, &key_id), json!({ "Count": 0 }));

@@ -50,8 +50,9 @@ pub struct BenchArgs {
     /// verify-ecc-p256, generate-mac.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
-    /// Trents to start and measure, in order: sqlite, sqlite-audited (every call audited), postgres (one node),
-    /// postgres-2 (two nodes on one database). With `--rounds`, each round takes them in turn. A target may name
+    /// Trents to start and measure, in order: sqlite (calls not audited), sqlite-audited (every call audited, the
+    /// server's default), postgres (one node), postgres-2 (two nodes on one database); all but sqlite-audited run
+    /// with `--audit-calls false`. With `--rounds`, each round takes them in turn. A target may name
     /// another build of Trent after `@` (`sqlite@/tmp/trent-before`), to compare two builds in one run.
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
@@ -248,9 +249,8 @@ fn start_target(target: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Re
         if let Some(url) = &database {
             node_args.extend(["--database", url.as_str()]);
         }
-        if name == "sqlite-audited" {
-            node_args.extend(["--audit-calls", "true"]);
-        }
+        // Explicit either way, so that builds with other defaults are measured alike.
+        node_args.extend(["--audit-calls", if name == "sqlite-audited" { "true" } else { "false" }]);
         // The first node removes the whole target directory when dropped.
         let cleanup = (node == 0).then(|| TempDir(base.clone()));
         spawned.push(spawn(exe, &node_args, "Trent listening on ", cleanup)?);

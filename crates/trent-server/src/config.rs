@@ -84,9 +84,10 @@ pub struct Settings {
     #[arg(long, env = "TRENT_DELETION_PROTECTION_BY_DEFAULT", num_args = 0..=1, default_value = "false",
           default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub deletion_protection_by_default: Option<bool>,
-    /// Audit every call, reads and cryptography included, not only key changes (costs about 14% of Encrypt
-    /// throughput, see docs/benchmarks.md).
-    #[arg(long, env = "TRENT_AUDIT_CALLS", default_value = "false", value_parser = clap::builder::BoolishValueParser::new())]
+    /// Audit every call, reads and cryptography included, not only key changes: the usage evidence safe deletion
+    /// rests on. On by default; `false` records key changes only (auditing costs about 13% of Encrypt throughput,
+    /// see docs/benchmarks.md).
+    #[arg(long, env = "TRENT_AUDIT_CALLS", default_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub audit_calls: Option<bool>,
     /// Remove audit events older than this many days (the chain stays verifiable from the last event removed)
     /// [default: keep every event].
@@ -249,7 +250,7 @@ impl Config {
             deletion_interval: Duration::from_secs(interval),
             dev_clock_offset_secs: settings.dev_clock_offset_secs.unwrap_or(0),
             deletion_protection_by_default: settings.deletion_protection_by_default.unwrap_or(false),
-            audit_calls: settings.audit_calls.unwrap_or(false),
+            audit_calls: settings.audit_calls.unwrap_or(true),
             audit_retention_days,
             alarm_webhooks,
         })
@@ -288,19 +289,19 @@ mod tests {
         assert_eq!(config.root_key_file, PathBuf::from("./trent-data").join("root.key"));
         assert_eq!(config.deletion_interval, Duration::from_secs(10));
         assert!(config.regions.is_none());
-        assert!(!config.dev && !config.audit_calls);
+        assert!(!config.dev && config.audit_calls, "every call is audited by default");
     }
 
     #[test]
     fn flags_win_over_the_file_which_wins_over_the_defaults() {
         let file = "listen = \"127.0.0.1:9000\"\nregions = [\"eu-west-1\"]\ndev = true\ndeletion-interval-secs = 3\n";
-        let settings = layered(&["--listen", "127.0.0.1:9100", "--audit-calls", "true"], file);
+        let settings = layered(&["--listen", "127.0.0.1:9100", "--audit-calls", "false"], file);
         let config = Config::resolve(settings).unwrap();
         assert_eq!(config.listen.port(), 9100, "the flag wins over the file");
         assert_eq!(config.regions.unwrap()[0].as_str(), "eu-west-1", "the file fills what no flag gave");
         assert!(config.dev, "the file wins over a default");
         assert_eq!(config.deletion_interval, Duration::from_secs(3), "the file wins over a default");
-        assert!(config.audit_calls);
+        assert!(!config.audit_calls, "the flag wins over the default");
         assert_eq!(Config::resolve(layered(&["--dev", "--data-dir", "/d"], "")).unwrap().data_dir, PathBuf::from("/d"));
         assert!(!Config::resolve(layered(&["--dev=false"], "dev = true")).unwrap().dev, "an explicit flag wins");
     }
