@@ -1,5 +1,6 @@
-//! Nothing acknowledged is lost: keys and their audited calls survive `kill -9`, deletion dates survive restarts, a server stopped through
-//! a whole waiting period deletes on its next start, a wrong root key is refused, and SIGTERM stops cleanly.
+//! Nothing acknowledged is lost: keys and their audited calls survive `kill -9`, deletion dates survive restarts,
+//! a server stopped through a whole waiting period deletes on its next start, a wrong root key is refused, and
+//! SIGTERM stops cleanly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
