@@ -1,4 +1,4 @@
-//! The conformance suite every [`KeyStore`] backend must pass. Backends call [`run_all`] from their own tests.
+//! The conformance suite the [`KeyStore`] must pass on each database. Each driver's tests call [`run_all`].
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
 use trent_audit::{AuditEvent, EventBatch, EventType};

@@ -1,6 +1,6 @@
-//! The PostgreSQL backend, shared by several nodes: a connection pool with bounded waits, migrations under an
-//! advisory lock, conditional writes, `FOR UPDATE SKIP LOCKED` for the deletion worker, and a LISTEN/NOTIFY change
-//! feed that keeps every node's key cache current.
+//! The PostgreSQL driver, for a store several nodes share: a connection pool with bounded waits, statements
+//! prepared once per connection, batches pipelined, and a LISTEN/NOTIFY change feed that keeps every node's key cache
+//! current.
 //!
 //! Cross-node cache coherence, strictly: every node holds a lease in `nodes`, renewed each second only after its
 //! listener has received a notification the node sent itself (so it provably keeps up with the feed); its cache is
