@@ -51,6 +51,7 @@ pub async fn run_all(store: &KeyStore) {
     pruning_keeps_the_chain_verifiable(store).await;
     retirement_plans_are_conditional_and_commit_with_their_key(store).await;
     reset_wipes_keys_aliases_and_events(store).await;
+    a_reset_during_appends_leaves_one_chain_that_continues(store).await;
 }
 
 async fn keys_round_trip_and_are_scoped(store: &KeyStore) {
@@ -390,6 +391,28 @@ async fn reset_wipes_keys_aliases_and_events(store: &KeyStore) {
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert!(store.events(None).await.unwrap().is_empty());
     assert!(store.get_meta("conformance").await.unwrap().is_some(), "reset keeps the store's own bookkeeping");
+}
+
+/// The audit writer appends while a reset runs (dev mode's reset between tests, with every call audited): an append
+/// must land wholly before the reset (and be wiped) or after it (and start the new chain), never leave a segment
+/// that the new chain later collides with.
+async fn a_reset_during_appends_leaves_one_chain_that_continues(store: &KeyStore) {
+    let key = sample_key();
+    for _ in 0..5 {
+        let appends = async {
+            for _ in 0..20 {
+                store.append_events(batch(&[sample_event(&key, "Encrypt")])).await.unwrap();
+            }
+        };
+        let (_, reset) = tokio::join!(appends, store.reset());
+        reset.unwrap();
+        for _ in 0..30 {
+            store.append_events(batch(&[sample_event(&key, "Encrypt")])).await.unwrap();
+        }
+        let chain = store.audit_chain().await.unwrap();
+        assert!(chain.verify().is_ok(), "the chain after a reset verifies: {:?}", chain.verify());
+    }
+    store.reset().await.unwrap();
 }
 
 /// A throwaway database on the test PostgreSQL server, dropped when this is dropped.

@@ -97,10 +97,12 @@ impl Acks {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
-        if error.is_closed() || error.code().is_none() {
-            StoreError::Unavailable(error.to_string())
-        } else {
-            StoreError::Database(error.to_string())
+        match error.as_db_error() {
+            // The server's own words (logged with the request ID, never sent to the client).
+            Some(db) if !error.is_closed() => {
+                StoreError::Database(format!("{} ({}): {}", db.message(), db.code().code(), db.detail().unwrap_or("")))
+            }
+            _ => StoreError::Unavailable(error.to_string()),
         }
     }
 }

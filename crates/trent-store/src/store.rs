@@ -457,6 +457,9 @@ impl KeyStore {
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
     pub async fn reset(&self) -> Result<(), StoreError> {
         run!(self, Write, |tx| {
+            // Appenders lock the head; so does the reset, so an append in flight either commits before the reset
+            // (and its segments are deleted with the rest) or starts after it, from the start of a new chain.
+            let _: (i64, String) = one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?;
             tx.batch(sql::RESET).await?;
             let genesis = params![0_i64, trent_audit::chain::GENESIS];
             tx.execute(&sql::SET_AUDIT_HEAD, &genesis).await?;
