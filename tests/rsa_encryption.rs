@@ -229,16 +229,16 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
 
     // OAEP output is random: 1 in 16,384 ciphertexts starts like a Trent blob (its version byte and a version 4
     // UUID) and names a key that does not exist. Such a one is skipped here; `read_header` explains the odds.
-    let mut ciphertext = None;
-    while ciphertext.is_none() {
-        let encrypted = kms
-            .encrypt()
+    let encrypt_oaep = || {
+        kms.encrypt()
             .key_id(&key_id)
             .plaintext(Blob::new("x"))
             .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
             .send()
-            .await
-            .unwrap();
+    };
+    let mut ciphertext = None;
+    while ciphertext.is_none() {
+        let encrypted = encrypt_oaep().await.unwrap();
         ciphertext = encrypted.ciphertext_blob.filter(|blob| blob.as_ref().first() != Some(&1));
     }
     let ciphertext = ciphertext.unwrap();
@@ -246,14 +246,7 @@ async fn wrong_uses_of_rsa_encryption_keys_get_aws_errors() {
     assert_eq!(error_code(&e), "InvalidCiphertextException", "without a KeyId an RSA ciphertext names no key");
     for _ in 0..20 {
         // Whatever its random first bytes, an RSA ciphertext named with its key but no algorithm is unreadable.
-        let fresh = kms
-            .encrypt()
-            .key_id(&key_id)
-            .plaintext(Blob::new("x"))
-            .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
-            .send()
-            .await
-            .unwrap();
+        let fresh = encrypt_oaep().await.unwrap();
         let e = kms.decrypt().key_id(&key_id).ciphertext_blob(fresh.ciphertext_blob.unwrap()).send().await.unwrap_err();
         assert_eq!(error_code(&e), "InvalidCiphertextException");
     }

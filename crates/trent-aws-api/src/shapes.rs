@@ -209,7 +209,7 @@ pub struct KeyMetadataResponse<'a> {
 }
 
 impl Shape for KeyMetadataResponse<'_> {
-    fn key_arn(&self) -> Option<&str> {
+    fn metadata_arn(&self) -> Option<&str> {
         Some(&self.key_metadata.arn)
     }
 }
@@ -250,9 +250,9 @@ pub trait Shape: Serialize {
         None
     }
 
-    /// The ARN of the key the answer is about.
-    fn key_arn(&self) -> Option<&str> {
-        self.key_id().filter(|id| id.starts_with("arn:"))
+    /// The key's ARN when the answer names it inside `KeyMetadata` rather than as `KeyId`.
+    fn metadata_arn(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -277,14 +277,21 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// The top-level `KeyId` member, as sent.
     pub key_id: Option<String>,
-    /// The ARN of the key the answer is about.
-    pub key_arn: Option<String>,
+    /// The key's ARN from `KeyMetadata`, for answers without a `KeyId` member.
+    pub metadata_arn: Option<String>,
+}
+
+impl Reply {
+    /// The ARN of the key the answer is about: its `KeyMetadata`'s, or its `KeyId` when that is an ARN.
+    pub fn key_arn(&self) -> Option<&str> {
+        self.metadata_arn.as_deref().or_else(|| self.key_id.as_deref().filter(|id| id.starts_with("arn:")))
+    }
 }
 
 /// Serialises an answer once, straight into its body.
 pub fn response<T: Shape>(shape: &T) -> Result<Reply, AwsError> {
     let body = serde_json::to_vec(shape).map_err(|e| AwsError::internal(format!("response: {e}")))?;
-    Ok(Reply { body, key_id: shape.key_id().map(str::to_owned), key_arn: shape.key_arn().map(str::to_owned) })
+    Ok(Reply { body, key_id: shape.key_id().map(str::to_owned), metadata_arn: shape.metadata_arn().map(str::to_owned) })
 }
 
 /// One page of a list answer: its entries (a struct naming the list member), then `Truncated` and, when there is

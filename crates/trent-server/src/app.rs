@@ -173,7 +173,7 @@ impl Call {
         };
         let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
         let key_arn: Option<Cow<'_, str>> = match result {
-            Ok(reply) => reply.key_arn.as_deref().map(Cow::Borrowed),
+            Ok(reply) => reply.key_arn().map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
             // its ciphertext), else the key the caller named by ID or ARN. Attempts on a disabled or pending key are
             // evidence of use.

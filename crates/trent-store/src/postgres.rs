@@ -73,13 +73,23 @@ struct Acks {
     arrived: tokio::sync::watch::Sender<u64>,
 }
 
-impl Acks {
-    fn open(&self, token: &str) {
-        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).insert(token.to_owned(), HashSet::new());
-    }
+/// A change's token, collecting acknowledgements until it is dropped (however the change's call ends: acknowledged,
+/// failed, or abandoned by a timeout).
+struct OpenToken<'a> {
+    acks: &'a Acks,
+    token: String,
+}
 
-    fn close(&self, token: &str) {
-        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
+impl Drop for OpenToken<'_> {
+    fn drop(&mut self) {
+        self.acks.by_token.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.token);
+    }
+}
+
+impl Acks {
+    fn open(&self, token: String) -> OpenToken<'_> {
+        self.by_token.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), HashSet::new());
+        OpenToken { acks: self, token }
     }
 
     fn record(&self, token: &str, node: &str) {
@@ -181,7 +191,6 @@ impl Postgres {
                 // Who else is alive is unknown: wait out any lease, so no node can still trust a stale cache.
                 tracing::warn!(token, "cannot list live nodes; waiting out their leases");
                 tokio::time::sleep(LEASE).await;
-                self.acks.close(token);
                 return;
             }
         };
@@ -200,7 +209,6 @@ impl Postgres {
             };
             let _ = tokio::time::timeout(until - now, arrivals.changed()).await;
         }
-        self.acks.close(token);
     }
 
     /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
@@ -316,7 +324,7 @@ impl Postgres {
 impl Postgres {
     /// Runs `work` in `mode` and commits it; returns its outcome and, if it changed keys, the token the other nodes
     /// acknowledge the change with (sent in the transaction, so it is heard exactly when the change is visible).
-    async fn transact<T>(&self, mode: Mode, work: impl Work<T>) -> Result<(T, Option<String>), StoreError> {
+    async fn transact<T>(&self, mode: Mode, work: impl Work<T>) -> Result<(T, Option<OpenToken<'_>>), StoreError> {
         let mut client = self.client().await?;
         if mode == Mode::Autocommit {
             return Ok((work(&mut PgTx { client: &client, changes: Vec::new() }).await?, None));
@@ -334,22 +342,13 @@ impl Postgres {
             transaction.commit().await?;
             return Ok((outcome, None));
         }
-        let token = self.next_token();
-        self.acks.open(&token);
-        let committed = async {
-            for key in changes {
-                let payload = format!("{} {token}", key.map_or_else(|| EVERYTHING.to_owned(), |k| k.to_string()));
-                transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
-            }
-            transaction.commit().await
-        };
-        match committed.await {
-            Ok(()) => Ok((outcome, Some(token))),
-            Err(error) => {
-                self.acks.close(&token);
-                Err(error.into())
-            }
+        let token = self.acks.open(self.next_token());
+        for key in changes {
+            let payload = format!("{} {}", key.map_or_else(|| EVERYTHING.to_owned(), |k| k.to_string()), token.token);
+            transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
         }
+        transaction.commit().await?;
+        Ok((outcome, Some(token)))
     }
 }
 
@@ -360,7 +359,7 @@ impl Driver for Postgres {
             .await
             .map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))??;
         if let Some(token) = token {
-            self.await_acknowledgements(&token).await;
+            self.await_acknowledgements(&token.token).await;
         }
         Ok(outcome)
     }

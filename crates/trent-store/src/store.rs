@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use trent_audit::chain::AuditChain;
+use trent_audit::chain::{AuditChain, ChainHead};
 use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::usage::{KeyUsage, UsageBatch};
 use trent_audit::{AuditEvent, EventBatch};
@@ -93,11 +93,17 @@ async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreEr
     insert_events(tx, &batch).await
 }
 
+/// The audit chain's head, locked until the transaction ends: every transaction that moves the chain (appending,
+/// pruning, resetting) takes this lock first, so the chain moves in one order across transactions and nodes.
+async fn lock_audit_head(tx: &mut dyn Tx) -> Result<ChainHead, StoreError> {
+    one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await
+}
+
 /// Appends events to the chain in order, as segments after the head (one head read and one head write per batch),
 /// and adds their usage evidence.
 async fn insert_events(tx: &mut dyn Tx, batch: &EventBatch) -> Result<(), StoreError> {
     if !batch.events.is_empty() {
-        let (segments, head) = segment::chain(batch, &one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?);
+        let (segments, head) = segment::chain(batch, &lock_audit_head(tx).await?);
         for segment in &segments {
             insert_segment(tx, segment).await?;
         }
@@ -343,8 +349,8 @@ impl KeyStore {
     pub async fn prune_events(&self, before: Timestamp, event: &AuditEvent) -> Result<u64, StoreError> {
         let event = event.clone();
         run!(self, Audit, |tx| {
-            // Appenders lock the head; so does pruning, so the anchor and the chain move in one order.
-            let _: (i64, String) = one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?;
+            // The anchor and the chain move in one order.
+            lock_audit_head(tx).await?;
             let last: Option<(i64, Vec<u8>)> = first(tx, &sql::LAST_SEGMENT_BEFORE, &params![&before]).await?;
             let Some((seq, hashes)) = last else { return Ok(0) };
             let hash = segment::last_hash(&hashes)
@@ -457,9 +463,9 @@ impl KeyStore {
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
     pub async fn reset(&self) -> Result<(), StoreError> {
         run!(self, Write, |tx| {
-            // Appenders lock the head; so does the reset, so an append in flight either commits before the reset
-            // (and its segments are deleted with the rest) or starts after it, from the start of a new chain.
-            let _: (i64, String) = one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?;
+            // An append in flight either commits before the reset (and its segments are deleted with the rest) or
+            // starts after it, from the start of a new chain.
+            lock_audit_head(tx).await?;
             tx.batch(sql::RESET).await?;
             let genesis = params![0_i64, trent_audit::chain::GENESIS];
             tx.execute(&sql::SET_AUDIT_HEAD, &genesis).await?;
