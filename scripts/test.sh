@@ -7,12 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
+source scripts/bench-tools.sh
 
 if [ -z "${TRENT_TEST_POSTGRES_URL:-}" ]; then
   start_test_postgres
   trap stop_test_postgres EXIT
 fi
 export TRENT_REQUIRE_POSTGRES=1
+# The benchmark's own test loads a Trent with wrk beside an nginx ceiling.
+ensure_nginx_and_wrk
 
 echo "== Rust: formatting and lints (the unwrap/expect/panic lints of Cargo.toml are enforced here)"
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt

@@ -27,11 +27,8 @@ enum Command {
     Key(cli::key::KeyArgs),
     /// Query and verify a server's audit trail.
     Audit(cli::audit::AuditArgs),
-    /// Load-test a Trent (or any AWS KMS endpoint) beside the HTTP ceiling of the same stack.
+    /// Load-test Trent beside an nginx ceiling and a peer KMS, with wrk (see docs/benchmarks.md).
     Bench(cli::bench::BenchArgs),
-    /// The benchmark's ceiling: the same HTTP stack answering a fixed body (used by `trent bench`).
-    #[command(hide = true)]
-    Ceiling(cli::ceiling::CeilingArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,7 +42,6 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => cli::bench::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Audit(args) => cli::audit::run(args),
-        Command::Ceiling(args) => cli::ceiling::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -161,64 +161,38 @@ fn usage_and_retirement_are_driven_from_the_cli() {
     assert!(!trent(&server, &["audit", "events", "--start", "yesterday"]).status.success());
 }
 
+/// Needs wrk and nginx (`scripts/test.sh` installs them).
 #[test]
-fn the_benchmark_measures_targets_side_by_side_and_compares_them() {
-    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args([
-            "bench",
-            "--targets",
-            "sqlite,sqlite-audited",
-            "--operations",
-            "encrypt",
-            "--concurrency",
-            "2",
-            "--seconds",
-            "1",
-            "--warmup-seconds",
-            "0",
-            "--rounds",
-            "2",
-        ])
-        .output()
-        .expect("run trent bench");
-    let table = ok(&output);
+fn the_benchmark_measures_trent_against_the_nginx_ceiling_in_interleaved_rounds_and_side_by_side() {
+    let bench = |extra: &[&str]| {
+        let mut args = vec!["bench", "--targets", "sqlite,sqlite-unaudited", "--operations", "encrypt"];
+        args.extend(["--concurrency", "2", "--seconds", "1", "--warmup-seconds", "0", "--rounds", "2"]);
+        args.extend(extra);
+        ok(&Command::new(env!("CARGO_BIN_EXE_trent")).args(&args).output().expect("run trent bench"))
+    };
+    let table = bench(&[]);
     let rows = |label: &str| table.lines().filter(|l| l.starts_with(&format!("| {label} | Encrypt 4 KiB |"))).count();
-    assert_eq!((rows("trent, SQLite"), rows("trent, SQLite, every call audited")), (2, 2), "{table}");
-    assert_eq!(table.lines().filter(|l| l.starts_with("| ceiling")).count(), 4, "a ceiling right before each: {table}");
+    assert_eq!(
+        (rows("nginx, fixed body (ceiling)"), rows("trent, SQLite"), rows("trent, SQLite, audit off")),
+        (2, 2, 2),
+        "each server once per round: {table}"
+    );
     for line in table.lines().filter(|l| l.contains("| Encrypt 4 KiB |")) {
         assert_eq!(line.split('|').nth(7).map(str::trim), Some("0"), "no errors: {line}");
+        let rate: f64 = line.split('|').nth(4).and_then(|r| r.trim().parse().ok()).unwrap_or(0.0);
+        assert!(rate > 0.0, "requests were answered: {line}");
     }
-    assert!(
-        table.contains(
-            "| trent, SQLite, every call audited | Encrypt 4 KiB: its median share as a share of trent, SQLite's |"
-        ),
-        "{table}"
-    );
+    let median = table
+        .lines()
+        .find(|l| l.starts_with("| **trent, SQLite** | **Encrypt 4 KiB: median of 2 rounds** |"))
+        .unwrap_or_else(|| panic!("a median row: {table}"));
+    assert!(median.trim_end().ends_with("%** |"), "as a share of the ceiling: {median}");
 
-    let output = Command::new(env!("CARGO_BIN_EXE_trent"))
-        .args([
-            "bench",
-            "--side-by-side",
-            "--targets",
-            "sqlite,sqlite-audited",
-            "--operations",
-            "encrypt",
-            "--concurrency",
-            "2",
-            "--seconds",
-            "1",
-            "--warmup-seconds",
-            "0",
-            "--rounds",
-            "2",
-        ])
-        .output()
-        .expect("run trent bench --side-by-side");
-    let table = ok(&output);
+    let table = bench(&["--side-by-side"]);
     assert_eq!(table.lines().filter(|l| l.contains(", side by side | Encrypt 4 KiB |")).count(), 4, "{table}");
-    assert!(!table.contains("| ceiling"), "no ceiling side by side: {table}");
+    assert!(!table.contains("nginx"), "no ceiling side by side: {table}");
     assert!(
-        table.contains("| trent, SQLite, every call audited | Encrypt 4 KiB: requests/s as a share of trent, SQLite's at the same time, median of 2 rounds ("),
+        table.contains("| **trent, SQLite, audit off** | **Encrypt 4 KiB: requests/s as a share of trent, SQLite's at the same time, median of 2 rounds ("),
         "{table}"
     );
 }

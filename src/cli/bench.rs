@@ -1,23 +1,18 @@
-//! `trent bench`: a load benchmark that sends real SigV4-signed requests over keep-alive HTTP at a chosen
-//! concurrency and reports requests/s and p50/p99 latency for Encrypt (4 KiB), Decrypt, GenerateDataKey, CreateKey,
-//! Sign (ECDSA P-256, RSA-2048 PSS), Verify (ECDSA P-256) and GenerateMac (HMAC-SHA-256). Right before each of them
-//! it measures the ceiling: the same load, with the same request, against the same HTTP stack answering a fixed body.
-//! `--rounds` alternates the two several times and adds the median share. `--endpoint` points it at any other AWS KMS
-//! implementation instead of a Trent it starts itself; `--targets` starts Trent on SQLite (every call audited or not)
-//! and on PostgreSQL with one or two nodes, side by side in the same run: each round measures every target in turn
-//! (in reverse order every other round), and each target after the first is also compared with the first.
+//! `trent bench`: the project's benchmark. It starts every server it compares as its own process on loopback: the
+//! ceiling (Debian's nginx answering each request with a fixed Encrypt-shaped body, independent of Trent's stack),
+//! Trent in the chosen configurations, and a peer (fakecloud, another AWS KMS implementation) when given. It makes the
+//! keys each operation needs through the signed API, then loads each server with wrk (a load generator nobody here
+//! wrote) replaying one SigV4-signed request on keep-alive connections; the request is signed afresh for every
+//! measurement, since SigV4 has no nonce and a signature stays valid for minutes. Each round measures every server in
+//! turn (in reverse order every other round); the table ends with each server's median over the rounds, as
+//! requests/s and as a share of the ceiling measured in the same rounds. `--side-by-side` instead loads the Trents
+//! at the same time, the fairest comparison of two configurations on a machine whose speed drifts.
 
-use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::Bytes;
 use clap::Args;
-use http_body_util::Full;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Value};
 
 use crate::cli::client::Signer;
@@ -25,179 +20,128 @@ use crate::cli::client::Signer;
 /// `trent bench` flags.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Benchmark this AWS KMS endpoint instead of starting a Trent (e.g. another KMS implementation).
+    /// Also measure this AWS KMS endpoint (another KMS implementation, or a Trent started elsewhere).
     #[arg(long)]
     endpoint: Option<String>,
-    /// Access key for `--endpoint`.
+    /// Access key for `--endpoint` and the peer.
     #[arg(long, default_value = "test")]
     access_key: String,
-    /// Secret key for `--endpoint`.
+    /// Secret key for `--endpoint` and the peer.
     #[arg(long, default_value = "test")]
     secret_key: String,
     /// Region to sign for.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    /// Concurrent requests in flight (comma-separated for several runs).
+    /// Connections, each with one request in flight (comma-separated for several runs).
     #[arg(long, value_delimiter = ',', default_value = "64")]
     concurrency: Vec<usize>,
-    /// Seconds measured per operation and concurrency.
+    /// Seconds measured per server, operation, concurrency and round.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Seconds of warm-up before measuring.
+    /// Seconds of load before each measurement, not counted.
     #[arg(long, default_value_t = 1)]
     warmup_seconds: u64,
     /// Operations to measure: encrypt, decrypt, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048,
     /// verify-ecc-p256, generate-mac.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
-    /// Trents to start and measure, in order: sqlite (calls not audited), sqlite-audited (every call audited, the
-    /// server's default), postgres (one node), postgres-2 (two nodes on one database); all but sqlite-audited run
-    /// with `--audit-calls false`. With `--rounds`, each round takes them in turn. A target may name
-    /// another build of Trent after `@` (`sqlite@/tmp/trent-before`), to compare two builds in one run.
+    /// Trents to start and measure, in order: sqlite (the default configuration: SQLite, every call audited),
+    /// postgres (one node), postgres-2 (two nodes on one database); `-unaudited` after a name runs it with
+    /// `--audit-calls false`. A target may name another build of Trent after `@` (`sqlite@/tmp/trent-before`), to
+    /// compare two builds in one run.
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
     /// The PostgreSQL database for the postgres targets (it is emptied before the first of them starts).
     #[arg(long, env = "TRENT_BENCH_POSTGRES_URL")]
     postgres_url: Option<String>,
-    /// Skip the ceiling measurement.
+    /// The fakecloud binary: when given, fakecloud is started and measured as the peer (`scripts/bench.sh` installs
+    /// it).
+    #[arg(long, env = "TRENT_BENCH_FAKECLOUD")]
+    fakecloud: Option<PathBuf>,
+    /// Skip the nginx ceiling.
     #[arg(long)]
     no_ceiling: bool,
-    /// Measure each operation this many times, alternating with the ceiling, and add the median share: on a noisy
-    /// machine one pair of measurements can be off by 15%.
-    #[arg(long, default_value_t = 1)]
+    /// Measure every server this many times, interleaved, and report the medians: on this kind of machine one
+    /// measurement can be off by 15%, and the ceiling itself moves by a third within a run.
+    #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Load every target at the same time (each with the full concurrency) instead of one after the other, and
-    /// report each target's requests/s as a share of the first's, per round and as the median: two configurations
-    /// compared under exactly the same machine conditions, however the machine's speed drifts. No ceiling.
+    /// Load every Trent and the peer at the same time (each with the full concurrency) instead of one after the
+    /// other, and report each one's requests/s as a share of the first's in the same seconds. No ceiling.
     #[arg(long)]
     side_by_side: bool,
+    /// wrk threads per server.
+    #[arg(long, default_value_t = 1)]
+    wrk_threads: usize,
 }
 
-/// A child process (Trent or the ceiling) killed when dropped.
+/// A child process, stopped (SIGTERM, then SIGKILL) when dropped, and the directory removed with it.
 struct Spawned {
     child: Child,
-    endpoint: String,
-    _dir: Option<TempDir>,
+    dir: Option<PathBuf>,
 }
 
 impl Drop for Spawned {
     fn drop(&mut self) {
+        // SIGTERM first: nginx's master stops its workers only when asked.
+        let pid = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
-/// A temporary directory removed when dropped.
-struct TempDir(std::path::PathBuf);
+/// The run's directory, removed when dropped (declared first, so dropped after every server).
+struct RunDir(PathBuf);
 
-impl Drop for TempDir {
+impl Drop for RunDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-/// Starts `exe` (this binary when `None`) with `args` and waits for the line starting with `prefix`.
-fn spawn(exe: Option<&str>, args: &[&str], prefix: &str, dir: Option<TempDir>) -> Result<Spawned, String> {
-    let exe = match exe {
-        Some(exe) => std::path::PathBuf::from(exe),
-        None => std::env::current_exe().map_err(|e| e.to_string())?,
-    };
-    let mut child = Command::new(exe)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let endpoint = loop {
-        let line = lines.next().ok_or("server exited before listening")?.map_err(|e| e.to_string())?;
-        if let Some(rest) = line.strip_prefix(prefix) {
-            break rest.split_whitespace().next().unwrap_or_default().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Ok(Spawned { child, endpoint, _dir: dir })
+/// A server under measurement: its label in the table, its endpoints (one per node), and the processes behind them.
+struct Server {
+    label: String,
+    endpoints: Vec<String>,
+    /// The measured operations, in `--operations` order (`None` for the ceiling, which takes each Trent request).
+    workloads: Option<Vec<Workload>>,
+    _processes: Vec<Spawned>,
 }
 
-/// One measured run.
+/// A measured operation: its name in the table, its `X-Amz-Target` and its request body.
+#[derive(Clone)]
+struct Workload {
+    name: &'static str,
+    target: &'static str,
+    body: Vec<u8>,
+}
+
+/// One measured run of one server.
+#[derive(Debug, Clone, Copy, Default)]
 struct Measurement {
-    requests: usize,
-    errors: usize,
+    requests: u64,
     seconds: f64,
+    errors: u64,
     p50_ms: f64,
     p99_ms: f64,
-    first_error: Option<String>,
 }
 
-/// Drives `concurrency` requests in flight, spread over `signers` (one per node) round-robin by task.
-async fn load(
-    signers: &[Signer],
-    target: &'static str,
-    body: Arc<Vec<u8>>,
-    concurrency: usize,
-    warmup: Duration,
-    measure: Duration,
-) -> Measurement {
-    let start = Instant::now() + warmup;
-    let end = start + measure;
-    let mut tasks = Vec::with_capacity(concurrency);
-    for task in 0..concurrency {
-        let Some(signer) = signers.get(task % signers.len().max(1)).cloned() else {
-            break;
-        };
-        let body = Arc::clone(&body);
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let (mut errors, mut first_error) = (0usize, None);
-            loop {
-                let sent = Instant::now();
-                if sent >= end {
-                    break;
-                }
-                let outcome = signer.call(target, &body).await;
-                let done = Instant::now();
-                if sent < start {
-                    continue;
-                }
-                match outcome {
-                    Ok((200, _)) => latencies.push(done.duration_since(sent)),
-                    Ok((status, bytes)) => {
-                        errors += 1;
-                        first_error.get_or_insert_with(|| format!("{status}: {}", String::from_utf8_lossy(&bytes)));
-                    }
-                    Err(e) => {
-                        errors += 1;
-                        first_error.get_or_insert(e);
-                    }
-                }
-            }
-            (latencies, errors, first_error)
-        }));
-    }
-    let mut latencies = Vec::new();
-    let (mut errors, mut first_error) = (0, None);
-    for task in tasks {
-        if let Ok((l, e, f)) = task.await {
-            latencies.extend(l);
-            errors += e;
-            if first_error.is_none() {
-                first_error = f;
-            }
+impl Measurement {
+    fn rate(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.requests as f64 / self.seconds
+        } else {
+            0.0
         }
-    }
-    latencies.sort();
-    let percentile = |p: f64| -> f64 {
-        let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        latencies.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
-    Measurement {
-        requests: latencies.len(),
-        errors,
-        seconds: measure.as_secs_f64(),
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-        first_error,
     }
 }
 
@@ -207,71 +151,190 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     runtime.block_on(bench(args))
 }
 
-/// The Trent nodes of one target, started by the benchmark.
-struct Target {
-    label: String,
-    endpoints: Vec<String>,
-    _nodes: Vec<Spawned>,
+/// A free port on loopback (free when asked; the server taking it starts right after).
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
-fn start_target(target: &str, args: &BenchArgs, run_dir: &std::path::Path) -> Result<Target, String> {
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16, child: &mut Child, what: &str) -> Result<(), String> {
+    for _ in 0..600 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("{what} exited ({status}) before listening"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("{what} did not listen on port {port} within 30 s"))
+}
+
+/// Finds a program on `PATH`, or in the system directories Debian installs servers into.
+fn program(name: &str) -> Result<PathBuf, String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| format!("{name} is not installed: scripts/bench.sh installs it (Debian package)"))
+}
+
+/// The fixed body the ceiling answers: shaped like Trent's answer to a 4 KiB Encrypt.
+fn ceiling_body() -> String {
+    let blob = base64(&[0x5a; 4096 + 110]);
+    json!({
+        "CiphertextBlob": blob,
+        "EncryptionAlgorithm": "SYMMETRIC_DEFAULT",
+        "KeyId": "arn:aws:kms:us-east-1:000000000000:key/4d2a9c7e-1f3b-4c8d-9e0f-123456789abc",
+    })
+    .to_string()
+}
+
+/// Starts nginx as the ceiling: one worker per core, keep-alive without a request limit, and `return 200` with the
+/// fixed body for every request (after reading its body, as Trent does).
+fn start_nginx(run_dir: &Path) -> Result<Server, String> {
+    let dir = run_dir.join("nginx");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let port = free_port()?;
+    let d = dir.display();
+    // nginx takes at most 4 KiB per quoted string: the body is set in parts and answered as their concatenation.
+    let body = ceiling_body();
+    let parts: Vec<&str> = body.as_bytes().chunks(2048).filter_map(|part| std::str::from_utf8(part).ok()).collect();
+    let set_parts: String =
+        parts.iter().enumerate().map(|(i, part)| format!("      set $part{i} '{part}';\n")).collect();
+    let answer: String = (0..parts.len()).map(|i| format!("$part{i}")).collect();
+    let config = format!(
+        "daemon off;\nworker_processes auto;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+         events {{ worker_connections 4096; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  \
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
+         keepalive_requests 100000000;\n  keepalive_timeout 300s;\n  \
+         server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      \
+         default_type application/x-amz-json-1.1;\n{set_parts}      return 200 \"{answer}\";\n    }}\n  }}\n}}\n"
+    );
+    let config_file = dir.join("nginx.conf");
+    std::fs::write(&config_file, config).map_err(|e| e.to_string())?;
+    let mut child = Command::new(program("nginx")?)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(&config_file)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("nginx: {e}"))?;
+    wait_for_port(port, &mut child, "nginx")?;
+    Ok(Server {
+        label: "nginx, fixed body (ceiling)".to_owned(),
+        endpoints: vec![format!("http://127.0.0.1:{port}")],
+        workloads: None,
+        _processes: vec![Spawned { child, dir: Some(dir) }],
+    })
+}
+
+/// Starts fakecloud (the peer) on a free port.
+fn start_fakecloud(exe: &Path) -> Result<(String, Spawned), String> {
+    let port = free_port()?;
+    let mut child = Command::new(exe)
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", exe.display()))?;
+    wait_for_port(port, &mut child, "fakecloud")?;
+    Ok((format!("http://127.0.0.1:{port}"), Spawned { child, dir: None }))
+}
+
+/// Starts `exe` (this binary when `None`) with `args` and waits for the line starting with `prefix`; returns the
+/// first word after it.
+fn spawn_trent(exe: Option<&str>, args: &[&str], dir: Option<PathBuf>) -> Result<(String, Spawned), String> {
+    use std::io::{BufRead, BufReader};
+    let exe = match exe {
+        Some(exe) => PathBuf::from(exe),
+        None => std::env::current_exe().map_err(|e| e.to_string())?,
+    };
+    let mut child = Command::new(exe)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let spawned = Spawned { child, dir };
+    let mut lines = BufReader::new(stdout).lines();
+    let endpoint = loop {
+        let line = lines.next().ok_or("Trent exited before listening")?.map_err(|e| e.to_string())?;
+        if let Some(rest) = line.strip_prefix("Trent listening on ") {
+            break rest.split_whitespace().next().unwrap_or_default().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Ok((endpoint, spawned))
+}
+
+/// Starts the Trent nodes of one `--targets` entry.
+fn start_trent(target: &str, args: &BenchArgs, run_dir: &Path) -> Result<(String, Vec<String>, Vec<Spawned>), String> {
     // `<name>@<path>`: the same target, served by another build of Trent.
     let (name, exe) = match target.split_once('@') {
         Some((name, exe)) => (name, Some(exe)),
         None => (target, None),
     };
-    let (nodes, database) = match name {
-        "sqlite" | "sqlite-audited" => (1, None),
-        "postgres" => (1, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
-        "postgres-2" => (2, Some(args.postgres_url.clone().ok_or("the postgres targets need --postgres-url")?)),
-        other => return Err(format!("unknown target '{other}': use sqlite, sqlite-audited, postgres, postgres-2")),
+    let (base_name, audited) = match name.strip_suffix("-unaudited") {
+        Some(base) => (base, false),
+        None => (name, true),
+    };
+    let postgres = || args.postgres_url.clone().ok_or("the postgres targets need --postgres-url");
+    let (nodes, database) = match base_name {
+        "sqlite" => (1, None),
+        "postgres" => (1, Some(postgres()?)),
+        "postgres-2" => (2, Some(postgres()?)),
+        other => return Err(format!("unknown target '{other}': use sqlite, postgres, postgres-2 (or …-unaudited)")),
     };
     // One root key for the whole run: the PostgreSQL targets share a database, which pins the first key it sees.
     let base = run_dir.join(target.replace(['/', '@'], "_"));
-    let root_key = run_dir.join("root.key");
-    let mut spawned = Vec::new();
+    let root_key = run_dir.join("root.key").display().to_string();
+    let mut endpoints = Vec::new();
+    let mut processes = Vec::new();
     for node in 0..nodes {
         let dir = base.join(format!("node{node}"));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let (dir_text, key_text) = (dir.display().to_string(), root_key.display().to_string());
-        let mut node_args = vec![
-            "serve",
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--log",
-            "warn",
-            "--data-dir",
-            &dir_text,
-            "--root-key-file",
-            &key_text,
-        ];
+        let dir_text = dir.display().to_string();
+        let mut node_args = vec!["serve", "--dev", "--listen", "127.0.0.1:0", "--log", "warn", "--data-dir", &dir_text];
+        node_args.extend(["--root-key-file", &root_key]);
         if let Some(url) = &database {
             node_args.extend(["--database", url.as_str()]);
         }
         // Explicit either way, so that builds with other defaults are measured alike.
-        node_args.extend(["--audit-calls", if name == "sqlite-audited" { "true" } else { "false" }]);
-        // The first node removes the whole target directory when dropped.
-        let cleanup = (node == 0).then(|| TempDir(base.clone()));
-        spawned.push(spawn(exe, &node_args, "Trent listening on ", cleanup)?);
+        node_args.extend(["--audit-calls", if audited { "true" } else { "false" }]);
+        let (endpoint, process) = spawn_trent(exe, &node_args, (node == 0).then(|| base.clone()))?;
+        endpoints.push(endpoint);
+        processes.push(process);
     }
-    let label = match nodes {
-        1 if name == "sqlite-audited" => "trent, SQLite, every call audited".to_owned(),
-        1 if database.is_none() => "trent, SQLite".to_owned(),
-        1 => "trent, PostgreSQL, 1 node".to_owned(),
-        n => format!("trent, PostgreSQL, {n} nodes"),
+    let mut label = match &database {
+        None => "trent, SQLite".to_owned(),
+        Some(_) if nodes == 1 => "trent, PostgreSQL".to_owned(),
+        Some(_) => format!("trent, PostgreSQL, {nodes} nodes"),
     };
-    let label = match exe {
-        Some(exe) => format!("{label} ({exe})"),
-        None => label,
-    };
-    Ok(Target { label, endpoints: spawned.iter().map(|s| s.endpoint.clone()).collect(), _nodes: spawned })
+    if !audited {
+        label.push_str(", audit off");
+    }
+    if let Some(exe) = exe {
+        label.push_str(&format!(" ({exe})"));
+    }
+    Ok((label, endpoints, processes))
 }
 
+/// Empties a dev-mode Trent's store.
 async fn reset(endpoint: &str) -> Result<(), String> {
+    use http_body_util::Full;
+    use hyper_util::client::legacy::{connect::HttpConnector, Client};
     let uri: http::Uri = format!("{endpoint}/_trent/reset").parse().map_err(|e| format!("{e}"))?;
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-    let request = http::Request::post(uri).body(Full::new(Bytes::new())).map_err(|e| e.to_string())?;
+    let client: Client<HttpConnector, Full<bytes::Bytes>> =
+        Client::builder(hyper_util::rt::TokioExecutor::new()).build(HttpConnector::new());
+    let request = http::Request::post(uri).body(Full::default()).map_err(|e| e.to_string())?;
     let response = client.request(request).await.map_err(|e| e.to_string())?;
     if response.status().is_success() {
         Ok(())
@@ -280,138 +343,32 @@ async fn reset(endpoint: &str) -> Result<(), String> {
     }
 }
 
-async fn bench(args: BenchArgs) -> Result<(), String> {
-    let run_dir = TempDir(std::env::temp_dir().join(format!("trent-bench-{}", std::process::id())));
-    std::fs::create_dir_all(&run_dir.0).map_err(|e| e.to_string())?;
-    let ceiling = if args.no_ceiling || args.side_by_side {
-        None
-    } else {
-        Some(spawn(None, &["ceiling", "--listen", "127.0.0.1:0"], "Trent ceiling listening on ", None)?)
-    };
-    let warmup = Duration::from_secs(args.warmup_seconds);
-    let measure = Duration::from_secs(args.seconds.max(1));
-    println!("| target | operation | concurrency | requests/s | p50 ms | p99 ms | errors | of ceiling |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
-
-    // Every target is started (and its keys made) up front, so that the rounds can take the targets in turn: on a
-    // machine whose speed drifts, targets measured in alternation are compared at the same speed.
-    let target_names: Vec<String> =
-        if args.endpoint.is_some() { vec!["--endpoint".to_owned()] } else { args.targets.clone() };
-    let max_concurrency = args.concurrency.iter().copied().max().unwrap_or(64);
-    let mut targets = Vec::new();
-    let mut database_reset = false;
-    for target_name in &target_names {
-        let target = match &args.endpoint {
-            Some(endpoint) => Target { label: endpoint.clone(), endpoints: vec![endpoint.clone()], _nodes: Vec::new() },
-            None => start_target(target_name, &args, &run_dir.0)?,
-        };
-        // The PostgreSQL targets share one database: it is emptied once, before the first of them makes its keys.
-        if target_name.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
-            reset(target.endpoints.first().ok_or("no endpoint")?).await?;
-        }
-        let signers = target
-            .endpoints
-            .iter()
-            .map(|e| Signer::new(e, &args.access_key, &args.secret_key, &args.region, max_concurrency))
-            .collect::<Result<Vec<_>, _>>()?;
-        let first = signers.first().ok_or("no endpoint")?;
-        let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
-        let key_id =
-            key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?.to_owned();
-        let plaintext = vec![0x5au8; 4096];
-        let mut workloads = Vec::new();
-        for operation in &args.operations {
-            workloads.push(workload(first, operation, &key_id, &plaintext).await?);
-        }
-        targets.push((target, signers, workloads));
+impl BenchArgs {
+    fn signer(&self, endpoint: &str) -> Result<Signer, String> {
+        Signer::new(endpoint, &self.access_key, &self.secret_key, &self.region, 4)
     }
-
-    let rounds = args.rounds.max(1);
-    if args.side_by_side {
-        return side_by_side(&targets, &args, warmup, measure).await;
-    }
-    for &concurrency in &args.concurrency {
-        for operation in 0..args.operations.len() {
-            // Per target, each round's share of the ceiling.
-            let mut shares = vec![Vec::new(); targets.len()];
-            for round in 0..rounds {
-                // Every other round takes the targets in reverse, so a machine that slows down or speeds up during
-                // the run favours none of them.
-                let order: Vec<usize> =
-                    if round % 2 == 0 { (0..targets.len()).collect() } else { (0..targets.len()).rev().collect() };
-                for index in order {
-                    let Some((target, signers, workloads)) = targets.get(index) else {
-                        continue;
-                    };
-                    let Some((name, target_name, body)) = workloads.get(operation) else {
-                        continue;
-                    };
-                    // The ceiling takes the same request (size, signature) and answers a fixed body: what this
-                    // machine's HTTP allows for this operation, measured right before Trent.
-                    let mut ceiling_rate = None;
-                    if let Some(ceiling) = &ceiling {
-                        let ceiling_signer = Signer::new(
-                            &ceiling.endpoint,
-                            &args.access_key,
-                            &args.secret_key,
-                            &args.region,
-                            concurrency,
-                        )?;
-                        let m =
-                            load(&[ceiling_signer], target_name, Arc::clone(body), concurrency, warmup, measure).await;
-                        print_row(
-                            "ceiling (same stack, fixed body)",
-                            &format!("{name}, same request"),
-                            concurrency,
-                            &m,
-                            None,
-                        );
-                        ceiling_rate = Some(m.requests as f64 / m.seconds);
-                    }
-                    let m = load(signers, target_name, Arc::clone(body), concurrency, warmup, measure).await;
-                    print_row(&target.label, name, concurrency, &m, ceiling_rate);
-                    if let (Some(ceiling_rate), Some(shares)) =
-                        (ceiling_rate.filter(|r| *r > 0.0), shares.get_mut(index))
-                    {
-                        shares.push(m.requests as f64 / m.seconds / ceiling_rate);
-                    }
-                }
-            }
-            if rounds < 2 {
-                continue;
-            }
-            let name = targets.first().and_then(|(_, _, w)| w.get(operation)).map_or("", |(name, _, _)| *name);
-            let medians: Vec<Option<f64>> = shares.iter().map(|s| median(s)).collect();
-            let first = targets.first().map(|(t, _, _)| t.label.as_str()).zip(medians.first().copied().flatten());
-            for (index, ((target, _, _), share)) in targets.iter().zip(&medians).enumerate() {
-                let Some(share) = share else { continue };
-                println!(
-                    "| {} | {name}: median of {rounds} rounds | {concurrency} | | | | | {:.0}% |",
-                    target.label,
-                    100.0 * share
-                );
-                // Against the first target: the two median shares of the ceiling, each measured beside its own.
-                if let Some((first_label, first_share)) = first.filter(|(_, share)| index > 0 && *share > 0.0) {
-                    println!(
-                        "| {} | {name}: its median share as a share of {first_label}'s | {concurrency} | | | | | {:.0}% |",
-                        target.label,
-                        100.0 * share / first_share
-                    );
-                }
-            }
-        }
-    }
-    drop(ceiling);
-    drop(run_dir);
-    Ok(())
 }
 
-/// A measured operation: its name in the table, its `X-Amz-Target` and its request body.
-type Workload = (&'static str, &'static str, Arc<Vec<u8>>);
+/// Makes the keys `server` needs for the chosen operations, and its workloads.
+async fn prepare(
+    label: String,
+    endpoints: Vec<String>,
+    processes: Vec<Spawned>,
+    args: &BenchArgs,
+) -> Result<Server, String> {
+    let first = args.signer(endpoints.first().ok_or("no endpoint")?)?;
+    let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
+    let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?;
+    let mut workloads = Vec::new();
+    for operation in &args.operations {
+        workloads.push(workload(&first, operation, key_id).await?);
+    }
+    Ok(Server { label, endpoints, workloads: Some(workloads), _processes: processes })
+}
 
 /// One measured operation, with the keys it needs created (and, for Decrypt and Verify, the ciphertext or signature
 /// made) before measuring.
-async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8]) -> Result<Workload, String> {
+async fn workload(first: &Signer, operation: &str, key_id: &str) -> Result<Workload, String> {
     let create = |spec: &str, usage: &str| json!({ "Description": "trent bench", "KeySpec": spec, "KeyUsage": usage });
     let created_key = |answer: Value| {
         answer
@@ -421,11 +378,12 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
             .ok_or("CreateKey returned no KeyId")
     };
     let message = base64(&[0x42u8; 256]);
+    let encrypt = json!({ "KeyId": key_id, "Plaintext": base64(&[0x5au8; 4096]) });
     let (name, target, body) = match operation {
-        "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", json!({ "KeyId": key_id, "Plaintext": base64(plaintext) })),
+        "encrypt" => ("Encrypt 4 KiB", "TrentService.Encrypt", encrypt),
         "decrypt" => {
-            let encrypted = first.call_json("TrentService.Encrypt", &json!({ "KeyId": key_id, "Plaintext": base64(plaintext) })).await?;
-            let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?.to_owned();
+            let encrypted = first.call_json("TrentService.Encrypt", &encrypt).await?;
+            let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?;
             ("Decrypt 4 KiB", "TrentService.Decrypt", json!({ "CiphertextBlob": blob }))
         }
         "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", json!({ "KeyId": key_id, "KeySpec": "AES_256" })),
@@ -437,7 +395,7 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
             match operation {
                 "verify-ecc-p256" => {
                     let signed = first.call_json("TrentService.Sign", &sign).await?;
-                    let signature = signed.get("Signature").and_then(Value::as_str).ok_or("Sign returned no Signature")?.to_owned();
+                    let signature = signed.get("Signature").and_then(Value::as_str).ok_or("Sign returned no Signature")?;
                     let verify = json!({ "KeyId": signing_key, "Message": message, "SigningAlgorithm": algorithm, "Signature": signature });
                     ("Verify ECC_NIST_P256 256 B", "TrentService.Verify", verify)
                 }
@@ -455,54 +413,260 @@ async fn workload(first: &Signer, operation: &str, key_id: &str, plaintext: &[u8
             ))
         }
     };
-    Ok((name, target, Arc::new(body.to_string().into_bytes())))
+    Ok(Workload { name, target, body: body.to_string().into_bytes() })
 }
 
-/// `--side-by-side`: every round loads all targets at once, and each target after the first is compared with it.
-async fn side_by_side(
-    targets: &[(Target, Vec<Signer>, Vec<Workload>)],
+/// The wrk script replaying `request` (signed now) and printing its results on one line.
+fn wrk_script(request: &http::Request<bytes::Bytes>) -> Result<String, String> {
+    let long_string = |text: &str| format!("[==[{text}]==]");
+    let body = std::str::from_utf8(request.body()).map_err(|e| e.to_string())?;
+    let mut script = format!("wrk.method = \"POST\"\nwrk.path = \"/\"\nwrk.body = {}\n", long_string(body));
+    for (name, value) in request.headers() {
+        let value = value.to_str().map_err(|e| e.to_string())?;
+        // wrk adds a `Host` header of its own unless one is spelt exactly so.
+        let name = if name == http::header::HOST { "Host" } else { name.as_str() };
+        script.push_str(&format!("wrk.headers[\"{name}\"] = {}\n", long_string(value)));
+    }
+    script.push_str(
+        "done = function(summary, latency, requests)\n  local e = summary.errors\n  \
+         io.write(string.format(\"trent-bench %.0f %.0f %.0f %.0f %.0f\\n\", summary.requests, summary.duration, \
+         e.connect + e.read + e.write + e.timeout + e.status, latency:percentile(50), latency:percentile(99)))\nend\n",
+    );
+    Ok(script)
+}
+
+/// Runs wrk against `endpoint` with `request` for `seconds` on `connections` connections.
+async fn wrk(
+    endpoint: &str,
+    request: &http::Request<bytes::Bytes>,
+    connections: usize,
+    threads: usize,
+    seconds: u64,
+    script_file: &Path,
+) -> Result<Measurement, String> {
+    tokio::fs::write(script_file, wrk_script(request)?).await.map_err(|e| e.to_string())?;
+    let threads = threads.clamp(1, connections.max(1));
+    let output = tokio::process::Command::new(program("wrk")?)
+        .args(["-t", &threads.to_string(), "-c", &connections.max(1).to_string(), "-d", &format!("{seconds}s")])
+        .args(["--timeout", "10s", "-s"])
+        .arg(script_file)
+        .arg(format!("{endpoint}/"))
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .map_err(|e| format!("wrk: {e}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let figures: Vec<f64> = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("trent-bench "))
+        .ok_or_else(|| format!("wrk printed no result: {stdout}{}", String::from_utf8_lossy(&output.stderr)))?
+        .split_whitespace()
+        .map(|figure| figure.parse::<f64>().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    let &[requests, micros, errors, p50, p99] = figures.as_slice() else {
+        return Err(format!("wrk printed an unexpected result: {stdout}"));
+    };
+    Ok(Measurement {
+        requests: requests as u64,
+        seconds: micros / 1e6,
+        errors: errors as u64,
+        p50_ms: p50 / 1000.0,
+        p99_ms: p99 / 1000.0,
+    })
+}
+
+/// Loads `server` with `workload` (warm-up, then the measurement): `concurrency` connections spread over its nodes,
+/// one wrk per node. Several nodes' figures add up; their latency percentiles are the worst node's.
+async fn measure(
+    server: &Server,
+    workload: &Workload,
+    concurrency: usize,
     args: &BenchArgs,
-    warmup: Duration,
-    measure: Duration,
-) -> Result<(), String> {
+    run_dir: &Path,
+) -> Result<Measurement, String> {
+    let nodes = server.endpoints.len().max(1);
+    let mut runs = Vec::new();
+    for (index, endpoint) in server.endpoints.iter().enumerate() {
+        let request = args.signer(endpoint)?.signed(workload.target, &workload.body)?;
+        let script = run_dir.join(format!("wrk-{}.lua", SCRIPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+        let connections = concurrency / nodes + usize::from(index < concurrency % nodes);
+        runs.push(async move {
+            if args.warmup_seconds > 0 {
+                wrk(endpoint, &request, connections, args.wrk_threads, args.warmup_seconds, &script).await?;
+            }
+            let measured = wrk(endpoint, &request, connections, args.wrk_threads, args.seconds.max(1), &script).await;
+            if measured.as_ref().is_ok_and(|m| m.errors > 0) {
+                report_error(args, endpoint, workload).await;
+            }
+            measured
+        });
+    }
+    let mut total = Measurement::default();
+    for run in futures_util::future::join_all(runs).await {
+        let m = run?;
+        total.requests += m.requests;
+        total.errors += m.errors;
+        total.seconds = total.seconds.max(m.seconds);
+        total.p50_ms = total.p50_ms.max(m.p50_ms);
+        total.p99_ms = total.p99_ms.max(m.p99_ms);
+    }
+    Ok(total)
+}
+
+/// Numbers the wrk scripts, so that servers measured at the same time write different files.
+static SCRIPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Sends the workload's request once more and shows what the server answered, when wrk counted errors.
+async fn report_error(args: &BenchArgs, endpoint: &str, workload: &Workload) {
+    let answer = match args.signer(endpoint) {
+        Ok(signer) => signer.call(workload.target, &workload.body).await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok((status, body)) => eprintln!("{endpoint} {}: {status} {}", workload.name, String::from_utf8_lossy(&body)),
+        Err(e) => eprintln!("{endpoint} {}: {e}", workload.name),
+    }
+}
+
+async fn bench(args: BenchArgs) -> Result<(), String> {
+    let run_dir = std::env::temp_dir().join(format!("trent-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&run_dir).map_err(|e| e.to_string())?;
+    // Removes the run directory last, after every server.
+    let _run_dir = RunDir(run_dir.clone());
+    program("wrk")?;
+    let ceiling = if args.no_ceiling || args.side_by_side { None } else { Some(start_nginx(&run_dir)?) };
+
+    // Every server is started (and its keys made) up front, so that the rounds can take them in turn.
+    let mut servers = Vec::new();
+    let mut database_reset = false;
+    for target in &args.targets {
+        let (label, endpoints, processes) = start_trent(target, &args, &run_dir)?;
+        // The PostgreSQL targets share one database: it is emptied once, before the first of them makes its keys.
+        if target.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
+            reset(endpoints.first().ok_or("no endpoint")?).await?;
+        }
+        servers.push(prepare(label, endpoints, processes, &args).await?);
+    }
+    if let Some(exe) = &args.fakecloud {
+        let (endpoint, process) = start_fakecloud(exe)?;
+        let label = "fakecloud 0.51.0 (peer)".to_owned();
+        servers.push(prepare(label, vec![endpoint], vec![process], &args).await?);
+    }
+    if let Some(endpoint) = &args.endpoint {
+        servers.push(prepare(endpoint.clone(), vec![endpoint.clone()], Vec::new(), &args).await?);
+    }
+    if servers.is_empty() {
+        return Err("nothing to measure: give --targets, --fakecloud or --endpoint".to_owned());
+    }
+
+    println!("| server | operation | connections | requests/s | p50 ms | p99 ms | errors | of ceiling |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     let rounds = args.rounds.max(1);
     for &concurrency in &args.concurrency {
         for operation in 0..args.operations.len() {
-            let mut ratios = vec![Vec::new(); targets.len()];
-            for _ in 0..rounds {
-                let mut loads = Vec::new();
-                for (_, signers, workloads) in targets {
-                    let (_, target_name, body) = workloads.get(operation).ok_or("no such operation")?;
-                    let (signers, target_name, body) = (signers.clone(), *target_name, Arc::clone(body));
-                    loads.push(tokio::spawn(async move {
-                        load(&signers, target_name, body, concurrency, warmup, measure).await
-                    }));
+            let name = workload_of(&servers, 0, operation)?.name;
+            if args.side_by_side {
+                side_by_side(&servers, operation, concurrency, &args, &run_dir).await?;
+                continue;
+            }
+            // The ceiling first, then the servers; every other round in reverse.
+            let everyone: Vec<&Server> = ceiling.iter().chain(&servers).collect();
+            let mut rates = vec![Vec::new(); everyone.len()];
+            let mut shares = vec![Vec::new(); everyone.len()];
+            for round in 0..rounds {
+                let mut order: Vec<usize> = (0..everyone.len()).collect();
+                if round % 2 == 1 {
+                    order.reverse();
                 }
-                let mut rates = Vec::new();
-                for ((target, _, workloads), running) in targets.iter().zip(loads) {
-                    let m = running.await.map_err(|e| e.to_string())?;
-                    let name = workloads.get(operation).map_or("", |(name, _, _)| *name);
-                    print_row(&format!("{}, side by side", target.label), name, concurrency, &m, None);
-                    rates.push(m.requests as f64 / m.seconds);
+                let mut round_rates = vec![0.0; everyone.len()];
+                for index in order {
+                    let Some(server) = everyone.get(index) else { continue };
+                    // The ceiling takes exactly the request the first Trent gets.
+                    let workload = match &server.workloads {
+                        Some(_) => workload_of(&everyone, index, operation)?,
+                        None => workload_of(&servers, 0, operation)?,
+                    };
+                    let m = measure(server, workload, concurrency, &args, &run_dir).await?;
+                    print_row(&server.label, workload.name, concurrency, &m, "");
+                    if let Some(slot) = round_rates.get_mut(index) {
+                        *slot = m.rate();
+                    }
                 }
-                let first = rates.first().copied().filter(|r| *r > 0.0);
-                for (ratios, rate) in ratios.iter_mut().zip(&rates) {
-                    ratios.extend(first.map(|first| rate / first));
+                let ceiling_rate = ceiling.as_ref().and(round_rates.first().copied()).filter(|r| *r > 0.0);
+                for ((rate, rates), shares) in round_rates.iter().zip(&mut rates).zip(&mut shares) {
+                    rates.push(*rate);
+                    shares.extend(ceiling_rate.map(|c| rate / c));
                 }
             }
-            let name = targets.first().and_then(|(_, _, w)| w.get(operation)).map_or("", |(name, _, _)| *name);
-            let first_label = targets.first().map_or("", |(t, _, _)| t.label.as_str());
-            for ((target, _, _), ratios) in targets.iter().zip(&ratios).skip(1) {
-                let each: Vec<String> = ratios.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect();
-                if let Some(ratio) = median(ratios) {
-                    println!(
-                        "| {} | {name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({}) | {concurrency} | | | | | {:.0}% |",
-                        target.label,
-                        each.join(", "),
-                        100.0 * ratio
-                    );
-                }
+            for ((server, rates), shares) in everyone.iter().zip(&rates).zip(&shares) {
+                let share = median(shares).map_or(String::new(), |s| format!("{:.0}%", 100.0 * s));
+                println!(
+                    "| **{}** | **{name}: median of {rounds} rounds** | {concurrency} | **{:.0}** | | | | **{share}** |",
+                    server.label,
+                    median(rates).unwrap_or(0.0)
+                );
             }
+        }
+    }
+    Ok(())
+}
+
+/// The workload of operation `operation` at `server` (the ceiling has none of its own).
+fn workload_of<S: std::borrow::Borrow<Server>>(
+    servers: &[S],
+    server: usize,
+    operation: usize,
+) -> Result<&Workload, String> {
+    servers
+        .get(server)
+        .and_then(|s| s.borrow().workloads.as_ref())
+        .and_then(|w| w.get(operation))
+        .ok_or_else(|| "no such workload".to_owned())
+}
+
+/// `--side-by-side`: every round loads all servers at once, and each after the first is compared with it.
+async fn side_by_side(
+    servers: &[Server],
+    operation: usize,
+    concurrency: usize,
+    args: &BenchArgs,
+    run_dir: &Path,
+) -> Result<(), String> {
+    let rounds = args.rounds.max(1);
+    let mut ratios = vec![Vec::new(); servers.len()];
+    for _ in 0..rounds {
+        let loads = servers.iter().enumerate().map(|(index, server)| async move {
+            measure(server, workload_of(servers, index, operation)?, concurrency, args, run_dir).await
+        });
+        let measured = futures_util::future::join_all(loads).await;
+        let mut rates = Vec::new();
+        for (index, (server, m)) in servers.iter().zip(measured).enumerate() {
+            let m = m?;
+            print_row(
+                &format!("{}, side by side", server.label),
+                workload_of(servers, index, operation)?.name,
+                concurrency,
+                &m,
+                "",
+            );
+            rates.push(m.rate());
+        }
+        let first = rates.first().copied().filter(|r| *r > 0.0);
+        for (ratios, rate) in ratios.iter_mut().zip(&rates) {
+            ratios.extend(first.map(|first| rate / first));
+        }
+    }
+    let name = workload_of(servers, 0, operation)?.name;
+    let first_label = servers.first().map_or("", |s| s.label.as_str());
+    for (server, ratios) in servers.iter().zip(&ratios).skip(1) {
+        let each: Vec<String> = ratios.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect();
+        if let Some(ratio) = median(ratios) {
+            println!(
+                "| **{}** | **{name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({})** | {concurrency} | | | | | **{:.0}%** |",
+                server.label,
+                each.join(", "),
+                100.0 * ratio
+            );
         }
     }
     Ok(())
@@ -515,16 +679,14 @@ fn median(figures: &[f64]) -> Option<f64> {
     sorted.get(sorted.len() / 2).copied()
 }
 
-fn print_row(target: &str, operation: &str, concurrency: usize, m: &Measurement, ceiling: Option<f64>) {
-    let rate = m.requests as f64 / m.seconds;
-    let share = ceiling.filter(|c| *c > 0.0).map_or("".to_owned(), |c| format!("{:.0}%", 100.0 * rate / c));
+fn print_row(server: &str, operation: &str, concurrency: usize, m: &Measurement, share: &str) {
     println!(
-        "| {target} | {operation} | {concurrency} | {rate:.0} | {:.2} | {:.2} | {} | {share} |",
-        m.p50_ms, m.p99_ms, m.errors
+        "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | {share} |",
+        m.rate(),
+        m.p50_ms,
+        m.p99_ms,
+        m.errors
     );
-    if let Some(error) = &m.first_error {
-        eprintln!("first error for {operation} against {target}: {error}");
-    }
 }
 
 fn base64(bytes: &[u8]) -> String {

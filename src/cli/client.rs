@@ -55,7 +55,8 @@ impl Signer {
         })
     }
 
-    fn request(&self, target: &str, body: &[u8]) -> Result<http::Request<Full<Bytes>>, String> {
+    /// A request calling `target` with `body`, signed now.
+    pub fn signed(&self, target: &str, body: &[u8]) -> Result<http::Request<Bytes>, String> {
         use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
         let identity =
             aws_credential_types::Credentials::new(&self.access_key, &self.secret_key, None, None, "trent").into();
@@ -80,7 +81,7 @@ impl Signer {
             .header("content-type", "application/x-amz-json-1.1")
             .header("x-amz-target", target)
             .header("user-agent", concat!("trent-cli/", env!("CARGO_PKG_VERSION")))
-            .body(Full::new(Bytes::copy_from_slice(body)))
+            .body(Bytes::copy_from_slice(body))
             .map_err(|e| e.to_string())?;
         instructions.apply_to_request_http1x(&mut request);
         Ok(request)
@@ -90,7 +91,7 @@ impl Signer {
     pub async fn call(&self, target: &str, body: &[u8]) -> Result<(u16, Bytes), String> {
         let response = self
             .client
-            .request(self.request(target, body)?)
+            .request(self.signed(target, body)?.map(Full::new))
             .await
             .map_err(|e| format!("cannot reach {}: {e}", self.endpoint))?;
         let status = response.status().as_u16();

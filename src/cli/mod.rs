@@ -2,7 +2,6 @@
 
 pub mod audit;
 pub mod bench;
-pub mod ceiling;
 pub mod client;
 pub mod key;
 pub mod retire;

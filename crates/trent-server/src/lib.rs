@@ -3,7 +3,6 @@
 #![warn(missing_docs)]
 
 pub mod app;
-pub mod ceiling;
 pub mod config;
 pub mod credentials;
 pub mod dev;

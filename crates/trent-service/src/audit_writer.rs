@@ -1,34 +1,33 @@
 //! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals).
 //!
-//! A call's event is serialised once, by the call itself, into its journal line; the call is answered once that line
-//! is in this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`, one `write` per batch of concurrent
-//! calls: durable against `kill -9` and a clean shutdown). An importer moves the
-//! journal into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
-//! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported.
-//! Queries of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
+//! A call's event is serialised once, by the call itself, into its journal line, which it adds to the lines waiting
+//! for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The call then yields once, so that the
+//! other calls of the same moment add theirs, and writes every waiting line with one `write` unless another call's
+//! write took its line already (group commit with no hand-off: no task to wake, no thread to cross). It is answered
+//! once its line is in the journal: durable against `kill -9` and a clean shutdown. An importer moves the journal
+//! into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
+//! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported. Queries
+//! of the trail
+//! first wait for the importer to catch up ([`AuditWriter::flush`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::sync::{watch, Notify};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_store::KeyStore;
 
 use crate::error::ServiceError;
 
-/// Events written to the journal in one `write` at most.
-const MAX_BATCH: usize = 4096;
-/// Events waiting at most; callers beyond it wait for room (back-pressure instead of unbounded memory).
-const QUEUE: usize = 65_536;
 /// A journal file is rotated once it holds this many bytes.
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 /// Events imported into the store in one transaction at most, when recovering a journal.
 const IMPORT_CHUNK: usize = 16_384;
 /// Journal bytes gathered into one import transaction at most (about as many events as [`IMPORT_CHUNK`]).
 const IMPORT_BYTES: usize = 16 * 1024 * 1024;
-/// How long the importer gathers journaled batches before a transaction, unless a query is waiting: few large
+/// How long the importer gathers journaled lines before a transaction, unless a query is waiting: few large
 /// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
 const IMPORT_GATHER: Duration = Duration::from_millis(200);
 
@@ -36,22 +35,47 @@ const IMPORT_GATHER: Duration = Duration::from_millis(200);
 /// GetKeyLastUsage's TrackingStartDate, start there.
 pub const TRACKING_START_META: &str = "usage_tracking_start";
 
-type Waiter = oneshot::Sender<Result<(), String>>;
-
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// Journal lines on their way from the journal to the store, exactly as written.
+/// Journal lines on their way from the journal to the store, exactly as written, and where the last one ends.
 struct Written {
     lines: Vec<u8>,
     end: Position,
 }
 
+/// Lines added by calls and not yet written, in the order the calls added them.
+#[derive(Default)]
+struct Pending {
+    lines: Vec<u8>,
+    /// The number of the last line added (lines are numbered from 1).
+    last: u64,
+}
+
+/// The journal and what has been written to it but not yet taken by the importer.
+struct Journaled {
+    journal: Journal,
+    /// The number of the last line whose write is over (written, or failed).
+    decided: u64,
+    /// The lines of failed writes (first and last number, and the error); the latest [`FAILURES_KEPT`].
+    failures: std::collections::VecDeque<(u64, u64, String)>,
+    /// Lines not yet taken, grouped by import transaction (at most [`IMPORT_BYTES`] each, one generation each).
+    waiting: Vec<Written>,
+    /// Where the last line written ends.
+    end: Position,
+}
+
+/// Failed writes remembered, so each of their calls learns its line was not kept: many more than calls can be
+/// between adding a line and learning its fate (one yield).
+const FAILURES_KEPT: usize = 1024;
+
 /// A handle on the writer; cheap to clone.
 #[derive(Clone)]
 pub struct AuditWriter {
-    queue: mpsc::Sender<(Vec<u8>, Waiter)>,
-    written: watch::Receiver<Position>,
+    pending: Arc<Mutex<Pending>>,
+    journaled: Arc<Mutex<Journaled>>,
+    /// Wakes the importer when lines wait and it is idle.
+    arrived: Arc<Notify>,
     imported: watch::Receiver<Position>,
     /// Tells the importer that a query waits for it: import now instead of gathering.
     hurry: Arc<Notify>,
@@ -171,15 +195,15 @@ impl AuditWriter {
         store.put_meta_if_absent(TRACKING_START_META, now.0.to_string().as_bytes()).await.map_err(|e| e.to_string())?;
         let marker = format!("audit_journal:{}", node_id(dir)?);
         let generation = recover(store.as_ref(), dir, &marker).await?;
-        let (queue, incoming) = mpsc::channel::<(Vec<u8>, Waiter)>(QUEUE);
-        let (written_sender, written) = watch::channel((generation, 0));
         let (imported_sender, imported) = watch::channel((generation, 0));
-        let (to_import, import_queue) = mpsc::unbounded_channel();
         let journal = Journal::open(dir.to_path_buf(), generation).map_err(|e| e.to_string())?;
-        tokio::spawn(write_journal(journal, incoming, to_import, written_sender));
-        let hurry = Arc::new(Notify::new());
-        tokio::spawn(import(store, dir.to_path_buf(), marker, import_queue, imported_sender, Arc::clone(&hurry)));
-        Ok(Self { queue, written, imported, hurry })
+        let journaled =
+            Journaled { journal, decided: 0, failures: Default::default(), waiting: Vec::new(), end: (generation, 0) };
+        let journaled = Arc::new(Mutex::new(journaled));
+        let (arrived, hurry) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let importer = Importer { store, dir: dir.to_path_buf(), marker, imported: imported_sender };
+        tokio::spawn(importer.run(Arc::clone(&journaled), Arc::clone(&arrived), Arc::clone(&hurry)));
+        Ok(Self { pending: Arc::default(), journaled, arrived, imported, hurry })
     }
 
     /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
@@ -192,21 +216,58 @@ impl AuditWriter {
     /// Records a journal line written by the caller (`millis TAB record NEWLINE`, as
     /// [`trent_audit::call_record::CallRecord::journal_line`] writes it); returns once it is in the journal.
     pub async fn record_line(&self, line: Vec<u8>) -> Result<(), ServiceError> {
-        let (done, journaled) = oneshot::channel();
-        self.queue
-            .send((line, done))
-            .await
-            .map_err(|_| ServiceError::Internal("the audit writer has stopped".to_owned()))?;
-        match journaled.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(error)) => Err(ServiceError::Internal(format!("audit journal: {error}"))),
-            Err(_) => Err(ServiceError::Internal("the audit writer has stopped".to_owned())),
+        let number = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.lines.extend_from_slice(&line);
+            pending.last += 1;
+            pending.last
+        };
+        drop(line);
+        // The other calls of this moment add their lines meanwhile: one write then carries them all.
+        tokio::task::yield_now().await;
+        self.write_through(number).map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
+    }
+
+    /// Returns once line `number` is written: by an earlier call's write, or by writing every waiting line now.
+    fn write_through(&self, number: u64) -> Result<(), String> {
+        let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
+        if journaled.decided < number {
+            let (lines, last) = {
+                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                (std::mem::take(&mut pending.lines), pending.last)
+            };
+            let first = journaled.decided + 1;
+            journaled.decided = last;
+            match journaled.journal.append(&lines) {
+                Ok(end) => {
+                    journaled.end = end;
+                    match journaled.waiting.last_mut() {
+                        Some(group) if group.end.0 == end.0 && group.lines.len() + lines.len() <= IMPORT_BYTES => {
+                            group.lines.extend_from_slice(&lines);
+                            group.end = end;
+                        }
+                        _ => journaled.waiting.push(Written { lines, end }),
+                    }
+                    self.arrived.notify_one();
+                }
+                Err(error) => {
+                    tracing::error!(%error, events = last + 1 - first, "audit events could not be journaled; their calls fail");
+                    if journaled.failures.len() == FAILURES_KEPT {
+                        journaled.failures.pop_front();
+                    }
+                    journaled.failures.push_back((first, last, error.to_string()));
+                }
+            }
+        }
+        match journaled.failures.iter().find(|(first, last, _)| (*first..=*last).contains(&number)) {
+            Some((_, _, error)) => Err(error.clone()),
+            None => Ok(()),
         }
     }
 
     /// Returns once everything journaled before the call is in the store (bounded: 10 s).
     pub async fn flush(&self) {
-        let target = *self.written.borrow();
+        let target = self.journaled.lock().unwrap_or_else(PoisonError::into_inner).end;
         let mut imported = self.imported.clone();
         if *imported.borrow() < target {
             self.hurry.notify_one();
@@ -230,7 +291,14 @@ impl Journal {
     }
 
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<Position> {
-        self.file.write_all(bytes)?;
+        if let Err(error) = self.file.write_all(bytes) {
+            // Part of the line may be in the file: later lines go to a new generation, so that none is read as
+            // the end of this torn one.
+            if let Ok(next) = Journal::open(self.dir.clone(), self.generation + 1) {
+                *self = next;
+            }
+            return Err(error);
+        }
         self.offset += bytes.len() as u64;
         let end = (self.generation, self.offset);
         if self.offset >= ROTATE_BYTES {
@@ -240,86 +308,49 @@ impl Journal {
     }
 }
 
-async fn write_journal(
-    mut journal: Journal,
-    mut incoming: mpsc::Receiver<(Vec<u8>, Waiter)>,
-    to_import: mpsc::UnboundedSender<Written>,
-    written: watch::Sender<Position>,
-) {
-    while let Some((first, waiter)) = incoming.recv().await {
-        // Room for every line already waiting, so the batch is not copied as it grows.
-        let mut lines = Vec::with_capacity(first.len() * (incoming.len() + 1).min(MAX_BATCH));
-        lines.extend_from_slice(&first);
-        drop(first);
-        let mut waiters = vec![waiter];
-        while waiters.len() < MAX_BATCH {
-            match incoming.try_recv() {
-                Ok((line, waiter)) => {
-                    lines.extend_from_slice(&line);
-                    waiters.push(waiter);
-                }
-                Err(_) => break,
-            }
-        }
-        match journal.append(&lines) {
-            Ok(end) => {
-                written.send_replace(end);
-                for waiter in waiters {
-                    let _ = waiter.send(Ok(()));
-                }
-                let _ = to_import.send(Written { lines, end });
-            }
-            Err(error) => {
-                let error = error.to_string();
-                tracing::error!(%error, "audit events could not be journaled; their calls fail");
-                for waiter in waiters {
-                    let _ = waiter.send(Err(error.clone()));
-                }
-            }
-        }
-    }
-}
-
-async fn import(
+/// Moves journaled lines into the store.
+struct Importer {
     store: Arc<KeyStore>,
     dir: PathBuf,
     marker: String,
-    mut queue: mpsc::UnboundedReceiver<Written>,
     imported: watch::Sender<Position>,
-    hurry: Arc<Notify>,
-) {
-    while let Some(first) = queue.recv().await {
-        // Gather what arrives for a while, unless a query is waiting (its `flush` wakes us).
-        tokio::select! {
-            () = tokio::time::sleep(IMPORT_GATHER) => {}
-            () = hurry.notified() => {}
-        }
-        let mut end = first.end;
-        let mut bytes = first.lines.len();
-        let mut written = vec![first.lines];
-        while bytes < IMPORT_BYTES {
-            match queue.try_recv() {
-                Ok(next) => {
-                    end = next.end;
-                    bytes += next.lines.len();
-                    written.push(next.lines);
-                }
-                Err(_) => break,
+}
+
+impl Importer {
+    async fn run(self, journaled: Arc<Mutex<Journaled>>, arrived: Arc<Notify>, hurry: Arc<Notify>) {
+        loop {
+            arrived.notified().await;
+            // Gather what arrives for a while, unless a query is waiting (its `flush` wakes us).
+            tokio::select! {
+                () = tokio::time::sleep(IMPORT_GATHER) => {}
+                () = hurry.notified() => {}
+            }
+            let waiting = std::mem::take(&mut journaled.lock().unwrap_or_else(PoisonError::into_inner).waiting);
+            for written in waiting {
+                self.import(written).await;
             }
         }
-        let batch = Arc::new(batch_of(written.iter().flat_map(|lines| decode(lines, 0)).map(|(line, _)| line), bytes));
-        // Never drop journaled events: retry until the store takes them (they are safe in the journal meanwhile).
+    }
+
+    /// Imports one group of lines, retrying until the store takes them: journaled events are never dropped (they
+    /// are safe in the journal meanwhile).
+    async fn import(&self, written: Written) {
+        let lines = decode(&written.lines, 0);
+        let batch = Arc::new(batch_of(lines.into_iter().map(|(line, _)| line), written.lines.len()));
         let mut pause = Duration::from_millis(100);
-        while let Err(error) = store.append_events_marked(Arc::clone(&batch), &marker, &marker_value(end)).await {
+        let end = written.end;
+        while let Err(error) =
+            self.store.append_events_marked(Arc::clone(&batch), &self.marker, &marker_value(end)).await
+        {
             tracing::warn!(%error, events = batch.events.len(), "audit import failed; retrying");
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
         }
-        let previous = *imported.borrow();
-        imported.send_replace(end);
+        let previous = *self.imported.borrow();
+        self.imported.send_replace(end);
         // Files of earlier generations are now fully imported.
         for generation in previous.0..end.0 {
-            let _ = std::fs::remove_file(journal_path(&dir, generation));
+            let _ = std::fs::remove_file(journal_path(&self.dir, generation));
         }
     }
 }
