@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use trent_domain::{Key, KeyState, Tag};
 
@@ -24,14 +23,45 @@ impl std::fmt::Debug for Blob {
 
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text.as_bytes()).map(Blob).map_err(|_| de::Error::custom("a blob member is not valid base64"))
+        /// Decodes the member's text where it lies in the request body (no copy of the text first).
+        struct Base64Visitor;
+        impl de::Visitor<'_> for Base64Visitor {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a base64 string")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Blob, E> {
+                // Standard alphabet, padding required, unused bits zero: what the base64 crate's STANDARD engine
+                // accepted (the test below holds them equal).
+                base64_simd::STANDARD
+                    .decode_to_vec(text)
+                    .map(Blob)
+                    .map_err(|_| E::custom("a blob member is not valid base64"))
+            }
+        }
+        deserializer.deserialize_str(Base64Visitor)
+    }
+}
+
+/// A blob member's wire text. Base64 needs no JSON escaping, so the text is written into the answer as it is,
+/// quotes included, instead of being scanned for characters to escape (a tenth of an Encrypt's CPU, measured).
+#[derive(Debug)]
+pub struct Base64Text(Box<RawValue>);
+
+impl Serialize for Base64Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
     }
 }
 
 /// Encodes bytes for a blob member.
-pub fn base64(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+pub fn base64(bytes: &[u8]) -> Base64Text {
+    let mut quoted = String::with_capacity(bytes.len().div_ceil(3) * 4 + 2);
+    quoted.push('"');
+    base64_simd::STANDARD.encode_append(bytes, &mut quoted);
+    quoted.push('"');
+    // Quoted base64 is always a JSON string; `null` would only ever mark a bug here (see the test below).
+    Base64Text(RawValue::from_string(quoted).unwrap_or_else(|_| RawValue::NULL.to_owned()))
 }
 
 /// Parses a request body. An empty body counts as `{}`; malformed JSON or a member of the wrong type is a
@@ -473,6 +503,35 @@ mod tests {
     use trent_domain::{KeySpec, KeyUsage, ScheduledDeletion, Timestamp};
 
     use super::*;
+
+    #[test]
+    fn blob_members_decode_exactly_what_the_base64_crates_standard_engine_decodes() {
+        use base64::Engine;
+        let mut inputs: Vec<String> = ["", "=", "==", "A", "AA", "AA=", "AA==", "AB==", "AAA", "AAA=", "AAB=", "AAAA"]
+            .into_iter()
+            .chain(["AAAA====", "A===", "AA==AA==", " AAAA", "AAAA ", "AA\nAA", "-_-_", "+/+/", "AAA=A", "=AAA"])
+            .map(str::to_owned)
+            .collect();
+        for length in 0..40 {
+            let bytes: Vec<u8> = (0..length).map(|i| (i * 37 + 11) as u8).collect();
+            inputs.push(base64::engine::general_purpose::STANDARD.encode(&bytes));
+        }
+        for input in inputs {
+            let ours = serde_json::from_value::<Blob>(Value::String(input.clone())).ok().map(|blob| blob.0);
+            let theirs = base64::engine::general_purpose::STANDARD.decode(&input).ok();
+            assert_eq!(ours, theirs, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn blob_members_are_written_as_the_escaping_serialiser_would_write_them() {
+        use base64::Engine;
+        for length in 0..100 {
+            let bytes: Vec<u8> = (0..length).map(|i| (i * 53 + 7) as u8).collect();
+            let escaped = serde_json::to_string(&base64::engine::general_purpose::STANDARD.encode(&bytes)).unwrap();
+            assert_eq!(serde_json::to_string(&base64(&bytes)).unwrap(), escaped);
+        }
+    }
 
     fn key(spec: KeySpec, usage: KeyUsage, state: KeyState) -> Key {
         Key { created_at: Timestamp(1_700_000_000_500), description: "d".to_owned(), ..Key::sample(spec, usage, state) }

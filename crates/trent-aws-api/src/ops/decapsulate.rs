@@ -24,7 +24,7 @@ struct Request {
 #[serde(rename_all = "PascalCase")]
 struct Answer<'a> {
     key_id: &'a str,
-    shared_secret: String,
+    shared_secret: Base64Text,
     encapsulation_algorithm: &'a str,
 }
 

@@ -27,7 +27,7 @@ struct Request {
 #[serde(rename_all = "PascalCase")]
 struct Response<'a> {
     key_id: &'a str,
-    plaintext: String,
+    plaintext: Base64Text,
     encryption_algorithm: &'static str,
 }
 

@@ -28,7 +28,7 @@ const KEY_AGREEMENT_ALGORITHMS: &[&str] = &["ECDH"];
 #[serde(rename_all = "PascalCase")]
 struct Answer<'a> {
     key_id: &'a str,
-    shared_secret: String,
+    shared_secret: Base64Text,
     key_agreement_algorithm: &'a str,
     key_origin: &'a str,
 }

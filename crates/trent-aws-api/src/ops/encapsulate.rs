@@ -25,8 +25,8 @@ struct Request {
 #[serde(rename_all = "PascalCase")]
 struct Answer<'a> {
     key_id: &'a str,
-    shared_secret: String,
-    shared_secret_ciphertext_blob: String,
+    shared_secret: Base64Text,
+    shared_secret_ciphertext_blob: Base64Text,
     encapsulation_algorithm: &'a str,
 }
 

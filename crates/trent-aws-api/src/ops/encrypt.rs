@@ -24,7 +24,7 @@ struct Request {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Response<'a> {
-    ciphertext_blob: String,
+    ciphertext_blob: Base64Text,
     key_id: &'a str,
     encryption_algorithm: &'static str,
 }

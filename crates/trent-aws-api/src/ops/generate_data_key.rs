@@ -59,10 +59,10 @@ impl DataKeyMembers {
 #[serde(rename_all = "PascalCase")]
 pub struct Response<'a> {
     /// The data key under the KMS key.
-    pub ciphertext_blob: String,
+    pub ciphertext_blob: Base64Text,
     /// The data key itself; `None` for GenerateDataKeyWithoutPlaintext.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub plaintext: Option<String>,
+    pub plaintext: Option<Base64Text>,
     /// The KMS key's ARN.
     pub key_id: &'a str,
 }

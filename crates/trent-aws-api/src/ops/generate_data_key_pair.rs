@@ -74,12 +74,12 @@ impl DataKeyPairMembers {
 #[serde(rename_all = "PascalCase")]
 pub struct DataKeyPairAnswer<'a> {
     /// The private key, encrypted under the KMS key.
-    pub private_key_ciphertext_blob: String,
+    pub private_key_ciphertext_blob: Base64Text,
     /// The private key in plaintext (GenerateDataKeyPair only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_key_plaintext: Option<String>,
+    pub private_key_plaintext: Option<Base64Text>,
     /// The public key.
-    pub public_key: String,
+    pub public_key: Base64Text,
     /// The KMS key's ARN.
     pub key_id: &'a str,
     /// The pair's spec.

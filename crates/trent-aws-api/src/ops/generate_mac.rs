@@ -75,7 +75,7 @@ impl MacRequest {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Answer<'a> {
-    mac: String,
+    mac: Base64Text,
     mac_algorithm: &'a str,
     key_id: &'a str,
 }

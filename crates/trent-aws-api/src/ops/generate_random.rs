@@ -20,7 +20,7 @@ struct Request {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Answer {
-    plaintext: String,
+    plaintext: Base64Text,
 }
 
 impl Shape for Answer {}

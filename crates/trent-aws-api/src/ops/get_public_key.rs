@@ -12,7 +12,7 @@ use crate::shapes::*;
 #[serde(rename_all = "PascalCase")]
 struct Response<'a> {
     key_id: String,
-    public_key: String,
+    public_key: Base64Text,
     customer_master_key_spec: &'a str,
     key_spec: &'a str,
     key_usage: &'a str,

@@ -27,7 +27,7 @@ struct Request {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Response<'a> {
-    ciphertext_blob: String,
+    ciphertext_blob: Base64Text,
     source_key_id: &'a str,
     key_id: &'a str,
     source_encryption_algorithm: &'static str,

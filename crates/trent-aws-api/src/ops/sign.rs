@@ -79,7 +79,7 @@ impl SigningRequest {
 #[serde(rename_all = "PascalCase")]
 struct Answer<'a> {
     key_id: &'a str,
-    signature: String,
+    signature: Base64Text,
     signing_algorithm: &'a str,
 }
 
