@@ -21,54 +21,65 @@ pub use operation::Operation;
 /// The JSON content type AWS KMS speaks.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
+/// An operation under way: its own future, on the heap. Boxed per operation, so that what awaits it holds a pointer
+/// instead of room for the largest of all operations' futures (a request's future was 38 KB and moved by copying,
+/// measured at a tenth of an Encrypt's CPU).
+pub type Answering<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Reply, AwsError>> + Send + 'a>>;
+
 /// Runs one operation on a request body; returns the response body or the wire error.
-pub async fn dispatch(
-    service: &Service,
-    ctx: &RequestContext,
+pub fn dispatch<'a>(
+    service: &'a Service,
+    ctx: &'a RequestContext,
     operation: Operation,
-    body: &[u8],
-) -> Result<Reply, AwsError> {
+    body: &'a [u8],
+) -> Answering<'a> {
     use Operation as O;
+    /// The operation's own future, boxed at its own size (see [`Answering`]).
+    macro_rules! run {
+        ($op:ident) => {
+            Box::pin(ops::$op::handle(service, ctx, body))
+        };
+    }
     match operation {
-        O::CancelKeyDeletion => ops::cancel_key_deletion::handle(service, ctx, body).await,
-        O::CreateAlias => ops::create_alias::handle(service, ctx, body).await,
-        O::CreateKey => ops::create_key::handle(service, ctx, body).await,
-        O::Decapsulate => ops::decapsulate::handle(service, ctx, body).await,
-        O::Decrypt => ops::decrypt::handle(service, ctx, body).await,
-        O::DeleteAlias => ops::delete_alias::handle(service, ctx, body).await,
-        O::DeriveSharedSecret => ops::derive_shared_secret::handle(service, ctx, body).await,
-        O::DescribeKey => ops::describe_key::handle(service, ctx, body).await,
-        O::DisableKey => ops::disable_key::handle(service, ctx, body).await,
-        O::EnableKey => ops::enable_key::handle(service, ctx, body).await,
-        O::Encapsulate => ops::encapsulate::handle(service, ctx, body).await,
-        O::Encrypt => ops::encrypt::handle(service, ctx, body).await,
-        O::GenerateDataKey => ops::generate_data_key::handle(service, ctx, body).await,
-        O::GenerateDataKeyPair => ops::generate_data_key_pair::handle(service, ctx, body).await,
+        O::CancelKeyDeletion => run!(cancel_key_deletion),
+        O::CreateAlias => run!(create_alias),
+        O::CreateKey => run!(create_key),
+        O::Decapsulate => run!(decapsulate),
+        O::Decrypt => run!(decrypt),
+        O::DeleteAlias => run!(delete_alias),
+        O::DeriveSharedSecret => run!(derive_shared_secret),
+        O::DescribeKey => run!(describe_key),
+        O::DisableKey => run!(disable_key),
+        O::EnableKey => run!(enable_key),
+        O::Encapsulate => run!(encapsulate),
+        O::Encrypt => run!(encrypt),
+        O::GenerateDataKey => run!(generate_data_key),
+        O::GenerateDataKeyPair => run!(generate_data_key_pair),
         O::GenerateDataKeyPairWithoutPlaintext => {
-            ops::generate_data_key_pair_without_plaintext::handle(service, ctx, body).await
+            run!(generate_data_key_pair_without_plaintext)
         }
         O::GenerateDataKeyWithoutPlaintext => {
-            ops::generate_data_key_without_plaintext::handle(service, ctx, body).await
+            run!(generate_data_key_without_plaintext)
         }
-        O::GenerateMac => ops::generate_mac::handle(service, ctx, body).await,
-        O::GenerateRandom => ops::generate_random::handle(service, ctx, body).await,
-        O::GetKeyLastUsage => ops::get_key_last_usage::handle(service, ctx, body).await,
-        O::GetKeyPolicy => ops::get_key_policy::handle(service, ctx, body).await,
-        O::GetPublicKey => ops::get_public_key::handle(service, ctx, body).await,
-        O::ListAliases => ops::list_aliases::handle(service, ctx, body).await,
-        O::ListKeyPolicies => ops::list_key_policies::handle(service, ctx, body).await,
-        O::ListKeys => ops::list_keys::handle(service, ctx, body).await,
-        O::ListResourceTags => ops::list_resource_tags::handle(service, ctx, body).await,
-        O::PutKeyPolicy => ops::put_key_policy::handle(service, ctx, body).await,
-        O::ReEncrypt => ops::re_encrypt::handle(service, ctx, body).await,
-        O::ScheduleKeyDeletion => ops::schedule_key_deletion::handle(service, ctx, body).await,
-        O::Sign => ops::sign::handle(service, ctx, body).await,
-        O::TagResource => ops::tag_resource::handle(service, ctx, body).await,
-        O::UntagResource => ops::untag_resource::handle(service, ctx, body).await,
-        O::UpdateAlias => ops::update_alias::handle(service, ctx, body).await,
-        O::UpdateKeyDescription => ops::update_key_description::handle(service, ctx, body).await,
-        O::Verify => ops::verify::handle(service, ctx, body).await,
-        O::VerifyMac => ops::verify_mac::handle(service, ctx, body).await,
+        O::GenerateMac => run!(generate_mac),
+        O::GenerateRandom => run!(generate_random),
+        O::GetKeyLastUsage => run!(get_key_last_usage),
+        O::GetKeyPolicy => run!(get_key_policy),
+        O::GetPublicKey => run!(get_public_key),
+        O::ListAliases => run!(list_aliases),
+        O::ListKeyPolicies => run!(list_key_policies),
+        O::ListKeys => run!(list_keys),
+        O::ListResourceTags => run!(list_resource_tags),
+        O::PutKeyPolicy => run!(put_key_policy),
+        O::ReEncrypt => run!(re_encrypt),
+        O::ScheduleKeyDeletion => run!(schedule_key_deletion),
+        O::Sign => run!(sign),
+        O::TagResource => run!(tag_resource),
+        O::UntagResource => run!(untag_resource),
+        O::UpdateAlias => run!(update_alias),
+        O::UpdateKeyDescription => run!(update_key_description),
+        O::Verify => run!(verify),
+        O::VerifyMac => run!(verify_mac),
         O::ConnectCustomKeyStore
         | O::CreateCustomKeyStore
         | O::CreateGrant
@@ -89,7 +100,7 @@ pub async fn dispatch(
         | O::RevokeGrant
         | O::RotateKeyOnDemand
         | O::UpdateCustomKeyStore
-        | O::UpdatePrimaryRegion => Err(not_built(operation)),
+        | O::UpdatePrimaryRegion => Box::pin(std::future::ready(Err(not_built(operation)))),
     }
 }
 

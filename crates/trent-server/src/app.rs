@@ -302,13 +302,9 @@ async fn authenticate_and_dispatch(
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
     };
-    let dispatched = async {
-        match target {
-            Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body).await,
-            Target::Trent(extension) => {
-                trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, body).await
-            }
-        }
+    let dispatched = match target {
+        Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body),
+        Target::Trent(extension) => trent_aws_api::extensions::dispatch(&state.service, &ctx, extension, body),
     };
     let result = if state.service.audit_writer().is_some() {
         let (result, members) = trent_aws_api::audited::keeping_members(dispatched).await;

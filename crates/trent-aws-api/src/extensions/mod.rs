@@ -15,7 +15,6 @@ use trent_service::{RequestContext, Service};
 
 use crate::error::{AwsError, AwsErrorCode};
 use crate::operation::{Operation, TARGET_PREFIX};
-use crate::shapes::Reply;
 
 /// The `X-Amz-Target` prefix of Trent's own operations.
 pub const EXTENSION_PREFIX: &str = "Trent.";
@@ -167,22 +166,22 @@ impl Target {
 }
 
 /// Runs one of Trent's own operations.
-pub async fn dispatch(
-    service: &Service,
-    ctx: &RequestContext,
+pub fn dispatch<'a>(
+    service: &'a Service,
+    ctx: &'a RequestContext,
     extension: Extension,
-    body: &[u8],
-) -> Result<Reply, AwsError> {
+    body: &'a [u8],
+) -> crate::Answering<'a> {
     match extension {
-        Extension::AbortKeyRetirement => abort_key_retirement::handle(service, ctx, body).await,
-        Extension::GetDeletionProtection => get_deletion_protection::handle(service, ctx, body).await,
-        Extension::GetKeyRetirement => get_key_retirement::handle(service, ctx, body).await,
-        Extension::GetKeyUsage => get_key_usage::handle(service, ctx, body).await,
-        Extension::ListAuditEvents => list_audit_events::handle(service, ctx, body).await,
-        Extension::SetCancelOnUse => set_cancel_on_use::handle(service, ctx, body).await,
-        Extension::SetDeletionProtection => set_deletion_protection::handle(service, ctx, body).await,
-        Extension::StartKeyRetirement => start_key_retirement::handle(service, ctx, body).await,
-        Extension::VerifyAuditTrail => verify_audit_trail::handle(service, ctx, body).await,
+        Extension::AbortKeyRetirement => Box::pin(abort_key_retirement::handle(service, ctx, body)),
+        Extension::GetDeletionProtection => Box::pin(get_deletion_protection::handle(service, ctx, body)),
+        Extension::GetKeyRetirement => Box::pin(get_key_retirement::handle(service, ctx, body)),
+        Extension::GetKeyUsage => Box::pin(get_key_usage::handle(service, ctx, body)),
+        Extension::ListAuditEvents => Box::pin(list_audit_events::handle(service, ctx, body)),
+        Extension::SetCancelOnUse => Box::pin(set_cancel_on_use::handle(service, ctx, body)),
+        Extension::SetDeletionProtection => Box::pin(set_deletion_protection::handle(service, ctx, body)),
+        Extension::StartKeyRetirement => Box::pin(start_key_retirement::handle(service, ctx, body)),
+        Extension::VerifyAuditTrail => Box::pin(verify_audit_trail::handle(service, ctx, body)),
     }
 }
 
