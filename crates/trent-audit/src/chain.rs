@@ -12,7 +12,7 @@ pub const HASH_BYTES: usize = 32;
 
 /// The hash of an event: SHA-256 over the previous hash (as hex), a newline and the stored record, as lowercase hex.
 pub fn link(previous: &str, record: &str) -> String {
-    hex::encode(link_bytes(previous, record))
+    trent_domain::hex::lower_hex(&link_bytes(previous, record))
 }
 
 /// [`link`] as the digest's bytes.

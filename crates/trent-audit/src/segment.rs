@@ -49,7 +49,7 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
         for event in run {
             let hash = chain::link_bytes(&previous, batch.text(event.record.clone()));
             hashes.extend_from_slice(&hash);
-            previous = hex::encode(hash);
+            previous = trent_domain::hex::lower_hex(&hash);
             if let Some(arn) = &event.key_arn {
                 if !key_arns.contains(arn) {
                     key_arns.insert(arn.clone());
@@ -163,7 +163,7 @@ pub fn lines(text: &str) -> impl Iterator<Item = Option<(i64, &str)>> {
 /// The hash of a segment's last event, as hex.
 pub fn last_hash(hashes: &[u8]) -> Option<String> {
     let start = hashes.len().checked_sub(HASH_BYTES)?;
-    hashes.get(start..).map(hex::encode)
+    hashes.get(start..).map(trent_domain::hex::lower_hex)
 }
 
 /// A record's event ID, read without the rest of it.
@@ -203,7 +203,7 @@ impl StoredSegment {
                 break;
             }
             let (millis, record) = line.flatten().unwrap_or((0, ""));
-            let hash = hash.map(hex::encode).unwrap_or_default();
+            let hash = hash.map(trent_domain::hex::lower_hex).unwrap_or_default();
             let event_id =
                 serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
             events.push(ChainedEvent {

@@ -6,6 +6,7 @@
 pub mod algorithms;
 pub mod arn;
 pub mod clock;
+pub mod hex;
 pub mod ids;
 pub mod key;
 pub mod key_specs;

@@ -239,7 +239,7 @@ pub fn verify_with_cache(
     let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
     let signing_key = cache.signing_key(authorization, secret, signing_time);
-    let expected = hex::encode(hmac::sign(&signing_key, string_to_sign.as_bytes()));
+    let expected = trent_domain::hex::lower_hex(hmac::sign(&signing_key, string_to_sign.as_bytes()).as_ref());
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
     let equal =
@@ -254,7 +254,7 @@ pub fn verify_with_cache(
 
 /// Hex SHA-256, as SigV4 uses for the payload and the canonical request.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(digest::digest(&digest::SHA256, bytes))
+    trent_domain::hex::lower_hex(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
