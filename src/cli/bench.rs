@@ -247,8 +247,8 @@ fn start_fakecloud(exe: &Path) -> Result<(String, Spawned), String> {
     Ok((format!("http://127.0.0.1:{port}"), Spawned { child, dir: None }))
 }
 
-/// Starts `exe` (this binary when `None`) with `args` and waits for the line starting with `prefix`; returns the
-/// first word after it.
+/// Starts Trent (`exe`, or this binary when `None`) with `args` and waits for its "Trent listening on" line; returns
+/// the endpoint it names.
 fn spawn_trent(exe: Option<&str>, args: &[&str], dir: Option<PathBuf>) -> Result<(String, Spawned), String> {
     use std::io::{BufRead, BufReader};
     let exe = match exe {
@@ -587,7 +587,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                         None => workload_of(&servers, 0, operation)?,
                     };
                     let m = measure(server, workload, concurrency, &args, &run_dir).await?;
-                    print_row(&server.label, workload.name, concurrency, &m, "");
+                    print_row(&server.label, workload.name, concurrency, &m);
                     if let Some(slot) = round_rates.get_mut(index) {
                         *slot = m.rate();
                     }
@@ -647,7 +647,6 @@ async fn side_by_side(
                 workload_of(servers, index, operation)?.name,
                 concurrency,
                 &m,
-                "",
             );
             rates.push(m.rate());
         }
@@ -679,9 +678,10 @@ fn median(figures: &[f64]) -> Option<f64> {
     sorted.get(sorted.len() / 2).copied()
 }
 
-fn print_row(server: &str, operation: &str, concurrency: usize, m: &Measurement, share: &str) {
+/// One measurement's row (its share of the ceiling is in the median rows, once the round's ceiling is known).
+fn print_row(server: &str, operation: &str, concurrency: usize, m: &Measurement) {
     println!(
-        "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | {share} |",
+        "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | |",
         m.rate(),
         m.p50_ms,
         m.p99_ms,

@@ -7,8 +7,7 @@
 //! once its line is in the journal: durable against `kill -9` and a clean shutdown. An importer moves the journal
 //! into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
 //! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported. Queries
-//! of the trail
-//! first wait for the importer to catch up ([`AuditWriter::flush`]).
+//! of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
