@@ -34,7 +34,10 @@ pub fn run(args: ServeArgs, matches: &ArgMatches) -> Result<(), String> {
         .filter(|id| matches.value_source(id) == Some(ValueSource::DefaultValue))
         .collect();
     let config = Config::resolve(Settings::layered(&args.settings, &defaulted, &file)?)?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("tokio runtime: {e}"))?;
+    // One single-threaded runtime per core (the server starts the others, each with its own listener).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
     runtime.block_on(trent_server::serve(config))
 }

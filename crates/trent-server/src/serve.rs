@@ -1,5 +1,6 @@
-//! Starting and stopping the server: data directory, root key, store, credentials, the workers, the accept
-//! loop (bounded connections, header timeouts) and graceful shutdown on SIGINT/SIGTERM.
+//! Starting and stopping the server: data directory, root key, store, credentials, the workers, one accept loop per
+//! core (bounded connections, header timeouts; each core's thread has its own single-threaded runtime and its own
+//! `SO_REUSEPORT` listener, so a request never changes thread) and graceful shutdown on SIGINT/SIGTERM.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,9 +102,15 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
 pub async fn serve(config: Config) -> Result<(), String> {
     let state = build_state(&config).await?;
     let store = std::sync::Arc::clone(state.service.store());
-    let listener =
-        TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener = listen_shared(config.listen).map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
+    // One more listener on the same port per further core, each served by a thread of its own with a single-threaded
+    // runtime: the kernel spreads connections over them and a request never changes thread.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut extra_listeners = Vec::new();
+    for _ in 1..cores {
+        extra_listeners.push(listen_shared(address).map_err(|e| format!("cannot listen on {address}: {e}"))?);
+    }
     let (shutdown_sender, shutdown) = watch::channel(false);
     let workers = [
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone())),
@@ -122,7 +129,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
     );
     tracing::info!(%address, dev = config.dev, data_dir = %config.data_dir.display(), "Trent started");
 
-    run_http(listener, router, shutdown_signal()).await?;
+    let mut cores = CoreThreads::start(extra_listeners, &router)?;
+    let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+    let served = run_http(listener, router, shutdown_signal()).await;
+    cores.stop_serving().await;
+    served?;
 
     tracing::info!("shutting down: in-flight requests have finished");
     let _ = shutdown_sender.send(true);
@@ -132,6 +143,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     if let Err(error) = store.leave().await {
         tracing::warn!(%error, "could not leave the shared store cleanly; other nodes wait out this node's lease");
     }
+    cores.release().await;
     tracing::info!("Trent stopped");
     Ok(())
 }
@@ -185,6 +197,71 @@ pub async fn run_http(
         tracing::warn!("some connections did not finish within the grace period");
     }
     Ok(())
+}
+
+/// The HTTP threads of the further cores: each serves its own listener on a single-threaded runtime, and keeps that
+/// runtime (with the database connections opened on it) until released, after the store has been left.
+struct CoreThreads {
+    stop: watch::Sender<bool>,
+    served: Vec<tokio::sync::oneshot::Receiver<Result<(), String>>>,
+    release: Vec<std::sync::mpsc::Sender<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CoreThreads {
+    fn start(listeners: Vec<std::net::TcpListener>, router: &axum::Router) -> Result<Self, String> {
+        let (stop, stopped) = watch::channel(false);
+        let mut cores = CoreThreads { stop, served: Vec::new(), release: Vec::new(), threads: Vec::new() };
+        for listener in listeners {
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let (router, mut stopped) = (router.clone(), stopped.clone());
+            let (served, served_receiver) = tokio::sync::oneshot::channel();
+            let (release, released) = std::sync::mpsc::channel::<()>();
+            cores.served.push(served_receiver);
+            cores.release.push(release);
+            cores.threads.push(std::thread::spawn(move || {
+                let outcome = runtime.block_on(async move {
+                    let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+                    run_http(listener, router, async move {
+                        let _ = stopped.wait_for(|stopped| *stopped).await;
+                    })
+                    .await
+                });
+                let _ = served.send(outcome);
+                // Returns once released (the sender dropped).
+                let _ = released.recv();
+                drop(runtime);
+            }));
+        }
+        Ok(cores)
+    }
+
+    /// Stops accepting on every core and waits until their in-flight requests have finished.
+    async fn stop_serving(&mut self) {
+        let _ = self.stop.send(true);
+        for served in self.served.drain(..) {
+            if let Ok(Err(error)) = served.await {
+                tracing::warn!(%error, "an HTTP thread stopped with an error");
+            }
+        }
+    }
+
+    /// Lets the threads end, dropping their runtimes.
+    async fn release(self) {
+        drop(self.release);
+        let threads = self.threads;
+        let _ = tokio::task::spawn_blocking(move || threads.into_iter().for_each(|thread| drop(thread.join()))).await;
+    }
+}
+
+/// A listening socket on `address` that other sockets of this process may share (`SO_REUSEPORT`).
+fn listen_shared(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(address)?;
+    socket.listen(1024)?.into_std()
 }
 
 /// Completes on SIGINT or SIGTERM.
