@@ -334,10 +334,16 @@ impl Importer {
     /// Imports one group of lines, retrying until the store takes them: journaled events are never dropped (they
     /// are safe in the journal meanwhile).
     async fn import(&self, written: Written) {
-        let lines = decode(&written.lines, 0);
-        let batch = Arc::new(batch_of(lines.into_iter().map(|(line, _)| line), written.lines.len()));
-        let mut pause = Duration::from_millis(100);
         let end = written.end;
+        let lines = Arc::new(written.lines);
+        let parse = |lines: &[u8]| batch_of(decode(lines, 0).into_iter().map(|(line, _)| line), lines.len());
+        // Parsing a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
+        let off_thread = Arc::clone(&lines);
+        let batch = match tokio::task::spawn_blocking(move || parse(&off_thread)).await {
+            Ok(batch) => Arc::new(batch),
+            Err(_) => Arc::new(parse(&lines)),
+        };
+        let mut pause = Duration::from_millis(100);
         while let Err(error) =
             self.store.append_events_marked(Arc::clone(&batch), &self.marker, &marker_value(end)).await
         {
