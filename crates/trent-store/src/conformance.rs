@@ -44,6 +44,7 @@ pub async fn run_all(store: &KeyStore) {
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
+    concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store).await;
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
@@ -233,6 +234,39 @@ async fn a_key_created_with_its_alias_is_all_or_nothing(store: &KeyStore) {
         "nothing of the loser was stored"
     );
     assert!(store.events(Some(&second.arn().to_string())).await.unwrap().is_empty());
+}
+
+/// Changes made at once commit in one batch (one transaction); one that fails half way (its alias stored, then its
+/// key's ID found taken) is undone alone and answered with its own error.
+async fn concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store: &KeyStore) {
+    let existing = sample_key();
+    store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
+    let doomed = AliasName::parse(&format!("alias/aws/doomed-{}", existing.id)).unwrap();
+    let alias = Alias {
+        account: existing.account.clone(),
+        region: existing.region.clone(),
+        name: doomed.clone(),
+        key_id: existing.id,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+    };
+    let keys: Vec<(Key, AuditEvent)> =
+        (0..16).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let event = sample_event(&existing, "CreateKey");
+    let creates = keys.iter().map(|(key, event)| store.create_key(key, event));
+    let mut changes: Vec<_> = creates.map(futures_util::FutureExt::boxed).collect();
+    let failing = store.create_key_with_alias(&existing, &alias, &event);
+    changes.insert(8, futures_util::FutureExt::boxed(failing));
+    let outcomes = futures_util::future::join_all(changes).await;
+    for (index, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(outcome.is_ok(), index != 8, "change {index}: {outcome:?}");
+    }
+    for (key, _) in &keys {
+        assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap().as_ref(), Some(key));
+    }
+    assert_eq!(store.get_alias(&existing.account, &existing.region, &doomed).await.unwrap(), None, "undone");
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(chain.verify(), Ok(chain.events.len()));
 }
 
 async fn meta_and_credentials_are_kept(store: &KeyStore) {

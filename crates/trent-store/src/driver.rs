@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
+use trent_audit::AuditEvent;
 use trent_domain::KeyId;
 
 use crate::feed::ChangeFeed;
@@ -88,6 +89,12 @@ pub(crate) trait Tx: Send {
     /// Notes that this transaction changed `key` (`None`: anything), so that other nodes sharing the store hear of
     /// it once it commits.
     fn changed(&mut self, key: Option<KeyId>);
+
+    /// Where this transaction's audit events wait to be chained together before it commits (a batch of key changes
+    /// defers them, so that it locks and extends the chain once), or `None` to chain each event at once.
+    fn deferred_events(&mut self) -> Option<&mut Vec<AuditEvent>> {
+        None
+    }
 }
 
 /// A unit of work: the store's logic for one operation, given a transaction.

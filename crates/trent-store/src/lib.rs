@@ -10,6 +10,7 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 pub mod conformance;
 mod driver;
 pub mod feed;
+mod group_commit;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -20,7 +21,7 @@ pub use feed::{ChangeFeed, Mark};
 pub use store::KeyStore;
 
 /// What can go wrong in a store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A conditional write found the record changed (or gone) since it was read.
     #[error("the record changed since it was read")]

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
 const STATEMENT_CACHE: usize = 64;
 
 /// The SQLite driver: the main connection for key data, a second one for the audit trail.
+#[derive(Clone)]
 pub(crate) struct Sqlite {
     main: Arc<Mutex<Connection>>,
     audit: Arc<Mutex<Connection>>,

@@ -12,6 +12,7 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Tim
 
 use crate::driver::{Driver, Mode, Sql, Tx, Work};
 use crate::feed::ChangeFeed;
+use crate::group_commit::GroupCommit;
 use crate::postgres::Postgres;
 use crate::sql;
 use crate::sqlite::Sqlite;
@@ -21,16 +22,25 @@ use crate::{Alias, EventFor, StoreError, StoredCredential};
 /// A key store. Every change that has an audit event commits together with it, in one transaction.
 pub struct KeyStore {
     database: Database,
+    /// Key changes ([`Mode::Write`]), committed in batches.
+    writes: Arc<GroupCommit>,
 }
 
 /// The database a store was opened on.
-enum Database {
+#[derive(Clone)]
+pub(crate) enum Database {
     Sqlite(Sqlite),
     Postgres(Postgres),
 }
 
 impl Database {
-    async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
+    /// Whether a batch of key changes may run its statements while the previous batch commits: on PostgreSQL each
+    /// runs on its own connection; SQLite's one connection for key changes commits one at a time.
+    pub(crate) fn commits_overlap(&self) -> bool {
+        matches!(self, Database::Postgres(_))
+    }
+
+    pub(crate) async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
         match self {
             Database::Sqlite(driver) => driver.run(mode, work).await,
             Database::Postgres(driver) => driver.run(mode, work).await,
@@ -41,6 +51,9 @@ impl Database {
 /// Runs the block `$body`, the logic of one operation, with `$tx` the transaction of mode `$mode`. The block owns
 /// what it uses (the drivers may run it on another thread).
 macro_rules! run {
+    ($store:expr, Write, |$tx:ident| $body:block) => {
+        $store.writes.run(move |$tx| Box::pin(async move $body)).await
+    };
     ($store:expr, $mode:ident, |$tx:ident| $body:block) => {
         $store.database.run(Mode::$mode, move |$tx| Box::pin(async move $body)).await
     };
@@ -87,29 +100,58 @@ pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), 
     Ok(())
 }
 
-/// Appends one event to the chain, with its usage evidence.
+/// Appends one event to the chain, with its usage evidence (or defers it, in a transaction that defers its events).
 async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreError> {
-    let batch = EventBatch::of(std::slice::from_ref(event)).map_err(|e| StoreError::Database(e.to_string()))?;
-    insert_events(tx, &batch).await
+    if let Some(deferred) = tx.deferred_events() {
+        deferred.push(event.clone());
+        return Ok(());
+    }
+    insert_events(tx, &event_batch(std::slice::from_ref(event))?).await
+}
+
+fn event_batch(events: &[AuditEvent]) -> Result<EventBatch, StoreError> {
+    EventBatch::of(events).map_err(|e| StoreError::Database(e.to_string()))
 }
 
 /// The audit chain's head, locked until the transaction ends: every transaction that moves the chain (appending,
-/// pruning, resetting) takes this lock first, so the chain moves in one order across transactions and nodes.
+/// pruning, resetting) takes this lock first, so the chain moves in one order across transactions and nodes. Events
+/// the transaction deferred are chained first, so they come before whatever the caller does to the chain.
 async fn lock_audit_head(tx: &mut dyn Tx) -> Result<ChainHead, StoreError> {
-    one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await
+    let head = one(tx, &sql::LOCK_AUDIT_HEAD, &[]).await?;
+    let deferred = tx.deferred_events().map(std::mem::take).unwrap_or_default();
+    if deferred.is_empty() {
+        return Ok(head);
+    }
+    chain_after(tx, &event_batch(&deferred)?, &head).await
+}
+
+/// Chains the events this transaction deferred, if any.
+pub(crate) async fn chain_deferred_events(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    if tx.deferred_events().is_some_and(|deferred| !deferred.is_empty()) {
+        lock_audit_head(tx).await?;
+    }
+    Ok(())
 }
 
 /// Appends events to the chain in order, as segments after the head (one head read and one head write per batch),
 /// and adds their usage evidence.
 async fn insert_events(tx: &mut dyn Tx, batch: &EventBatch) -> Result<(), StoreError> {
-    if !batch.events.is_empty() {
-        let (segments, head) = segment::chain(batch, &lock_audit_head(tx).await?);
-        for segment in &segments {
-            insert_segment(tx, segment).await?;
-        }
-        tx.execute(&sql::SET_AUDIT_HEAD, &params![head.seq, head.hash]).await?;
+    if batch.events.is_empty() {
+        return add_usage(tx, &batch.usage).await;
     }
-    add_usage(tx, &batch.usage).await
+    let head = lock_audit_head(tx).await?;
+    chain_after(tx, batch, &head).await.map(drop)
+}
+
+/// Appends a batch's events after the locked `head`, adds their usage evidence and returns the new head.
+async fn chain_after(tx: &mut dyn Tx, batch: &EventBatch, head: &ChainHead) -> Result<ChainHead, StoreError> {
+    let (segments, head) = segment::chain(batch, head);
+    for segment in &segments {
+        insert_segment(tx, segment).await?;
+    }
+    tx.execute(&sql::SET_AUDIT_HEAD, &params![head.seq, &head.hash]).await?;
+    add_usage(tx, &batch.usage).await?;
+    Ok(head)
 }
 
 /// Stores one segment and the keys it names.
@@ -170,12 +212,16 @@ async fn insert_alias(tx: &mut dyn Tx, alias: &Alias) -> Result<(), StoreError> 
 impl KeyStore {
     /// Opens (creating if needed) the SQLite database at `path` and brings its schema up to date.
     pub fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self { database: Database::Sqlite(Sqlite::open(path)?) })
+        Ok(Self::on(Database::Sqlite(Sqlite::open(path)?)))
     }
 
     /// Connects to the PostgreSQL database at `url`, which other nodes may share, and brings its schema up to date.
     pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { database: Database::Postgres(Postgres::connect(url).await?) })
+        Ok(Self::on(Database::Postgres(Postgres::connect(url).await?)))
+    }
+
+    fn on(database: Database) -> Self {
+        Self { writes: GroupCommit::new(database.clone()), database }
     }
 
     /// Stores a new key and its audit event.

@@ -1,0 +1,213 @@
+//! Group commit of key changes: a change that arrives while others are committing waits, then commits together with
+//! every change that arrived meanwhile, in one transaction (one sync of the database's log instead of one per
+//! change). Each change of a batch runs in a savepoint of its own, so one that fails is undone alone and the others
+//! still commit; a batch whose commit fails fails every change in it, and no change is answered before its batch has
+//! committed. The audit events of a batch's changes are chained together at its end (one lock of the chain's head,
+//! held only while the batch commits). Batches run on tasks of their own, so a caller that goes away (a client that
+//! disconnects) cannot leave the changes of others half done.
+//!
+//! On PostgreSQL the next batch runs its statements while the previous one commits (waits for its log to reach the
+//! disk). A batch hands over only once it has run all its statements, so it waits for no lock a later batch holds:
+//! batches cannot deadlock each other.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use tokio::sync::oneshot;
+use trent_audit::AuditEvent;
+use trent_domain::KeyId;
+
+use crate::driver::{Dialect, Mode, Sql, Tx, Work};
+use crate::store::{self, Database};
+use crate::value::{Param, Row};
+use crate::StoreError;
+
+/// The most changes one transaction carries: one batch holds the database only briefly, and its savepoints stay
+/// within what PostgreSQL caches per transaction (64 subtransactions; beyond them every snapshot taken meanwhile
+/// becomes slower).
+const MOST_PER_BATCH: usize = 64;
+
+/// What a change produced, its type erased while it travels with the others of its batch.
+type Outcome = Result<Box<dyn Any + Send>, StoreError>;
+
+/// A change's work, producing its erased outcome.
+type ErasedWork = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Outcome> + Send>;
+
+/// A change waiting for its batch: its work, and where its outcome goes once the batch has committed.
+struct Waiting {
+    work: ErasedWork,
+    reply: oneshot::Sender<Outcome>,
+}
+
+/// The changes waiting, and whether a batch leads (is running its statements). The next batch starts once the
+/// leader has run them all: at once where commits overlap (PostgreSQL, where the leader then commits on its own
+/// connection meanwhile), after its commit where they cannot (SQLite's one connection).
+#[derive(Default)]
+struct Queue {
+    waiting: Vec<Waiting>,
+    leading: bool,
+}
+
+impl Queue {
+    /// The next batch, its leadership taken; `None` (and no leader) if no change waits.
+    fn next_batch(&mut self) -> Option<Vec<Waiting>> {
+        self.leading = !self.waiting.is_empty();
+        let count = self.waiting.len().min(MOST_PER_BATCH);
+        self.leading.then(|| self.waiting.drain(..count).collect())
+    }
+}
+
+/// The key changes of one store, committed in batches.
+pub(crate) struct GroupCommit {
+    database: Database,
+    queue: Mutex<Queue>,
+}
+
+impl GroupCommit {
+    pub(crate) fn new(database: Database) -> Arc<Self> {
+        Arc::new(Self { database, queue: Mutex::default() })
+    }
+
+    /// Runs `work` in a read-write transaction with whatever other changes are waiting, and returns its outcome once
+    /// that transaction has committed (or its error, the change undone).
+    pub(crate) async fn run<T: Send + 'static>(self: &Arc<Self>, work: impl Work<T>) -> Result<T, StoreError> {
+        let (reply, outcome) = oneshot::channel();
+        let work: ErasedWork = Box::new(move |tx| {
+            Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
+        });
+        let batch = {
+            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.waiting.push(Waiting { work, reply });
+            if queue.leading {
+                None
+            } else {
+                queue.next_batch()
+            }
+        };
+        if let Some(batch) = batch {
+            tokio::spawn(Arc::clone(self).commit(batch));
+        }
+        let outcome = outcome.await.map_err(|_| lost("its batch ended without an outcome"))?;
+        outcome?.downcast::<T>().map(|value| *value).map_err(|_| lost("its outcome has another type"))
+    }
+
+    /// Starts the next batch, if changes wait for one.
+    fn hand_over(self: &Arc<Self>) {
+        let batch = self.queue.lock().unwrap_or_else(PoisonError::into_inner).next_batch();
+        if let Some(batch) = batch {
+            tokio::spawn(Arc::clone(self).commit(batch));
+        }
+    }
+
+    /// Runs and commits one batch, hands the lead to the next (as soon as its own statements have run, where commits
+    /// overlap), and answers each change of the batch.
+    async fn commit(self: Arc<Self>, batch: Vec<Waiting>) {
+        let (works, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.work, w.reply)).unzip();
+        // Hands over when dropped: however the batch ends, even if its work never runs.
+        let lead = Lead(Arc::clone(&self));
+        let (lead_in_work, lead_after_commit) =
+            if self.database.commits_overlap() { (Some(lead), None) } else { (None, Some(lead)) };
+        let run = self.database.run(Mode::Write, move |tx| {
+            Box::pin(async move {
+                let outcomes = run_each(tx, works).await;
+                drop(lead_in_work);
+                outcomes
+            })
+        });
+        let committed =
+            AssertUnwindSafe(run).catch_unwind().await.unwrap_or_else(|_| Err(lost("a change of its batch panicked")));
+        drop(lead_after_commit);
+        match committed {
+            Ok(outcomes) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Err(error) => {
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// A batch's lead, handed to the next batch when dropped.
+struct Lead(Arc<GroupCommit>);
+
+impl Drop for Lead {
+    fn drop(&mut self) {
+        self.0.hand_over();
+    }
+}
+
+/// Runs the changes of a batch, each in a savepoint of its own, then chains the audit events they deferred.
+async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome>, StoreError> {
+    let mut batch = Batch { tx, events: Vec::new() };
+    let mut outcomes = Vec::with_capacity(works.len());
+    let count = works.len();
+    batch.tx.batch("SAVEPOINT change").await?;
+    for (index, work) in works.into_iter().enumerate() {
+        let events_before = batch.events.len();
+        let outcome = work(&mut batch).await;
+        let mut end = match outcome {
+            Ok(_) => String::from("RELEASE SAVEPOINT change"),
+            Err(_) => {
+                batch.events.truncate(events_before);
+                String::from("ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change")
+            }
+        };
+        if index + 1 < count {
+            end.push_str("; SAVEPOINT change");
+        }
+        batch.tx.batch(&end).await?;
+        outcomes.push(outcome);
+    }
+    store::chain_deferred_events(&mut batch).await?;
+    Ok(outcomes)
+}
+
+/// The transaction of a batch, as its changes see it: the database's, with their audit events deferred to its end.
+struct Batch<'t> {
+    tx: &'t mut dyn Tx,
+    events: Vec<AuditEvent>,
+}
+
+#[async_trait]
+impl Tx for Batch<'_> {
+    fn dialect(&self) -> Dialect {
+        self.tx.dialect()
+    }
+
+    async fn execute(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<u64, StoreError> {
+        self.tx.execute(sql, params).await
+    }
+
+    async fn execute_each(&mut self, sql: &Sql, rows: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
+        self.tx.execute_each(sql, rows).await
+    }
+
+    async fn query(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
+        self.tx.query(sql, params).await
+    }
+
+    async fn batch(&mut self, script: &str) -> Result<(), StoreError> {
+        self.tx.batch(script).await
+    }
+
+    fn changed(&mut self, key: Option<KeyId>) {
+        self.tx.changed(key);
+    }
+
+    fn deferred_events(&mut self) -> Option<&mut Vec<AuditEvent>> {
+        Some(&mut self.events)
+    }
+}
+
+fn lost(why: &str) -> StoreError {
+    StoreError::Database(format!("a key change was not committed: {why}"))
+}
