@@ -106,9 +106,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // One more listener on the same port per further core, each served by a thread of its own with a single-threaded
     // runtime: the kernel spreads connections over them and a request never changes thread.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let core_count = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut extra_listeners = Vec::new();
-    for _ in 1..cores {
+    for _ in 1..core_count {
         extra_listeners.push(listen_shared(address).map_err(|e| format!("cannot listen on {address}: {e}"))?);
     }
     let (shutdown_sender, shutdown) = watch::channel(false);

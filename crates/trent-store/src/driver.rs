@@ -48,6 +48,9 @@ impl Sql {
     }
 }
 
+/// A statement with its parameters.
+pub(crate) type Statement<'p> = (&'static Sql, Vec<Param<'p>>);
+
 /// What a unit of work needs from the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -72,9 +75,9 @@ pub(crate) trait Tx: Send {
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<u64, StoreError>;
 
-    /// Runs a statement once per parameter list, in order.
-    async fn execute_each(&mut self, sql: &Sql, rows: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
-        for params in rows {
+    /// Runs statements in order, each with its parameters (a driver may send them all at once).
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+        for (sql, params) in statements {
             self.execute(sql, params).await?;
         }
         Ok(())
@@ -85,6 +88,13 @@ pub(crate) trait Tx: Send {
 
     /// Runs a script of statements without parameters (migrations, reset).
     async fn batch(&mut self, script: &str) -> Result<(), StoreError>;
+
+    /// Runs a script whose outcome nothing waits for (savepoints) before the transaction's next statement, at the
+    /// latest when it commits: a driver may send it together with that statement. An error of the script fails that
+    /// statement (or the commit).
+    async fn batch_soon(&mut self, script: &str) -> Result<(), StoreError> {
+        self.batch(script).await
+    }
 
     /// Notes that this transaction changed `key` (`None`: anything), so that other nodes sharing the store hear of
     /// it once it commits.

@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use trent_audit::AuditEvent;
 use trent_domain::KeyId;
 
-use crate::driver::{Dialect, Mode, Sql, Tx, Work};
+use crate::driver::{Dialect, Mode, Sql, Statement, Tx, Work};
 use crate::store::{self, Database};
 use crate::value::{Param, Row};
 use crate::StoreError;
@@ -150,7 +150,7 @@ async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome
     let mut batch = Batch { tx, events: Vec::new() };
     let mut outcomes = Vec::with_capacity(works.len());
     let count = works.len();
-    batch.tx.batch("SAVEPOINT change").await?;
+    batch.tx.batch_soon("SAVEPOINT change").await?;
     for (index, work) in works.into_iter().enumerate() {
         let events_before = batch.events.len();
         let outcome = work(&mut batch).await;
@@ -164,7 +164,13 @@ async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome
         if index + 1 < count {
             end.push_str("; SAVEPOINT change");
         }
-        batch.tx.batch(&end).await?;
+        if outcome.is_ok() {
+            batch.tx.batch_soon(&end).await?;
+        } else {
+            // At once: after a failed statement PostgreSQL takes nothing but the rollback, not even a statement to
+            // prepare.
+            batch.tx.batch(&end).await?;
+        }
         outcomes.push(outcome);
     }
     store::chain_deferred_events(&mut batch).await?;
@@ -187,8 +193,8 @@ impl Tx for Batch<'_> {
         self.tx.execute(sql, params).await
     }
 
-    async fn execute_each(&mut self, sql: &Sql, rows: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
-        self.tx.execute_each(sql, rows).await
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+        self.tx.execute_all(statements).await
     }
 
     async fn query(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {

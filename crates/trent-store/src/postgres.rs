@@ -10,6 +10,7 @@
 //! "disabled", no node serves the key from a stale cache.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{AsyncMessage, NoTls};
 use trent_domain::KeyId;
 
-use crate::driver::{Dialect, Driver, Mode, Sql, Tx, Work};
+use crate::driver::{Dialect, Driver, Mode, Sql, Statement, Tx, Work};
 use crate::feed::ChangeFeed;
 use crate::store;
 use crate::value::{Param, Row, Value};
@@ -327,7 +328,7 @@ impl Postgres {
     async fn transact<T>(&self, mode: Mode, work: impl Work<T>) -> Result<(T, Option<OpenToken<'_>>), StoreError> {
         let mut client = self.client().await?;
         if mode == Mode::Autocommit {
-            return Ok((work(&mut PgTx { client: &client, changes: Vec::new() }).await?, None));
+            return Ok((work(&mut PgTx::new(&client)).await?, None));
         }
         let transaction = if mode == Mode::Snapshot {
             let builder = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
@@ -335,8 +336,11 @@ impl Postgres {
         } else {
             client.transaction().await?
         };
-        let mut tx = PgTx { client: &transaction, changes: Vec::new() };
+        let mut tx = PgTx::new(&transaction);
         let outcome = work(&mut tx).await?;
+        if !tx.soon.is_empty() {
+            transaction.batch_execute(&tx.soon).await?;
+        }
         let changes = tx.changes;
         if changes.is_empty() {
             transaction.commit().await?;
@@ -376,10 +380,31 @@ impl Driver for Postgres {
     }
 }
 
-/// A transaction (or, in autocommit mode, a pooled connection), and the keys it changed.
+/// A transaction (or, in autocommit mode, a pooled connection), the keys it changed, and the script it sends with
+/// its next statement ([`Tx::batch_soon`]).
 struct PgTx<'c, C> {
     client: &'c C,
     changes: Vec<Option<KeyId>>,
+    soon: String,
+}
+
+impl<'c, C: GenericClient + Send + Sync> PgTx<'c, C> {
+    fn new(client: &'c C) -> Self {
+        Self { client, changes: Vec::new(), soon: String::new() }
+    }
+
+    /// Awaits `request`, sent right after the script waiting to be sent, if any: both in one round trip.
+    async fn after_soon<T>(
+        &mut self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>> + Send,
+    ) -> Result<T, StoreError> {
+        if self.soon.is_empty() {
+            return Ok(request.await?);
+        }
+        let soon = std::mem::take(&mut self.soon);
+        let (_, outcome) = futures_util::future::try_join(self.client.batch_execute(&soon), request).await?;
+        Ok(outcome)
+    }
 }
 
 impl ToSql for Param<'_> {
@@ -428,22 +453,28 @@ impl<C: GenericClient + Send + Sync> Tx for PgTx<'_, C> {
     }
 
     async fn execute(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<u64, StoreError> {
-        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
-        Ok(self.client.execute(&statement, &references(params)).await?)
+        let client = self.client;
+        let statement = client.prepare_cached(sql.text(Dialect::Postgres)).await?;
+        let references = references(params);
+        self.after_soon(client.execute(&statement, &references)).await
     }
 
-    /// Sends every run at once (pipelined): one round trip instead of one per run.
-    async fn execute_each(&mut self, sql: &Sql, rows: &[Vec<Param<'_>>]) -> Result<(), StoreError> {
-        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
-        let references: Vec<_> = rows.iter().map(|params| references(params)).collect();
-        let runs = references.iter().map(|params| self.client.execute(&statement, params));
-        futures_util::future::try_join_all(runs).await?;
-        Ok(())
+    /// Sends every statement at once (pipelined): one round trip instead of one per statement.
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+        let client = self.client;
+        let mut prepared = Vec::with_capacity(statements.len());
+        for (sql, params) in statements {
+            prepared.push((client.prepare_cached(sql.text(Dialect::Postgres)).await?, references(params)));
+        }
+        let runs = prepared.iter().map(|(statement, params)| client.execute(statement, params));
+        self.after_soon(futures_util::future::try_join_all(runs)).await.map(drop)
     }
 
     async fn query(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {
-        let statement = self.client.prepare_cached(sql.text(Dialect::Postgres)).await?;
-        let rows = self.client.query(&statement, &references(params)).await?;
+        let client = self.client;
+        let statement = client.prepare_cached(sql.text(Dialect::Postgres)).await?;
+        let references = references(params);
+        let rows = self.after_soon(client.query(&statement, &references)).await?;
         let types: Vec<Type> = statement.columns().iter().map(|c| c.type_().clone()).collect();
         rows.iter()
             .map(|row| {
@@ -454,7 +485,16 @@ impl<C: GenericClient + Send + Sync> Tx for PgTx<'_, C> {
     }
 
     async fn batch(&mut self, script: &str) -> Result<(), StoreError> {
-        Ok(self.client.batch_execute(script).await?)
+        let client = self.client;
+        self.after_soon(client.batch_execute(script)).await
+    }
+
+    async fn batch_soon(&mut self, script: &str) -> Result<(), StoreError> {
+        if !self.soon.is_empty() {
+            self.soon.push_str("; ");
+        }
+        self.soon.push_str(script);
+        Ok(())
     }
 
     fn changed(&mut self, key: Option<KeyId>) {

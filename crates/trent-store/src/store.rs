@@ -10,7 +10,7 @@ use trent_audit::usage::{KeyUsage, UsageBatch};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
-use crate::driver::{Driver, Mode, Sql, Tx, Work};
+use crate::driver::{Driver, Mode, Sql, Statement, Tx, Work};
 use crate::feed::ChangeFeed;
 use crate::group_commit::GroupCommit;
 use crate::postgres::Postgres;
@@ -90,9 +90,12 @@ pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), 
     for (version, script) in (1..).zip(migrations).skip(usize::try_from(current).unwrap_or(0)) {
         tx.batch(script).await?;
         if version == AUDIT_SEGMENTS_VERSION {
-            for segment in segment::regroup(&rows(tx, &sql::PRE_SEGMENT_EVENTS, &[]).await?) {
-                insert_segment(tx, &segment).await?;
+            let segments = segment::regroup(&rows(tx, &sql::PRE_SEGMENT_EVENTS, &[]).await?);
+            let mut writes = Vec::new();
+            for segment in &segments {
+                segment_writes(segment, &mut writes);
             }
+            tx.execute_all(&writes).await?;
             tx.batch(sql::DROP_PRE_SEGMENT_EVENTS).await?;
         }
         tx.batch(&sql::SET_SCHEMA_VERSION.text(dialect).replace("{version}", &version.to_string())).await?;
@@ -137,48 +140,56 @@ pub(crate) async fn chain_deferred_events(tx: &mut dyn Tx) -> Result<(), StoreEr
 /// and adds their usage evidence.
 async fn insert_events(tx: &mut dyn Tx, batch: &EventBatch) -> Result<(), StoreError> {
     if batch.events.is_empty() {
-        return add_usage(tx, &batch.usage).await;
+        let mut writes = Vec::new();
+        usage_writes(&batch.usage, &mut writes)?;
+        return tx.execute_all(&writes).await;
     }
     let head = lock_audit_head(tx).await?;
     chain_after(tx, batch, &head).await.map(drop)
 }
 
-/// Appends a batch's events after the locked `head`, adds their usage evidence and returns the new head.
+/// Appends a batch's events after the locked `head`, adds their usage evidence and returns the new head. Every
+/// write goes in one [`Tx::execute_all`]: one round trip on PostgreSQL while the head is held.
 async fn chain_after(tx: &mut dyn Tx, batch: &EventBatch, head: &ChainHead) -> Result<ChainHead, StoreError> {
     let (segments, head) = segment::chain(batch, head);
-    for segment in &segments {
-        insert_segment(tx, segment).await?;
+    {
+        let mut writes = Vec::new();
+        for segment in &segments {
+            segment_writes(segment, &mut writes);
+        }
+        writes.push((&sql::SET_AUDIT_HEAD, Vec::from(params![head.seq, &head.hash])));
+        usage_writes(&batch.usage, &mut writes)?;
+        tx.execute_all(&writes).await?;
     }
-    tx.execute(&sql::SET_AUDIT_HEAD, &params![head.seq, &head.hash]).await?;
-    add_usage(tx, &batch.usage).await?;
     Ok(head)
 }
 
-/// Stores one segment and the keys it names.
-async fn insert_segment(tx: &mut dyn Tx, s: &Segment) -> Result<(), StoreError> {
+/// The writes that store one segment and the keys it names.
+fn segment_writes<'s>(s: &'s Segment, writes: &mut Vec<Statement<'s>>) {
     let columns =
         params![s.first_seq, s.last_seq, s.earliest_millis, s.latest_millis, &s.previous_hash, &s.records, &s.hashes];
-    tx.execute(&sql::INSERT_SEGMENT, &columns).await?;
-    let keys: Vec<_> = s.key_arns.iter().map(|arn| Vec::from(params![arn.as_str(), s.first_seq])).collect();
-    tx.execute_each(&sql::INSERT_SEGMENT_KEY, &keys).await
+    writes.push((&sql::INSERT_SEGMENT, Vec::from(columns)));
+    let keys = s.key_arns.iter().map(|arn| (&sql::INSERT_SEGMENT_KEY, Vec::from(params![arn.as_str(), s.first_seq])));
+    writes.extend(keys);
 }
 
-/// Adds a batch's usage evidence to the sums kept beside the trail, in a fixed order, so that two nodes adding to
-/// the same sums cannot deadlock.
-async fn add_usage(tx: &mut dyn Tx, usage: &UsageBatch) -> Result<(), StoreError> {
-    if usage.is_empty() {
-        return Ok(());
-    }
+/// The writes that add a batch's usage evidence to the sums kept beside the trail, in a fixed order, so that two
+/// nodes adding to the same sums cannot deadlock.
+fn usage_writes<'u>(usage: &'u UsageBatch, writes: &mut Vec<Statement<'u>>) -> Result<(), StoreError> {
     let mut counts: Vec<_> = usage.counts.iter().collect();
     counts.sort_by(|a, b| a.0.cmp(b.0));
-    let counts = counts.into_iter().map(|(k, c)| Ok([k.to_params()?, c.to_params()?].concat()));
-    tx.execute_each(&sql::ADD_USAGE, &counts.collect::<Result<Vec<_>, StoreError>>()?).await?;
+    for (key, count) in counts {
+        writes.push((&sql::ADD_USAGE, [key.to_params()?, count.to_params()?].concat()));
+    }
     let mut last_uses: Vec<_> = usage.last_uses.values().collect();
     last_uses.sort_by(|a, b| a.key_arn.cmp(&b.key_arn));
-    let last_uses = last_uses.into_iter().map(ToParams::to_params).collect::<Result<Vec<_>, _>>()?;
-    tx.execute_each(&sql::SET_LAST_USE, &last_uses).await?;
-    let refused = usage.refused.iter().map(ToParams::to_params).collect::<Result<Vec<_>, _>>()?;
-    tx.execute_each(&sql::ADD_REFUSED_USE, &refused).await
+    for last_use in last_uses {
+        writes.push((&sql::SET_LAST_USE, last_use.to_params()?));
+    }
+    for refused in &usage.refused {
+        writes.push((&sql::ADD_REFUSED_USE, refused.to_params()?));
+    }
+    Ok(())
 }
 
 /// Inserts a new key and its audit event. No node can hold the new key in its cache, so there is no change to
