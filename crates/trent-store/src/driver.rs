@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
-use trent_audit::AuditEvent;
 use trent_domain::KeyId;
 
 use crate::feed::ChangeFeed;
@@ -100,9 +99,10 @@ pub(crate) trait Tx: Send {
     /// it once it commits.
     fn changed(&mut self, key: Option<KeyId>);
 
-    /// Where this transaction's audit events wait to be chained together before it commits (a batch of key changes
-    /// defers them, so that it locks and extends the chain once), or `None` to chain each event at once.
-    fn deferred_events(&mut self) -> Option<&mut Vec<AuditEvent>> {
+    /// Where this transaction's audit events wait, as journal lines, to be chained together before it commits (a
+    /// batch of key changes defers them, so that it locks and extends the chain once), or `None` to chain each event
+    /// at once.
+    fn deferred_events(&mut self) -> Option<&mut Vec<String>> {
         None
     }
 }

@@ -1,14 +1,17 @@
 //! Group commit of key changes: a change that arrives while others are committing waits, then commits together with
 //! every change that arrived meanwhile, in one transaction (one sync of the database's log instead of one per
-//! change). Each change of a batch runs in a savepoint of its own, so one that fails is undone alone and the others
-//! still commit; a batch whose commit fails fails every change in it, and no change is answered before its batch has
-//! committed. The audit events of a batch's changes are chained together at its end (one lock of the chain's head,
-//! held only while the batch commits). Batches run on tasks of their own, so a caller that goes away (a client that
-//! disconnects) cannot leave the changes of others half done.
+//! change). Each change of a batch runs in a savepoint of its own, so one that fails is undone alone (its audit events
+//! and its change notices with it) and the others still commit; a batch whose commit fails fails every change in it,
+//! as does a change that panics, and no change is answered before its batch has committed. The audit events of a
+//! batch's changes are chained together at its end (one lock of the chain's head, held only while the batch
+//! commits). Batches run on tasks of their own, so a caller that goes away (a client that disconnects) cannot leave
+//! the changes of others half done.
 //!
 //! On PostgreSQL the next batch runs its statements while the previous one commits (waits for its log to reach the
-//! disk). A batch hands over only once it has run all its statements, so it waits for no lock a later batch holds:
-//! batches cannot deadlock each other.
+//! disk). A batch hands over only once it has run all its statements, so on one node it waits for no lock a later
+//! batch holds. Batches of two nodes can take the same keys in opposite orders; PostgreSQL then fails one change as
+//! the deadlock's victim, which is rolled back to its savepoint and answered `Conflict`, retried by its caller like
+//! any lost race.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
@@ -18,7 +21,6 @@ use async_trait::async_trait;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
-use trent_audit::AuditEvent;
 use trent_domain::KeyId;
 
 use crate::driver::{Dialect, Mode, Sql, Statement, Tx, Work};
@@ -89,7 +91,7 @@ impl GroupCommit {
             }
         };
         if let Some(batch) = batch {
-            tokio::spawn(Arc::clone(self).commit(batch));
+            self.start(batch);
         }
         let outcome = outcome.await.map_err(|_| lost("its batch ended without an outcome"))?;
         outcome?.downcast::<T>().map(|value| *value).map_err(|_| lost("its outcome has another type"))
@@ -99,19 +101,36 @@ impl GroupCommit {
     fn hand_over(self: &Arc<Self>) {
         let batch = self.queue.lock().unwrap_or_else(PoisonError::into_inner).next_batch();
         if let Some(batch) = batch {
-            tokio::spawn(Arc::clone(self).commit(batch));
+            self.start(batch);
         }
     }
 
+    /// Commits `batch` on a task of its own, which holds the lead: should the task never run (a runtime shutting
+    /// down), dropping it hands over all the same, and the batch's changes learn they were not committed.
+    fn start(self: &Arc<Self>, batch: Vec<Waiting>) {
+        tokio::spawn(Lead(Arc::clone(self)).commit(batch));
+    }
+}
+
+/// A batch's lead, handed to the next batch when dropped.
+struct Lead(Arc<GroupCommit>);
+
+impl Drop for Lead {
+    fn drop(&mut self) {
+        self.0.hand_over();
+    }
+}
+
+impl Lead {
     /// Runs and commits one batch, hands the lead to the next (as soon as its own statements have run, where commits
     /// overlap), and answers each change of the batch.
-    async fn commit(self: Arc<Self>, batch: Vec<Waiting>) {
+    async fn commit(self, batch: Vec<Waiting>) {
+        let group = Arc::clone(&self.0);
         let (works, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.work, w.reply)).unzip();
-        // Hands over when dropped: however the batch ends, even if its work never runs.
-        let lead = Lead(Arc::clone(&self));
+        // The lead hands over when dropped: however the batch ends, even if its work never runs.
         let (lead_in_work, lead_after_commit) =
-            if self.database.commits_overlap() { (Some(lead), None) } else { (None, Some(lead)) };
-        let run = self.database.run(Mode::Write, move |tx| {
+            if group.database.commits_overlap() { (Some(self), None) } else { (None, Some(self)) };
+        let run = group.database.run(Mode::Write, move |tx| {
             Box::pin(async move {
                 let outcomes = run_each(tx, works).await;
                 drop(lead_in_work);
@@ -136,26 +155,23 @@ impl GroupCommit {
     }
 }
 
-/// A batch's lead, handed to the next batch when dropped.
-struct Lead(Arc<GroupCommit>);
-
-impl Drop for Lead {
-    fn drop(&mut self) {
-        self.0.hand_over();
-    }
-}
-
 /// Runs the changes of a batch, each in a savepoint of its own, then chains the audit events they deferred.
 async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome>, StoreError> {
-    let mut batch = Batch { tx, events: Vec::new() };
+    let mut batch = Batch { tx, events: Vec::new(), changes: Vec::new() };
     let mut outcomes = Vec::with_capacity(works.len());
     let count = works.len();
     batch.tx.batch_soon("SAVEPOINT change").await?;
     for (index, work) in works.into_iter().enumerate() {
         let events_before = batch.events.len();
         let outcome = work(&mut batch).await;
+        let changes = std::mem::take(&mut batch.changes);
         let mut end = match outcome {
-            Ok(_) => String::from("RELEASE SAVEPOINT change"),
+            Ok(_) => {
+                for key in changes {
+                    batch.tx.changed(key);
+                }
+                String::from("RELEASE SAVEPOINT change")
+            }
             Err(_) => {
                 batch.events.truncate(events_before);
                 String::from("ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change")
@@ -177,10 +193,12 @@ async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome
     Ok(outcomes)
 }
 
-/// The transaction of a batch, as its changes see it: the database's, with their audit events deferred to its end.
+/// The transaction of a batch, as its changes see it: the database's, with the audit events (as journal lines) and
+/// the changed keys of the change running, kept back until it has succeeded.
 struct Batch<'t> {
     tx: &'t mut dyn Tx,
-    events: Vec<AuditEvent>,
+    events: Vec<String>,
+    changes: Vec<Option<KeyId>>,
 }
 
 #[async_trait]
@@ -206,10 +224,10 @@ impl Tx for Batch<'_> {
     }
 
     fn changed(&mut self, key: Option<KeyId>) {
-        self.tx.changed(key);
+        self.changes.push(key);
     }
 
-    fn deferred_events(&mut self) -> Option<&mut Vec<AuditEvent>> {
+    fn deferred_events(&mut self) -> Option<&mut Vec<String>> {
         Some(&mut self.events)
     }
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::BytesMut;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime, Timeouts};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{AsyncMessage, NoTls};
 use trent_domain::KeyId;
@@ -109,6 +110,9 @@ impl Acks {
 impl From<tokio_postgres::Error> for StoreError {
     fn from(error: tokio_postgres::Error) -> Self {
         match error.as_db_error() {
+            // Chosen as a deadlock's victim (a batch of changes on another node took the same keys in another
+            // order): the change is rolled back to its savepoint and retried by its caller, like any lost race.
+            Some(db) if *db.code() == SqlState::T_R_DEADLOCK_DETECTED => StoreError::Conflict,
             // The server's own words (logged with the request ID, never sent to the client).
             Some(db) if !error.is_closed() => {
                 StoreError::Database(format!("{} ({}): {}", db.message(), db.code().code(), db.detail().unwrap_or("")))

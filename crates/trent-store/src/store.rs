@@ -54,6 +54,9 @@ macro_rules! run {
     ($store:expr, Write, |$tx:ident| $body:block) => {
         $store.writes.run(move |$tx| Box::pin(async move $body)).await
     };
+    ($store:expr, WriteAlone, |$tx:ident| $body:block) => {
+        $store.database.run(Mode::Write, move |$tx| Box::pin(async move $body)).await
+    };
     ($store:expr, $mode:ident, |$tx:ident| $body:block) => {
         $store.database.run(Mode::$mode, move |$tx| Box::pin(async move $body)).await
     };
@@ -106,14 +109,16 @@ pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), 
 /// Appends one event to the chain, with its usage evidence (or defers it, in a transaction that defers its events).
 async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreError> {
     if let Some(deferred) = tx.deferred_events() {
-        deferred.push(event.clone());
+        // Serialised now, so that an event that cannot be fails its own change, not the batch.
+        deferred.push(String::from_utf8(event.journal_line().map_err(unrecordable)?).map_err(unrecordable)?);
         return Ok(());
     }
-    insert_events(tx, &event_batch(std::slice::from_ref(event))?).await
+    insert_events(tx, &EventBatch::of(std::slice::from_ref(event)).map_err(unrecordable)?).await
 }
 
-fn event_batch(events: &[AuditEvent]) -> Result<EventBatch, StoreError> {
-    EventBatch::of(events).map_err(|e| StoreError::Database(e.to_string()))
+/// An event that cannot be recorded (a bug: every event serialises).
+fn unrecordable(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Database(format!("audit record: {error}"))
 }
 
 /// The audit chain's head, locked until the transaction ends: every transaction that moves the chain (appending,
@@ -125,7 +130,12 @@ async fn lock_audit_head(tx: &mut dyn Tx) -> Result<ChainHead, StoreError> {
     if deferred.is_empty() {
         return Ok(head);
     }
-    chain_after(tx, &event_batch(&deferred)?, &head).await
+    let mut batch = EventBatch::default();
+    for line in &deferred {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        batch.push_line(line).map_err(unrecordable)?;
+    }
+    chain_after(tx, &batch, &head).await
 }
 
 /// Chains the events this transaction deferred, if any.
@@ -519,7 +529,8 @@ impl KeyStore {
 
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
     pub async fn reset(&self) -> Result<(), StoreError> {
-        run!(self, Write, |tx| {
+        // Not in a batch of changes: it wipes the chain the batch's deferred events would extend.
+        run!(self, WriteAlone, |tx| {
             // An append in flight either commits before the reset (and its segments are deleted with the rest) or
             // starts after it, from the start of a new chain.
             lock_audit_head(tx).await?;
