@@ -1,0 +1,6 @@
+//! The Alibaba Cloud KMS API (RPC style, version `2016-01-20`), as Alibaba's official SDKs speak it
+//! (`../shared/reference/alibaba-kms-api.md` holds the wire facts, read out of both official Python SDKs). So far:
+//! verifying both request signatures those SDKs send ([`signature`]); the listener and the operations build on it.
+#![warn(missing_docs)]
+
+pub mod signature;
