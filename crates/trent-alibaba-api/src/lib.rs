@@ -1,6 +1,8 @@
 //! The Alibaba Cloud KMS API (RPC style, version `2016-01-20`), as Alibaba's official SDKs speak it
 //! (`../shared/reference/alibaba-kms-api.md` holds the wire facts, read out of both official Python SDKs). So far:
-//! verifying both request signatures those SDKs send ([`signature`]); the listener and the operations build on it.
+//! verifying both request signatures those SDKs send ([`signature`]) and believing a request ([`auth`]: version, time
+//! window, body hash, nonce); the listener and the operations build on them.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod signature;
