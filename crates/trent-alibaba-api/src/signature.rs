@@ -7,7 +7,7 @@
 //! The canonical strings are built here; aws-lc-rs computes hashes and MACs and compares them in constant time.
 //! Checking the time window, the nonce and the body's hash against `x-acs-content-sha256` belongs to the caller.
 
-use aws_lc_rs::{digest, hmac};
+use aws_lc_rs::hmac;
 use base64::Engine;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -146,7 +146,7 @@ pub fn v3_canonical_request(
 
 /// The V3 string to sign: the algorithm and the canonical request's SHA-256 in hex.
 pub fn v3_string_to_sign(canonical_request: &str) -> String {
-    format!("{V3_ALGORITHM}\n{}", hex::encode(digest::digest(&digest::SHA256, canonical_request.as_bytes())))
+    format!("{V3_ALGORITHM}\n{}", trent_sigv4::sha256_hex(canonical_request.as_bytes()))
 }
 
 /// Checks a V3 signature: HMAC-SHA256 of `string_to_sign` under the secret itself, in hex.
@@ -171,23 +171,21 @@ pub fn verify_rpc(signature: &str, string_to_sign: &str, secret: &str) -> Result
         .map_err(|_| SignatureError::Mismatch { string_to_sign: string_to_sign.to_owned() })
 }
 
+/// The V3 known-answer request of alibaba-kms-api.md §1.2, computed with the Tea SDK's own `get_authorization`, for
+/// the tests of this crate.
 #[cfg(test)]
-mod tests {
+pub(crate) mod known_answers {
     #![allow(clippy::unwrap_used)]
-    use super::*;
 
-    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
-    }
+    /// SHA-256 of the empty body.
+    pub(crate) const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    /// The query as the Tea SDK sends it (Python's urlencode: a space is `+`).
+    pub(crate) const V3_QUERY: &str =
+        "KeyId=alias%2Fmy+key%2Bx&Plaintext=aGVsbG8%3D&EncryptionContext=%7B%22a%22%3A%22b+c%22%7D";
 
-    /// The known-answer vector of alibaba-kms-api.md §1.2, computed with the Tea SDK's own `get_authorization`.
-    fn v3_vector() -> (Vec<(String, String)>, http::HeaderMap, V3Authorization) {
-        // The query as the Tea SDK sends it (Python's urlencode: a space is `+`).
-        let query =
-            decode_params("KeyId=alias%2Fmy+key%2Bx&Plaintext=aGVsbG8%3D&EncryptionContext=%7B%22a%22%3A%22b+c%22%7D")
-                .unwrap();
+    /// Its headers, signed by `testAKID` with `testSecret` (and one the transport adds after signing).
+    pub(crate) fn v3_headers() -> http::HeaderMap {
         let mut headers = http::HeaderMap::new();
         for (name, value) in [
             ("host", "127.0.0.1:8080"),
@@ -199,16 +197,34 @@ mod tests {
             ("accept", "application/json"),
             ("x-acs-content-sha256", EMPTY_SHA256),
             ("accept-encoding", "identity"),
+            (
+                "authorization",
+                "ACS3-HMAC-SHA256 Credential=testAKID,SignedHeaders=accept;host;user-agent;x-acs-action;\
+                 x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,\
+                 Signature=f0b894f8aba17ad6c123dc7fc8115e500d141cbc63cd8aacc7aa4fd37fb36eec",
+            ),
         ] {
             headers.insert(name, value.parse().unwrap());
         }
-        let authorization = V3Authorization::parse(
-            "ACS3-HMAC-SHA256 Credential=testAKID,SignedHeaders=accept;host;user-agent;x-acs-action;\
-             x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,\
-             Signature=f0b894f8aba17ad6c123dc7fc8115e500d141cbc63cd8aacc7aa4fd37fb36eec",
-        )
-        .unwrap();
-        (query, headers, authorization)
+        headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    use known_answers::EMPTY_SHA256;
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn v3_vector() -> (Vec<(String, String)>, http::HeaderMap, V3Authorization) {
+        let headers = known_answers::v3_headers();
+        let authorization = V3Authorization::parse(headers.get("authorization").unwrap().to_str().unwrap()).unwrap();
+        (decode_params(known_answers::V3_QUERY).unwrap(), headers, authorization)
     }
 
     #[test]

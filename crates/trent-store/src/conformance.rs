@@ -22,6 +22,18 @@ pub fn sample_key() -> Key {
     }
 }
 
+/// An alias named `name` pointing at `key`, created and updated at 1 ms.
+pub fn sample_alias(key: &Key, name: &AliasName) -> Alias {
+    Alias {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        name: name.clone(),
+        key_id: key.id,
+        created_at: Timestamp(1),
+        updated_at: Timestamp(1),
+    }
+}
+
 /// An audit event about `key`.
 pub fn sample_event(key: &Key, name: &str) -> AuditEvent {
     AuditEvent::new(
@@ -110,14 +122,7 @@ async fn aliases_are_unique_and_follow_their_key(store: &KeyStore) {
     let key = sample_key();
     store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
     let name = AliasName::parse(&format!("alias/conformance-{}", key.id)).unwrap();
-    let alias = Alias {
-        account: key.account.clone(),
-        region: key.region.clone(),
-        name: name.clone(),
-        key_id: key.id,
-        created_at: Timestamp(1),
-        updated_at: Timestamp(1),
-    };
+    let alias = sample_alias(&key, &name);
     store.create_alias(&alias).await.unwrap();
     assert!(matches!(store.create_alias(&alias).await, Err(StoreError::AliasExists)));
     let moved = Alias { key_id: KeyId::generate(), updated_at: Timestamp(2), ..alias.clone() };
@@ -143,14 +148,7 @@ async fn destroy_removes_key_aliases_and_records_event(store: &KeyStore) {
     let stored = store.get_key(&key.account, &key.region, key.id).await.unwrap().unwrap();
     assert_eq!(stored.state, key.state, "the deletion date and window come back with the state");
     let name = AliasName::parse(&format!("alias/doomed-{}", key.id)).unwrap();
-    let alias = Alias {
-        account: key.account.clone(),
-        region: key.region.clone(),
-        name: name.clone(),
-        key_id: key.id,
-        created_at: Timestamp(1),
-        updated_at: Timestamp(1),
-    };
+    let alias = sample_alias(&key, &name);
     store.create_alias(&alias).await.unwrap();
     let destroyed =
         store.destroy_due(Timestamp(1_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey"))).await.unwrap();
@@ -212,14 +210,7 @@ async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spa
 async fn a_key_created_with_its_alias_is_all_or_nothing(store: &KeyStore) {
     let key = sample_key();
     let name = AliasName::parse(&format!("alias/aws/conformance-{}", key.id)).unwrap();
-    let alias = Alias {
-        account: key.account.clone(),
-        region: key.region.clone(),
-        name: name.clone(),
-        key_id: key.id,
-        created_at: Timestamp(1),
-        updated_at: Timestamp(1),
-    };
+    let alias = sample_alias(&key, &name);
     store.create_key_with_alias(&key, &alias, &sample_event(&key, "CreateKey")).await.unwrap();
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap().map(|a| a.key_id), Some(key.id));
     let second = sample_key();
@@ -242,14 +233,7 @@ async fn concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(st
     let existing = sample_key();
     store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
     let doomed = AliasName::parse(&format!("alias/aws/doomed-{}", existing.id)).unwrap();
-    let alias = Alias {
-        account: existing.account.clone(),
-        region: existing.region.clone(),
-        name: doomed.clone(),
-        key_id: existing.id,
-        created_at: Timestamp(1),
-        updated_at: Timestamp(1),
-    };
+    let alias = sample_alias(&existing, &doomed);
     let keys: Vec<(Key, AuditEvent)> =
         (0..16).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
     let event = sample_event(&existing, "CreateKey");
