@@ -319,7 +319,7 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
             let action = match name.as_str() {
                 // The date is not compared: only the state names every node reports.
                 "ScheduleKeyDeletion" => Action::ScheduleKeyDeletion(ScheduledDeletion::starting(Timestamp(0), 7)),
-                "CancelKeyDeletion" => Action::CancelKeyDeletion,
+                "CancelKeyDeletion" => Action::CancelKeyDeletion(trent_domain::Api::Aws),
                 "EnableKey" => Action::EnableKey,
                 "DisableKey" => Action::DisableKey,
                 _ => continue,

@@ -46,11 +46,16 @@ class Server:
             stdout=subprocess.PIPE,
             text=True,
         )
+        # Dev mode serves both APIs: the AWS listener's line comes first, then the Alibaba listener's.
+        self.endpoint = self.alibaba_host = None
         for line in self.process.stdout:
             if line.startswith("Trent listening on "):
                 self.endpoint = line.split()[3]
+            elif line.startswith("Trent Alibaba Cloud KMS API listening on "):
+                # Alibaba's SDKs take host:port, without the scheme.
+                self.alibaba_host = line.split()[-1].removeprefix("http://")
                 break
-        else:
+        if not (self.endpoint and self.alibaba_host):
             raise RuntimeError("trent exited before listening")
         threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
 

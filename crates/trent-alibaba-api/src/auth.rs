@@ -83,9 +83,10 @@ pub struct Nonces {
 }
 
 impl Nonces {
-    /// No nonce known; requests signed before `started` are refused.
+    /// No nonce known; requests signed before the second `started` falls in are refused (signing times are whole
+    /// seconds, so a request signed in that second is accepted).
     pub fn new(started: Timestamp) -> Self {
-        Self { started, seen: Mutex::default() }
+        Self { started: Timestamp(started.0 - started.0.rem_euclid(1000)), seen: Mutex::default() }
     }
 
     /// Records the nonce; false if its access key used it within the window.
@@ -298,6 +299,11 @@ mod tests {
             authenticate(&request, secrets, &restarted, now),
             Err(AuthError::Expired),
             "signed before a restart"
+        );
+        let started_in_the_signing_second = Nonces::new(Timestamp(at("2024-01-01T00:00:00Z").0 + 500));
+        assert!(
+            authenticate(&request, secrets, &started_in_the_signing_second, now).is_ok(),
+            "times are whole seconds"
         );
     }
 

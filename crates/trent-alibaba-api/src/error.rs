@@ -1,10 +1,12 @@
 //! Alibaba's error answers: each error an Alibaba client can get, mapped in this one place to its HTTP status, code
 //! and message, and the JSON body both official SDKs read. Sources: `alibaba-kms-api.md` §2.2 (body, and the legacy
 //! SDK's `message.split(':')[1]` on `SignatureDoesNotMatch`) and §5.1 (KMS's documented codes and texts, and the POP
-//! gateway's texts for `SignatureDoesNotMatch`, `SignatureNonceUsed` and `InvalidTimeStamp.Expired`). Choices of
-//! ours, where no source names a code, are marked.
+//! gateway's texts for `SignatureDoesNotMatch`, `SignatureNonceUsed` and `InvalidTimeStamp.Expired`), and §5.2 (the
+//! state table's 409s). Choices of ours, where no source names a code, are marked; `docs/alibaba.md` lists them.
 
 use serde::Serialize;
+use trent_domain::AlibabaRefusal;
+use trent_service::ServiceError;
 
 use crate::auth::AuthError;
 use crate::signature::SignatureError;
@@ -22,11 +24,106 @@ pub struct WireError {
     pub code: &'static str,
     /// The `Message` member.
     pub message: String,
+    /// The key the service refused, for the call's audit record (never sent).
+    pub key_arn: Option<String>,
+    /// What went wrong inside, for the log only (never sent).
+    pub internal_detail: Option<String>,
 }
 
+/// Alibaba's message for a key that does not exist.
+const KEY_NOT_FOUND: &str = "The specified Key is not found.";
+
 impl WireError {
-    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+    /// An error with this status, code and message.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), key_arn: None, internal_detail: None }
+    }
+
+    /// `MissingParameter` naming `name`.
+    pub fn missing_parameter(name: &str) -> Self {
+        Self::new(400, "MissingParameter", format!("The parameter \"{name}\" is needed but not provided."))
+    }
+
+    /// `InvalidParameter` naming `name`.
+    pub fn invalid_parameter(name: &str) -> Self {
+        Self::new(400, "InvalidParameter", format!("The specified parameter \"{name}\" is not valid."))
+    }
+
+    /// `Rejected.UnsupportedOperation` with what is not supported.
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(400, "Rejected.UnsupportedOperation", message)
+    }
+
+    /// `Forbidden.KeyNotFound`.
+    pub fn key_not_found() -> Self {
+        Self::new(404, "Forbidden.KeyNotFound", KEY_NOT_FOUND)
+    }
+
+    /// The service's refusal as Alibaba names it. `named` is the key or alias the caller named, so that an unknown
+    /// alias is `Forbidden.AliasNotFound` and an unknown key `Forbidden.KeyNotFound`.
+    pub fn from_service(error: ServiceError, named: Option<&str>) -> Self {
+        let invalid = |message: String| Self::new(400, "InvalidParameter", message);
+        match error {
+            ServiceError::NotFound(_) | ServiceError::InvalidArn(_)
+                if named.is_some_and(|name| name.starts_with("alias/")) =>
+            {
+                Self::new(404, "Forbidden.AliasNotFound", "The specified Alias is not found.")
+            }
+            ServiceError::NotFound(_) => Self::key_not_found(),
+            ServiceError::KeyState { error, action, message, key_arn } => {
+                let (code, text) = match trent_domain::alibaba_refusal(action, error) {
+                    AlibabaRefusal::Disabled => {
+                        ("Rejected.Disabled", "The request was rejected because the key state is Disabled.".to_owned())
+                    }
+                    AlibabaRefusal::PendingDeletion => (
+                        "Rejected.PendingDeletion",
+                        "The request was rejected because the key state is PendingDeletion.".to_owned(),
+                    ),
+                    AlibabaRefusal::PendingImport => (
+                        "Rejected.PendingImport",
+                        "The request was rejected because the key state is PendingImport.".to_owned(),
+                    ),
+                    // Alibaba's text, then Trent's reason (which names the key and, for deletion protection, what to
+                    // do), so a refusal that Alibaba documents under one code still says why.
+                    AlibabaRefusal::StateModifiedFailed => {
+                        ("Rejected.StateModifiedFailed", format!("Keystate modified failed: {message}"))
+                    }
+                };
+                Self { key_arn: Some(key_arn), ..Self::new(409, code, text) }
+            }
+            ServiceError::AlreadyExists(_) => Self::new(400, "AliasAlreadyExists", "AliasName Already Exists."),
+            ServiceError::AccessDenied(message) => Self::new(
+                403,
+                "Forbidden.NoPermission",
+                format!("This operation is forbidden by permission system: {message}"),
+            ),
+            ServiceError::Unsupported(message) => Self::unsupported(message),
+            ServiceError::LimitExceeded(message) => Self::new(400, "Rejected.LimitExceeded", message),
+            // Ours: Alibaba documents no code for a ciphertext that does not decrypt under its key and context.
+            ServiceError::InvalidCiphertext => invalid(
+                "The specified parameter \"CiphertextBlob\" is not valid for this encryption context.".to_owned(),
+            ),
+            ServiceError::InvalidAliasName(message)
+            | ServiceError::InvalidArn(message)
+            | ServiceError::IncorrectKey(message)
+            | ServiceError::InvalidKeyUsage(message)
+            | ServiceError::Validation(message)
+            | ServiceError::MalformedPolicy(message)
+            | ServiceError::Tag(message)
+            | ServiceError::InvalidMarker(message)
+            | ServiceError::KeyInUse(message) => invalid(message),
+            ServiceError::InvalidSignature | ServiceError::InvalidMac => invalid(error.to_string()),
+            ServiceError::DryRun => {
+                Self::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
+            }
+            ServiceError::DependencyTimeout(detail) => Self {
+                internal_detail: Some(detail),
+                ..Self::new(503, "ServiceUnavailableTemporary", "Service Unavailable Temporary.")
+            },
+            ServiceError::Internal(detail) => {
+                Self { internal_detail: Some(detail), ..Self::new(500, "InternalFailure", "Internal Failure.") }
+            }
+        }
     }
 
     /// The body: `RequestId`, `HostId`, `Code`, `Message` and `Recommend`, the members of the POP gateway's errors.
@@ -61,9 +158,7 @@ impl From<&AuthError> for WireError {
             | AuthError::Signature(
                 SignatureError::MalformedAuthorization(_) | SignatureError::MissingSignedHeader(_),
             ) => Self::new(400, "IncompleteSignature", INCOMPLETE_SIGNATURE),
-            AuthError::MissingParameter(name) => {
-                Self::new(400, "MissingParameter", format!("The parameter \"{name}\" is needed but not provided."))
-            }
+            AuthError::MissingParameter(name) => Self::missing_parameter(name),
             AuthError::Signature(SignatureError::MalformedParameter) => {
                 Self::new(400, "InvalidParameter", "The specified parameter is not valid.")
             }

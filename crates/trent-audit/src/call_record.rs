@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use trent_domain::{AccountId, Timestamp};
 
 use crate::record::{Identity, Members, Record, Resources};
-use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_SOURCE, EVENT_VERSION};
+use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_VERSION};
 
 /// Who called, as far as the edge knows.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,8 @@ pub enum Caller<'a> {
 pub struct CallRecord<'a> {
     /// The operation.
     pub event_name: &'a str,
+    /// The API called: [`crate::EVENT_SOURCE`] or [`crate::ALIBABA_EVENT_SOURCE`].
+    pub event_source: &'a str,
     /// When.
     pub at: Timestamp,
     /// The owning account (empty when unknown).
@@ -115,7 +117,7 @@ impl CallRecord<'_> {
         let record = Record {
             event_version: EVENT_VERSION,
             event_time: &IsoTime(self.at),
-            event_source: EVENT_SOURCE,
+            event_source: self.event_source,
             event_name: self.event_name,
             aws_region: self.region,
             source_ip_address: self.source_ip.as_ref().map(|ip| ip as &dyn Display),
@@ -196,6 +198,7 @@ mod tests {
         let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
         let account = AccountId::parse("111122223333").unwrap();
         let success = CallRecord {
+            event_source: crate::EVENT_SOURCE,
             event_name: "Encrypt",
             at: Timestamp(1_700_000_000_123),
             account: "111122223333",

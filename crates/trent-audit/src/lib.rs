@@ -17,8 +17,11 @@ use trent_domain::{AccountId, Region, Timestamp};
 
 /// CloudTrail's record version, as Trent writes it.
 const EVENT_VERSION: &str = "1.08";
-/// The service every event comes from.
-const EVENT_SOURCE: &str = "kms.amazonaws.com";
+/// The service an event comes from: AWS's API, and Trent's own events.
+pub const EVENT_SOURCE: &str = "kms.amazonaws.com";
+/// The service a call through Alibaba's API comes from (Alibaba's endpoint domain), so the one trail says which API
+/// was called.
+pub const ALIBABA_EVENT_SOURCE: &str = "kms.aliyuncs.com";
 /// The resource type of a KMS key.
 const KEY_RESOURCE_TYPE: &str = "AWS::KMS::Key";
 /// The identity type of an account's administrator.

@@ -129,7 +129,7 @@ impl From<ServiceError> for AwsError {
             ServiceError::InvalidArn(m) => (C::InvalidArnException, m),
             ServiceError::AlreadyExists(m) => (C::AlreadyExistsException, m),
             ServiceError::InvalidAliasName(m) => (C::InvalidAliasNameException, m),
-            ServiceError::KeyState { error, message, key_arn } => {
+            ServiceError::KeyState { error, message, key_arn, .. } => {
                 let code = if error.is_disabled() { C::DisabledException } else { C::KMSInvalidStateException };
                 return AwsError { key_arn: Some(key_arn), ..AwsError::new(code, message) };
             }
@@ -189,7 +189,7 @@ pub fn invalid_region() -> AwsError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use trent_domain::StateError;
+    use trent_domain::{Action, StateError};
 
     #[test]
     fn each_code_has_its_status_and_type() {
@@ -230,10 +230,11 @@ mod tests {
     fn state_refusals_map_to_disabled_or_invalid_state() {
         let arn = "arn:aws:kms:us-east-1:111122223333:key/k";
         assert_eq!(
-            AwsError::from(ServiceError::key_state(StateError::Disabled, arn)).code,
+            AwsError::from(ServiceError::key_state(StateError::Disabled, Action::UseForCryptography, arn)).code,
             AwsErrorCode::DisabledException
         );
-        let pending = AwsError::from(ServiceError::key_state(StateError::PendingDeletion, arn));
+        let pending =
+            AwsError::from(ServiceError::key_state(StateError::PendingDeletion, Action::UseForCryptography, arn));
         assert_eq!(pending.code, AwsErrorCode::KMSInvalidStateException);
         assert_eq!(pending.message, format!("{arn} is pending deletion."));
     }

@@ -76,15 +76,23 @@ impl fmt::Display for AccountId {
     }
 }
 
-/// An AWS region name such as `us-east-1` or `us-gov-west-1`.
+/// A region name: AWS's (`us-east-1`, `us-gov-west-1`) or Alibaba Cloud's (`cn-hangzhou`, `ap-southeast-1`). A region
+/// is the same string on both APIs, so a key made through Alibaba's API in `cn-hangzhou` is the key an AWS client
+/// configured for `cn-hangzhou` sees.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Region(String);
 
 impl Region {
     /// Accepts the shape of AWS region names: lowercase partition words separated by hyphens, ending in a number
-    /// (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`).
+    /// (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`, and Alibaba's
+    /// `cn-shanghai-finance-1`), and Alibaba's mainland regions, which end in a city instead (`cn-hangzhou`,
+    /// `cn-zhangjiakou`).
     pub fn parse(text: &str) -> Option<Self> {
         let parts: Vec<&str> = text.split('-').collect();
+        if let ["cn", city] = parts.as_slice() {
+            let is_city = (2..=16).contains(&city.len()) && city.bytes().all(|b| b.is_ascii_lowercase());
+            return is_city.then(|| Self(text.to_owned()));
+        }
         let (last, words) = parts.split_last()?;
         let well_formed = (2..=4).contains(&words.len())
             && words.iter().all(|w| !w.is_empty() && w.len() <= 16 && w.bytes().all(|b| b.is_ascii_lowercase()))
@@ -191,11 +199,18 @@ mod tests {
     }
 
     #[test]
-    fn region_names_follow_aws_shape() {
-        for good in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5"] {
+    fn region_names_follow_aws_and_alibaba_shapes() {
+        let alibaba = ["cn-hangzhou", "cn-zhangjiakou", "cn-shanghai-finance-1", "ap-southeast-1"];
+        for good in
+            ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5"].into_iter().chain(alibaba)
+        {
             assert!(Region::parse(good).is_some(), "{good}");
         }
-        for bad in ["", "us", "US-EAST-1", "us-east", "us-east-x", "us_east_1", "-east-1", "us--1"] {
+        let bad_alibaba = ["cn-", "cn-Hangzhou", "cn-hang1", "eu-hangzhou"];
+        for bad in ["", "us", "US-EAST-1", "us-east", "us-east-x", "us_east_1", "-east-1", "us--1"]
+            .into_iter()
+            .chain(bad_alibaba)
+        {
             assert!(Region::parse(bad).is_none(), "{bad}");
         }
     }

@@ -19,4 +19,4 @@ pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{is_multi_region_key_id, AccountId, AliasName, KeyId, Region};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
 pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
-pub use state::{transition, Action, KeyState, ScheduledDeletion, StateError};
+pub use state::{alibaba_refusal, transition, Action, AlibabaRefusal, Api, KeyState, ScheduledDeletion, StateError};

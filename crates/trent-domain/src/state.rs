@@ -101,11 +101,33 @@ impl KeyState {
     }
 }
 
+/// Whose rules a change follows where the two clouds' APIs differ. Only cancelling a deletion differs in the state it
+/// leaves: AWS's `CancelKeyDeletion` returns the key `Disabled`, Alibaba's returns it `Enabled` (`alibaba-kms-api.md`
+/// §6: "When this operation is successful, the CMK is set to Enabled state").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// The AWS KMS API (and Trent's own workers: cancel-on-use and retirement plans follow AWS's rule).
+    Aws,
+    /// The Alibaba Cloud KMS API.
+    Alibaba,
+}
+
+impl Api {
+    /// The waiting periods, in days, a deletion may be scheduled with: AWS's 7 to 30 (its model allows 1 to 365; the
+    /// service refuses the rest), Alibaba's 7 to 366 (`alibaba-kms-api.md` §6).
+    pub fn pending_window_days(self) -> std::ops::RangeInclusive<i64> {
+        match self {
+            Api::Aws => 7..=30,
+            Api::Alibaba => 7..=366,
+        }
+    }
+}
+
 /// What a caller wants to do with a key. Internal, so alphabetical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
-    /// `CancelKeyDeletion`.
-    CancelKeyDeletion,
+    /// `CancelKeyDeletion`, by the rules of the API that was called.
+    CancelKeyDeletion(Api),
     /// `CreateAlias` pointing at this key.
     CreateAlias,
     /// `DeleteAlias` of an alias pointing at this key.
@@ -231,11 +253,13 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::PendingReplicaDeletion, A::ScheduleKeyDeletion(_)) => Err(E::PendingReplicaDeletion),
         (K::Updating, A::ScheduleKeyDeletion(_)) => Err(E::Updating),
 
-        // CancelKeyDeletion always lands in Disabled, never Enabled; the scheduled deletion goes with the state.
-        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion) => Ok(K::Disabled),
+        // CancelKeyDeletion lands in Disabled on AWS's API, never Enabled; Alibaba's lands in Enabled. The scheduled
+        // deletion goes with the state.
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion(Api::Aws)) => Ok(K::Disabled),
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion(Api::Alibaba)) => Ok(K::Enabled),
         (
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
-            A::CancelKeyDeletion,
+            A::CancelKeyDeletion(_),
         ) => Err(E::NotPendingDeletion),
 
         // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
@@ -252,6 +276,48 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             K::PendingReplicaDeletion,
             A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Err(E::PendingReplicaDeletion),
+    }
+}
+
+/// How Alibaba's API names a refusal of the state table: its table (`alibaba-kms-api.md` §5.2, from Alibaba's "impact
+/// of key states on API calls" page) allows and refuses the same cells as AWS's, but names the refusal by the kind of
+/// call. Calls that change the state itself, and CreateAlias, answer `Rejected.StateModifiedFailed` whatever the state;
+/// every other call names the state that refused it (`Rejected.Disabled`, `Rejected.PendingDeletion`,
+/// `Rejected.PendingImport`). All are HTTP 409.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlibabaRefusal {
+    /// `Rejected.Disabled`.
+    Disabled,
+    /// `Rejected.PendingDeletion`.
+    PendingDeletion,
+    /// `Rejected.PendingImport`.
+    PendingImport,
+    /// `Rejected.StateModifiedFailed`.
+    StateModifiedFailed,
+}
+
+/// Alibaba's name for `error`, refusing `action`. Deletion protection refusing a schedule is `StateModifiedFailed`
+/// too: Alibaba documents no code for it (our choice, `docs/alibaba.md`).
+pub fn alibaba_refusal(action: Action, error: StateError) -> AlibabaRefusal {
+    use AlibabaRefusal as R;
+    let changes_state = matches!(
+        action,
+        Action::EnableKey
+            | Action::DisableKey
+            | Action::ScheduleKeyDeletion(_)
+            | Action::CancelKeyDeletion(_)
+            | Action::CreateAlias
+    );
+    match error {
+        _ if changes_state => R::StateModifiedFailed,
+        StateError::Disabled => R::Disabled,
+        StateError::PendingDeletion | StateError::PendingReplicaDeletion => R::PendingDeletion,
+        StateError::PendingImport => R::PendingImport,
+        StateError::NotPendingDeletion
+        | StateError::DeletionProtected
+        | StateError::Unavailable
+        | StateError::Creating
+        | StateError::Updating => R::StateModifiedFailed,
     }
 }
 
@@ -279,8 +345,9 @@ mod tests {
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 15] = [
-        A::CancelKeyDeletion,
+    const ACTIONS: [Action; 16] = [
+        A::CancelKeyDeletion(Api::Aws),
+        A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
         A::DeleteAlias,
         A::DescribeKey,
@@ -323,9 +390,9 @@ mod tests {
                 K::Updating => Err(E::Updating),
                 _ => Ok(K::PendingDeletion(deletion)),
             },
-            A::CancelKeyDeletion => {
+            A::CancelKeyDeletion(api) => {
                 if pending {
-                    Ok(K::Disabled)
+                    Ok(if api == Api::Aws { K::Disabled } else { K::Enabled })
                 } else {
                     Err(E::NotPendingDeletion)
                 }
@@ -366,7 +433,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 15);
+        assert_eq!(cells, 8 * 16);
     }
 
     #[test]
@@ -380,8 +447,36 @@ mod tests {
     }
 
     #[test]
-    fn cancelling_deletion_leaves_key_disabled() {
-        assert_eq!(transition(PENDING, A::CancelKeyDeletion), Ok(K::Disabled));
+    fn cancelling_deletion_leaves_key_disabled_on_aws_and_enabled_on_alibaba() {
+        assert_eq!(transition(PENDING, A::CancelKeyDeletion(Api::Aws)), Ok(K::Disabled));
+        assert_eq!(transition(PENDING, A::CancelKeyDeletion(Api::Alibaba)), Ok(K::Enabled));
+    }
+
+    /// Alibaba's table, §5.2 of the reference, for the cells that refuse: (state, action, code).
+    #[test]
+    fn alibaba_names_each_refusal_as_its_table_does() {
+        use AlibabaRefusal as R;
+        let deletion = A::ScheduleKeyDeletion(SCHEDULED);
+        let rows = [
+            (K::Disabled, A::UseForCryptography, R::Disabled),
+            (PENDING, A::UseForCryptography, R::PendingDeletion),
+            (K::PendingImport, A::UseForCryptography, R::PendingImport),
+            (PENDING, A::UpdateKeyDescription, R::PendingDeletion),
+            (PENDING, A::TagResource, R::PendingDeletion),
+            (PENDING, A::UpdateAliasTarget, R::PendingDeletion),
+            (PENDING, A::SetDeletionProtection, R::PendingDeletion),
+            (PENDING, A::EnableKey, R::StateModifiedFailed),
+            (K::PendingImport, A::DisableKey, R::StateModifiedFailed),
+            (PENDING, deletion, R::StateModifiedFailed),
+            (K::Enabled, A::CancelKeyDeletion(Api::Alibaba), R::StateModifiedFailed),
+            (K::Disabled, A::CancelKeyDeletion(Api::Alibaba), R::StateModifiedFailed),
+            (PENDING, A::CreateAlias, R::StateModifiedFailed),
+        ];
+        for (state, action, code) in rows {
+            let refusal = transition(state, action).expect_err("Alibaba's table refuses this cell");
+            assert_eq!(alibaba_refusal(action, refusal), code, "{state:?} × {action:?}");
+        }
+        assert_eq!(alibaba_refusal(deletion, E::DeletionProtected), R::StateModifiedFailed);
     }
 
     #[test]
@@ -397,7 +492,7 @@ mod tests {
     #[test]
     fn cancelling_a_key_not_pending_is_refused() {
         for state in [K::Enabled, K::Disabled] {
-            assert_eq!(transition(state, A::CancelKeyDeletion), Err(E::NotPendingDeletion));
+            assert_eq!(transition(state, A::CancelKeyDeletion(Api::Aws)), Err(E::NotPendingDeletion));
         }
     }
 
@@ -417,7 +512,7 @@ mod tests {
         let pending = transition(K::Disabled, A::ScheduleKeyDeletion(deletion)).unwrap();
         assert_eq!(pending.scheduled_deletion(), Some(deletion));
         assert_eq!(
-            transition(pending, A::CancelKeyDeletion).unwrap().scheduled_deletion(),
+            transition(pending, A::CancelKeyDeletion(Api::Aws)).unwrap().scheduled_deletion(),
             None,
             "cancelling drops the date"
         );

@@ -69,7 +69,8 @@ pub struct RequestId(pub String);
 pub struct PeerAddr(pub SocketAddr);
 
 /// Builds the router over `state`.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: impl Into<Arc<AppState>>) -> Router {
+    let state: Arc<AppState> = state.into();
     let mut router =
         Router::new().route("/", post(kms)).route("/_trent/status", get(status)).route("/metrics", get(metrics));
     if state.dev {
@@ -78,7 +79,7 @@ pub fn app(state: AppState) -> Router {
             .route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
     }
     // One Arc for the whole state: each request clones it once, not each of its parts.
-    request_id_layer(router.with_state(Arc::new(state)))
+    request_id_layer(router.with_state(state))
 }
 
 /// Adds the request-ID middleware: every response gets an `x-amzn-RequestId`.
@@ -194,6 +195,7 @@ impl Call {
         };
         CallRecord {
             event_name: self.target.map_or("UnknownOperation", Target::event_name),
+            event_source: trent_audit::EVENT_SOURCE,
             at: state.clock.now(),
             account,
             region: self.region.as_deref().unwrap_or(""),
@@ -211,22 +213,44 @@ impl Call {
     }
 }
 
-async fn read_body(body: Body) -> Result<bytes::Bytes, AwsError> {
+/// Why a request body could not be read; each listener answers it in its own API's words.
+#[derive(Debug)]
+pub enum BodyError {
+    /// The client did not send it within [`BODY_TIMEOUT`].
+    Timeout,
+    /// It is larger than [`MAX_REQUEST_BYTES`].
+    TooLarge,
+    /// The connection failed while it was read.
+    Unreadable(String),
+}
+
+/// Reads a request body of at most [`MAX_REQUEST_BYTES`] within [`BODY_TIMEOUT`].
+pub async fn read_body(body: Body) -> Result<bytes::Bytes, BodyError> {
     let limited = Limited::new(body, MAX_REQUEST_BYTES);
     match tokio::time::timeout(BODY_TIMEOUT, limited.collect()).await {
-        Err(_) => Err(AwsError::new(
-            AwsErrorCode::RequestTimeoutException,
-            "The client did not send the request body in time.",
-        )),
-        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(AwsError::new(
-            AwsErrorCode::RequestEntityTooLargeException,
-            format!("The request body is larger than {MAX_REQUEST_BYTES} bytes."),
-        )),
-        Ok(Err(error)) => Err(AwsError::new(
-            AwsErrorCode::SerializationException,
-            format!("The request body could not be read: {error}"),
-        )),
+        Err(_) => Err(BodyError::Timeout),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Ok(Err(error)) => Err(BodyError::Unreadable(error.to_string())),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
+}
+
+impl From<BodyError> for AwsError {
+    fn from(error: BodyError) -> Self {
+        match error {
+            BodyError::Timeout => AwsError::new(
+                AwsErrorCode::RequestTimeoutException,
+                "The client did not send the request body in time.",
+            ),
+            BodyError::TooLarge => AwsError::new(
+                AwsErrorCode::RequestEntityTooLargeException,
+                format!("The request body is larger than {MAX_REQUEST_BYTES} bytes."),
+            ),
+            BodyError::Unreadable(detail) => AwsError::new(
+                AwsErrorCode::SerializationException,
+                format!("The request body could not be read: {detail}"),
+            ),
+        }
     }
 }
 

@@ -55,6 +55,10 @@ pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "TRENT_LISTEN", default_value = "127.0.0.1:8300")]
     pub listen: Option<String>,
+    /// Address to serve the Alibaba Cloud KMS API on [default: off; with --dev, the --listen address's port + 1,
+    /// 127.0.0.1:8301 unless --listen says otherwise].
+    #[arg(long, env = "TRENT_ALIBABA_LISTEN")]
+    pub alibaba_listen: Option<String>,
     /// Directory for the SQLite database, the root key file and the admin credentials; created on first start.
     #[arg(long, env = "TRENT_DATA_DIR", default_value = "./trent-data")]
     pub data_dir: Option<PathBuf>,
@@ -165,6 +169,8 @@ impl Database {
 pub struct Config {
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where to serve the Alibaba Cloud KMS API, if anywhere.
+    pub alibaba_listen: Option<SocketAddr>,
     /// Where the root key, the admin credentials and (by default) the SQLite database live.
     pub data_dir: PathBuf,
     /// The store.
@@ -200,6 +206,20 @@ impl Config {
         let listen = listen_text
             .parse()
             .map_err(|_| format!("--listen: '{listen_text}' is not an address such as 127.0.0.1:8300"))?;
+        let dev = settings.dev.unwrap_or(false);
+        let alibaba_listen = match settings.alibaba_listen {
+            Some(text) => Some(
+                text.parse()
+                    .map_err(|_| format!("--alibaba-listen: '{text}' is not an address such as 127.0.0.1:8301"))?,
+            ),
+            // Dev mode serves both APIs: Alibaba's on the next port (or any free one, when --listen asks for any).
+            None if dev => {
+                let mut address: SocketAddr = listen;
+                address.set_port(if listen.port() == 0 { 0 } else { listen.port().saturating_add(1) });
+                Some(address)
+            }
+            None => None,
+        };
         let data_dir = settings.data_dir.ok_or_else(|| missing("--data-dir"))?;
         let root_key_file = settings.root_key_file.unwrap_or_else(|| data_dir.join("root.key"));
         let database = match settings.database {
@@ -227,7 +247,6 @@ impl Config {
         if interval == 0 {
             return Err("--deletion-interval-secs must be at least 1".to_owned());
         }
-        let dev = settings.dev.unwrap_or(false);
         if settings.dev_clock_offset_secs.is_some() && !dev {
             return Err("--dev-clock-offset-secs needs --dev".to_owned());
         }
@@ -241,6 +260,7 @@ impl Config {
         }
         Ok(Self {
             listen,
+            alibaba_listen,
             data_dir,
             database,
             root_key_file,
@@ -290,6 +310,11 @@ mod tests {
         assert_eq!(config.deletion_interval, Duration::from_secs(10));
         assert!(config.regions.is_none());
         assert!(!config.dev && config.audit_calls, "every call is audited by default");
+        assert_eq!(config.alibaba_listen, None, "the Alibaba API is off unless asked for");
+        let dev = Config::resolve(Settings { dev: Some(true), ..Settings::defaults() }).unwrap();
+        assert_eq!(dev.alibaba_listen.map(|a| a.to_string()).as_deref(), Some("127.0.0.1:8301"));
+        let any_port = Settings { dev: Some(true), listen: Some("127.0.0.1:0".to_owned()), ..Settings::defaults() };
+        assert_eq!(Config::resolve(any_port).unwrap().alibaba_listen.map(|a| a.port()), Some(0));
     }
 
     #[test]
@@ -319,12 +344,12 @@ mod tests {
 
     #[test]
     fn every_setting_is_a_key_of_the_file() {
-        let all = "listen = \"127.0.0.1:1\"\ndata-dir = \"/d\"\ndatabase = \"sqlite:///d/t.db\"\nregions = [\"eu-west-1\"]\n\
+        let all = "listen = \"127.0.0.1:1\"\nalibaba-listen = \"127.0.0.1:2\"\ndata-dir = \"/d\"\ndatabase = \"sqlite:///d/t.db\"\nregions = [\"eu-west-1\"]\n\
                    credential = [\"AK:S:111122223333\"]\ndev = true\nroot-key-file = \"/k\"\ndeletion-interval-secs = 2\n\
                    dev-clock-offset-secs = 5\ndeletion-protection-by-default = true\naudit-calls = true\n\
                    audit-retention-days = 30\nalarm-webhook = [\"http://h/a\"]\n";
         let file: Settings = toml::from_str(all).unwrap();
-        assert_eq!(toml::Value::try_from(&file).unwrap().as_table().map(|t| t.len()), Some(13), "one key per field");
+        assert_eq!(toml::Value::try_from(&file).unwrap().as_table().map(|t| t.len()), Some(14), "one key per field");
         assert!(toml::from_str::<Settings>("lisen = \"x\"").is_err(), "unknown keys are refused");
     }
 

@@ -2,6 +2,7 @@
 //! the store, the deletion worker, bounded connections and graceful shutdown.
 #![warn(missing_docs)]
 
+pub mod alibaba;
 pub mod app;
 pub mod config;
 pub mod credentials;

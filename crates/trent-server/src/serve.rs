@@ -100,7 +100,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
 
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), String> {
-    let state = build_state(&config).await?;
+    let state = Arc::new(build_state(&config).await?);
     let store = std::sync::Arc::clone(state.service.store());
     let listener = listen_shared(config.listen).map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
@@ -120,7 +120,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
     if !config.alarm_webhooks.is_empty() {
         tokio::spawn(crate::webhooks::deliver(state.service.alarms().subscribe(), config.alarm_webhooks.clone()));
     }
-    let router = app(state);
+    let alibaba = match config.alibaba_listen {
+        Some(address) => {
+            let listener = TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
+            Some((listener, crate::alibaba::router(crate::alibaba::AlibabaState::new(Arc::clone(&state))?)))
+        }
+        None => None,
+    };
+    let router = app(Arc::clone(&state));
 
     // Tests and scripts read this line to learn the port.
     println!(
@@ -128,11 +135,30 @@ pub async fn serve(config: Config) -> Result<(), String> {
         if config.dev { " (dev mode: access key test, secret test, account 111122223333)" } else { "" }
     );
     tracing::info!(%address, dev = config.dev, data_dir = %config.data_dir.display(), "Trent started");
+    // The Alibaba Cloud KMS API, on its own listener over the same state; it stops when the AWS listener has.
+    let (alibaba_stop, alibaba_stopped) = watch::channel(false);
+    let alibaba = match alibaba {
+        Some((listener, router)) => {
+            let alibaba_address = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("Trent Alibaba Cloud KMS API listening on http://{alibaba_address}");
+            let mut stopped = alibaba_stopped;
+            Some(tokio::spawn(run_http(listener, router, async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            })))
+        }
+        None => None,
+    };
 
     let mut cores = CoreThreads::start(extra_listeners, &router)?;
     let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     let served = run_http(listener, router, shutdown_signal()).await;
     cores.stop_serving().await;
+    let _ = alibaba_stop.send(true);
+    if let Some(alibaba) = alibaba {
+        if let Ok(Err(error)) = alibaba.await {
+            tracing::warn!(%error, "the Alibaba API listener stopped with an error");
+        }
+    }
     served?;
 
     tracing::info!("shutting down: in-flight requests have finished");

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use tokio::sync::mpsc;
 
 use trent_audit::{AuditEvent, EventType};
-use trent_domain::{Action, Key, KeyState};
+use trent_domain::{Action, Api, Key, KeyState};
 
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
@@ -134,7 +134,7 @@ impl Service {
             }
             self.halt_retirement_on_use(ctx, key, operation).await;
         }
-        Err(ServiceError::key_state(refusal, &key.arn().to_string()))
+        Err(ServiceError::key_state(refusal, Action::UseForCryptography, &key.arn().to_string()))
     }
 
     /// Cancels `key`'s deletion because it was used: the key stays `Disabled`, so the caller still fails and nothing
@@ -148,7 +148,7 @@ impl Service {
         let now = self.clock.now();
         let outcome = self
             .modify_key(ctx, &key.id.to_string(), |k| {
-                apply_state(k, Action::CancelKeyDeletion)?;
+                apply_state(k, Action::CancelKeyDeletion(Api::Aws))?;
                 let event = AuditEvent::new(
                     "CancelKeyDeletion",
                     EventType::AwsServiceEvent,

@@ -2,7 +2,7 @@
 //! one place. `Internal` carries detail for the log only: the wire says nothing specific.
 
 use trent_crypto::CryptoError;
-use trent_domain::StateError;
+use trent_domain::{Action, StateError};
 use trent_store::StoreError;
 
 /// Why an operation failed.
@@ -25,6 +25,8 @@ pub enum ServiceError {
     KeyState {
         /// Which refusal.
         error: StateError,
+        /// What the state refused (Alibaba's API names a refusal by it, [`trent_domain::alibaba_refusal`]).
+        action: Action,
         /// AWS's message, naming the key ARN.
         message: String,
         /// The key refused (for the audit record of a call that named it only inside a ciphertext).
@@ -81,9 +83,9 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    /// A state-table refusal for the key with this ARN.
-    pub fn key_state(error: StateError, key_arn: &str) -> Self {
-        ServiceError::KeyState { error, message: error.message(key_arn), key_arn: key_arn.to_owned() }
+    /// A state-table refusal of `action` for the key with this ARN.
+    pub fn key_state(error: StateError, action: Action, key_arn: &str) -> Self {
+        ServiceError::KeyState { error, action, message: error.message(key_arn), key_arn: key_arn.to_owned() }
     }
 }
 
@@ -108,15 +110,15 @@ impl From<CryptoError> for ServiceError {
 /// Asks `key` whether `action` is allowed (the state table and the key's guards, [`trent_domain::Key::check`]),
 /// turning a refusal into AWS's error naming the key.
 pub fn check_state(key: &trent_domain::Key, action: trent_domain::Action) -> Result<(), ServiceError> {
-    key.check(action).map(|_| ()).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+    key.check(action).map(|_| ()).map_err(|e| ServiceError::key_state(e, action, &key.arn().to_string()))
 }
 
 /// Applies `action` to `key` through the state table, or returns AWS's refusal naming the key.
 pub fn apply_state(key: &mut trent_domain::Key, action: trent_domain::Action) -> Result<(), ServiceError> {
-    key.apply(action).map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+    key.apply(action).map_err(|e| ServiceError::key_state(e, action, &key.arn().to_string()))
 }
 
 /// The proof that `key` may be used for cryptography now, or AWS's refusal naming the key.
 pub fn require_usable(key: &trent_domain::Key) -> Result<trent_domain::UsableKey<'_>, ServiceError> {
-    key.require_usable().map_err(|e| ServiceError::key_state(e, &key.arn().to_string()))
+    key.require_usable().map_err(|e| ServiceError::key_state(e, Action::UseForCryptography, &key.arn().to_string()))
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use trent_audit::{iso8601, AuditEvent, EventType};
 use trent_domain::{
-    Action, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError,
+    Action, Api, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError,
     Timestamp,
 };
 use trent_store::StoreError;
@@ -200,7 +200,8 @@ impl Service {
                 let Some(mut current) = self.store.get_key(&key.account, &key.region, key.id).await? else { return Ok(true) };
                 let cancels = current.state.is_pending_deletion();
                 if cancels {
-                    current.apply(Action::CancelKeyDeletion).map_err(|e| ServiceError::key_state(e, &current.arn().to_string()))?;
+                    let cancel = Action::CancelKeyDeletion(Api::Aws);
+                    current.apply(cancel).map_err(|e| ServiceError::key_state(e, cancel, &current.arn().to_string()))?;
                 }
                 plan.advance(RetirementEvent::Halt, now, reason.clone()).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 let audit = plan_event("KeyRetirementHalted", now, &plan, &reason).with_response("keyState", current.state.as_str());

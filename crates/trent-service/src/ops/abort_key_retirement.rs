@@ -1,7 +1,7 @@
 //! AbortKeyRetirement (Trent's extension, `Trent.AbortKeyRetirement`): stops a running plan and leaves the key
 //! `Disabled`; a deletion the plan scheduled is cancelled in the same transaction.
 
-use trent_domain::{Action, RetirementEvent, RetirementPlan};
+use trent_domain::{Action, Api, RetirementEvent, RetirementPlan};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
@@ -26,7 +26,7 @@ impl Service {
             plan.advance(RetirementEvent::Abort, self.clock.now(), format!("aborted by {}", ctx.principal.arn()))
                 .map_err(|_| no_plan())?;
             if key.state.is_pending_deletion() {
-                apply_state(&mut key, Action::CancelKeyDeletion)?;
+                apply_state(&mut key, Action::CancelKeyDeletion(Api::Aws))?;
                 key.cancel_on_use = false;
             }
             let event = self.api_event(ctx, "AbortKeyRetirement", &key).with_response("keyState", key.state.as_str());

@@ -1,6 +1,7 @@
-//! CancelKeyDeletion: a `PendingDeletion` key comes back `Disabled` (never `Enabled`), its deletion date cleared.
+//! CancelKeyDeletion: a `PendingDeletion` key comes back `Disabled` on AWS's API (never `Enabled`), `Enabled` on
+//! Alibaba's, its deletion date cleared.
 
-use trent_domain::{Action, Key};
+use trent_domain::{Action, Api, Key};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -8,16 +9,16 @@ use crate::error::{apply_state, ServiceError};
 use crate::Service;
 
 impl Service {
-    /// CancelKeyDeletion. Returns the key as now stored.
-    pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
+    /// CancelKeyDeletion by the rules of `api`. Returns the key as now stored.
+    pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key_id: &str, api: Api) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:CancelKeyDeletion", key)?;
-                apply_state(key, Action::CancelKeyDeletion)?;
+                apply_state(key, Action::CancelKeyDeletion(api))?;
                 Ok(Some(self.api_event(ctx, "CancelKeyDeletion", key).with_response("keyState", key.state.as_str())))
             })
             .await?;
-        tracing::info!(event = "CancelKeyDeletion", key_arn = %key.arn(), "key deletion cancelled; key is Disabled");
+        tracing::info!(event = "CancelKeyDeletion", key_arn = %key.arn(), key_state = key.state.as_str(), "key deletion cancelled");
         Ok(key)
     }
 }

@@ -1,29 +1,34 @@
-//! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away (default 30);
-//! the deletion worker destroys it when that date passes.
+//! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away on AWS's API (default
+//! 30), 7 to 366 on Alibaba's; the deletion worker destroys it when that date passes.
 
-use trent_domain::{Action, Key, ScheduledDeletion};
+use trent_domain::{Action, Api, Key, ScheduledDeletion};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::Service;
 
-/// The waiting period when the caller names none.
+/// The waiting period when the caller names none (AWS's default; Alibaba's API requires one).
 pub const DEFAULT_PENDING_WINDOW_DAYS: i64 = 30;
-/// AWS KMS's own bounds on the waiting period (the model allows 1 to 365).
-pub const PENDING_WINDOW_DAYS: std::ops::RangeInclusive<i64> = 7..=30;
 
 impl Service {
-    /// ScheduleKeyDeletion. Returns the key as now stored (state, deletion date, window).
+    /// ScheduleKeyDeletion, with the waiting periods `api` allows. Returns the key as now stored (state, deletion
+    /// date, window).
     pub async fn schedule_key_deletion(
         &self,
         ctx: &RequestContext,
         key_id: &str,
         pending_window_days: Option<i64>,
+        api: Api,
     ) -> Result<Key, ServiceError> {
         let days = pending_window_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
-        if !PENDING_WINDOW_DAYS.contains(&days) {
-            return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
+        let allowed = api.pending_window_days();
+        if !allowed.contains(&days) {
+            return Err(ServiceError::Validation(format!(
+                "PendingWindowInDays must be between {} and {}",
+                allowed.start(),
+                allowed.end()
+            )));
         }
         let deletion = ScheduledDeletion::starting(self.clock.now(), days);
         let key = self
@@ -46,7 +51,7 @@ impl Service {
 
 #[cfg(test)]
 mod tests {
-    use trent_domain::{Clock, KeyState, StateError};
+    use trent_domain::{Api, Clock, KeyState, StateError};
 
     use crate::test_support::TestService;
     use crate::ServiceError;
@@ -56,7 +61,7 @@ mod tests {
         let t = TestService::new();
         let key = t.create_key().await;
         let before = t.clock.now();
-        t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap();
+        t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7), Api::Aws).await.unwrap();
         let deletion = t.stored(&key).await.state.scheduled_deletion().expect("pending deletion");
         assert_eq!(deletion.pending_window_days, 7);
         assert!(deletion.deletion_date >= before.plus_days(7) && deletion.deletion_date <= t.clock.now().plus_days(7));
@@ -68,7 +73,8 @@ mod tests {
         let key = t.create_key().await;
         t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
         let protected = t.stored(&key).await;
-        let refusal = t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap_err();
+        let refusal =
+            t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7), Api::Aws).await.unwrap_err();
         assert!(matches!(refusal, ServiceError::KeyState { error: StateError::DeletionProtected, .. }), "{refusal:?}");
         assert_eq!(t.stored(&key).await, protected, "the refused call changed nothing");
         assert_eq!(protected.state, KeyState::Enabled);

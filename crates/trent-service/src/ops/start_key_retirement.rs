@@ -6,14 +6,13 @@
 //! worker does the rest, and halts the plan if a download that raced this check shows up before it schedules.
 
 use trent_audit::iso8601;
-use trent_domain::{Action, KeyState, KeyUsage, RetirementPlan, RetirementStep, ScheduledDeletion, Timestamp};
+use trent_domain::{Action, Api, KeyState, KeyUsage, RetirementPlan, RetirementStep, ScheduledDeletion, Timestamp};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{apply_state, check_state, ServiceError};
 use crate::ops::get_key_usage::UsageReport;
-use crate::ops::schedule_key_deletion::PENDING_WINDOW_DAYS;
 use crate::{Service, WRITE_ATTEMPTS};
 
 /// The longest observation period accepted: a year.
@@ -75,7 +74,7 @@ impl Service {
         key_id: &str,
         request: RetirementRequest,
     ) -> Result<(RetirementPlan, UsageReport), ServiceError> {
-        if !PENDING_WINDOW_DAYS.contains(&request.pending_window_days) {
+        if !Api::Aws.pending_window_days().contains(&request.pending_window_days) {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
         }
         if !(0..=MAX_OBSERVATION_SECONDS).contains(&request.observation_seconds) {

@@ -1,0 +1,344 @@
+//! Each answer of Alibaba's API as a typed shape, serialised once with its `RequestId` ([`body`]). Member names and
+//! types are the Tea SDK's models (`alibabacloud_kms20160120/models/_<op>_response_body.py`, `alibaba-kms-api.md`
+//! §2.1, §3, §3.1): every field a string (dates `YYYY-MM-DDTHH:MM:SSZ`) but `PageNumber`, `PageSize` and
+//! `TotalCount`, which are JSON numbers, and lists always wrapped (`{"Keys":{"Key":[…]}}`).
+
+use serde::Serialize;
+use trent_domain::{Key, KeySpec};
+
+use crate::names;
+
+/// The body: `RequestId` first, then the operation's members.
+pub fn body<T: Serialize>(request_id: &str, shape: &T) -> Result<String, serde_json::Error> {
+    #[derive(Serialize)]
+    struct WithRequestId<'a, T> {
+        #[serde(rename = "RequestId")]
+        request_id: &'a str,
+        #[serde(flatten)]
+        shape: &'a T,
+    }
+    serde_json::to_string(&WithRequestId { request_id, shape })
+}
+
+/// An answer with no members of its own.
+#[derive(Serialize)]
+pub struct Nothing {}
+
+/// A key as DescribeKey and CreateKey show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadata {
+    /// The key ID.
+    pub key_id: String,
+    /// `acs:kms:<region>:<uid>:key/<id>`.
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, …
+    pub key_state: &'static str,
+    /// Alibaba's spec name.
+    pub key_spec: &'static str,
+    /// `ENCRYPT/DECRYPT` or `SIGN/VERIFY`.
+    pub key_usage: &'static str,
+    /// `Aliyun_KMS`.
+    pub origin: &'static str,
+    /// `SOFTWARE`.
+    pub protection_level: &'static str,
+    /// When it was created.
+    pub creation_date: String,
+    /// The owning account.
+    pub creator: String,
+    /// Free text, `""` when none.
+    pub description: String,
+    /// When it will be deleted; `""` unless it is pending deletion.
+    pub delete_date: String,
+    /// `Enabled` or `Disabled`.
+    pub deletion_protection: &'static str,
+    /// Why it is protected (`""` when Trent holds no reason).
+    pub deletion_protection_description: String,
+    /// `Disabled`: no automatic rotation yet.
+    pub automatic_rotation: &'static str,
+    /// For a key never rotated, when its first version was made: its creation.
+    pub last_rotation_date: String,
+    /// The current version, for symmetric keys only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_key_version: Option<String>,
+    /// `""`: the material never expires.
+    pub material_expire_time: &'static str,
+}
+
+impl KeyMetadata {
+    /// `key` as Alibaba's API shows it.
+    pub fn of(key: &Key) -> Self {
+        let created = trent_audit::iso8601(key.created_at);
+        Self {
+            key_id: key.id.to_string(),
+            arn: names::key_arn(&key.region, &key.account, key.id),
+            key_state: key.state.as_str(),
+            key_spec: names::key_spec_name(key.spec),
+            key_usage: names::key_usage_name(key.usage),
+            origin: names::origin_name(key.origin),
+            protection_level: "SOFTWARE",
+            creation_date: created.clone(),
+            creator: key.account.to_string(),
+            description: key.description.clone(),
+            delete_date: key
+                .state
+                .scheduled_deletion()
+                .map(|d| trent_audit::iso8601(d.deletion_date))
+                .unwrap_or_default(),
+            deletion_protection: if key.deletion_protection { "Enabled" } else { "Disabled" },
+            deletion_protection_description: String::new(),
+            automatic_rotation: "Disabled",
+            last_rotation_date: created,
+            primary_key_version: (key.spec == KeySpec::SymmetricDefault).then(|| names::key_version_id(key.id)),
+            material_expire_time: "",
+        }
+    }
+}
+
+/// DescribeKey's and CreateKey's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Described {
+    /// The key.
+    pub key_metadata: KeyMetadata,
+}
+
+/// The paging members of a list: numbers, not strings.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Listed {
+    /// The page shown, from 1.
+    pub page_number: usize,
+    /// Entries per page.
+    pub page_size: usize,
+    /// Entries in all pages.
+    pub total_count: usize,
+}
+
+impl Listed {
+    /// Page `page_number` of `total_count` entries, `page_size` to a page.
+    pub fn new(page_number: usize, page_size: usize, total_count: usize) -> Self {
+        Self { page_number, page_size, total_count }
+    }
+}
+
+/// Page `number` (from 1) of `items`, `size` to a page; empty past the end.
+pub fn page<T: Clone>(items: &[T], number: usize, size: usize) -> Vec<T> {
+    let start = number.saturating_sub(1).saturating_mul(size);
+    items.iter().skip(start).take(size).cloned().collect()
+}
+
+/// One entry of ListKeys.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListedKey {
+    /// The key ID.
+    pub key_id: String,
+    /// Its Alibaba ARN.
+    pub key_arn: String,
+}
+
+/// `Keys.Key[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyList {
+    /// The keys.
+    pub key: Vec<ListedKey>,
+}
+
+/// ListKeys' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Keys {
+    /// The page of keys.
+    pub keys: KeyList,
+    /// Where the page is.
+    #[serde(flatten)]
+    pub listed: Listed,
+}
+
+/// One entry of ListAliases and ListAliasesByKeyId.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListedAlias {
+    /// `alias/…`.
+    pub alias_name: String,
+    /// `acs:kms:<region>:<uid>:alias/<name>`.
+    pub alias_arn: String,
+    /// The key it names.
+    pub key_id: String,
+}
+
+/// `Aliases.Alias[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasList {
+    /// The aliases.
+    pub alias: Vec<ListedAlias>,
+}
+
+/// ListAliases' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Aliases {
+    /// The page of aliases.
+    pub aliases: AliasList,
+    /// Where the page is.
+    #[serde(flatten)]
+    pub listed: Listed,
+}
+
+/// Encrypt's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Encrypted<'a> {
+    /// Base64 of the ciphertext.
+    pub ciphertext_blob: String,
+    /// The key that encrypted.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: String,
+}
+
+/// Decrypt's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Decrypted<'a> {
+    /// The plaintext string as it was encrypted.
+    pub plaintext: String,
+    /// The key that decrypted.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: String,
+}
+
+/// GenerateDataKey's (and, without `Plaintext`, GenerateDataKeyWithoutPlaintext's) answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DataKey<'a> {
+    /// Base64 of the data key's ciphertext.
+    pub ciphertext_blob: String,
+    /// Base64 of the data key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<&'a str>,
+    /// The key that encrypted it.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: String,
+}
+
+/// A key version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyVersion {
+    /// The key.
+    pub key_id: String,
+    /// The version.
+    pub key_version_id: String,
+    /// When the version was made.
+    pub creation_date: String,
+}
+
+impl KeyVersion {
+    /// The one version of `key` (until rotation gives keys several).
+    pub fn of(key: &Key) -> Self {
+        Self {
+            key_id: key.id.to_string(),
+            key_version_id: names::key_version_id(key.id),
+            creation_date: trent_audit::iso8601(key.created_at),
+        }
+    }
+}
+
+/// DescribeKeyVersion's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OneVersion {
+    /// The version.
+    pub key_version: KeyVersion,
+}
+
+/// `KeyVersions.KeyVersion[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyVersionList {
+    /// The versions.
+    pub key_version: Vec<KeyVersion>,
+}
+
+/// ListKeyVersions' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Versions {
+    /// The page of versions.
+    pub key_versions: KeyVersionList,
+    /// Where the page is.
+    #[serde(flatten)]
+    pub listed: Listed,
+}
+
+/// One region.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionId<'a> {
+    /// Its ID, e.g. `cn-hangzhou`.
+    pub region_id: &'a str,
+}
+
+/// `Regions.Region[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionList<'a> {
+    /// The regions.
+    pub region: Vec<RegionId<'a>>,
+}
+
+/// DescribeRegions' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Regions<'a> {
+    /// The regions served.
+    pub regions: RegionList<'a>,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use trent_domain::{KeyState, KeyUsage};
+
+    use super::*;
+
+    #[test]
+    fn a_key_reads_with_alibabas_members_all_strings() {
+        let key = Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled);
+        let text = body("r-1", &Described { key_metadata: KeyMetadata::of(&key) }).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["RequestId"], "r-1");
+        let metadata = value["KeyMetadata"].as_object().unwrap();
+        assert!(metadata.values().all(serde_json::Value::is_string), "{metadata:?}");
+        assert_eq!(metadata["KeySpec"], "Aliyun_AES_256");
+        assert_eq!(metadata["KeyUsage"], "ENCRYPT/DECRYPT");
+        assert_eq!(metadata["Origin"], "Aliyun_KMS");
+        assert_eq!(metadata["DeleteDate"], "");
+        assert_eq!(metadata["CreationDate"], "1970-01-01T00:00:00Z");
+        assert!(metadata["Arn"].as_str().unwrap().starts_with("acs:kms:us-east-1:111122223333:key/"));
+    }
+
+    #[test]
+    fn lists_are_wrapped_and_counted_in_numbers() {
+        let keys = vec![ListedKey { key_id: "k".into(), key_arn: "a".into() }];
+        let text = body("r", &Keys { keys: KeyList { key: keys }, listed: Listed::new(1, 10, 1) }).unwrap();
+        assert_eq!(
+            text,
+            r#"{"RequestId":"r","Keys":{"Key":[{"KeyId":"k","KeyArn":"a"}]},"PageNumber":1,"PageSize":10,"TotalCount":1}"#
+        );
+    }
+
+    #[test]
+    fn pages_are_cut_by_number() {
+        let items: Vec<u32> = (1..=5).collect();
+        assert_eq!(page(&items, 1, 2), [1, 2]);
+        assert_eq!(page(&items, 3, 2), [5]);
+        assert!(page(&items, 4, 2).is_empty());
+    }
+}
