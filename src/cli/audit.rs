@@ -112,13 +112,13 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
             if json_output {
                 // JSON lines: one CloudTrail record a line.
                 for event in &events {
-                    println!("{event}");
+                    say!("{event}");
                 }
             } else {
-                println!("{:<20}  {:<26}  {:<28}  {:<80}  ERROR", "TIME", "EVENT", "CALLER", "KEY");
+                say!("{:<20}  {:<26}  {:<28}  {:<80}  ERROR", "TIME", "EVENT", "CALLER", "KEY");
                 for event in &events {
                     let field = |path: &str| event.pointer(path).and_then(Value::as_str).unwrap_or("-").to_owned();
-                    println!(
+                    say!(
                         "{:<20}  {:<26}  {:<28}  {:<80}  {}",
                         field("/eventTime"),
                         field("/eventName"),
@@ -158,18 +158,18 @@ async fn audit(args: AuditArgs) -> Result<(), String> {
                     written.map_err(|e| format!("{}: {e}", path.display()))?;
                     eprintln!("exported {count} events to {}", path.display());
                 }
-                None => println!("{text}"),
+                None => say!("{text}"),
             }
         }
         AuditCommand::Verify => {
             let answer = client.call_api("Trent.VerifyAuditTrail", &json!({})).await.map_err(|e| e.to_string())?;
             if json_output {
-                println!("{answer}");
+                say!("{answer}");
             }
             let checked = answer.get("EventsChecked").and_then(Value::as_u64).unwrap_or(0);
             if answer.get("Verified").and_then(Value::as_bool) == Some(true) {
                 if !json_output {
-                    println!("audit trail intact: {checked} events verified");
+                    say!("audit trail intact: {checked} events verified");
                 }
             } else {
                 let broken = answer.get("Break").and_then(Value::as_str).unwrap_or("unknown break");

@@ -559,8 +559,8 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         return Err("nothing to measure: give --targets, --fakecloud or --endpoint".to_owned());
     }
 
-    println!("| server | operation | connections | requests/s | p50 ms | p99 ms | errors | of ceiling |");
-    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    say!("| server | operation | connections | requests/s | p50 ms | p99 ms | errors | of ceiling |");
+    say!("|---|---|---:|---:|---:|---:|---:|---:|");
     let rounds = args.rounds.max(1);
     for &concurrency in &args.concurrency {
         for operation in 0..args.operations.len() {
@@ -600,7 +600,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             }
             for ((server, rates), shares) in everyone.iter().zip(&rates).zip(&shares) {
                 let share = median(shares).map_or(String::new(), |s| format!("{:.0}%", 100.0 * s));
-                println!(
+                say!(
                     "| **{}** | **{name}: median of {rounds} rounds** | {concurrency} | **{:.0}** | | | | **{share}** |",
                     server.label,
                     median(rates).unwrap_or(0.0)
@@ -660,7 +660,7 @@ async fn side_by_side(
     for (server, ratios) in servers.iter().zip(&ratios).skip(1) {
         let each: Vec<String> = ratios.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect();
         if let Some(ratio) = median(ratios) {
-            println!(
+            say!(
                 "| **{}** | **{name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({})** | {concurrency} | | | | | **{:.0}%** |",
                 server.label,
                 each.join(", "),
@@ -680,7 +680,7 @@ fn median(figures: &[f64]) -> Option<f64> {
 
 /// One measurement's row (its share of the ceiling is in the median rows, once the round's ceiling is known).
 fn print_row(server: &str, operation: &str, concurrency: usize, m: &Measurement) {
-    println!(
+    say!(
         "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | |",
         m.rate(),
         m.p50_ms,

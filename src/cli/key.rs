@@ -141,14 +141,14 @@ async fn key(args: KeyArgs) -> Result<(), String> {
     };
     let answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
         return Ok(());
     }
     match &args.command {
         KeyCommand::List => {
-            println!("{:<36}  ARN", "KEY ID");
+            say!("{:<36}  ARN", "KEY ID");
             for key in answer.get("Keys").and_then(Value::as_array).into_iter().flatten() {
-                println!("{:<36}  {}", text(key, "KeyId"), text(key, "KeyArn"));
+                say!("{:<36}  {}", text(key, "KeyId"), text(key, "KeyArn"));
             }
         }
         KeyCommand::Describe { .. } | KeyCommand::Create { .. } => {
@@ -160,7 +160,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
             if answer.as_object().is_some_and(|o| !o.is_empty()) {
                 print_fields(&answer);
             } else {
-                println!("done");
+                say!("done");
             }
         }
     }
@@ -196,7 +196,7 @@ fn print_fields(value: &Value) {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        println!("{name}: {shown}");
+        say!("{name}: {shown}");
     }
 }
 

@@ -74,12 +74,12 @@ pub async fn run(
         }
     };
     if json_output {
-        println!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
     } else {
         if let Some(report) = answer.get("Usage") {
-            println!("Usage evidence assessed before starting:");
+            say!("Usage evidence assessed before starting:");
             usage::print(report);
-            println!();
+            say!();
         }
         print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
         if answer.get("Attempts").is_some() {
@@ -104,9 +104,9 @@ async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: b
         let now = step(answer.get("Retirement"));
         if now != last {
             if json_output {
-                println!("{answer}");
+                say!("{answer}");
             } else {
-                println!();
+                say!();
                 print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
             }
             last = now;
@@ -121,14 +121,14 @@ async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: b
 fn print_plan(plan: &Value) {
     let text = |member: &str| plan.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
     let date = |member: &str| plan.get(member).and_then(Value::as_f64).map_or_else(|| "-".to_owned(), utc);
-    println!("Retirement of:        {}", text("KeyId"));
-    println!("Step:                 {}", text("Step"));
-    println!("Started:              {} by {}", date("StartedAt"), text("StartedBy"));
-    println!("Observed until:       {}", date("ObserveUntil"));
-    println!("Deletion scheduled:   {}", date("ScheduledAt"));
-    println!("Deletion date:        {}", date("DeletionDate"));
-    println!("Finished:             {}", date("FinishedAt"));
-    println!("Reason:               {}", text("Reason"));
+    say!("Retirement of:        {}", text("KeyId"));
+    say!("Step:                 {}", text("Step"));
+    say!("Started:              {} by {}", date("StartedAt"), text("StartedBy"));
+    say!("Observed until:       {}", date("ObserveUntil"));
+    say!("Deletion scheduled:   {}", date("ScheduledAt"));
+    say!("Deletion date:        {}", date("DeletionDate"));
+    say!("Finished:             {}", date("FinishedAt"));
+    say!("Reason:               {}", text("Reason"));
 }
 
 #[cfg(test)]

@@ -17,10 +17,10 @@ fn calls_table(heading: &str, map: Option<&Value>) {
     let Some(map) = map.and_then(Value::as_object).filter(|m| !m.is_empty()) else {
         return;
     };
-    println!();
-    println!("{heading:<48}  {:>10}  {:>10}", "SUCCEEDED", "FAILED");
+    say!();
+    say!("{heading:<48}  {:>10}  {:>10}", "SUCCEEDED", "FAILED");
     for (name, calls) in map {
-        println!("{name:<48}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
+        say!("{name:<48}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
     }
 }
 
@@ -46,53 +46,49 @@ pub fn public_key_downloads(report: &Value) -> Option<String> {
 /// Prints a GetKeyUsage answer.
 pub fn print(report: &Value) {
     let text = |member: &str| report.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
-    println!("Key:                  {}", text("KeyId"));
-    println!("State:                {}", text("KeyState"));
-    println!("Created:              {}", date(report, "KeyCreationDate"));
+    say!("Key:                  {}", text("KeyId"));
+    say!("State:                {}", text("KeyState"));
+    say!("Created:              {}", date(report, "KeyCreationDate"));
     if report.get("Tracking").and_then(Value::as_bool) == Some(true) {
-        println!("Tracking since:       {}", date(report, "TrackingStartDate"));
+        say!("Tracking since:       {}", date(report, "TrackingStartDate"));
     } else {
-        println!("Tracking since:       not tracked: this server does not record calls (--audit-calls false)");
+        say!("Tracking since:       not tracked: this server does not record calls (--audit-calls false)");
     }
-    println!("First call:           {}", date(report, "FirstCall"));
-    println!("Last call:            {}", date(report, "LastCall"));
+    say!("First call:           {}", date(report, "FirstCall"));
+    say!("Last call:            {}", date(report, "LastCall"));
     match report.get("LastUse") {
-        Some(last) => println!(
+        Some(last) => say!(
             "Last cryptographic:   {} at {} (event {})",
             last.get("Operation").and_then(Value::as_str).unwrap_or("-"),
             date(last, "Timestamp"),
             last.get("CloudTrailEventId").and_then(Value::as_str).unwrap_or("-")
         ),
-        None => println!("Last cryptographic:   never since tracking began"),
+        None => say!("Last cryptographic:   never since tracking began"),
     }
     let calls = report.get("Calls").cloned().unwrap_or(Value::Null);
-    println!("Calls:                {} succeeded, {} failed", count(&calls, "Succeeded"), count(&calls, "Failed"));
-    println!("Ciphertexts produced: {}", count(report, "CiphertextsProduced"));
-    println!("Data keys produced:   {}", count(report, "DataKeysProduced"));
+    say!("Calls:                {} succeeded, {} failed", count(&calls, "Succeeded"), count(&calls, "Failed"));
+    say!("Ciphertexts produced: {}", count(report, "CiphertextsProduced"));
+    say!("Data keys produced:   {}", count(report, "DataKeysProduced"));
     if let Some(downloads) = public_key_downloads(report) {
-        println!("Public key:           {downloads}");
+        say!("Public key:           {downloads}");
     }
     calls_table("OPERATION", report.get("ByOperation"));
     calls_table("PRINCIPAL", report.get("ByPrincipal"));
     calls_table("SOURCE ADDRESS", report.get("BySourceIPAddress"));
     if let Some(days) = report.get("ByDay").and_then(Value::as_object).filter(|d| !d.is_empty()) {
-        println!();
-        println!("{:<10}  {:<38}  {:>10}  {:>10}", "DAY", "OPERATION", "SUCCEEDED", "FAILED");
+        say!();
+        say!("{:<10}  {:<38}  {:>10}  {:>10}", "DAY", "OPERATION", "SUCCEEDED", "FAILED");
         for (day, operations) in days {
             for (operation, calls) in operations.as_object().into_iter().flatten() {
-                println!(
-                    "{day:<10}  {operation:<38}  {:>10}  {:>10}",
-                    count(calls, "Succeeded"),
-                    count(calls, "Failed")
-                );
+                say!("{day:<10}  {operation:<38}  {:>10}  {:>10}", count(calls, "Succeeded"), count(calls, "Failed"));
             }
         }
     }
     if let Some(failures) = report.get("FailuresByErrorCode").and_then(Value::as_object).filter(|f| !f.is_empty()) {
-        println!();
-        println!("{:<48}  {:>10}", "ERROR CODE", "CALLS");
+        say!();
+        say!("{:<48}  {:>10}", "ERROR CODE", "CALLS");
         for (code, calls) in failures {
-            println!("{code:<48}  {:>10}", calls.as_i64().unwrap_or(0));
+            say!("{code:<48}  {:>10}", calls.as_i64().unwrap_or(0));
         }
     }
     print_attempts("Attempted uses while Disabled or PendingDeletion", report.get("RefusedAttempts"));
@@ -101,18 +97,18 @@ pub fn print(report: &Value) {
 /// Prints refused attempts (GetKeyUsage's `RefusedAttempts`, GetKeyRetirement's `Attempts`).
 pub fn print_attempts(heading: &str, attempts: Option<&Value>) {
     let attempts = attempts.and_then(Value::as_array).cloned().unwrap_or_default();
-    println!();
+    say!();
     if attempts.is_empty() {
-        println!("{heading}: none");
+        say!("{heading}: none");
         return;
     }
-    println!("{heading}: {}", attempts.len());
-    println!("{:<20}  {:<16}  {:<24}  {:<36}  SOURCE", "TIME", "STATE", "OPERATION", "PRINCIPAL");
+    say!("{heading}: {}", attempts.len());
+    say!("{:<20}  {:<16}  {:<24}  {:<36}  SOURCE", "TIME", "STATE", "OPERATION", "PRINCIPAL");
     for attempt in &attempts {
         let field = |member: &str| {
             attempt.get(member).and_then(Value::as_str).filter(|s| !s.is_empty()).unwrap_or("-").to_owned()
         };
-        println!(
+        say!(
             "{:<20}  {:<16}  {:<24}  {:<36}  {}",
             date(attempt, "Time"),
             field("KeyState"),

@@ -243,3 +243,248 @@ def test_wrong_secrets_and_unknown_keys_are_refused(server):
     for make in CLIENTS.values():
         assert refusal(make(server.alibaba_host, access_key="nobody").call, "CreateKey") == (404, "InvalidAccessKeyId.NotFound")
     assert TeaClient(server.alibaba_host).call("ListKeys")["TotalCount"] == 0, "no refused call made a key"
+
+
+def test_asymmetric_keys_sign_verify_and_encrypt_with_openssl_peers(ali):
+    """Signatures verify with Python's `cryptography` against GetPublicKey's PEM, and what `cryptography` encrypts
+    with that PEM, AsymmetricDecrypt opens."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+    signer = ali.call("CreateKey", KeySpec="EC_P256", KeyUsage="SIGN/VERIFY")["KeyMetadata"]["KeyId"]
+    version = ali.call("ListKeyVersions", KeyId=signer)["KeyVersions"]["KeyVersion"][0]["KeyVersionId"]
+    pem = ali.call("GetPublicKey", KeyId=signer, KeyVersionId=version)["PublicKey"]
+    public = serialization.load_pem_public_key(pem.encode())
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(b"the orders of 2026")
+    digest = digest.finalize()
+    signed = ali.call("AsymmetricSign", KeyId=signer, KeyVersionId=version, Algorithm="ECDSA_SHA_256",
+                      Digest=base64.b64encode(digest).decode())
+    signature = base64.b64decode(signed["Value"])
+    public.verify(signature, b"the orders of 2026", ec.ECDSA(hashes.SHA256()))
+    verified = ali.call("AsymmetricVerify", KeyId=signer, KeyVersionId=version, Algorithm="ECDSA_SHA_256",
+                        Digest=base64.b64encode(digest).decode(), Value=signed["Value"])
+    assert verified["Value"] is True
+    other = base64.b64encode(bytes(32)).decode()
+    assert ali.call("AsymmetricVerify", KeyId=signer, KeyVersionId=version, Algorithm="ECDSA_SHA_256",
+                    Digest=other, Value=signed["Value"])["Value"] is False
+    assert refusal(ali.call, "AsymmetricSign", KeyId=signer, KeyVersionId="nope", Algorithm="ECDSA_SHA_256",
+                   Digest=other) == (404, "Forbidden.KeyVersionNotFound")
+
+    rsa = ali.call("CreateKey", KeySpec="RSA_2048", KeyUsage="ENCRYPT/DECRYPT")["KeyMetadata"]["KeyId"]
+    version = ali.call("ListKeyVersions", KeyId=rsa)["KeyVersions"]["KeyVersion"][0]["KeyVersionId"]
+    public = serialization.load_pem_public_key(
+        ali.call("GetPublicKey", KeyId=rsa, KeyVersionId=version)["PublicKey"].encode())
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    sealed = base64.b64encode(public.encrypt(b"wrapped by openssl", oaep)).decode()
+    opened = ali.call("AsymmetricDecrypt", KeyId=rsa, KeyVersionId=version, Algorithm="RSAES_OAEP_SHA_256",
+                      CiphertextBlob=sealed)
+    assert base64.b64decode(opened["Plaintext"]) == b"wrapped by openssl"
+    made = ali.call("AsymmetricEncrypt", KeyId=rsa, KeyVersionId=version, Algorithm="RSAES_OAEP_SHA_256",
+                    Plaintext=base64.b64encode(b"round trip").decode())["CiphertextBlob"]
+    assert base64.b64decode(ali.call("AsymmetricDecrypt", KeyId=rsa, KeyVersionId=version,
+                                     Algorithm="RSAES_OAEP_SHA_256", CiphertextBlob=made)["Plaintext"]) == b"round trip"
+    assert refusal(ali.call, "CreateKey", KeySpec="EC_SM2")[1] == "Rejected.UnsupportedOperation"
+
+
+def test_tags_reencryption_passwords_and_service_keys(ali):
+    key_id = ali.call("CreateKey", Tags=json.dumps([{"TagKey": "team", "TagValue": "orders"}]))["KeyMetadata"]["KeyId"]
+    ali.call("TagResource", KeyId=key_id, Tags=json.dumps([{"TagKey": "env", "TagValue": "prod"}]))
+    tags = {t["TagKey"]: t["TagValue"] for t in ali.call("ListResourceTags", KeyId=key_id)["Tags"]["Tag"]}
+    assert tags == {"team": "orders", "env": "prod"}
+    ali.call("UntagResource", KeyId=key_id, TagKeys=json.dumps(["team"]))
+    assert [t["TagKey"] for t in ali.call("ListResourceTags", KeyId=key_id)["Tags"]["Tag"]] == ["env"]
+    assert refusal(ali.call, "TagResource", KeyId=key_id, Tags="not json") == (400, "InvalidParameter")
+
+    other = ali.call("CreateKey")["KeyMetadata"]["KeyId"]
+    blob = ali.call("Encrypt", KeyId=key_id, Plaintext="moving", EncryptionContext='{"a":"1"}')["CiphertextBlob"]
+    moved = ali.call("ReEncrypt", CiphertextBlob=blob, SourceEncryptionContext='{"a":"1"}', DestinationKeyId=other,
+                     DestinationEncryptionContext='{"b":"2"}')
+    assert moved["KeyId"] == other
+    assert ali.call("Decrypt", CiphertextBlob=moved["CiphertextBlob"], EncryptionContext='{"b":"2"}')["Plaintext"] == "moving"
+
+    password = ali.call("GetRandomPassword", PasswordLength="20", ExcludePunctuation="true")["RandomPassword"]
+    assert len(password) == 20 and password.isalnum()
+    assert any(c.islower() for c in password) and any(c.isupper() for c in password) and any(c.isdigit() for c in password)
+    assert refusal(ali.call, "GetRandomPassword", PasswordLength="7") == (400, "InvalidParameter")
+
+    # alias/acs/<product> is an Alibaba service key: made on first use, it serves cryptography and refuses management.
+    data_key = ali.call("GenerateDataKey", KeyId="alias/acs/ecs")
+    service_key = ali.call("DescribeKey", KeyId="alias/acs/ecs")["KeyMetadata"]
+    assert service_key["KeyId"] == data_key["KeyId"]
+    assert refusal(ali.call, "DisableKey", KeyId=service_key["KeyId"]) == (403, "Forbidden.NoPermission")
+    assert refusal(ali.call, "ScheduleKeyDeletion", KeyId=service_key["KeyId"], PendingWindowInDays=7)[0] == 403
+    assert state(ali, service_key["KeyId"]) == "Enabled"
+
+
+def test_deletion_protection_has_a_reason(ali):
+    key = ali.call("CreateKey")["KeyMetadata"]
+    ali.call("SetDeletionProtection", ProtectedResourceArn=key["Arn"], EnableDeletionProtection=True,
+             DeletionProtectionDescription="holds the ledger")
+    described = ali.call("DescribeKey", KeyId=key["KeyId"])["KeyMetadata"]
+    assert (described["DeletionProtection"], described["DeletionProtectionDescription"]) == ("Enabled", "holds the ledger")
+    ali.call("SetDeletionProtection", ProtectedResourceArn=key["Arn"], EnableDeletionProtection=False)
+    described = ali.call("DescribeKey", KeyId=key["KeyId"])["KeyMetadata"]
+    assert (described["DeletionProtection"], described["DeletionProtectionDescription"]) == ("Disabled", "")
+
+
+def signed_rpc(host, action, params, secret="test", access_key="test", timestamp=None, nonce=None):
+    """An RPC v1 request signed as `alibaba-kms-api.md` §1.3 and its Appendix B say (an oracle of the test's own, so
+    that requests the SDKs never send, replays and stale ones, can be made)."""
+    import hashlib
+    import hmac
+    import uuid
+    from datetime import datetime, timezone
+    from urllib.parse import quote
+
+    pct = lambda s: quote(str(s), safe="-_.~")
+    stamp = timestamp or datetime.now(timezone.utc)
+    all_params = dict(params, Action=action, Version="2016-01-20", Format="JSON", AccessKeyId=access_key,
+                      SignatureMethod="HMAC-SHA1", SignatureVersion="1.0",
+                      SignatureNonce=nonce or uuid.uuid4().hex, Timestamp=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    canonical = "&".join(f"{pct(k)}={pct(v)}" for k, v in sorted(all_params.items()))
+    to_sign = f"POST&{pct('/')}&{pct(canonical)}"
+    digest = hmac.new((secret + "&").encode(), to_sign.encode(), hashlib.sha1).digest()
+    all_params["Signature"] = base64.b64encode(digest).decode()
+    return f"http://{host}/?" + "&".join(f"{pct(k)}={pct(v)}" for k, v in all_params.items())
+
+
+def send(url):
+    """POSTs a signed URL: (status, parsed body, headers)."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read()), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers
+
+
+def test_replays_stale_requests_and_bad_parameters_get_alibabas_codes_and_change_nothing(server):
+    from datetime import datetime, timedelta, timezone
+
+    host = server.alibaba_host
+    url = signed_rpc(host, "CreateKey", {"Description": "once"})
+    status, body, headers = send(url)
+    assert status == 200 and headers["Content-Type"] == "application/json;charset=utf-8"
+    assert headers["x-acs-request-id"] == body["RequestId"]
+    status, body, _ = send(url)
+    assert (status, body["Code"]) == (400, "SignatureNonceUsed")
+    assert set(body) == {"RequestId", "HostId", "Code", "Message", "Recommend"}
+
+    stale = datetime.now(timezone.utc) - timedelta(minutes=16)
+    assert send(signed_rpc(host, "CreateKey", {}, timestamp=stale))[1]["Code"] == "InvalidTimeStamp.Expired"
+    ahead = datetime.now(timezone.utc) + timedelta(minutes=16)
+    assert send(signed_rpc(host, "CreateKey", {}, timestamp=ahead))[1]["Code"] == "InvalidTimeStamp.Expired"
+    status, body, _ = send(signed_rpc(host, "CreateKey", {}, secret="wrong"))
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+    assert body["Message"].startswith("Specified signature is not matched with our calculation. server string to sign is:")
+    assert send(signed_rpc(host, "CreateKey", {}, access_key="nobody"))[:2][0] == 404
+
+    key_id = send(signed_rpc(host, "ListKeys", {}))[1]["Keys"]["Key"][0]["KeyId"]
+    cases = [
+        ("ListKeys", {"PageSize": "ten"}, "InvalidParameter"),
+        ("ListKeys", {"PageSize": "101"}, "InvalidParameter"),
+        ("ListKeys", {"PageNumber": "0"}, "InvalidParameter"),
+        ("Encrypt", {"Plaintext": "eA=="}, "MissingParameter"),
+        ("Encrypt", {"KeyId": key_id}, "MissingParameter"),
+        ("Encrypt", {"KeyId": key_id, "Plaintext": "x", "EncryptionContext": "[1,2]"}, "InvalidParameter"),
+        ("Decrypt", {"CiphertextBlob": "%%%"}, "InvalidParameter"),
+        ("Decrypt", {"CiphertextBlob": base64.b64encode(b"not a blob").decode()}, None),
+        ("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": "7.5"}, "InvalidParameter"),
+        ("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": "-7"}, "InvalidParameter"),
+        ("SetDeletionProtection", {"KeyId": key_id, "EnableDeletionProtection": "maybe"}, "InvalidParameter"),
+        ("SetDeletionProtection", {"KeyId": key_id}, "MissingParameter"),
+        ("GenerateDataKey", {"KeyId": key_id, "NumberOfBytes": "1025"}, "InvalidParameter"),
+        ("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_512"}, "InvalidParameter"),
+        ("CreateKey", {"KeySpec": "AES_256"}, "InvalidParameter"),
+        ("CreateKey", {"KeySpec": "EC_P256", "KeyUsage": "ENCRYPT/DECRYPT"}, "InvalidParameter"),
+        ("DescribeKey", {"KeyId": "not-a-key"}, "Forbidden.KeyNotFound"),
+        ("DescribeKey", {"KeyId": "acs:kms:cn-hangzhou:111122223333:key/nope"}, None),
+        ("TagResources", {"ResourceType": "key"}, "MissingParameter"),
+        ("NoSuchAction", {}, "Rejected.UnsupportedOperation"),
+    ]
+    for action, params, code in cases:
+        status, body, _ = send(signed_rpc(host, action, params))
+        assert 400 <= status < 500, (action, params, status, body)
+        assert code is None or body["Code"] == code, (action, params, body)
+    listed = send(signed_rpc(host, "ListKeys", {}))[1]
+    assert listed["TotalCount"] == 1, "no refused call made a key"
+    described = send(signed_rpc(host, "DescribeKey", {"KeyId": key_id}))[1]["KeyMetadata"]
+    assert (described["KeyState"], described["DeletionProtection"]) == ("Enabled", "Disabled"), "nor changed one"
+
+
+def test_alibaba_calls_are_in_the_same_audit_trail_and_usage_evidence(server):
+    """Every call through Alibaba's API is an audit event with eventSource kms.aliyuncs.com, and counts in the key's
+    usage evidence beside the AWS API's calls."""
+    import os
+    import subprocess
+
+    ali = TeaClient(server.alibaba_host)
+    kms = make_client(server, region=REGION)
+    key_id = ali.call("CreateKey")["KeyMetadata"]["KeyId"]
+    ali.call("Encrypt", KeyId=key_id, Plaintext="x")
+    kms.encrypt(KeyId=key_id, Plaintext=b"y")
+    ali.call("DisableKey", KeyId=key_id)
+    assert refusal(ali.call, "Encrypt", KeyId=key_id, Plaintext="z") == (409, "Rejected.Disabled")
+
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+    binary = os.environ.get("TRENT_BIN", "target/debug/trent")
+
+    def trent(*args):
+        done = subprocess.run([binary, *args, "--endpoint-url", server.endpoint, "--output", "json"],
+                              capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    deadline = time.time() + 5
+    while True:
+        events = [json.loads(line) for line in trent("audit", "events", "--key", key_id).splitlines()]
+        sources = [(e["eventName"], e["eventSource"], e.get("errorCode")) for e in events]
+        if len(sources) >= 5 or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    assert ("CreateKey", "kms.aliyuncs.com", None) in sources, sources
+    assert ("Encrypt", "kms.aliyuncs.com", None) in sources, sources
+    assert ("Encrypt", "kms.amazonaws.com", None) in sources, sources
+    assert ("DisableKey", "kms.aliyuncs.com", None) in sources, sources
+    assert ("Encrypt", "kms.aliyuncs.com", "Rejected.Disabled") in sources, sources
+    usage = json.loads(trent("key", "usage", key_id))
+    assert usage["ByOperation"]["Encrypt"] == {"Succeeded": 2, "Failed": 1}, usage
+    assert usage["FailuresByErrorCode"] == {"Rejected.Disabled": 1}, usage
+
+
+def test_tags_of_several_keys_at_once_with_the_newer_calls(server):
+    """TagResources, ListTagResources and UntagResources take several keys (`ResourceId.N`, `Tag.N.Key`), as the Tea
+    SDK flattens its lists; a key that does not exist refuses the whole call and tags nothing."""
+    from alibabacloud_kms20160120 import models
+
+    ali = TeaClient(server.alibaba_host)
+    first, second = (ali.call("CreateKey")["KeyMetadata"]["KeyId"] for _ in range(2))
+    tea = ali.client
+    tea.tag_resources(models.TagResourcesRequest(
+        region_id=REGION, resource_type="key", resource_id=[first, second],
+        tag=[models.TagResourcesRequestTag(key="team", value="orders"), models.TagResourcesRequestTag(key="env", value="prod")]))
+    listed = tea.list_tag_resources(models.ListTagResourcesRequest(
+        region_id=REGION, resource_type="key", resource_id=[first, second],
+        tag=[models.ListTagResourcesRequestTag(key="team")])).body.to_map()
+    assert listed["NextToken"] == ""
+    assert sorted((t["ResourceId"], t["TagKey"], t["TagValue"]) for t in listed["TagResources"]["TagResource"]) == \
+        sorted([(first, "team", "orders"), (second, "team", "orders")])
+
+    missing = "00000000-0000-4000-8000-000000000000"
+    with pytest.raises(Exception) as refused:
+        tea.tag_resources(models.TagResourcesRequest(
+            region_id=REGION, resource_type="key", resource_id=[first, missing],
+            tag=[models.TagResourcesRequestTag(key="new", value="x")]))
+    assert refused.value.code == "Forbidden.KeyNotFound"
+    assert "new" not in {t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]}
+
+    tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[first],
+                                                     tag_key=["team"]))
+    assert [t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]] == ["env"]
+    tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[second],
+                                                     all=True))
+    assert ali.call("ListResourceTags", KeyId=second)["Tags"]["Tag"] == []

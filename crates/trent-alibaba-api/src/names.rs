@@ -2,7 +2,7 @@
 //! specs and usages (`Aliyun_AES_256`, `ENCRYPT/DECRYPT`), origins, and key version IDs. Sources:
 //! `alibaba-kms-api.md` §3.1 (ARNs, fields) and §4 (specs, usages, origins).
 
-use trent_domain::{AccountId, KeyId, KeySpec, KeyUsage, Origin, Region};
+use trent_domain::{AccountId, Arn, KeyId, KeySpec, KeyUsage, Origin, Region};
 
 /// A key's ARN as Alibaba writes it.
 pub fn key_arn(region: &Region, account: &AccountId, id: KeyId) -> String {
@@ -14,13 +14,19 @@ pub fn alias_arn(region: &Region, account: &AccountId, alias_name: &str) -> Stri
     format!("acs:kms:{region}:{account}:alias/{}", alias_name.strip_prefix("alias/").unwrap_or(alias_name))
 }
 
-/// What a `KeyId` parameter names, for the service: an Alibaba key ARN becomes the service's own ARN form (so that
-/// region and account are checked by the one resolver); a key ID or alias name passes as it is.
+/// What a `KeyId` parameter names, for the service: an Alibaba key ARN becomes the service's own ARN of that key
+/// (so that region and account are checked by the one resolver); a key ID or alias name, or anything else, passes as
+/// it is (and the service finds no such key).
 pub fn key_reference(text: &str) -> String {
-    match text.strip_prefix("acs:kms:") {
-        Some(rest) => format!("arn:aws:kms:{rest}"),
-        None => text.to_owned(),
-    }
+    service_key_arn(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// The service's ARN of the key an Alibaba key ARN (`acs:kms:<region>:<uid>:key/<id>`) names.
+pub fn service_key_arn(text: &str) -> Option<String> {
+    let mut parts = text.strip_prefix("acs:kms:")?.splitn(3, ':');
+    let (region, account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    let id = KeyId::parse(resource.strip_prefix("key/")?)?;
+    Some(Arn::key(&Region::parse(region)?, &AccountId::parse(account)?, id).to_string())
 }
 
 /// Alibaba's key specs and the service's: (Alibaba's name, Trent's spec). AES-256 is AWS's symmetric default.
@@ -116,6 +122,10 @@ mod tests {
             format!("arn:aws:kms:cn-hangzhou:111122223333:key/{id}")
         );
         assert_eq!(key_reference("alias/app"), "alias/app");
+        assert_eq!(
+            key_reference("acs:kms:cn-hangzhou:111122223333:key/nope"),
+            "acs:kms:cn-hangzhou:111122223333:key/nope"
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub struct KeyMetadata {
     pub delete_date: String,
     /// `Enabled` or `Disabled`.
     pub deletion_protection: &'static str,
-    /// Why it is protected (`""` when Trent holds no reason).
+    /// Why it is protected (`""` when it is not, or no reason was given).
     pub deletion_protection_description: String,
     /// `Disabled`: no automatic rotation yet.
     pub automatic_rotation: &'static str,
@@ -86,7 +86,7 @@ impl KeyMetadata {
                 .map(|d| trent_audit::iso8601(d.deletion_date))
                 .unwrap_or_default(),
             deletion_protection: if key.deletion_protection { "Enabled" } else { "Disabled" },
-            deletion_protection_description: String::new(),
+            deletion_protection_description: key.deletion_protection_description.clone(),
             automatic_rotation: "Disabled",
             last_rotation_date: created,
             primary_key_version: (key.spec == KeySpec::SymmetricDefault).then(|| names::key_version_id(key.id)),
@@ -299,6 +299,130 @@ pub struct RegionList<'a> {
 pub struct Regions<'a> {
     /// The regions served.
     pub regions: RegionList<'a>,
+}
+
+/// One tag of ListResourceTags.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyTag {
+    /// The key.
+    pub key_id: String,
+    /// The tag's key.
+    pub tag_key: String,
+    /// The tag's value.
+    pub tag_value: String,
+}
+
+/// `Tags.Tag[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyTagList {
+    /// The tags.
+    pub tag: Vec<KeyTag>,
+}
+
+/// ListResourceTags' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceTags {
+    /// The key's tags.
+    pub tags: KeyTagList,
+}
+
+/// One tag of ListTagResources.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResource {
+    /// The key.
+    pub resource_id: String,
+    /// `key`.
+    pub resource_type: &'static str,
+    /// The tag's key.
+    pub tag_key: String,
+    /// The tag's value.
+    pub tag_value: String,
+}
+
+/// `TagResources.TagResource[]`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResourceList {
+    /// The tags.
+    pub tag_resource: Vec<TagResource>,
+}
+
+/// ListTagResources' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResources {
+    /// The tags of the keys named.
+    pub tag_resources: TagResourceList,
+    /// `""`: every tag is in one page.
+    pub next_token: &'static str,
+}
+
+/// GetPublicKey's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublicKey<'a> {
+    /// The key.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: &'a str,
+    /// The public key, PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub public_key: String,
+}
+
+/// AsymmetricSign's, AsymmetricEncrypt's and AsymmetricDecrypt's answer: `Value`, `CiphertextBlob` or `Plaintext`
+/// beside the key and its version.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Asymmetric<'a> {
+    /// The key.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: &'a str,
+    /// AsymmetricSign: base64 of the signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// AsymmetricEncrypt: base64 of the ciphertext.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ciphertext_blob: Option<String>,
+    /// AsymmetricDecrypt: base64 of the plaintext.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
+}
+
+/// AsymmetricVerify's answer: `Value` is a JSON boolean (§2.1).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Verified<'a> {
+    /// The key.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: &'a str,
+    /// Whether the signature verifies.
+    pub value: bool,
+}
+
+/// ReEncrypt's answer: the destination key, which made the new blob.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncrypted<'a> {
+    /// Base64 of the new ciphertext.
+    pub ciphertext_blob: String,
+    /// The destination key.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: String,
+}
+
+/// GetRandomPassword's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RandomPassword {
+    /// The password.
+    pub random_password: String,
 }
 
 #[cfg(test)]

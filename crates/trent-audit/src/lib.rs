@@ -146,7 +146,7 @@ pub struct AuditEvent {
     /// When it happened, milliseconds since the epoch (for ordering and queries).
     #[serde(skip)]
     pub event_millis: i64,
-    /// Always `kms.amazonaws.com`.
+    /// The API called: `kms.amazonaws.com` (and Trent's own events), or `kms.aliyuncs.com` for Alibaba's.
     pub event_source: String,
     /// The operation, e.g. `ScheduleKeyDeletion` or `DeleteKey`.
     pub event_name: String,

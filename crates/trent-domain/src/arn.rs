@@ -92,10 +92,13 @@ impl Arn {
     }
 }
 
-/// The partition a region belongs to.
+/// The partition a region belongs to, as botocore's partition table decides (`aws-cn` is `^cn\-\w+\-\d+$`): AWS's
+/// China regions (`cn-north-1`) are `aws-cn`; Alibaba's mainland regions (`cn-hangzhou`, `cn-shanghai-finance-1`)
+/// match no partition's pattern, and an AWS SDK signs for them in `aws`, the default.
 fn partition_of(region: &Region) -> &'static str {
     let name = region.as_str();
-    if name.starts_with("cn-") {
+    let parts: Vec<&str> = name.split('-').collect();
+    if matches!(parts.as_slice(), ["cn", _, number] if number.bytes().all(|b| b.is_ascii_digit())) {
         "aws-cn"
     } else if name.starts_with("us-gov-") {
         "aws-us-gov"
@@ -137,6 +140,9 @@ mod tests {
         let arn = Arn::alias(&region, &account, &name);
         assert_eq!(arn.to_string(), "arn:aws-cn:kms:cn-north-1:111122223333:alias/orders");
         assert_eq!(Arn::parse(&arn.to_string()), Ok(arn));
+        // Alibaba's mainland regions are no AWS China region: botocore signs for them in `aws`.
+        let hangzhou = Region::parse("cn-hangzhou").unwrap();
+        assert!(Arn::alias(&hangzhou, &account, &name).to_string().starts_with("arn:aws:kms:cn-hangzhou:"));
     }
 
     #[test]

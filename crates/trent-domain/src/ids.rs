@@ -153,9 +153,11 @@ impl AliasName {
         Ok(name)
     }
 
-    /// True for names under `alias/aws/`, which belong to AWS managed keys.
+    /// True for names under `alias/aws/`, which belong to AWS managed keys, and `alias/acs/`, which belong to
+    /// Alibaba Cloud's service keys: one key store serves both clouds' APIs, so each cloud's reserved names are
+    /// reserved on both.
     pub fn is_reserved(&self) -> bool {
-        self.0.starts_with("alias/aws/")
+        self.0.starts_with("alias/aws/") || self.0.starts_with("alias/acs/")
     }
 
     /// The alias name as text, with its `alias/` prefix.

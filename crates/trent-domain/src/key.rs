@@ -245,6 +245,9 @@ pub struct Key {
     /// While true, no path may schedule the key's deletion (a Trent extension, as in Alibaba Cloud KMS; see
     /// [`Key::check`]).
     pub deletion_protection: bool,
+    /// Why the key is protected, as its owner wrote it (Alibaba's `DeletionProtectionDescription`); empty while the
+    /// key is not protected.
+    pub deletion_protection_description: String,
     /// While true, an attempted use of the key while it is pending deletion cancels the deletion (Trent's safety net).
     pub cancel_on_use: bool,
     /// The key material, sealed under the root key (see `trent-crypto`); never plaintext.
@@ -273,6 +276,7 @@ impl Key {
             tags: Vec::new(),
             policy: String::new(),
             deletion_protection: false,
+            deletion_protection_description: String::new(),
             cancel_on_use: false,
             wrapped_material: Vec::new(),
             version: 1,

@@ -73,8 +73,10 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
     let host = parts.headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut call = Call::default();
     let result = answer(&state, &request_id, &parts, body, &mut call).await;
+    // A successful change to a key was recorded by the service, in the transaction that made it.
+    let audits_itself = result.is_ok() && call.action.as_deref().and_then(ops::kind) == Some(ops::Kind::AuditsItself);
     let result = match state.app.service.audit_writer() {
-        Some(audit) => {
+        Some(audit) if !audits_itself => {
             let line = call.journal_line(&state, &parts, &request_id, &result);
             match audit.record_line(line).await {
                 Ok(()) => result,
@@ -82,7 +84,7 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
                 Err(_) => Err(WireError::new(500, "InternalFailure", "Internal Failure.")),
             }
         }
-        None => result,
+        _ => result,
     };
     let (status, body) = match result {
         Ok(answer) => (StatusCode::OK, answer.body),
@@ -145,7 +147,7 @@ impl Call {
         })
         .collect();
         let key_arn = match result {
-            Ok(answer) => answer.key_arn.clone(),
+            Ok(answer) => answer.key_arn.clone().or_else(|| self.named_key_arn()),
             Err(error) => error.key_arn.clone().or_else(|| self.named_key_arn()),
         };
         let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
@@ -162,17 +164,18 @@ impl Call {
             response_key_id: result.as_ref().ok().and_then(|answer| answer.key_arn.as_deref()),
             error: result.as_ref().err().map(|error| (error.code, error.message.as_str())),
             request_id,
-            read_only: self.action.as_deref().is_some_and(ops::is_read_only),
+            read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),
         }
         .journal_line()
     }
 
-    /// The key a refused call named by ID or ARN: attempts on a disabled or pending key are evidence of use.
+    /// The key a call named by ID or ARN, when its answer names none: attempts on a disabled or pending key are
+    /// evidence of use.
     fn named_key_arn(&self) -> Option<String> {
         let named = Params(&self.params).optional("KeyId")?;
-        if let Some(rest) = named.strip_prefix("acs:kms:") {
-            return Some(format!("arn:aws:kms:{rest}"));
+        if let Some(arn) = trent_alibaba_api::names::service_key_arn(named) {
+            return Some(arn);
         }
         let (principal, region) = (self.principal.as_ref()?, self.region.as_ref()?);
         let id = trent_domain::KeyId::parse(named)?;
@@ -222,6 +225,7 @@ async fn answer(
         region,
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
+        api: trent_domain::Api::Alibaba,
     };
     let result = ops::dispatch(&state.app.service, &ctx, &authenticated.action, params, &state.region_ids()).await;
     if let Err(error) = &result {

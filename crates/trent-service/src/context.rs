@@ -1,7 +1,7 @@
 //! Who is calling, from where, in which region: what every operation receives besides its input.
 
 use trent_audit::UserIdentity;
-use trent_domain::{AccountId, Region};
+use trent_domain::{AccountId, Api, Region};
 
 /// An authenticated caller: an account's administrator (the only kind of principal so far).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +35,21 @@ pub struct RequestContext {
     pub request_id: String,
     /// The caller's address.
     pub source_ip: Option<String>,
+    /// The API called: its audit events name it (`eventSource`).
+    pub api: Api,
 }
 
 impl RequestContext {
     /// The account the call acts in.
     pub fn account(&self) -> &AccountId {
         &self.principal.account
+    }
+
+    /// The `eventSource` of the API called, for its audit events.
+    pub fn event_source(&self) -> &'static str {
+        match self.api {
+            Api::Aws => trent_audit::EVENT_SOURCE,
+            Api::Alibaba => trent_audit::ALIBABA_EVENT_SOURCE,
+        }
     }
 }

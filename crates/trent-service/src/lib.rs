@@ -134,7 +134,7 @@ impl Service {
 
     /// An audit event for an API call by `ctx`'s principal about `key`.
     fn api_event(&self, ctx: &RequestContext, name: &str, key: &Key) -> AuditEvent {
-        AuditEvent::new(
+        let mut event = AuditEvent::new(
             name,
             EventType::AwsApiCall,
             self.clock.now(),
@@ -144,7 +144,9 @@ impl Service {
             Some(key.arn().to_string()),
         )
         .with_request(&ctx.request_id, ctx.source_ip.clone())
-        .with_parameter("keyId", key.id.to_string())
+        .with_parameter("keyId", key.id.to_string());
+        ctx.event_source().clone_into(&mut event.event_source);
+        event
     }
 
     /// Records an event outside any key change: through the audit journal when calls are audited, else straight into

@@ -1,5 +1,7 @@
 //! Service-managed keys (KeyManager `AWS`): created on first use of an `alias/aws/<service>` alias in Encrypt or
-//! GenerateDataKey, as AWS does. Their lifecycle cannot be changed by anyone: `authorize()` refuses it.
+//! GenerateDataKey, as AWS does, or of an `alias/acs/<product>` alias, Alibaba Cloud's service keys (which serve
+//! cryptography and refuse management and deletion, `alibaba-kms-api.md` §5.4). Their lifecycle cannot be changed by
+//! anyone: `authorize()` refuses it.
 
 use trent_audit::{AuditEvent, EventType};
 use trent_domain::{AliasName, Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin};
@@ -16,9 +18,11 @@ fn managed_policy(account: &str, service: &str) -> String {
     )
 }
 
-/// The service an `alias/aws/<service>` name belongs to, if it is a well-formed service name.
+/// The service an `alias/aws/<service>` (AWS) or `alias/acs/<product>` (Alibaba Cloud) name belongs to, if it is a
+/// well-formed service name.
 fn service_of(name: &AliasName) -> Option<&str> {
-    let service = name.as_str().strip_prefix("alias/aws/")?;
+    let text = name.as_str();
+    let service = text.strip_prefix("alias/aws/").or_else(|| text.strip_prefix("alias/acs/"))?;
     (!service.is_empty() && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
         .then_some(service)
 }
@@ -55,6 +59,7 @@ impl Service {
             tags: Vec::new(),
             policy: managed_policy(ctx.account().as_str(), service),
             deletion_protection: true,
+            deletion_protection_description: String::new(),
             cancel_on_use: false,
             wrapped_material,
             version: 1,
@@ -104,5 +109,6 @@ mod tests {
         assert_eq!(service_of(&AliasName::parse("alias/aws/S3").unwrap()), None);
         assert_eq!(service_of(&AliasName::parse("alias/aws/a/b").unwrap()), None);
         assert_eq!(service_of(&AliasName::parse("alias/orders").unwrap()), None);
+        assert_eq!(service_of(&AliasName::parse("alias/acs/ecs").unwrap()), Some("ecs"), "Alibaba's service keys");
     }
 }

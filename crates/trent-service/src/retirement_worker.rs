@@ -297,7 +297,7 @@ mod tests {
         let t = TestService::new();
         let key = t.create_key().await;
         retire(&t, &key).await;
-        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true, None).await.unwrap();
         t.advance_days(2);
         RetirementWorker::new(Arc::clone(&t.service)).run_plans().await.unwrap();
         let plan = plan(&t, &key).await;

@@ -34,6 +34,7 @@ impl TestService {
             region: Region::parse("us-east-1").unwrap(),
             request_id: "test-request".to_owned(),
             source_ip: None,
+            api: trent_domain::Api::Aws,
         };
         Self { service, clock, ctx, _dir: dir }
     }

@@ -16,6 +16,7 @@ pub fn sample_key() -> Key {
         tags: vec![Tag { key: "team".to_owned(), value: "orders".to_owned() }],
         policy: "{}".to_owned(),
         deletion_protection: true,
+        deletion_protection_description: "holds the orders".to_owned(),
         cancel_on_use: true,
         wrapped_material: vec![1, 2, 3],
         ..Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled)

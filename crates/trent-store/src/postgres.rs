@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0005_cancel_on_use.sql"),
     include_str!("../migrations/postgres/0006_usage_retention_retirement.sql"),
     include_str!("../migrations/postgres/0007_audit_segments.sql"),
+    include_str!("../migrations/postgres/0008_deletion_protection_description.sql"),
 ];
 
 /// The notification channel of key changes.

@@ -20,7 +20,8 @@ use crate::{Alias, StoreError, StoredCredential};
 macro_rules! key_columns {
     () => {
         "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
-         deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use"
+         deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use, \
+         deletion_protection_description"
     };
 }
 
@@ -93,6 +94,7 @@ impl ToParams for Key {
             &self.version,
             &self.deletion_protection,
             &self.cancel_on_use,
+            &self.deletion_protection_description,
         ]))
     }
 }
@@ -125,6 +127,7 @@ impl FromRow for Key {
             version: row.column("version")?,
             deletion_protection: row.column("deletion_protection")?,
             cancel_on_use: row.column("cancel_on_use")?,
+            deletion_protection_description: row.column("deletion_protection_description")?,
         })
     }
 }
@@ -151,7 +154,7 @@ pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
 pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
     "INSERT INTO keys (",
     key_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
 ));
 pub(crate) const GET_KEY: Sql =
     Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
@@ -165,7 +168,7 @@ pub(crate) const LIST_KEYS: Sql = Sql::both(concat!(
 pub(crate) const UPDATE_KEY: Sql = Sql::both(
     "UPDATE keys SET created_at = $4, description = $5, key_spec = $6, key_usage = $7, origin = $8, key_manager = $9, \
      state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
-     deletion_protection = $17, cancel_on_use = $18, version = version + 1 \
+     deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, version = version + 1 \
      WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
 );
 /// The keys due at $1, earliest first, at most $2.

@@ -9,7 +9,7 @@ use crate::shapes::{key_toggle, response, KeySwitch, Reply};
 /// Handles `Trent.SetDeletionProtection`.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (key_id, enabled) = key_toggle(body)?;
-    let key = service.set_deletion_protection(ctx, &key_id, enabled).await?;
+    let key = service.set_deletion_protection(ctx, &key_id, enabled, None).await?;
     response(&KeySwitch {
         key_id: &key.arn().to_string(),
         deletion_protection: Some(key.deletion_protection),

@@ -16,6 +16,9 @@ pub fn customer_alias_name(text: &str) -> Result<AliasName, ServiceError> {
         AliasNameError::MissingPrefix => ServiceError::Validation(
             "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
         ),
+        AliasNameError::Reserved if text.starts_with("alias/acs/") => ServiceError::InvalidAliasName(
+            "Alias names starting with alias/acs/ are reserved for Alibaba Cloud service keys.".to_owned(),
+        ),
         AliasNameError::Reserved => ServiceError::InvalidAliasName("Alias names starting with alias/aws/ are reserved for AWS managed keys.".to_owned()),
         // The model's pattern already refused every character but ':', which it allows and KMS does not (AWS's
         // answer, quoted in public issues).

@@ -111,6 +111,7 @@ impl Service {
             tags,
             policy,
             deletion_protection: self.settings.deletion_protection_by_default,
+            deletion_protection_description: String::new(),
             cancel_on_use: false,
             wrapped_material,
             version: 1,

@@ -71,7 +71,7 @@ mod tests {
     async fn a_protected_key_is_refused_and_nothing_changes() {
         let t = TestService::new();
         let key = t.create_key().await;
-        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true, None).await.unwrap();
         let protected = t.stored(&key).await;
         let refusal =
             t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7), Api::Aws).await.unwrap_err();

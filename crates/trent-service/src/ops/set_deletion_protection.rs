@@ -15,6 +15,7 @@ impl Service {
         ctx: &RequestContext,
         key_id: &str,
         enabled: bool,
+        description: Option<&str>,
     ) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
@@ -27,6 +28,12 @@ impl Service {
                 }
                 apply_state(key, Action::SetDeletionProtection)?;
                 key.deletion_protection = enabled;
+                // Turning protection on keeps the reason given, or the one it had; turning it off drops it.
+                match (enabled, description) {
+                    (true, Some(reason)) => reason.clone_into(&mut key.deletion_protection_description),
+                    (true, None) => {}
+                    (false, _) => key.deletion_protection_description.clear(),
+                }
                 Ok(Some(self.api_event(ctx, "SetDeletionProtection", key).with_parameter("enabled", enabled)))
             })
             .await?;

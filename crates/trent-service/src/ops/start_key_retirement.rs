@@ -175,7 +175,7 @@ mod tests {
     async fn a_protected_key_cannot_start_a_retirement() {
         let t = TestService::new();
         let key = t.create_key().await;
-        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true).await.unwrap();
+        t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true, None).await.unwrap();
         let request = RetirementRequest {
             observation_seconds: 0,
             pending_window_days: 7,

@@ -1,0 +1,234 @@
+//! Alibaba's operations over the one key service: each reads its parameters ([`Params`]), calls the same service
+//! operation the AWS API calls (so every rule of the key lifecycle is the domain's, obeyed alike), and answers with
+//! its typed shape ([`crate::shapes`]). Where Alibaba's rules differ from AWS's (CancelKeyDeletion returns the key
+//! `Enabled`; the deletion window is 7 to 366 days and required) the service is told which API's rules apply. An
+//! operation Trent does not implement answers `Rejected.UnsupportedOperation` naming it.
+
+mod aliases;
+mod asymmetric;
+mod cryptography;
+mod keys;
+mod password;
+mod tags;
+
+use trent_domain::{Key, Tag};
+use trent_service::{RequestContext, Service, ServiceError};
+
+use crate::error::WireError;
+use crate::names;
+use crate::params::Params;
+use crate::shapes;
+
+/// What an operation answered: the JSON body, and the key it was about (for the call's audit record).
+#[derive(Debug)]
+pub struct Answer {
+    /// The response body, `RequestId` included.
+    pub body: String,
+    /// The key the answer names, as the service's ARN (the audit trail's one form for both APIs).
+    pub key_arn: Option<String>,
+}
+
+/// What each operation Trent answers on this API is, for its audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// It changes nothing (a read, or cryptography): CloudTrail's `readOnly`.
+    ReadOnly,
+    /// It changes something; the edge records the call.
+    Change,
+    /// It changes a key, and the service records its own event in the transaction that makes the change (as for the
+    /// same operation on the AWS API): the edge records only its failures.
+    AuditsItself,
+}
+
+/// Every operation Trent answers on this API, with its kind.
+pub const OPERATIONS: &[(&str, Kind)] = &[
+    ("AsymmetricDecrypt", Kind::ReadOnly),
+    ("AsymmetricEncrypt", Kind::ReadOnly),
+    ("AsymmetricSign", Kind::ReadOnly),
+    ("AsymmetricVerify", Kind::ReadOnly),
+    ("CancelKeyDeletion", Kind::AuditsItself),
+    ("CreateAlias", Kind::Change),
+    ("CreateKey", Kind::AuditsItself),
+    ("Decrypt", Kind::ReadOnly),
+    ("DeleteAlias", Kind::Change),
+    ("DescribeKey", Kind::ReadOnly),
+    ("DescribeKeyVersion", Kind::ReadOnly),
+    ("DescribeRegions", Kind::ReadOnly),
+    ("DisableKey", Kind::AuditsItself),
+    ("EnableKey", Kind::AuditsItself),
+    ("Encrypt", Kind::ReadOnly),
+    ("GenerateDataKey", Kind::ReadOnly),
+    ("GenerateDataKeyWithoutPlaintext", Kind::ReadOnly),
+    ("GetPublicKey", Kind::AuditsItself),
+    ("GetRandomPassword", Kind::ReadOnly),
+    ("ListAliases", Kind::ReadOnly),
+    ("ListAliasesByKeyId", Kind::ReadOnly),
+    ("ListKeyVersions", Kind::ReadOnly),
+    ("ListKeys", Kind::ReadOnly),
+    ("ListResourceTags", Kind::ReadOnly),
+    ("ListTagResources", Kind::ReadOnly),
+    ("ReEncrypt", Kind::ReadOnly),
+    ("ScheduleKeyDeletion", Kind::AuditsItself),
+    ("SetDeletionProtection", Kind::AuditsItself),
+    ("TagResource", Kind::AuditsItself),
+    ("TagResources", Kind::AuditsItself),
+    ("UntagResource", Kind::AuditsItself),
+    ("UntagResources", Kind::AuditsItself),
+    ("UpdateAlias", Kind::Change),
+    ("UpdateKeyDescription", Kind::AuditsItself),
+];
+
+/// The kind of `action`, if Trent answers it.
+pub fn kind(action: &str) -> Option<Kind> {
+    OPERATIONS.iter().find(|(name, _)| *name == action).map(|(_, kind)| *kind)
+}
+
+/// Runs `action` for `ctx`'s caller; `regions` are the regions served, for DescribeRegions.
+pub async fn dispatch(
+    service: &Service,
+    ctx: &RequestContext,
+    action: &str,
+    params: Params<'_>,
+    regions: &[String],
+) -> Result<Answer, WireError> {
+    let named = params.optional("KeyId").or_else(|| params.optional("AliasName"));
+    run(service, ctx, action, params, regions).await.map_err(|refusal| match refusal {
+        Refusal::Wire(error) => error,
+        Refusal::Service(error) => WireError::from_service(error, named),
+    })
+}
+
+/// Why an operation refused: a parameter it read, or the service.
+enum Refusal {
+    Wire(WireError),
+    Service(ServiceError),
+}
+
+impl From<WireError> for Refusal {
+    fn from(error: WireError) -> Self {
+        Refusal::Wire(error)
+    }
+}
+
+impl From<ServiceError> for Refusal {
+    fn from(error: ServiceError) -> Self {
+        Refusal::Service(error)
+    }
+}
+
+type Outcome = Result<Answer, Refusal>;
+
+async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_>, regions: &[String]) -> Outcome {
+    match action {
+        "AsymmetricDecrypt" => asymmetric::decrypt(service, ctx, p).await,
+        "AsymmetricEncrypt" => asymmetric::encrypt(service, ctx, p).await,
+        "AsymmetricSign" => asymmetric::sign(service, ctx, p).await,
+        "AsymmetricVerify" => asymmetric::verify(service, ctx, p).await,
+        "CancelKeyDeletion" => keys::cancel_key_deletion(service, ctx, p).await,
+        "CreateAlias" => aliases::create_alias(service, ctx, p).await,
+        "CreateKey" => keys::create_key(service, ctx, p).await,
+        "Decrypt" => cryptography::decrypt(service, ctx, p).await,
+        "DeleteAlias" => aliases::delete_alias(service, ctx, p).await,
+        "DescribeKey" => keys::describe_key(service, ctx, p).await,
+        "DescribeKeyVersion" => keys::describe_key_version(service, ctx, p).await,
+        "DescribeRegions" => {
+            let region = regions.iter().map(|id| shapes::RegionId { region_id: id }).collect();
+            answer(ctx, &shapes::Regions { regions: shapes::RegionList { region } }, None)
+        }
+        "DisableKey" => keys::disable_key(service, ctx, p).await,
+        "EnableKey" => keys::enable_key(service, ctx, p).await,
+        "Encrypt" => cryptography::encrypt(service, ctx, p).await,
+        "GenerateDataKey" => cryptography::generate_data_key(service, ctx, p, true).await,
+        "GenerateDataKeyWithoutPlaintext" => cryptography::generate_data_key(service, ctx, p, false).await,
+        "GetPublicKey" => asymmetric::get_public_key(service, ctx, p).await,
+        "GetRandomPassword" => password::get_random_password(service, ctx, p).await,
+        "ListAliases" => aliases::list_aliases(service, ctx, p, false).await,
+        "ListAliasesByKeyId" => aliases::list_aliases(service, ctx, p, true).await,
+        "ListKeyVersions" => keys::list_key_versions(service, ctx, p).await,
+        "ListKeys" => keys::list_keys(service, ctx, p).await,
+        "ListResourceTags" => tags::list_resource_tags(service, ctx, p).await,
+        "ListTagResources" => tags::list_tag_resources(service, ctx, p).await,
+        "ReEncrypt" => cryptography::re_encrypt(service, ctx, p).await,
+        "ScheduleKeyDeletion" => keys::schedule_key_deletion(service, ctx, p).await,
+        "SetDeletionProtection" => keys::set_deletion_protection(service, ctx, p).await,
+        "TagResource" => tags::tag_resource(service, ctx, p).await,
+        "TagResources" => tags::tag_resources(service, ctx, p).await,
+        "UntagResource" => tags::untag_resource(service, ctx, p).await,
+        "UntagResources" => tags::untag_resources(service, ctx, p).await,
+        "UpdateAlias" => aliases::update_alias(service, ctx, p).await,
+        "UpdateKeyDescription" => keys::update_key_description(service, ctx, p).await,
+        other => Err(WireError::unsupported(format!("The operation {other} is not supported by Trent yet.")).into()),
+    }
+}
+
+/// The `KeyId` parameter, as the service reads key references.
+fn key_id(p: Params<'_>) -> Result<String, WireError> {
+    Ok(names::key_reference(p.required("KeyId")?))
+}
+
+/// Checks that the `KeyVersionId` parameter names `key`'s version.
+fn require_version(p: Params<'_>, key: &Key) -> Result<(), WireError> {
+    if p.required("KeyVersionId")? == names::key_version_id(key.id) {
+        Ok(())
+    } else {
+        Err(WireError::new(404, "Forbidden.KeyVersionNotFound", "The specified Key version is not found."))
+    }
+}
+
+/// `PageNumber` (from 1, default 1) and `PageSize` (1 to 100, default 10).
+fn paging(p: Params<'_>) -> Result<(usize, usize), WireError> {
+    let number = p.integer("PageNumber", 1..=i64::from(u32::MAX))?.unwrap_or(1);
+    let size = p.integer("PageSize", 1..=100)?.unwrap_or(10);
+    Ok((usize::try_from(number).unwrap_or(usize::MAX), usize::try_from(size).unwrap_or(10)))
+}
+
+/// The answer `shape`, with the request's ID, about the key with this (service) ARN.
+fn answer<T: serde::Serialize>(ctx: &RequestContext, shape: &T, key_arn: Option<String>) -> Outcome {
+    let body = shapes::body(&ctx.request_id, shape)
+        .map_err(|e| ServiceError::Internal(format!("the answer could not be written: {e}")))?;
+    Ok(Answer { body, key_arn })
+}
+
+/// The answer `shape` about `key`.
+fn about<T: serde::Serialize>(ctx: &RequestContext, shape: &T, key: &Key) -> Outcome {
+    answer(ctx, shape, Some(key.arn().to_string()))
+}
+
+/// The answer that is only the request's ID.
+fn nothing(ctx: &RequestContext) -> Outcome {
+    answer(ctx, &shapes::Nothing {}, None)
+}
+
+/// The key ID at the end of a service ARN (`…:key/<id>`).
+fn id_of(key_arn: &str) -> &str {
+    key_arn.rsplit_once(":key/").map_or(key_arn, |(_, id)| id)
+}
+
+/// Tags as Alibaba sends them: a JSON array of `{"TagKey", "TagValue"}`.
+fn tags_of(text: &str) -> Option<Vec<Tag>> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase", deny_unknown_fields)]
+    struct SentTag {
+        tag_key: String,
+        #[serde(default)]
+        tag_value: String,
+    }
+    let sent: Vec<SentTag> = serde_json::from_str(text).ok()?;
+    Some(sent.into_iter().map(|tag| Tag { key: tag.tag_key, value: tag.tag_value }).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_listed_once_in_order() {
+        let names: Vec<&str> = OPERATIONS.iter().map(|(name, _)| *name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        assert_eq!(kind("Encrypt"), Some(Kind::ReadOnly));
+        assert_eq!(kind("CreateKeyVersion"), None);
+    }
+}
