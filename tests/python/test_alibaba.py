@@ -46,9 +46,11 @@ class TeaClient:
 
         fields = {snake(name): (json.loads(value) if name.endswith("EncryptionContext") else value)
                   for name, value in params.items()}
-        request = getattr(models, f"{operation}Request")(**fields)
+        # An operation without parameters has no request model, and its method takes none.
+        request_model = getattr(models, f"{operation}Request", None)
+        arguments = [request_model(**fields)] if request_model else []
         try:
-            return getattr(self.client, snake(operation))(request).body.to_map()
+            return getattr(self.client, snake(operation))(*arguments).body.to_map()
         except (ClientException, ServerException) as error:
             raise AlibabaError(error.status_code, error.code, error.data.get("Message")) from None
 
@@ -488,3 +490,51 @@ def test_tags_of_several_keys_at_once_with_the_newer_calls(server):
     tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[second],
                                                      all=True))
     assert ali.call("ListResourceTags", KeyId=second)["Tags"]["Tag"] == []
+
+
+def test_data_keys_leave_only_encrypted_to_the_callers_own_public_key(ali):
+    """ExportDataKey and GenerateAndExportDataKey: the data key comes out encrypted to an RSA public key the caller
+    made with Python's `cryptography`, whose private key opens it to the bytes GenerateDataKey's Plaintext encodes."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_blob = base64.b64encode(private.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    wrapping = dict(PublicKeyBlob=public_blob, WrappingKeySpec="RSA_2048", WrappingAlgorithm="RSAES_OAEP_SHA_256")
+
+    key_id = ali.call("CreateKey")["KeyMetadata"]["KeyId"]
+    data_key = ali.call("GenerateDataKey", KeyId=key_id, EncryptionContext='{"app":"x"}')
+    exported = ali.call("ExportDataKey", CiphertextBlob=data_key["CiphertextBlob"], EncryptionContext='{"app":"x"}',
+                        **wrapping)
+    assert exported["KeyId"] == key_id
+    assert private.decrypt(base64.b64decode(exported["ExportedDataKey"]), oaep) == base64.b64decode(data_key["Plaintext"])
+
+    made = ali.call("GenerateAndExportDataKey", KeyId=key_id, NumberOfBytes=24, **wrapping)
+    raw = private.decrypt(base64.b64decode(made["ExportedDataKey"]), oaep)
+    assert len(raw) == 24
+    assert base64.b64decode(ali.call("Decrypt", CiphertextBlob=made["CiphertextBlob"])["Plaintext"]) == raw
+    assert refusal(ali.call, "ExportDataKey", CiphertextBlob=data_key["CiphertextBlob"],
+                   **dict(wrapping, PublicKeyBlob=base64.b64encode(b"not a key").decode())) == (400, "InvalidParameter")
+
+
+def test_key_policies_and_the_account(ali):
+    key_id = ali.call("CreateKey")["KeyMetadata"]["KeyId"]
+    policy = json.loads(ali.call("GetKeyPolicy", KeyId=key_id, PolicyName="default")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::111122223333:root"}
+    mine = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"},
+                                                                "Action": "kms:*", "Resource": "*"}]})
+    ali.call("SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy=mine)
+    assert json.loads(ali.call("GetKeyPolicy", KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(mine)
+    assert refusal(ali.call, "SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy="{not json") == (400, "InvalidParameter")
+    assert refusal(ali.call, "GetKeyPolicy", KeyId=key_id, PolicyName="other") == (400, "InvalidParameter")
+    assert ali.call("DescribeAccountKmsStatus")["AccountStatus"] == "Enabled"
+    assert ali.call("DescribeRegions")["Regions"]["Region"] == [{"RegionId": REGION}]
+
+
+def test_a_request_changed_after_signing_is_refused(server):
+    url = signed_rpc(server.alibaba_host, "CreateKey", {"Description": "as signed"})
+    status, body, _ = send(url.replace("as%20signed", "changed"))
+    assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
+    assert send(signed_rpc(server.alibaba_host, "ListKeys", {}))[1]["TotalCount"] == 0

@@ -113,9 +113,11 @@ impl WireError {
             | ServiceError::InvalidMarker(message)
             | ServiceError::KeyInUse(message) => invalid(message),
             ServiceError::InvalidSignature | ServiceError::InvalidMac => invalid(error.to_string()),
-            ServiceError::DryRun => {
-                Self::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
-            }
+            ServiceError::DryRun => Self::new(
+                400,
+                "DryRunOperationError",
+                "The request would have succeeded, but the DryRun option is set.",
+            ),
             ServiceError::DependencyTimeout(detail) => Self {
                 internal_detail: Some(detail),
                 ..Self::new(503, "ServiceUnavailableTemporary", "Service Unavailable Temporary.")

@@ -212,7 +212,8 @@ pub struct Decrypted<'a> {
     pub key_version_id: String,
 }
 
-/// GenerateDataKey's (and, without `Plaintext`, GenerateDataKeyWithoutPlaintext's) answer.
+/// GenerateDataKey's answer (GenerateDataKeyWithoutPlaintext's without `Plaintext`, GenerateAndExportDataKey's with
+/// `ExportedDataKey` instead).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DataKey<'a> {
@@ -221,7 +222,22 @@ pub struct DataKey<'a> {
     /// Base64 of the data key.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<&'a str>,
+    /// GenerateAndExportDataKey: base64 of the data key encrypted to the caller's public key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exported_data_key: Option<String>,
     /// The key that encrypted it.
+    pub key_id: &'a str,
+    /// Its version.
+    pub key_version_id: String,
+}
+
+/// ExportDataKey's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Exported<'a> {
+    /// Base64 of the data key encrypted to the caller's public key.
+    pub exported_data_key: String,
+    /// The key that had encrypted the data key.
     pub key_id: &'a str,
     /// Its version.
     pub key_version_id: String,
@@ -415,6 +431,22 @@ pub struct ReEncrypted<'a> {
     pub key_id: &'a str,
     /// Its version.
     pub key_version_id: String,
+}
+
+/// GetKeyPolicy's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyPolicy {
+    /// The key policy document.
+    pub policy: String,
+}
+
+/// DescribeAccountKmsStatus' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AccountStatus {
+    /// `Enabled`: KMS is always open on Trent.
+    pub account_status: &'static str,
 }
 
 /// GetRandomPassword's answer.

@@ -2,8 +2,8 @@
 //! key and decryption with the private key, with SHA-1 or SHA-256 (MGF1 with the same hash, no label), by aws-lc-rs.
 
 use aws_lc_rs::rsa::{
-    OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey, OAEP_SHA1_MGF1SHA1,
-    OAEP_SHA256_MGF1SHA256,
+    OaepAlgorithm, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey, PublicEncryptingKey,
+    OAEP_SHA1_MGF1SHA1, OAEP_SHA256_MGF1SHA256,
 };
 use trent_domain::{EncryptionAlgorithm, KeyId, KeySpec, UsableKey};
 use zeroize::Zeroizing;
@@ -32,6 +32,31 @@ fn oaep(algorithm: EncryptionAlgorithm) -> Result<&'static OaepAlgorithm, Crypto
         EncryptionAlgorithm::RsaesOaepSha256 => Ok(&OAEP_SHA256_MGF1SHA256),
         EncryptionAlgorithm::SymmetricDefault => Err(CryptoError::Library("not an RSA encryption algorithm")),
     }
+}
+
+/// `plaintext` encrypted with RSAES-OAEP to a public key the caller brought (DER SubjectPublicKeyInfo) of `bits`
+/// bits: how a data key leaves the service for the caller's own key pair (Alibaba's ExportDataKey). `None` when the
+/// bytes are not an RSA public key of that size.
+pub fn encrypt_to_public_key(
+    public_key_der: &[u8],
+    bits: usize,
+    algorithm: EncryptionAlgorithm,
+    plaintext: &[u8],
+) -> Result<Option<Vec<u8>>, CryptoError> {
+    let Ok(public) = PublicEncryptingKey::from_der(public_key_der) else {
+        return Ok(None);
+    };
+    if public.key_size_bits() != bits {
+        return Ok(None);
+    }
+    let public = OaepPublicEncryptingKey::new(public).map_err(|_| CryptoError::Library("RSA OAEP key"))?;
+    let mut ciphertext = vec![0u8; public.ciphertext_size()];
+    let len = public
+        .encrypt(oaep(algorithm)?, plaintext, &mut ciphertext, None)
+        .map_err(|_| CryptoError::Library("RSA OAEP encryption"))?
+        .len();
+    ciphertext.truncate(len);
+    Ok(Some(ciphertext))
 }
 
 impl RsaEncryptionKey {
@@ -100,6 +125,24 @@ impl RsaEncryptionKey {
 mod tests {
     use super::*;
     use trent_domain::{KeyState, KeyUsage};
+
+    #[test]
+    fn a_callers_public_key_of_the_named_size_receives_what_its_private_key_opens() {
+        let id = KeyId::generate();
+        let record = crate::test_keys::key(id, KeySpec::Rsa2048, KeyUsage::EncryptDecrypt, KeyState::Enabled);
+        let proof = record.require_usable().unwrap();
+        let key = RsaEncryptionKey::from_pkcs8(
+            id,
+            KeySpec::Rsa2048,
+            &crate::key_pair::generate_private_key(KeySpec::Rsa2048).unwrap(),
+        )
+        .unwrap();
+        let sha256 = EncryptionAlgorithm::RsaesOaepSha256;
+        let wrapped = encrypt_to_public_key(&key.public_key_der(), 2048, sha256, b"data key").unwrap().unwrap();
+        assert_eq!(key.decrypt(proof, sha256, &wrapped).unwrap().as_slice(), b"data key");
+        assert_eq!(encrypt_to_public_key(&key.public_key_der(), 3072, sha256, b"x").unwrap(), None, "another size");
+        assert_eq!(encrypt_to_public_key(b"not a key", 2048, sha256, b"x").unwrap(), None);
+    }
 
     #[test]
     fn oaep_round_trips_only_with_the_same_key_and_hash() {

@@ -1,13 +1,16 @@
 //! Symmetric cryptography on Alibaba's API: Encrypt, Decrypt (the blob names its key), GenerateDataKey,
-//! GenerateDataKeyWithoutPlaintext and ReEncrypt. A plaintext is a string that comes back byte for byte
+//! GenerateDataKeyWithoutPlaintext, ReEncrypt, and ExportDataKey and GenerateAndExportDataKey (a data key encrypted to
+//! the caller's own RSA public key). A plaintext is a string that comes back byte for byte
 //! (`alibaba-kms-api.md` §4).
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
+use trent_domain::EncryptionAlgorithm;
 use trent_service::ops::re_encrypt::ReEncryptInput;
 use trent_service::{RequestContext, Service};
+use zeroize::Zeroizing;
 
-use super::{answer, id_of, key_id, Outcome};
+use super::{answer, id_of, key_id, Outcome, Refusal};
 use crate::error::WireError;
 use crate::names;
 use crate::params::Params;
@@ -48,33 +51,107 @@ pub(super) async fn decrypt(service: &Service, ctx: &RequestContext, p: Params<'
     answer(ctx, &shape, Some(decrypted.key_arn.clone()))
 }
 
-pub(super) async fn generate_data_key(
-    service: &Service,
-    ctx: &RequestContext,
-    p: Params<'_>,
-    with_plaintext: bool,
-) -> Outcome {
+/// What GenerateDataKey and its kin made: the data key, its base64 text, and that text encrypted under the key.
+struct DataKey {
+    raw: Zeroizing<Vec<u8>>,
+    text: Zeroizing<String>,
+    encrypted: trent_service::ops::encrypt::Encrypted,
+}
+
+/// A new data key under the `KeyId` key: `NumberOfBytes` (1 to 1024) wins over `KeySpec` (`AES_256` or `AES_128`);
+/// 32 bytes when neither is sent. The data key travels as base64 text and Decrypt gives that text back, so the text
+/// is what is encrypted.
+async fn make_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Result<DataKey, Refusal> {
     let key_id = key_id(p)?;
     let context = p.encryption_context("EncryptionContext")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
-    // NumberOfBytes (1 to 1024) wins over KeySpec (AES_256 or AES_128); 32 bytes when neither is sent.
     let length = match (p.integer("NumberOfBytes", 1..=1024)?, p.optional("KeySpec").filter(|s| !s.is_empty())) {
         (Some(n), _) => usize::try_from(n).unwrap_or(32),
         (None, None | Some("AES_256")) => 32,
         (None, Some("AES_128")) => 16,
         (None, Some(_)) => return Err(WireError::invalid_parameter("KeySpec").into()),
     };
-    // The data key travels as base64 text and Decrypt gives that text back, so the text is what is encrypted.
-    let data_key = service.generate_random(ctx, length, None).await?;
-    let text = zeroize::Zeroizing::new(BASE64.encode(data_key.as_slice()));
+    let raw = service.generate_random(ctx, length, None).await?;
+    let text = Zeroizing::new(BASE64.encode(raw.as_slice()));
     let encrypted = service.encrypt(ctx, &key_id, text.as_bytes(), &context, None, dry_run).await?;
+    Ok(DataKey { raw, text, encrypted })
+}
+
+pub(super) async fn generate_data_key(
+    service: &Service,
+    ctx: &RequestContext,
+    p: Params<'_>,
+    with_plaintext: bool,
+) -> Outcome {
+    let made = make_data_key(service, ctx, p).await?;
+    let key_arn = &made.encrypted.key_arn;
     let shape = shapes::DataKey {
-        ciphertext_blob: BASE64.encode(&encrypted.ciphertext),
-        plaintext: with_plaintext.then_some(text.as_str()),
-        key_id: id_of(&encrypted.key_arn),
-        key_version_id: names::key_version_id_of(id_of(&encrypted.key_arn)),
+        ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
+        plaintext: with_plaintext.then_some(made.text.as_str()),
+        exported_data_key: None,
+        key_id: id_of(key_arn),
+        key_version_id: names::key_version_id_of(id_of(key_arn)),
     };
-    answer(ctx, &shape, Some(encrypted.key_arn.clone()))
+    answer(ctx, &shape, Some(key_arn.clone()))
+}
+
+/// The caller's public key and how to encrypt to it: `PublicKeyBlob` (base64 DER SubjectPublicKeyInfo),
+/// `WrappingKeySpec` (`RSA_2048`) and `WrappingAlgorithm` (`RSAES_OAEP_SHA_256` or `RSAES_OAEP_SHA_1`).
+fn wrap_for_caller(p: Params<'_>, data_key: &[u8]) -> Result<String, WireError> {
+    let public_key =
+        BASE64.decode(p.required("PublicKeyBlob")?).map_err(|_| WireError::invalid_parameter("PublicKeyBlob"))?;
+    let bits = match p.required("WrappingKeySpec")? {
+        "RSA_2048" => 2048,
+        "EC_SM2" => return Err(WireError::unsupported("EC_SM2 is not supported by Trent.")),
+        _ => return Err(WireError::invalid_parameter("WrappingKeySpec")),
+    };
+    let algorithm = match p.required("WrappingAlgorithm")? {
+        "RSAES_OAEP_SHA_256" => EncryptionAlgorithm::RsaesOaepSha256,
+        "RSAES_OAEP_SHA_1" => EncryptionAlgorithm::RsaesOaepSha1,
+        "SM2PKE" => return Err(WireError::unsupported("SM2PKE is not supported by Trent.")),
+        _ => return Err(WireError::invalid_parameter("WrappingAlgorithm")),
+    };
+    match trent_crypto::encrypt_to_public_key(&public_key, bits, algorithm, data_key) {
+        Ok(Some(wrapped)) => Ok(BASE64.encode(wrapped)),
+        Ok(None) => Err(WireError::invalid_parameter("PublicKeyBlob")),
+        Err(error) => Err(WireError::from_service(error.into(), None)),
+    }
+}
+
+pub(super) async fn generate_and_export_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
+    // The wrapping is checked first, so a refused call makes no data key.
+    wrap_for_caller(p, &[0; 32])?;
+    let made = make_data_key(service, ctx, p).await?;
+    let key_arn = &made.encrypted.key_arn;
+    let shape = shapes::DataKey {
+        ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
+        plaintext: None,
+        exported_data_key: Some(wrap_for_caller(p, &made.raw)?),
+        key_id: id_of(key_arn),
+        key_version_id: names::key_version_id_of(id_of(key_arn)),
+    };
+    answer(ctx, &shape, Some(key_arn.clone()))
+}
+
+pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
+    let blob =
+        BASE64.decode(p.required("CiphertextBlob")?).map_err(|_| WireError::invalid_parameter("CiphertextBlob"))?;
+    let context = p.encryption_context("EncryptionContext")?;
+    wrap_for_caller(p, &[0; 32])?;
+    let dry_run = p.boolean("DryRun")?.unwrap_or(false);
+    let decrypted = service.decrypt(ctx, &blob, &context, None, None, dry_run).await?;
+    // A data key made on this API holds its base64 text; one made through AWS's API holds the key's bytes.
+    let data_key = match std::str::from_utf8(&decrypted.plaintext).ok().and_then(|text| BASE64.decode(text).ok()) {
+        Some(raw) => Zeroizing::new(raw),
+        None => decrypted.plaintext.clone(),
+    };
+    let key_arn = &decrypted.key_arn;
+    let shape = shapes::Exported {
+        exported_data_key: wrap_for_caller(p, &data_key)?,
+        key_id: id_of(key_arn),
+        key_version_id: names::key_version_id_of(id_of(key_arn)),
+    };
+    answer(ctx, &shape, Some(key_arn.clone()))
 }
 
 pub(super) async fn re_encrypt(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {

@@ -169,3 +169,23 @@ pub(super) async fn list_key_versions(service: &Service, ctx: &RequestContext, p
     let listed = Listed::new(page_number, page_size, versions.len());
     about(ctx, &shapes::Versions { key_versions: shapes::KeyVersionList { key_version: page }, listed }, &key)
 }
+
+/// The `PolicyName` parameter: `default` (the only one), when sent.
+fn policy_name(p: Params<'_>) -> Result<(), WireError> {
+    match p.optional("PolicyName") {
+        None | Some("" | "default") => Ok(()),
+        Some(_) => Err(WireError::invalid_parameter("PolicyName")),
+    }
+}
+
+pub(super) async fn get_key_policy(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
+    policy_name(p)?;
+    let (policy, _) = service.get_key_policy(ctx, &key_id(p)?, None).await?;
+    answer(ctx, &shapes::KeyPolicy { policy }, None)
+}
+
+pub(super) async fn set_key_policy(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
+    policy_name(p)?;
+    service.put_key_policy(ctx, &key_id(p)?, None, p.required("Policy")?).await?;
+    nothing(ctx)
+}
