@@ -483,6 +483,15 @@ def test_tags_of_several_keys_at_once_with_the_newer_calls(server):
             tag=[models.TagResourcesRequestTag(key="new", value="x")]))
     assert refused.value.code == "Forbidden.KeyNotFound"
     assert "new" not in {t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]}
+    # A key whose state refuses tags refuses the whole call too.
+    ali.call("ScheduleKeyDeletion", KeyId=second, PendingWindowInDays=7)
+    with pytest.raises(Exception) as refused:
+        tea.tag_resources(models.TagResourcesRequest(
+            region_id=REGION, resource_type="key", resource_id=[first, second],
+            tag=[models.TagResourcesRequestTag(key="new", value="x")]))
+    assert (refused.value.status_code, refused.value.code) == (409, "Rejected.PendingDeletion")
+    assert "new" not in {t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]}
+    ali.call("CancelKeyDeletion", KeyId=second)
 
     tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[first],
                                                      tag_key=["team"]))
@@ -517,6 +526,10 @@ def test_data_keys_leave_only_encrypted_to_the_callers_own_public_key(ali):
     assert base64.b64decode(ali.call("Decrypt", CiphertextBlob=made["CiphertextBlob"])["Plaintext"]) == raw
     assert refusal(ali.call, "ExportDataKey", CiphertextBlob=data_key["CiphertextBlob"],
                    **dict(wrapping, PublicKeyBlob=base64.b64encode(b"not a key").decode())) == (400, "InvalidParameter")
+    # RSAES-OAEP SHA-256 with 2048 bits carries at most 190 bytes: a longer data key is refused before it is made.
+    assert refusal(ali.call, "GenerateAndExportDataKey", KeyId=key_id, NumberOfBytes=191, **wrapping) == \
+        (400, "InvalidParameter")
+    assert ali.call("GenerateAndExportDataKey", KeyId=key_id, NumberOfBytes=190, **wrapping)["KeyId"] == key_id
 
 
 def test_key_policies_and_the_account(ali):

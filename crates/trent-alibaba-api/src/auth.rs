@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use trent_domain::{Timestamp, UtcTime};
+use zeroize::Zeroizing;
 
 use crate::signature::{self, SignatureError, V3Authorization};
 
@@ -108,10 +109,10 @@ impl Nonces {
     }
 }
 
-/// Checks `request`; `secret_of` gives an access key's secret.
+/// Checks `request`; `secret_of` gives an access key's secret (wiped from memory when dropped).
 pub fn authenticate(
     request: &Arrived<'_>,
-    secret_of: impl Fn(&str) -> Option<String>,
+    secret_of: impl Fn(&str) -> Option<Zeroizing<String>>,
     nonces: &Nonces,
     now: Timestamp,
 ) -> Result<Authenticated, AuthError> {
@@ -142,7 +143,7 @@ fn check_v3(
     request: &Arrived<'_>,
     header: &str,
     query: &[(String, String)],
-    secret_of: &impl Fn(&str) -> Option<String>,
+    secret_of: &impl Fn(&str) -> Option<Zeroizing<String>>,
     nonces: &Nonces,
     now: Timestamp,
 ) -> Result<(String, String), AuthError> {
@@ -182,7 +183,7 @@ fn check_rpc(
     method: &str,
     query: &[(String, String)],
     form: &[(String, String)],
-    secret_of: &impl Fn(&str) -> Option<String>,
+    secret_of: &impl Fn(&str) -> Option<Zeroizing<String>>,
     nonces: &Nonces,
     now: Timestamp,
 ) -> Result<(String, String), AuthError> {
@@ -212,7 +213,7 @@ fn check_rpc(
 fn verify_then_use_nonce(
     access_key_id: &str,
     nonce: &str,
-    secret_of: &impl Fn(&str) -> Option<String>,
+    secret_of: &impl Fn(&str) -> Option<Zeroizing<String>>,
     nonces: &Nonces,
     now: Timestamp,
     verify: impl FnOnce(&str) -> Result<(), SignatureError>,
@@ -278,8 +279,8 @@ mod tests {
         parse_utc(text).unwrap()
     }
 
-    fn secrets(access_key_id: &str) -> Option<String> {
-        (access_key_id == "testAKID").then(|| "testSecret".to_owned())
+    fn secrets(access_key_id: &str) -> Option<Zeroizing<String>> {
+        (access_key_id == "testAKID").then(|| Zeroizing::new("testSecret".to_owned()))
     }
 
     #[test]
@@ -316,7 +317,7 @@ mod tests {
         assert_eq!(authenticate(&body, secrets, &nonces(), now), Err(AuthError::BodyHashMismatch));
         let request = Arrived { method: "POST", headers: &headers, query: V3_QUERY, body: b"" };
         assert_eq!(authenticate(&request, |_| None, &nonces(), now), Err(AuthError::UnknownAccessKey));
-        let wrong = authenticate(&request, |_| Some("other".to_owned()), &nonces(), now);
+        let wrong = authenticate(&request, |_| Some(Zeroizing::new("other".to_owned())), &nonces(), now);
         assert!(matches!(wrong, Err(AuthError::Signature(SignatureError::Mismatch { .. }))));
         let mut old_version = headers.clone();
         old_version.insert("x-acs-version", "2014-11-01".parse().unwrap());

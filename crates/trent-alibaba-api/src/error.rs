@@ -223,6 +223,32 @@ mod tests {
     }
 
     #[test]
+    fn the_services_refusals_get_alibabas_names() {
+        use trent_domain::{Action, Api, StateError};
+        let arn = "arn:aws:kms:cn-hangzhou:111122223333:key/k";
+        let state = |error, action| WireError::from_service(ServiceError::key_state(error, action, arn), None);
+        let disabled = state(StateError::Disabled, Action::UseForCryptography);
+        assert_eq!((disabled.status, disabled.code), (409, "Rejected.Disabled"));
+        assert_eq!(disabled.key_arn.as_deref(), Some(arn), "the audit record names the key refused");
+        assert_eq!(state(StateError::PendingDeletion, Action::UseForCryptography).code, "Rejected.PendingDeletion");
+        assert_eq!(state(StateError::PendingDeletion, Action::EnableKey).code, "Rejected.StateModifiedFailed");
+        let not_pending = state(StateError::NotPendingDeletion, Action::CancelKeyDeletion(Api::Alibaba));
+        assert_eq!((not_pending.status, not_pending.code), (409, "Rejected.StateModifiedFailed"));
+        let not_found = |named| WireError::from_service(ServiceError::NotFound("x".into()), named);
+        assert_eq!(
+            (not_found(Some("alias/a")).status, not_found(Some("alias/a")).code),
+            (404, "Forbidden.AliasNotFound")
+        );
+        assert_eq!(not_found(Some("1234")).code, "Forbidden.KeyNotFound");
+        let internal = WireError::from_service(ServiceError::Internal("disk on fire".into()), None);
+        assert_eq!(
+            (internal.status, internal.code, internal.message.as_str()),
+            (500, "InternalFailure", "Internal Failure.")
+        );
+        assert_eq!(internal.internal_detail.as_deref(), Some("disk on fire"), "the detail goes to the log only");
+    }
+
+    #[test]
     fn each_refusal_has_alibabas_status_and_code() {
         let cases = [
             (AuthError::Incomplete("x"), 400, "IncompleteSignature"),

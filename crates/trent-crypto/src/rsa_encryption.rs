@@ -34,19 +34,19 @@ fn oaep(algorithm: EncryptionAlgorithm) -> Result<&'static OaepAlgorithm, Crypto
     }
 }
 
-/// `plaintext` encrypted with RSAES-OAEP to a public key the caller brought (DER SubjectPublicKeyInfo) of `bits`
-/// bits: how a data key leaves the service for the caller's own key pair (Alibaba's ExportDataKey). `None` when the
-/// bytes are not an RSA public key of that size.
+/// `plaintext` encrypted with RSAES-OAEP to a public key the caller brought (DER SubjectPublicKeyInfo) of the RSA
+/// `spec`: how a data key leaves the service for the caller's own key pair (Alibaba's ExportDataKey). `None` when the
+/// bytes are not an RSA public key of that spec.
 pub fn encrypt_to_public_key(
     public_key_der: &[u8],
-    bits: usize,
+    spec: KeySpec,
     algorithm: EncryptionAlgorithm,
     plaintext: &[u8],
 ) -> Result<Option<Vec<u8>>, CryptoError> {
     let Ok(public) = PublicEncryptingKey::from_der(public_key_der) else {
         return Ok(None);
     };
-    if public.key_size_bits() != bits {
+    if rsa_bits(spec) != Some(public.key_size_bits()) {
         return Ok(None);
     }
     let public = OaepPublicEncryptingKey::new(public).map_err(|_| CryptoError::Library("RSA OAEP key"))?;
@@ -138,10 +138,11 @@ mod tests {
         )
         .unwrap();
         let sha256 = EncryptionAlgorithm::RsaesOaepSha256;
-        let wrapped = encrypt_to_public_key(&key.public_key_der(), 2048, sha256, b"data key").unwrap().unwrap();
+        let der = key.public_key_der();
+        let wrapped = encrypt_to_public_key(&der, KeySpec::Rsa2048, sha256, b"data key").unwrap().unwrap();
         assert_eq!(key.decrypt(proof, sha256, &wrapped).unwrap().as_slice(), b"data key");
-        assert_eq!(encrypt_to_public_key(&key.public_key_der(), 3072, sha256, b"x").unwrap(), None, "another size");
-        assert_eq!(encrypt_to_public_key(b"not a key", 2048, sha256, b"x").unwrap(), None);
+        assert_eq!(encrypt_to_public_key(&der, KeySpec::Rsa3072, sha256, b"x").unwrap(), None, "another size");
+        assert_eq!(encrypt_to_public_key(b"not a key", KeySpec::Rsa2048, sha256, b"x").unwrap(), None);
     }
 
     #[test]

@@ -206,7 +206,7 @@ async fn answer(
         body: &body,
     };
     let credentials = &state.app.credentials;
-    let secret_of = |access_key_id: &str| credentials.get(access_key_id).map(|c| c.secret.to_string());
+    let secret_of = |access_key_id: &str| credentials.get(access_key_id).map(|c| c.secret.clone());
     let authenticated = auth::authenticate(&arrived, secret_of, &state.nonces, state.app.clock.wall_now())
         .map_err(|error| WireError::from(&error))?;
     call.action = Some(authenticated.action.clone());

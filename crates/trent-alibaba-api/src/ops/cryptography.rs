@@ -5,7 +5,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use trent_domain::EncryptionAlgorithm;
+use trent_domain::{EncryptionAlgorithm, KeySpec};
 use trent_service::ops::re_encrypt::ReEncryptInput;
 use trent_service::{RequestContext, Service};
 use zeroize::Zeroizing;
@@ -58,19 +58,28 @@ struct DataKey {
     encrypted: trent_service::ops::encrypt::Encrypted,
 }
 
-/// A new data key under the `KeyId` key: `NumberOfBytes` (1 to 1024) wins over `KeySpec` (`AES_256` or `AES_128`);
-/// 32 bytes when neither is sent. The data key travels as base64 text and Decrypt gives that text back, so the text
-/// is what is encrypted.
-async fn make_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Result<DataKey, Refusal> {
+/// The length of the data key asked for: `NumberOfBytes` (1 to 1024) wins over `KeySpec` (`AES_256` or `AES_128`);
+/// 32 bytes when neither is sent.
+fn data_key_length(p: Params<'_>) -> Result<usize, WireError> {
+    match (p.integer("NumberOfBytes", 1..=1024)?, p.optional("KeySpec").filter(|s| !s.is_empty())) {
+        (Some(n), _) => Ok(usize::try_from(n).unwrap_or(32)),
+        (None, None | Some("AES_256")) => Ok(32),
+        (None, Some("AES_128")) => Ok(16),
+        (None, Some(_)) => Err(WireError::invalid_parameter("KeySpec")),
+    }
+}
+
+/// A new data key of `length` bytes under the `KeyId` key. The data key travels as base64 text and Decrypt gives that
+/// text back, so the text is what is encrypted.
+async fn make_data_key(
+    service: &Service,
+    ctx: &RequestContext,
+    p: Params<'_>,
+    length: usize,
+) -> Result<DataKey, Refusal> {
     let key_id = key_id(p)?;
     let context = p.encryption_context("EncryptionContext")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
-    let length = match (p.integer("NumberOfBytes", 1..=1024)?, p.optional("KeySpec").filter(|s| !s.is_empty())) {
-        (Some(n), _) => usize::try_from(n).unwrap_or(32),
-        (None, None | Some("AES_256")) => 32,
-        (None, Some("AES_128")) => 16,
-        (None, Some(_)) => return Err(WireError::invalid_parameter("KeySpec").into()),
-    };
     let raw = service.generate_random(ctx, length, None).await?;
     let text = Zeroizing::new(BASE64.encode(raw.as_slice()));
     let encrypted = service.encrypt(ctx, &key_id, text.as_bytes(), &context, None, dry_run).await?;
@@ -83,7 +92,7 @@ pub(super) async fn generate_data_key(
     p: Params<'_>,
     with_plaintext: bool,
 ) -> Outcome {
-    let made = make_data_key(service, ctx, p).await?;
+    let made = make_data_key(service, ctx, p, data_key_length(p)?).await?;
     let key_arn = &made.encrypted.key_arn;
     let shape = shapes::DataKey {
         ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
@@ -96,37 +105,66 @@ pub(super) async fn generate_data_key(
 }
 
 /// The caller's public key and how to encrypt to it: `PublicKeyBlob` (base64 DER SubjectPublicKeyInfo),
-/// `WrappingKeySpec` (`RSA_2048`) and `WrappingAlgorithm` (`RSAES_OAEP_SHA_256` or `RSAES_OAEP_SHA_1`).
-fn wrap_for_caller(p: Params<'_>, data_key: &[u8]) -> Result<String, WireError> {
-    let public_key =
-        BASE64.decode(p.required("PublicKeyBlob")?).map_err(|_| WireError::invalid_parameter("PublicKeyBlob"))?;
-    let bits = match p.required("WrappingKeySpec")? {
-        "RSA_2048" => 2048,
-        "EC_SM2" => return Err(WireError::unsupported("EC_SM2 is not supported by Trent.")),
-        _ => return Err(WireError::invalid_parameter("WrappingKeySpec")),
-    };
-    let algorithm = match p.required("WrappingAlgorithm")? {
-        "RSAES_OAEP_SHA_256" => EncryptionAlgorithm::RsaesOaepSha256,
-        "RSAES_OAEP_SHA_1" => EncryptionAlgorithm::RsaesOaepSha1,
-        "SM2PKE" => return Err(WireError::unsupported("SM2PKE is not supported by Trent.")),
-        _ => return Err(WireError::invalid_parameter("WrappingAlgorithm")),
-    };
-    match trent_crypto::encrypt_to_public_key(&public_key, bits, algorithm, data_key) {
-        Ok(Some(wrapped)) => Ok(BASE64.encode(wrapped)),
-        Ok(None) => Err(WireError::invalid_parameter("PublicKeyBlob")),
-        Err(error) => Err(WireError::from_service(error.into(), None)),
+/// `WrappingKeySpec` (`RSA_2048`) and `WrappingAlgorithm` (`RSAES_OAEP_SHA_256` or `RSAES_OAEP_SHA_1`), read and
+/// checked before anything is decrypted or made.
+struct Wrapping {
+    public_key: Vec<u8>,
+    spec: KeySpec,
+    algorithm: EncryptionAlgorithm,
+}
+
+impl Wrapping {
+    fn of(p: Params<'_>) -> Result<Self, WireError> {
+        let public_key =
+            BASE64.decode(p.required("PublicKeyBlob")?).map_err(|_| WireError::invalid_parameter("PublicKeyBlob"))?;
+        let spec = match p.required("WrappingKeySpec")? {
+            "RSA_2048" => KeySpec::Rsa2048,
+            "EC_SM2" => return Err(WireError::unsupported("EC_SM2 is not supported by Trent.")),
+            _ => return Err(WireError::invalid_parameter("WrappingKeySpec")),
+        };
+        let algorithm = match p.required("WrappingAlgorithm")? {
+            "RSAES_OAEP_SHA_256" => EncryptionAlgorithm::RsaesOaepSha256,
+            "RSAES_OAEP_SHA_1" => EncryptionAlgorithm::RsaesOaepSha1,
+            "SM2PKE" => return Err(WireError::unsupported("SM2PKE is not supported by Trent.")),
+            _ => return Err(WireError::invalid_parameter("WrappingAlgorithm")),
+        };
+        let wrapping = Self { public_key, spec, algorithm };
+        // A public key that is not RSA of the size named is refused before anything is made.
+        wrapping.wrap(&[0; 16])?;
+        Ok(wrapping)
+    }
+
+    /// The most bytes RSAES-OAEP with this key and hash can encrypt.
+    fn limit(&self) -> usize {
+        self.algorithm.max_plaintext_len(self.spec)
+    }
+
+    /// Base64 of `data_key` encrypted to the public key.
+    fn wrap(&self, data_key: &[u8]) -> Result<String, WireError> {
+        if data_key.len() > self.limit() {
+            return Err(WireError::invalid_parameter("WrappingAlgorithm"));
+        }
+        match trent_crypto::encrypt_to_public_key(&self.public_key, self.spec, self.algorithm, data_key) {
+            Ok(Some(wrapped)) => Ok(BASE64.encode(wrapped)),
+            Ok(None) => Err(WireError::invalid_parameter("PublicKeyBlob")),
+            Err(error) => Err(WireError::from_service(error.into(), None)),
+        }
     }
 }
 
 pub(super) async fn generate_and_export_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    // The wrapping is checked first, so a refused call makes no data key.
-    wrap_for_caller(p, &[0; 32])?;
-    let made = make_data_key(service, ctx, p).await?;
+    let wrapping = Wrapping::of(p)?;
+    let length = data_key_length(p)?;
+    if length > wrapping.limit() {
+        // RSAES-OAEP with a 2048-bit key carries at most 190 (SHA-256) or 214 (SHA-1) bytes.
+        return Err(WireError::invalid_parameter("NumberOfBytes").into());
+    }
+    let made = make_data_key(service, ctx, p, length).await?;
     let key_arn = &made.encrypted.key_arn;
     let shape = shapes::DataKey {
         ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
         plaintext: None,
-        exported_data_key: Some(wrap_for_caller(p, &made.raw)?),
+        exported_data_key: Some(wrapping.wrap(&made.raw)?),
         key_id: id_of(key_arn),
         key_version_id: names::key_version_id_of(id_of(key_arn)),
     };
@@ -137,7 +175,7 @@ pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: 
     let blob =
         BASE64.decode(p.required("CiphertextBlob")?).map_err(|_| WireError::invalid_parameter("CiphertextBlob"))?;
     let context = p.encryption_context("EncryptionContext")?;
-    wrap_for_caller(p, &[0; 32])?;
+    let wrapping = Wrapping::of(p)?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
     let decrypted = service.decrypt(ctx, &blob, &context, None, None, dry_run).await?;
     // A data key made on this API holds its base64 text; one made through AWS's API holds the key's bytes.
@@ -147,7 +185,7 @@ pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: 
     };
     let key_arn = &decrypted.key_arn;
     let shape = shapes::Exported {
-        exported_data_key: wrap_for_caller(p, &data_key)?,
+        exported_data_key: wrapping.wrap(&data_key)?,
         key_id: id_of(key_arn),
         key_version_id: names::key_version_id_of(id_of(key_arn)),
     };

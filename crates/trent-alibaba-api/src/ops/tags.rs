@@ -2,8 +2,8 @@
 //! UntagResource and ListResourceTags (one key, tags as JSON), and the newer TagResources, UntagResources and
 //! ListTagResources (several keys, `ResourceId.N`, `Tag.N.Key`, `TagKey.N`). Secrets and certificates are not Trent's.
 
-use trent_domain::Tag;
-use trent_service::{RequestContext, Service};
+use trent_domain::{Action, Key, Tag};
+use trent_service::{RequestContext, Service, ServiceError};
 
 use super::{key_id, nothing, tags_of, Outcome};
 use crate::error::WireError;
@@ -72,6 +72,14 @@ fn resources(p: Params<'_>) -> Result<Vec<String>, WireError> {
     Ok(ids)
 }
 
+/// The key `id` names, if the caller may change its tags (`permission`) in the state it is in.
+async fn may_tag(service: &Service, ctx: &RequestContext, id: &str, permission: &str) -> Result<Key, ServiceError> {
+    let key = service.describe_key(ctx, id).await?;
+    trent_service::authorize::authorize(&ctx.principal, permission, &key)?;
+    trent_service::error::check_state(&key, Action::TagResource)?;
+    Ok(key)
+}
+
 /// `Tag.N.Key` and `Tag.N.Value`, in their numbered order.
 fn numbered_tags(p: Params<'_>) -> Vec<Tag> {
     let value_of = |index: u32| p.optional(&format!("Tag.{index}.Value")).unwrap_or_default().to_owned();
@@ -92,10 +100,11 @@ pub(super) async fn tag_resources(service: &Service, ctx: &RequestContext, p: Pa
     if tags.is_empty() {
         return Err(WireError::missing_parameter("Tag.1.Key").into());
     }
-    // Every key is found and takes the tags before any is changed, so a refusal changes nothing.
+    // Every key is found, may be tagged by the caller in its state, and takes the tags, before any is changed: a
+    // refusal changes nothing (the same rules the service applies to each, asked first).
     for id in &ids {
-        let mut current = service.describe_key(ctx, id).await?.tags;
-        trent_service::ops::merge_tags(&mut current, &tags)?;
+        let mut key = may_tag(service, ctx, id, "kms:TagResource").await?;
+        trent_service::ops::merge_tags(&mut key.tags, &tags)?;
     }
     for id in &ids {
         service.tag_resource(ctx, id, &tags).await?;
@@ -112,7 +121,7 @@ pub(super) async fn untag_resources(service: &Service, ctx: &RequestContext, p: 
     }
     let mut keys = Vec::with_capacity(ids.len());
     for id in &ids {
-        keys.push(service.describe_key(ctx, id).await?);
+        keys.push(may_tag(service, ctx, id, "kms:UntagResource").await?);
     }
     for key in keys {
         let tag_keys = if all { key.tags.iter().map(|tag| tag.key.clone()).collect() } else { named.clone() };
