@@ -541,6 +541,13 @@ def test_key_policies_and_the_account(ali):
     ali.call("SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy=mine)
     assert json.loads(ali.call("GetKeyPolicy", KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(mine)
     assert refusal(ali.call, "SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy="{not json") == (400, "InvalidParameter")
+    # Parameters travel in the URL: a policy near the 32 KB quota makes a request target of some 90 KB.
+    statements = [{"Sid": f"s{i} \"quoted\" & spaced", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
+                   "Resource": "*"} for i in range(250)]
+    large = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    assert 30_000 < len(large) < 32_768
+    ali.call("SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy=large)
+    assert ali.call("GetKeyPolicy", KeyId=key_id, PolicyName="default")["Policy"] == large
     assert refusal(ali.call, "GetKeyPolicy", KeyId=key_id, PolicyName="other") == (400, "InvalidParameter")
     assert ali.call("DescribeAccountKmsStatus")["AccountStatus"] == "Enabled"
     assert ali.call("DescribeRegions")["Regions"]["Region"] == [{"RegionId": REGION}]
@@ -551,3 +558,15 @@ def test_a_request_changed_after_signing_is_refused(server):
     status, body, _ = send(url.replace("as%20signed", "changed"))
     assert (status, body["Code"]) == (400, "SignatureDoesNotMatch")
     assert send(signed_rpc(server.alibaba_host, "ListKeys", {}))[1]["TotalCount"] == 0
+
+
+@pytest.mark.parametrize("spec", ["Aliyun_AES_128", "Aliyun_AES_192", "Aliyun_AES_256"])
+def test_each_aes_key_size_encrypts_and_the_aws_side_sees_it(server, spec):
+    ali = TeaClient(server.alibaba_host)
+    created = ali.call("CreateKey", KeySpec=spec)["KeyMetadata"]
+    assert created["KeySpec"] == spec and created["PrimaryKeyVersion"]
+    blob = ali.call("Encrypt", KeyId=created["KeyId"], Plaintext="sized")["CiphertextBlob"]
+    assert ali.call("Decrypt", CiphertextBlob=blob)["Plaintext"] == "sized"
+    aws_view = make_client(server, region=REGION).describe_key(KeyId=created["KeyId"])["KeyMetadata"]
+    assert aws_view["KeySpec"] == {"Aliyun_AES_256": "SYMMETRIC_DEFAULT"}.get(spec, spec)
+    assert aws_view["EncryptionAlgorithms"] == ["SYMMETRIC_DEFAULT"]

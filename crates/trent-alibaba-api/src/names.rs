@@ -30,17 +30,19 @@ pub fn service_key_arn(text: &str) -> Option<String> {
 }
 
 /// Alibaba's key specs and the service's: (Alibaba's name, Trent's spec). AES-256 is AWS's symmetric default.
-const KEY_SPECS: [(&str, KeySpec); 5] = [
+const KEY_SPECS: [(&str, KeySpec); 7] = [
     ("Aliyun_AES_256", KeySpec::SymmetricDefault),
+    ("Aliyun_AES_128", KeySpec::Aes128),
+    ("Aliyun_AES_192", KeySpec::Aes192),
     ("RSA_2048", KeySpec::Rsa2048),
     ("RSA_3072", KeySpec::Rsa3072),
     ("EC_P256", KeySpec::EccNistP256),
     ("EC_P256K", KeySpec::EccSecgP256k1),
 ];
 
-/// Key specs Alibaba documents that Trent does not build: SM4 and SM2 (no maintained Rust implementation in the
-/// cryptography Trent uses), AES-128 and AES-192 (not yet).
-pub const UNSUPPORTED_KEY_SPECS: [&str; 4] = ["Aliyun_SM4", "EC_SM2", "Aliyun_AES_128", "Aliyun_AES_192"];
+/// Key specs Alibaba documents that Trent does not build: SM4 and SM2, which aws-lc (Trent's one cryptography library)
+/// does not implement.
+pub const UNSUPPORTED_KEY_SPECS: [&str; 2] = ["Aliyun_SM4", "EC_SM2"];
 
 /// The service's spec for Alibaba's name.
 pub fn key_spec(name: &str) -> Option<KeySpec> {

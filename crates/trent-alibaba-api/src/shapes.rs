@@ -4,7 +4,7 @@
 //! `TotalCount`, which are JSON numbers, and lists always wrapped (`{"Keys":{"Key":[…]}}`).
 
 use serde::Serialize;
-use trent_domain::{Key, KeySpec};
+use trent_domain::Key;
 
 use crate::names;
 
@@ -89,7 +89,7 @@ impl KeyMetadata {
             deletion_protection_description: key.deletion_protection_description.clone(),
             automatic_rotation: "Disabled",
             last_rotation_date: created,
-            primary_key_version: (key.spec == KeySpec::SymmetricDefault).then(|| names::key_version_id(key.id)),
+            primary_key_version: key.spec.secret_len().is_some().then(|| names::key_version_id(key.id)),
             material_expire_time: "",
         }
     }
@@ -460,7 +460,7 @@ pub struct RandomPassword {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use trent_domain::{KeyState, KeyUsage};
+    use trent_domain::{KeySpec, KeyState, KeyUsage};
 
     use super::*;
 

@@ -64,13 +64,11 @@ pub enum RootKeyFileError {
 /// Builds the usable key of `spec` and `usage` from its raw material: secret bytes, or a key pair's PKCS #8 document.
 fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
     match (spec, usage) {
-        (KeySpec::SymmetricDefault, _) => {
-            let mut material = Zeroizing::new([0u8; MATERIAL_LEN]);
-            if raw.len() != MATERIAL_LEN {
+        (KeySpec::SymmetricDefault | KeySpec::Aes128 | KeySpec::Aes192, _) => {
+            if spec.secret_len() != Some(raw.len()) {
                 return Err(CryptoError::Library("symmetric key material of the wrong length"));
             }
-            material.copy_from_slice(raw);
-            Ok(KeyMaterial::Symmetric(SymmetricKey::from_material(key_id, &material)?))
+            Ok(KeyMaterial::Symmetric(SymmetricKey::from_secret(key_id, raw)?))
         }
         (KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512, _) => {
             Ok(KeyMaterial::Mac(Box::new(MacKey::from_material(key_id, spec, raw)?)))

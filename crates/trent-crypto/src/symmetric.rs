@@ -1,6 +1,9 @@
-//! A symmetric KMS key's material in memory: AES-256-GCM, zeroized when dropped.
+//! A symmetric KMS key's material in memory: AES-GCM (256-bit keys; 128- and 192-bit for Alibaba's `Aliyun_AES_128`
+//! and `Aliyun_AES_192`), zeroized when dropped.
 
-use aws_lc_rs::aead::{Aad, Nonce, RandomizedNonceKey, AES_256_GCM, NONCE_LEN};
+use aws_lc_rs::aead::{
+    Aad, LessSafeKey, Nonce, RandomizedNonceKey, UnboundKey, AES_128_GCM, AES_192_GCM, AES_256_GCM, NONCE_LEN,
+};
 use trent_domain::KeyId;
 use zeroize::Zeroizing;
 
@@ -15,7 +18,14 @@ pub const TAG_LEN: usize = 16;
 /// and in a `Zeroizing` buffer while the key is being built or sealed.
 pub struct SymmetricKey {
     key_id: KeyId,
-    aead: RandomizedNonceKey,
+    aead: Aead,
+}
+
+/// The AEAD key: aws-lc draws the nonce for AES-128 and AES-256 (`RandomizedNonceKey`), which it does not offer for
+/// AES-192; there the nonce is drawn here, from the same generator, and given to a `LessSafeKey`.
+enum Aead {
+    NonceInside(RandomizedNonceKey),
+    NonceDrawnHere(LessSafeKey),
 }
 
 impl std::fmt::Debug for SymmetricKey {
@@ -26,10 +36,25 @@ impl std::fmt::Debug for SymmetricKey {
 }
 
 impl SymmetricKey {
-    /// Builds the key for `key_id` from raw material.
+    /// Builds the key for `key_id` from 32 bytes of raw material (AES-256).
     pub fn from_material(key_id: KeyId, material: &Zeroizing<[u8; MATERIAL_LEN]>) -> Result<Self, CryptoError> {
-        let aead = RandomizedNonceKey::new(&AES_256_GCM, material.as_slice())
-            .map_err(|_| CryptoError::Library("AES-256-GCM key"))?;
+        Self::from_secret(key_id, material.as_slice())
+    }
+
+    /// Builds the key for `key_id` from raw material of 16, 24 or 32 bytes: AES-128, -192 or -256 in GCM.
+    pub fn from_secret(key_id: KeyId, material: &[u8]) -> Result<Self, CryptoError> {
+        let algorithm = match material.len() {
+            16 => &AES_128_GCM,
+            24 => &AES_192_GCM,
+            MATERIAL_LEN => &AES_256_GCM,
+            _ => return Err(CryptoError::Library("symmetric key material of the wrong length")),
+        };
+        let failed = |_| CryptoError::Library("AES-GCM key");
+        let aead = if material.len() == 24 {
+            Aead::NonceDrawnHere(LessSafeKey::new(UnboundKey::new(algorithm, material).map_err(failed)?))
+        } else {
+            Aead::NonceInside(RandomizedNonceKey::new(algorithm, material).map_err(failed)?)
+        };
         Ok(Self { key_id, aead })
     }
 
@@ -44,10 +69,20 @@ impl SymmetricKey {
         buffer.extend_from_slice(&[0u8; NONCE_LEN]);
         buffer.extend_from_slice(plaintext);
         let mut body = buffer.split_off(NONCE_LEN);
-        let nonce = self
-            .aead
-            .seal_in_place_append_tag(Aad::from(aad), &mut body)
-            .map_err(|_| CryptoError::Library("AES-GCM seal"))?;
+        let sealing_failed = |_| CryptoError::Library("AES-GCM seal");
+        let nonce = match &self.aead {
+            Aead::NonceInside(key) => {
+                key.seal_in_place_append_tag(Aad::from(aad), &mut body).map_err(sealing_failed)?
+            }
+            Aead::NonceDrawnHere(key) => {
+                let mut drawn = [0u8; NONCE_LEN];
+                aws_lc_rs::rand::fill(&mut drawn).map_err(|_| CryptoError::Library("random nonce"))?;
+                let nonce = Nonce::assume_unique_for_key(drawn);
+                key.seal_in_place_append_tag(Nonce::assume_unique_for_key(drawn), Aad::from(aad), &mut body)
+                    .map_err(sealing_failed)?;
+                nonce
+            }
+        };
         buffer.clear();
         buffer.extend_from_slice(nonce.as_ref());
         buffer.append(&mut body);
@@ -62,11 +97,11 @@ impl SymmetricKey {
         let (nonce, body) = sealed.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::InvalidCiphertext)?;
         let mut in_out = Zeroizing::new(body.to_vec());
-        let plaintext_len = self
-            .aead
-            .open_in_place(nonce, Aad::from(aad), in_out.as_mut_slice())
-            .map_err(|_| CryptoError::InvalidCiphertext)?
-            .len();
+        let opened = match &self.aead {
+            Aead::NonceInside(key) => key.open_in_place(nonce, Aad::from(aad), in_out.as_mut_slice()),
+            Aead::NonceDrawnHere(key) => key.open_in_place(nonce, Aad::from(aad), in_out.as_mut_slice()),
+        };
+        let plaintext_len = opened.map_err(|_| CryptoError::InvalidCiphertext)?.len();
         in_out.truncate(plaintext_len);
         Ok(in_out)
     }
@@ -99,6 +134,21 @@ mod tests {
             assert_eq!(k.open(b"aad", &changed), Err(CryptoError::InvalidCiphertext), "byte {i}");
         }
         assert_eq!(k.open(b"aad", &sealed[..10]), Err(CryptoError::InvalidCiphertext));
+    }
+
+    #[test]
+    fn each_aes_key_size_seals_and_only_itself_opens() {
+        let id = KeyId::generate();
+        let keys: Vec<SymmetricKey> =
+            [16, 24, 32].into_iter().map(|len| SymmetricKey::from_secret(id, &vec![3u8; len]).unwrap()).collect();
+        for (i, key) in keys.iter().enumerate() {
+            let sealed = key.seal(b"aad", b"hello").unwrap();
+            assert_eq!(key.open(b"aad", &sealed).unwrap().as_slice(), b"hello");
+            for other in keys.iter().skip(i + 1) {
+                assert_eq!(other.open(b"aad", &sealed), Err(CryptoError::InvalidCiphertext));
+            }
+        }
+        assert!(SymmetricKey::from_secret(id, &[0u8; 20]).is_err(), "no AES key is 160 bits");
     }
 
     #[test]

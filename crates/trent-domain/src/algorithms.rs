@@ -186,7 +186,7 @@ pub const ML_KEM: &str = "ML_KEM";
 pub fn algorithms(spec: KeySpec, usage: KeyUsage) -> KeyAlgorithms {
     let none = KeyAlgorithms::default();
     match (spec, usage) {
-        (KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt) => {
+        (KeySpec::SymmetricDefault | KeySpec::Aes128 | KeySpec::Aes192, KeyUsage::EncryptDecrypt) => {
             KeyAlgorithms { encryption: &[EncryptionAlgorithm::SymmetricDefault], ..none }
         }
         (KeySpec::Hmac224, KeyUsage::GenerateVerifyMac) => KeyAlgorithms { mac: &["HMAC_SHA_224"], ..none },

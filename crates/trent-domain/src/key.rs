@@ -11,6 +11,10 @@ use crate::state::{transition, Action, KeyState, StateError};
 pub enum KeySpec {
     /// AES-256-GCM.
     SymmetricDefault,
+    /// AES-128-GCM: Alibaba Cloud's `Aliyun_AES_128`, created only through its API (AWS has no such spec).
+    Aes128,
+    /// AES-192-GCM: Alibaba Cloud's `Aliyun_AES_192`, created only through its API.
+    Aes192,
     /// HMAC with SHA-224 and a 224-bit key.
     Hmac224,
     /// HMAC with SHA-256 and a 256-bit key.
@@ -53,6 +57,8 @@ impl KeySpec {
     /// Every spec Trent can create.
     pub const ALL: &'static [KeySpec] = &[
         KeySpec::SymmetricDefault,
+        KeySpec::Aes128,
+        KeySpec::Aes192,
         KeySpec::Hmac224,
         KeySpec::Hmac256,
         KeySpec::Hmac384,
@@ -77,6 +83,8 @@ impl KeySpec {
     pub fn as_str(self) -> &'static str {
         match self {
             KeySpec::SymmetricDefault => "SYMMETRIC_DEFAULT",
+            KeySpec::Aes128 => "Aliyun_AES_128",
+            KeySpec::Aes192 => "Aliyun_AES_192",
             KeySpec::Hmac224 => "HMAC_224",
             KeySpec::Hmac256 => "HMAC_256",
             KeySpec::Hmac384 => "HMAC_384",
@@ -107,6 +115,8 @@ impl KeySpec {
     pub fn secret_len(self) -> Option<usize> {
         match self {
             KeySpec::SymmetricDefault | KeySpec::Hmac256 => Some(32),
+            KeySpec::Aes128 => Some(16),
+            KeySpec::Aes192 => Some(24),
             KeySpec::Hmac224 => Some(28),
             KeySpec::Hmac384 => Some(48),
             KeySpec::Hmac512 => Some(64),

@@ -81,7 +81,7 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
             match audit.record_line(line).await {
                 Ok(()) => result,
                 // A call whose record cannot be kept is not answered as a success.
-                Err(_) => Err(WireError::new(500, "InternalFailure", "Internal Failure.")),
+                Err(error) => Err(WireError::from_service(error, None)),
             }
         }
         _ => result,
@@ -205,6 +205,8 @@ async fn answer(
         query: parts.uri.query().unwrap_or(""),
         body: &body,
     };
+    // Both SDKs name the operation in a header too: a request refused before it is believed is recorded under it.
+    call.action = parts.headers.get("x-acs-action").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let credentials = &state.app.credentials;
     let secret_of = |access_key_id: &str| credentials.get(access_key_id).map(|c| c.secret.clone());
     let authenticated = auth::authenticate(&arrived, secret_of, &state.nonces, state.app.clock.wall_now())

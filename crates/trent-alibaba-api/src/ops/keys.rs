@@ -29,7 +29,7 @@ pub(super) async fn create_key(service: &Service, ctx: &RequestContext, p: Param
     };
     // Alibaba's pairs (§4): AES encrypts only, EC keys sign only, RSA either.
     let allowed = match spec {
-        KeySpec::SymmetricDefault => usage == KeyUsage::EncryptDecrypt,
+        KeySpec::SymmetricDefault | KeySpec::Aes128 | KeySpec::Aes192 => usage == KeyUsage::EncryptDecrypt,
         KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => usage == KeyUsage::SignVerify,
         _ => true,
     };
