@@ -570,3 +570,36 @@ def test_each_aes_key_size_encrypts_and_the_aws_side_sees_it(server, spec):
     aws_view = make_client(server, region=REGION).describe_key(KeyId=created["KeyId"])["KeyMetadata"]
     assert aws_view["KeySpec"] == {"Aliyun_AES_256": "SYMMETRIC_DEFAULT"}.get(spec, spec)
     assert aws_view["EncryptionAlgorithms"] == ["SYMMETRIC_DEFAULT"]
+
+
+def test_an_attempted_use_through_alibabas_api_raises_the_alarm_and_cancels_an_armed_deletion(server):
+    """The safety net is the service's, so it holds on both APIs: cancel-on-use (armed through the AWS API's
+    Trent.SetCancelOnUse, signed here with botocore's SigV4) is triggered by an Alibaba Encrypt on the pending key,
+    which is refused, counted on /metrics, and leaves the key Disabled with its deletion cancelled."""
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    ali = TeaClient(server.alibaba_host)
+    key_id = ali.call("CreateKey")["KeyMetadata"]["KeyId"]
+    armed = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps({"KeyId": key_id, "Enabled": True}),
+                       headers={"X-Amz-Target": "Trent.SetCancelOnUse", "Content-Type": "application/x-amz-json-1.1"})
+    SigV4Auth(Credentials("test", "test"), "kms", REGION).add_auth(armed)
+    request = urllib.request.Request(armed.url, data=armed.body, headers=dict(armed.headers), method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read())["CancelOnUse"] is True
+
+    def attempts():
+        with urllib.request.urlopen(server.endpoint + "/metrics", timeout=10) as response:
+            lines = response.read().decode().splitlines()
+        return sum(float(line.rsplit(" ", 1)[1]) for line in lines
+                   if line.startswith("trent_disabled_key_use_attempts_total") and 'state="PendingDeletion"' in line)
+
+    before = attempts()
+    ali.call("ScheduleKeyDeletion", KeyId=key_id, PendingWindowInDays=30)
+    assert refusal(ali.call, "Encrypt", KeyId=key_id, Plaintext="x") == (409, "Rejected.PendingDeletion")
+    described = ali.call("DescribeKey", KeyId=key_id)["KeyMetadata"]
+    assert (described["KeyState"], described["DeleteDate"]) == ("Disabled", "")
+    assert attempts() == before + 1

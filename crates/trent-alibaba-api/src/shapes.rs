@@ -50,10 +50,12 @@ pub struct KeyMetadata {
     pub description: String,
     /// When it will be deleted; `""` unless it is pending deletion.
     pub delete_date: String,
-    /// `Enabled` or `Disabled`.
-    pub deletion_protection: &'static str,
-    /// Why it is protected (`""` when it is not, or no reason was given).
-    pub deletion_protection_description: String,
+    /// `Enabled` or `Disabled` (DescribeKey only: CreateKey's model has no such member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<&'static str>,
+    /// Why it is protected (`""` when it is not, or no reason was given; DescribeKey only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_protection_description: Option<String>,
     /// `Disabled`: no automatic rotation yet.
     pub automatic_rotation: &'static str,
     /// For a key never rotated, when its first version was made: its creation.
@@ -66,7 +68,12 @@ pub struct KeyMetadata {
 }
 
 impl KeyMetadata {
-    /// `key` as Alibaba's API shows it.
+    /// `key` as CreateKey shows it: DescribeKey's members but deletion protection (`_create_key_response_body.py`).
+    pub fn created(key: &Key) -> Self {
+        Self { deletion_protection: None, deletion_protection_description: None, ..Self::of(key) }
+    }
+
+    /// `key` as DescribeKey shows it.
     pub fn of(key: &Key) -> Self {
         let created = trent_audit::iso8601(key.created_at);
         Self {
@@ -85,8 +92,8 @@ impl KeyMetadata {
                 .scheduled_deletion()
                 .map(|d| trent_audit::iso8601(d.deletion_date))
                 .unwrap_or_default(),
-            deletion_protection: if key.deletion_protection { "Enabled" } else { "Disabled" },
-            deletion_protection_description: key.deletion_protection_description.clone(),
+            deletion_protection: Some(if key.deletion_protection { "Enabled" } else { "Disabled" }),
+            deletion_protection_description: Some(key.deletion_protection_description.clone()),
             automatic_rotation: "Disabled",
             last_rotation_date: created,
             primary_key_version: key.spec.secret_len().is_some().then(|| names::key_version_id(key.id)),
@@ -478,6 +485,9 @@ mod tests {
         assert_eq!(metadata["DeleteDate"], "");
         assert_eq!(metadata["CreationDate"], "1970-01-01T00:00:00Z");
         assert!(metadata["Arn"].as_str().unwrap().starts_with("acs:kms:us-east-1:111122223333:key/"));
+        assert_eq!(metadata["DeletionProtection"], "Disabled");
+        let created = serde_json::to_value(KeyMetadata::created(&key)).unwrap();
+        assert!(created.get("DeletionProtection").is_none(), "CreateKey's model has no deletion protection");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(super) async fn create_key(service: &Service, ctx: &RequestContext, p: Param
         ..CreateKeyInput::default()
     };
     let key = service.create_key(ctx, input).await?;
-    about(ctx, &shapes::Described { key_metadata: shapes::KeyMetadata::of(&key) }, &key)
+    about(ctx, &shapes::Described { key_metadata: shapes::KeyMetadata::created(&key) }, &key)
 }
 
 pub(super) async fn list_keys(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
