@@ -79,15 +79,12 @@ pub fn origin_name(origin: Origin) -> &'static str {
     }
 }
 
-/// The ID of a key's one version (until rotation gives a key several): a UUID derived from the key ID, so that it is
-/// stable, unique per key and needs nothing stored. Version 8 (RFC 9562's vendor-specific form).
-pub fn key_version_id(id: KeyId) -> String {
-    key_version_id_of(&id.to_string())
-}
-
-/// [`key_version_id`] of a key ID as text.
-pub fn key_version_id_of(id: &str) -> String {
-    let digest = trent_sigv4::sha256_hex(format!("trent key version 1 of {id}").as_bytes());
+/// The ID of version `material_version` of a key (its first material is version 0, each rotation makes one more): a
+/// UUID derived from the key ID and the version, so that it is stable, unique and needs nothing stored. Version 8
+/// (RFC 9562's vendor-specific form).
+pub fn key_version_id(id: KeyId, material_version: u32) -> String {
+    let ordinal = u64::from(material_version) + 1;
+    let digest = trent_sigv4::sha256_hex(format!("trent key version {ordinal} of {id}").as_bytes());
     let mut hex: Vec<u8> = digest.into_bytes();
     hex.truncate(32);
     if let Some(version) = hex.get_mut(12) {
@@ -145,11 +142,12 @@ mod tests {
     #[test]
     fn a_key_version_id_is_a_stable_uuid_of_its_own() {
         let id = KeyId::generate();
-        let version = key_version_id(id);
+        let version = key_version_id(id, 0);
         let parsed = uuid_shape(&version);
         assert!(parsed, "{version}");
-        assert_eq!(version, key_version_id(id));
-        assert_ne!(version, key_version_id(KeyId::generate()));
+        assert_eq!(version, key_version_id(id, 0));
+        assert_ne!(version, key_version_id(id, 1), "each material has its own");
+        assert_ne!(version, key_version_id(KeyId::generate(), 0));
         assert_ne!(version, id.to_string());
     }
 

@@ -96,7 +96,11 @@ impl KeyMetadata {
             deletion_protection_description: Some(key.deletion_protection_description.clone()),
             automatic_rotation: "Disabled",
             last_rotation_date: created,
-            primary_key_version: key.spec.secret_len().is_some().then(|| names::key_version_id(key.id)),
+            primary_key_version: key
+                .spec
+                .secret_len()
+                .is_some()
+                .then(|| names::key_version_id(key.id, key.current_material_version())),
             material_expire_time: "",
         }
     }
@@ -263,13 +267,16 @@ pub struct KeyVersion {
 }
 
 impl KeyVersion {
-    /// The one version of `key` (until rotation gives keys several).
-    pub fn of(key: &Key) -> Self {
-        Self {
+    /// Every version of `key`, oldest first: its first material (made with the key), then one per rotation.
+    pub fn all(key: &Key) -> Vec<Self> {
+        let version = |material_version: u32, made: trent_domain::Timestamp| Self {
             key_id: key.id.to_string(),
-            key_version_id: names::key_version_id(key.id),
-            creation_date: trent_audit::iso8601(key.created_at),
-        }
+            key_version_id: names::key_version_id(key.id, material_version),
+            creation_date: trent_audit::iso8601(made),
+        };
+        std::iter::once(version(0, key.created_at))
+            .chain(key.rotations.iter().map(|rotation| version(rotation.material_version, rotation.rotated_at)))
+            .collect()
     }
 }
 

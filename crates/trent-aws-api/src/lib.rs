@@ -65,13 +65,16 @@ pub fn dispatch<'a>(
         O::GenerateRandom => run!(generate_random),
         O::GetKeyLastUsage => run!(get_key_last_usage),
         O::GetKeyPolicy => run!(get_key_policy),
+        O::GetKeyRotationStatus => run!(get_key_rotation_status),
         O::GetPublicKey => run!(get_public_key),
         O::ListAliases => run!(list_aliases),
         O::ListKeyPolicies => run!(list_key_policies),
+        O::ListKeyRotations => run!(list_key_rotations),
         O::ListKeys => run!(list_keys),
         O::ListResourceTags => run!(list_resource_tags),
         O::PutKeyPolicy => run!(put_key_policy),
         O::ReEncrypt => run!(re_encrypt),
+        O::RotateKeyOnDemand => run!(rotate_key_on_demand),
         O::ScheduleKeyDeletion => run!(schedule_key_deletion),
         O::Sign => run!(sign),
         O::TagResource => run!(tag_resource),
@@ -89,16 +92,13 @@ pub fn dispatch<'a>(
         | O::DisableKeyRotation
         | O::DisconnectCustomKeyStore
         | O::EnableKeyRotation
-        | O::GetKeyRotationStatus
         | O::GetParametersForImport
         | O::ImportKeyMaterial
         | O::ListGrants
-        | O::ListKeyRotations
         | O::ListRetirableGrants
         | O::ReplicateKey
         | O::RetireGrant
         | O::RevokeGrant
-        | O::RotateKeyOnDemand
         | O::UpdateCustomKeyStore
         | O::UpdatePrimaryRegion => Box::pin(std::future::ready(Err(not_built(operation)))),
     }

@@ -170,6 +170,9 @@ pub struct KeyMetadata<'a> {
     pub algorithms: Algorithms,
     /// Whether the key is multi-Region (never yet).
     pub multi_region: bool,
+    /// The material new ciphertexts are made with, for keys whose material rotates (symmetric encryption keys).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_key_material_id: Option<String>,
 }
 
 impl<'a> KeyMetadata<'a> {
@@ -191,6 +194,9 @@ impl<'a> KeyMetadata<'a> {
             key_spec: key.spec.as_str(),
             algorithms: Algorithms::of(key),
             multi_region: false,
+            current_key_material_id: key
+                .rotates()
+                .then(|| trent_domain::key_material_id(key.id, key.current_material_version())),
         }
     }
 }
@@ -497,6 +503,12 @@ pub fn key_toggle(body: &[u8]) -> Result<(String, bool), AwsError> {
     Ok((request.key_id.unwrap_or_default(), request.enabled.unwrap_or_default()))
 }
 
+/// AWS's `KeyMaterialId` of the material a ciphertext made with `algorithm` names (`None` for an RSA ciphertext).
+pub fn key_material_id(algorithm: trent_domain::EncryptionAlgorithm, blob: &[u8]) -> Option<String> {
+    trent_service::ops::blob_material(algorithm, blob)
+        .map(|(key_id, version)| trent_domain::key_material_id(key_id, version))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -549,6 +561,7 @@ mod tests {
             "AWSAccountId",
             "Arn",
             "CreationDate",
+            "CurrentKeyMaterialId",
             "CustomerMasterKeySpec",
             "Description",
             "Enabled",
@@ -564,11 +577,13 @@ mod tests {
         assert_eq!(members(&value), expected);
         assert_eq!(value["CreationDate"], 1_700_000_000.5);
         assert_eq!(value["EncryptionAlgorithms"], json!(["SYMMETRIC_DEFAULT"]));
+        assert_eq!(value["CurrentKeyMaterialId"], trent_domain::key_material_id(enabled.id, 0));
 
         let deletion = ScheduledDeletion { deletion_date: Timestamp(1_800_000_000_000), pending_window_days: 7 };
         let pending = key(KeySpec::Hmac256, KeyUsage::GenerateVerifyMac, KeyState::PendingDeletion(deletion));
         let value = serde_json::to_value(KeyMetadata::of(&pending)).unwrap();
-        expected.retain(|m| *m != "EncryptionAlgorithms");
+        // An HMAC key's material does not rotate: no current material to name.
+        expected.retain(|m| !matches!(*m, "EncryptionAlgorithms" | "CurrentKeyMaterialId"));
         expected.extend(["DeletionDate", "MacAlgorithms"]);
         expected.sort_unstable();
         assert_eq!(members(&value), expected);

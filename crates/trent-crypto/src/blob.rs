@@ -1,7 +1,7 @@
 //! The ciphertext blob, version 1, and the operations that make and open it (documented in `docs/formats.md`):
 //!
 //! ```text
-//! 0x01 | key ID (16 bytes) | key material version (u32 BE) | nonce (12) | AES-256-GCM ciphertext | tag (16)
+//! 0x01 | key ID (16 bytes) | key material version (u32 BE) | nonce (12) | AES-GCM ciphertext | tag (16)
 //! ```
 //! The header (the first 21 bytes) and the canonical encryption context are the additional authenticated data, so
 //! changing any byte, or decrypting with another context, fails.
@@ -27,7 +27,7 @@ pub type EncryptionContext = BTreeMap<String, String>;
 pub struct BlobHeader {
     /// The key that made the blob.
     pub key_id: KeyId,
-    /// Which of the key's materials made it (always 0 until rotation exists).
+    /// Which of the key's materials made it: 0 for the first, then one more per rotation.
     pub material_version: u32,
 }
 
@@ -52,7 +52,7 @@ pub fn encrypt(
     context: &EncryptionContext,
 ) -> Result<Vec<u8>, CryptoError> {
     crate::ensure_material_of(key, material.key_id())?;
-    let header = header(BlobHeader { key_id: material.key_id(), material_version: 0 });
+    let header = header(BlobHeader { key_id: material.key_id(), material_version: material.material_version() });
     let sealed = material.seal(&aad(&header, context), plaintext)?;
     let mut blob = header;
     blob.extend_from_slice(&sealed);
@@ -68,7 +68,7 @@ pub fn decrypt(
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     crate::ensure_material_of(key, material.key_id())?;
     let found = read_header(blob)?;
-    if found.key_id != material.key_id() || found.material_version != 0 {
+    if found.key_id != material.key_id() || found.material_version != material.material_version() {
         return Err(CryptoError::InvalidCiphertext);
     }
     let (header, sealed) = blob.split_at(HEADER_LEN);
@@ -125,6 +125,22 @@ mod tests {
 
     fn context(pairs: &[(&str, &str)]) -> EncryptionContext {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn a_blob_names_the_material_version_that_made_it_and_only_that_material_opens_it() {
+        let id = KeyId::generate();
+        let k = key(id, KeyState::Enabled);
+        let rotated = SymmetricKey::from_secret(id, &[5u8; 32]).unwrap().at_material_version(3);
+        let blob = encrypt(k.require_usable().unwrap(), &rotated, b"after", &context(&[])).unwrap();
+        assert_eq!(read_header(&blob).unwrap(), BlobHeader { key_id: id, material_version: 3 });
+        assert_eq!(decrypt(k.require_usable().unwrap(), &rotated, &blob, &context(&[])).unwrap().as_slice(), b"after");
+        let first = material(id);
+        assert_eq!(
+            decrypt(k.require_usable().unwrap(), &first, &blob, &context(&[])),
+            Err(CryptoError::InvalidCiphertext),
+            "version 0 does not open what version 3 made"
+        );
     }
 
     #[test]

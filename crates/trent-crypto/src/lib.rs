@@ -41,6 +41,15 @@ pub enum KeyMaterial {
 }
 
 impl KeyMaterial {
+    /// The same material as version `material_version` of its key's (see [`SymmetricKey::at_material_version`]);
+    /// only symmetric material rotates, every other kind is returned as it is.
+    pub fn at_material_version(self, material_version: u32) -> Self {
+        match self {
+            KeyMaterial::Symmetric(key) => KeyMaterial::Symmetric(key.at_material_version(material_version)),
+            other => other,
+        }
+    }
+
     /// The public key as DER SubjectPublicKeyInfo; `None` for a secret (symmetric or HMAC) key.
     pub fn public_key_der(&self) -> Option<Result<Vec<u8>, CryptoError>> {
         match self {

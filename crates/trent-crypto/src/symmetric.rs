@@ -18,6 +18,7 @@ pub const TAG_LEN: usize = 16;
 /// and in a `Zeroizing` buffer while the key is being built or sealed.
 pub struct SymmetricKey {
     key_id: KeyId,
+    material_version: u32,
     aead: Aead,
 }
 
@@ -55,12 +56,23 @@ impl SymmetricKey {
         } else {
             Aead::NonceInside(RandomizedNonceKey::new(algorithm, material).map_err(failed)?)
         };
-        Ok(Self { key_id, aead })
+        Ok(Self { key_id, material_version: 0, aead })
     }
 
     /// The key this material belongs to.
     pub fn key_id(&self) -> KeyId {
         self.key_id
+    }
+
+    /// The same material, as version `material_version` of its key's materials (0 for the first, then one more per
+    /// rotation): the version its ciphertexts carry.
+    pub fn at_material_version(self, material_version: u32) -> Self {
+        Self { material_version, ..self }
+    }
+
+    /// Which of its key's materials this is.
+    pub fn material_version(&self) -> u32 {
+        self.material_version
     }
 
     /// Encrypts `plaintext` with a fresh random nonce; returns `nonce || ciphertext || tag`.

@@ -4,6 +4,7 @@ use crate::algorithms::{algorithms, KeyAlgorithms};
 use crate::arn::Arn;
 use crate::clock::Timestamp;
 use crate::ids::{AccountId, KeyId, Region};
+use crate::material::Rotation;
 use crate::state::{transition, Action, KeyState, StateError};
 
 /// The kind of key material Trent can create so far (the specs AWS allows are in [`crate::key_specs`]).
@@ -260,8 +261,10 @@ pub struct Key {
     pub deletion_protection_description: String,
     /// While true, an attempted use of the key while it is pending deletion cancels the deletion (Trent's safety net).
     pub cancel_on_use: bool,
-    /// The key material, sealed under the root key (see `trent-crypto`); never plaintext.
+    /// The key's first material (version 0), sealed under the root key (see `trent-crypto`); never plaintext.
     pub wrapped_material: Vec<u8>,
+    /// The materials rotations made since, oldest first (versions 1, 2, …); the last is current.
+    pub rotations: Vec<Rotation>,
     /// Bumped on every change; a write succeeds only against the version it read (conditional write).
     pub version: i64,
 }
@@ -289,8 +292,32 @@ impl Key {
             deletion_protection_description: String::new(),
             cancel_on_use: false,
             wrapped_material: Vec::new(),
+            rotations: Vec::new(),
             version: 1,
         }
+    }
+
+    /// The version of the material new ciphertexts are made with: the last rotation's, or 0.
+    pub fn current_material_version(&self) -> u32 {
+        self.rotations.last().map_or(0, |rotation| rotation.material_version)
+    }
+
+    /// The sealed material of `material_version`, if the key has it.
+    pub fn wrapped_material_of(&self, material_version: u32) -> Option<&[u8]> {
+        match material_version {
+            0 => Some(&self.wrapped_material),
+            version => self
+                .rotations
+                .iter()
+                .find(|rotation| rotation.material_version == version)
+                .map(|rotation| rotation.wrapped_material.as_slice()),
+        }
+    }
+
+    /// True for the keys whose material can rotate: symmetric encryption keys (AWS rotates no asymmetric or HMAC
+    /// key).
+    pub fn rotates(&self) -> bool {
+        self.usage == KeyUsage::EncryptDecrypt && self.spec.secret_len().is_some()
     }
 
     /// The key's ARN.

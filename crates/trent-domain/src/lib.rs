@@ -10,6 +10,7 @@ pub mod hex;
 pub mod ids;
 pub mod key;
 pub mod key_specs;
+pub mod material;
 pub mod retirement;
 pub mod state;
 
@@ -18,5 +19,6 @@ pub use arn::{Arn, ArnResource};
 pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{is_multi_region_key_id, AccountId, AliasName, KeyId, Region};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
+pub use material::{key_material_id, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
 pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
 pub use state::{alibaba_refusal, transition, Action, AlibabaRefusal, Api, KeyState, ScheduledDeletion, StateError};

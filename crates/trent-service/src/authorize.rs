@@ -14,6 +14,7 @@ const MANAGED_KEY_DENIED: &[&str] = &[
     "kms:DisableKey",
     "kms:EnableKey",
     "kms:PutKeyPolicy",
+    "kms:RotateKeyOnDemand",
     "kms:ScheduleKeyDeletion",
     "kms:TagResource",
     "kms:UntagResource",

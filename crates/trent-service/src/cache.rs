@@ -20,11 +20,50 @@ use crate::error::ServiceError;
 pub struct LoadedKey {
     /// The key's record.
     pub key: Key,
-    /// Its material, unwrapped from the root key's seal.
+    /// Its current material, unwrapped from the root key's seal.
     pub material: KeyMaterial,
+    /// The materials earlier rotations replaced (symmetric keys only), oldest first: ciphertexts made under them
+    /// still decrypt.
+    pub earlier_materials: Vec<SymmetricKey>,
 }
 
 impl LoadedKey {
+    /// Unwraps every material of `key`: the current one, and (for a rotated key) each earlier one.
+    pub fn open(key: &Key, root_key: &RootKey) -> Result<Self, ServiceError> {
+        let open = |version: u32| {
+            let sealed = key
+                .wrapped_material_of(version)
+                .ok_or_else(|| ServiceError::Internal(format!("{} has no material version {version}", key.arn())))?;
+            Ok::<_, ServiceError>(
+                root_key.open_key_material(key.id, key.spec, key.usage, sealed)?.at_material_version(version),
+            )
+        };
+        let current = key.current_material_version();
+        let mut earlier_materials = Vec::with_capacity(key.rotations.len());
+        for version in std::iter::once(0).chain(key.rotations.iter().map(|r| r.material_version)) {
+            if version == current {
+                continue;
+            }
+            if let KeyMaterial::Symmetric(material) = open(version)? {
+                earlier_materials.push(material);
+            }
+        }
+        Ok(Self { key: key.clone(), material: open(current)?, earlier_materials })
+    }
+
+    /// The symmetric material of `material_version` (the version a ciphertext's header names), current or earlier;
+    /// `InvalidCiphertextException` when the key never had it.
+    pub fn symmetric_version(&self, operation: &str, material_version: u32) -> Result<&SymmetricKey, ServiceError> {
+        let current = self.symmetric(operation)?;
+        if current.material_version() == material_version {
+            return Ok(current);
+        }
+        self.earlier_materials
+            .iter()
+            .find(|material| material.material_version() == material_version)
+            .ok_or(ServiceError::InvalidCiphertext)
+    }
+
     /// The symmetric encryption material, or `InvalidKeyUsageException` for a key of another usage.
     pub fn symmetric(&self, operation: &str) -> Result<&SymmetricKey, ServiceError> {
         match &self.material {
@@ -167,8 +206,7 @@ impl KeyCache {
         root_key: &RootKey,
         mark: Option<Mark>,
     ) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
-        let material = root_key.open_key_material(key.id, key.spec, key.usage, &key.wrapped_material)?;
-        let loaded = Arc::new(LoadedKey { key: key.clone(), material });
+        let loaded = Arc::new(LoadedKey::open(key, root_key)?);
         let mut entries = write(&self.entries);
         if let (Some(feed), Some(mark)) = (&self.feed, mark) {
             if !feed.unchanged_since(mark) {

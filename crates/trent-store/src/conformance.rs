@@ -3,7 +3,8 @@
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{
-    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, ScheduledDeletion, Tag, Timestamp,
+    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, Rotation, RotationType, ScheduledDeletion,
+    Tag, Timestamp,
 };
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -19,6 +20,12 @@ pub fn sample_key() -> Key {
         deletion_protection_description: "holds the orders".to_owned(),
         cancel_on_use: true,
         wrapped_material: vec![1, 2, 3],
+        rotations: vec![Rotation {
+            material_version: 1,
+            rotated_at: Timestamp(1_700_000_100_000),
+            rotation_type: RotationType::OnDemand,
+            wrapped_material: vec![4, 5, 6],
+        }],
         ..Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled)
     }
 }

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0006_usage_retention_retirement.sql"),
     include_str!("../migrations/postgres/0007_audit_segments.sql"),
     include_str!("../migrations/postgres/0008_deletion_protection_description.sql"),
+    include_str!("../migrations/postgres/0009_rotations.sql"),
 ];
 
 /// The notification channel of key changes.

@@ -21,7 +21,7 @@ macro_rules! key_columns {
     () => {
         "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
          deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use, \
-         deletion_protection_description"
+         deletion_protection_description, rotations"
     };
 }
 
@@ -67,11 +67,13 @@ record! {
     RefusedUse { key_arn, millis, operation, principal, source_ip, error_code, error_message, event_id }
 }
 
-/// A key is stored as its fields but for two: its state is the `state` column and, while a deletion is pending,
-/// `deletion_date` and `pending_window_days`; its tags are one JSON column.
+/// A key is stored as its fields but for three: its state is the `state` column and, while a deletion is pending,
+/// `deletion_date` and `pending_window_days`; its tags are one JSON column, and so are its rotations (their materials
+/// sealed, in hexadecimal).
 impl ToParams for Key {
     fn to_params(&self) -> Result<Vec<Param<'_>>, StoreError> {
         let tags = serde_json::to_string(&self.tags).map_err(|e| StoreError::Database(e.to_string()))?;
+        let rotations = serde_json::to_string(&self.rotations).map_err(|e| StoreError::Database(e.to_string()))?;
         let scheduled = self.state.scheduled_deletion();
         let deletion_date = scheduled.map_or(Param::Null, |d| Param::Int(d.deletion_date.0));
         let window = scheduled.map_or(Param::Null, |d| Param::Int(d.pending_window_days));
@@ -95,6 +97,7 @@ impl ToParams for Key {
             &self.deletion_protection,
             &self.cancel_on_use,
             &self.deletion_protection_description,
+            rotations,
         ]))
     }
 }
@@ -128,6 +131,8 @@ impl FromRow for Key {
             deletion_protection: row.column("deletion_protection")?,
             cancel_on_use: row.column("cancel_on_use")?,
             deletion_protection_description: row.column("deletion_protection_description")?,
+            rotations: serde_json::from_str(&row.column::<String>("rotations")?)
+                .map_err(|_| StoreError::Corrupt("rotations".to_owned()))?,
         })
     }
 }
@@ -154,7 +159,7 @@ pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
 pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
     "INSERT INTO keys (",
     key_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
 ));
 pub(crate) const GET_KEY: Sql =
     Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
@@ -168,7 +173,8 @@ pub(crate) const LIST_KEYS: Sql = Sql::both(concat!(
 pub(crate) const UPDATE_KEY: Sql = Sql::both(
     "UPDATE keys SET created_at = $4, description = $5, key_spec = $6, key_usage = $7, origin = $8, key_manager = $9, \
      state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
-     deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, version = version + 1 \
+     deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, \
+     rotations = $20, version = version + 1 \
      WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
 );
 /// The keys due at $1, earliest first, at most $2.

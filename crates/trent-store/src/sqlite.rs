@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0006_usage_retention_retirement.sql"),
     include_str!("../migrations/sqlite/0007_audit_segments.sql"),
     include_str!("../migrations/sqlite/0008_deletion_protection_description.sql"),
+    include_str!("../migrations/sqlite/0009_rotations.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

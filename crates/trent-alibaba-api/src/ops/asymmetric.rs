@@ -8,7 +8,7 @@ use trent_domain::Key;
 use trent_service::ops::sign::{MessageType, SignRequest};
 use trent_service::{RequestContext, Service, ServiceError};
 
-use super::{about, key_id, require_version, Outcome};
+use super::{about, key_id, named_version, Outcome};
 use crate::error::WireError;
 use crate::names;
 use crate::params::Params;
@@ -37,10 +37,10 @@ fn algorithm(p: Params<'_>, table: &[(&'static str, &'static str)]) -> Result<&'
     }
 }
 
-/// The key a call names, at the version it names.
+/// The key a call names, at the version it names (an asymmetric key has one).
 async fn versioned_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Result<Key, super::Refusal> {
     let key = service.describe_key(ctx, &key_id(p)?).await?;
-    require_version(p, &key)?;
+    named_version(p, &key)?;
     Ok(key)
 }
 
@@ -52,7 +52,7 @@ fn base64_param(p: Params<'_>, name: &str) -> Result<Vec<u8>, WireError> {
 pub(super) async fn get_public_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
     let (_, der) = service.get_public_key(ctx, &key.id.to_string()).await?;
-    let (id, version) = (key.id.to_string(), names::key_version_id(key.id));
+    let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     about(ctx, &shapes::PublicKey { key_id: &id, key_version_id: &version, public_key: pem(&der) }, &key)
 }
 
@@ -81,7 +81,7 @@ fn signing<'a>(p: Params<'_>, key_id: &'a str, digest: &'a [u8]) -> Result<SignR
 
 pub(super) async fn sign(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
-    let (id, version) = (key.id.to_string(), names::key_version_id(key.id));
+    let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let digest = base64_param(p, "Digest")?;
     let (signature, _) = service.sign(ctx, signing(p, &id, &digest)?).await?;
     let shape = shapes::Asymmetric {
@@ -96,7 +96,7 @@ pub(super) async fn sign(service: &Service, ctx: &RequestContext, p: Params<'_>)
 
 pub(super) async fn verify(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
-    let (id, version) = (key.id.to_string(), names::key_version_id(key.id));
+    let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let digest = base64_param(p, "Digest")?;
     let signature = base64_param(p, "Value")?;
     // A signature that does not verify is an answer here (`Value: false`), not an error as on AWS's API.
@@ -110,7 +110,7 @@ pub(super) async fn verify(service: &Service, ctx: &RequestContext, p: Params<'_
 
 pub(super) async fn encrypt(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
-    let (id, version) = (key.id.to_string(), names::key_version_id(key.id));
+    let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let algorithm = encryption_algorithm(p)?;
     let plaintext = base64_param(p, "Plaintext")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
@@ -127,7 +127,7 @@ pub(super) async fn encrypt(service: &Service, ctx: &RequestContext, p: Params<'
 
 pub(super) async fn decrypt(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
-    let (id, version) = (key.id.to_string(), names::key_version_id(key.id));
+    let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let algorithm = encryption_algorithm(p)?;
     let ciphertext = base64_param(p, "CiphertextBlob")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);

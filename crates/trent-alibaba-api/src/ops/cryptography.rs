@@ -10,7 +10,7 @@ use trent_service::ops::re_encrypt::ReEncryptInput;
 use trent_service::{RequestContext, Service};
 use zeroize::Zeroizing;
 
-use super::{answer, id_of, key_id, Outcome, Refusal};
+use super::{answer, key_and_version, key_id, Outcome, Refusal};
 use crate::error::WireError;
 use crate::names;
 use crate::params::Params;
@@ -23,11 +23,9 @@ pub(super) async fn encrypt(service: &Service, ctx: &RequestContext, p: Params<'
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
     // Alibaba's plaintext is a string that comes back byte for byte (§4): its UTF-8 bytes are what is encrypted.
     let encrypted = service.encrypt(ctx, &key_id, plaintext.as_bytes(), &context, None, dry_run).await?;
-    let shape = shapes::Encrypted {
-        ciphertext_blob: BASE64.encode(&encrypted.ciphertext),
-        key_id: id_of(&encrypted.key_arn),
-        key_version_id: names::key_version_id_of(id_of(&encrypted.key_arn)),
-    };
+    let (key_id, key_version_id) = key_and_version(&encrypted.key_arn, &encrypted.ciphertext);
+    let shape =
+        shapes::Encrypted { ciphertext_blob: BASE64.encode(&encrypted.ciphertext), key_id: &key_id, key_version_id };
     answer(ctx, &shape, Some(encrypted.key_arn.clone()))
 }
 
@@ -43,11 +41,8 @@ pub(super) async fn decrypt(service: &Service, ctx: &RequestContext, p: Params<'
         Ok(text) => text.to_owned(),
         Err(_) => BASE64.encode(decrypted.plaintext.as_slice()),
     };
-    let shape = shapes::Decrypted {
-        plaintext,
-        key_id: id_of(&decrypted.key_arn),
-        key_version_id: names::key_version_id_of(id_of(&decrypted.key_arn)),
-    };
+    let (key_id, key_version_id) = key_and_version(&decrypted.key_arn, &blob);
+    let shape = shapes::Decrypted { plaintext, key_id: &key_id, key_version_id };
     answer(ctx, &shape, Some(decrypted.key_arn.clone()))
 }
 
@@ -94,12 +89,13 @@ pub(super) async fn generate_data_key(
 ) -> Outcome {
     let made = make_data_key(service, ctx, p, data_key_length(p)?).await?;
     let key_arn = &made.encrypted.key_arn;
+    let (key_id, key_version_id) = key_and_version(key_arn, &made.encrypted.ciphertext);
     let shape = shapes::DataKey {
         ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
         plaintext: with_plaintext.then_some(made.text.as_str()),
         exported_data_key: None,
-        key_id: id_of(key_arn),
-        key_version_id: names::key_version_id_of(id_of(key_arn)),
+        key_id: &key_id,
+        key_version_id,
     };
     answer(ctx, &shape, Some(key_arn.clone()))
 }
@@ -161,12 +157,13 @@ pub(super) async fn generate_and_export_data_key(service: &Service, ctx: &Reques
     }
     let made = make_data_key(service, ctx, p, length).await?;
     let key_arn = &made.encrypted.key_arn;
+    let (key_id, key_version_id) = key_and_version(key_arn, &made.encrypted.ciphertext);
     let shape = shapes::DataKey {
         ciphertext_blob: BASE64.encode(&made.encrypted.ciphertext),
         plaintext: None,
         exported_data_key: Some(wrapping.wrap(&made.raw)?),
-        key_id: id_of(key_arn),
-        key_version_id: names::key_version_id_of(id_of(key_arn)),
+        key_id: &key_id,
+        key_version_id,
     };
     answer(ctx, &shape, Some(key_arn.clone()))
 }
@@ -184,11 +181,8 @@ pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: 
         None => decrypted.plaintext.clone(),
     };
     let key_arn = &decrypted.key_arn;
-    let shape = shapes::Exported {
-        exported_data_key: wrapping.wrap(&data_key)?,
-        key_id: id_of(key_arn),
-        key_version_id: names::key_version_id_of(id_of(key_arn)),
-    };
+    let (key_id, key_version_id) = key_and_version(key_arn, &blob);
+    let shape = shapes::Exported { exported_data_key: wrapping.wrap(&data_key)?, key_id: &key_id, key_version_id };
     answer(ctx, &shape, Some(key_arn.clone()))
 }
 
@@ -208,11 +202,8 @@ pub(super) async fn re_encrypt(service: &Service, ctx: &RequestContext, p: Param
         dry_run: p.boolean("DryRun")?.unwrap_or(false),
     };
     let output = service.re_encrypt(ctx, input).await?;
-    let destination = id_of(&output.destination_key_arn);
-    let shape = shapes::ReEncrypted {
-        ciphertext_blob: BASE64.encode(&output.ciphertext),
-        key_id: destination,
-        key_version_id: names::key_version_id_of(destination),
-    };
+    let (key_id, key_version_id) = key_and_version(&output.destination_key_arn, &output.ciphertext);
+    let shape =
+        shapes::ReEncrypted { ciphertext_blob: BASE64.encode(&output.ciphertext), key_id: &key_id, key_version_id };
     answer(ctx, &shape, Some(output.destination_key_arn.clone()))
 }

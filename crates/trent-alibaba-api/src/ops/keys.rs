@@ -157,14 +157,14 @@ pub(super) async fn set_deletion_protection(service: &Service, ctx: &RequestCont
 
 pub(super) async fn describe_key_version(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = service.describe_key(ctx, &key_id(p)?).await?;
-    super::require_version(p, &key)?;
-    about(ctx, &shapes::OneVersion { key_version: shapes::KeyVersion::of(&key) }, &key)
+    let key_version = super::named_version(p, &key)?;
+    about(ctx, &shapes::OneVersion { key_version }, &key)
 }
 
 pub(super) async fn list_key_versions(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = service.describe_key(ctx, &key_id(p)?).await?;
     let (page_number, page_size) = paging(p)?;
-    let versions = [shapes::KeyVersion::of(&key)];
+    let versions = shapes::KeyVersion::all(&key);
     let page = shapes::page(&versions, page_number, page_size);
     let listed = Listed::new(page_number, page_size, versions.len());
     about(ctx, &shapes::Versions { key_versions: shapes::KeyVersionList { key_version: page }, listed }, &key)

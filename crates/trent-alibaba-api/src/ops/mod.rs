@@ -179,12 +179,25 @@ fn key_id(p: Params<'_>) -> Result<String, WireError> {
     Ok(names::key_reference(p.required("KeyId")?))
 }
 
-/// Checks that the `KeyVersionId` parameter names `key`'s version.
-fn require_version(p: Params<'_>, key: &Key) -> Result<(), WireError> {
-    if p.required("KeyVersionId")? == names::key_version_id(key.id) {
-        Ok(())
-    } else {
-        Err(WireError::new(404, "Forbidden.KeyVersionNotFound", "The specified Key version is not found."))
+/// The version of `key` the `KeyVersionId` parameter names, as a [`shapes::KeyVersion`].
+fn named_version(p: Params<'_>, key: &Key) -> Result<shapes::KeyVersion, WireError> {
+    let named = p.required("KeyVersionId")?;
+    shapes::KeyVersion::all(key)
+        .into_iter()
+        .find(|version| version.key_version_id == named)
+        .ok_or_else(|| WireError::new(404, "Forbidden.KeyVersionNotFound", "The specified Key version is not found."))
+}
+
+/// The key and version a ciphertext made under `key_arn` names, as Alibaba writes them (`KeyId`, `KeyVersionId`): the
+/// material in a symmetric blob's header; for anything else, the key's first version.
+fn key_and_version(key_arn: &str, blob: &[u8]) -> (String, String) {
+    match trent_service::ops::blob_material(trent_domain::EncryptionAlgorithm::SymmetricDefault, blob) {
+        Some((id, version)) => (id.to_string(), names::key_version_id(id, version)),
+        None => {
+            let id = id_of(key_arn);
+            let version = trent_domain::KeyId::parse(id).map(|id| names::key_version_id(id, 0)).unwrap_or_default();
+            (id.to_owned(), version)
+        }
     }
 }
 

@@ -106,6 +106,7 @@ impl Target {
                     | Operation::EnableKey
                     | Operation::GetPublicKey
                     | Operation::PutKeyPolicy
+                    | Operation::RotateKeyOnDemand
                     | Operation::ScheduleKeyDeletion
                     | Operation::TagResource
                     | Operation::UntagResource

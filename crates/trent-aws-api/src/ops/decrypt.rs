@@ -29,6 +29,8 @@ struct Response<'a> {
     key_id: &'a str,
     plaintext: Base64Text,
     encryption_algorithm: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_id: Option<String>,
 }
 
 names_key!(Response<'_>);
@@ -63,5 +65,6 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         key_id: &decrypted.key_arn,
         plaintext: base64(&decrypted.plaintext),
         encryption_algorithm: decrypted.algorithm.as_str(),
+        key_material_id: key_material_id(decrypted.algorithm, &blob.0),
     })
 }

@@ -65,6 +65,17 @@ pub struct Response<'a> {
     pub plaintext: Option<Base64Text>,
     /// The KMS key's ARN.
     pub key_id: &'a str,
+    /// The material the data key was encrypted under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
+}
+
+impl<'a> Response<'a> {
+    /// The answer for a data key encrypted as `blob` under the key `arn`.
+    pub fn new(blob: &[u8], plaintext: Option<Base64Text>, arn: &'a str) -> Self {
+        let key_material_id = key_material_id(trent_domain::EncryptionAlgorithm::SymmetricDefault, blob);
+        Self { ciphertext_blob: base64(blob), plaintext, key_id: arn, key_material_id }
+    }
 }
 
 names_key!(Response<'_>);
@@ -73,5 +84,5 @@ names_key!(Response<'_>);
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (members, context) = DataKeyMembers::parse(body)?;
     let (plaintext, blob, arn) = service.generate_data_key(ctx, members.service_request(&context)).await?;
-    response(&Response { ciphertext_blob: base64(&blob), plaintext: Some(base64(&plaintext)), key_id: &arn })
+    response(&Response::new(&blob, Some(base64(&plaintext)), &arn))
 }

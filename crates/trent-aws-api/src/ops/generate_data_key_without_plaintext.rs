@@ -4,11 +4,11 @@ use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
 use crate::ops::generate_data_key::{DataKeyMembers, Response};
-use crate::shapes::{base64, response, Reply};
+use crate::shapes::{response, Reply};
 
 /// Handles GenerateDataKeyWithoutPlaintext.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let (members, context) = DataKeyMembers::parse(body)?;
     let (blob, arn) = service.generate_data_key_without_plaintext(ctx, members.service_request(&context)).await?;
-    response(&Response { ciphertext_blob: base64(&blob), plaintext: None, key_id: &arn })
+    response(&Response::new(&blob, None, &arn))
 }

@@ -32,6 +32,10 @@ struct Response<'a> {
     key_id: &'a str,
     source_encryption_algorithm: &'static str,
     destination_encryption_algorithm: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_key_material_id: Option<String>,
 }
 
 names_key!(Response<'_>);
@@ -73,5 +77,9 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         key_id: &output.destination_key_arn,
         source_encryption_algorithm: output.source_algorithm.as_str(),
         destination_encryption_algorithm: output.destination_algorithm.as_str(),
+        source_key_material_id: output.source_material.map(|(id, version)| trent_domain::key_material_id(id, version)),
+        destination_key_material_id: output
+            .destination_material
+            .map(|(id, version)| trent_domain::key_material_id(id, version)),
     })
 }

@@ -114,6 +114,7 @@ impl Service {
             deletion_protection_description: String::new(),
             cancel_on_use: false,
             wrapped_material,
+            rotations: Vec::new(),
             version: 1,
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;

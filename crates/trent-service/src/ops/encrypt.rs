@@ -17,8 +17,9 @@ use crate::Service;
 
 /// A key ready to encrypt or decrypt with one of its encryption algorithms.
 pub(crate) enum Cipher<'a> {
-    /// A symmetric key with `SYMMETRIC_DEFAULT`.
-    Symmetric(&'a SymmetricKey),
+    /// A symmetric key with `SYMMETRIC_DEFAULT`: its current material encrypts; a ciphertext is opened by the material
+    /// its header names.
+    Symmetric(&'a LoadedKey, &'a SymmetricKey),
     /// An RSA key of `KeySpec` with an OAEP algorithm.
     Rsa(&'a RsaEncryptionKey, EncryptionAlgorithm, KeySpec),
 }
@@ -34,7 +35,7 @@ pub(crate) fn cipher<'a>(
     let supported = loaded.key.algorithms().encryption;
     let parsed = EncryptionAlgorithm::parse(name).filter(|parsed| supported.contains(parsed));
     match parsed {
-        Some(EncryptionAlgorithm::SymmetricDefault) => Ok(Cipher::Symmetric(loaded.symmetric(operation)?)),
+        Some(EncryptionAlgorithm::SymmetricDefault) => Ok(Cipher::Symmetric(loaded, loaded.symmetric(operation)?)),
         Some(algorithm) => Ok(Cipher::Rsa(loaded.rsa_encryption(operation)?, algorithm, loaded.key.spec)),
         None if supported.is_empty() => Err(loaded.wrong_usage(operation)),
         None => Err(loaded.wrong_algorithm(name)),
@@ -60,7 +61,7 @@ impl Cipher<'_> {
     /// The algorithm, for the response.
     pub(crate) fn algorithm(&self) -> EncryptionAlgorithm {
         match self {
-            Cipher::Symmetric(_) => EncryptionAlgorithm::SymmetricDefault,
+            Cipher::Symmetric(..) => EncryptionAlgorithm::SymmetricDefault,
             Cipher::Rsa(_, algorithm, _) => *algorithm,
         }
     }
@@ -91,7 +92,7 @@ impl Cipher<'_> {
         context: &EncryptionContext,
     ) -> Result<Vec<u8>, ServiceError> {
         Ok(match self {
-            Cipher::Symmetric(material) => trent_crypto::encrypt(proof, material, plaintext, context)?,
+            Cipher::Symmetric(_, current) => trent_crypto::encrypt(proof, current, plaintext, context)?,
             Cipher::Rsa(pair, algorithm, _) => pair.encrypt(proof, *algorithm, plaintext)?,
         })
     }
@@ -104,7 +105,10 @@ impl Cipher<'_> {
         context: &EncryptionContext,
     ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
         Ok(match self {
-            Cipher::Symmetric(material) => trent_crypto::decrypt(proof, material, ciphertext, context)?,
+            Cipher::Symmetric(loaded, _) => {
+                let version = trent_crypto::read_header(ciphertext)?.material_version;
+                trent_crypto::decrypt(proof, loaded.symmetric_version("Decrypt", version)?, ciphertext, context)?
+            }
             Cipher::Rsa(pair, algorithm, _) => pair.decrypt(proof, *algorithm, ciphertext)?,
         })
     }

@@ -29,10 +29,12 @@ pub mod get_public_key;
 pub mod list_aliases;
 pub mod list_audit_events;
 pub mod list_key_policies;
+pub mod list_key_rotations;
 pub mod list_keys;
 pub mod list_resource_tags;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
@@ -46,7 +48,7 @@ pub mod verify;
 pub mod verify_audit_trail;
 pub mod verify_mac;
 
-use trent_domain::{AccountId, Tag};
+use trent_domain::{AccountId, EncryptionAlgorithm, KeyId, Tag};
 
 use crate::error::ServiceError;
 
@@ -62,6 +64,15 @@ pub fn default_policy(account: &AccountId) -> String {
     format!(
         "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n      \"AWS\" : \"arn:aws:iam::{account}:root\"\n    }},\n    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
     )
+}
+
+/// The material a ciphertext made with `algorithm` names: for a symmetric blob, its key and the material version in its
+/// header (AWS's `KeyMaterialId` is made of them); `None` for an RSA ciphertext, which names nothing.
+pub fn blob_material(algorithm: EncryptionAlgorithm, blob: &[u8]) -> Option<(KeyId, u32)> {
+    if algorithm != EncryptionAlgorithm::SymmetricDefault {
+        return None;
+    }
+    trent_crypto::read_header(blob).ok().map(|header| (header.key_id, header.material_version))
 }
 
 /// Checks a key policy document: a JSON object with a `Statement`, within AWS's size quota.

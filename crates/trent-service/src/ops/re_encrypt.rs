@@ -2,10 +2,11 @@
 //! usable, and the plaintext never leaves the server.
 
 use trent_crypto::EncryptionContext;
-use trent_domain::EncryptionAlgorithm;
+use trent_domain::{EncryptionAlgorithm, KeyId};
 
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
+use crate::ops::blob_material;
 use crate::ops::encrypt::cipher;
 use crate::resolve::Aliases;
 use crate::Service;
@@ -44,6 +45,10 @@ pub struct ReEncryptOutput {
     pub source_algorithm: EncryptionAlgorithm,
     /// The algorithm the new ciphertext was made with.
     pub destination_algorithm: EncryptionAlgorithm,
+    /// The material that opened the ciphertext (symmetric source keys): its key and version.
+    pub source_material: Option<(KeyId, u32)>,
+    /// The material that made the new one (symmetric destination keys).
+    pub destination_material: Option<(KeyId, u32)>,
 }
 
 impl Service {
@@ -77,6 +82,8 @@ impl Service {
         }
         let ciphertext = destination_cipher.encrypt(destination_proof, &plaintext, &input.destination_context)?;
         Ok(ReEncryptOutput {
+            source_material: blob_material(source_cipher.algorithm(), &input.ciphertext),
+            destination_material: blob_material(destination_cipher.algorithm(), &ciphertext),
             ciphertext,
             source_key_arn: source.key.arn().to_string(),
             destination_key_arn: destination.key.arn().to_string(),

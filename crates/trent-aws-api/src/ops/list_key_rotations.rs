@@ -1,0 +1,78 @@
+//! The edge of ListKeyRotations: a key's rotations, oldest first, paged (`Limit` 1 to 1000, default 100); with
+//! `IncludeKeyMaterial: ALL_KEY_MATERIAL` its first material too, and which material is current.
+
+use serde::{Deserialize, Serialize};
+use trent_domain::{key_material_id, Key};
+use trent_service::{RequestContext, Service};
+
+use crate::error::AwsError;
+use crate::shapes::{check_key_id, check_marker, parse_body, response, Page, Reply};
+use crate::validate::Validator;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    key_id: Option<String>,
+    include_key_material: Option<String>,
+    limit: Option<i64>,
+    marker: Option<String>,
+}
+
+/// One entry of `Rotations`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Entry {
+    key_id: String,
+    key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_date: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_type: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Rotations {
+    rotations: Vec<Entry>,
+}
+
+/// The entries of `key`: each rotation, and with `all_materials` the first material as well, each with its state.
+fn entries(key: &Key, all_materials: bool) -> Vec<Entry> {
+    let current = key.current_material_version();
+    let state = |version: u32| all_materials.then_some(if version == current { "CURRENT" } else { "NON_CURRENT" });
+    let first = all_materials.then(|| Entry {
+        key_id: key.id.to_string(),
+        key_material_id: key_material_id(key.id, 0),
+        key_material_state: state(0),
+        rotation_date: None,
+        rotation_type: None,
+    });
+    first
+        .into_iter()
+        .chain(key.rotations.iter().map(|rotation| Entry {
+            key_id: key.id.to_string(),
+            key_material_id: key_material_id(key.id, rotation.material_version),
+            key_material_state: state(rotation.material_version),
+            rotation_date: Some(rotation.rotated_at.epoch_seconds()),
+            rotation_type: Some(rotation.rotation_type.as_str()),
+        }))
+        .collect()
+}
+
+/// Handles ListKeyRotations.
+pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
+    let request: Request = parse_body(body)?;
+    let mut v = Validator::new();
+    check_key_id(&mut v, "keyId", &request.key_id, true);
+    v.one_of("includeKeyMaterial", request.include_key_material.as_deref(), &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"])
+        .range("limit", request.limit, 1, 1000);
+    check_marker(&mut v, request.marker.as_deref());
+    v.finish()?;
+    let key = service.key_rotations(ctx, request.key_id.as_deref().unwrap_or_default(), "kms:ListKeyRotations").await?;
+    let all = entries(&key, request.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL"));
+    let limit = request.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(100);
+    let (page, next) = trent_service::ops::page(&all, limit, request.marker.as_deref())?;
+    response(&Page::new(Rotations { rotations: page }, next))
+}

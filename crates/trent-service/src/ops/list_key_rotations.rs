@@ -1,0 +1,33 @@
+//! ListKeyRotations and GetKeyRotationStatus: what a key's material history is, and whether it rotates by itself.
+//! Both are for keys that rotate (symmetric encryption keys); any other key is `UnsupportedOperationException`.
+
+use trent_domain::{Action, Key};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{check_state, ServiceError};
+use crate::resolve::Aliases;
+use crate::Service;
+
+impl Service {
+    /// The key whose rotations a caller reads (`permission`): a key that rotates, in any state.
+    pub async fn key_rotations(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        permission: &str,
+    ) -> Result<Key, ServiceError> {
+        let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
+        authorize(&ctx.principal, permission, &loaded.key)?;
+        check_state(&loaded.key, Action::DescribeKey)?;
+        if !loaded.key.rotates() {
+            return Err(ServiceError::Unsupported(format!(
+                "{} key spec {} and usage {} do not support key rotation.",
+                loaded.key.arn(),
+                loaded.key.spec.as_str(),
+                loaded.key.usage.as_str()
+            )));
+        }
+        Ok(loaded.key.clone())
+    }
+}

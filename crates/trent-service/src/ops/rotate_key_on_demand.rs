@@ -1,0 +1,95 @@
+//! RotateKeyOnDemand: a new material for a symmetric encryption key, current from now on; every earlier material
+//! stays, so what it encrypted still decrypts. Refused as AWS refuses it: by the key's state first (a disabled key
+//! `DisabledException`, a pending one `KMSInvalidStateException`), then for keys that do not rotate
+//! (`UnsupportedOperationException`), then past AWS's lifetime quota of on-demand rotations (`LimitExceededException`).
+
+use trent_domain::{Action, Key, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{apply_state, ServiceError};
+use crate::Service;
+
+impl Service {
+    /// RotateKeyOnDemand. Returns the key as now stored, its new material current.
+    pub async fn rotate_key_on_demand(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
+        let key = self
+            .modify_key(ctx, key_id, |key| {
+                authorize(&ctx.principal, "kms:RotateKeyOnDemand", key)?;
+                apply_state(key, Action::RotateKeyMaterial)?;
+                if !key.rotates() {
+                    return Err(ServiceError::Unsupported(format!(
+                        "{} key spec {} and usage {} do not support key rotation; only symmetric encryption keys rotate.",
+                        key.arn(),
+                        key.spec.as_str(),
+                        key.usage.as_str()
+                    )));
+                }
+                let on_demand = key.rotations.iter().filter(|r| r.rotation_type == RotationType::OnDemand).count();
+                if on_demand >= MAX_ON_DEMAND_ROTATIONS {
+                    return Err(ServiceError::LimitExceeded(format!(
+                        "{} has reached the maximum of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.",
+                        key.arn()
+                    )));
+                }
+                let (_material, wrapped_material) = self.root_key.generate_key_material(key.id, key.spec, key.usage)?;
+                let material_version = key.current_material_version().saturating_add(1);
+                key.rotations.push(Rotation {
+                    material_version,
+                    rotated_at: self.clock.now(),
+                    rotation_type: RotationType::OnDemand,
+                    wrapped_material,
+                });
+                Ok(Some(self.api_event(ctx, "RotateKeyOnDemand", key)))
+            })
+            .await?;
+        tracing::info!(event = "RotateKeyOnDemand", key_arn = %key.arn(), material_version = key.current_material_version(), "key material rotated");
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_crypto::EncryptionContext;
+    use trent_domain::{KeyState, StateError, MAX_ON_DEMAND_ROTATIONS};
+
+    use crate::test_support::TestService;
+    use crate::ServiceError;
+
+    #[tokio::test]
+    async fn every_earlier_material_still_decrypts_and_new_ciphertexts_use_the_newest() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        let id = key.id.to_string();
+        let context = EncryptionContext::new();
+        let before = t.service.encrypt(&t.ctx, &id, b"old", &context, None, false).await.unwrap();
+        let rotated = t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap();
+        assert_eq!(rotated.current_material_version(), 1);
+        let after = t.service.encrypt(&t.ctx, &id, b"new", &context, None, false).await.unwrap();
+        assert_eq!(trent_crypto::read_header(&before.ciphertext).unwrap().material_version, 0);
+        assert_eq!(trent_crypto::read_header(&after.ciphertext).unwrap().material_version, 1);
+        for (blob, plaintext) in [(&before.ciphertext, &b"old"[..]), (&after.ciphertext, &b"new"[..])] {
+            let opened = t.service.decrypt(&t.ctx, blob, &context, None, None, false).await.unwrap();
+            assert_eq!(opened.plaintext.as_slice(), plaintext);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_disabled_key_does_not_rotate_and_the_quota_holds() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        let id = key.id.to_string();
+        t.service.disable_key(&t.ctx, &id).await.unwrap();
+        let refusal = t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap_err();
+        assert!(matches!(refusal, ServiceError::KeyState { error: StateError::Disabled, .. }), "{refusal:?}");
+        assert!(t.stored(&key).await.rotations.is_empty());
+        t.service.enable_key(&t.ctx, &id).await.unwrap();
+        for _ in 0..MAX_ON_DEMAND_ROTATIONS {
+            t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap();
+        }
+        let refusal = t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap_err();
+        assert!(matches!(refusal, ServiceError::LimitExceeded(_)), "{refusal:?}");
+        let stored = t.stored(&key).await;
+        assert_eq!((stored.rotations.len(), stored.state), (MAX_ON_DEMAND_ROTATIONS, KeyState::Enabled));
+    }
+}
