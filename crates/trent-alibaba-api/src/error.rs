@@ -39,6 +39,16 @@ impl WireError {
         Self { status, code, message: message.into(), key_arn: None, internal_detail: None }
     }
 
+    /// The message the call's audit record keeps: the answer's, but for a signature mismatch, whose string to sign
+    /// holds every parameter of the request (a plaintext among them) and stays out of the trail.
+    pub fn recorded_message(&self) -> &str {
+        if self.code == "SignatureDoesNotMatch" {
+            "Specified signature is not matched with our calculation."
+        } else {
+            &self.message
+        }
+    }
+
     /// `MissingParameter` naming `name`.
     pub fn missing_parameter(name: &str) -> Self {
         Self::new(400, "MissingParameter", format!("The parameter \"{name}\" is needed but not provided."))
@@ -83,8 +93,13 @@ impl WireError {
                         "Rejected.PendingImport",
                         "The request was rejected because the key state is PendingImport.".to_owned(),
                     ),
-                    // Alibaba's text, then Trent's reason (which names the key and, for deletion protection, what to
-                    // do), so a refusal that Alibaba documents under one code still says why.
+                    // Alibaba's text, then why: deletion protection in this API's words, else Trent's reason.
+                    AlibabaRefusal::StateModifiedFailed if error == trent_domain::StateError::DeletionProtected => (
+                        "Rejected.StateModifiedFailed",
+                        "Keystate modified failed: the key has deletion protection enabled. Turn it off with \
+                         SetDeletionProtection before scheduling its deletion."
+                            .to_owned(),
+                    ),
                     AlibabaRefusal::StateModifiedFailed => {
                         ("Rejected.StateModifiedFailed", format!("Keystate modified failed: {message}"))
                     }
@@ -220,6 +235,16 @@ mod tests {
         assert_eq!(value["Code"], "SignatureNonceUsed");
         assert_eq!(value["Message"], "Specified signature nonce was used already.");
         assert_eq!(value["RequestId"], "req-1");
+    }
+
+    #[test]
+    fn a_signature_mismatch_keeps_its_string_to_sign_out_of_the_audit_record() {
+        let string_to_sign = "POST&%2F&Plaintext%3Dthe%2520secret".to_owned();
+        let error = WireError::from(&AuthError::Signature(SignatureError::Mismatch { string_to_sign }));
+        assert!(error.message.contains("the%2520secret"), "the caller sees what the server signed");
+        assert!(!error.recorded_message().contains("secret"), "the trail does not");
+        let other = WireError::from(&AuthError::NonceUsed);
+        assert_eq!(other.recorded_message(), other.message);
     }
 
     #[test]

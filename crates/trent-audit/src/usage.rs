@@ -28,8 +28,28 @@ pub const TRACKED_OPERATIONS: &[&str] = &[
     "Decapsulate",
 ];
 
-/// Operations whose success produces a ciphertext under the key they name first.
+/// The operation of AWS's `KeyLastUsageTrackingOperation` that a call counts as a use of its key as: AWS's own
+/// operations, and the Alibaba API's cryptographic calls under the AWS operation they are (AsymmetricSign is a Sign),
+/// so that a key used only through Alibaba's API is in use all the same, and `GetKeyLastUsage` names an operation of
+/// AWS's enum whichever API was called. `None` for calls that are no use of a key.
+pub fn tracked_operation(event_name: &str) -> Option<&'static str> {
+    if let Some(name) = TRACKED_OPERATIONS.iter().find(|name| **name == event_name) {
+        return Some(name);
+    }
+    Some(match event_name {
+        "AsymmetricSign" => "Sign",
+        "AsymmetricVerify" => "Verify",
+        "AsymmetricEncrypt" => "Encrypt",
+        "AsymmetricDecrypt" | "ExportDataKey" => "Decrypt",
+        "GenerateAndExportDataKey" => "GenerateDataKey",
+        _ => return None,
+    })
+}
+
+/// Operations whose success produces a ciphertext under the key they name first (Alibaba's among them).
 const PRODUCES_CIPHERTEXT: &[&str] = &[
+    "AsymmetricEncrypt",
+    "GenerateAndExportDataKey",
     "Encrypt",
     "GenerateDataKey",
     "GenerateDataKeyWithoutPlaintext",
@@ -38,8 +58,15 @@ const PRODUCES_CIPHERTEXT: &[&str] = &[
     "ReEncrypt",
 ];
 
-/// Error codes that mean the key exists but its state refused the use: `Disabled` or `PendingDeletion`.
-pub const REFUSED_BY_STATE: &[&str] = &["DisabledException", "KMSInvalidStateException"];
+/// Error codes that mean the key exists but its state refused the use: `Disabled` or `PendingDeletion` (or waiting
+/// for material), on AWS's API and on Alibaba's.
+pub const REFUSED_BY_STATE: &[&str] = &[
+    "DisabledException",
+    "KMSInvalidStateException",
+    "Rejected.Disabled",
+    "Rejected.PendingDeletion",
+    "Rejected.PendingImport",
+];
 
 /// What one usage sum is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -194,12 +221,12 @@ impl UsageBatch {
                     self.counts.insert(key.to_owned_key(), count);
                 }
             }
-            if succeeded && TRACKED_OPERATIONS.contains(&operation) {
+            if let Some(tracked) = tracked_operation(operation).filter(|_| succeeded) {
                 let request_id = event.request_id.as_deref().unwrap_or("");
                 match self.last_uses.get_mut(arn) {
                     Some(last) if last.millis <= millis => {
                         // Reuses the strings' buffers: no allocation per event.
-                        last.operation.replace_range(.., operation);
+                        last.operation.replace_range(.., tracked);
                         last.millis = millis;
                         last.event_id.replace_range(.., &event.event_id);
                         last.request_id.replace_range(.., request_id);
@@ -208,7 +235,7 @@ impl UsageBatch {
                     None => {
                         let last = LastUse {
                             key_arn: arn.to_owned(),
-                            operation: operation.to_owned(),
+                            operation: tracked.to_owned(),
                             millis,
                             event_id: event.event_id.to_string(),
                             request_id: request_id.to_owned(),
@@ -256,6 +283,17 @@ mod tests {
     use trent_domain::{AccountId, Region, Timestamp};
 
     const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/k";
+
+    #[test]
+    fn alibabas_cryptographic_calls_count_as_the_aws_operations_they_are() {
+        assert_eq!(tracked_operation("Encrypt"), Some("Encrypt"));
+        assert_eq!(tracked_operation("AsymmetricSign"), Some("Sign"));
+        assert_eq!(tracked_operation("AsymmetricDecrypt"), Some("Decrypt"));
+        assert_eq!(tracked_operation("GenerateAndExportDataKey"), Some("GenerateDataKey"));
+        assert_eq!(tracked_operation("DescribeKey"), None);
+        assert_eq!(tracked_operation("ScheduleKeyDeletion"), None);
+        assert!(REFUSED_BY_STATE.contains(&"Rejected.PendingDeletion"));
+    }
 
     fn call(name: &str, at: i64) -> crate::AuditEvent {
         let identity = UserIdentity {

@@ -162,7 +162,7 @@ impl Call {
             caller,
             parameters: &recorded,
             response_key_id: result.as_ref().ok().and_then(|answer| answer.key_arn.as_deref()),
-            error: result.as_ref().err().map(|error| (error.code, error.message.as_str())),
+            error: result.as_ref().err().map(|error| (error.code, error.recorded_message())),
             request_id,
             read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),

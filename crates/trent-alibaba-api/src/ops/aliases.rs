@@ -2,7 +2,7 @@
 
 use trent_service::{RequestContext, Service};
 
-use super::{answer, key_id, nothing, paging, Outcome};
+use super::{all_pages, answer, key_id, nothing, paging, Outcome, PAGE};
 use crate::error::WireError;
 use crate::names;
 use crate::params::Params;
@@ -40,20 +40,16 @@ pub(super) async fn list_aliases(service: &Service, ctx: &RequestContext, p: Par
     let key_id = if by_key { Some(key_id(p)?) } else { None };
     let key_id = key_id.as_deref();
     let (page_number, page_size) = paging(p)?;
-    let mut aliases = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let (page, next) = service.list_aliases(ctx, key_id, 1000, marker.as_deref()).await?;
-        aliases.extend(page.into_iter().map(|alias| shapes::ListedAlias {
-            alias_arn: names::alias_arn(&alias.region, &alias.account, alias.name.as_str()),
-            alias_name: alias.name.to_string(),
-            key_id: alias.key_id.to_string(),
-        }));
-        match next {
-            Some(next) => marker = Some(next),
-            None => break,
-        }
-    }
+    let aliases: Vec<shapes::ListedAlias> =
+        all_pages(|marker| async move { service.list_aliases(ctx, key_id, PAGE, marker.as_deref()).await })
+            .await?
+            .into_iter()
+            .map(|alias| shapes::ListedAlias {
+                alias_arn: names::alias_arn(&alias.region, &alias.account, alias.name.as_str()),
+                alias_name: alias.name.to_string(),
+                key_id: alias.key_id.to_string(),
+            })
+            .collect();
     let listed = Listed::new(page_number, page_size, aliases.len());
     let alias = shapes::page(&aliases, page_number, page_size);
     answer(ctx, &shapes::Aliases { aliases: shapes::AliasList { alias }, listed }, None)

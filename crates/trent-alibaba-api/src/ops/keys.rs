@@ -2,11 +2,11 @@
 //! DisableKey, ScheduleKeyDeletion (window required, 7 to 366 days), CancelKeyDeletion (back to `Enabled`),
 //! SetDeletionProtection, and the key versions (one per key until rotation lands).
 
-use trent_domain::{Api, KeySpec, KeyUsage};
+use trent_domain::{KeySpec, KeyUsage};
 use trent_service::ops::create_key::CreateKeyInput;
 use trent_service::{RequestContext, Service};
 
-use super::{about, answer, key_id, nothing, paging, tags_of, Outcome};
+use super::{about, all_pages, answer, key_id, nothing, paging, tags_of, Outcome, PAGE};
 use crate::error::WireError;
 use crate::names;
 use crate::params::Params;
@@ -85,20 +85,15 @@ pub(super) async fn list_keys(service: &Service, ctx: &RequestContext, p: Params
     if p.optional("Filters").is_some_and(|f| !f.is_empty() && f != "[]") {
         return Err(WireError::unsupported("ListKeys Filters are not supported by Trent yet.").into());
     }
-    // Alibaba pages by number, the service by marker: walk every page, then cut the one asked for.
-    let mut keys = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let (page, next) = service.list_keys(ctx, 1000, marker.as_deref()).await?;
-        keys.extend(page.into_iter().map(|key| shapes::ListedKey {
-            key_arn: names::key_arn(&key.region, &key.account, key.id),
-            key_id: key.id.to_string(),
-        }));
-        match next {
-            Some(next) => marker = Some(next),
-            None => break,
-        }
-    }
+    let keys: Vec<shapes::ListedKey> =
+        all_pages(|marker| async move { service.list_keys(ctx, PAGE, marker.as_deref()).await })
+            .await?
+            .into_iter()
+            .map(|key| shapes::ListedKey {
+                key_arn: names::key_arn(&key.region, &key.account, key.id),
+                key_id: key.id.to_string(),
+            })
+            .collect();
     let listed = Listed::new(page_number, page_size, keys.len());
     let key = shapes::page(&keys, page_number, page_size);
     answer(ctx, &shapes::Keys { keys: shapes::KeyList { key }, listed }, None)
@@ -110,7 +105,8 @@ pub(super) async fn describe_key(service: &Service, ctx: &RequestContext, p: Par
 }
 
 pub(super) async fn update_key_description(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    let description = p.optional("Description").unwrap_or_default();
+    // Required (Alibaba's model): a call without it is refused rather than clearing the description.
+    let description = p.optional("Description").ok_or_else(|| WireError::missing_parameter("Description"))?;
     service.update_key_description(ctx, &key_id(p)?, description).await?;
     nothing(ctx)
 }
@@ -130,13 +126,13 @@ pub(super) async fn schedule_key_deletion(service: &Service, ctx: &RequestContex
     // InvalidParameter, both before the key is looked at.
     let key_id = key_id(p)?;
     p.required("PendingWindowInDays")?;
-    let days = p.integer("PendingWindowInDays", Api::Alibaba.pending_window_days())?;
-    let key = service.schedule_key_deletion(ctx, &key_id, days, Api::Alibaba).await?;
+    let days = p.integer("PendingWindowInDays", ctx.api.pending_window_days())?;
+    let key = service.schedule_key_deletion(ctx, &key_id, days).await?;
     about(ctx, &shapes::Nothing {}, &key)
 }
 
 pub(super) async fn cancel_key_deletion(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    let key = service.cancel_key_deletion(ctx, &key_id(p)?, Api::Alibaba).await?;
+    let key = service.cancel_key_deletion(ctx, &key_id(p)?).await?;
     about(ctx, &shapes::Nothing {}, &key)
 }
 

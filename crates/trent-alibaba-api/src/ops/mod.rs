@@ -125,6 +125,10 @@ impl From<ServiceError> for Refusal {
 type Outcome = Result<Answer, Refusal>;
 
 async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_>, regions: &[String]) -> Outcome {
+    // The table decides what runs, so that every operation that runs has its kind (which decides its audit record).
+    if kind(action).is_none() {
+        return Err(WireError::unsupported(format!("The operation {action} is not supported by Trent yet.")).into());
+    }
     match action {
         "AsymmetricDecrypt" => asymmetric::decrypt(service, ctx, p).await,
         "AsymmetricEncrypt" => asymmetric::encrypt(service, ctx, p).await,
@@ -170,7 +174,29 @@ async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_
         "UntagResources" => tags::untag_resources(service, ctx, p).await,
         "UpdateAlias" => aliases::update_alias(service, ctx, p).await,
         "UpdateKeyDescription" => keys::update_key_description(service, ctx, p).await,
-        other => Err(WireError::unsupported(format!("The operation {other} is not supported by Trent yet.")).into()),
+        other => Err(ServiceError::Internal(format!("{other} is in the operation table but has no handler")).into()),
+    }
+}
+
+/// How many entries one service page holds while [`all_pages`] walks a listing.
+const PAGE: usize = 1000;
+
+/// Every entry of a listing the service pages by marker, for Alibaba's numbered pages: each page is fetched with the
+/// marker the last one gave, to the end.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, ServiceError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), ServiceError>>,
+{
+    let mut all = Vec::new();
+    let mut marker = None;
+    loop {
+        let (page, next) = fetch(marker.take()).await?;
+        all.extend(page);
+        match next {
+            Some(next) => marker = Some(next),
+            None => return Ok(all),
+        }
     }
 }
 

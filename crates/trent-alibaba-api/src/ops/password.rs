@@ -1,6 +1,7 @@
 //! GetRandomPassword: a password of `PasswordLength` (8 to 128, default 32) characters drawn uniformly from the
 //! lower-case letters, upper-case letters, digits and punctuation that are not excluded, with one of each included
-//! kind unless `RequireEachIncludedType` is `false` (`alibaba-kms-api.md` §3). The randomness is the service's.
+//! kind unless `RequireEachIncludedType` is `false` (`alibaba-kms-api.md` §3), in a uniformly random order. The
+//! randomness is the service's.
 
 use trent_service::{RequestContext, Service, ServiceError};
 
@@ -17,10 +18,6 @@ const KINDS: [(&str, &str); 4] = [
     ("ExcludePunctuation", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
 ];
 
-/// How many passwords are drawn, at most, to find one with every required kind (each draw of 8 or more characters
-/// misses a kind with a probability well under one half, so this many never all miss in practice).
-const MOST_DRAWS: usize = 64;
-
 pub(super) async fn get_random_password(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let length = usize::try_from(p.integer("PasswordLength", 8..=128)?.unwrap_or(32)).unwrap_or(32);
     let excluded = p.optional("ExcludeCharacters").unwrap_or_default();
@@ -33,41 +30,54 @@ pub(super) async fn get_random_password(service: &Service, ctx: &RequestContext,
             }
         }
     }
-    let require_each = p.boolean("RequireEachIncludedType")?.unwrap_or(true);
-    if kinds.is_empty() || (require_each && kinds.len() > length) {
+    if kinds.is_empty() {
         return Err(WireError::invalid_parameter("ExcludeCharacters").into());
     }
+    let require_each = p.boolean("RequireEachIncludedType")?.unwrap_or(true);
     let alphabet: Vec<char> = kinds.concat();
-    for _ in 0..MOST_DRAWS {
-        let password = draw(service, ctx, &alphabet, length).await?;
-        if !require_each || kinds.iter().all(|kind| password.chars().any(|c| kind.contains(&c))) {
-            return answer(ctx, &shapes::RandomPassword { random_password: password }, None);
+    // One character of each required kind, the rest from every kind, then shuffled: every draw succeeds, however few
+    // characters a kind keeps.
+    let mut password: Vec<char> = Vec::with_capacity(length);
+    if require_each {
+        for kind in &kinds {
+            password.extend(draw(service, ctx, kind, 1).await?);
         }
     }
-    Err(ServiceError::Internal("no password with every required kind of character was drawn".to_owned()).into())
+    let rest = length.saturating_sub(password.len());
+    password.extend(draw(service, ctx, &alphabet, rest).await?);
+    for i in (1..password.len()).rev() {
+        let j = uniform_below(service, ctx, i + 1).await?;
+        password.swap(i, j);
+    }
+    answer(ctx, &shapes::RandomPassword { random_password: password.into_iter().collect() }, None)
 }
 
-/// `length` characters drawn uniformly from `alphabet` (at most 94 characters), by rejecting the bytes that would
-/// favour its first characters.
+/// `count` characters drawn uniformly from `alphabet` (at most 94 characters).
 async fn draw(
     service: &Service,
     ctx: &RequestContext,
     alphabet: &[char],
-    length: usize,
-) -> Result<String, ServiceError> {
-    let size = alphabet.len();
-    let limit = 256 - 256 % size;
-    let mut password = String::with_capacity(length);
-    while password.len() < length {
-        let bytes = service.generate_random(ctx, length.saturating_mul(2), None).await?;
-        for byte in bytes.iter().map(|b| usize::from(*b)).filter(|b| *b < limit) {
-            if password.len() == length {
-                break;
-            }
-            if let Some(c) = alphabet.get(byte % size) {
-                password.push(*c);
-            }
+    count: usize,
+) -> Result<Vec<char>, ServiceError> {
+    let mut drawn = Vec::with_capacity(count);
+    while drawn.len() < count {
+        let index = uniform_below(service, ctx, alphabet.len()).await?;
+        if let Some(c) = alphabet.get(index) {
+            drawn.push(*c);
         }
     }
-    Ok(password)
+    Ok(drawn)
+}
+
+/// A number drawn uniformly below `bound` (1 to 256) from the service's randomness, rejecting the bytes that would
+/// favour the small numbers.
+async fn uniform_below(service: &Service, ctx: &RequestContext, bound: usize) -> Result<usize, ServiceError> {
+    let bound = bound.clamp(1, 256);
+    let limit = 256 - 256 % bound;
+    loop {
+        let bytes = service.generate_random(ctx, 16, None).await?;
+        if let Some(byte) = bytes.iter().map(|b| usize::from(*b)).find(|b| *b < limit) {
+            return Ok(byte % bound);
+        }
+    }
 }

@@ -36,12 +36,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     v.range("pendingWindowInDays", request.pending_window_in_days, 1, 365);
     v.finish()?;
     let key = service
-        .schedule_key_deletion(
-            ctx,
-            request.key_id.as_deref().unwrap_or_default(),
-            request.pending_window_in_days,
-            trent_domain::Api::Aws,
-        )
+        .schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days)
         .await?;
     let deletion = key.state.scheduled_deletion();
     response(&Answer {

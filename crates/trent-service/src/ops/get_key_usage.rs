@@ -171,7 +171,7 @@ impl UsageReport {
             .iter()
             .filter(|(k, c)| {
                 k.error_code.is_empty()
-                    && trent_audit::usage::TRACKED_OPERATIONS.contains(&k.operation.as_str())
+                    && trent_audit::usage::tracked_operation(&k.operation).is_some()
                     && c.last_millis >= since.0
             })
             .map(|(_, c)| c.calls)

@@ -1,7 +1,7 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away on AWS's API (default
 //! 30), 7 to 366 on Alibaba's; the deletion worker destroys it when that date passes.
 
-use trent_domain::{Action, Api, Key, ScheduledDeletion};
+use trent_domain::{Action, Key, ScheduledDeletion};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -12,17 +12,16 @@ use crate::Service;
 pub const DEFAULT_PENDING_WINDOW_DAYS: i64 = 30;
 
 impl Service {
-    /// ScheduleKeyDeletion, with the waiting periods `api` allows. Returns the key as now stored (state, deletion
-    /// date, window).
+    /// ScheduleKeyDeletion, with the waiting periods the API called allows. Returns the key as now stored (state,
+    /// deletion date, window).
     pub async fn schedule_key_deletion(
         &self,
         ctx: &RequestContext,
         key_id: &str,
         pending_window_days: Option<i64>,
-        api: Api,
     ) -> Result<Key, ServiceError> {
         let days = pending_window_days.unwrap_or(DEFAULT_PENDING_WINDOW_DAYS);
-        let allowed = api.pending_window_days();
+        let allowed = ctx.api.pending_window_days();
         if !allowed.contains(&days) {
             return Err(ServiceError::Validation(format!(
                 "PendingWindowInDays must be between {} and {}",
@@ -51,7 +50,7 @@ impl Service {
 
 #[cfg(test)]
 mod tests {
-    use trent_domain::{Api, Clock, KeyState, StateError};
+    use trent_domain::{Clock, KeyState, StateError};
 
     use crate::test_support::TestService;
     use crate::ServiceError;
@@ -61,7 +60,7 @@ mod tests {
         let t = TestService::new();
         let key = t.create_key().await;
         let before = t.clock.now();
-        t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7), Api::Aws).await.unwrap();
+        t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap();
         let deletion = t.stored(&key).await.state.scheduled_deletion().expect("pending deletion");
         assert_eq!(deletion.pending_window_days, 7);
         assert!(deletion.deletion_date >= before.plus_days(7) && deletion.deletion_date <= t.clock.now().plus_days(7));
@@ -73,8 +72,7 @@ mod tests {
         let key = t.create_key().await;
         t.service.set_deletion_protection(&t.ctx, &key.id.to_string(), true, None).await.unwrap();
         let protected = t.stored(&key).await;
-        let refusal =
-            t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7), Api::Aws).await.unwrap_err();
+        let refusal = t.service.schedule_key_deletion(&t.ctx, &key.id.to_string(), Some(7)).await.unwrap_err();
         assert!(matches!(refusal, ServiceError::KeyState { error: StateError::DeletionProtected, .. }), "{refusal:?}");
         assert_eq!(t.stored(&key).await, protected, "the refused call changed nothing");
         assert_eq!(protected.state, KeyState::Enabled);
