@@ -95,3 +95,39 @@ def test_alibabas_key_versions_are_the_materials(server):
     assert ali.call("DescribeKey", KeyId=key_id)["KeyMetadata"]["PrimaryKeyVersion"] == ids[1]
     assert ali.call("Decrypt", CiphertextBlob=old["CiphertextBlob"])["KeyVersionId"] == ids[0]
     assert ali.call("DescribeKeyVersion", KeyId=key_id, KeyVersionId=ids[0])["KeyVersion"]["KeyVersionId"] == ids[0]
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=365)
+    metadata = ali.call("DescribeKey", KeyId=key_id)["KeyMetadata"]
+    assert (metadata["AutomaticRotation"], metadata["RotationInterval"]) == ("Enabled", "31536000s")
+    assert metadata["NextRotationDate"].endswith("Z")
+
+
+def test_automatic_rotation_happens_when_the_dev_clock_passes_the_period(kms, server):
+    import time
+
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=90)
+    status = kms.get_key_rotation_status(KeyId=key_id)
+    assert (status["KeyRotationEnabled"], status["RotationPeriodInDays"]) == (True, 90)
+    first = status["NextRotationDate"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"before")["CiphertextBlob"]
+
+    server.advance_clock(90 * 86400 + 1)
+    deadline = time.time() + 5
+    while not kms.list_key_rotations(KeyId=key_id)["Rotations"]:
+        assert time.time() < deadline, "no automatic rotation within 5 seconds of its date"
+        time.sleep(0.05)
+    [rotation] = kms.list_key_rotations(KeyId=key_id)["Rotations"]
+    assert rotation["RotationType"] == "AUTOMATIC"
+    assert kms.get_key_rotation_status(KeyId=key_id)["NextRotationDate"] > first
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"before"
+
+    kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is False, "not while pending deletion"
+    kms.cancel_key_deletion(KeyId=key_id)
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True, "and back when cancelled"
+    kms.enable_key(KeyId=key_id)
+    kms.disable_key_rotation(KeyId=key_id)
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is False
+    with pytest.raises(ClientError) as refused:
+        kms.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=89)
+    assert code(refused)[0] == "ValidationException"

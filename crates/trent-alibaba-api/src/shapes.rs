@@ -56,9 +56,15 @@ pub struct KeyMetadata {
     /// Why it is protected (`""` when it is not, or no reason was given; DescribeKey only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_protection_description: Option<String>,
-    /// `Disabled`: no automatic rotation yet.
+    /// `Enabled` while the key rotates by itself (AWS's `EnableKeyRotation`), else `Disabled`.
     pub automatic_rotation: &'static str,
-    /// For a key never rotated, when its first version was made: its creation.
+    /// The rotation period as seconds and `s` (`31536000s`), while rotation is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_interval: Option<String>,
+    /// When the key next rotates, while rotation is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<String>,
+    /// When its current version was made: its creation, for a key never rotated.
     pub last_rotation_date: String,
     /// The current version, for symmetric keys only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,8 +100,10 @@ impl KeyMetadata {
                 .unwrap_or_default(),
             deletion_protection: Some(if key.deletion_protection { "Enabled" } else { "Disabled" }),
             deletion_protection_description: Some(key.deletion_protection_description.clone()),
-            automatic_rotation: "Disabled",
-            last_rotation_date: created,
+            automatic_rotation: if key.rotation_schedule.is_some() { "Enabled" } else { "Disabled" },
+            rotation_interval: key.rotation_schedule.map(|s| format!("{}s", s.period_days * 86_400)),
+            next_rotation_date: key.rotation_schedule.map(|s| trent_audit::iso8601(s.next_rotation)),
+            last_rotation_date: key.rotations.last().map_or(created, |r| trent_audit::iso8601(r.rotated_at)),
             primary_key_version: key
                 .spec
                 .secret_len()

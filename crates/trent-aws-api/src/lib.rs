@@ -50,7 +50,9 @@ pub fn dispatch<'a>(
         O::DeriveSharedSecret => run!(derive_shared_secret),
         O::DescribeKey => run!(describe_key),
         O::DisableKey => run!(disable_key),
+        O::DisableKeyRotation => run!(disable_key_rotation),
         O::EnableKey => run!(enable_key),
+        O::EnableKeyRotation => run!(enable_key_rotation),
         O::Encapsulate => run!(encapsulate),
         O::Encrypt => run!(encrypt),
         O::GenerateDataKey => run!(generate_data_key),
@@ -89,9 +91,7 @@ pub fn dispatch<'a>(
         | O::DeleteCustomKeyStore
         | O::DeleteImportedKeyMaterial
         | O::DescribeCustomKeyStores
-        | O::DisableKeyRotation
         | O::DisconnectCustomKeyStore
-        | O::EnableKeyRotation
         | O::GetParametersForImport
         | O::ImportKeyMaterial
         | O::ListGrants

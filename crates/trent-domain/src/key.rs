@@ -4,7 +4,7 @@ use crate::algorithms::{algorithms, KeyAlgorithms};
 use crate::arn::Arn;
 use crate::clock::Timestamp;
 use crate::ids::{AccountId, KeyId, Region};
-use crate::material::Rotation;
+use crate::material::{Rotation, RotationSchedule};
 use crate::state::{transition, Action, KeyState, StateError};
 
 /// The kind of key material Trent can create so far (the specs AWS allows are in [`crate::key_specs`]).
@@ -265,6 +265,8 @@ pub struct Key {
     pub wrapped_material: Vec<u8>,
     /// The materials rotations made since, oldest first (versions 1, 2, …); the last is current.
     pub rotations: Vec<Rotation>,
+    /// Automatic rotation, while it is on (`EnableKeyRotation`).
+    pub rotation_schedule: Option<RotationSchedule>,
     /// Bumped on every change; a write succeeds only against the version it read (conditional write).
     pub version: i64,
 }
@@ -293,6 +295,7 @@ impl Key {
             cancel_on_use: false,
             wrapped_material: Vec::new(),
             rotations: Vec::new(),
+            rotation_schedule: None,
             version: 1,
         }
     }

@@ -11,6 +11,21 @@ use crate::ids::KeyId;
 /// which cannot be raised: 25; the API reference still says 10).
 pub const MAX_ON_DEMAND_ROTATIONS: usize = 25;
 
+/// AWS's bounds on an automatic rotation period, in days (`RotationPeriodInDaysType`), and its default.
+pub const ROTATION_PERIOD_DAYS: std::ops::RangeInclusive<i64> = 90..=2560;
+/// The rotation period `EnableKeyRotation` sets when the caller names none.
+pub const DEFAULT_ROTATION_PERIOD_DAYS: i64 = 365;
+
+/// Automatic rotation, while it is on: every `period_days`, next at `next_rotation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RotationSchedule {
+    /// The period, 90 to 2560 days.
+    pub period_days: i64,
+    /// When the material next rotates (lifecycle clock). A key that is not `Enabled` then rotates as soon as it is
+    /// enabled again, as AWS does.
+    pub next_rotation: Timestamp,
+}
+
 /// How a rotation came about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RotationType {

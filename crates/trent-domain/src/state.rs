@@ -154,7 +154,7 @@ pub enum Action {
     UpdateAliasTarget,
     /// `UpdateKeyDescription`.
     UpdateKeyDescription,
-    /// `RotateKeyOnDemand`, and a due automatic rotation.
+    /// `RotateKeyOnDemand`, `EnableKeyRotation`, `DisableKeyRotation`, and a due automatic rotation.
     RotateKeyMaterial,
     /// `Encrypt`, `Decrypt`, `ReEncrypt` (both keys), `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`.
     UseForCryptography,

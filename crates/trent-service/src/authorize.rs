@@ -11,8 +11,10 @@ use crate::error::ServiceError;
 const MANAGED_KEY_DENIED: &[&str] = &[
     "kms:CancelKeyDeletion",
     "kms:CreateAlias",
+    "kms:DisableKeyRotation",
     "kms:DisableKey",
     "kms:EnableKey",
+    "kms:EnableKeyRotation",
     "kms:PutKeyPolicy",
     "kms:RotateKeyOnDemand",
     "kms:ScheduleKeyDeletion",

@@ -1,6 +1,6 @@
 //! Trent's KMS operations over the key store: one file per AWS operation in `ops/`, the `authorize()` seam,
 //! key resolution (IDs, ARNs, aliases), the in-memory key cache and the background workers (deletion, retirement,
-//! audit retention).
+//! audit retention, rotation).
 #![warn(missing_docs)]
 
 pub mod alarm;
@@ -15,6 +15,7 @@ pub mod ops;
 pub mod resolve;
 pub mod retention_worker;
 pub mod retirement_worker;
+pub mod rotation_worker;
 #[cfg(test)]
 mod test_support;
 pub mod worker;
@@ -53,6 +54,7 @@ pub struct Service {
     cache: cache::KeyCache,
     deletion_wakeup: Arc<Notify>,
     retirement_wakeup: Arc<Notify>,
+    rotation_wakeup: Arc<Notify>,
     retention_wakeup: Arc<Notify>,
 }
 
@@ -70,6 +72,7 @@ impl Service {
             cache,
             deletion_wakeup: Arc::new(Notify::new()),
             retirement_wakeup: Arc::new(Notify::new()),
+            rotation_wakeup: Arc::new(Notify::new()),
             retention_wakeup: Arc::new(Notify::new()),
         }
     }
@@ -123,6 +126,7 @@ impl Service {
         self.deletion_wakeup.notify_one();
         self.retirement_wakeup.notify_one();
         self.retention_wakeup.notify_one();
+        self.rotation_wakeup.notify_one();
     }
 
     /// Wipes every key, alias and audit event (dev mode's reset) and empties the cache.

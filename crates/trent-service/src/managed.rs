@@ -63,6 +63,7 @@ impl Service {
             cancel_on_use: false,
             wrapped_material,
             rotations: Vec::new(),
+            rotation_schedule: None,
             version: 1,
         };
         let alias = Alias {

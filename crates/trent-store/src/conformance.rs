@@ -3,8 +3,8 @@
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{
-    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, Rotation, RotationType, ScheduledDeletion,
-    Tag, Timestamp,
+    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, Rotation, RotationSchedule, RotationType,
+    ScheduledDeletion, Tag, Timestamp,
 };
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -26,6 +26,7 @@ pub fn sample_key() -> Key {
             rotation_type: RotationType::OnDemand,
             wrapped_material: vec![4, 5, 6],
         }],
+        rotation_schedule: Some(RotationSchedule { period_days: 90, next_rotation: Timestamp(1_707_776_100_000) }),
         ..Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled)
     }
 }
@@ -66,6 +67,7 @@ pub async fn run_all(store: &KeyStore) {
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
     concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store).await;
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
+    due_rotations_are_found_by_date_among_enabled_keys(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -143,6 +145,26 @@ async fn aliases_are_unique_and_follow_their_key(store: &KeyStore) {
 }
 
 /// The state of a key whose 7-day waiting period ends at `deletion_date` (milliseconds).
+async fn due_rotations_are_found_by_date_among_enabled_keys(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let schedule = |next| Some(RotationSchedule { period_days: 90, next_rotation: Timestamp(next) });
+    let due = Key { rotation_schedule: schedule(5_000), ..sample_key() };
+    let later = Key { rotation_schedule: schedule(9_000), ..sample_key() };
+    let disabled = Key { rotation_schedule: schedule(1_000), state: KeyState::Disabled, ..sample_key() };
+    let off = Key { rotation_schedule: None, ..sample_key() };
+    for key in [&due, &later, &disabled, &off] {
+        store.create_key(key, &sample_event(key, "CreateKey")).await.unwrap();
+    }
+    assert!(store.keys_due_for_rotation(Timestamp(4_999), 10).await.unwrap().is_empty());
+    let found: Vec<KeyId> =
+        store.keys_due_for_rotation(Timestamp(9_000), 10).await.unwrap().iter().map(|k| k.id).collect();
+    assert_eq!(found, [due.id, later.id], "enabled keys only, earliest first");
+    assert_eq!(store.keys_due_for_rotation(Timestamp(9_000), 1).await.unwrap().len(), 1);
+    assert_eq!(store.next_rotation_date().await.unwrap(), Some(Timestamp(5_000)));
+    let stored = store.get_key(&due.account, &due.region, due.id).await.unwrap().unwrap();
+    assert_eq!(stored.rotation_schedule, due.rotation_schedule, "the schedule comes back as written");
+}
+
 fn pending_since(deletion_date: i64) -> KeyState {
     KeyState::PendingDeletion(ScheduledDeletion { deletion_date: Timestamp(deletion_date), pending_window_days: 7 })
 }

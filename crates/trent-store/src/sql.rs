@@ -10,7 +10,7 @@
 use trent_audit::chain::{ChainHead, ChainedEvent};
 use trent_audit::segment::StoredSegment;
 use trent_audit::usage::{LastUse, RefusedUse, UsageCount, UsageKey};
-use trent_domain::{Key, KeyState, RetirementPlan};
+use trent_domain::{Key, KeyState, RetirementPlan, RotationSchedule, Timestamp};
 
 use crate::driver::Sql;
 use crate::value::{params, record, FromRow, Param, Row, ToParams};
@@ -21,7 +21,7 @@ macro_rules! key_columns {
     () => {
         "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
          deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use, \
-         deletion_protection_description, rotations"
+         deletion_protection_description, rotations, rotation_period_days, next_rotation_date"
     };
 }
 
@@ -98,6 +98,8 @@ impl ToParams for Key {
             &self.cancel_on_use,
             &self.deletion_protection_description,
             rotations,
+            self.rotation_schedule.map_or(Param::Null, |s| Param::Int(s.period_days)),
+            self.rotation_schedule.map_or(Param::Null, |s| Param::Int(s.next_rotation.0)),
         ]))
     }
 }
@@ -133,6 +135,13 @@ impl FromRow for Key {
             deletion_protection_description: row.column("deletion_protection_description")?,
             rotations: serde_json::from_str(&row.column::<String>("rotations")?)
                 .map_err(|_| StoreError::Corrupt("rotations".to_owned()))?,
+            rotation_schedule: match (row.column("rotation_period_days")?, row.column("next_rotation_date")?) {
+                (Some(period_days), Some(next)) => {
+                    Some(RotationSchedule { period_days, next_rotation: Timestamp(next) })
+                }
+                (None, None) => None,
+                _ => return Err(StoreError::Corrupt("rotation schedule".to_owned())),
+            },
         })
     }
 }
@@ -159,7 +168,7 @@ pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
 pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
     "INSERT INTO keys (",
     key_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
 ));
 pub(crate) const GET_KEY: Sql =
     Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
@@ -174,7 +183,7 @@ pub(crate) const UPDATE_KEY: Sql = Sql::both(
     "UPDATE keys SET created_at = $4, description = $5, key_spec = $6, key_usage = $7, origin = $8, key_manager = $9, \
      state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
      deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, \
-     rotations = $20, version = version + 1 \
+     rotations = $20, rotation_period_days = $21, next_rotation_date = $22, version = version + 1 \
      WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
 );
 /// The keys due at $1, earliest first, at most $2.
@@ -195,6 +204,15 @@ pub(crate) const CLAIM_DUE_KEYS: Sql = Sql::dialects(concat!(due_keys!(), " FOR 
 pub(crate) const DELETE_KEY: Sql = Sql::both("DELETE FROM keys WHERE account = $1 AND region = $2 AND key_id = $3");
 pub(crate) const DELETE_KEY_ALIASES: Sql =
     Sql::both("DELETE FROM aliases WHERE account = $1 AND region = $2 AND key_id = $3");
+/// The enabled keys whose automatic rotation is due at $1, earliest first, at most $2 (of every account and region).
+pub(crate) const KEYS_DUE_FOR_ROTATION: Sql = Sql::both(concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys WHERE state = 'Enabled' AND next_rotation_date <= $1 ORDER BY next_rotation_date LIMIT $2"
+));
+/// When the next automatic rotation of an enabled key is due.
+pub(crate) const NEXT_ROTATION_DATE: Sql =
+    Sql::both("SELECT MIN(next_rotation_date) FROM keys WHERE state = 'Enabled'");
 pub(crate) const NEXT_DELETION_DATE: Sql =
     Sql::both(concat!("SELECT MIN(deletion_date) FROM keys WHERE ", due_for_deletion!()));
 

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0007_audit_segments.sql"),
     include_str!("../migrations/sqlite/0008_deletion_protection_description.sql"),
     include_str!("../migrations/sqlite/0009_rotations.sql"),
+    include_str!("../migrations/sqlite/0010_rotation_schedule.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

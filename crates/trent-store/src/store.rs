@@ -312,6 +312,18 @@ impl KeyStore {
         })
     }
 
+    /// Up to `limit` enabled keys whose automatic rotation is due at `now`, earliest first, of every account and
+    /// region. Reading them claims nothing: the rotation is a conditional write of each key, so when several nodes
+    /// find the same key due, one rotates it and the others find it no longer due.
+    pub async fn keys_due_for_rotation(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError> {
+        run!(self, Autocommit, |tx| { rows(tx, &sql::KEYS_DUE_FOR_ROTATION, &params![&now, limit as i64]).await })
+    }
+
+    /// When the next automatic rotation of an enabled key is due, if any is on.
+    pub async fn next_rotation_date(&self) -> Result<Option<Timestamp>, StoreError> {
+        run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_ROTATION_DATE, &[]).await })
+    }
+
     /// The earliest deletion date of any key pending deletion (and not protected).
     pub async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_DELETION_DATE, &[]).await })

@@ -103,7 +103,9 @@ impl Target {
                 Operation::CancelKeyDeletion
                     | Operation::CreateKey
                     | Operation::DisableKey
+                    | Operation::DisableKeyRotation
                     | Operation::EnableKey
+                    | Operation::EnableKeyRotation
                     | Operation::GetPublicKey
                     | Operation::PutKeyPolicy
                     | Operation::RotateKeyOnDemand

@@ -1,5 +1,5 @@
-//! The edge of GetKeyRotationStatus: whether the key rotates by itself (not yet: automatic rotation is still to come,
-//! so `false`, as AWS answers for a key pending deletion too), for keys whose material rotates.
+//! The edge of GetKeyRotationStatus: whether the key's material rotates by itself, every how many days and when next.
+//! A key pending deletion reports `false` (its rotation comes back if the deletion is cancelled), as AWS does.
 
 use serde::Serialize;
 use trent_service::{RequestContext, Service};
@@ -13,6 +13,10 @@ use crate::shapes::{names_key, required_key_id, response, Reply};
 struct Response<'a> {
     key_rotation_enabled: bool,
     key_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_period_in_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_rotation_date: Option<f64>,
 }
 
 names_key!(Response<'_>);
@@ -20,5 +24,11 @@ names_key!(Response<'_>);
 /// Handles GetKeyRotationStatus.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let key = service.key_rotations(ctx, &required_key_id(body)?, "kms:GetKeyRotationStatus").await?;
-    response(&Response { key_rotation_enabled: false, key_id: &key.arn().to_string() })
+    let schedule = key.rotation_schedule.filter(|_| !key.state.is_pending_deletion());
+    response(&Response {
+        key_rotation_enabled: schedule.is_some(),
+        key_id: &key.arn().to_string(),
+        rotation_period_in_days: schedule.map(|s| s.period_days),
+        next_rotation_date: schedule.map(|s| s.next_rotation.epoch_seconds()),
+    })
 }

@@ -115,6 +115,7 @@ impl Service {
             cancel_on_use: false,
             wrapped_material,
             rotations: Vec::new(),
+            rotation_schedule: None,
             version: 1,
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;

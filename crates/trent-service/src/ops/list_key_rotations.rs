@@ -6,6 +6,7 @@ use trent_domain::{Action, Key};
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
+use crate::ops::enable_key_rotation::does_not_rotate;
 use crate::resolve::Aliases;
 use crate::Service;
 
@@ -21,12 +22,7 @@ impl Service {
         authorize(&ctx.principal, permission, &loaded.key)?;
         check_state(&loaded.key, Action::DescribeKey)?;
         if !loaded.key.rotates() {
-            return Err(ServiceError::Unsupported(format!(
-                "{} key spec {} and usage {} do not support key rotation.",
-                loaded.key.arn(),
-                loaded.key.spec.as_str(),
-                loaded.key.usage.as_str()
-            )));
+            return Err(does_not_rotate(&loaded.key));
         }
         Ok(loaded.key.clone())
     }

@@ -12,6 +12,7 @@ pub mod derive_shared_secret;
 pub mod describe_key;
 pub mod disable_key;
 pub mod enable_key;
+pub mod enable_key_rotation;
 pub mod encapsulate;
 pub mod encrypt;
 pub mod generate_data_key;

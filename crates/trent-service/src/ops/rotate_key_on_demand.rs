@@ -3,14 +3,29 @@
 //! `DisabledException`, a pending one `KMSInvalidStateException`), then for keys that do not rotate
 //! (`UnsupportedOperationException`), then past AWS's lifetime quota of on-demand rotations (`LimitExceededException`).
 
+use trent_domain::Timestamp;
 use trent_domain::{Action, Key, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
+use crate::ops::enable_key_rotation::does_not_rotate;
 use crate::Service;
 
 impl Service {
+    /// Gives `key` a new material, current from now on (the one rotation step, on demand or automatic).
+    pub(crate) fn add_material(
+        &self,
+        key: &mut Key,
+        rotation_type: RotationType,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let (_material, wrapped_material) = self.root_key.generate_key_material(key.id, key.spec, key.usage)?;
+        let material_version = key.current_material_version().saturating_add(1);
+        key.rotations.push(Rotation { material_version, rotated_at: now, rotation_type, wrapped_material });
+        Ok(())
+    }
+
     /// RotateKeyOnDemand. Returns the key as now stored, its new material current.
     pub async fn rotate_key_on_demand(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let key = self
@@ -18,12 +33,7 @@ impl Service {
                 authorize(&ctx.principal, "kms:RotateKeyOnDemand", key)?;
                 apply_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
-                    return Err(ServiceError::Unsupported(format!(
-                        "{} key spec {} and usage {} do not support key rotation; only symmetric encryption keys rotate.",
-                        key.arn(),
-                        key.spec.as_str(),
-                        key.usage.as_str()
-                    )));
+                    return Err(does_not_rotate(key));
                 }
                 let on_demand = key.rotations.iter().filter(|r| r.rotation_type == RotationType::OnDemand).count();
                 if on_demand >= MAX_ON_DEMAND_ROTATIONS {
@@ -32,14 +42,7 @@ impl Service {
                         key.arn()
                     )));
                 }
-                let (_material, wrapped_material) = self.root_key.generate_key_material(key.id, key.spec, key.usage)?;
-                let material_version = key.current_material_version().saturating_add(1);
-                key.rotations.push(Rotation {
-                    material_version,
-                    rotated_at: self.clock.now(),
-                    rotation_type: RotationType::OnDemand,
-                    wrapped_material,
-                });
+                self.add_material(key, RotationType::OnDemand, self.clock.now())?;
                 Ok(Some(self.api_event(ctx, "RotateKeyOnDemand", key)))
             })
             .await?;

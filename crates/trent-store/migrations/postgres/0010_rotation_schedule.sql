@@ -1,0 +1,4 @@
+-- Trent schema version 10 (PostgreSQL): automatic rotation, while it is on: its period and when the material next
+-- rotates (ms).
+ALTER TABLE keys ADD COLUMN rotation_period_days BIGINT;
+ALTER TABLE keys ADD COLUMN next_rotation_date BIGINT;
