@@ -28,7 +28,9 @@ fn keys_are_managed_and_protected_through_the_cli() {
     .unwrap();
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
     assert!(ok(&trent(&server, &["key", "list"])).contains(&key_id));
-    assert!(ok(&trent(&server, &["key", "describe", &key_id])).contains("Description: from the cli"));
+    let described = ok(&trent(&server, &["key", "describe", &key_id]));
+    assert!(described.contains("Description: from the cli"), "{described}");
+    assert!(described.contains("Materials: 1") && described.contains("CURRENT      made with the key"), "{described}");
 
     ok(&trent(&server, &["key", "protect", &key_id]));
     let refused = trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]);

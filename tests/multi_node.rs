@@ -145,6 +145,47 @@ async fn a_thousand_due_deletions_happen_exactly_once_even_when_a_node_is_killed
 }
 
 #[tokio::test]
+async fn rotations_due_at_the_same_moment_on_two_nodes_happen_exactly_once() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    let (a, b) = (cluster.nodes[0].client(), cluster.nodes[1].client());
+    let mut ids = Vec::new();
+    for index in 0..60 {
+        let kms = if index % 2 == 0 { &a } else { &b };
+        let key_id = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+        kms.enable_key_rotation().key_id(&key_id).rotation_period_in_days(90).send().await.unwrap();
+        ids.push(key_id);
+    }
+    // Both nodes' clocks pass every key's rotation date together: both workers find all sixty due at once.
+    cluster.advance_all(90 * DAY + 60);
+    let rotated_once = eventually(Duration::from_secs(30), || async {
+        let mut all = true;
+        for key_id in &ids {
+            let rotations = a.list_key_rotations().key_id(key_id).send().await.unwrap();
+            all &= rotations.rotations().len() == 1;
+        }
+        all
+    })
+    .await;
+    assert!(rotated_once, "every key rotated by one of the nodes");
+    // Give a late duplicate the chance to show, then count materials and events.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events: HashMap<String, usize> = HashMap::new();
+    for (name, arn, _) in cluster.nodes[1].audit_events() {
+        if name == "RotateKey" {
+            *events.entry(arn.unwrap()).or_default() += 1;
+        }
+    }
+    for key_id in &ids {
+        let rotations = b.list_key_rotations().key_id(key_id).send().await.unwrap();
+        assert_eq!(rotations.rotations().len(), 1, "{key_id} rotated exactly once");
+        let arn = a.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap().arn().unwrap().to_owned();
+        assert_eq!(events.get(&arn), Some(&1), "{arn}: one RotateKey event");
+    }
+}
+
+#[tokio::test]
 async fn two_nodes_racing_schedule_and_cancel_on_a_hundred_keys_leave_only_valid_states() {
     let Some(cluster) = Cluster::start(2) else {
         return;

@@ -139,7 +139,10 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         KeyCommand::Usage { key } => ("Trent.GetKeyUsage", json!({ "KeyId": key })),
         KeyCommand::Retire { .. } => return Ok(()),
     };
-    let answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
+    let mut answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
+    if let KeyCommand::Describe { key } = &args.command {
+        add_materials(&client, key, &mut answer).await?;
+    }
     if json_output {
         say!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
         return Ok(());
@@ -152,7 +155,8 @@ async fn key(args: KeyArgs) -> Result<(), String> {
             }
         }
         KeyCommand::Describe { .. } | KeyCommand::Create { .. } => {
-            print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null))
+            print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null));
+            print_materials(&answer);
         }
         KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
         KeyCommand::Usage { .. } => crate::cli::usage::print(&answer),
@@ -165,6 +169,36 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Adds a rotating key's materials to its description (`Materials`, ListKeyRotations' entries with every material), so
+/// that a person deciding to delete the key sees how much history it holds.
+async fn add_materials(client: &Signer, key: &str, described: &mut Value) -> Result<(), String> {
+    let rotates = described.get("KeyMetadata").and_then(|m| m.get("CurrentKeyMaterialId")).is_some();
+    if !rotates {
+        return Ok(());
+    }
+    let request = json!({ "KeyId": key, "IncludeKeyMaterial": "ALL_KEY_MATERIAL", "Limit": 1000 });
+    let listed = client.call_api("TrentService.ListKeyRotations", &request).await.map_err(|e| e.to_string())?;
+    if let (Some(object), Some(rotations)) = (described.as_object_mut(), listed.get("Rotations")) {
+        object.insert("Materials".to_owned(), rotations.clone());
+    }
+    Ok(())
+}
+
+/// Prints `Materials` (see [`add_materials`]): one line each, oldest first.
+fn print_materials(described: &Value) {
+    let Some(materials) = described.get("Materials").and_then(Value::as_array) else {
+        return;
+    };
+    say!("Materials: {}", materials.len());
+    for material in materials {
+        let made = match material.get("RotationDate").and_then(Value::as_f64) {
+            Some(date) => format!("rotated {} ({})", utc(date), text(material, "RotationType")),
+            None => "made with the key".to_owned(),
+        };
+        say!("  {}  {:<11}  {made}", text(material, "KeyMaterialId"), text(material, "KeyMaterialState"));
+    }
 }
 
 /// Warns on stderr, with the evidence, when `key` is asymmetric and its public key has left the service: scheduling
