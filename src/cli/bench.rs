@@ -41,8 +41,9 @@ pub struct BenchArgs {
     /// Seconds of load before each measurement, not counted.
     #[arg(long, default_value_t = 1)]
     warmup_seconds: u64,
-    /// Operations to measure: encrypt, decrypt, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048,
-    /// verify-ecc-p256, generate-mac.
+    /// Operations to measure: encrypt, decrypt, decrypt-oldest-of-10, decrypt-newest-of-10 (a ciphertext under the
+    /// first or last of a key's ten materials; the peer must support RotateKeyOnDemand), generate-data-key, create-key,
+    /// sign-ecc-p256, sign-rsa-2048, verify-ecc-p256, generate-mac.
     #[arg(long, value_delimiter = ',', default_value = "encrypt,decrypt,generate-data-key")]
     operations: Vec<String>,
     /// Trents to start and measure, in order: sqlite (the default configuration: SQLite, every call audited),
@@ -386,6 +387,22 @@ async fn workload(first: &Signer, operation: &str, key_id: &str) -> Result<Workl
             let blob = encrypted.get("CiphertextBlob").and_then(Value::as_str).ok_or("Encrypt returned no CiphertextBlob")?;
             ("Decrypt 4 KiB", "TrentService.Decrypt", json!({ "CiphertextBlob": blob }))
         }
+        "decrypt-oldest-of-10" | "decrypt-newest-of-10" => {
+            // A key of its own with ten materials: a ciphertext under the first, nine rotations, one under the last.
+            let rotated = created_key(first.call_json("TrentService.CreateKey", &create("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")).await?)?;
+            let under = |answer: Value| answer.get("CiphertextBlob").and_then(Value::as_str).map(str::to_owned).ok_or("Encrypt returned no CiphertextBlob");
+            let plaintext = json!({ "KeyId": rotated, "Plaintext": base64(&[0x5au8; 4096]) });
+            let oldest = under(first.call_json("TrentService.Encrypt", &plaintext).await?)?;
+            for _ in 0..9 {
+                first.call_json("TrentService.RotateKeyOnDemand", &json!({ "KeyId": rotated })).await?;
+            }
+            let newest = under(first.call_json("TrentService.Encrypt", &plaintext).await?)?;
+            if operation == "decrypt-oldest-of-10" {
+                ("Decrypt 4 KiB, oldest of 10 materials", "TrentService.Decrypt", json!({ "CiphertextBlob": oldest }))
+            } else {
+                ("Decrypt 4 KiB, newest of 10 materials", "TrentService.Decrypt", json!({ "CiphertextBlob": newest }))
+            }
+        }
         "generate-data-key" => ("GenerateDataKey AES_256", "TrentService.GenerateDataKey", json!({ "KeyId": key_id, "KeySpec": "AES_256" })),
         "create-key" => ("CreateKey", "TrentService.CreateKey", json!({ "Description": "bench key" })),
         "sign-ecc-p256" | "sign-rsa-2048" | "verify-ecc-p256" => {
@@ -409,7 +426,7 @@ async fn workload(first: &Signer, operation: &str, key_id: &str) -> Result<Workl
         }
         other => {
             return Err(format!(
-                "unknown operation '{other}': use encrypt, decrypt, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048, verify-ecc-p256, generate-mac"
+                "unknown operation '{other}': use encrypt, decrypt, decrypt-oldest-of-10, decrypt-newest-of-10, generate-data-key, create-key, sign-ecc-p256, sign-rsa-2048, verify-ecc-p256, generate-mac"
             ))
         }
     };
