@@ -411,7 +411,8 @@ def test_replays_stale_requests_and_bad_parameters_get_alibabas_codes_and_change
         ("DescribeKey", {"KeyId": "not-a-key"}, "Forbidden.KeyNotFound"),
         ("DescribeKey", {"KeyId": "acs:kms:cn-hangzhou:111122223333:key/nope"}, None),
         ("TagResources", {"ResourceType": "key"}, "MissingParameter"),
-        ("NoSuchAction", {}, "Rejected.UnsupportedOperation"),
+        ("NoSuchAction", {}, "InvalidAction.NotFound"),
+        ("CreateSecret", {"SecretName": "s"}, "Rejected.UnsupportedOperation"),
     ]
     for action, params, code in cases:
         status, body, _ = send(signed_rpc(host, action, params))

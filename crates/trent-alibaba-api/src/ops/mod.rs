@@ -84,6 +84,103 @@ pub const OPERATIONS: &[(&str, Kind)] = &[
     ("UpdateKeyDescription", Kind::AuditsItself),
 ];
 
+/// Every operation of Alibaba's KMS API `2016-01-20`, as the Tea SDK (`alibabacloud-kms20160120` 3.3.1) has a method
+/// for each: one of these that Trent does not answer is `Rejected.UnsupportedOperation`, any other name is no
+/// operation at all (`InvalidAction.NotFound`).
+pub const ALIBABA_OPERATIONS: &[&str] = &[
+    "AsymmetricDecrypt",
+    "AsymmetricEncrypt",
+    "AsymmetricSign",
+    "AsymmetricVerify",
+    "BatchGetSecretValue",
+    "CancelKeyDeletion",
+    "ConnectKmsInstance",
+    "CreateAlias",
+    "CreateApplicationAccessPoint",
+    "CreateClientKey",
+    "CreateKey",
+    "CreateKeyVersion",
+    "CreateNetworkRule",
+    "CreatePolicy",
+    "CreateSecret",
+    "Decrypt",
+    "DeleteAlias",
+    "DeleteApplicationAccessPoint",
+    "DeleteClientKey",
+    "DeleteKeyMaterial",
+    "DeleteNetworkRule",
+    "DeletePolicy",
+    "DeleteSecret",
+    "DescribeAccountKmsStatus",
+    "DescribeApplicationAccessPoint",
+    "DescribeKey",
+    "DescribeKeyVersion",
+    "DescribeNetworkRule",
+    "DescribePolicy",
+    "DescribeRegions",
+    "DescribeSecret",
+    "DisableKey",
+    "EnableKey",
+    "Encrypt",
+    "ExportDataKey",
+    "GenerateAndExportDataKey",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "GenerateMac",
+    "GetChallenge",
+    "GetClientKey",
+    "GetDefaultKmsInstance",
+    "GetKeyPolicy",
+    "GetKmsInstance",
+    "GetKmsInstanceQuotaInfos",
+    "GetManagedDataKey",
+    "GetParametersForImport",
+    "GetPublicKey",
+    "GetRandomPassword",
+    "GetSecretPolicy",
+    "GetSecretValue",
+    "ImportKeyMaterial",
+    "ListAliases",
+    "ListAliasesByKeyId",
+    "ListApplicationAccessPoints",
+    "ListClientKeys",
+    "ListKeyVersions",
+    "ListKeys",
+    "ListKmsInstances",
+    "ListManagedDataKeyVersions",
+    "ListNetworkRules",
+    "ListPolicies",
+    "ListResourceTags",
+    "ListSecretVersionIds",
+    "ListSecrets",
+    "ListTagResources",
+    "OpenKmsService",
+    "PutSecretValue",
+    "ReEncrypt",
+    "ReleaseKmsInstance",
+    "RestoreSecret",
+    "RotateSecret",
+    "ScheduleKeyDeletion",
+    "SetDeletionProtection",
+    "SetKeyPolicy",
+    "SetSecretPolicy",
+    "TagResource",
+    "TagResources",
+    "UntagResource",
+    "UntagResources",
+    "UpdateAlias",
+    "UpdateApplicationAccessPoint",
+    "UpdateKeyDescription",
+    "UpdateKmsInstanceBindVpc",
+    "UpdateNetworkRule",
+    "UpdatePolicy",
+    "UpdateRotationPolicy",
+    "UpdateSecret",
+    "UpdateSecretRotationPolicy",
+    "UpdateSecretVersionStage",
+    "VerifyMac",
+];
+
 /// The kind of `action`, if Trent answers it.
 pub fn kind(action: &str) -> Option<Kind> {
     OPERATIONS.iter().find(|(name, _)| *name == action).map(|(_, kind)| *kind)
@@ -127,7 +224,17 @@ type Outcome = Result<Answer, Refusal>;
 async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_>, regions: &[String]) -> Outcome {
     // The table decides what runs, so that every operation that runs has its kind (which decides its audit record).
     if kind(action).is_none() {
-        return Err(WireError::unsupported(format!("The operation {action} is not supported by Trent yet.")).into());
+        return Err(if ALIBABA_OPERATIONS.contains(&action) {
+            WireError::unsupported(format!("The operation {action} is not supported by Trent yet."))
+        } else {
+            // The POP gateway's code and text for an action the product does not have.
+            WireError::new(
+                404,
+                "InvalidAction.NotFound",
+                "Specified api is not found, please check your url and method.",
+            )
+        }
+        .into());
     }
     match action {
         "AsymmetricDecrypt" => asymmetric::decrypt(service, ctx, p).await,
@@ -282,5 +389,9 @@ mod tests {
         assert_eq!(names, sorted);
         assert_eq!(kind("Encrypt"), Some(Kind::ReadOnly));
         assert_eq!(kind("CreateKeyVersion"), None);
+        assert!(
+            OPERATIONS.iter().all(|(name, _)| ALIBABA_OPERATIONS.contains(name)),
+            "Trent answers only Alibaba's operations"
+        );
     }
 }
