@@ -172,13 +172,34 @@ impl Service {
     where
         F: Fn(&mut Key) -> Result<Option<AuditEvent>, ServiceError>,
     {
+        let mut stored = self.modify_keys(ctx, std::slice::from_ref(&key_id.to_owned()), change).await?;
+        stored.pop().ok_or_else(|| ServiceError::Internal("a change of one key wrote none".to_owned()))
+    }
+
+    /// As [`Service::modify_key`], for every key `key_ids` name at once: `change` runs on each, and either every key
+    /// is written (one transaction) or none is: a refusal of any key, or a lost race, changes nothing.
+    async fn modify_keys<F>(
+        &self,
+        ctx: &RequestContext,
+        key_ids: &[String],
+        change: F,
+    ) -> Result<Vec<Key>, ServiceError>
+    where
+        F: Fn(&mut Key) -> Result<Option<AuditEvent>, ServiceError>,
+    {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
-            let mut key = self.load_for_write(ctx, key_id).await?;
-            let event = change(&mut key)?;
-            match self.store.update_key(&key, event.as_ref()).await {
+            let mut changes = Vec::with_capacity(key_ids.len());
+            for key_id in key_ids {
+                let mut key = self.load_for_write(ctx, key_id).await?;
+                let event = change(&mut key)?;
+                changes.push((key, event));
+            }
+            match self.store.update_keys(&changes).await {
                 Ok(stored) => {
-                    self.cache.remember(&stored, &self.root_key, mark)?;
+                    for key in &stored {
+                        self.cache.remember(key, &self.root_key, mark)?;
+                    }
                     return Ok(stored);
                 }
                 Err(StoreError::Conflict) => continue,

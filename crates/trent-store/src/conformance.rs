@@ -61,6 +61,7 @@ pub async fn run_all(store: &KeyStore) {
     store.reset().await.unwrap();
     keys_round_trip_and_are_scoped(store).await;
     updates_are_conditional_on_version(store).await;
+    several_keys_are_written_together_or_not_at_all(store).await;
     listing_pages_in_key_order(store).await;
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
@@ -109,6 +110,26 @@ async fn updates_are_conditional_on_version(store: &KeyStore) {
     let names: Vec<String> =
         store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DisableKey"]);
+}
+
+async fn several_keys_are_written_together_or_not_at_all(store: &KeyStore) {
+    let (first, second) = (sample_key(), sample_key());
+    for key in [&first, &second] {
+        store.create_key(key, &sample_event(key, "CreateKey")).await.unwrap();
+    }
+    let tagged = |key: &Key| Key { tags: vec![Tag { key: "new".to_owned(), value: String::new() }], ..key.clone() };
+    // The second key's version is stale: neither key, nor either event, is written.
+    let stale = Key { version: second.version + 5, ..tagged(&second) };
+    let changes = [(tagged(&first), Some(sample_event(&first, "TagResource"))), (stale, None)];
+    assert!(matches!(store.update_keys(&changes).await, Err(StoreError::Conflict)));
+    let unchanged = store.get_key(&first.account, &first.region, first.id).await.unwrap().unwrap();
+    assert_eq!(unchanged, first, "the first key was not written alone");
+    let first_events = store.events(Some(&first.arn().to_string())).await.unwrap();
+    assert_eq!(first_events.len(), 1, "nor its event");
+    let both = [(tagged(&first), None), (tagged(&second), None)];
+    let stored = store.update_keys(&both).await.unwrap();
+    assert_eq!(stored.iter().map(|k| k.version).collect::<Vec<_>>(), [first.version + 1, second.version + 1]);
+    assert_eq!(store.get_key(&second.account, &second.region, second.id).await.unwrap().unwrap().tags.len(), 1);
 }
 
 async fn listing_pages_in_key_order(store: &KeyStore) {

@@ -289,6 +289,19 @@ impl KeyStore {
         run!(self, Write, |tx| { write_key(tx, &key, event.as_ref()).await })
     }
 
+    /// Writes every key in `changes` with its audit event, each conditional on its version as [`KeyStore::update_key`],
+    /// in one transaction: all are written or none (`Conflict` if any was changed or deleted first).
+    pub async fn update_keys(&self, changes: &[(Key, Option<AuditEvent>)]) -> Result<Vec<Key>, StoreError> {
+        let changes = changes.to_vec();
+        run!(self, Write, |tx| {
+            let mut stored = Vec::with_capacity(changes.len());
+            for (key, event) in &changes {
+                stored.push(write_key(tx, key, event.as_ref()).await?);
+            }
+            Ok(stored)
+        })
+    }
+
     /// Claims and destroys up to `limit` keys pending deletion whose deletion date is at or before `now`: each key's
     /// row (material, tags, policy, metadata) and aliases are removed and `event_for(key)` recorded, in one
     /// transaction. Keys another node is destroying at the same moment are skipped, so each is destroyed exactly

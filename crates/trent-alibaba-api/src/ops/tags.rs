@@ -2,8 +2,9 @@
 //! UntagResource and ListResourceTags (one key, tags as JSON), and the newer TagResources, UntagResources and
 //! ListTagResources (several keys, `ResourceId.N`, `Tag.N.Key`, `TagKey.N`). Secrets and certificates are not Trent's.
 
-use trent_domain::{Action, Key, Tag};
-use trent_service::{RequestContext, Service, ServiceError};
+use trent_domain::Tag;
+use trent_service::ops::untag_resource::Untag;
+use trent_service::{RequestContext, Service};
 
 use super::{key_id, nothing, tags_of, Outcome};
 use crate::error::WireError;
@@ -72,14 +73,6 @@ fn resources(p: Params<'_>) -> Result<Vec<String>, WireError> {
     Ok(ids)
 }
 
-/// The key `id` names, if the caller may change its tags (`permission`) in the state it is in.
-async fn may_tag(service: &Service, ctx: &RequestContext, id: &str, permission: &str) -> Result<Key, ServiceError> {
-    let key = service.describe_key(ctx, id).await?;
-    trent_service::authorize::authorize(&ctx.principal, permission, &key)?;
-    trent_service::error::check_state(&key, Action::TagResource)?;
-    Ok(key)
-}
-
 /// `Tag.N.Key` and `Tag.N.Value`, in their numbered order.
 fn numbered_tags(p: Params<'_>) -> Vec<Tag> {
     let value_of = |index: u32| p.optional(&format!("Tag.{index}.Value")).unwrap_or_default().to_owned();
@@ -100,15 +93,8 @@ pub(super) async fn tag_resources(service: &Service, ctx: &RequestContext, p: Pa
     if tags.is_empty() {
         return Err(WireError::missing_parameter("Tag.1.Key").into());
     }
-    // Every key is found, may be tagged by the caller in its state, and takes the tags, before any is changed: a
-    // refusal changes nothing (the same rules the service applies to each, asked first).
-    for id in &ids {
-        let mut key = may_tag(service, ctx, id, "kms:TagResource").await?;
-        trent_service::ops::merge_tags(&mut key.tags, &tags)?;
-    }
-    for id in &ids {
-        service.tag_resource(ctx, id, &tags).await?;
-    }
+    // Every key takes the tags in one transaction, or none does.
+    service.tag_resources(ctx, &ids, &tags).await?;
     nothing(ctx)
 }
 
@@ -119,14 +105,8 @@ pub(super) async fn untag_resources(service: &Service, ctx: &RequestContext, p: 
     if named.is_empty() && !all {
         return Err(WireError::missing_parameter("TagKey.1").into());
     }
-    let mut keys = Vec::with_capacity(ids.len());
-    for id in &ids {
-        keys.push(may_tag(service, ctx, id, "kms:UntagResource").await?);
-    }
-    for key in keys {
-        let tag_keys = if all { key.tags.iter().map(|tag| tag.key.clone()).collect() } else { named.clone() };
-        service.untag_resource(ctx, &key.id.to_string(), &tag_keys).await?;
-    }
+    let untag = if all { Untag::All } else { Untag::Keys(&named) };
+    service.untag_resources(ctx, &ids, untag).await?;
     nothing(ctx)
 }
 

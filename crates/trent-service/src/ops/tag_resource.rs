@@ -11,7 +11,17 @@ use crate::Service;
 impl Service {
     /// TagResource.
     pub async fn tag_resource(&self, ctx: &RequestContext, key_id: &str, tags: &[Tag]) -> Result<(), ServiceError> {
-        self.modify_key(ctx, key_id, |key| {
+        self.tag_resources(ctx, &[key_id.to_owned()], tags).await
+    }
+
+    /// TagResource on several keys at once (Alibaba's TagResources): every key takes the tags, or none does.
+    pub async fn tag_resources(
+        &self,
+        ctx: &RequestContext,
+        key_ids: &[String],
+        tags: &[Tag],
+    ) -> Result<(), ServiceError> {
+        self.modify_keys(ctx, key_ids, |key| {
             authorize(&ctx.principal, "kms:TagResource", key)?;
             apply_state(key, Action::TagResource)?;
             merge_tags(&mut key.tags, tags)?;

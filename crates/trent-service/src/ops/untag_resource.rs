@@ -7,18 +7,40 @@ use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::Service;
 
+/// Which tags UntagResource removes.
+#[derive(Debug, Clone, Copy)]
+pub enum Untag<'a> {
+    /// Those with these tag keys (keys a key does not have are ignored, as AWS does).
+    Keys(&'a [String]),
+    /// All of them (Alibaba's UntagResources with `All`).
+    All,
+}
+
 impl Service {
-    /// UntagResource. Tag keys the key does not have are ignored, as AWS does.
+    /// UntagResource.
     pub async fn untag_resource(
         &self,
         ctx: &RequestContext,
         key_id: &str,
         tag_keys: &[String],
     ) -> Result<(), ServiceError> {
-        self.modify_key(ctx, key_id, |key| {
+        self.untag_resources(ctx, &[key_id.to_owned()], Untag::Keys(tag_keys)).await
+    }
+
+    /// UntagResource on several keys at once (Alibaba's UntagResources): every key loses the tags, or none does.
+    pub async fn untag_resources(
+        &self,
+        ctx: &RequestContext,
+        key_ids: &[String],
+        untag: Untag<'_>,
+    ) -> Result<(), ServiceError> {
+        self.modify_keys(ctx, key_ids, |key| {
             authorize(&ctx.principal, "kms:UntagResource", key)?;
             apply_state(key, Action::TagResource)?;
-            key.tags.retain(|t| !tag_keys.contains(&t.key));
+            match untag {
+                Untag::Keys(tag_keys) => key.tags.retain(|t| !tag_keys.contains(&t.key)),
+                Untag::All => key.tags.clear(),
+            }
             Ok(Some(self.api_event(ctx, "UntagResource", key)))
         })
         .await?;
