@@ -499,8 +499,13 @@ def test_tags_of_several_keys_at_once_with_the_newer_calls(server):
     assert "new" not in {t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]}
     ali.call("CancelKeyDeletion", KeyId=second)
 
+    # A key named twice is tagged once, not refused as a conflict with itself.
+    tea.tag_resources(models.TagResourcesRequest(
+        region_id=REGION, resource_type="key", resource_id=[first, first],
+        tag=[models.TagResourcesRequestTag(key="twice", value="y")]))
+    assert "twice" in {t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]}
     tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[first],
-                                                     tag_key=["team"]))
+                                                     tag_key=["team", "twice"]))
     assert [t["TagKey"] for t in ali.call("ListResourceTags", KeyId=first)["Tags"]["Tag"]] == ["env"]
     tea.untag_resources(models.UntagResourcesRequest(region_id=REGION, resource_type="key", resource_id=[second],
                                                      all=True))

@@ -189,9 +189,13 @@ impl Service {
     {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
-            let mut changes = Vec::with_capacity(key_ids.len());
+            let mut changes: Vec<(Key, Option<AuditEvent>)> = Vec::with_capacity(key_ids.len());
             for key_id in key_ids {
                 let mut key = self.load_for_write(ctx, key_id).await?;
+                // A key named twice (by ID and by alias, say) changes once.
+                if changes.iter().any(|(changed, _)| changed.id == key.id) {
+                    continue;
+                }
                 let event = change(&mut key)?;
                 changes.push((key, event));
             }
