@@ -30,9 +30,6 @@ pub struct WireError {
     pub internal_detail: Option<String>,
 }
 
-/// Alibaba's message for a key that does not exist.
-const KEY_NOT_FOUND: &str = "The specified Key is not found.";
-
 impl WireError {
     /// An error with this status, code and message.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
@@ -64,11 +61,6 @@ impl WireError {
         Self::new(400, "Rejected.UnsupportedOperation", message)
     }
 
-    /// `Forbidden.KeyNotFound`.
-    pub fn key_not_found() -> Self {
-        Self::new(404, "Forbidden.KeyNotFound", KEY_NOT_FOUND)
-    }
-
     /// The service's refusal as Alibaba names it. `named` is the key or alias the caller named, so that an unknown
     /// alias is `Forbidden.AliasNotFound` and an unknown key `Forbidden.KeyNotFound`.
     pub fn from_service(error: ServiceError, named: Option<&str>) -> Self {
@@ -79,7 +71,7 @@ impl WireError {
             {
                 Self::new(404, "Forbidden.AliasNotFound", "The specified Alias is not found.")
             }
-            ServiceError::NotFound(_) => Self::key_not_found(),
+            ServiceError::NotFound(_) => Self::new(404, "Forbidden.KeyNotFound", "The specified Key is not found."),
             ServiceError::KeyState { error, action, message, key_arn } => {
                 let (code, text) = match trent_domain::alibaba_refusal(action, error) {
                     AlibabaRefusal::Disabled => {

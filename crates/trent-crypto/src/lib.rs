@@ -19,7 +19,7 @@ pub use kem::KemKey;
 pub use key_pair::{generate_private_key, public_key_of};
 pub use mac::MacKey;
 pub use root_key::RootKey;
-pub use rsa_encryption::{encrypt_to_public_key, RsaEncryptionKey};
+pub use rsa_encryption::{CallerPublicKey, RsaEncryptionKey};
 pub use signing::{Signed, SigningKey};
 pub use symmetric::SymmetricKey;
 

@@ -34,29 +34,45 @@ fn oaep(algorithm: EncryptionAlgorithm) -> Result<&'static OaepAlgorithm, Crypto
     }
 }
 
-/// `plaintext` encrypted with RSAES-OAEP to a public key the caller brought (DER SubjectPublicKeyInfo) of the RSA
-/// `spec`: how a data key leaves the service for the caller's own key pair (Alibaba's ExportDataKey). `None` when the
-/// bytes are not an RSA public key of that spec.
-pub fn encrypt_to_public_key(
-    public_key_der: &[u8],
-    spec: KeySpec,
+/// The RSAES-OAEP ciphertext of `plaintext` under `public` (which the caller checked is within the algorithm's limit).
+fn oaep_encrypt(
+    public: &OaepPublicEncryptingKey,
     algorithm: EncryptionAlgorithm,
     plaintext: &[u8],
-) -> Result<Option<Vec<u8>>, CryptoError> {
-    let Ok(public) = PublicEncryptingKey::from_der(public_key_der) else {
-        return Ok(None);
-    };
-    if rsa_bits(spec) != Some(public.key_size_bits()) {
-        return Ok(None);
-    }
-    let public = OaepPublicEncryptingKey::new(public).map_err(|_| CryptoError::Library("RSA OAEP key"))?;
+) -> Result<Vec<u8>, CryptoError> {
     let mut ciphertext = vec![0u8; public.ciphertext_size()];
     let len = public
         .encrypt(oaep(algorithm)?, plaintext, &mut ciphertext, None)
         .map_err(|_| CryptoError::Library("RSA OAEP encryption"))?
         .len();
     ciphertext.truncate(len);
-    Ok(Some(ciphertext))
+    Ok(ciphertext)
+}
+
+/// An RSA public key a caller brought, to encrypt to: how a data key leaves the service for the caller's own key pair
+/// (Alibaba's ExportDataKey).
+pub struct CallerPublicKey(OaepPublicEncryptingKey);
+
+impl std::fmt::Debug for CallerPublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallerPublicKey").finish_non_exhaustive()
+    }
+}
+
+impl CallerPublicKey {
+    /// The key in `der` (a SubjectPublicKeyInfo), if it is an RSA public key of `spec`.
+    pub fn from_der(der: &[u8], spec: KeySpec) -> Option<Self> {
+        let public = PublicEncryptingKey::from_der(der).ok()?;
+        if rsa_bits(spec) != Some(public.key_size_bits()) {
+            return None;
+        }
+        OaepPublicEncryptingKey::new(public).ok().map(Self)
+    }
+
+    /// `plaintext` encrypted with RSAES-OAEP (within the algorithm's limit for the key's spec).
+    pub fn encrypt(&self, algorithm: EncryptionAlgorithm, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        oaep_encrypt(&self.0, algorithm, plaintext)
+    }
 }
 
 impl RsaEncryptionKey {
@@ -91,14 +107,7 @@ impl RsaEncryptionKey {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         crate::ensure_material_of(key, self.key_id)?;
-        let mut ciphertext = vec![0u8; self.public.ciphertext_size()];
-        let written = self
-            .public
-            .encrypt(oaep(algorithm)?, plaintext, &mut ciphertext, None)
-            .map_err(|_| CryptoError::Library("RSA OAEP encryption"))?;
-        let len = written.len();
-        ciphertext.truncate(len);
-        Ok(ciphertext)
+        oaep_encrypt(&self.public, algorithm, plaintext)
     }
 
     /// The plaintext of an RSAES-OAEP `ciphertext`; `InvalidCiphertext` when it does not decrypt under this key with
@@ -139,10 +148,11 @@ mod tests {
         .unwrap();
         let sha256 = EncryptionAlgorithm::RsaesOaepSha256;
         let der = key.public_key_der();
-        let wrapped = encrypt_to_public_key(&der, KeySpec::Rsa2048, sha256, b"data key").unwrap().unwrap();
+        let caller = CallerPublicKey::from_der(&der, KeySpec::Rsa2048).unwrap();
+        let wrapped = caller.encrypt(sha256, b"data key").unwrap();
         assert_eq!(key.decrypt(proof, sha256, &wrapped).unwrap().as_slice(), b"data key");
-        assert_eq!(encrypt_to_public_key(&der, KeySpec::Rsa3072, sha256, b"x").unwrap(), None, "another size");
-        assert_eq!(encrypt_to_public_key(b"not a key", KeySpec::Rsa2048, sha256, b"x").unwrap(), None);
+        assert!(CallerPublicKey::from_der(&der, KeySpec::Rsa3072).is_none(), "another size");
+        assert!(CallerPublicKey::from_der(b"not a key", KeySpec::Rsa2048).is_none());
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct AlibabaState {
     pub nonces: Nonces,
     /// The region of a request that names none.
     pub default_region: Region,
+    /// The regions DescribeRegions lists: those served, or the default one when any is served.
+    pub region_ids: Vec<String>,
 }
 
 impl AlibabaState {
@@ -48,16 +50,12 @@ impl AlibabaState {
             .and_then(|regions| regions.first().cloned())
             .or_else(|| Region::parse(DEFAULT_REGION))
             .ok_or_else(|| format!("{DEFAULT_REGION} is not a region name"))?;
-        let nonces = Nonces::new(app.clock.wall_now());
-        Ok(Self { app, nonces, default_region })
-    }
-
-    /// The regions DescribeRegions lists: those served, or the default one when any is served.
-    fn region_ids(&self) -> Vec<String> {
-        match &self.app.regions {
+        let region_ids = match &app.regions {
             Some(regions) => regions.iter().map(|r| r.as_str().to_owned()).collect(),
-            None => vec![self.default_region.as_str().to_owned()],
-        }
+            None => vec![default_region.as_str().to_owned()],
+        };
+        let nonces = Nonces::new(app.clock.wall_now());
+        Ok(Self { app, nonces, default_region, region_ids })
     }
 }
 
@@ -229,7 +227,7 @@ async fn answer(
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
         api: trent_domain::Api::Alibaba,
     };
-    let result = ops::dispatch(&state.app.service, &ctx, &authenticated.action, params, &state.region_ids()).await;
+    let result = ops::dispatch(&state.app.service, &ctx, &authenticated.action, params, &state.region_ids).await;
     if let Err(error) = &result {
         tracing::debug!(request_id, operation = %authenticated.action, code = error.code, "request refused (Alibaba API)");
     }

@@ -8,14 +8,11 @@ use std::time::Duration;
 use trent_audit::{AuditEvent, EventType};
 use trent_store::StoreError;
 
-use crate::worker::{StatusBook, WorkState, Worker, WorkerStatus};
+use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
 use crate::Service;
 
 /// Keys destroyed per batch.
 const BATCH: usize = 100;
-/// The shortest pause between batches: when due keys are locked by another node's batch, this node waits a moment
-/// instead of asking the database again at once.
-const MIN_WAIT: Duration = Duration::from_millis(25);
 
 /// The deletion worker.
 pub struct DeletionWorker {
@@ -64,23 +61,13 @@ impl Worker for DeletionWorker {
 
     async fn work(&self) -> WorkState {
         let outcome = self.destroy_due_keys().await;
-        let state = outcome.as_ref().map_or(WorkState::Idle, |(_, state)| *state);
-        self.status.finish(self.service.clock.now(), outcome.map(|(destroyed, _)| destroyed)).await;
-        state
+        self.status.finish_batch(self.service.clock.now(), outcome).await
     }
 
     async fn wait_for_work(&self) {
         let service = &self.service;
-        let mut wait = self.interval;
-        if let Ok(Some(next)) = service.store.next_deletion_date().await {
-            let until_next = u64::try_from(next.0 - service.clock.now().0).unwrap_or(0);
-            wait = wait.min(Duration::from_millis(until_next));
-        }
-        let wait = wait.max(MIN_WAIT);
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = service.deletion_wakeup.notified() => {}
-        }
+        let next = service.store.next_deletion_date().await.ok().flatten();
+        wait_until_due(service.clock.now(), next, self.interval, &service.deletion_wakeup).await;
     }
 
     fn status(&self) -> WorkerStatus {

@@ -11,15 +11,13 @@ use trent_domain::{Action, Key, RotationType, Timestamp};
 use trent_store::StoreError;
 
 use crate::error::ServiceError;
-use crate::worker::{StatusBook, WorkState, Worker, WorkerStatus};
+use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
 use crate::{Service, WRITE_ATTEMPTS};
 
 /// Keys rotated per batch.
 const BATCH: usize = 100;
 /// The longest the worker sleeps between looks (a rotation due later wakes it at its date).
 const INTERVAL: Duration = Duration::from_secs(60);
-/// The shortest pause between looks.
-const MIN_WAIT: Duration = Duration::from_millis(25);
 
 /// The `RotateKey` service event of `key`'s automatic rotation at `now`.
 fn rotation_event(key: &Key, now: Timestamp) -> AuditEvent {
@@ -102,22 +100,13 @@ impl Worker for RotationWorker {
 
     async fn work(&self) -> WorkState {
         let outcome = self.rotate_due_keys().await;
-        let state = outcome.as_ref().map_or(WorkState::Idle, |(_, state)| *state);
-        self.status.finish(self.service.clock.now(), outcome.map(|(rotated, _)| rotated)).await;
-        state
+        self.status.finish_batch(self.service.clock.now(), outcome).await
     }
 
     async fn wait_for_work(&self) {
         let service = &self.service;
-        let mut wait = INTERVAL;
-        if let Ok(Some(next)) = service.store.next_rotation_date().await {
-            let until_next = u64::try_from(next.0 - service.clock.now().0).unwrap_or(0);
-            wait = wait.min(Duration::from_millis(until_next));
-        }
-        tokio::select! {
-            () = tokio::time::sleep(wait.max(MIN_WAIT)) => {}
-            () = service.rotation_wakeup.notified() => {}
-        }
+        let next = service.store.next_rotation_date().await.ok().flatten();
+        wait_until_due(service.clock.now(), next, INTERVAL, &service.rotation_wakeup).await;
     }
 
     fn status(&self) -> WorkerStatus {

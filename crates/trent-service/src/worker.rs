@@ -63,6 +63,25 @@ pub async fn run<W: Worker>(worker: std::sync::Arc<W>, mut shutdown: watch::Rece
 
 /// A short pause after a failed batch, so a broken database is not hammered.
 pub const RETRY_AFTER_ERROR: Duration = Duration::from_secs(1);
+/// The shortest pause of a worker waiting for a dated item: when due items are held by another node's batch, this
+/// node waits a moment instead of asking the database again at once.
+pub const MIN_WAIT: Duration = Duration::from_millis(25);
+
+/// Waits for work that falls due at dates (deletions, rotations): until `next_due` (lifecycle clock, `now` being its
+/// reading), at most `longest`, at least [`MIN_WAIT`], or until `wakeup` is notified.
+pub async fn wait_until_due(
+    now: trent_domain::Timestamp,
+    next_due: Option<trent_domain::Timestamp>,
+    longest: Duration,
+    wakeup: &tokio::sync::Notify,
+) {
+    let until_next = next_due.map(|next| Duration::from_millis(u64::try_from(next.0 - now.0).unwrap_or(0)));
+    let wait = until_next.map_or(longest, |until| until.min(longest)).max(MIN_WAIT);
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        () = wakeup.notified() => {}
+    }
+}
 
 /// What a worker has done, kept the same way by every worker.
 pub struct StatusBook(std::sync::Mutex<WorkerStatus>);
@@ -96,6 +115,18 @@ impl StatusBook {
         if failure {
             tokio::time::sleep(RETRY_AFTER_ERROR).await;
         }
+    }
+
+    /// Records a batch that may leave more due at once (see [`StatusBook::finish`]): its items and whether to go on.
+    /// A failed batch waits like any other.
+    pub async fn finish_batch<E: std::fmt::Display>(
+        &self,
+        now: trent_domain::Timestamp,
+        outcome: Result<(u64, WorkState), E>,
+    ) -> WorkState {
+        let state = outcome.as_ref().map_or(WorkState::Idle, |(_, state)| *state);
+        self.finish(now, outcome.map(|(completed, _)| completed)).await;
+        state
     }
 
     /// A copy of the record.

@@ -104,14 +104,14 @@ pub(super) async fn generate_data_key(
 /// `WrappingKeySpec` (`RSA_2048`) and `WrappingAlgorithm` (`RSAES_OAEP_SHA_256` or `RSAES_OAEP_SHA_1`), read and
 /// checked before anything is decrypted or made.
 struct Wrapping {
-    public_key: Vec<u8>,
+    public_key: trent_crypto::CallerPublicKey,
     spec: KeySpec,
     algorithm: EncryptionAlgorithm,
 }
 
 impl Wrapping {
     fn of(p: Params<'_>) -> Result<Self, WireError> {
-        let public_key =
+        let der =
             BASE64.decode(p.required("PublicKeyBlob")?).map_err(|_| WireError::invalid_parameter("PublicKeyBlob"))?;
         let spec = match p.required("WrappingKeySpec")? {
             "RSA_2048" => KeySpec::Rsa2048,
@@ -124,10 +124,10 @@ impl Wrapping {
             "SM2PKE" => return Err(WireError::unsupported("SM2PKE is not supported by Trent.")),
             _ => return Err(WireError::invalid_parameter("WrappingAlgorithm")),
         };
-        let wrapping = Self { public_key, spec, algorithm };
         // A public key that is not RSA of the size named is refused before anything is made.
-        wrapping.wrap(&[0; 16])?;
-        Ok(wrapping)
+        let public_key = trent_crypto::CallerPublicKey::from_der(&der, spec)
+            .ok_or_else(|| WireError::invalid_parameter("PublicKeyBlob"))?;
+        Ok(Self { public_key, spec, algorithm })
     }
 
     /// The most bytes RSAES-OAEP with this key and hash can encrypt.
@@ -140,9 +140,8 @@ impl Wrapping {
         if data_key.len() > self.limit() {
             return Err(WireError::invalid_parameter("WrappingAlgorithm"));
         }
-        match trent_crypto::encrypt_to_public_key(&self.public_key, self.spec, self.algorithm, data_key) {
-            Ok(Some(wrapped)) => Ok(BASE64.encode(wrapped)),
-            Ok(None) => Err(WireError::invalid_parameter("PublicKeyBlob")),
+        match self.public_key.encrypt(self.algorithm, data_key) {
+            Ok(wrapped) => Ok(BASE64.encode(wrapped)),
             Err(error) => Err(WireError::from_service(error.into(), None)),
         }
     }
