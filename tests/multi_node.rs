@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::KeyState;
-use common::{error_code, eventually, on_postgres, TestDatabase, TestServer};
+use common::{error_code, eventually, on_postgres, wrap_for_import, TestDatabase, TestServer};
 
 const DAY: i64 = 86_400;
 
@@ -182,6 +182,59 @@ async fn rotations_due_at_the_same_moment_on_two_nodes_happen_exactly_once() {
         assert_eq!(rotations.rotations().len(), 1, "{key_id} rotated exactly once");
         let arn = a.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap().arn().unwrap().to_owned();
         assert_eq!(events.get(&arn), Some(&1), "{arn}: one RotateKey event");
+    }
+}
+
+/// Imports fresh material, wrapped with OpenSSL, into a new `EXTERNAL` key through `kms`, expiring at `valid_to`.
+async fn key_with_expiring_material(kms: &aws_sdk_kms::Client, valid_to: i64) -> String {
+    use aws_sdk_kms::types::{ExpirationModelType, OriginType};
+    let key_id = kms.create_key().origin(OriginType::External).send().await.unwrap().key_metadata.unwrap();
+    let key_id = key_id.key_id().to_owned();
+    let (token, wrapped) = wrap_for_import(kms, &key_id, uuid::Uuid::new_v4().as_bytes().repeat(2).as_slice()).await;
+    kms.import_key_material()
+        .key_id(&key_id)
+        .import_token(token)
+        .encrypted_key_material(wrapped)
+        .expiration_model(ExpirationModelType::KeyMaterialExpires)
+        .valid_to(aws_smithy_types::DateTime::from_secs(valid_to))
+        .send()
+        .await
+        .unwrap();
+    key_id
+}
+
+#[tokio::test]
+async fn material_expiring_at_the_same_moment_on_two_nodes_is_deleted_exactly_once() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    let (a, b) = (cluster.nodes[0].client(), cluster.nodes[1].client());
+    let valid_to = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 3600;
+    let mut ids = Vec::new();
+    for index in 0..20 {
+        ids.push(key_with_expiring_material(if index % 2 == 0 { &a } else { &b }, valid_to).await);
+    }
+    cluster.advance_all(2 * 3600);
+    let expired = eventually(Duration::from_secs(30), || async {
+        let mut all = true;
+        for key_id in &ids {
+            let metadata = a.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();
+            all &= metadata.key_state() == Some(&KeyState::PendingImport);
+        }
+        all
+    })
+    .await;
+    assert!(expired, "every key's material expired on one of the nodes");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events: HashMap<String, usize> = HashMap::new();
+    for (name, arn, _) in cluster.nodes[1].audit_events() {
+        if name == "DeleteExpiredKeyMaterial" {
+            *events.entry(arn.unwrap()).or_default() += 1;
+        }
+    }
+    for key_id in &ids {
+        let arn = b.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap().arn().unwrap().to_owned();
+        assert_eq!(events.get(&arn), Some(&1), "{arn}: one DeleteExpiredKeyMaterial event");
     }
 }
 

@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::process::Command;
-
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_kms::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
-use common::{error_code, error_message, TestServer};
+use common::{error_code, error_message, openssl_oaep, TestServer};
 
 async fn rsa_key(kms: &aws_sdk_kms::Client, spec: KeySpec) -> String {
     kms.create_key()
@@ -23,32 +21,6 @@ async fn rsa_key(kms: &aws_sdk_kms::Client, spec: KeySpec) -> String {
         .unwrap()
         .key_id()
         .to_owned()
-}
-
-/// Runs `openssl pkeyutl` with OAEP options for `hash` (sha1 or sha256) on `input`.
-fn openssl_oaep(hash: &str, key_args: &[&std::ffi::OsStr], operation: &str, input: &[u8]) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let (input_path, output_path) = (dir.path().join("in"), dir.path().join("out"));
-    std::fs::write(&input_path, input).unwrap();
-    let output = Command::new("openssl")
-        .args(["pkeyutl", operation])
-        .args(key_args)
-        .args([
-            "-pkeyopt",
-            "rsa_padding_mode:oaep",
-            "-pkeyopt",
-            &format!("rsa_oaep_md:{hash}"),
-            "-pkeyopt",
-            &format!("rsa_mgf1_md:{hash}"),
-            "-in",
-        ])
-        .arg(&input_path)
-        .arg("-out")
-        .arg(&output_path)
-        .output()
-        .expect("run openssl");
-    assert!(output.status.success(), "openssl: {}", String::from_utf8_lossy(&output.stderr));
-    std::fs::read(&output_path).unwrap()
 }
 
 #[tokio::test]

@@ -156,7 +156,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         }
         KeyCommand::Describe { .. } | KeyCommand::Create { .. } => {
             print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null));
-            print_materials(&answer);
+            crate::cli::usage::print_materials(answer.get("Materials"));
         }
         KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
         KeyCommand::Usage { .. } => crate::cli::usage::print(&answer),
@@ -171,34 +171,14 @@ async fn key(args: KeyArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Adds a rotating key's materials to its description (`Materials`, ListKeyRotations' entries with every material), so
-/// that a person deciding to delete the key sees how much history it holds.
+/// Adds the key's materials to its description (`Materials`, from its usage evidence: ID, origin, when each came and,
+/// imported, when it expires), so that a person deciding to delete the key sees how much history it holds.
 async fn add_materials(client: &Signer, key: &str, described: &mut Value) -> Result<(), String> {
-    let rotates = described.get("KeyMetadata").and_then(|m| m.get("CurrentKeyMaterialId")).is_some();
-    if !rotates {
-        return Ok(());
-    }
-    let request = json!({ "KeyId": key, "IncludeKeyMaterial": "ALL_KEY_MATERIAL", "Limit": 1000 });
-    let listed = client.call_api("TrentService.ListKeyRotations", &request).await.map_err(|e| e.to_string())?;
-    if let (Some(object), Some(rotations)) = (described.as_object_mut(), listed.get("Rotations")) {
-        object.insert("Materials".to_owned(), rotations.clone());
+    let report = client.call_api("Trent.GetKeyUsage", &json!({ "KeyId": key })).await.map_err(|e| e.to_string())?;
+    if let (Some(object), Some(materials)) = (described.as_object_mut(), report.get("Materials")) {
+        object.insert("Materials".to_owned(), materials.clone());
     }
     Ok(())
-}
-
-/// Prints `Materials` (see [`add_materials`]): one line each, oldest first.
-fn print_materials(described: &Value) {
-    let Some(materials) = described.get("Materials").and_then(Value::as_array) else {
-        return;
-    };
-    say!("Materials: {}", materials.len());
-    for material in materials {
-        let made = match material.get("RotationDate").and_then(Value::as_f64) {
-            Some(date) => format!("rotated {} ({})", utc(date), text(material, "RotationType")),
-            None => "made with the key".to_owned(),
-        };
-        say!("  {}  {:<11}  {made}", text(material, "KeyMaterialId"), text(material, "KeyMaterialState"));
-    }
 }
 
 /// Warns on stderr, with the evidence, when `key` is asymmetric and its public key has left the service: scheduling

@@ -92,6 +92,30 @@ pub fn print(report: &Value) {
         }
     }
     print_attempts("Attempted uses while Disabled or PendingDeletion", report.get("RefusedAttempts"));
+    print_materials(report.get("Materials"));
+}
+
+/// Prints a key's materials (GetKeyUsage's `Materials`): one line each, oldest first, with where each came from,
+/// when, and (imported) whether the key holds it now and when it expires.
+pub fn print_materials(materials: Option<&Value>) {
+    let Some(materials) = materials.and_then(Value::as_array) else {
+        return;
+    };
+    say!();
+    say!("Materials: {}", materials.len());
+    for material in materials {
+        let text = |member: &str| material.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
+        let made = match material.get("RotationType").and_then(Value::as_str) {
+            Some(rotation) => format!("rotated {} ({rotation})", date(material, "CreationDate")),
+            None if text("Origin") == "EXTERNAL" => format!("imported {}", date(material, "CreationDate")),
+            None => format!("made with the key {}", date(material, "CreationDate")),
+        };
+        let import = match material.get("ImportState").and_then(Value::as_str) {
+            Some(state) => format!(", {state}, expires {}", date(material, "ValidTo").replace('-', "never")),
+            None => String::new(),
+        };
+        say!("  {}  {:<11}  {made}{import}", text("KeyMaterialId"), text("KeyMaterialState"));
+    }
 }
 
 /// Prints refused attempts (GetKeyUsage's `RefusedAttempts`, GetKeyRetirement's `Attempts`).

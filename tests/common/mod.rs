@@ -515,3 +515,54 @@ pub fn assert_schedule_cancel_alternate(events: &[(String, Option<String>, Strin
     }
     changes.len()
 }
+
+/// Runs `openssl pkeyutl` with OAEP options for `hash` (sha1 or sha256) on `input`.
+pub fn openssl_oaep(hash: &str, key_args: &[&std::ffi::OsStr], operation: &str, input: &[u8]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let (input_path, output_path) = (dir.path().join("in"), dir.path().join("out"));
+    std::fs::write(&input_path, input).unwrap();
+    let output = Command::new("openssl")
+        .args(["pkeyutl", operation])
+        .args(key_args)
+        .args([
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            &format!("rsa_oaep_md:{hash}"),
+            "-pkeyopt",
+            &format!("rsa_mgf1_md:{hash}"),
+            "-in",
+        ])
+        .arg(&input_path)
+        .arg("-out")
+        .arg(&output_path)
+        .output()
+        .expect("run openssl");
+    assert!(output.status.success(), "openssl: {}", String::from_utf8_lossy(&output.stderr));
+    std::fs::read(&output_path).unwrap()
+}
+
+/// Wraps `material` for the key `key_id` as an owner does, with OpenSSL: fresh import parameters (`RSAES_OAEP_SHA_256`
+/// with an `RSA_2048` wrapping key), the material encrypted to the public key. Returns the import token and the
+/// `EncryptedKeyMaterial`.
+pub async fn wrap_for_import(
+    kms: &aws_sdk_kms::Client,
+    key_id: &str,
+    material: &[u8],
+) -> (aws_sdk_kms::primitives::Blob, aws_sdk_kms::primitives::Blob) {
+    use aws_sdk_kms::types::{AlgorithmSpec, WrappingKeySpec};
+    let parameters = kms
+        .get_parameters_for_import()
+        .key_id(key_id)
+        .wrapping_algorithm(AlgorithmSpec::RsaesOaepSha256)
+        .wrapping_key_spec(WrappingKeySpec::Rsa2048)
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("wrapping.der");
+    std::fs::write(&public, parameters.public_key.unwrap().as_ref()).unwrap();
+    let key_args = ["-pubin".as_ref(), "-keyform".as_ref(), "DER".as_ref(), "-inkey".as_ref(), public.as_os_str()];
+    let wrapped = openssl_oaep("sha256", &key_args, "-encrypt", material);
+    (parameters.import_token.unwrap(), aws_sdk_kms::primitives::Blob::new(wrapped))
+}

@@ -110,6 +110,11 @@ impl WireError {
             ServiceError::InvalidCiphertext => invalid(
                 "The specified parameter \"CiphertextBlob\" is not valid for this encryption context.".to_owned(),
             ),
+            // Alibaba's import errors (`alibaba-kms-api.md`, the error table): 400 with its own codes.
+            ServiceError::IncorrectKeyMaterial(message) => Self::new(400, "InvalidKeyMaterial", message),
+            ServiceError::InvalidImportToken(message) => Self::new(400, "InvalidImportToken", message),
+            ServiceError::ExpiredImportToken(message) => Self::new(400, "ExpiredImportToken", message),
+            ServiceError::InvalidState(message) => Self::new(409, "Rejected.StateModifiedFailed", message),
             ServiceError::InvalidAliasName(message)
             | ServiceError::InvalidArn(message)
             | ServiceError::IncorrectKey(message)

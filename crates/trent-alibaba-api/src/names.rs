@@ -76,6 +76,7 @@ pub fn key_usage_name(usage: KeyUsage) -> &'static str {
 pub fn origin_name(origin: Origin) -> &'static str {
     match origin {
         Origin::AwsKms => "Aliyun_KMS",
+        Origin::External => "EXTERNAL",
     }
 }
 

@@ -21,6 +21,14 @@ impl<'a> Params<'a> {
         self.optional(name).filter(|value| !value.is_empty()).ok_or_else(|| WireError::missing_parameter(name))
     }
 
+    /// The bytes of a required base64 parameter (standard alphabet, padded).
+    pub fn base64(&self, name: &str) -> Result<Vec<u8>, WireError> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(self.required(name)?)
+            .map_err(|_| WireError::invalid_parameter(name))
+    }
+
     /// A decimal integer within `range`, if sent.
     pub fn integer(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, WireError> {
         match self.optional(name) {

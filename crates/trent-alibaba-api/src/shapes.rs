@@ -69,8 +69,8 @@ pub struct KeyMetadata {
     /// The current version, for symmetric keys only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_key_version: Option<String>,
-    /// `""`: the material never expires.
-    pub material_expire_time: &'static str,
+    /// When imported material expires; `""`: never (or the material is not imported).
+    pub material_expire_time: String,
 }
 
 impl KeyMetadata {
@@ -109,7 +109,7 @@ impl KeyMetadata {
                 .secret_len()
                 .is_some()
                 .then(|| names::key_version_id(key.id, key.current_material_version())),
-            material_expire_time: "",
+            material_expire_time: key.material_valid_to().map(trent_audit::iso8601).unwrap_or_default(),
         }
     }
 }
@@ -397,6 +397,20 @@ pub struct TagResources {
     pub tag_resources: TagResourceList,
     /// `""`: every tag is in one page.
     pub next_token: &'static str,
+}
+
+/// GetParametersForImport's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImportParameters {
+    /// The key.
+    pub key_id: String,
+    /// The import token, base64.
+    pub import_token: String,
+    /// The wrapping public key, base64 DER SubjectPublicKeyInfo (no PEM armour).
+    pub public_key: String,
+    /// When the token and public key stop being accepted (24 hours on).
+    pub token_expire_time: String,
 }
 
 /// GetPublicKey's answer.

@@ -30,6 +30,10 @@ const AUDITED: &[(&str, &str)] = &[
     ("KeyAgreementAlgorithm", "keyAgreementAlgorithm"),
     ("EncapsulationAlgorithm", "encapsulationAlgorithm"),
     ("Enabled", "enabled"),
+    ("WrappingAlgorithm", "wrappingAlgorithm"),
+    ("WrappingKeySpec", "wrappingKeySpec"),
+    ("ExpirationModel", "expirationModel"),
+    ("ImportType", "importType"),
 ];
 
 /// A request's audited members, by their record names, as the request's JSON text.

@@ -47,6 +47,7 @@ pub fn dispatch<'a>(
         O::Decapsulate => run!(decapsulate),
         O::Decrypt => run!(decrypt),
         O::DeleteAlias => run!(delete_alias),
+        O::DeleteImportedKeyMaterial => run!(delete_imported_key_material),
         O::DeriveSharedSecret => run!(derive_shared_secret),
         O::DescribeKey => run!(describe_key),
         O::DisableKey => run!(disable_key),
@@ -68,7 +69,9 @@ pub fn dispatch<'a>(
         O::GetKeyLastUsage => run!(get_key_last_usage),
         O::GetKeyPolicy => run!(get_key_policy),
         O::GetKeyRotationStatus => run!(get_key_rotation_status),
+        O::GetParametersForImport => run!(get_parameters_for_import),
         O::GetPublicKey => run!(get_public_key),
+        O::ImportKeyMaterial => run!(import_key_material),
         O::ListAliases => run!(list_aliases),
         O::ListKeyPolicies => run!(list_key_policies),
         O::ListKeyRotations => run!(list_key_rotations),
@@ -89,11 +92,8 @@ pub fn dispatch<'a>(
         | O::CreateCustomKeyStore
         | O::CreateGrant
         | O::DeleteCustomKeyStore
-        | O::DeleteImportedKeyMaterial
         | O::DescribeCustomKeyStores
         | O::DisconnectCustomKeyStore
-        | O::GetParametersForImport
-        | O::ImportKeyMaterial
         | O::ListGrants
         | O::ListRetirableGrants
         | O::ReplicateKey

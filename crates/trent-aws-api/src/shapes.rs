@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use trent_domain::{Key, KeyState, Tag};
+use trent_domain::{Key, KeyState, Origin, Tag, Timestamp};
 
 use crate::error::{AwsError, AwsErrorCode};
 
@@ -170,9 +170,17 @@ pub struct KeyMetadata<'a> {
     pub algorithms: Algorithms,
     /// Whether the key is multi-Region (never yet).
     pub multi_region: bool,
-    /// The material new ciphertexts are made with, for keys whose material rotates (symmetric encryption keys).
+    /// The material new ciphertexts are made with, for keys whose material rotates (symmetric encryption keys), once
+    /// they have one (recorded: an `EXTERNAL` key shows none until its first import, and keeps it after the material
+    /// is deleted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_key_material_id: Option<String>,
+    /// Whether the imported material the key holds expires (absent while it holds none, as recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<&'static str>,
+    /// When it expires, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<f64>,
 }
 
 impl<'a> KeyMetadata<'a> {
@@ -196,8 +204,28 @@ impl<'a> KeyMetadata<'a> {
             multi_region: false,
             current_key_material_id: key
                 .rotates()
-                .then(|| trent_domain::key_material_id(key.id, key.current_material_version())),
+                .then(|| trent_domain::key_material_id(key.id, key.current_material_version()))
+                .filter(|_| key.origin != Origin::External || key.import.material.is_some()),
+            expiration_model: (key.origin == Origin::External && key.has_material())
+                .then(|| expiration_model(key.material_valid_to())),
+            valid_to: key.material_valid_to().map(Timestamp::epoch_seconds),
         }
+    }
+}
+
+/// Checks a `KeyMaterialId` member: the model's `BackingKeyIdType`, 64 characters of `^[a-f0-9]+$`.
+pub fn check_key_material_id(validator: &mut crate::validate::Validator, value: Option<&str>) {
+    validator
+        .length("keyMaterialId", value, 64, 64)
+        .pattern("keyMaterialId", value, "^[a-f0-9]+$", |c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+}
+
+/// AWS's `ExpirationModel` of imported material that expires at `valid_to`, or never.
+pub fn expiration_model(valid_to: Option<Timestamp>) -> &'static str {
+    if valid_to.is_some() {
+        "KEY_MATERIAL_EXPIRES"
+    } else {
+        "KEY_MATERIAL_DOES_NOT_EXPIRE"
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod blob;
+pub mod import;
 pub mod kem;
 pub mod key_pair;
 pub mod mac;
@@ -15,6 +16,7 @@ pub mod symmetric;
 
 pub use agreement::AgreementKey;
 pub use blob::{decrypt, encrypt, generate_data_key, read_header, BlobHeader, EncryptionContext};
+pub use import::{ImportParameters, OpenedImportToken, WrappingAlgorithm, WrappingKeySpec};
 pub use kem::KemKey;
 pub use key_pair::{generate_private_key, public_key_of};
 pub use mac::MacKey;

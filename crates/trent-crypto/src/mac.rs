@@ -31,9 +31,9 @@ fn algorithm(spec: KeySpec) -> Result<hmac::Algorithm, CryptoError> {
 }
 
 impl MacKey {
-    /// Builds the HMAC key of `spec` for `key_id` from raw material of the spec's length.
+    /// Builds the HMAC key of `spec` for `key_id` from raw material of a length the spec takes.
     pub fn from_material(key_id: KeyId, spec: KeySpec, material: &[u8]) -> Result<Self, CryptoError> {
-        if Some(material.len()) != spec.secret_len() {
+        if !spec.fits_secret_len(material.len()) {
             return Err(CryptoError::Library("HMAC key material of the wrong length"));
         }
         Ok(Self { key_id, key: hmac::Key::new(algorithm(spec)?, material) })

@@ -8,10 +8,15 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use aws_lc_rs::hmac;
 use trent_domain::{KeyId, KeySpec, KeyUsage};
 use zeroize::Zeroizing;
 
 use crate::agreement::AgreementKey;
+use crate::import::{
+    identifying_form, new_wrapping_key, parse_token_record_id, ImportParameters, OpenedImportToken, WrappingAlgorithm,
+    WrappingKeySpec,
+};
 use crate::kem::KemKey;
 use crate::key_pair::generate_private_key;
 use crate::mac::MacKey;
@@ -24,11 +29,15 @@ const RECORD_VERSION: u8 = 1;
 const KIND_KEY_MATERIAL: u8 = 1;
 const KIND_SECRET: u8 = 2;
 const KIND_CHECK: u8 = 3;
+const KIND_IMPORT_TOKEN: u8 = 4;
+/// What the root key's fingerprint key is derived with (HMAC-SHA-256 of this label under the root key).
+const FINGERPRINT_LABEL: &[u8] = b"trent imported key material fingerprint v1";
 const CHECK_PLAINTEXT: &[u8] = b"trent root key check v1";
 
-/// The root key, held only in aws-lc's memory.
+/// The root key, held only in aws-lc's memory, with the HMAC key derived from it that fingerprints imported material.
 pub struct RootKey {
     sealer: SymmetricKey,
+    fingerprinter: hmac::Key,
 }
 
 impl std::fmt::Debug for RootKey {
@@ -65,7 +74,7 @@ pub enum RootKeyFileError {
 fn material_of(key_id: KeyId, spec: KeySpec, usage: KeyUsage, raw: &[u8]) -> Result<KeyMaterial, CryptoError> {
     match (spec, usage) {
         (KeySpec::SymmetricDefault | KeySpec::Aes128 | KeySpec::Aes192, _) => {
-            if spec.secret_len() != Some(raw.len()) {
+            if !spec.fits_secret_len(raw.len()) {
                 return Err(CryptoError::Library("symmetric key material of the wrong length"));
             }
             Ok(KeyMaterial::Symmetric(SymmetricKey::from_secret(key_id, raw)?))
@@ -128,7 +137,11 @@ impl RootKey {
     /// Builds the root key from raw bytes (tests and key files).
     pub fn from_material(material: &Zeroizing<[u8; MATERIAL_LEN]>) -> Result<Self, CryptoError> {
         // The root key is not a KMS key; the nil ID only satisfies SymmetricKey's bookkeeping.
-        Ok(Self { sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)? })
+        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, material.as_slice()), FINGERPRINT_LABEL);
+        Ok(Self {
+            sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)?,
+            fingerprinter: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+        })
     }
 
     /// Generates fresh key material of `spec` for a key `key_id` of `usage`: the usable key, and its sealed record
@@ -158,10 +171,52 @@ impl RootKey {
         record: &[u8],
     ) -> Result<KeyMaterial, CryptoError> {
         let raw = self.open(KIND_KEY_MATERIAL, key_id.as_bytes(), record)?;
-        if spec.secret_len().is_some_and(|len| len != raw.len()) {
+        if spec.secret_len().is_some() && !spec.fits_secret_len(raw.len()) {
             return Err(CryptoError::WrongRootKey);
         }
         material_of(key_id, spec, usage, &raw)
+    }
+
+    /// A fresh wrapping key pair of `spec` and its import token for the key `key_id` (GetParametersForImport). RSA
+    /// key generation takes up to seconds: call it off the request threads.
+    pub fn issue_import_parameters(
+        &self,
+        key_id: KeyId,
+        algorithm: WrappingAlgorithm,
+        spec: WrappingKeySpec,
+    ) -> Result<ImportParameters, CryptoError> {
+        let fresh = new_wrapping_key(key_id, algorithm, spec)?;
+        let token = self.seal(KIND_IMPORT_TOKEN, &fresh.record_id, &fresh.private_key)?;
+        Ok(ImportParameters { token_id: fresh.token_id, token, public_key: fresh.public_key })
+    }
+
+    /// Opens an import token that this root key issued for the key `key_id`; `None` for anything else (another key's
+    /// token, another root key's, a changed byte).
+    pub fn open_import_token(&self, key_id: KeyId, token: &[u8]) -> Option<OpenedImportToken> {
+        let id = record_id(KIND_IMPORT_TOKEN, token)?;
+        let (token_id, algorithm) = parse_token_record_id(key_id, id)?;
+        let private_key = self.open(KIND_IMPORT_TOKEN, id, token).ok()?;
+        OpenedImportToken::new(&token_id, algorithm, &private_key).ok()
+    }
+
+    /// Takes `raw`, the plaintext material an owner imported for the key `key_id` of `spec` and `usage`: the sealed
+    /// record for the store and the material's fingerprint (64 lower-case hexadecimal digits, the same for the same
+    /// material of the same key, however a key pair was encoded); `None` when the material does not fit the key.
+    pub fn import_key_material(
+        &self,
+        key_id: KeyId,
+        spec: KeySpec,
+        usage: KeyUsage,
+        raw: &[u8],
+    ) -> Option<(Vec<u8>, String)> {
+        let material = material_of(key_id, spec, usage, raw).ok()?;
+        let identifying = identifying_form(spec, raw, &material).ok()?;
+        let mut fingerprint = hmac::Context::with_key(&self.fingerprinter);
+        fingerprint.update(key_id.as_bytes());
+        fingerprint.update(&identifying);
+        let fingerprint = trent_domain::hex::lower_hex(fingerprint.sign().as_ref());
+        let record = self.seal(KIND_KEY_MATERIAL, key_id.as_bytes(), raw).ok()?;
+        Some((record, fingerprint))
     }
 
     /// Seals a stored secret (such as an access key's secret) under a name that binds it to its owner.
@@ -185,6 +240,7 @@ impl RootKey {
     }
 
     fn header(kind: u8, id: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        // The layout `record_id` reads back.
         let id_len =
             u8::try_from(id.len()).map_err(|_| CryptoError::Library("sealed record id longer than 255 bytes"))?;
         let mut header = Vec::with_capacity(3 + id.len());
@@ -204,6 +260,14 @@ impl RootKey {
         let header = Self::header(kind, id)?;
         let body = record.strip_prefix(header.as_slice()).ok_or(CryptoError::WrongRootKey)?;
         self.sealer.open(&header, body).map_err(|_| CryptoError::WrongRootKey)
+    }
+}
+
+/// The ID of a sealed record of `kind` (read from its header, not yet authenticated).
+fn record_id(kind: u8, record: &[u8]) -> Option<&[u8]> {
+    match record {
+        [RECORD_VERSION, record_kind, id_len, rest @ ..] if *record_kind == kind => rest.get(..usize::from(*id_len)),
+        _ => None,
     }
 }
 
@@ -243,11 +307,12 @@ mod tests {
                 root.open_key_material(id, spec, KeyUsage::GenerateVerifyMac, &record),
                 Ok(KeyMaterial::Mac(_))
             ));
-            let wrong = if spec == KeySpec::Hmac512 { KeySpec::Hmac224 } else { KeySpec::Hmac512 };
-            assert!(
-                root.open_key_material(id, wrong, KeyUsage::GenerateVerifyMac, &record).is_err(),
-                "material of {spec:?} is not a {wrong:?} key"
-            );
+            if spec != KeySpec::Hmac512 {
+                assert!(
+                    root.open_key_material(id, KeySpec::Hmac512, KeyUsage::GenerateVerifyMac, &record).is_err(),
+                    "material of {spec:?} is too short for an HMAC_512 key"
+                );
+            }
         }
     }
 

@@ -1,6 +1,10 @@
 //! A key's materials: the one it was created with (version 0) and one more per rotation (1, 2, …). The version is
 //! written into every ciphertext's header, so a ciphertext made under any earlier material still names the material
 //! that opens it; new ciphertexts use the newest. Each material has AWS's `KeyMaterialId`.
+//!
+//! A key of origin `EXTERNAL` gets its one material from its owner instead ([`Import`]): the import parameters it
+//! issued, and what it remembers of the material after the material is deleted (its fingerprint, so only the same
+//! material can be imported again).
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +65,109 @@ pub struct Rotation {
     pub wrapped_material: Vec<u8>,
 }
 
+/// How long a wrapping public key and its import token stay valid (GetParametersForImport's API reference: 24 hours).
+pub const IMPORT_PARAMETERS_VALID_MILLIS: i64 = Timestamp::DAY_MILLIS;
+/// The import tokens a key remembers at once; issuing one more forgets the oldest.
+pub const MAX_OUTSTANDING_IMPORT_TOKENS: usize = 16;
+
+/// The material a key of origin `EXTERNAL` was given, as the key remembers it; it outlives the material itself
+/// (deleted by DeleteImportedKeyMaterial or at `valid_to`), so a re-import can be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedMaterial {
+    /// The root key's fingerprint of the material ([`crate::Key`]'s secret or, for a key pair, its public key),
+    /// lower-case hexadecimal: only material with the same fingerprint may be imported again.
+    pub fingerprint: String,
+    /// When it was last imported (lifecycle clock).
+    pub imported_at: Timestamp,
+    /// When it expires (`KEY_MATERIAL_EXPIRES` with `ValidTo`), or never (`KEY_MATERIAL_DOES_NOT_EXPIRE`).
+    pub valid_to: Option<Timestamp>,
+    /// The owner's `KeyMaterialDescription`.
+    pub description: String,
+}
+
+/// An import token the key issued and has not seen used: single use, until `valid_to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedImportToken {
+    /// The token's ID (32 lower-case hexadecimal digits), also sealed inside the token.
+    pub token_id: String,
+    /// When it stops being accepted.
+    pub valid_to: Timestamp,
+}
+
+/// Everything about imported material a key of origin `EXTERNAL` holds besides the sealed material itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Import {
+    /// The material imported, once it has been.
+    pub material: Option<ImportedMaterial>,
+    /// The import tokens issued and not yet used, oldest first.
+    pub tokens: Vec<IssuedImportToken>,
+}
+
+impl Import {
+    /// Remembers a newly issued token, forgetting tokens expired at `now` and, past the limit, the oldest.
+    pub fn issue(&mut self, token: IssuedImportToken, now: Timestamp) {
+        self.tokens.retain(|issued| issued.valid_to > now);
+        self.tokens.push(token);
+        let excess = self.tokens.len().saturating_sub(MAX_OUTSTANDING_IMPORT_TOKENS);
+        self.tokens.drain(..excess);
+    }
+
+    /// Uses the token `token_id` at `now`: it is forgotten whatever the outcome, so it is never accepted twice.
+    pub fn redeem(&mut self, token_id: &str, now: Timestamp) -> Result<(), ImportTokenError> {
+        let position = self.tokens.iter().position(|issued| issued.token_id == token_id);
+        let token = position.map(|at| self.tokens.remove(at)).ok_or(ImportTokenError::Unknown)?;
+        if token.valid_to <= now {
+            return Err(ImportTokenError::Expired);
+        }
+        Ok(())
+    }
+}
+
+/// Why an import token is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTokenError {
+    /// Never issued for this key, or already used (`InvalidImportTokenException`).
+    Unknown,
+    /// Issued, but its 24 hours are over (`ExpiredImportTokenException`).
+    Expired,
+}
+
+/// One material of a key as a person deciding its fate sees it (the usage evidence, `trent key describe`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialSummary {
+    /// AWS's `KeyMaterialId`.
+    pub key_material_id: String,
+    /// Where it came from.
+    pub origin: crate::Origin,
+    /// When the key got it: made with the key, by a rotation, or (imported) last imported.
+    pub created_at: Timestamp,
+    /// How a rotation made it; `None` for the key's first material.
+    pub rotation_type: Option<RotationType>,
+    /// When imported material expires; `None` if never (or not imported).
+    pub valid_to: Option<Timestamp>,
+    /// False when imported material was deleted or expired (the key keeps only its fingerprint).
+    pub held: bool,
+    /// True for the material new ciphertexts are made with.
+    pub current: bool,
+}
+
+impl MaterialSummary {
+    /// AWS's `ImportState` of imported material (`IMPORTED`, or `PENDING_IMPORT` once deleted); `None` for material
+    /// Trent made.
+    pub fn import_state(&self) -> Option<&'static str> {
+        (self.origin == crate::Origin::External).then_some(if self.held { "IMPORTED" } else { "PENDING_IMPORT" })
+    }
+
+    /// AWS's `KeyMaterialState`: `CURRENT` or `NON_CURRENT`.
+    pub fn key_material_state(&self) -> &'static str {
+        if self.current {
+            "CURRENT"
+        } else {
+            "NON_CURRENT"
+        }
+    }
+}
+
 /// AWS's `KeyMaterialId` of a key's material: 64 lower-case hexadecimal digits, here the key ID's 32 followed by the
 /// material version's, zero-padded (unique per key and material, and stable, with nothing more stored).
 pub fn key_material_id(key_id: KeyId, material_version: u32) -> String {
@@ -94,6 +201,30 @@ mod tests {
         assert!(first.starts_with(&id.to_string().replace('-', "")));
         assert_ne!(first, key_material_id(id, 1));
         assert_ne!(first, key_material_id(KeyId::generate(), 0));
+    }
+
+    #[test]
+    fn an_import_token_is_accepted_once_and_only_before_it_expires() {
+        let mut import = Import::default();
+        let token = |id: &str, valid_to| IssuedImportToken { token_id: id.to_owned(), valid_to: Timestamp(valid_to) };
+        import.issue(token("a", 100), Timestamp(0));
+        import.issue(token("b", 100), Timestamp(0));
+        assert_eq!(import.redeem("a", Timestamp(50)), Ok(()));
+        assert_eq!(import.redeem("a", Timestamp(50)), Err(ImportTokenError::Unknown), "single use");
+        assert_eq!(import.redeem("b", Timestamp(100)), Err(ImportTokenError::Expired));
+        assert_eq!(import.redeem("never", Timestamp(0)), Err(ImportTokenError::Unknown));
+    }
+
+    #[test]
+    fn issuing_forgets_expired_tokens_and_keeps_at_most_the_newest() {
+        let mut import = Import::default();
+        for n in 0..MAX_OUTSTANDING_IMPORT_TOKENS + 3 {
+            import.issue(IssuedImportToken { token_id: n.to_string(), valid_to: Timestamp(1_000) }, Timestamp(0));
+        }
+        assert_eq!(import.tokens.len(), MAX_OUTSTANDING_IMPORT_TOKENS);
+        assert_eq!(import.tokens[0].token_id, "3");
+        import.issue(IssuedImportToken { token_id: "late".to_owned(), valid_to: Timestamp(5_000) }, Timestamp(1_000));
+        assert_eq!(import.tokens.len(), 1, "the expired ones are gone");
     }
 
     #[test]

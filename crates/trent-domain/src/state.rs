@@ -121,6 +121,15 @@ impl Api {
             Api::Alibaba => 7..=366,
         }
     }
+
+    /// The longest imported material may live, in days from its import: AWS's 365 (ImportKeyMaterial's `ValidTo`);
+    /// Alibaba's `KeyMaterialExpireUnix` has no bound.
+    pub fn max_imported_material_days(self) -> Option<i64> {
+        match self {
+            Api::Aws => Some(365),
+            Api::Alibaba => None,
+        }
+    }
 }
 
 /// What a caller wants to do with a key. Internal, so alphabetical.
@@ -138,6 +147,12 @@ pub enum Action {
     DisableKey,
     /// `EnableKey`.
     EnableKey,
+    /// `DeleteImportedKeyMaterial`, and the expiry of imported material: the key waits for its material again.
+    DeleteKeyMaterial,
+    /// `GetParametersForImport`.
+    GetParametersForImport,
+    /// `ImportKeyMaterial`, once the material is in place (see [`crate::Key::check`]).
+    ImportKeyMaterial,
     /// `ListResourceTags`.
     ListResourceTags,
     /// `GetKeyPolicy`, `PutKeyPolicy`, `ListKeyPolicies`.
@@ -265,6 +280,23 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             A::CancelKeyDeletion(_),
         ) => Err(E::NotPendingDeletion),
 
+        // Imported material ([8], [9], [14], [15]; whether the key's origin allows it is the key's guard, not its
+        // state's). Importing makes a waiting key Enabled and leaves a disabled one Disabled (AWS's table allows the
+        // import there, its API page says nothing of enabling); deleting the material makes the key wait for it again,
+        // except a key pending deletion, which stays pending.
+        (K::Enabled | K::Disabled | K::PendingImport, A::GetParametersForImport) => Ok(state),
+        (K::PendingImport, A::ImportKeyMaterial) => Ok(K::Enabled),
+        (K::Enabled | K::Disabled | K::Updating, A::ImportKeyMaterial) => Ok(state),
+        (K::Enabled | K::Disabled | K::PendingImport, A::DeleteKeyMaterial) => Ok(K::PendingImport),
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::DeleteKeyMaterial) => Ok(state),
+        (K::Updating, A::GetParametersForImport | A::DeleteKeyMaterial) => Err(E::Updating),
+        (K::PendingDeletion(_), A::GetParametersForImport | A::ImportKeyMaterial) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::GetParametersForImport | A::ImportKeyMaterial) => Err(E::PendingReplicaDeletion),
+        (K::Unavailable, A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial) => {
+            Err(E::Unavailable)
+        }
+        (K::Creating, A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial) => Err(E::Creating),
+
         // Management that a key pending deletion refuses: new aliases onto it, tags, description, and (Trent's
         // extension) deletion protection, which must be settled before a deletion is scheduled, not during it.
         (
@@ -310,6 +342,7 @@ pub fn alibaba_refusal(action: Action, error: StateError) -> AlibabaRefusal {
             | Action::ScheduleKeyDeletion(_)
             | Action::CancelKeyDeletion(_)
             | Action::CreateAlias
+            | Action::ImportKeyMaterial
     );
     match error {
         _ if changes_state => R::StateModifiedFailed,
@@ -348,7 +381,7 @@ mod tests {
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 17] = [
+    const ACTIONS: [Action; 20] = [
         A::CancelKeyDeletion(Api::Aws),
         A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
@@ -366,6 +399,9 @@ mod tests {
         A::UpdateKeyDescription,
         A::RotateKeyMaterial,
         A::UseForCryptography,
+        A::GetParametersForImport,
+        A::ImportKeyMaterial,
+        A::DeleteKeyMaterial,
     ];
 
     /// The expected outcome of one cell, written out independently of `transition`.
@@ -401,6 +437,13 @@ mod tests {
                     Err(E::NotPendingDeletion)
                 }
             }
+            A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial => match (state, action) {
+                (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::DeleteKeyMaterial) => Ok(state),
+                (K::Enabled | K::Disabled | K::PendingImport, A::DeleteKeyMaterial) => Ok(K::PendingImport),
+                (K::PendingImport, A::ImportKeyMaterial) => Ok(K::Enabled),
+                (K::Enabled | K::Disabled | K::PendingImport, _) | (K::Updating, A::ImportKeyMaterial) => Ok(state),
+                (other, _) => Err(refusal_for(other)),
+            },
             A::CreateAlias
             | A::UpdateAliasTarget
             | A::TagResource
@@ -437,7 +480,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 17);
+        assert_eq!(cells, 8 * 20);
     }
 
     #[test]
@@ -475,6 +518,7 @@ mod tests {
             (K::Enabled, A::CancelKeyDeletion(Api::Alibaba), R::StateModifiedFailed),
             (K::Disabled, A::CancelKeyDeletion(Api::Alibaba), R::StateModifiedFailed),
             (PENDING, A::CreateAlias, R::StateModifiedFailed),
+            (PENDING, A::ImportKeyMaterial, R::StateModifiedFailed),
         ];
         for (state, action, code) in rows {
             let refusal = transition(state, action).expect_err("Alibaba's table refuses this cell");

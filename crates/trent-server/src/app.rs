@@ -20,9 +20,9 @@ use trent_aws_api::shapes::Reply;
 use trent_aws_api::{AwsError, AwsErrorCode, Target, CONTENT_TYPE};
 use trent_domain::{Clock, Region, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::material_worker::MaterialWorker;
 use trent_service::retention_worker::RetentionWorker;
 use trent_service::retirement_worker::RetirementWorker;
-use trent_service::rotation_worker::RotationWorker;
 use trent_service::worker::Worker;
 use trent_service::{Principal, RequestContext, Service};
 
@@ -58,7 +58,7 @@ pub struct AppState {
     /// The audit retention worker, for its status.
     pub retention_worker: Arc<RetentionWorker>,
     /// The key rotation worker, for its status.
-    pub rotation_worker: Arc<RotationWorker>,
+    pub material_worker: Arc<MaterialWorker>,
     /// SigV4 signing keys derived so far.
     pub signing_keys: Arc<trent_sigv4::SigningKeyCache>,
 }
@@ -109,7 +109,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
 
 async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(
-        serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status(), state.rotation_worker.status()], "dev": state.dev }),
+        serde_json::json!({ "workers": [state.deletion_worker.status(), state.retirement_worker.status(), state.retention_worker.status(), state.material_worker.status()], "dev": state.dev }),
     )
 }
 

@@ -14,9 +14,9 @@ use tower::ServiceExt;
 use trent_crypto::RootKey;
 use trent_domain::{Clock, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
+use trent_service::material_worker::MaterialWorker;
 use trent_service::retention_worker::RetentionWorker;
 use trent_service::retirement_worker::RetirementWorker;
-use trent_service::rotation_worker::RotationWorker;
 use trent_service::Service;
 use trent_store::KeyStore;
 
@@ -86,7 +86,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     let retirement_worker = Arc::new(RetirementWorker::new(Arc::clone(&service)));
     let retention_worker = Arc::new(RetentionWorker::new(Arc::clone(&service)));
-    let rotation_worker = Arc::new(RotationWorker::new(Arc::clone(&service)));
+    let material_worker = Arc::new(MaterialWorker::new(Arc::clone(&service)));
     Ok(AppState {
         service,
         clock,
@@ -96,7 +96,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         deletion_worker,
         retirement_worker,
         retention_worker,
-        rotation_worker,
+        material_worker,
         signing_keys: Arc::new(trent_sigv4::SigningKeyCache::new()),
     })
 }
@@ -119,7 +119,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.deletion_worker), shutdown.clone())),
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.retirement_worker), shutdown.clone())),
         tokio::spawn(trent_service::worker::run(Arc::clone(&state.retention_worker), shutdown.clone())),
-        tokio::spawn(trent_service::worker::run(Arc::clone(&state.rotation_worker), shutdown.clone())),
+        tokio::spawn(trent_service::worker::run(Arc::clone(&state.material_worker), shutdown.clone())),
     ];
     if !config.alarm_webhooks.is_empty() {
         tokio::spawn(crate::webhooks::deliver(state.service.alarms().subscribe(), config.alarm_webhooks.clone()));

@@ -20,8 +20,9 @@ use crate::error::ServiceError;
 pub struct LoadedKey {
     /// The key's record.
     pub key: Key,
-    /// Its current material, unwrapped from the root key's seal.
-    pub material: KeyMaterial,
+    /// Its current material, unwrapped from the root key's seal; `None` while a key of origin `EXTERNAL` has none
+    /// (its state then refuses every use before the material is asked for).
+    pub material: Option<KeyMaterial>,
     /// The materials earlier rotations replaced (symmetric keys only), oldest first: ciphertexts made under them
     /// still decrypt.
     pub earlier_materials: Vec<SymmetricKey>,
@@ -30,6 +31,9 @@ pub struct LoadedKey {
 impl LoadedKey {
     /// Unwraps every material of `key`: the current one, and (for a rotated key) each earlier one.
     pub fn open(key: &Key, root_key: &RootKey) -> Result<Self, ServiceError> {
+        if !key.has_material() {
+            return Ok(Self { key: key.clone(), material: None, earlier_materials: Vec::new() });
+        }
         let open = |version: u32| {
             let sealed = key
                 .wrapped_material_of(version)
@@ -48,7 +52,7 @@ impl LoadedKey {
                 earlier_materials.push(material);
             }
         }
-        Ok(Self { key: key.clone(), material: open(current)?, earlier_materials })
+        Ok(Self { key: key.clone(), material: Some(open(current)?), earlier_materials })
     }
 
     /// The symmetric material of `material_version` (the version a ciphertext's header names), current or earlier;
@@ -64,9 +68,21 @@ impl LoadedKey {
             .ok_or(ServiceError::InvalidCiphertext)
     }
 
+    /// The key's material, or the refusal of a key that has none: it waits for its imported material (a caller that
+    /// asks has not checked the key's state first, which would have refused it the same way).
+    fn present(&self) -> Result<&KeyMaterial, ServiceError> {
+        self.material.as_ref().ok_or_else(|| {
+            crate::error::ServiceError::key_state(
+                trent_domain::StateError::PendingImport,
+                trent_domain::Action::UseForCryptography,
+                &self.key.arn().to_string(),
+            )
+        })
+    }
+
     /// The symmetric encryption material, or `InvalidKeyUsageException` for a key of another usage.
     pub fn symmetric(&self, operation: &str) -> Result<&SymmetricKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::Symmetric(material) => Ok(material),
             // An RSA key encrypts too, but not with the symmetric algorithm these operations use.
             KeyMaterial::RsaEncryption(_) => Err(self.wrong_algorithm(EncryptionAlgorithm::SymmetricDefault.as_str())),
@@ -76,7 +92,7 @@ impl LoadedKey {
 
     /// The HMAC material, or `InvalidKeyUsageException` for a key of another usage.
     pub fn mac(&self, operation: &str) -> Result<&MacKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::Mac(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }
@@ -84,7 +100,7 @@ impl LoadedKey {
 
     /// The signing key pair, or `InvalidKeyUsageException` for a key of another usage.
     pub fn signing(&self, operation: &str) -> Result<&SigningKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::Signing(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }
@@ -92,7 +108,7 @@ impl LoadedKey {
 
     /// The RSA encryption key pair, or `InvalidKeyUsageException` for a key of another usage.
     pub fn rsa_encryption(&self, operation: &str) -> Result<&RsaEncryptionKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::RsaEncryption(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }
@@ -100,7 +116,7 @@ impl LoadedKey {
 
     /// The key agreement key pair, or `InvalidKeyUsageException` for a key of another usage.
     pub fn agreement(&self, operation: &str) -> Result<&AgreementKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::Agreement(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }
@@ -108,7 +124,7 @@ impl LoadedKey {
 
     /// The ML-KEM key pair, or `InvalidKeyUsageException` for a key of another usage.
     pub fn kem(&self, operation: &str) -> Result<&KemKey, ServiceError> {
-        match &self.material {
+        match self.present()? {
             KeyMaterial::Kem(material) => Ok(material),
             _ => Err(self.wrong_usage(operation)),
         }

@@ -41,6 +41,19 @@ pub enum ServiceError {
     /// `IncorrectKeyException`.
     #[error("{0}")]
     IncorrectKey(String),
+    /// `IncorrectKeyMaterialException`: imported material that is not the key's, or does not fit it.
+    #[error("{0}")]
+    IncorrectKeyMaterial(String),
+    /// `InvalidImportTokenException`: a token not issued for this key, or already used.
+    #[error("{0}")]
+    InvalidImportToken(String),
+    /// `ExpiredImportTokenException`: a token past its 24 hours.
+    #[error("{0}")]
+    ExpiredImportToken(String),
+    /// `KMSInvalidStateException` for a reason of the key's material, not of its state's table (e.g. "No available
+    /// key material pending rotation").
+    #[error("{0}")]
+    InvalidState(String),
     /// `InvalidKeyUsageException`.
     #[error("{0}")]
     InvalidKeyUsage(String),

@@ -11,11 +11,11 @@ pub mod context;
 pub mod deletion_worker;
 pub mod error;
 mod managed;
+pub mod material_worker;
 pub mod ops;
 pub mod resolve;
 pub mod retention_worker;
 pub mod retirement_worker;
-pub mod rotation_worker;
 #[cfg(test)]
 mod test_support;
 pub mod worker;
@@ -54,7 +54,7 @@ pub struct Service {
     cache: cache::KeyCache,
     deletion_wakeup: Arc<Notify>,
     retirement_wakeup: Arc<Notify>,
-    rotation_wakeup: Arc<Notify>,
+    material_wakeup: Arc<Notify>,
     retention_wakeup: Arc<Notify>,
 }
 
@@ -72,7 +72,7 @@ impl Service {
             cache,
             deletion_wakeup: Arc::new(Notify::new()),
             retirement_wakeup: Arc::new(Notify::new()),
-            rotation_wakeup: Arc::new(Notify::new()),
+            material_wakeup: Arc::new(Notify::new()),
             retention_wakeup: Arc::new(Notify::new()),
         }
     }
@@ -126,7 +126,7 @@ impl Service {
         self.deletion_wakeup.notify_one();
         self.retirement_wakeup.notify_one();
         self.retention_wakeup.notify_one();
-        self.rotation_wakeup.notify_one();
+        self.material_wakeup.notify_one();
     }
 
     /// Wipes every key, alias and audit event (dev mode's reset) and empties the cache.

@@ -64,6 +64,7 @@ impl Service {
             wrapped_material,
             rotations: Vec::new(),
             rotation_schedule: None,
+            import: trent_domain::Import::default(),
             version: 1,
         };
         let alias = Alias {

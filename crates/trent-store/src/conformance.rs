@@ -3,8 +3,8 @@
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{
-    AccountId, AliasName, Key, KeyId, KeySpec, KeyState, KeyUsage, Region, Rotation, RotationSchedule, RotationType,
-    ScheduledDeletion, Tag, Timestamp,
+    AccountId, AliasName, Import, ImportedMaterial, IssuedImportToken, Key, KeyId, KeySpec, KeyState, KeyUsage, Origin,
+    Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
 };
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -69,6 +69,7 @@ pub async fn run_all(store: &KeyStore) {
     concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store).await;
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
     due_rotations_are_found_by_date_among_enabled_keys(store).await;
+    expiring_material_is_found_by_date_while_the_key_holds_it(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -184,6 +185,47 @@ async fn due_rotations_are_found_by_date_among_enabled_keys(store: &KeyStore) {
     assert_eq!(store.next_rotation_date().await.unwrap(), Some(Timestamp(5_000)));
     let stored = store.get_key(&due.account, &due.region, due.id).await.unwrap().unwrap();
     assert_eq!(stored.rotation_schedule, due.rotation_schedule, "the schedule comes back as written");
+}
+
+/// A key of origin `EXTERNAL` holding material that expires at `valid_to` (ms), with one import token outstanding.
+fn imported_key(valid_to: Option<i64>) -> Key {
+    Key {
+        origin: Origin::External,
+        rotations: Vec::new(),
+        rotation_schedule: None,
+        import: Import {
+            material: Some(ImportedMaterial {
+                fingerprint: "ab".repeat(32),
+                imported_at: Timestamp(1_000),
+                valid_to: valid_to.map(Timestamp),
+                description: "from the HSM".to_owned(),
+            }),
+            tokens: vec![IssuedImportToken { token_id: "cd".repeat(16), valid_to: Timestamp(2_000) }],
+        },
+        ..sample_key()
+    }
+}
+
+async fn expiring_material_is_found_by_date_while_the_key_holds_it(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let soon = imported_key(Some(5_000));
+    let later = imported_key(Some(9_000));
+    let never = imported_key(None);
+    let deleted = Key { wrapped_material: Vec::new(), state: KeyState::PendingImport, ..imported_key(Some(1_000)) };
+    for key in [&soon, &later, &never, &deleted] {
+        store.create_key(key, &sample_event(key, "CreateKey")).await.unwrap();
+    }
+    let stored = store.get_key(&soon.account, &soon.region, soon.id).await.unwrap().unwrap();
+    assert_eq!((stored.origin, &stored.import), (Origin::External, &soon.import), "the import comes back as written");
+    assert!(store.keys_with_expired_material(Timestamp(4_999), 10).await.unwrap().is_empty());
+    let found: Vec<KeyId> =
+        store.keys_with_expired_material(Timestamp(9_000), 10).await.unwrap().iter().map(|k| k.id).collect();
+    assert_eq!(found, [soon.id, later.id], "only material still held, earliest first");
+    assert_eq!(store.next_material_expiry().await.unwrap(), Some(Timestamp(5_000)));
+    let mut gone = stored.clone();
+    gone.wrapped_material.clear();
+    store.update_key(&gone, None).await.unwrap();
+    assert_eq!(store.next_material_expiry().await.unwrap(), Some(Timestamp(9_000)), "deleted material expires no more");
 }
 
 fn pending_since(deletion_date: i64) -> KeyState {

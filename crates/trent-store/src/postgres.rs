@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0008_deletion_protection_description.sql"),
     include_str!("../migrations/postgres/0009_rotations.sql"),
     include_str!("../migrations/postgres/0010_rotation_schedule.sql"),
+    include_str!("../migrations/postgres/0011_imported_material.sql"),
 ];
 
 /// The notification channel of key changes.

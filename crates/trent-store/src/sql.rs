@@ -21,7 +21,8 @@ macro_rules! key_columns {
     () => {
         "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
          deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use, \
-         deletion_protection_description, rotations, rotation_period_days, next_rotation_date"
+         deletion_protection_description, rotations, rotation_period_days, next_rotation_date, import, \
+         material_valid_to"
     };
 }
 
@@ -69,11 +70,13 @@ record! {
 
 /// A key is stored as its fields but for three: its state is the `state` column and, while a deletion is pending,
 /// `deletion_date` and `pending_window_days`; its tags are one JSON column, and so are its rotations (their materials
-/// sealed, in hexadecimal).
+/// sealed, in hexadecimal) and its import parameters. `material_valid_to` is written from the key
+/// ([`Key::material_valid_to`]) for the material worker to find, never read back.
 impl ToParams for Key {
     fn to_params(&self) -> Result<Vec<Param<'_>>, StoreError> {
         let tags = serde_json::to_string(&self.tags).map_err(|e| StoreError::Database(e.to_string()))?;
         let rotations = serde_json::to_string(&self.rotations).map_err(|e| StoreError::Database(e.to_string()))?;
+        let import = serde_json::to_string(&self.import).map_err(|e| StoreError::Database(e.to_string()))?;
         let scheduled = self.state.scheduled_deletion();
         let deletion_date = scheduled.map_or(Param::Null, |d| Param::Int(d.deletion_date.0));
         let window = scheduled.map_or(Param::Null, |d| Param::Int(d.pending_window_days));
@@ -100,6 +103,8 @@ impl ToParams for Key {
             rotations,
             self.rotation_schedule.map_or(Param::Null, |s| Param::Int(s.period_days)),
             self.rotation_schedule.map_or(Param::Null, |s| Param::Int(s.next_rotation.0)),
+            import,
+            self.material_valid_to().map_or(Param::Null, |valid_to| Param::Int(valid_to.0)),
         ]))
     }
 }
@@ -142,6 +147,8 @@ impl FromRow for Key {
                 (None, None) => None,
                 _ => return Err(StoreError::Corrupt("rotation schedule".to_owned())),
             },
+            import: serde_json::from_str(&row.column::<String>("import")?)
+                .map_err(|_| StoreError::Corrupt("import".to_owned()))?,
         })
     }
 }
@@ -168,7 +175,7 @@ pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
 pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
     "INSERT INTO keys (",
     key_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
 ));
 pub(crate) const GET_KEY: Sql =
     Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
@@ -183,7 +190,8 @@ pub(crate) const UPDATE_KEY: Sql = Sql::both(
     "UPDATE keys SET created_at = $4, description = $5, key_spec = $6, key_usage = $7, origin = $8, key_manager = $9, \
      state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
      deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, \
-     rotations = $20, rotation_period_days = $21, next_rotation_date = $22, version = version + 1 \
+     rotations = $20, rotation_period_days = $21, next_rotation_date = $22, import = $23, material_valid_to = $24, \
+     version = version + 1 \
      WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
 );
 /// The keys due at $1, earliest first, at most $2.
@@ -213,6 +221,14 @@ pub(crate) const KEYS_DUE_FOR_ROTATION: Sql = Sql::both(concat!(
 /// When the next automatic rotation of an enabled key is due.
 pub(crate) const NEXT_ROTATION_DATE: Sql =
     Sql::both("SELECT MIN(next_rotation_date) FROM keys WHERE state = 'Enabled'");
+/// The keys whose imported material expires by $1, earliest first, at most $2 (of every account and region).
+pub(crate) const KEYS_WITH_EXPIRED_MATERIAL: Sql = Sql::both(concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys WHERE material_valid_to <= $1 ORDER BY material_valid_to LIMIT $2"
+));
+/// When the next imported material expires.
+pub(crate) const NEXT_MATERIAL_EXPIRY: Sql = Sql::both("SELECT MIN(material_valid_to) FROM keys");
 pub(crate) const NEXT_DELETION_DATE: Sql =
     Sql::both(concat!("SELECT MIN(deletion_date) FROM keys WHERE ", due_for_deletion!()));
 

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0008_deletion_protection_description.sql"),
     include_str!("../migrations/sqlite/0009_rotations.sql"),
     include_str!("../migrations/sqlite/0010_rotation_schedule.sql"),
+    include_str!("../migrations/sqlite/0011_imported_material.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

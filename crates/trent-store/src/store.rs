@@ -337,6 +337,17 @@ impl KeyStore {
         run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_ROTATION_DATE, &[]).await })
     }
 
+    /// Up to `limit` keys whose imported material expires by `now`, earliest first, of every account and region.
+    /// Like rotation, deleting the material is a conditional write of each key.
+    pub async fn keys_with_expired_material(&self, now: Timestamp, limit: usize) -> Result<Vec<Key>, StoreError> {
+        run!(self, Autocommit, |tx| { rows(tx, &sql::KEYS_WITH_EXPIRED_MATERIAL, &params![&now, limit as i64]).await })
+    }
+
+    /// When the next imported material a key holds expires, if any does.
+    pub async fn next_material_expiry(&self) -> Result<Option<Timestamp>, StoreError> {
+        run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_MATERIAL_EXPIRY, &[]).await })
+    }
+
     /// The earliest deletion date of any key pending deletion (and not protected).
     pub async fn next_deletion_date(&self) -> Result<Option<Timestamp>, StoreError> {
         run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_DELETION_DATE, &[]).await })

@@ -44,11 +44,6 @@ async fn versioned_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -
     Ok(key)
 }
 
-/// A base64 parameter's bytes.
-fn base64_param(p: Params<'_>, name: &str) -> Result<Vec<u8>, WireError> {
-    BASE64.decode(p.required(name)?).map_err(|_| WireError::invalid_parameter(name))
-}
-
 pub(super) async fn get_public_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
     let (_, der) = service.get_public_key(ctx, &key.id.to_string()).await?;
@@ -82,7 +77,7 @@ fn signing<'a>(p: Params<'_>, key_id: &'a str, digest: &'a [u8]) -> Result<SignR
 pub(super) async fn sign(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
     let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
-    let digest = base64_param(p, "Digest")?;
+    let digest = p.base64("Digest")?;
     let (signature, _) = service.sign(ctx, signing(p, &id, &digest)?).await?;
     let shape = shapes::Asymmetric {
         key_id: &id,
@@ -97,8 +92,8 @@ pub(super) async fn sign(service: &Service, ctx: &RequestContext, p: Params<'_>)
 pub(super) async fn verify(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
     let key = versioned_key(service, ctx, p).await?;
     let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
-    let digest = base64_param(p, "Digest")?;
-    let signature = base64_param(p, "Value")?;
+    let digest = p.base64("Digest")?;
+    let signature = p.base64("Value")?;
     // A signature that does not verify is an answer here (`Value: false`), not an error as on AWS's API.
     let value = match service.verify(ctx, signing(p, &id, &digest)?, &signature).await {
         Ok(_) => true,
@@ -112,7 +107,7 @@ pub(super) async fn encrypt(service: &Service, ctx: &RequestContext, p: Params<'
     let key = versioned_key(service, ctx, p).await?;
     let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let algorithm = encryption_algorithm(p)?;
-    let plaintext = base64_param(p, "Plaintext")?;
+    let plaintext = p.base64("Plaintext")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
     let encrypted = service.encrypt(ctx, &id, &plaintext, &Default::default(), Some(algorithm), dry_run).await?;
     let shape = shapes::Asymmetric {
@@ -129,7 +124,7 @@ pub(super) async fn decrypt(service: &Service, ctx: &RequestContext, p: Params<'
     let key = versioned_key(service, ctx, p).await?;
     let (id, version) = (key.id.to_string(), names::key_version_id(key.id, 0));
     let algorithm = encryption_algorithm(p)?;
-    let ciphertext = base64_param(p, "CiphertextBlob")?;
+    let ciphertext = p.base64("CiphertextBlob")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
     let decrypted = service.decrypt(ctx, &ciphertext, &Default::default(), Some(&id), Some(algorithm), dry_run).await?;
     let shape = shapes::Asymmetric {

@@ -30,8 +30,7 @@ pub(super) async fn encrypt(service: &Service, ctx: &RequestContext, p: Params<'
 }
 
 pub(super) async fn decrypt(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    let blob =
-        BASE64.decode(p.required("CiphertextBlob")?).map_err(|_| WireError::invalid_parameter("CiphertextBlob"))?;
+    let blob = p.base64("CiphertextBlob")?;
     let context = p.encryption_context("EncryptionContext")?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
     let decrypted = service.decrypt(ctx, &blob, &context, None, None, dry_run).await?;
@@ -111,8 +110,7 @@ struct Wrapping {
 
 impl Wrapping {
     fn of(p: Params<'_>) -> Result<Self, WireError> {
-        let der =
-            BASE64.decode(p.required("PublicKeyBlob")?).map_err(|_| WireError::invalid_parameter("PublicKeyBlob"))?;
+        let der = p.base64("PublicKeyBlob")?;
         let spec = match p.required("WrappingKeySpec")? {
             "RSA_2048" => KeySpec::Rsa2048,
             "EC_SM2" => return Err(WireError::unsupported("EC_SM2 is not supported by Trent.")),
@@ -168,8 +166,7 @@ pub(super) async fn generate_and_export_data_key(service: &Service, ctx: &Reques
 }
 
 pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    let blob =
-        BASE64.decode(p.required("CiphertextBlob")?).map_err(|_| WireError::invalid_parameter("CiphertextBlob"))?;
+    let blob = p.base64("CiphertextBlob")?;
     let context = p.encryption_context("EncryptionContext")?;
     let wrapping = Wrapping::of(p)?;
     let dry_run = p.boolean("DryRun")?.unwrap_or(false);
@@ -186,8 +183,7 @@ pub(super) async fn export_data_key(service: &Service, ctx: &RequestContext, p: 
 }
 
 pub(super) async fn re_encrypt(service: &Service, ctx: &RequestContext, p: Params<'_>) -> Outcome {
-    let ciphertext =
-        BASE64.decode(p.required("CiphertextBlob")?).map_err(|_| WireError::invalid_parameter("CiphertextBlob"))?;
+    let ciphertext = p.base64("CiphertextBlob")?;
     let destination_key_id = names::key_reference(p.required("DestinationKeyId")?);
     let input = ReEncryptInput {
         ciphertext,

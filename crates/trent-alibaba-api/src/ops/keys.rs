@@ -36,16 +36,15 @@ pub(super) async fn create_key(service: &Service, ctx: &RequestContext, p: Param
     if !allowed {
         return Err(WireError::invalid_parameter("KeyUsage").into());
     }
-    match p.optional("Origin").filter(|o| !o.is_empty()) {
-        None | Some("Aliyun_KMS") => {}
+    let origin = match p.optional("Origin").filter(|o| !o.is_empty()) {
+        None | Some("Aliyun_KMS") => None,
+        // Alibaba imports symmetric material only (§4: "asymmetric keys cannot be EXTERNAL").
+        Some("EXTERNAL") if spec.secret_len().is_some() => Some("EXTERNAL".to_owned()),
         Some("EXTERNAL") => {
-            return Err(WireError::unsupported(
-                "Keys with imported material (Origin EXTERNAL) are not supported by Trent yet.",
-            )
-            .into())
+            return Err(WireError::new(400, "Unsupported.Origin", "This key origin is not valid for this api.").into())
         }
         Some(_) => return Err(WireError::invalid_parameter("Origin").into()),
-    }
+    };
     match p.optional("ProtectionLevel").filter(|l| !l.is_empty()) {
         None | Some("SOFTWARE") => {}
         Some("HSM") => {
@@ -74,6 +73,7 @@ pub(super) async fn create_key(service: &Service, ctx: &RequestContext, p: Param
         key_usage: Some(usage.as_str().to_owned()),
         policy: p.optional("Policy").filter(|policy| !policy.is_empty()).map(str::to_owned),
         tags,
+        origin,
         ..CreateKeyInput::default()
     };
     let key = service.create_key(ctx, input).await?;

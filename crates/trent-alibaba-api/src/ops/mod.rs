@@ -7,6 +7,7 @@
 mod aliases;
 mod asymmetric;
 mod cryptography;
+mod import;
 mod keys;
 mod password;
 mod tags;
@@ -51,6 +52,7 @@ pub const OPERATIONS: &[(&str, Kind)] = &[
     ("CreateKey", Kind::AuditsItself),
     ("Decrypt", Kind::ReadOnly),
     ("DeleteAlias", Kind::Change),
+    ("DeleteKeyMaterial", Kind::AuditsItself),
     ("DescribeAccountKmsStatus", Kind::ReadOnly),
     ("DescribeKey", Kind::ReadOnly),
     ("DescribeKeyVersion", Kind::ReadOnly),
@@ -63,8 +65,10 @@ pub const OPERATIONS: &[(&str, Kind)] = &[
     ("GenerateDataKey", Kind::ReadOnly),
     ("GenerateDataKeyWithoutPlaintext", Kind::ReadOnly),
     ("GetKeyPolicy", Kind::ReadOnly),
+    ("GetParametersForImport", Kind::AuditsItself),
     ("GetPublicKey", Kind::AuditsItself),
     ("GetRandomPassword", Kind::ReadOnly),
+    ("ImportKeyMaterial", Kind::AuditsItself),
     ("ListAliases", Kind::ReadOnly),
     ("ListAliasesByKeyId", Kind::ReadOnly),
     ("ListKeyVersions", Kind::ReadOnly),
@@ -246,6 +250,7 @@ async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_
         "CreateKey" => keys::create_key(service, ctx, p).await,
         "Decrypt" => cryptography::decrypt(service, ctx, p).await,
         "DeleteAlias" => aliases::delete_alias(service, ctx, p).await,
+        "DeleteKeyMaterial" => import::delete_key_material(service, ctx, p).await,
         "DescribeAccountKmsStatus" => answer(ctx, &shapes::AccountStatus { account_status: "Enabled" }, None),
         "DescribeKey" => keys::describe_key(service, ctx, p).await,
         "DescribeKeyVersion" => keys::describe_key_version(service, ctx, p).await,
@@ -261,8 +266,10 @@ async fn run(service: &Service, ctx: &RequestContext, action: &str, p: Params<'_
         "GenerateDataKey" => cryptography::generate_data_key(service, ctx, p, true).await,
         "GenerateDataKeyWithoutPlaintext" => cryptography::generate_data_key(service, ctx, p, false).await,
         "GetKeyPolicy" => keys::get_key_policy(service, ctx, p).await,
+        "GetParametersForImport" => import::get_parameters_for_import(service, ctx, p).await,
         "GetPublicKey" => asymmetric::get_public_key(service, ctx, p).await,
         "GetRandomPassword" => password::get_random_password(service, ctx, p).await,
+        "ImportKeyMaterial" => import::import_key_material(service, ctx, p).await,
         "ListAliases" => aliases::list_aliases(service, ctx, p, false).await,
         "ListAliasesByKeyId" => aliases::list_aliases(service, ctx, p, true).await,
         "ListKeyVersions" => keys::list_key_versions(service, ctx, p).await,

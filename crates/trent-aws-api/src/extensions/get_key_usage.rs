@@ -1,12 +1,13 @@
 //! The edge of `Trent.GetKeyUsage`: `{"KeyId": …}` (any identifier form) answers the key's usage evidence: first and
 //! last use, calls split by outcome per operation, day, principal and source address, ciphertexts and data keys
-//! produced, failures by error code, and every attempt refused because the key was `Disabled` or `PendingDeletion`.
+//! produced, failures by error code, every attempt refused because the key was `Disabled` or `PendingDeletion`, and
+//! every material the key holds or held (ID, origin, when it came, when imported material expires).
 
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 use trent_audit::usage::RefusedUse;
-use trent_domain::Timestamp;
+use trent_domain::{MaterialSummary, RotationType, Timestamp};
 use trent_service::ops::get_key_usage::{Calls, PublicKeyDownloads, UsageReport};
 use trent_service::{RequestContext, Service};
 
@@ -131,6 +132,39 @@ pub struct UsageAnswer<'a> {
     /// Key pairs only.
     #[serde(skip_serializing_if = "Option::is_none")]
     public_key_downloads: Option<Downloads<'a>>,
+    /// Every material the key holds or held, oldest first.
+    materials: Vec<Material>,
+}
+
+/// One of the key's materials.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Material {
+    key_material_id: String,
+    origin: &'static str,
+    creation_date: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_to: Option<f64>,
+    /// `IMPORTED` or `PENDING_IMPORT`, as ListKeyRotations says of imported material; absent for generated material.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_state: Option<&'static str>,
+    key_material_state: &'static str,
+}
+
+impl Material {
+    fn of(material: MaterialSummary) -> Self {
+        Self {
+            import_state: material.import_state(),
+            key_material_state: material.key_material_state(),
+            key_material_id: material.key_material_id,
+            origin: material.origin.as_str(),
+            creation_date: material.created_at.epoch_seconds(),
+            rotation_type: material.rotation_type.map(RotationType::as_str),
+            valid_to: material.valid_to.map(Timestamp::epoch_seconds),
+        }
+    }
 }
 
 names_key!(UsageAnswer<'_>);
@@ -157,6 +191,7 @@ impl<'a> UsageAnswer<'a> {
             failures_by_error_code: &report.failures,
             refused_attempts: report.usage.refused.iter().map(RefusedAttempt::of).collect(),
             public_key_downloads: report.key.spec.secret_len().is_none().then(|| Downloads::of(&report.public_key)),
+            materials: report.key.materials().into_iter().map(Material::of).collect(),
         }
     }
 }

@@ -102,11 +102,14 @@ impl Target {
                 op,
                 Operation::CancelKeyDeletion
                     | Operation::CreateKey
+                    | Operation::DeleteImportedKeyMaterial
                     | Operation::DisableKey
                     | Operation::DisableKeyRotation
                     | Operation::EnableKey
                     | Operation::EnableKeyRotation
+                    | Operation::GetParametersForImport
                     | Operation::GetPublicKey
+                    | Operation::ImportKeyMaterial
                     | Operation::PutKeyPolicy
                     | Operation::RotateKeyOnDemand
                     | Operation::ScheduleKeyDeletion

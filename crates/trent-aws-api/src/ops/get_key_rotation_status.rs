@@ -23,7 +23,7 @@ names_key!(Response<'_>);
 
 /// Handles GetKeyRotationStatus.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
-    let key = service.key_rotations(ctx, &required_key_id(body)?, "kms:GetKeyRotationStatus").await?;
+    let key = service.key_rotation_status(ctx, &required_key_id(body)?).await?;
     let schedule = key.rotation_schedule.filter(|_| !key.state.is_pending_deletion());
     response(&Response {
         key_rotation_enabled: schedule.is_some(),

@@ -1,12 +1,14 @@
 //! The edge of ListKeyRotations: a key's rotations, oldest first, paged (`Limit` 1 to 1000, default 100); with
-//! `IncludeKeyMaterial: ALL_KEY_MATERIAL` its first material too, and which material is current.
+//! `IncludeKeyMaterial: ALL_KEY_MATERIAL` its first material too, and which material is current. Entries of a key with
+//! imported material say whether it is imported now, whether and when it expires, and its description (the model:
+//! "only present for symmetric encryption KMS keys with EXTERNAL origin").
 
 use serde::{Deserialize, Serialize};
-use trent_domain::{key_material_id, Key};
+use trent_domain::{Key, Origin};
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::{check_key_id, check_marker, parse_body, response, Page, Reply};
+use crate::shapes::{check_key_id, check_marker, expiration_model, parse_body, response, Page, Reply};
 use crate::validate::Validator;
 
 #[derive(Debug, Deserialize)]
@@ -25,7 +27,15 @@ struct Entry {
     key_id: String,
     key_material_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    import_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     key_material_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_model: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_to: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rotation_date: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,24 +50,21 @@ struct Rotations {
 
 /// The entries of `key`: each rotation, and with `all_materials` the first material as well, each with its state.
 fn entries(key: &Key, all_materials: bool) -> Vec<Entry> {
-    let current = key.current_material_version();
-    let state = |version: u32| all_materials.then_some(if version == current { "CURRENT" } else { "NON_CURRENT" });
-    let first = all_materials.then(|| Entry {
-        key_id: key.id.to_string(),
-        key_material_id: key_material_id(key.id, 0),
-        key_material_state: state(0),
-        rotation_date: None,
-        rotation_type: None,
-    });
-    first
+    let imported = key.import.material.as_ref().filter(|_| key.origin == Origin::External);
+    key.materials()
         .into_iter()
-        .chain(key.rotations.iter().map(|rotation| Entry {
+        .filter(|material| all_materials || material.rotation_type.is_some())
+        .map(|material| Entry {
             key_id: key.id.to_string(),
-            key_material_id: key_material_id(key.id, rotation.material_version),
-            key_material_state: state(rotation.material_version),
-            rotation_date: Some(rotation.rotated_at.epoch_seconds()),
-            rotation_type: Some(rotation.rotation_type.as_str()),
-        }))
+            key_material_description: imported.map(|i| i.description.clone()).filter(|d| !d.is_empty()),
+            import_state: material.import_state(),
+            key_material_state: all_materials.then(|| material.key_material_state()),
+            expiration_model: imported.map(|_| expiration_model(material.valid_to)),
+            valid_to: material.valid_to.map(|valid_to| valid_to.epoch_seconds()),
+            rotation_date: material.rotation_type.map(|_| material.created_at.epoch_seconds()),
+            rotation_type: material.rotation_type.map(|rotation_type| rotation_type.as_str()),
+            key_material_id: material.key_material_id,
+        })
         .collect()
 }
 

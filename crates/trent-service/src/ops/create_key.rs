@@ -1,4 +1,5 @@
-//! CreateKey: a new key of any spec and usage Trent has built, with fresh material sealed under the root key, its policy, tags and audit event.
+//! CreateKey: a new key of any spec and usage Trent has built, with fresh material sealed under the root key (or, of
+//! origin `EXTERNAL`, none: it waits in `PendingImport` for its owner's), its policy, tags and audit event.
 
 use std::sync::Arc;
 
@@ -71,9 +72,16 @@ impl Service {
         let origin_text = input.origin.unwrap_or_else(|| "AWS_KMS".to_owned());
         let origin = Origin::parse(&origin_text).ok_or_else(|| {
             ServiceError::Unsupported(format!(
-                "Origin {origin_text} is not supported by Trent yet; only AWS_KMS keys can be created."
+                "Origin {origin_text} is not supported by Trent yet; AWS_KMS and EXTERNAL keys can be created."
             ))
         })?;
+        // AWS imports symmetric, HMAC, RSA and ECC material (its "requirements for imported key material"); an ML-KEM
+        // key pair has no PKCS #8 form to import here.
+        if origin == Origin::External && matches!(usage, KeyUsage::EncapsulateDecapsulate) {
+            return Err(ServiceError::Unsupported(format!(
+                "KeySpec {spec_text} does not support imported key material (Origin EXTERNAL)."
+            )));
+        }
         if input.multi_region == Some(true) {
             return Err(ServiceError::Unsupported("Multi-Region keys are not supported by Trent yet.".to_owned()));
         }
@@ -91,12 +99,18 @@ impl Service {
         merge_tags(&mut tags, &input.tags)?;
 
         let id = KeyId::generate();
-        // An RSA key pair takes up to a second of CPU to generate: off the request threads.
-        let root_key = Arc::clone(&self.root_key);
-        let (_material, wrapped_material) =
-            tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
-                .await
-                .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
+        let (wrapped_material, state) = match origin {
+            Origin::AwsKms => {
+                // An RSA key pair takes up to a second of CPU to generate: off the request threads.
+                let root_key = Arc::clone(&self.root_key);
+                let (_material, wrapped_material) =
+                    tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
+                        .await
+                        .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
+                (wrapped_material, KeyState::Enabled)
+            }
+            Origin::External => (Vec::new(), KeyState::PendingImport),
+        };
         let key = Key {
             id,
             account: ctx.account().clone(),
@@ -107,7 +121,7 @@ impl Service {
             usage,
             origin,
             manager: KeyManager::Customer,
-            state: KeyState::Enabled,
+            state,
             tags,
             policy,
             deletion_protection: self.settings.deletion_protection_by_default,
@@ -116,6 +130,7 @@ impl Service {
             wrapped_material,
             rotations: Vec::new(),
             rotation_schedule: None,
+            import: trent_domain::Import::default(),
             version: 1,
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;

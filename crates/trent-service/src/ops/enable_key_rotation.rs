@@ -7,6 +7,7 @@ use trent_domain::{Action, Key, RotationSchedule, DEFAULT_ROTATION_PERIOD_DAYS, 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
+use crate::ops::import_key_material::require_generated;
 use crate::Service;
 
 /// The refusal of rotation for a key whose material does not rotate.
@@ -39,6 +40,7 @@ impl Service {
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:EnableKeyRotation", key)?;
+                require_generated(key)?;
                 check_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
@@ -52,7 +54,7 @@ impl Service {
                 ))
             })
             .await?;
-        self.wake_rotation_worker();
+        self.wake_material_worker();
         Ok(key)
     }
 
@@ -60,6 +62,7 @@ impl Service {
     pub async fn disable_key_rotation(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
             authorize(&ctx.principal, "kms:DisableKeyRotation", key)?;
+            require_generated(key)?;
             check_state(key, Action::RotateKeyMaterial)?;
             if !key.rotates() {
                 return Err(does_not_rotate(key));

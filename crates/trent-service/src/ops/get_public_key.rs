@@ -19,7 +19,8 @@ impl Service {
     ) -> Result<(Arc<LoadedKey>, Vec<u8>), ServiceError> {
         let loaded = self.usable_key(ctx, key_id, Aliases::Accepted, "kms:GetPublicKey").await?;
         // A secret key has no public key; AWS says so with no message at all (docs/wire-compat.md).
-        let der = loaded.material.public_key_der().ok_or_else(|| ServiceError::Unsupported(String::new()))?;
+        let material = loaded.material.as_ref();
+        let der = material.and_then(|m| m.public_key_der()).ok_or_else(|| ServiceError::Unsupported(String::new()))?;
         require_usable(&loaded.key)?;
         let der = der?;
         let event = self

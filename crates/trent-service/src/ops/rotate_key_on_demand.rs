@@ -4,7 +4,7 @@
 //! (`UnsupportedOperationException`), then past AWS's lifetime quota of on-demand rotations (`LimitExceededException`).
 
 use trent_domain::Timestamp;
-use trent_domain::{Action, Key, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
+use trent_domain::{Action, Key, Origin, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -34,6 +34,14 @@ impl Service {
                 apply_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
+                }
+                // Imported material rotates only to material imported for the purpose, which Trent does not take yet
+                // (AWS's answer when there is none, recorded 2025).
+                if key.origin == Origin::External {
+                    return Err(ServiceError::InvalidState(format!(
+                        "No available key material pending rotation for the key: {}.",
+                        key.arn()
+                    )));
                 }
                 let on_demand = key.rotations.iter().filter(|r| r.rotation_type == RotationType::OnDemand).count();
                 if on_demand >= MAX_ON_DEMAND_ROTATIONS {
