@@ -111,7 +111,10 @@ pub fn print_materials(materials: Option<&Value>) {
             None => format!("made with the key {}", date(material, "CreationDate")),
         };
         let import = match material.get("ImportState").and_then(Value::as_str) {
-            Some(state) => format!(", {state}, expires {}", date(material, "ValidTo").replace('-', "never")),
+            Some(state) => {
+                let expires = material.get("ValidTo").map_or_else(|| "never".to_owned(), |_| date(material, "ValidTo"));
+                format!(", {state}, expires {expires}")
+            }
             None => String::new(),
         };
         say!("  {}  {:<11}  {made}{import}", text("KeyMaterialId"), text("KeyMaterialState"));

@@ -98,6 +98,26 @@ def test_imported_material_encrypts_and_only_the_same_material_comes_back_after_
                      "KeyMaterialState": "CURRENT", "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE"}
     assert kms.list_key_rotations(KeyId=key_id)["Rotations"] == []
 
+    # New material for an on-demand rotation: it waits, pending rotation, until RotateKeyOnDemand makes it current.
+    new = import_material(kms, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL", KeyMaterialDescription="second")
+    assert new["KeyMaterialId"] != imported["KeyMaterialId"]
+    states = [(m["KeyMaterialId"], m["KeyMaterialState"])
+              for m in kms.list_key_rotations(KeyId=key_id, IncludeKeyMaterial="ALL_KEY_MATERIAL")["Rotations"]]
+    assert states == [(imported["KeyMaterialId"], "CURRENT"), (new["KeyMaterialId"], "PENDING_ROTATION")]
+    with pytest.raises(ClientError) as refused:
+        import_material(kms, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
+    assert code(refused)[0] == "KMSInvalidStateException", "one material pending at a time"
+    kms.rotate_key_on_demand(KeyId=key_id)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == new["KeyMaterialId"]
+    [rotation] = kms.list_key_rotations(KeyId=key_id)["Rotations"]
+    assert (rotation["KeyMaterialId"], rotation["RotationType"], rotation["ImportState"]) == (
+        new["KeyMaterialId"], "ON_DEMAND", "IMPORTED")
+    assert kms.decrypt(CiphertextBlob=blob, EncryptionContext={"k": "v"})["Plaintext"] == b"kept"
+    with pytest.raises(ClientError) as refused:
+        kms.rotate_key_on_demand(KeyId=key_id)
+    assert code(refused) == ("KMSInvalidStateException",
+                             f"No available key material pending rotation for the key: {created['Arn']}.")
+
 
 def test_import_parameters_are_single_use_bound_to_their_key_and_checked(kms, server):
     key_id = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
@@ -119,9 +139,17 @@ def test_import_parameters_are_single_use_bound_to_their_key_and_checked(kms, se
                                 ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
     assert code(refused)[0] == "InvalidCiphertextException"
     with pytest.raises(ClientError) as refused:
+        kms.import_key_material(KeyId=key_id, ImportToken=token, EncryptedKeyMaterial=wrapped,
+                                ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    assert code(refused)[0] == "InvalidImportTokenException", "a refused import spends its token"
+    with pytest.raises(ClientError) as refused:
         kms.import_key_material(KeyId=key_id, ImportToken=token, EncryptedKeyMaterial=wrapped)
     assert code(refused) == ("ValidationException",
                              "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES")
+    parameters = kms.get_parameters_for_import(KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_1",
+                                               WrappingKeySpec="RSA_3072")
+    wrapped = wrap(parameters, "RSAES_OAEP_SHA_1", os.urandom(32))
+    token = parameters["ImportToken"]
     kms.import_key_material(KeyId=key_id, ImportToken=token, EncryptedKeyMaterial=wrapped,
                             ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
     with pytest.raises(ClientError) as refused:

@@ -114,7 +114,9 @@ impl WireError {
             ServiceError::IncorrectKeyMaterial(message) => Self::new(400, "InvalidKeyMaterial", message),
             ServiceError::InvalidImportToken(message) => Self::new(400, "InvalidImportToken", message),
             ServiceError::ExpiredImportToken(message) => Self::new(400, "ExpiredImportToken", message),
-            ServiceError::InvalidState(message) => Self::new(409, "Rejected.StateModifiedFailed", message),
+            ServiceError::InvalidState(message) | ServiceError::Conflict(message) => {
+                Self::new(409, "Rejected.StateModifiedFailed", message)
+            }
             ServiceError::InvalidAliasName(message)
             | ServiceError::InvalidArn(message)
             | ServiceError::IncorrectKey(message)

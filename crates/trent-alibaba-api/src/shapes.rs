@@ -109,7 +109,11 @@ impl KeyMetadata {
                 .secret_len()
                 .is_some()
                 .then(|| names::key_version_id(key.id, key.current_material_version())),
-            material_expire_time: key.material_valid_to().map(trent_audit::iso8601).unwrap_or_default(),
+            material_expire_time: key
+                .current_imported_material()
+                .and_then(|imported| imported.valid_to)
+                .map(trent_audit::iso8601)
+                .unwrap_or_default(),
         }
     }
 }

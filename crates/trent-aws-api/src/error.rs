@@ -39,6 +39,7 @@ macro_rules! error_codes {
 error_codes!(
     AccessDeniedException => 400,
     AlreadyExistsException => 400,
+    ConflictException => 400,
     DependencyTimeoutException => 500,
     DisabledException => 400,
     // The model says 412; AWS answers 400 (recorded: LocalStack's test_generate_data_key_pair_dry_run, 2025).
@@ -149,6 +150,7 @@ impl From<ServiceError> for AwsError {
             ServiceError::MalformedPolicy(m) => (C::MalformedPolicyDocumentException, m),
             ServiceError::Tag(m) => (C::TagException, m),
             ServiceError::LimitExceeded(m) => (C::LimitExceededException, m),
+            ServiceError::Conflict(m) => (C::ConflictException, m),
             ServiceError::InvalidMarker(m) => (C::InvalidMarkerException, m),
             ServiceError::KeyInUse(m) => (C::KeyInUseException, m),
             ServiceError::InvalidMac => (C::KMSInvalidMacException, String::new()),

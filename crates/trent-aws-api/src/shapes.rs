@@ -205,10 +205,12 @@ impl<'a> KeyMetadata<'a> {
             current_key_material_id: key
                 .rotates()
                 .then(|| trent_domain::key_material_id(key.id, key.current_material_version()))
-                .filter(|_| key.origin != Origin::External || key.import.material.is_some()),
-            expiration_model: (key.origin == Origin::External && key.has_material())
-                .then(|| expiration_model(key.material_valid_to())),
-            valid_to: key.material_valid_to().map(Timestamp::epoch_seconds),
+                .filter(|_| key.origin != Origin::External || !key.import.materials.is_empty()),
+            expiration_model: key.current_imported_material().map(|imported| expiration_model(imported.valid_to)),
+            valid_to: key
+                .current_imported_material()
+                .and_then(|imported| imported.valid_to)
+                .map(Timestamp::epoch_seconds),
         }
     }
 }

@@ -4,7 +4,9 @@ use crate::algorithms::{algorithms, KeyAlgorithms};
 use crate::arn::Arn;
 use crate::clock::Timestamp;
 use crate::ids::{AccountId, KeyId, Region};
-use crate::material::{key_material_id, Import, MaterialSummary, Rotation, RotationSchedule};
+use crate::material::{
+    key_material_id, Import, MaterialState, MaterialSummary, Rotation, RotationSchedule, RotationType,
+};
 use crate::state::{transition, Action, KeyState, StateError};
 
 /// The kind of key material Trent can create so far (the specs AWS allows are in [`crate::key_specs`]).
@@ -319,53 +321,79 @@ impl Key {
         }
     }
 
-    /// True while the key holds material (a key of origin `EXTERNAL` may not: never imported, deleted or expired).
+    /// True while the key holds every material it has had (a key of origin `EXTERNAL` may not: never imported, or
+    /// one of its materials deleted or expired; it needs all of them back to be used, as AWS's symmetric keys do).
     pub fn has_material(&self) -> bool {
-        !self.wrapped_material.is_empty()
+        !self.wrapped_material.is_empty() && self.rotations.iter().all(|rotation| !rotation.wrapped_material.is_empty())
+    }
+
+    /// The sealed material of `material_version`, to change (empty while imported material is deleted).
+    pub fn wrapped_material_mut(&mut self, material_version: u32) -> Option<&mut Vec<u8>> {
+        match material_version {
+            0 => Some(&mut self.wrapped_material),
+            version => self
+                .rotations
+                .iter_mut()
+                .find(|rotation| rotation.material_version == version)
+                .map(|rotation| &mut rotation.wrapped_material),
+        }
+    }
+
+    /// What the key knows of its current material, if it was imported and is held: DescribeKey's `ExpirationModel`
+    /// and `ValidTo`.
+    pub fn current_imported_material(&self) -> Option<&crate::ImportedMaterial> {
+        let current = self.current_material_version();
+        let held = self.wrapped_material_of(current).is_some_and(|sealed| !sealed.is_empty());
+        self.import.material(current).filter(|_| held && self.origin == Origin::External)
+    }
+
+    /// When the first of the imported materials the key holds (or holds pending rotation) expires: when the material
+    /// worker next has something to delete.
+    pub fn material_valid_to(&self) -> Option<Timestamp> {
+        let held = self.import.materials.iter().filter(|material| {
+            self.wrapped_material_of(material.material_version).is_some_and(|sealed| !sealed.is_empty())
+        });
+        held.chain(self.import.pending.as_ref().map(|pending| &pending.material))
+            .filter_map(|material| material.valid_to)
+            .min()
     }
 
     /// Every material the key has (had, for imported material that was deleted), oldest first: the first, made with
-    /// the key or imported (none until a key of origin `EXTERNAL` is first imported into), then one per rotation.
+    /// the key or imported (none until a key of origin `EXTERNAL` is first imported into), one per rotation, then
+    /// imported material waiting for its rotation.
     pub fn materials(&self) -> Vec<MaterialSummary> {
         let current = self.current_material_version();
-        let first = match (self.origin, &self.import.material) {
-            (Origin::External, None) => None,
-            (Origin::External, Some(imported)) => Some(MaterialSummary {
-                key_material_id: key_material_id(self.id, 0),
-                origin: Origin::External,
-                created_at: imported.imported_at,
-                rotation_type: None,
-                valid_to: imported.valid_to,
-                held: self.has_material(),
-                current: current == 0,
-            }),
-            (Origin::AwsKms, _) => Some(MaterialSummary {
-                key_material_id: key_material_id(self.id, 0),
-                origin: Origin::AwsKms,
-                created_at: self.created_at,
-                rotation_type: None,
-                valid_to: None,
-                held: true,
-                current: current == 0,
-            }),
+        let summary = |version: u32, made: Timestamp, rotation_type: Option<RotationType>| {
+            let imported = self.import.material(version).filter(|_| self.origin == Origin::External).cloned();
+            MaterialSummary {
+                key_material_id: key_material_id(self.id, version),
+                origin: self.origin,
+                created_at: match (&imported, rotation_type) {
+                    (Some(imported), None) => imported.imported_at,
+                    _ => made,
+                },
+                rotation_type,
+                held: self.wrapped_material_of(version).is_some_and(|sealed| !sealed.is_empty()),
+                imported,
+                state: if version == current { MaterialState::Current } else { MaterialState::NonCurrent },
+            }
         };
+        let first = (self.origin != Origin::External || self.import.material(0).is_some())
+            .then(|| summary(0, self.created_at, None));
+        let pending = self.import.pending.as_ref().map(|pending| MaterialSummary {
+            key_material_id: key_material_id(self.id, pending.material.material_version),
+            origin: Origin::External,
+            created_at: pending.material.imported_at,
+            rotation_type: None,
+            imported: Some(pending.material.clone()),
+            held: true,
+            state: MaterialState::PendingRotation,
+        });
         first
             .into_iter()
-            .chain(self.rotations.iter().map(|rotation| MaterialSummary {
-                key_material_id: key_material_id(self.id, rotation.material_version),
-                origin: Origin::AwsKms,
-                created_at: rotation.rotated_at,
-                rotation_type: Some(rotation.rotation_type),
-                valid_to: None,
-                held: true,
-                current: rotation.material_version == current,
-            }))
+            .chain(self.rotations.iter().map(|r| summary(r.material_version, r.rotated_at, Some(r.rotation_type))))
+            .chain(pending)
             .collect()
-    }
-
-    /// When the key's imported material expires, while it holds it.
-    pub fn material_valid_to(&self) -> Option<Timestamp> {
-        self.import.material.as_ref().and_then(|material| material.valid_to).filter(|_| self.has_material())
     }
 
     /// The version of the material new ciphertexts are made with: the last rotation's, or 0.

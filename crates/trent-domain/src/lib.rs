@@ -20,9 +20,9 @@ pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{is_multi_region_key_id, AccountId, AliasName, KeyId, Region};
 pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
 pub use material::{
-    key_material_id, Import, ImportTokenError, ImportedMaterial, IssuedImportToken, MaterialSummary, Rotation,
-    RotationSchedule, RotationType, DEFAULT_ROTATION_PERIOD_DAYS, IMPORT_PARAMETERS_VALID_MILLIS,
-    MAX_ON_DEMAND_ROTATIONS, ROTATION_PERIOD_DAYS,
+    key_material_id, Import, ImportTokenError, ImportedMaterial, IssuedImportToken, MaterialState, MaterialSummary,
+    PendingRotation, Rotation, RotationSchedule, RotationType, DEFAULT_ROTATION_PERIOD_DAYS,
+    IMPORT_PARAMETERS_VALID_MILLIS, MAX_ON_DEMAND_ROTATIONS, ROTATION_PERIOD_DAYS,
 };
 pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
 pub use state::{alibaba_refusal, transition, Action, AlibabaRefusal, Api, KeyState, ScheduledDeletion, StateError};

@@ -2,9 +2,10 @@
 //! written into every ciphertext's header, so a ciphertext made under any earlier material still names the material
 //! that opens it; new ciphertexts use the newest. Each material has AWS's `KeyMaterialId`.
 //!
-//! A key of origin `EXTERNAL` gets its one material from its owner instead ([`Import`]): the import parameters it
-//! issued, and what it remembers of the material after the material is deleted (its fingerprint, so only the same
-//! material can be imported again).
+//! A key of origin `EXTERNAL` gets its materials from its owner instead ([`Import`]): the first by its first import,
+//! each later one imported as new material that waits, pending rotation, until RotateKeyOnDemand makes it current.
+//! The key keeps the import parameters it issued, and what it knows of each material after the material itself is
+//! deleted or expires (its fingerprint, so only the same material can be imported again).
 
 use serde::{Deserialize, Serialize};
 
@@ -70,11 +71,13 @@ pub const IMPORT_PARAMETERS_VALID_MILLIS: i64 = Timestamp::DAY_MILLIS;
 /// The import tokens a key remembers at once; issuing one more forgets the oldest.
 pub const MAX_OUTSTANDING_IMPORT_TOKENS: usize = 16;
 
-/// The material a key of origin `EXTERNAL` was given, as the key remembers it; it outlives the material itself
+/// A material a key of origin `EXTERNAL` was given, as the key remembers it; it outlives the material itself
 /// (deleted by DeleteImportedKeyMaterial or at `valid_to`), so a re-import can be checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportedMaterial {
-    /// The root key's fingerprint of the material ([`crate::Key`]'s secret or, for a key pair, its public key),
+    /// Which of the key's materials it is (0 for the first; a rotation's version for each later one).
+    pub material_version: u32,
+    /// The root key's fingerprint of the material (a secret key's bytes or, for a key pair, its public key),
     /// lower-case hexadecimal: only material with the same fingerprint may be imported again.
     pub fingerprint: String,
     /// When it was last imported (lifecycle clock).
@@ -83,6 +86,17 @@ pub struct ImportedMaterial {
     pub valid_to: Option<Timestamp>,
     /// The owner's `KeyMaterialDescription`.
     pub description: String,
+}
+
+/// New material imported into a symmetric key that has material already (`ImportType: NEW_KEY_MATERIAL`): it waits
+/// for RotateKeyOnDemand to make it current.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRotation {
+    /// What the key knows of it; its version is the one the rotation will give it.
+    pub material: ImportedMaterial,
+    /// The material, sealed under the root key; never plaintext.
+    #[serde(with = "sealed_bytes")]
+    pub wrapped_material: Vec<u8>,
 }
 
 /// An import token the key issued and has not seen used: single use, until `valid_to`.
@@ -94,16 +108,26 @@ pub struct IssuedImportToken {
     pub valid_to: Timestamp,
 }
 
-/// Everything about imported material a key of origin `EXTERNAL` holds besides the sealed material itself.
+/// Everything about imported material a key of origin `EXTERNAL` holds besides the sealed materials themselves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Import {
-    /// The material imported, once it has been.
-    pub material: Option<ImportedMaterial>,
+    /// Each material the key has had imported, by version: the first, then one per rotation.
+    pub materials: Vec<ImportedMaterial>,
+    /// New material waiting for an on-demand rotation.
+    pub pending: Option<PendingRotation>,
+    /// The highest version any imported material of the key has had (see [`Import::next_version`]).
+    pub highest_version: u32,
     /// The import tokens issued and not yet used, oldest first.
     pub tokens: Vec<IssuedImportToken>,
 }
 
 impl Import {
+    /// What the key knows of its material of `material_version`.
+    pub fn material(&self, material_version: u32) -> Option<&ImportedMaterial> {
+        self.materials.iter().find(|material| material.material_version == material_version)
+    }
+
     /// Remembers a newly issued token, forgetting tokens expired at `now` and, past the limit, the oldest.
     pub fn issue(&mut self, token: IssuedImportToken, now: Timestamp) {
         self.tokens.retain(|issued| issued.valid_to > now);
@@ -112,14 +136,27 @@ impl Import {
         self.tokens.drain(..excess);
     }
 
-    /// Uses the token `token_id` at `now`: it is forgotten whatever the outcome, so it is never accepted twice.
-    pub fn redeem(&mut self, token_id: &str, now: Timestamp) -> Result<(), ImportTokenError> {
-        let position = self.tokens.iter().position(|issued| issued.token_id == token_id);
-        let token = position.map(|at| self.tokens.remove(at)).ok_or(ImportTokenError::Unknown)?;
-        if token.valid_to <= now {
-            return Err(ImportTokenError::Expired);
+    /// Whether the token `token_id` may be used at `now`: issued for this key, not used yet, not expired.
+    pub fn check_token(&self, token_id: &str, now: Timestamp) -> Result<(), ImportTokenError> {
+        match self.tokens.iter().find(|issued| issued.token_id == token_id) {
+            None => Err(ImportTokenError::Unknown),
+            Some(token) if token.valid_to <= now => Err(ImportTokenError::Expired),
+            Some(_) => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Uses the token `token_id` at `now` (see [`Import::check_token`]): it is forgotten whatever the outcome, so it
+    /// is never accepted twice.
+    pub fn redeem(&mut self, token_id: &str, now: Timestamp) -> Result<(), ImportTokenError> {
+        let checked = self.check_token(token_id, now);
+        self.tokens.retain(|issued| issued.token_id != token_id);
+        checked
+    }
+
+    /// The version new imported material gets: one past every version the key has used, pending material that was
+    /// deleted included, so a `KeyMaterialId` never names two materials.
+    pub fn next_version(&self, current: u32) -> u32 {
+        current.max(self.highest_version).saturating_add(1)
     }
 }
 
@@ -132,39 +169,53 @@ pub enum ImportTokenError {
     Expired,
 }
 
-/// One material of a key as a person deciding its fate sees it (the usage evidence, `trent key describe`).
+/// Where a material stands (AWS's `KeyMaterialState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaterialState {
+    /// New ciphertexts are made with it.
+    Current,
+    /// It only decrypts what it made.
+    NonCurrent,
+    /// Imported, waiting for an on-demand rotation to make it current.
+    PendingRotation,
+}
+
+impl MaterialState {
+    /// AWS's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaterialState::Current => "CURRENT",
+            MaterialState::NonCurrent => "NON_CURRENT",
+            MaterialState::PendingRotation => "PENDING_ROTATION",
+        }
+    }
+}
+
+/// One material of a key as a person deciding its fate sees it (the usage evidence, `trent key describe`,
+/// ListKeyRotations).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MaterialSummary {
     /// AWS's `KeyMaterialId`.
     pub key_material_id: String,
     /// Where it came from.
     pub origin: crate::Origin,
-    /// When the key got it: made with the key, by a rotation, or (imported) last imported.
+    /// When the key got it: made with the key, by a rotation, or (imported, not rotated in) last imported.
     pub created_at: Timestamp,
-    /// How a rotation made it; `None` for the key's first material.
+    /// How a rotation made it current; `None` for the key's first material and one pending rotation.
     pub rotation_type: Option<RotationType>,
-    /// When imported material expires; `None` if never (or not imported).
-    pub valid_to: Option<Timestamp>,
+    /// What the key knows of imported material: its expiry and description.
+    pub imported: Option<ImportedMaterial>,
     /// False when imported material was deleted or expired (the key keeps only its fingerprint).
     pub held: bool,
-    /// True for the material new ciphertexts are made with.
-    pub current: bool,
+    /// Current, earlier, or waiting to be rotated in.
+    pub state: MaterialState,
 }
 
 impl MaterialSummary {
     /// AWS's `ImportState` of imported material (`IMPORTED`, or `PENDING_IMPORT` once deleted); `None` for material
     /// Trent made.
     pub fn import_state(&self) -> Option<&'static str> {
-        (self.origin == crate::Origin::External).then_some(if self.held { "IMPORTED" } else { "PENDING_IMPORT" })
-    }
-
-    /// AWS's `KeyMaterialState`: `CURRENT` or `NON_CURRENT`.
-    pub fn key_material_state(&self) -> &'static str {
-        if self.current {
-            "CURRENT"
-        } else {
-            "NON_CURRENT"
-        }
+        self.imported.as_ref().map(|_| if self.held { "IMPORTED" } else { "PENDING_IMPORT" })
     }
 }
 

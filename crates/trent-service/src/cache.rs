@@ -31,7 +31,8 @@ pub struct LoadedKey {
 impl LoadedKey {
     /// Unwraps every material of `key`: the current one, and (for a rotated key) each earlier one.
     pub fn open(key: &Key, root_key: &RootKey) -> Result<Self, ServiceError> {
-        if !key.has_material() {
+        // Only a key of origin EXTERNAL may lack material; for any other, the open below fails loudly.
+        if key.origin == trent_domain::Origin::External && !key.has_material() {
             return Ok(Self { key: key.clone(), material: None, earlier_materials: Vec::new() });
         }
         let open = |version: u32| {

@@ -78,6 +78,9 @@ pub enum ServiceError {
     /// `LimitExceededException`.
     #[error("{0}")]
     LimitExceeded(String),
+    /// `ConflictException`: an automatic rotation is in progress or due within 20 minutes (RotateKeyOnDemand).
+    #[error("{0}")]
+    Conflict(String),
     /// `InvalidMarkerException`.
     #[error("{0}")]
     InvalidMarker(String),

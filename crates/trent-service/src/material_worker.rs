@@ -13,7 +13,7 @@ use trent_domain::{key_material_id, Action, Key, RotationType, Timestamp};
 use trent_store::StoreError;
 
 use crate::error::ServiceError;
-use crate::ops::import_key_material::remove_material;
+use crate::ops::import_key_material::delete_material;
 use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
 use crate::{Service, WRITE_ATTEMPTS};
 
@@ -50,18 +50,29 @@ fn rotate_if_due(service: &Service, key: &mut Key, now: Timestamp) -> Result<Opt
     Ok(Some(service_event("RotateKey", key, now)))
 }
 
-/// Deletes `key`'s imported material if it has expired at `now`: the `DeleteExpiredKeyMaterial` event (AWS's
-/// `serviceEventDetails` name the key and the material), or `None`.
+/// Deletes each of `key`'s imported materials that has expired at `now`: the `DeleteExpiredKeyMaterial` event (AWS's
+/// `serviceEventDetails` name the key and the material; with several, the first), or `None`.
 fn expire_if_due(_: &Service, key: &mut Key, now: Timestamp) -> Result<Option<AuditEvent>, ServiceError> {
-    let expired = key.material_valid_to().is_some_and(|valid_to| valid_to <= now);
-    if !expired || key.check(Action::DeleteKeyMaterial).is_err() {
+    let expired: Vec<u32> = key
+        .materials()
+        .into_iter()
+        .filter(|material| {
+            material.held && material.imported.as_ref().and_then(|i| i.valid_to).is_some_and(|t| t <= now)
+        })
+        .filter_map(|material| material.imported.map(|imported| imported.material_version))
+        .collect();
+    if expired.is_empty() || key.check(Action::DeleteKeyMaterial).is_err() {
         return Ok(None);
     }
-    remove_material(key)?;
-    tracing::info!(event = "DeleteExpiredKeyMaterial", key_arn = %key.arn(), "imported key material expired and deleted");
-    Ok(Some(
-        service_event("DeleteExpiredKeyMaterial", key, now).with_parameter("keyMaterialId", key_material_id(key.id, 0)),
-    ))
+    for version in &expired {
+        delete_material(key, *version)?;
+    }
+    tracing::info!(event = "DeleteExpiredKeyMaterial", key_arn = %key.arn(), materials = expired.len(), "imported key material expired and deleted");
+    let event = service_event("DeleteExpiredKeyMaterial", key, now);
+    Ok(Some(match expired.first() {
+        Some(version) => event.with_parameter("keyMaterialId", key_material_id(key.id, *version)),
+        None => event,
+    }))
 }
 
 /// One of the worker's changes of a due key: the event it records, or `None` when the key is no longer due.

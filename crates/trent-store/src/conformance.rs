@@ -194,12 +194,15 @@ fn imported_key(valid_to: Option<i64>) -> Key {
         rotations: Vec::new(),
         rotation_schedule: None,
         import: Import {
-            material: Some(ImportedMaterial {
+            materials: vec![ImportedMaterial {
+                material_version: 0,
                 fingerprint: "ab".repeat(32),
                 imported_at: Timestamp(1_000),
                 valid_to: valid_to.map(Timestamp),
                 description: "from the HSM".to_owned(),
-            }),
+            }],
+            pending: None,
+            highest_version: 0,
             tokens: vec![IssuedImportToken { token_id: "cd".repeat(16), valid_to: Timestamp(2_000) }],
         },
         ..sample_key()

@@ -157,12 +157,12 @@ impl Material {
     fn of(material: MaterialSummary) -> Self {
         Self {
             import_state: material.import_state(),
-            key_material_state: material.key_material_state(),
+            key_material_state: material.state.as_str(),
             key_material_id: material.key_material_id,
             origin: material.origin.as_str(),
             creation_date: material.created_at.epoch_seconds(),
             rotation_type: material.rotation_type.map(RotationType::as_str),
-            valid_to: material.valid_to.map(Timestamp::epoch_seconds),
+            valid_to: material.imported.as_ref().and_then(|imported| imported.valid_to).map(Timestamp::epoch_seconds),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! ARN and the material's ID.
 
 use serde::{Deserialize, Serialize};
-use trent_domain::{key_material_id, Timestamp};
+use trent_domain::Timestamp;
 use trent_service::ops::import_key_material::{ImportInput, ImportType};
 use trent_service::{RequestContext, Service, ServiceError};
 
@@ -84,7 +84,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         "NEW_KEY_MATERIAL" => ImportType::NewKeyMaterial,
         _ => ImportType::ExistingKeyMaterial,
     });
-    let key = service
+    let (key, key_material_id) = service
         .import_key_material(
             ctx,
             ImportInput {
@@ -98,7 +98,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             },
         )
         .await?;
-    response(&Response { key_id: key.arn().to_string(), key_material_id: key_material_id(key.id, 0) })
+    response(&Response { key_id: key.arn().to_string(), key_material_id })
 }
 
 /// A `DateType` member (epoch seconds) as a timestamp; a value no date can have is refused.

@@ -4,7 +4,7 @@
 //! "only present for symmetric encryption KMS keys with EXTERNAL origin").
 
 use serde::{Deserialize, Serialize};
-use trent_domain::{Key, Origin};
+use trent_domain::Key;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
@@ -48,19 +48,23 @@ struct Rotations {
     rotations: Vec<Entry>,
 }
 
-/// The entries of `key`: each rotation, and with `all_materials` the first material as well, each with its state.
+/// The entries of `key`: each rotation, and with `all_materials` the first material and any imported material pending
+/// rotation as well, each with its state.
 fn entries(key: &Key, all_materials: bool) -> Vec<Entry> {
-    let imported = key.import.material.as_ref().filter(|_| key.origin == Origin::External);
     key.materials()
         .into_iter()
         .filter(|material| all_materials || material.rotation_type.is_some())
         .map(|material| Entry {
             key_id: key.id.to_string(),
-            key_material_description: imported.map(|i| i.description.clone()).filter(|d| !d.is_empty()),
             import_state: material.import_state(),
-            key_material_state: all_materials.then(|| material.key_material_state()),
-            expiration_model: imported.map(|_| expiration_model(material.valid_to)),
-            valid_to: material.valid_to.map(|valid_to| valid_to.epoch_seconds()),
+            key_material_description: material
+                .imported
+                .as_ref()
+                .map(|i| i.description.clone())
+                .filter(|d| !d.is_empty()),
+            key_material_state: all_materials.then(|| material.state.as_str()),
+            expiration_model: material.imported.as_ref().map(|i| expiration_model(i.valid_to)),
+            valid_to: material.imported.as_ref().and_then(|i| i.valid_to).map(|valid_to| valid_to.epoch_seconds()),
             rotation_date: material.rotation_type.map(|_| material.created_at.epoch_seconds()),
             rotation_type: material.rotation_type.map(|rotation_type| rotation_type.as_str()),
             key_material_id: material.key_material_id,

@@ -1,7 +1,8 @@
 //! RotateKeyOnDemand: a new material for a symmetric encryption key, current from now on; every earlier material
 //! stays, so what it encrypted still decrypts. Refused as AWS refuses it: by the key's state first (a disabled key
 //! `DisabledException`, a pending one `KMSInvalidStateException`), then for keys that do not rotate
-//! (`UnsupportedOperationException`), then past AWS's lifetime quota of on-demand rotations (`LimitExceededException`).
+//! (`UnsupportedOperationException`), then past AWS's lifetime quota of on-demand rotations (`LimitExceededException`),
+//! and while an automatic rotation is due within 20 minutes (`ConflictException`, the model's documentation of it).
 
 use trent_domain::Timestamp;
 use trent_domain::{Action, Key, Origin, Rotation, RotationType, MAX_ON_DEMAND_ROTATIONS};
@@ -11,6 +12,43 @@ use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::ops::enable_key_rotation::does_not_rotate;
 use crate::Service;
+
+/// Refuses a key past AWS's lifetime quota of on-demand rotations (`LimitExceededException`).
+pub(crate) fn check_on_demand_quota(key: &Key) -> Result<(), ServiceError> {
+    let on_demand = key.rotations.iter().filter(|r| r.rotation_type == RotationType::OnDemand).count();
+    if on_demand >= MAX_ON_DEMAND_ROTATIONS {
+        return Err(ServiceError::LimitExceeded(format!(
+            "{} has reached the maximum of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.",
+            key.arn()
+        )));
+    }
+    Ok(())
+}
+
+/// How close to an automatic rotation an on-demand one is refused (AWS: "within the next 20 minutes").
+const AUTOMATIC_ROTATION_GUARD_MILLIS: i64 = 20 * 60 * 1000;
+
+/// Makes a key's imported material pending rotation current: imported material rotates only to material imported for
+/// the purpose (`ImportType: NEW_KEY_MATERIAL`); without any, AWS's answer (recorded 2025) is
+/// `KMSInvalidStateException` "No available key material pending rotation for the key: <key ARN>.".
+fn rotate_to_pending(key: &mut Key, now: Timestamp) -> Result<(), ServiceError> {
+    // Pending material past its ValidTo is gone, whether or not the material worker has deleted it yet.
+    let expired = key.import.pending.as_ref().and_then(|p| p.material.valid_to).is_some_and(|valid_to| valid_to <= now);
+    let Some(pending) = key.import.pending.take().filter(|_| !expired) else {
+        return Err(ServiceError::InvalidState(format!(
+            "No available key material pending rotation for the key: {}.",
+            key.arn()
+        )));
+    };
+    key.rotations.push(Rotation {
+        material_version: pending.material.material_version,
+        rotated_at: now,
+        rotation_type: RotationType::OnDemand,
+        wrapped_material: pending.wrapped_material,
+    });
+    key.import.materials.push(pending.material);
+    Ok(())
+}
 
 impl Service {
     /// Gives `key` a new material, current from now on (the one rotation step, on demand or automatic).
@@ -35,22 +73,22 @@ impl Service {
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
                 }
-                // Imported material rotates only to material imported for the purpose, which Trent does not take yet
-                // (AWS's answer when there is none, recorded 2025).
+                check_on_demand_quota(key)?;
+                let now = self.clock.now();
+                if key
+                    .rotation_schedule
+                    .is_some_and(|s| s.next_rotation <= now.plus_millis(AUTOMATIC_ROTATION_GUARD_MILLIS))
+                {
+                    return Err(ServiceError::Conflict(format!(
+                        "An automatic rotation of {} is in progress or scheduled to begin within the next 20 minutes.",
+                        key.arn()
+                    )));
+                }
                 if key.origin == Origin::External {
-                    return Err(ServiceError::InvalidState(format!(
-                        "No available key material pending rotation for the key: {}.",
-                        key.arn()
-                    )));
+                    rotate_to_pending(key, self.clock.now())?;
+                } else {
+                    self.add_material(key, RotationType::OnDemand, self.clock.now())?;
                 }
-                let on_demand = key.rotations.iter().filter(|r| r.rotation_type == RotationType::OnDemand).count();
-                if on_demand >= MAX_ON_DEMAND_ROTATIONS {
-                    return Err(ServiceError::LimitExceeded(format!(
-                        "{} has reached the maximum of {MAX_ON_DEMAND_ROTATIONS} on-demand rotations.",
-                        key.arn()
-                    )));
-                }
-                self.add_material(key, RotationType::OnDemand, self.clock.now())?;
                 Ok(Some(self.api_event(ctx, "RotateKeyOnDemand", key)))
             })
             .await?;
@@ -83,6 +121,20 @@ mod tests {
             let opened = t.service.decrypt(&t.ctx, blob, &context, None, None, false).await.unwrap();
             assert_eq!(opened.plaintext.as_slice(), plaintext);
         }
+    }
+
+    #[tokio::test]
+    async fn an_on_demand_rotation_within_twenty_minutes_of_an_automatic_one_is_a_conflict() {
+        let t = TestService::new();
+        let key = t.create_key().await;
+        let id = key.id.to_string();
+        t.service.enable_key_rotation(&t.ctx, &id, Some(90)).await.unwrap();
+        t.clock.advance(90 * trent_domain::Timestamp::DAY_MILLIS - 21 * 60 * 1000);
+        t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap();
+        t.clock.advance(2 * 60 * 1000);
+        let refusal = t.service.rotate_key_on_demand(&t.ctx, &id).await.unwrap_err();
+        assert!(matches!(refusal, ServiceError::Conflict(_)), "{refusal:?}");
+        assert_eq!(t.stored(&key).await.rotations.len(), 1, "the refused rotation made no material");
     }
 
     #[tokio::test]
