@@ -119,3 +119,20 @@ def aws(server, tmp_path):
         return done.returncode, body, done.stderr
 
     return run
+
+
+def wait_until_gone(client, key_id, seconds=5):
+    """Waits until `key_id` is no longer found (the deletion worker destroys a key within moments of its date)."""
+    import time
+
+    from botocore.exceptions import ClientError
+
+    deadline = time.time() + seconds
+    while True:
+        try:
+            client.describe_key(KeyId=key_id)
+        except ClientError as gone:
+            assert gone.response["Error"]["Code"] == "NotFoundException"
+            return
+        assert time.time() < deadline, f"{key_id} was not deleted within {seconds} seconds of its date"
+        time.sleep(0.05)

@@ -79,6 +79,7 @@ pub fn dispatch<'a>(
         O::ListResourceTags => run!(list_resource_tags),
         O::PutKeyPolicy => run!(put_key_policy),
         O::ReEncrypt => run!(re_encrypt),
+        O::ReplicateKey => run!(replicate_key),
         O::RotateKeyOnDemand => run!(rotate_key_on_demand),
         O::ScheduleKeyDeletion => run!(schedule_key_deletion),
         O::Sign => run!(sign),
@@ -96,7 +97,6 @@ pub fn dispatch<'a>(
         | O::DisconnectCustomKeyStore
         | O::ListGrants
         | O::ListRetirableGrants
-        | O::ReplicateKey
         | O::RetireGrant
         | O::RevokeGrant
         | O::UpdateCustomKeyStore

@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
-use trent_domain::{Key, KeyState, Origin, Tag, Timestamp};
+use trent_domain::{Key, KeyState, MultiRegionKeyType, Origin, Tag, Timestamp};
 
 use crate::error::{AwsError, AwsErrorCode};
 
@@ -168,8 +168,11 @@ pub struct KeyMetadata<'a> {
     /// The key's algorithms (only the lists its spec and usage have).
     #[serde(flatten)]
     pub algorithms: Algorithms,
-    /// Whether the key is multi-Region (never yet).
+    /// Whether the key is multi-Region.
     pub multi_region: bool,
+    /// A multi-Region key's set: its role, the primary and every replica (see [`KeyMetadata::in_set`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
     /// The material new ciphertexts are made with, for keys whose material rotates (symmetric encryption keys), once
     /// they have one (recorded: an `EXTERNAL` key shows none until its first import, and keeps it after the material
     /// is deleted).
@@ -201,7 +204,8 @@ impl<'a> KeyMetadata<'a> {
             customer_master_key_spec: key.spec.as_str(),
             key_spec: key.spec.as_str(),
             algorithms: Algorithms::of(key),
-            multi_region: false,
+            multi_region: key.multi_region.is_some(),
+            multi_region_configuration: None,
             current_key_material_id: key
                 .rotates()
                 .then(|| trent_domain::key_material_id(key.id, key.current_material_version()))
@@ -220,6 +224,46 @@ pub fn check_key_material_id(validator: &mut crate::validate::Validator, value: 
     validator
         .length("keyMaterialId", value, 64, 64)
         .pattern("keyMaterialId", value, "^[a-f0-9]+$", |c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+}
+
+impl KeyMetadata<'_> {
+    /// The metadata with its multi-Region set (`set`: every key of the set, this one included, as the store has them):
+    /// AWS shows the same `PrimaryKey` and `ReplicaKeys` from every key of the set (recorded: a new primary's
+    /// `ReplicaKeys` is `[]`, a replica's lists itself).
+    pub fn in_set(mut self, role: Option<MultiRegionKeyType>, set: &[Key]) -> Self {
+        self.multi_region_configuration = role.map(|role| {
+            let member = |key: &Key| RegionalKey { arn: key.arn().to_string(), region: key.region.to_string() };
+            let primary = set.iter().find(|key| key.multi_region == Some(MultiRegionKeyType::Primary));
+            MultiRegionConfiguration {
+                multi_region_key_type: role.as_str(),
+                primary_key: primary.map(member),
+                replica_keys: set
+                    .iter()
+                    .filter(|key| key.multi_region == Some(MultiRegionKeyType::Replica))
+                    .map(member)
+                    .collect(),
+            }
+        });
+        self
+    }
+}
+
+/// `MultiRegionConfiguration`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MultiRegionConfiguration {
+    multi_region_key_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_key: Option<RegionalKey>,
+    replica_keys: Vec<RegionalKey>,
+}
+
+/// One key of a multi-Region set: `{"Arn", "Region"}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionalKey {
+    arn: String,
+    region: String,
 }
 
 /// AWS's `ExpirationModel` of imported material that expires at `valid_to`, or never.

@@ -14,12 +14,33 @@ impl KeyId {
         Self(uuid::Uuid::new_v4())
     }
 
-    /// Parses the hyphenated UUID form AWS prints (`1234abcd-12ab-34cd-56ef-1234567890ab`); anything else is `None`.
+    /// A fresh random multi-Region key ID (`mrk-` and 32 hexadecimal digits): its 16 bytes are a UUID whose version
+    /// field says 8 (RFC 9562's vendor-specific version) where a single-Region key's says 4, so the bytes in a
+    /// ciphertext's header tell which kind of key made it.
+    pub fn generate_multi_region() -> Self {
+        let mut bytes = *uuid::Uuid::new_v4().as_bytes();
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        Self(uuid::Uuid::from_bytes(bytes))
+    }
+
+    /// True for a multi-Region key's ID.
+    pub fn is_multi_region(&self) -> bool {
+        self.0.get_version_num() == 8
+    }
+
+    /// Parses a key ID as AWS prints it: the hyphenated UUID form (`1234abcd-12ab-34cd-56ef-1234567890ab`) of a
+    /// single-Region key, or `mrk-` and 32 hexadecimal digits of a multi-Region key Trent could have made; anything
+    /// else is `None` (a well-formed `mrk-` ID of another kind names no key here, see [`is_multi_region_key_id`]).
     pub fn parse(text: &str) -> Option<Self> {
+        if is_multi_region_key_id(text) {
+            let hex = text.get(4..)?;
+            let id = uuid::Uuid::try_parse(hex).ok().map(Self)?;
+            return id.is_multi_region().then_some(id);
+        }
         if text.len() != 36 {
             return None;
         }
-        uuid::Uuid::try_parse(text).ok().map(Self)
+        uuid::Uuid::try_parse(text).ok().map(Self).filter(|id| !id.is_multi_region())
     }
 
     /// The 16 raw bytes, as stored inside ciphertext blobs.
@@ -36,13 +57,13 @@ impl KeyId {
     /// bytes that only look like a blob's header are told apart from it 63 times in 64.
     pub fn from_generated_bytes(bytes: [u8; 16]) -> Option<Self> {
         let id = uuid::Uuid::from_bytes(bytes);
-        (id.get_version_num() == 4 && id.get_variant() == uuid::Variant::RFC4122).then_some(Self(id))
+        (matches!(id.get_version_num(), 4 | 8) && id.get_variant() == uuid::Variant::RFC4122).then_some(Self(id))
     }
 }
 
 /// True for a multi-Region key ID as AWS writes it: `mrk-` and 32 lowercase hexadecimal digits. Such an ID is
-/// well-formed everywhere a key ID is (AWS answers "does not exist" for an unknown one, not "Invalid keyId"); Trent
-/// creates no multi-Region keys yet, so it names no key.
+/// well-formed everywhere a key ID is (AWS answers "does not exist" for an unknown one, not "Invalid keyId"); only one
+/// [`KeyId::generate_multi_region`] made names a key here.
 pub fn is_multi_region_key_id(text: &str) -> bool {
     text.strip_prefix("mrk-")
         .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
@@ -50,7 +71,11 @@ pub fn is_multi_region_key_id(text: &str) -> bool {
 
 impl fmt::Display for KeyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.hyphenated())
+        if self.is_multi_region() {
+            write!(f, "mrk-{}", self.0.simple())
+        } else {
+            write!(f, "{}", self.0.hyphenated())
+        }
     }
 }
 
@@ -185,6 +210,19 @@ mod tests {
         assert_eq!(KeyId::from_bytes(*id.as_bytes()), id);
         assert_eq!(KeyId::from_generated_bytes(*id.as_bytes()), Some(id));
         assert_eq!(KeyId::from_generated_bytes([0; 16]), None, "not a version 4 UUID");
+    }
+
+    #[test]
+    fn a_multi_region_key_id_prints_as_mrk_and_parses_back_only_in_that_form() {
+        let id = KeyId::generate_multi_region();
+        let text = id.to_string();
+        assert!(is_multi_region_key_id(&text), "{text}");
+        assert_eq!(KeyId::parse(&text), Some(id));
+        assert_eq!(KeyId::parse(&uuid::Uuid::from_bytes(*id.as_bytes()).hyphenated().to_string()), None);
+        assert_eq!(KeyId::from_generated_bytes(*id.as_bytes()), Some(id));
+        assert_eq!(KeyId::parse("mrk-d3b95762d3b95762d3b95762d3b95762"), None, "not one Trent made");
+        let single = KeyId::generate();
+        assert!(!single.is_multi_region() && KeyId::parse(&single.to_string()) == Some(single));
     }
 
     #[test]

@@ -205,6 +205,31 @@ impl Origin {
     }
 }
 
+/// A multi-Region key's role in its set of related keys (AWS's `MultiRegionKeyType`): the set shares one key ID and
+/// its materials, one key per region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiRegionKeyType {
+    /// The key the replicas were made from.
+    Primary,
+    /// A copy of the primary in another region.
+    Replica,
+}
+
+impl MultiRegionKeyType {
+    /// The wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MultiRegionKeyType::Primary => "PRIMARY",
+            MultiRegionKeyType::Replica => "REPLICA",
+        }
+    }
+
+    /// Parses a stored or wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [MultiRegionKeyType::Primary, MultiRegionKeyType::Replica].into_iter().find(|kind| kind.as_str() == text)
+    }
+}
+
 /// Who manages the key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyManager {
@@ -287,6 +312,9 @@ pub struct Key {
     pub rotation_schedule: Option<RotationSchedule>,
     /// A key of origin `EXTERNAL`: its import parameters and what it knows of its imported material.
     pub import: Import,
+    /// A multi-Region key's role in its set (its ID is then `mrk-…`, [`KeyId::is_multi_region`]); `None` for a
+    /// single-Region key.
+    pub multi_region: Option<MultiRegionKeyType>,
     /// Bumped on every change; a write succeeds only against the version it read (conditional write).
     pub version: i64,
 }
@@ -317,6 +345,7 @@ impl Key {
             rotations: Vec::new(),
             rotation_schedule: None,
             import: Import::default(),
+            multi_region: None,
             version: 1,
         }
     }

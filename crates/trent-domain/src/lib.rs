@@ -18,7 +18,7 @@ pub use algorithms::{EncryptionAlgorithm, Hash, KeyAlgorithms, SigningAlgorithm}
 pub use arn::{Arn, ArnResource};
 pub use clock::{Clock, SystemClock, Timestamp, UtcTime};
 pub use ids::{is_multi_region_key_id, AccountId, AliasName, KeyId, Region};
-pub use key::{Key, KeyManager, KeySpec, KeyUsage, Origin, Tag, UsableKey};
+pub use key::{Key, KeyManager, KeySpec, KeyUsage, MultiRegionKeyType, Origin, Tag, UsableKey};
 pub use material::{
     key_material_id, Import, ImportTokenError, ImportedMaterial, IssuedImportToken, MaterialState, MaterialSummary,
     PendingRotation, Rotation, RotationSchedule, RotationType, DEFAULT_ROTATION_PERIOD_DAYS,

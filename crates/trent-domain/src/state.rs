@@ -169,6 +169,8 @@ pub enum Action {
     UpdateAliasTarget,
     /// `UpdateKeyDescription`.
     UpdateKeyDescription,
+    /// `ReplicateKey`, on the primary key.
+    ReplicateKey,
     /// `RotateKeyOnDemand`, `EnableKeyRotation`, `DisableKeyRotation`, and a due automatic rotation.
     RotateKeyMaterial,
     /// `Encrypt`, `Decrypt`, `ReEncrypt` (both keys), `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`.
@@ -280,6 +282,16 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             A::CancelKeyDeletion(_),
         ) => Err(E::NotPendingDeletion),
 
+        // ReplicateKey: only an Enabled primary is copied (the table's ReplicateKey row).
+        (K::Enabled, A::ReplicateKey) => Ok(state),
+        (K::Disabled, A::ReplicateKey) => Err(E::Disabled),
+        (K::PendingDeletion(_), A::ReplicateKey) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion, A::ReplicateKey) => Err(E::PendingReplicaDeletion),
+        (K::PendingImport, A::ReplicateKey) => Err(E::PendingImport),
+        (K::Unavailable, A::ReplicateKey) => Err(E::Unavailable),
+        (K::Creating, A::ReplicateKey) => Err(E::Creating),
+        (K::Updating, A::ReplicateKey) => Err(E::Updating),
+
         // Imported material ([8], [9], [14], [15]; whether the key's origin allows it is the key's guard, not its
         // state's). Importing makes a waiting key Enabled and leaves a disabled one Disabled (AWS's table allows the
         // import there, its API page says nothing of enabling); deleting the material makes the key wait for it again,
@@ -381,7 +393,7 @@ mod tests {
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 20] = [
+    const ACTIONS: [Action; 21] = [
         A::CancelKeyDeletion(Api::Aws),
         A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
@@ -402,6 +414,7 @@ mod tests {
         A::GetParametersForImport,
         A::ImportKeyMaterial,
         A::DeleteKeyMaterial,
+        A::ReplicateKey,
     ];
 
     /// The expected outcome of one cell, written out independently of `transition`.
@@ -437,6 +450,10 @@ mod tests {
                     Err(E::NotPendingDeletion)
                 }
             }
+            A::ReplicateKey => match state {
+                K::Enabled => Ok(state),
+                other => Err(refusal_for(other)),
+            },
             A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial => match (state, action) {
                 (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::DeleteKeyMaterial) => Ok(state),
                 (K::Enabled | K::Disabled | K::PendingImport, A::DeleteKeyMaterial) => Ok(K::PendingImport),
@@ -480,7 +497,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 20);
+        assert_eq!(cells, 8 * 21);
     }
 
     #[test]

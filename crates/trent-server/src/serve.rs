@@ -72,6 +72,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         audit_retention_days: config
             .audit_retention_days
             .map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
+        regions: config.regions.clone(),
     };
     let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
     if config.audit_calls {

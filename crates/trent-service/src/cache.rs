@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use trent_crypto::{AgreementKey, KemKey, KeyMaterial, MacKey, RootKey, RsaEncryptionKey, SigningKey, SymmetricKey};
-use trent_domain::{AccountId, EncryptionAlgorithm, Key, KeyId, Region};
+use trent_domain::{AccountId, EncryptionAlgorithm, Key, KeyId, Region, Timestamp};
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
 
@@ -159,9 +159,24 @@ pub enum Lookup {
     Miss,
 }
 
-/// Key IDs are random UUIDs, unique across accounts and regions, so entries are keyed by ID alone; a hit is checked
-/// against the caller's account and region. `None` entries are tombstones of destroyed keys.
-type Entries = Arc<RwLock<HashMap<KeyId, Option<Arc<LoadedKey>>>>>;
+/// What the cache holds for one key: its account and region (a multi-Region key's set shares one ID, one key per
+/// region), and the key, or `None` as the tombstone of a destroyed key. A tombstone keeps the destroyed key's creation
+/// time: a multi-Region replica created again later under the same ID replaces it, nothing older does.
+struct Slot {
+    account: AccountId,
+    region: Region,
+    loaded: Option<Arc<LoadedKey>>,
+    created_at: Timestamp,
+}
+
+/// Entries by key ID, then by account and region (nearly always a single slot: only a multi-Region key's set has more
+/// than one, one per region). A change feed's event for an ID drops all of them.
+type Entries = Arc<RwLock<HashMap<KeyId, Vec<Slot>>>>;
+
+/// The slot of `account` and `region` among `slots`, if any.
+fn slot_of<'a>(slots: &'a mut [Slot], account: &AccountId, region: &Region) -> Option<&'a mut Slot> {
+    slots.iter_mut().find(|slot| &slot.account == account && &slot.region == region)
+}
 
 /// The cache.
 pub struct KeyCache {
@@ -169,12 +184,12 @@ pub struct KeyCache {
     feed: Option<Arc<ChangeFeed>>,
 }
 
-fn read(entries: &Entries) -> RwLockReadGuard<'_, HashMap<KeyId, Option<Arc<LoadedKey>>>> {
+fn read(entries: &Entries) -> RwLockReadGuard<'_, HashMap<KeyId, Vec<Slot>>> {
     // A panic while holding the lock cannot leave a half-written entry (inserts are single calls).
     entries.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn write(entries: &Entries) -> RwLockWriteGuard<'_, HashMap<KeyId, Option<Arc<LoadedKey>>>> {
+fn write(entries: &Entries) -> RwLockWriteGuard<'_, HashMap<KeyId, Vec<Slot>>> {
     entries.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -204,13 +219,15 @@ impl KeyCache {
         if self.feed.as_ref().is_some_and(|feed| !feed.is_connected()) {
             return Lookup::Miss;
         }
-        match read(&self.entries).get(&id) {
-            Some(Some(loaded)) if &loaded.key.account == account && &loaded.key.region == region => {
-                Lookup::Hit(Arc::clone(loaded))
-            }
-            // Another account's or region's key with this ID: the store decides (it will not find one).
-            Some(Some(_)) | None => Lookup::Miss,
-            Some(None) => Lookup::Destroyed,
+        let entries = read(&self.entries);
+        let slot = entries
+            .get(&id)
+            .and_then(|slots| slots.iter().find(|slot| &slot.account == account && &slot.region == region));
+        match slot {
+            Some(Slot { loaded: Some(loaded), .. }) => Lookup::Hit(Arc::clone(loaded)),
+            Some(Slot { loaded: None, .. }) => Lookup::Destroyed,
+            // Not cached here: the store decides (for another account's or region's key, it will not find one).
+            None => Lookup::Miss,
         }
     }
 
@@ -225,32 +242,52 @@ impl KeyCache {
     ) -> Result<Option<Arc<LoadedKey>>, ServiceError> {
         let loaded = Arc::new(LoadedKey::open(key, root_key)?);
         let mut entries = write(&self.entries);
+        let slots = entries.entry(key.id).or_default();
+        // A tombstone of this very key (not of a replica destroyed before this one was created) keeps it destroyed.
+        let destroyed = slot_of(slots, &key.account, &key.region)
+            .is_some_and(|s| s.loaded.is_none() && s.created_at >= key.created_at);
+        if destroyed {
+            return Ok(None);
+        }
         if let (Some(feed), Some(mark)) = (&self.feed, mark) {
             if !feed.unchanged_since(mark) {
-                return Ok(match entries.get(&key.id) {
-                    Some(None) => None,
-                    _ => {
-                        entries.remove(&key.id);
-                        Some(loaded)
-                    }
-                });
+                slots.retain(|slot| slot.account != key.account || slot.region != key.region);
+                return Ok(Some(loaded));
             }
         }
-        let slot = entries.entry(key.id).or_insert_with(|| Some(Arc::clone(&loaded)));
-        match slot {
-            None => Ok(None),
-            Some(existing) => {
-                if existing.key.version < key.version {
-                    *existing = loaded;
-                }
+        let Some(slot) = slot_of(slots, &key.account, &key.region) else {
+            slots.push(Slot {
+                account: key.account.clone(),
+                region: key.region.clone(),
+                loaded: Some(Arc::clone(&loaded)),
+                created_at: key.created_at,
+            });
+            return Ok(Some(loaded));
+        };
+        match &mut slot.loaded {
+            Some(existing) if existing.key.version >= key.version && existing.key.created_at == key.created_at => {
                 Ok(Some(Arc::clone(existing)))
+            }
+            _ => {
+                (slot.loaded, slot.created_at) = (Some(Arc::clone(&loaded)), key.created_at);
+                Ok(Some(loaded))
             }
         }
     }
 
     /// Marks a key destroyed.
     pub fn mark_destroyed(&self, key: &Key) {
-        write(&self.entries).insert(key.id, None);
+        let mut entries = write(&self.entries);
+        let slots = entries.entry(key.id).or_default();
+        match slot_of(slots, &key.account, &key.region) {
+            Some(slot) => (slot.loaded, slot.created_at) = (None, key.created_at),
+            None => slots.push(Slot {
+                account: key.account.clone(),
+                region: key.region.clone(),
+                loaded: None,
+                created_at: key.created_at,
+            }),
+        }
     }
 
     /// Forgets everything (dev mode's reset).

@@ -35,12 +35,15 @@ pub use error::ServiceError;
 const WRITE_ATTEMPTS: usize = 8;
 
 /// Server-wide choices that change what operations do.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     /// New keys start with deletion protection on.
     pub deletion_protection_by_default: bool,
     /// Audit events older than this many days are removed; `None` keeps them all.
     pub audit_retention_days: Option<i64>,
+    /// The regions this deployment serves (`--regions`); `None` serves any. A multi-Region key is replicated only
+    /// into one of them.
+    pub regions: Option<Vec<trent_domain::Region>>,
 }
 
 /// The KMS service: every operation is a method, defined in its own file under `ops/`.

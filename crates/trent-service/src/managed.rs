@@ -65,6 +65,7 @@ impl Service {
             rotations: Vec::new(),
             rotation_schedule: None,
             import: trent_domain::Import::default(),
+            multi_region: None,
             version: 1,
         };
         let alias = Alias {

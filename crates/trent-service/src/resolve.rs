@@ -57,10 +57,12 @@ pub fn parse_reference(text: &str) -> Result<KeyReference, ServiceError> {
             .map(KeyReference::AliasName)
             .map_err(|_| ServiceError::NotFound(format!("Alias '{text}' is not found.")));
     }
-    if is_multi_region_key_id(text) {
-        return Ok(KeyReference::MultiRegion(None, text.to_owned()));
+    match KeyId::parse(text) {
+        Some(id) => Ok(KeyReference::Id(id)),
+        // A well-formed multi-Region ID Trent did not make: no key, but not an invalid ID either.
+        None if is_multi_region_key_id(text) => Ok(KeyReference::MultiRegion(None, text.to_owned())),
+        None => Err(ServiceError::NotFound(format!("Invalid keyId '{text}'"))),
     }
-    KeyId::parse(text).map(KeyReference::Id).ok_or_else(|| ServiceError::NotFound(format!("Invalid keyId '{text}'")))
 }
 
 /// The answer for an ARN naming another region (recorded from AWS: `Invalid arn us-west-2`, the ARN's region);

@@ -3,8 +3,8 @@
 
 use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_domain::{
-    AccountId, AliasName, Import, ImportedMaterial, IssuedImportToken, Key, KeyId, KeySpec, KeyState, KeyUsage, Origin,
-    Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
+    AccountId, AliasName, Import, ImportedMaterial, IssuedImportToken, Key, KeyId, KeySpec, KeyState, KeyUsage,
+    MultiRegionKeyType, Origin, Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
 };
 
 use crate::{Alias, KeyStore, StoreError, StoredCredential};
@@ -70,6 +70,7 @@ pub async fn run_all(store: &KeyStore) {
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
     due_rotations_are_found_by_date_among_enabled_keys(store).await;
     expiring_material_is_found_by_date_while_the_key_holds_it(store).await;
+    a_multi_region_set_is_every_region_s_key_with_its_id(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -229,6 +230,27 @@ async fn expiring_material_is_found_by_date_while_the_key_holds_it(store: &KeySt
     gone.wrapped_material.clear();
     store.update_key(&gone, None).await.unwrap();
     assert_eq!(store.next_material_expiry().await.unwrap(), Some(Timestamp(9_000)), "deleted material expires no more");
+}
+
+async fn a_multi_region_set_is_every_region_s_key_with_its_id(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let primary =
+        Key { id: KeyId::generate_multi_region(), multi_region: Some(MultiRegionKeyType::Primary), ..sample_key() };
+    let replica = Key {
+        region: Region::parse("eu-west-1").unwrap(),
+        multi_region: Some(MultiRegionKeyType::Replica),
+        ..primary.clone()
+    };
+    store.create_key(&primary, &sample_event(&primary, "CreateKey")).await.unwrap();
+    store.create_key(&replica, &sample_event(&replica, "ReplicateKey")).await.unwrap();
+    store.create_key(&sample_key(), &sample_event(&primary, "CreateKey")).await.unwrap();
+    let set = store.keys_in_every_region(&primary.account, primary.id).await.unwrap();
+    assert_eq!(
+        set.iter().map(|k| (k.region.as_str(), k.multi_region)).collect::<Vec<_>>(),
+        [("eu-west-1", Some(MultiRegionKeyType::Replica)), ("us-east-1", Some(MultiRegionKeyType::Primary))]
+    );
+    let again = store.create_key(&replica, &sample_event(&replica, "ReplicateKey")).await;
+    assert!(matches!(again, Err(StoreError::KeyExists)), "one key per region: {again:?}");
 }
 
 fn pending_since(deletion_date: i64) -> KeyState {

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// An alias with that name exists already.
     #[error("the alias exists already")]
     AliasExists,
+    /// A key with that ID exists already in that account and region (a multi-Region key's replica).
+    #[error("the key exists already")]
+    KeyExists,
     /// The database holds a schema newer than this binary understands.
     #[error("the database schema is version {found}, newer than this binary's {supported}")]
     SchemaTooNew {

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0009_rotations.sql"),
     include_str!("../migrations/postgres/0010_rotation_schedule.sql"),
     include_str!("../migrations/postgres/0011_imported_material.sql"),
+    include_str!("../migrations/postgres/0012_multi_region.sql"),
 ];
 
 /// The notification channel of key changes.

@@ -22,7 +22,7 @@ macro_rules! key_columns {
         "account, region, key_id, created_at, description, key_spec, key_usage, origin, key_manager, state, \
          deletion_date, pending_window_days, tags, policy, wrapped_material, version, deletion_protection, cancel_on_use, \
          deletion_protection_description, rotations, rotation_period_days, next_rotation_date, import, \
-         material_valid_to"
+         material_valid_to, multi_region_key_type"
     };
 }
 
@@ -105,6 +105,7 @@ impl ToParams for Key {
             self.rotation_schedule.map_or(Param::Null, |s| Param::Int(s.next_rotation.0)),
             import,
             self.material_valid_to().map_or(Param::Null, |valid_to| Param::Int(valid_to.0)),
+            &self.multi_region,
         ]))
     }
 }
@@ -149,6 +150,11 @@ impl FromRow for Key {
             },
             import: serde_json::from_str(&row.column::<String>("import")?)
                 .map_err(|_| StoreError::Corrupt("import".to_owned()))?,
+            multi_region: {
+                // Written from the key for the material worker's query; the key computes it, so it is skipped here.
+                let _derived: Option<i64> = row.column("material_valid_to")?;
+                row.column("multi_region_key_type")?
+            },
         })
     }
 }
@@ -175,7 +181,8 @@ pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";
 pub(crate) const INSERT_KEY: Sql = Sql::both(concat!(
     "INSERT INTO keys (",
     key_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+     ON CONFLICT DO NOTHING"
 ));
 pub(crate) const GET_KEY: Sql =
     Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND region = $2 AND key_id = $3"));
@@ -191,6 +198,7 @@ pub(crate) const UPDATE_KEY: Sql = Sql::both(
      state = $10, deletion_date = $11, pending_window_days = $12, tags = $13, policy = $14, wrapped_material = $15, \
      deletion_protection = $17, cancel_on_use = $18, deletion_protection_description = $19, \
      rotations = $20, rotation_period_days = $21, next_rotation_date = $22, import = $23, material_valid_to = $24, \
+     multi_region_key_type = $25, \
      version = version + 1 \
      WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $16",
 );
@@ -221,6 +229,9 @@ pub(crate) const KEYS_DUE_FOR_ROTATION: Sql = Sql::both(concat!(
 /// When the next automatic rotation of an enabled key is due.
 pub(crate) const NEXT_ROTATION_DATE: Sql =
     Sql::both("SELECT MIN(next_rotation_date) FROM keys WHERE state = 'Enabled'");
+/// Every region's key of one multi-Region set: account $1, key ID $2, in region order.
+pub(crate) const KEYS_IN_EVERY_REGION: Sql =
+    Sql::both(concat!("SELECT ", key_columns!(), " FROM keys WHERE account = $1 AND key_id = $2 ORDER BY region"));
 /// The keys whose imported material expires by $1, earliest first, at most $2 (of every account and region).
 pub(crate) const KEYS_WITH_EXPIRED_MATERIAL: Sql = Sql::both(concat!(
     "SELECT ",

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0009_rotations.sql"),
     include_str!("../migrations/sqlite/0010_rotation_schedule.sql"),
     include_str!("../migrations/sqlite/0011_imported_material.sql"),
+    include_str!("../migrations/sqlite/0012_multi_region.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

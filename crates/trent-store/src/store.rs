@@ -205,7 +205,14 @@ fn usage_writes<'u>(usage: &'u UsageBatch, writes: &mut Vec<Statement<'u>>) -> R
 /// Inserts a new key and its audit event. No node can hold the new key in its cache, so there is no change to
 /// announce.
 async fn insert_key(tx: &mut dyn Tx, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
-    tx.execute(&sql::INSERT_KEY, &key.to_params()?).await?;
+    // A new key's ID is random; only a multi-Region key's replica can meet its own ID in a region already.
+    if tx.execute(&sql::INSERT_KEY, &key.to_params()?).await? != 1 {
+        return Err(StoreError::KeyExists);
+    }
+    // A replica created again under its set's ID: other nodes drop what they remember of the one destroyed before.
+    if key.id.is_multi_region() {
+        tx.changed(Some(key.id));
+    }
     insert_event(tx, event).await
 }
 
@@ -335,6 +342,12 @@ impl KeyStore {
     /// When the next automatic rotation of an enabled key is due, if any is on.
     pub async fn next_rotation_date(&self) -> Result<Option<Timestamp>, StoreError> {
         run!(self, Autocommit, |tx| { one(tx, &sql::NEXT_ROTATION_DATE, &[]).await })
+    }
+
+    /// The keys of `account` with the ID `key_id` in every region: a multi-Region key's whole set.
+    pub async fn keys_in_every_region(&self, account: &AccountId, key_id: KeyId) -> Result<Vec<Key>, StoreError> {
+        let account = account.clone();
+        run!(self, Autocommit, |tx| { rows(tx, &sql::KEYS_IN_EVERY_REGION, &params![&account, &key_id]).await })
     }
 
     /// Up to `limit` keys whose imported material expires by `now`, earliest first, of every account and region.

@@ -5,7 +5,8 @@
 use std::borrow::Cow;
 
 use trent_domain::{
-    AccountId, AliasName, KeyId, KeyManager, KeySpec, KeyUsage, Origin, Region, RetirementStep, Timestamp,
+    AccountId, AliasName, KeyId, KeyManager, KeySpec, KeyUsage, MultiRegionKeyType, Origin, Region, RetirementStep,
+    Timestamp,
 };
 
 use crate::StoreError;
@@ -85,6 +86,7 @@ column_type! {
     KeySpec: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| KeySpec::parse(&text(v)?);
     KeyUsage: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| KeyUsage::parse(&text(v)?);
     Origin: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| Origin::parse(&text(v)?);
+    MultiRegionKeyType: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| MultiRegionKeyType::parse(&text(v)?);
     KeyManager: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| KeyManager::parse(&text(v)?);
     RetirementStep: |v| Param::Text(Cow::Borrowed(v.as_str())), |v| RetirementStep::parse(&text(v)?);
 }

@@ -111,6 +111,7 @@ impl Target {
                     | Operation::GetPublicKey
                     | Operation::ImportKeyMaterial
                     | Operation::PutKeyPolicy
+                    | Operation::ReplicateKey
                     | Operation::RotateKeyOnDemand
                     | Operation::ScheduleKeyDeletion
                     | Operation::TagResource

@@ -95,5 +95,6 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         xks_key_id: request.xks_key_id,
     };
     let key = service.create_key(ctx, input).await?;
-    response(&KeyMetadataResponse { key_metadata: KeyMetadata::of(&key) })
+    let metadata = KeyMetadata::of(&key).in_set(key.multi_region, std::slice::from_ref(&key));
+    response(&KeyMetadataResponse { key_metadata: metadata })
 }

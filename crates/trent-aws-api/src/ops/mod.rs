@@ -34,6 +34,7 @@ pub mod list_keys;
 pub mod list_resource_tags;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod replicate_key;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod sign;

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, Origin, Tag};
+use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin, Tag};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::ServiceError;
-use crate::ops::{default_policy, merge_tags, validate_policy};
+use crate::ops::new_key_policy_and_tags;
 use crate::Service;
 
 /// CreateKey's input, after the edge checked the model's constraints.
@@ -82,23 +82,20 @@ impl Service {
                 "KeySpec {spec_text} does not support imported key material (Origin EXTERNAL)."
             )));
         }
-        if input.multi_region == Some(true) {
-            return Err(ServiceError::Unsupported("Multi-Region keys are not supported by Trent yet.".to_owned()));
+        let multi_region = input.multi_region == Some(true);
+        if multi_region && (origin == Origin::External || usage == KeyUsage::EncapsulateDecapsulate) {
+            return Err(ServiceError::Unsupported(format!(
+                "Multi-Region keys of origin {} and key spec {} are not supported by Trent yet.",
+                origin.as_str(),
+                spec.as_str()
+            )));
         }
         if input.custom_key_store_id.is_some() || input.xks_key_id.is_some() {
             return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
         }
-        let policy = match input.policy {
-            Some(policy) => {
-                validate_policy(&policy)?;
-                policy
-            }
-            None => default_policy(ctx.account()),
-        };
-        let mut tags = Vec::new();
-        merge_tags(&mut tags, &input.tags)?;
+        let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy, &input.tags)?;
 
-        let id = KeyId::generate();
+        let id = if multi_region { KeyId::generate_multi_region() } else { KeyId::generate() };
         let (wrapped_material, state) = match origin {
             Origin::AwsKms => {
                 // An RSA key pair takes up to a second of CPU to generate: off the request threads.
@@ -131,6 +128,7 @@ impl Service {
             rotations: Vec::new(),
             rotation_schedule: None,
             import: trent_domain::Import::default(),
+            multi_region: multi_region.then_some(MultiRegionKeyType::Primary),
             version: 1,
         };
         authorize(&ctx.principal, "kms:CreateKey", &key)?;

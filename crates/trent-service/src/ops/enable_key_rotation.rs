@@ -8,6 +8,7 @@ use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::import_key_material::require_generated;
+use crate::ops::replicate_key::not_for_multi_region_keys_yet;
 use crate::Service;
 
 /// The refusal of rotation for a key whose material does not rotate.
@@ -44,6 +45,9 @@ impl Service {
                 check_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
+                }
+                if key.multi_region.is_some() {
+                    return Err(not_for_multi_region_keys_yet(key, "Rotation"));
                 }
                 let last = key.rotations.last().map_or(key.created_at, |rotation| rotation.rotated_at);
                 // A period already over is due now: the worker rotates at once, as AWS does for a year-old key.

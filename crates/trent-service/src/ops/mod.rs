@@ -36,6 +36,7 @@ pub mod list_keys;
 pub mod list_resource_tags;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod replicate_key;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod set_cancel_on_use;
@@ -60,6 +61,25 @@ pub const DEFAULT_POLICY_NAME: &str = "default";
 pub const MAX_POLICY_BYTES: usize = 32_768;
 /// AWS's quota of tags per key.
 pub const MAX_TAGS_PER_KEY: usize = 50;
+
+/// A new key's policy and tags from a request (CreateKey, ReplicateKey): the policy given (validated) or AWS's default
+/// for `account`, and the tags given (checked as TagResource checks them).
+pub(crate) fn new_key_policy_and_tags(
+    account: &AccountId,
+    policy: Option<String>,
+    given_tags: &[Tag],
+) -> Result<(String, Vec<Tag>), ServiceError> {
+    let policy = match policy {
+        Some(policy) => {
+            validate_policy(&policy)?;
+            policy
+        }
+        None => default_policy(account),
+    };
+    let mut tags = Vec::new();
+    merge_tags(&mut tags, given_tags)?;
+    Ok((policy, tags))
+}
 
 /// AWS's default key policy: the account's root principal may do everything.
 pub fn default_policy(account: &AccountId) -> String {

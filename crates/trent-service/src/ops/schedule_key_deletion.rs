@@ -30,6 +30,7 @@ impl Service {
             )));
         }
         let deletion = ScheduledDeletion::starting(self.clock.now(), days);
+        self.refuse_primary_with_replicas(&self.load(ctx, key_id, crate::resolve::Aliases::Refused).await?.key).await?;
         let key = self
             .modify_key(ctx, key_id, |key| {
                 authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;

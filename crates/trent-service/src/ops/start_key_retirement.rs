@@ -87,6 +87,9 @@ impl Service {
             let mut key = self.load_for_write(ctx, key_id).await?;
             authorize(&ctx.principal, "kms:DisableKey", &key)?;
             authorize(&ctx.principal, "kms:ScheduleKeyDeletion", &key)?;
+            if key.multi_region.is_some() {
+                return Err(crate::ops::replicate_key::not_for_multi_region_keys_yet(&key, "Guided retirement"));
+            }
             apply_state(&mut key, Action::DisableKey)?;
             let now = self.clock.now();
             // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.

@@ -1,0 +1,124 @@
+//! ReplicateKey, and what a multi-Region key's set is: a primary key (`CreateKey` with `MultiRegion: true`, its ID
+//! `mrk-…`) and its replicas, one per region, each a key of its own (state, description, policy, tags) with the same
+//! ID and the same materials, so a ciphertext made under any of them decrypts under any other, in its own region.
+//! The set is every key of the account with that ID; nothing else records it.
+//!
+//! Not built yet, each refused where it would be reached: scheduling the deletion of a primary that still has
+//! replicas (AWS's `PendingReplicaDeletion`), rotating a multi-Region key, `UpdatePrimaryRegion`, and retirement plans
+//! for multi-Region keys.
+
+use trent_domain::{Action, Import, Key, KeyState, MultiRegionKeyType, Region, Tag};
+
+use crate::authorize::authorize;
+use crate::context::RequestContext;
+use crate::error::{check_state, ServiceError};
+use crate::ops::new_key_policy_and_tags;
+use crate::resolve::Aliases;
+use crate::Service;
+
+/// ReplicateKey's input, after the edge checked the model's constraints.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicateInput {
+    /// The primary key's ID or ARN.
+    pub key_id: String,
+    /// The region of the new replica.
+    pub replica_region: String,
+    /// The replica's description.
+    pub description: Option<String>,
+    /// The replica's key policy; AWS's default policy when absent.
+    pub policy: Option<String>,
+    /// The replica's tags.
+    pub tags: Vec<Tag>,
+}
+
+/// The refusal of something Trent does not do with multi-Region keys yet.
+pub(crate) fn not_for_multi_region_keys_yet(key: &Key, what: &str) -> ServiceError {
+    ServiceError::Unsupported(format!("{what} of multi-Region keys ({}) is not supported by Trent yet.", key.arn()))
+}
+
+impl Service {
+    /// Every key of `key`'s multi-Region set, in region order; just `key` for a single-Region key. A key past its
+    /// deletion date is gone, whether or not the deletion worker has removed it yet.
+    pub async fn multi_region_set(&self, key: &Key) -> Result<Vec<Key>, ServiceError> {
+        if key.multi_region.is_none() {
+            return Ok(vec![key.clone()]);
+        }
+        let now = self.clock.now();
+        let set = self.store.keys_in_every_region(&key.account, key.id).await?;
+        Ok(set.into_iter().filter(|member| !member.is_due_for_deletion(now)).collect())
+    }
+
+    /// Refuses to schedule the deletion of a primary key that still has replicas (AWS would wait for them in
+    /// `PendingReplicaDeletion`, which Trent does not build yet).
+    pub(crate) async fn refuse_primary_with_replicas(&self, key: &Key) -> Result<(), ServiceError> {
+        if key.multi_region == Some(MultiRegionKeyType::Primary) && self.multi_region_set(key).await?.len() > 1 {
+            return Err(ServiceError::Unsupported(format!(
+                "{} is a multi-Region primary key with replicas: schedule the deletion of its replicas first (Trent does not build PendingReplicaDeletion yet).",
+                key.arn()
+            )));
+        }
+        Ok(())
+    }
+
+    /// ReplicateKey: a replica of the primary key in another region the deployment serves. Returns the replica as
+    /// stored, and the whole set after it.
+    pub async fn replicate_key(
+        &self,
+        ctx: &RequestContext,
+        input: ReplicateInput,
+    ) -> Result<(Key, Vec<Key>), ServiceError> {
+        let loaded = self.load(ctx, &input.key_id, Aliases::Refused).await?;
+        let primary = &loaded.key;
+        authorize(&ctx.principal, "kms:ReplicateKey", primary)?;
+        // Recorded against AWS for a replica (LocalStack's test_replicate_replica_key_should_fail); a single-Region key
+        // gets the same sentence, which is as true of it.
+        if primary.multi_region != Some(MultiRegionKeyType::Primary) {
+            return Err(ServiceError::Unsupported(format!("{} is not a multi-region primary key.", primary.arn())));
+        }
+        check_state(primary, Action::ReplicateKey)?;
+        let region = Region::parse(&input.replica_region)
+            .filter(|region| self.settings.regions.as_ref().is_none_or(|served| served.contains(region)))
+            .ok_or_else(|| {
+                ServiceError::Validation(format!("{} is not a region this deployment serves.", input.replica_region))
+            })?;
+        if region == primary.region {
+            return Err(ServiceError::Validation(format!(
+                "{region} cannot have a replica because it contains the primary."
+            )));
+        }
+        let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy, &input.tags)?;
+        let replica = Key {
+            region: region.clone(),
+            created_at: self.clock.now(),
+            description: input.description.unwrap_or_default(),
+            state: KeyState::Enabled,
+            tags,
+            policy,
+            deletion_protection: self.settings.deletion_protection_by_default,
+            deletion_protection_description: String::new(),
+            cancel_on_use: false,
+            // Automatic rotation is the primary's to do.
+            rotation_schedule: None,
+            import: Import::default(),
+            multi_region: Some(MultiRegionKeyType::Replica),
+            version: 1,
+            ..primary.clone()
+        };
+        let event = self.api_event(ctx, "ReplicateKey", &replica).with_parameter("replicaRegion", region.as_str());
+        let mark = self.cache.mark();
+        match self.store.create_key(&replica, &event).await {
+            Ok(()) => {}
+            // AWS's text, as its SDKs have reported it (pulumi-aws-native #184, aws-cdk #21203).
+            Err(trent_store::StoreError::KeyExists) => {
+                return Err(ServiceError::AlreadyExists(
+                    "You can create only one replica of each primary key in each AWS Region.".to_owned(),
+                ))
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.cache.remember(&replica, &self.root_key, mark)?;
+        tracing::info!(event = "ReplicateKey", key_arn = %primary.arn(), replica_region = %region, "multi-Region key replicated");
+        let set = self.multi_region_set(primary).await?;
+        Ok((replica, set))
+    }
+}
