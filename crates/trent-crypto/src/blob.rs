@@ -33,7 +33,7 @@ pub struct BlobHeader {
 
 /// Reads the header of a blob without decrypting it, so Decrypt can find the key without a KeyId. Bytes that are no
 /// blob of Trent's (an RSA ciphertext, say) are refused here unless they happen to start with the version byte and a
-/// version 4 UUID, the only key IDs Trent makes: 1 in 16,384 random inputs.
+/// UUID of version 4 or 8, the only key IDs Trent makes (single- and multi-Region): 1 in 8,192 random inputs.
 pub fn read_header(blob: &[u8]) -> Result<BlobHeader, CryptoError> {
     if blob.len() < BLOB_OVERHEAD || blob.first() != Some(&BLOB_VERSION) {
         return Err(CryptoError::InvalidCiphertext);

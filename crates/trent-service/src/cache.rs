@@ -264,10 +264,10 @@ impl KeyCache {
             });
             return Ok(Some(loaded));
         };
+        // Only ever forward: a later incarnation (a replica made again), or a newer version of the same one.
+        let newer = |existing: &Key| (key.created_at, key.version) > (existing.created_at, existing.version);
         match &mut slot.loaded {
-            Some(existing) if existing.key.version >= key.version && existing.key.created_at == key.created_at => {
-                Ok(Some(Arc::clone(existing)))
-            }
+            Some(existing) if !newer(&existing.key) => Ok(Some(Arc::clone(existing))),
             _ => {
                 (slot.loaded, slot.created_at) = (Some(Arc::clone(&loaded)), key.created_at);
                 Ok(Some(loaded))
@@ -280,6 +280,8 @@ impl KeyCache {
         let mut entries = write(&self.entries);
         let slots = entries.entry(key.id).or_default();
         match slot_of(slots, &key.account, &key.region) {
+            // A replica made again since the one destroyed here is not touched.
+            Some(slot) if slot.created_at > key.created_at => {}
             Some(slot) => (slot.loaded, slot.created_at) = (None, key.created_at),
             None => slots.push(Slot {
                 account: key.account.clone(),
@@ -293,5 +295,51 @@ impl KeyCache {
     /// Forgets everything (dev mode's reset).
     pub fn clear(&self) {
         write(&self.entries).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_crypto::RootKey;
+    use trent_domain::{Key, KeyId, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Region, Timestamp};
+    use zeroize::Zeroizing;
+
+    use super::{KeyCache, Lookup};
+
+    fn replica(created_at: i64, version: i64) -> Key {
+        let root = RootKey::from_material(&Zeroizing::new([7u8; 32])).unwrap();
+        let mut key = Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled);
+        key.id = KeyId::parse(&format!("mrk-{}8{}", "1".repeat(12), "1".repeat(19))).unwrap();
+        (_, key.wrapped_material) = root.generate_key_material(key.id, key.spec, key.usage).unwrap();
+        key.multi_region = Some(MultiRegionKeyType::Replica);
+        key.region = Region::parse("eu-west-1").unwrap();
+        Key { created_at: Timestamp(created_at), version, ..key }
+    }
+
+    fn hit_created_at(cache: &KeyCache, key: &Key) -> Option<i64> {
+        match cache.get(&key.account, &key.region, key.id) {
+            Lookup::Hit(loaded) => Some(loaded.key.created_at.0),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_replica_made_again_outlives_its_predecessor_s_tombstone_and_stale_reads() {
+        let root = RootKey::from_material(&Zeroizing::new([7u8; 32])).unwrap();
+        let cache = KeyCache::new(None);
+        let (old, new) = (replica(1_000, 3), replica(2_000, 1));
+        cache.remember(&old, &root, None).unwrap();
+        cache.mark_destroyed(&old);
+        assert!(matches!(cache.get(&old.account, &old.region, old.id), Lookup::Destroyed));
+        assert!(cache.remember(&new, &root, None).unwrap().is_some(), "the new replica replaces the tombstone");
+        assert!(cache.remember(&old, &root, None).unwrap().is_some());
+        assert_eq!(hit_created_at(&cache, &new), Some(2_000), "a stale read of the old one does not come back");
+        cache.mark_destroyed(&old);
+        assert_eq!(hit_created_at(&cache, &new), Some(2_000), "a late tombstone of the old one hides nothing");
+        let mut primary = new.clone();
+        primary.region = Region::parse("us-east-1").unwrap();
+        cache.remember(&primary, &root, None).unwrap();
+        cache.mark_destroyed(&new);
+        assert!(matches!(cache.get(&primary.account, &primary.region, primary.id), Lookup::Hit(_)), "other regions");
     }
 }

@@ -258,6 +258,21 @@ impl KeyStore {
         run!(self, Write, |tx| { insert_key(tx, &key, &event).await })
     }
 
+    /// Stores a multi-Region key's new replica with its `CreateKey` event and the `ReplicateKey` event of its primary
+    /// (AWS records one in each region), all or nothing; `KeyExists` if the replica's region holds the key already.
+    pub async fn create_replica(
+        &self,
+        replica: &Key,
+        created: &AuditEvent,
+        replicated: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (replica, created, replicated) = (replica.clone(), created.clone(), replicated.clone());
+        run!(self, Write, |tx| {
+            insert_key(tx, &replica, &created).await?;
+            insert_event(tx, &replicated).await
+        })
+    }
+
     /// Stores a new key, an alias pointing at it and the key's audit event, all or nothing; `AliasExists` (and
     /// nothing stored) if the alias name is taken. Used for service-managed keys created on first use.
     pub async fn create_key_with_alias(&self, key: &Key, alias: &Alias, event: &AuditEvent) -> Result<(), StoreError> {

@@ -104,9 +104,18 @@ impl Service {
             version: 1,
             ..primary.clone()
         };
-        let event = self.api_event(ctx, "ReplicateKey", &replica).with_parameter("replicaRegion", region.as_str());
+        // The replica is a new key in its region: AWS asks for kms:CreateKey there (and kms:TagResource for its tags).
+        authorize(&ctx.principal, "kms:CreateKey", &replica)?;
+        if !replica.tags.is_empty() {
+            authorize(&ctx.principal, "kms:TagResource", &replica)?;
+        }
+        let replicated = self
+            .api_event(ctx, "ReplicateKey", primary)
+            .with_parameter("replicaRegion", region.as_str())
+            .with_response("replicaKeyArn", replica.arn().to_string());
+        let created = self.api_event(ctx, "CreateKey", &replica).with_parameter("multiRegionKeyType", "REPLICA");
         let mark = self.cache.mark();
-        match self.store.create_key(&replica, &event).await {
+        match self.store.create_replica(&replica, &created, &replicated).await {
             Ok(()) => {}
             // AWS's text, as its SDKs have reported it (pulumi-aws-native #184, aws-cdk #21203).
             Err(trent_store::StoreError::KeyExists) => {
