@@ -75,6 +75,9 @@ def test_replication_is_refused_as_aws_refuses_it(clients):
     with pytest.raises(ClientError) as refused:
         home.replicate_key(KeyId=key["KeyId"], ReplicaRegion="us-east-1")
     assert code(refused)[0] == "ValidationException"
+    with pytest.raises(ClientError) as refused:
+        home.replicate_key(KeyId=key["KeyId"], ReplicaRegion="cn-north-1")
+    assert code(refused)[0] == "ValidationException", "a set lives in one partition"
     single = home.create_key()["KeyMetadata"]
     with pytest.raises(ClientError) as refused:
         home.replicate_key(KeyId=single["KeyId"], ReplicaRegion="eu-west-1")

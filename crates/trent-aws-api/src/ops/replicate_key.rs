@@ -47,6 +47,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         .length("policy", request.policy.as_deref(), 1, 131_072);
     let tags = tags(&mut v, "tags", request.tags.as_deref());
     v.finish()?;
+    // Accepted and ignored: key policies are validated and stored, not enforced yet, so there is no lockout to bypass.
     let _ = request.bypass_policy_lockout_safety_check;
     let input = ReplicateInput {
         key_id: request.key_id.unwrap_or_default(),

@@ -7,7 +7,7 @@
 //! replicas (AWS's `PendingReplicaDeletion`), rotating a multi-Region key, `UpdatePrimaryRegion`, and retirement plans
 //! for multi-Region keys.
 
-use trent_domain::{Action, Import, Key, KeyState, MultiRegionKeyType, Region, Tag};
+use trent_domain::{Action, Arn, Import, Key, KeyState, MultiRegionKeyType, Region, Tag};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -81,6 +81,12 @@ impl Service {
             .ok_or_else(|| {
                 ServiceError::Validation(format!("{} is not a region this deployment serves.", input.replica_region))
             })?;
+        // A set lives in one partition (aws, aws-cn, aws-us-gov), as AWS's does; the text is unconfirmed.
+        if Arn::key(&region, &primary.account, primary.id).partition != primary.arn().partition {
+            return Err(ServiceError::Validation(
+                "The replica key Region must be in the same AWS partition as the primary key Region.".to_owned(),
+            ));
+        }
         if region == primary.region {
             return Err(ServiceError::Validation(format!(
                 "{region} cannot have a replica because it contains the primary."
