@@ -55,6 +55,25 @@ fn keys_are_managed_and_protected_through_the_cli() {
 }
 
 #[test]
+fn a_multi_region_primary_s_deletion_says_which_replicas_block_it() {
+    let server = TestServer::start();
+    let created: serde_json::Value =
+        serde_json::from_str(&ok(&trent(&server, &["key", "create", "--multi-region", "--output", "json"]))).unwrap();
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    assert!(key_id.starts_with("mrk-"), "{created}");
+    for region in ["eu-west-1", "ap-southeast-2"] {
+        let replica = ok(&trent(&server, &["key", "replicate", &key_id, "--replica-region", region]));
+        assert!(replica.contains(&format!("Arn: arn:aws:kms:{region}:")), "{replica}");
+    }
+    let scheduled = ok(&trent(&server, &["key", "schedule-deletion", &key_id, "--pending-window-in-days", "7"]));
+    assert!(scheduled.contains("KeyState: PendingReplicaDeletion"), "{scheduled}");
+    assert!(
+        scheduled.contains("2 replica(s) block the deletion (ap-southeast-2, eu-west-1): the 7-day waiting period"),
+        "{scheduled}"
+    );
+}
+
+#[test]
 fn the_audit_trail_is_queried_and_verified_through_the_cli() {
     let server = TestServer::start_with(&["--audit-calls", "true"]);
     let created: serde_json::Value =

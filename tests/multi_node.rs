@@ -239,6 +239,49 @@ async fn material_expiring_at_the_same_moment_on_two_nodes_is_deleted_exactly_on
 }
 
 #[tokio::test]
+async fn primaries_waiting_for_replicas_start_their_window_exactly_once_on_two_nodes() {
+    let Some(cluster) = Cluster::start(2) else {
+        return;
+    };
+    let (a, b) = (cluster.nodes[0].client(), cluster.nodes[1].client());
+    let europe = |node: &TestServer| node.client_for("eu-west-1", "test", "test");
+    let (europe_a, europe_b) = (europe(&cluster.nodes[0]), europe(&cluster.nodes[1]));
+    let mut ids = Vec::new();
+    for index in 0..10 {
+        let (home, away) = if index % 2 == 0 { (&a, &europe_a) } else { (&b, &europe_b) };
+        let key = home.create_key().multi_region(true).send().await.unwrap().key_metadata.unwrap();
+        let key_id = key.key_id().to_owned();
+        home.replicate_key().key_id(&key_id).replica_region("eu-west-1").send().await.unwrap();
+        let waiting = home.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
+        assert_eq!(waiting.key_state(), Some(&KeyState::PendingReplicaDeletion));
+        away.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap();
+        ids.push(key_id);
+    }
+    cluster.advance_all(7 * DAY + 60);
+    let started = eventually(Duration::from_secs(30), || async {
+        let mut all = true;
+        for key_id in &ids {
+            let metadata = a.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap();
+            all &= metadata.key_state() == Some(&KeyState::PendingDeletion);
+        }
+        all
+    })
+    .await;
+    assert!(started, "every primary's window started once its replica was deleted");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events: HashMap<(String, String), usize> = HashMap::new();
+    for (name, arn, _) in cluster.nodes[1].audit_events() {
+        *events.entry((name, arn.unwrap_or_default())).or_default() += 1;
+    }
+    for key_id in &ids {
+        let arn = a.describe_key().key_id(key_id).send().await.unwrap().key_metadata.unwrap().arn().unwrap().to_owned();
+        let replica_arn = arn.replace("us-east-1", "eu-west-1");
+        assert_eq!(events.get(&("ReplicaKeysDeleted".to_owned(), arn.clone())), Some(&1), "{arn}");
+        assert_eq!(events.get(&("DeleteKey".to_owned(), replica_arn.clone())), Some(&1), "{replica_arn}");
+    }
+}
+
+#[tokio::test]
 async fn two_nodes_racing_schedule_and_cancel_on_a_hundred_keys_leave_only_valid_states() {
     let Some(cluster) = Cluster::start(2) else {
         return;
@@ -367,7 +410,7 @@ async fn a_node_fails_fast_while_postgres_is_away_and_recovers_by_itself() {
 
 #[tokio::test]
 async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_to_the_final_state() {
-    use trent_domain::{transition, Action, KeyState as DomainState, ScheduledDeletion, Timestamp};
+    use trent_domain::{transition, Action, DeletionSchedule, KeyState as DomainState, Timestamp};
     let Some(cluster) = Cluster::start(2) else {
         return;
     };
@@ -412,7 +455,7 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
         {
             let action = match name.as_str() {
                 // The date is not compared: only the state names every node reports.
-                "ScheduleKeyDeletion" => Action::ScheduleKeyDeletion(ScheduledDeletion::starting(Timestamp(0), 7)),
+                "ScheduleKeyDeletion" => Action::ScheduleKeyDeletion(DeletionSchedule::new(Timestamp(0), 7, 0)),
                 "CancelKeyDeletion" => Action::CancelKeyDeletion(trent_domain::Api::Aws),
                 "EnableKey" => Action::EnableKey,
                 "DisableKey" => Action::DisableKey,

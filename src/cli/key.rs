@@ -33,12 +33,23 @@ enum KeyCommand {
         /// ENCAPSULATE_DECAPSULATE.
         #[arg(long)]
         key_usage: Option<String>,
+        /// A multi-Region primary key (its ID starts with mrk-), which `trent key replicate` copies to other regions.
+        #[arg(long)]
+        multi_region: bool,
+    },
+    /// Copy a multi-Region primary key into another region: the replica has the same ID and material.
+    Replicate {
+        key: String,
+        /// The replica's region.
+        #[arg(long)]
+        replica_region: String,
     },
     /// Enable a key.
     Enable { key: String },
     /// Disable a key.
     Disable { key: String },
-    /// Schedule a key's deletion after a waiting period of 7 to 30 days.
+    /// Schedule a key's deletion after a waiting period of 7 to 30 days (for a multi-Region primary with replicas, a
+    /// period that starts when the last replica is deleted).
     ScheduleDeletion {
         key: String,
         /// The waiting period in days [default: 30].
@@ -113,7 +124,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
     let (target, body) = match &args.command {
         KeyCommand::List => ("TrentService.ListKeys", json!({})),
         KeyCommand::Describe { key } => ("TrentService.DescribeKey", json!({ "KeyId": key })),
-        KeyCommand::Create { description, key_spec, key_usage } => {
+        KeyCommand::Create { description, key_spec, key_usage, multi_region } => {
             let mut body = json!({ "Description": description.clone().unwrap_or_default() });
             if let Some(object) = body.as_object_mut() {
                 for (member, value) in [("KeySpec", key_spec), ("KeyUsage", key_usage)] {
@@ -121,8 +132,14 @@ async fn key(args: KeyArgs) -> Result<(), String> {
                         object.insert(member.to_owned(), json!(value));
                     }
                 }
+                if *multi_region {
+                    object.insert("MultiRegion".to_owned(), json!(true));
+                }
             }
             ("TrentService.CreateKey", body)
+        }
+        KeyCommand::Replicate { key, replica_region } => {
+            ("TrentService.ReplicateKey", json!({ "KeyId": key, "ReplicaRegion": replica_region }))
         }
         KeyCommand::Enable { key } => ("TrentService.EnableKey", json!({ "KeyId": key })),
         KeyCommand::Disable { key } => ("TrentService.DisableKey", json!({ "KeyId": key })),
@@ -158,8 +175,12 @@ async fn key(args: KeyArgs) -> Result<(), String> {
             print_fields(answer.get("KeyMetadata").unwrap_or(&Value::Null));
             crate::cli::usage::print_materials(answer.get("Materials"));
         }
-        KeyCommand::ScheduleDeletion { .. } => print_fields(&answer),
+        KeyCommand::ScheduleDeletion { key, .. } => {
+            print_fields(&answer);
+            explain_replicas_blocking(&client, key, &answer).await;
+        }
         KeyCommand::Usage { .. } => crate::cli::usage::print(&answer),
+        KeyCommand::Replicate { .. } => print_fields(answer.get("ReplicaKeyMetadata").unwrap_or(&Value::Null)),
         _ => {
             if answer.as_object().is_some_and(|o| !o.is_empty()) {
                 print_fields(&answer);
@@ -192,6 +213,33 @@ async fn warn_if_public_key_left(client: &Signer, key: &str) {
     };
     eprintln!("warning: the public key of {} was {downloads}.", text(&report, "KeyId"));
     eprintln!("warning: whoever holds it can keep encrypting data (or trusting signatures) after the key is deleted, and nothing will decrypt that data.");
+}
+
+/// Says which replicas a multi-Region primary pending replica deletion waits for, and how to delete them.
+async fn explain_replicas_blocking(client: &Signer, key: &str, answer: &Value) {
+    if text(answer, "KeyState") != "PendingReplicaDeletion" {
+        return;
+    }
+    let Ok(described) = client.call_api("TrentService.DescribeKey", &json!({ "KeyId": key })).await else {
+        return;
+    };
+    let replicas: Vec<String> = described
+        .pointer("/KeyMetadata/MultiRegionConfiguration/ReplicaKeys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|replica| text(replica, "Region"))
+        .collect();
+    let days = text(answer, "PendingWindowInDays");
+    say!(
+        "{} replica(s) block the deletion ({}): the {days}-day waiting period starts when the last of them is deleted.",
+        replicas.len(),
+        replicas.join(", ")
+    );
+    say!(
+        "Schedule each one's deletion in its region: trent key schedule-deletion {} --region REGION",
+        text(answer, "KeyId")
+    );
 }
 
 fn text(value: &Value, member: &str) -> String {

@@ -1,6 +1,7 @@
 """Multi-Region keys through boto3 and the aws CLI across three regions: a primary, replicas with the same ID and
 material, ciphertexts that decrypt in any region of the set, the set as DescribeKey shows it from each, AWS's refusals,
-and a deleted replica recreated while the primary exists."""
+a primary whose deletion waits for its replicas (PendingReplicaDeletion) and then for its own window, and a deleted
+replica recreated while the primary exists."""
 
 import time
 
@@ -93,9 +94,6 @@ def test_a_deleted_replica_is_recreated_while_the_primary_exists(clients, server
     key_id = home.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
     home.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")
     blob = home.encrypt(KeyId=key_id, Plaintext=b"old")["CiphertextBlob"]
-    with pytest.raises(ClientError) as refused:
-        home.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
-    assert code(refused)[0] == "UnsupportedOperationException", "PendingReplicaDeletion is not built yet"
     assert europe.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)["KeyState"] == "PendingDeletion"
     server.advance_clock(7 * 86400 + 1)
     wait_until_gone(europe, key_id)
@@ -110,3 +108,77 @@ def test_a_deleted_replica_is_recreated_while_the_primary_exists(clients, server
             assert time.time() < deadline, "the old replica was still there 5 seconds after its date"
             time.sleep(0.05)
     assert europe.decrypt(CiphertextBlob=blob)["Plaintext"] == b"old"
+
+
+def wait_for_state(client, key_id, state, seconds=5):
+    """The key's metadata once it is in `state` (the deletion worker acts within moments of a date)."""
+    deadline = time.time() + seconds
+    while True:
+        metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
+        if metadata["KeyState"] == state:
+            return metadata
+        assert time.time() < deadline, f"still {metadata['KeyState']} after {seconds} s"
+        time.sleep(0.05)
+
+
+def test_a_primary_waits_for_its_replicas_to_be_deleted_then_for_its_own_window(clients, server, aws):
+    home, europe, sydney = (clients[r] for r in REGIONS)
+    key_id = home.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    for region in ("eu-west-1", "ap-southeast-2"):
+        home.replicate_key(KeyId=key_id, ReplicaRegion=region)
+    blob = europe.encrypt(KeyId=key_id, Plaintext=b"kept")["CiphertextBlob"]
+
+    scheduled = home.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert scheduled["KeyState"] == "PendingReplicaDeletion" and scheduled["PendingWindowInDays"] == 7
+    assert "DeletionDate" not in scheduled, "no date while replicas remain"
+    metadata = home.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert (metadata["KeyState"], metadata["Enabled"], metadata["PendingDeletionWindowInDays"]) == (
+        "PendingReplicaDeletion", False, 7)
+    assert "DeletionDate" not in metadata
+    arn = metadata["Arn"]
+    for refused_call in (lambda: home.encrypt(KeyId=key_id, Plaintext=b"x"),
+                         lambda: home.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7),
+                         lambda: home.replicate_key(KeyId=key_id, ReplicaRegion="us-west-2"),
+                         lambda: home.enable_key(KeyId=key_id)):
+        with pytest.raises(ClientError) as refused:
+            refused_call()
+        assert code(refused) == ("KMSInvalidStateException", f"{arn} is pending replica deletion.")
+    assert sydney.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept", "the replicas go on working"
+
+    # Scheduling a replica is not deleting it: the primary waits until each one is gone.
+    assert europe.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)["KeyState"] == "PendingDeletion"
+    status, answer, stderr = aws("schedule-key-deletion", "--key-id", key_id, "--pending-window-in-days", "14",
+                                 "--region", "ap-southeast-2")
+    assert status == 0 and answer["KeyState"] == "PendingDeletion", stderr
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingReplicaDeletion"
+    server.advance_clock(7 * 86400 + 1)
+    wait_until_gone(europe, key_id)
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingReplicaDeletion", "one remains"
+
+    server.advance_clock(7 * 86400)
+    wait_until_gone(sydney, key_id)
+    metadata = wait_for_state(home, key_id, "PendingDeletion")
+    now = server.advance_clock(0)["now"]
+    waited = metadata["DeletionDate"].timestamp() - now
+    assert 7 * 86400 - 30 <= waited <= 7 * 86400, "the primary's window starts when its last replica is deleted"
+    assert "PendingDeletionWindowInDays" not in metadata
+    assert metadata["MultiRegionConfiguration"]["ReplicaKeys"] == []
+    status, _, stderr = aws("get-key-policy", "--key-id", key_id, "--policy-name", "default")
+    assert status == 0, stderr
+
+    server.advance_clock(7 * 86400 + 1)
+    wait_until_gone(home, key_id)
+
+
+def test_cancelling_a_primary_pending_replica_deletion_leaves_it_disabled(clients):
+    home, europe = clients["us-east-1"], clients["eu-west-1"]
+    key_id = home.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+    home.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")
+    assert home.schedule_key_deletion(KeyId=key_id)["KeyState"] == "PendingReplicaDeletion"
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["PendingDeletionWindowInDays"] == 30, "AWS's default"
+    home.cancel_key_deletion(KeyId=key_id)
+    metadata = home.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert metadata["KeyState"] == "Disabled" and "PendingDeletionWindowInDays" not in metadata
+    home.enable_key(KeyId=key_id)
+    blob = home.encrypt(KeyId=key_id, Plaintext=b"again")["CiphertextBlob"]
+    assert europe.decrypt(CiphertextBlob=blob)["Plaintext"] == b"again"

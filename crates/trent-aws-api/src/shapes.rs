@@ -173,6 +173,10 @@ pub struct KeyMetadata<'a> {
     /// A multi-Region key's set: its role, the primary and every replica (see [`KeyMetadata::in_set`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_region_configuration: Option<MultiRegionConfiguration>,
+    /// The waiting period of a multi-Region primary key pending replica deletion, which starts when its last replica
+    /// is deleted ("present only when the KeyState of the KMS key is PendingReplicaDeletion", the API reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_deletion_window_in_days: Option<i64>,
     /// The material new ciphertexts are made with, for keys whose material rotates (symmetric encryption keys), once
     /// they have one (recorded: an `EXTERNAL` key shows none until its first import, and keeps it after the material
     /// is deleted).
@@ -206,6 +210,10 @@ impl<'a> KeyMetadata<'a> {
             algorithms: Algorithms::of(key),
             multi_region: key.multi_region.is_some(),
             multi_region_configuration: None,
+            pending_deletion_window_in_days: key
+                .state
+                .pending_window_days()
+                .filter(|_| matches!(key.state, KeyState::PendingReplicaDeletion { .. })),
             current_key_material_id: key
                 .rotates()
                 .then(|| trent_domain::key_material_id(key.id, key.current_material_version()))

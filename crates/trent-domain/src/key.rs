@@ -517,7 +517,7 @@ impl<'a> UsableKey<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::ScheduledDeletion;
+    use crate::state::{DeletionSchedule, ScheduledDeletion};
 
     fn key(state: KeyState) -> Key {
         Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, state)
@@ -527,7 +527,7 @@ mod tests {
     fn a_protected_key_cannot_be_scheduled_for_deletion() {
         let mut protected = key(KeyState::Disabled);
         protected.deletion_protection = true;
-        let schedule = Action::ScheduleKeyDeletion(ScheduledDeletion::starting(Timestamp(0), 7));
+        let schedule = Action::ScheduleKeyDeletion(DeletionSchedule::new(Timestamp(0), 7, 0));
         assert_eq!(protected.apply(schedule), Err(StateError::DeletionProtected));
         assert_eq!(protected.state, KeyState::Disabled, "a refused schedule changes nothing");
         protected.deletion_protection = false;

@@ -25,4 +25,6 @@ pub use material::{
     IMPORT_PARAMETERS_VALID_MILLIS, MAX_ON_DEMAND_ROTATIONS, ROTATION_PERIOD_DAYS,
 };
 pub use retirement::{RetirementEvent, RetirementPlan, RetirementStep, RetirementStepError};
-pub use state::{alibaba_refusal, transition, Action, AlibabaRefusal, Api, KeyState, ScheduledDeletion, StateError};
+pub use state::{
+    alibaba_refusal, transition, Action, AlibabaRefusal, Api, DeletionSchedule, KeyState, ScheduledDeletion, StateError,
+};

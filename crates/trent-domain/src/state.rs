@@ -24,6 +24,43 @@ impl ScheduledDeletion {
     }
 }
 
+/// What `ScheduleKeyDeletion` asks for. A multi-Region primary key that still has replicas cannot start its waiting
+/// period: it waits in `PendingReplicaDeletion` until the last replica is deleted (not merely scheduled), and only
+/// then becomes `PendingDeletion` with a date (AWS's "Deleting multi-Region keys"). Only [`DeletionSchedule::new`]
+/// makes one, so every path that schedules a deletion says how many replicas remain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeletionSchedule {
+    /// The waiting period starts now.
+    Starting(ScheduledDeletion),
+    /// The waiting period of this many days starts when the last replica is deleted.
+    AfterReplicas {
+        /// The waiting period, in days.
+        pending_window_days: i64,
+    },
+}
+
+impl DeletionSchedule {
+    /// The schedule of a deletion asked for at `now` with a waiting period of `pending_window_days`, for a key with
+    /// `replicas_remaining` replicas (0 for every key but a multi-Region primary).
+    pub fn new(now: Timestamp, pending_window_days: i64, replicas_remaining: usize) -> Self {
+        if replicas_remaining == 0 {
+            DeletionSchedule::Starting(ScheduledDeletion::starting(now, pending_window_days))
+        } else {
+            DeletionSchedule::AfterReplicas { pending_window_days }
+        }
+    }
+
+    /// The state a key scheduled this way is in.
+    fn pending_state(self) -> KeyState {
+        match self {
+            DeletionSchedule::Starting(deletion) => KeyState::PendingDeletion(deletion),
+            DeletionSchedule::AfterReplicas { pending_window_days } => {
+                KeyState::PendingReplicaDeletion { pending_window_days }
+            }
+        }
+    }
+}
+
 /// The state of a key, with AWS's names and in AWS's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyState {
@@ -37,8 +74,12 @@ pub enum KeyState {
     PendingDeletion(ScheduledDeletion),
     /// An `EXTERNAL` key waiting for its key material.
     PendingImport,
-    /// A multi-Region primary scheduled for deletion while replicas remain.
-    PendingReplicaDeletion,
+    /// A multi-Region primary scheduled for deletion while replicas remain: its waiting period (in days) starts when
+    /// the last replica is deleted.
+    PendingReplicaDeletion {
+        /// The waiting period the deletion was scheduled with.
+        pending_window_days: i64,
+    },
     /// A key whose custom key store is disconnected.
     Unavailable,
     /// A key whose primary Region is changing.
@@ -46,13 +87,12 @@ pub enum KeyState {
 }
 
 impl KeyState {
-    /// Every state without data of its own, in AWS's order (all but `PendingDeletion`).
-    const UNSCHEDULED: [KeyState; 7] = [
+    /// Every state without data of its own, in AWS's order (all but the two pending deletion).
+    const UNSCHEDULED: [KeyState; 6] = [
         KeyState::Creating,
         KeyState::Enabled,
         KeyState::Disabled,
         KeyState::PendingImport,
-        KeyState::PendingReplicaDeletion,
         KeyState::Unavailable,
         KeyState::Updating,
     ];
@@ -65,26 +105,39 @@ impl KeyState {
             KeyState::Disabled => "Disabled",
             KeyState::PendingDeletion(_) => "PendingDeletion",
             KeyState::PendingImport => "PendingImport",
-            KeyState::PendingReplicaDeletion => "PendingReplicaDeletion",
+            KeyState::PendingReplicaDeletion { .. } => "PendingReplicaDeletion",
             KeyState::Unavailable => "Unavailable",
             KeyState::Updating => "Updating",
         }
     }
 
     /// The state stored as `name` with its scheduled deletion's columns beside it: `PendingDeletion` needs both the
-    /// date and the window; every other state ignores them. `None` for an unknown name or an incomplete schedule.
+    /// date and the window, `PendingReplicaDeletion` the window; every other state ignores them. `None` for an unknown
+    /// name or an incomplete schedule.
     pub fn from_columns(
         name: &str,
         deletion_date: Option<Timestamp>,
         pending_window_days: Option<i64>,
     ) -> Option<Self> {
-        if name == "PendingDeletion" {
-            return Some(KeyState::PendingDeletion(ScheduledDeletion {
+        match name {
+            "PendingDeletion" => Some(KeyState::PendingDeletion(ScheduledDeletion {
                 deletion_date: deletion_date?,
                 pending_window_days: pending_window_days?,
-            }));
+            })),
+            "PendingReplicaDeletion" => {
+                Some(KeyState::PendingReplicaDeletion { pending_window_days: pending_window_days? })
+            }
+            _ => Self::UNSCHEDULED.into_iter().find(|s| s.as_str() == name),
         }
-        Self::UNSCHEDULED.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The waiting period, in days, of a key pending deletion or pending replica deletion.
+    pub fn pending_window_days(self) -> Option<i64> {
+        match self {
+            KeyState::PendingDeletion(deletion) => Some(deletion.pending_window_days),
+            KeyState::PendingReplicaDeletion { pending_window_days } => Some(pending_window_days),
+            _ => None,
+        }
     }
 
     /// The scheduled deletion, while the key is pending deletion.
@@ -95,9 +148,10 @@ impl KeyState {
         }
     }
 
-    /// True while the key is pending deletion.
+    /// True while the key's deletion is scheduled: `PendingDeletion`, or `PendingReplicaDeletion` (waiting for its
+    /// replicas). Cancel-on-use and `CancelKeyDeletion` apply to both.
     pub fn is_pending_deletion(self) -> bool {
-        matches!(self, KeyState::PendingDeletion(_))
+        matches!(self, KeyState::PendingDeletion(_) | KeyState::PendingReplicaDeletion { .. })
     }
 }
 
@@ -157,8 +211,11 @@ pub enum Action {
     ListResourceTags,
     /// `GetKeyPolicy`, `PutKeyPolicy`, `ListKeyPolicies`.
     ManageKeyPolicy,
+    /// The deletion of the last replica of this multi-Region primary key, at the given time: a primary pending
+    /// replica deletion starts its waiting period then.
+    LastReplicaDeleted(Timestamp),
     /// `ScheduleKeyDeletion` (or a retirement plan scheduling one), with the deletion it schedules.
-    ScheduleKeyDeletion(ScheduledDeletion),
+    ScheduleKeyDeletion(DeletionSchedule),
     /// `Trent.SetCancelOnUse` (Trent's extension): arming the safety net is allowed in every state.
     SetCancelOnUse,
     /// `Trent.SetDeletionProtection` (Trent's extension).
@@ -238,7 +295,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             | K::Disabled
             | K::PendingDeletion(_)
             | K::PendingImport
-            | K::PendingReplicaDeletion
+            | K::PendingReplicaDeletion { .. }
             | K::Unavailable
             | K::Updating,
             A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse,
@@ -249,7 +306,9 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::Enabled | K::Updating, A::UseForCryptography | A::RotateKeyMaterial) => Ok(state),
         (K::Disabled, A::UseForCryptography | A::RotateKeyMaterial) => Err(E::Disabled),
         (K::PendingDeletion(_), A::UseForCryptography | A::RotateKeyMaterial) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::UseForCryptography | A::RotateKeyMaterial) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion { .. }, A::UseForCryptography | A::RotateKeyMaterial) => {
+            Err(E::PendingReplicaDeletion)
+        }
         (K::PendingImport, A::UseForCryptography | A::RotateKeyMaterial) => Err(E::PendingImport),
         (K::Unavailable, A::UseForCryptography | A::RotateKeyMaterial) => Err(E::Unavailable),
         (K::Creating, A::UseForCryptography | A::RotateKeyMaterial) => Err(E::Creating),
@@ -259,24 +318,43 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::Enabled | K::Disabled, A::DisableKey) => Ok(K::Disabled),
         (K::Unavailable, A::EnableKey | A::DisableKey) => Ok(K::Unavailable),
         (K::PendingDeletion(_), A::EnableKey | A::DisableKey) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::EnableKey | A::DisableKey) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion { .. }, A::EnableKey | A::DisableKey) => Err(E::PendingReplicaDeletion),
         (K::PendingImport, A::EnableKey | A::DisableKey) => Err(E::PendingImport),
         (K::Creating, A::EnableKey | A::DisableKey) => Err(E::Creating),
         (K::Updating, A::EnableKey | A::DisableKey) => Err(E::Updating),
 
-        // ScheduleKeyDeletion. Repeating it on a pending key is refused and does not reset the window.
+        // ScheduleKeyDeletion. Repeating it on a pending key is refused and does not reset the window. A primary with
+        // replicas waits for them in PendingReplicaDeletion (see DeletionSchedule).
         (
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating,
-            A::ScheduleKeyDeletion(deletion),
-        ) => Ok(K::PendingDeletion(deletion)),
+            A::ScheduleKeyDeletion(schedule),
+        ) => Ok(schedule.pending_state()),
         (K::PendingDeletion(_), A::ScheduleKeyDeletion(_)) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::ScheduleKeyDeletion(_)) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion { .. }, A::ScheduleKeyDeletion(_)) => Err(E::PendingReplicaDeletion),
         (K::Updating, A::ScheduleKeyDeletion(_)) => Err(E::Updating),
+
+        // The last replica of a primary pending replica deletion is gone: the primary's own waiting period starts.
+        // Nothing else waits for replicas.
+        (K::PendingReplicaDeletion { pending_window_days }, A::LastReplicaDeleted(now)) => {
+            Ok(K::PendingDeletion(ScheduledDeletion::starting(now, pending_window_days)))
+        }
+        (
+            K::Creating
+            | K::Enabled
+            | K::Disabled
+            | K::PendingDeletion(_)
+            | K::PendingImport
+            | K::Unavailable
+            | K::Updating,
+            A::LastReplicaDeleted(_),
+        ) => Ok(state),
 
         // CancelKeyDeletion lands in Disabled on AWS's API, never Enabled; Alibaba's lands in Enabled. The scheduled
         // deletion goes with the state.
-        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion(Api::Aws)) => Ok(K::Disabled),
-        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::CancelKeyDeletion(Api::Alibaba)) => Ok(K::Enabled),
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion { .. }, A::CancelKeyDeletion(Api::Aws)) => Ok(K::Disabled),
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion { .. }, A::CancelKeyDeletion(Api::Alibaba)) => {
+            Ok(K::Enabled)
+        }
         (
             K::Enabled | K::Disabled | K::PendingImport | K::Unavailable | K::Creating | K::Updating,
             A::CancelKeyDeletion(_),
@@ -286,7 +364,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::Enabled, A::ReplicateKey) => Ok(state),
         (K::Disabled, A::ReplicateKey) => Err(E::Disabled),
         (K::PendingDeletion(_), A::ReplicateKey) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::ReplicateKey) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion { .. }, A::ReplicateKey) => Err(E::PendingReplicaDeletion),
         (K::PendingImport, A::ReplicateKey) => Err(E::PendingImport),
         (K::Unavailable, A::ReplicateKey) => Err(E::Unavailable),
         (K::Creating, A::ReplicateKey) => Err(E::Creating),
@@ -300,10 +378,12 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
         (K::PendingImport, A::ImportKeyMaterial) => Ok(K::Enabled),
         (K::Enabled | K::Disabled | K::Updating, A::ImportKeyMaterial) => Ok(state),
         (K::Enabled | K::Disabled | K::PendingImport, A::DeleteKeyMaterial) => Ok(K::PendingImport),
-        (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::DeleteKeyMaterial) => Ok(state),
+        (K::PendingDeletion(_) | K::PendingReplicaDeletion { .. }, A::DeleteKeyMaterial) => Ok(state),
         (K::Updating, A::GetParametersForImport | A::DeleteKeyMaterial) => Err(E::Updating),
         (K::PendingDeletion(_), A::GetParametersForImport | A::ImportKeyMaterial) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion, A::GetParametersForImport | A::ImportKeyMaterial) => Err(E::PendingReplicaDeletion),
+        (K::PendingReplicaDeletion { .. }, A::GetParametersForImport | A::ImportKeyMaterial) => {
+            Err(E::PendingReplicaDeletion)
+        }
         (K::Unavailable, A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial) => {
             Err(E::Unavailable)
         }
@@ -320,7 +400,7 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Err(E::PendingDeletion),
         (
-            K::PendingReplicaDeletion,
+            K::PendingReplicaDeletion { .. },
             A::CreateAlias | A::UpdateAliasTarget | A::TagResource | A::UpdateKeyDescription | A::SetDeletionProtection,
         ) => Err(E::PendingReplicaDeletion),
     }
@@ -380,6 +460,10 @@ mod tests {
     const SCHEDULED: ScheduledDeletion =
         ScheduledDeletion { deletion_date: Timestamp(604_800_000), pending_window_days: 7 };
     const PENDING: KeyState = K::PendingDeletion(SCHEDULED);
+    const REPLICAS_PENDING: KeyState = K::PendingReplicaDeletion { pending_window_days: 7 };
+    const SCHEDULE: Action = A::ScheduleKeyDeletion(DeletionSchedule::Starting(SCHEDULED));
+    const SCHEDULE_AFTER_REPLICAS: Action =
+        A::ScheduleKeyDeletion(DeletionSchedule::AfterReplicas { pending_window_days: 7 });
 
     /// Every state, in AWS's order.
     const STATES: [KeyState; 8] = [
@@ -388,12 +472,12 @@ mod tests {
         K::Disabled,
         PENDING,
         K::PendingImport,
-        K::PendingReplicaDeletion,
+        REPLICAS_PENDING,
         K::Unavailable,
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 21] = [
+    const ACTIONS: [Action; 23] = [
         A::CancelKeyDeletion(Api::Aws),
         A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
@@ -403,7 +487,9 @@ mod tests {
         A::EnableKey,
         A::ListResourceTags,
         A::ManageKeyPolicy,
-        A::ScheduleKeyDeletion(SCHEDULED),
+        SCHEDULE,
+        SCHEDULE_AFTER_REPLICAS,
+        A::LastReplicaDeleted(Timestamp(5_000)),
         A::SetCancelOnUse,
         A::SetDeletionProtection,
         A::TagResource,
@@ -422,13 +508,13 @@ mod tests {
         let refusal = match state {
             K::Disabled => Some(E::Disabled),
             K::PendingDeletion(_) => Some(E::PendingDeletion),
-            K::PendingReplicaDeletion => Some(E::PendingReplicaDeletion),
+            K::PendingReplicaDeletion { .. } => Some(E::PendingReplicaDeletion),
             K::PendingImport => Some(E::PendingImport),
             K::Unavailable => Some(E::Unavailable),
             K::Creating => Some(E::Creating),
             K::Enabled | K::Updating => None,
         };
-        let pending = matches!(state, K::PendingDeletion(_) | K::PendingReplicaDeletion);
+        let pending = matches!(state, K::PendingDeletion(_) | K::PendingReplicaDeletion { .. });
         match action {
             A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse => Ok(state),
             A::UseForCryptography | A::RotateKeyMaterial => refusal.map_or(Ok(state), Err),
@@ -438,10 +524,20 @@ mod tests {
                 K::Updating => Err(E::Updating),
                 other => Err(refusal_for(other)),
             },
-            A::ScheduleKeyDeletion(deletion) => match state {
-                K::PendingDeletion(_) | K::PendingReplicaDeletion => Err(refusal_for(state)),
-                K::Updating => Err(E::Updating),
-                _ => Ok(K::PendingDeletion(deletion)),
+            A::ScheduleKeyDeletion(schedule) => match (state, schedule) {
+                (K::PendingDeletion(_) | K::PendingReplicaDeletion { .. }, _) => Err(refusal_for(state)),
+                (K::Updating, _) => Err(E::Updating),
+                (_, DeletionSchedule::Starting(deletion)) => Ok(K::PendingDeletion(deletion)),
+                (_, DeletionSchedule::AfterReplicas { pending_window_days }) => {
+                    Ok(K::PendingReplicaDeletion { pending_window_days })
+                }
+            },
+            A::LastReplicaDeleted(now) => match state {
+                K::PendingReplicaDeletion { pending_window_days } => Ok(K::PendingDeletion(ScheduledDeletion {
+                    deletion_date: Timestamp(now.0 + pending_window_days * Timestamp::DAY_MILLIS),
+                    pending_window_days,
+                })),
+                other => Ok(other),
             },
             A::CancelKeyDeletion(api) => {
                 if pending {
@@ -455,7 +551,7 @@ mod tests {
                 other => Err(refusal_for(other)),
             },
             A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial => match (state, action) {
-                (K::PendingDeletion(_) | K::PendingReplicaDeletion, A::DeleteKeyMaterial) => Ok(state),
+                (K::PendingDeletion(_) | K::PendingReplicaDeletion { .. }, A::DeleteKeyMaterial) => Ok(state),
                 (K::Enabled | K::Disabled | K::PendingImport, A::DeleteKeyMaterial) => Ok(K::PendingImport),
                 (K::PendingImport, A::ImportKeyMaterial) => Ok(K::Enabled),
                 (K::Enabled | K::Disabled | K::PendingImport, _) | (K::Updating, A::ImportKeyMaterial) => Ok(state),
@@ -479,7 +575,7 @@ mod tests {
         match state {
             K::Disabled => E::Disabled,
             K::PendingDeletion(_) => E::PendingDeletion,
-            K::PendingReplicaDeletion => E::PendingReplicaDeletion,
+            K::PendingReplicaDeletion { .. } => E::PendingReplicaDeletion,
             K::PendingImport => E::PendingImport,
             K::Unavailable => E::Unavailable,
             K::Creating => E::Creating,
@@ -497,7 +593,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 21);
+        assert_eq!(cells, 8 * 23);
     }
 
     #[test]
@@ -520,7 +616,7 @@ mod tests {
     #[test]
     fn alibaba_names_each_refusal_as_its_table_does() {
         use AlibabaRefusal as R;
-        let deletion = A::ScheduleKeyDeletion(SCHEDULED);
+        let deletion = SCHEDULE;
         let rows = [
             (K::Disabled, A::UseForCryptography, R::Disabled),
             (PENDING, A::UseForCryptography, R::PendingDeletion),
@@ -546,7 +642,7 @@ mod tests {
 
     #[test]
     fn scheduling_twice_is_refused() {
-        assert_eq!(transition(PENDING, A::ScheduleKeyDeletion(SCHEDULED)), Err(E::PendingDeletion));
+        assert_eq!(transition(PENDING, SCHEDULE), Err(E::PendingDeletion));
     }
 
     #[test]
@@ -574,7 +670,7 @@ mod tests {
         let now = Timestamp(1_000);
         let deletion = ScheduledDeletion::starting(now, 7);
         assert_eq!(deletion.deletion_date, Timestamp(1_000 + 7 * Timestamp::DAY_MILLIS));
-        let pending = transition(K::Disabled, A::ScheduleKeyDeletion(deletion)).unwrap();
+        let pending = transition(K::Disabled, A::ScheduleKeyDeletion(DeletionSchedule::Starting(deletion))).unwrap();
         assert_eq!(pending.scheduled_deletion(), Some(deletion));
         assert_eq!(
             transition(pending, A::CancelKeyDeletion(Api::Aws)).unwrap().scheduled_deletion(),
@@ -584,17 +680,36 @@ mod tests {
     }
 
     #[test]
+    fn a_primary_with_replicas_waits_for_them_then_starts_its_own_window() {
+        let asked = Timestamp(1_000);
+        let schedule = DeletionSchedule::new(asked, 7, 2);
+        assert_eq!(schedule, DeletionSchedule::AfterReplicas { pending_window_days: 7 });
+        let waiting = transition(K::Disabled, A::ScheduleKeyDeletion(schedule)).unwrap();
+        assert_eq!(waiting, REPLICAS_PENDING);
+        assert_eq!(waiting.scheduled_deletion(), None, "no date while replicas remain");
+        assert_eq!(waiting.pending_window_days(), Some(7));
+        assert_eq!(transition(waiting, A::UseForCryptography), Err(E::PendingReplicaDeletion));
+        let last_gone = Timestamp(9 * Timestamp::DAY_MILLIS);
+        let pending = transition(waiting, A::LastReplicaDeleted(last_gone)).unwrap();
+        assert_eq!(pending, K::PendingDeletion(ScheduledDeletion::starting(last_gone, 7)), "the window starts then");
+        assert_eq!(
+            DeletionSchedule::new(asked, 7, 0),
+            DeletionSchedule::Starting(ScheduledDeletion::starting(asked, 7))
+        );
+    }
+
+    #[test]
     fn states_round_trip_through_their_columns() {
         for state in STATES {
-            let deletion = state.scheduled_deletion();
             let stored = KeyState::from_columns(
                 state.as_str(),
-                deletion.map(|d| d.deletion_date),
-                deletion.map(|d| d.pending_window_days),
+                state.scheduled_deletion().map(|d| d.deletion_date),
+                state.pending_window_days(),
             );
             assert_eq!(stored, Some(state));
         }
         assert_eq!(KeyState::from_columns("PendingDeletion", None, Some(7)), None, "a pending deletion needs its date");
+        assert_eq!(KeyState::from_columns("PendingReplicaDeletion", None, None), None, "it needs its window");
         assert_eq!(KeyState::from_columns("Deleted", None, None), None);
     }
 }

@@ -104,7 +104,10 @@ impl Service {
         let Err(refusal) = key.require_usable() else {
             return Ok(());
         };
-        if matches!(key.state, KeyState::Disabled | KeyState::PendingDeletion(_) | KeyState::PendingReplicaDeletion) {
+        if matches!(
+            key.state,
+            KeyState::Disabled | KeyState::PendingDeletion(_) | KeyState::PendingReplicaDeletion { .. }
+        ) {
             let operation = permission.trim_start_matches("kms:");
             self.alarms.count(key, operation);
             tracing::warn!(

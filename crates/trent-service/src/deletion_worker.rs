@@ -1,11 +1,14 @@
 //! The deletion worker: destroys every key whose deletion date has passed (material, aliases, tags, metadata) in one
-//! transaction with its `DeleteKey` service event. It sleeps until the next deletion date, at most one interval,
-//! and is woken early when a deletion is scheduled or the dev clock moves.
+//! transaction with its `DeleteKey` service event, then starts the waiting period of every multi-Region primary key
+//! pending replica deletion whose last replica is gone (so a primary's date is set in the pass that deletes its last
+//! replica, or in the next one after a crash). It sleeps until the next deletion date, at most one interval, and is
+//! woken early when a deletion is scheduled or the dev clock moves.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use trent_audit::{AuditEvent, EventType};
+use trent_domain::{Action, Key};
 use trent_store::StoreError;
 
 use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
@@ -31,27 +34,52 @@ impl DeletionWorker {
     pub async fn destroy_due_keys(&self) -> Result<(u64, WorkState), StoreError> {
         let service = &self.service;
         let now = service.clock.now();
-        let event_for = move |key: &trent_domain::Key| {
-            let arn = key.arn().to_string();
-            AuditEvent::new(
-                "DeleteKey",
-                EventType::AwsServiceEvent,
-                now,
-                &key.account,
-                &key.region,
-                AuditEvent::service_identity(),
-                Some(arn.clone()),
-            )
-            .with_parameter("keyId", arn)
-        };
-        let destroyed = service.store.destroy_due(now, BATCH, Arc::new(event_for)).await?;
+        let destroyed =
+            service.store.destroy_due(now, BATCH, Arc::new(move |key| service_event("DeleteKey", now, key))).await?;
         for key in &destroyed {
             service.cache.mark_destroyed(key);
             tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.state.scheduled_deletion().map(|d| d.deletion_date.0), "key deleted at the end of its waiting period");
         }
-        let count = destroyed.len() as u64;
-        Ok((count, if destroyed.len() == BATCH { WorkState::Busy } else { WorkState::Idle }))
+        let waiting = service.store.primaries_without_replicas(BATCH).await?;
+        for mut primary in waiting.iter().cloned() {
+            if primary.apply(Action::LastReplicaDeleted(now)).is_err() {
+                continue;
+            }
+            let deletion_date = primary.state.scheduled_deletion().map(|d| d.deletion_date);
+            let event = service_event("ReplicaKeysDeleted", now, &primary)
+                .with_response("keyState", primary.state.as_str())
+                .with_response("deletionDate", deletion_date.map(|date| date.0 / 1000));
+            let mark = service.cache.mark();
+            match service.store.update_key(&primary, Some(&event)).await {
+                Ok(stored) => {
+                    if let Err(error) = service.cache.remember(&stored, &service.root_key, mark) {
+                        tracing::warn!(key_arn = %stored.arn(), %error, "the key cache cannot hold a key the deletion worker changed");
+                    }
+                    tracing::info!(event = "ReplicaKeysDeleted", key_arn = %stored.arn(), deletion_date = deletion_date.map(|d| d.0), "the last replica of a multi-Region primary key is deleted: its waiting period starts");
+                }
+                // Another node started it, or the deletion was cancelled meanwhile: the next pass reads it again.
+                Err(StoreError::Conflict) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        let busy = destroyed.len() == BATCH || waiting.len() == BATCH;
+        Ok((destroyed.len() as u64, if busy { WorkState::Busy } else { WorkState::Idle }))
     }
+}
+
+/// An event of the deletion worker about `key`, recorded as AWS records its own service events.
+fn service_event(name: &str, now: trent_domain::Timestamp, key: &Key) -> AuditEvent {
+    let arn = key.arn().to_string();
+    AuditEvent::new(
+        name,
+        EventType::AwsServiceEvent,
+        now,
+        &key.account,
+        &key.region,
+        AuditEvent::service_identity(),
+        Some(arn.clone()),
+    )
+    .with_parameter("keyId", arn)
 }
 
 impl Worker for DeletionWorker {

@@ -190,6 +190,42 @@ impl Service {
     where
         F: Fn(&mut Key) -> Result<Option<AuditEvent>, ServiceError>,
     {
+        self.modify_keys_knowing(ctx, key_ids, |_| std::future::ready(Ok(())), |key, ()| change(key)).await
+    }
+
+    /// As [`Service::modify_key`], where `change` also needs facts stored outside the key (its multi-Region set):
+    /// `read` reads them after the key in each attempt, so a retry never decides on facts older than the key it
+    /// changes. (A write that changes those facts must also write the key, so that the race is lost by one side.)
+    async fn modify_key_knowing<T, R, Fut, F>(
+        &self,
+        ctx: &RequestContext,
+        key_id: &str,
+        read: R,
+        change: F,
+    ) -> Result<Key, ServiceError>
+    where
+        R: Fn(Key) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ServiceError>>,
+        F: Fn(&mut Key, T) -> Result<Option<AuditEvent>, ServiceError>,
+    {
+        let mut stored = self.modify_keys_knowing(ctx, std::slice::from_ref(&key_id.to_owned()), read, change).await?;
+        stored.pop().ok_or_else(|| ServiceError::Internal("a change of one key wrote none".to_owned()))
+    }
+
+    /// The loop of every conditional change: read each key fresh, then what `read` says of it, apply `change`, and
+    /// write all in one transaction, again from the start after a lost race.
+    async fn modify_keys_knowing<T, R, Fut, F>(
+        &self,
+        ctx: &RequestContext,
+        key_ids: &[String],
+        read: R,
+        change: F,
+    ) -> Result<Vec<Key>, ServiceError>
+    where
+        R: Fn(Key) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ServiceError>>,
+        F: Fn(&mut Key, T) -> Result<Option<AuditEvent>, ServiceError>,
+    {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
             let mut changes: Vec<(Key, Option<AuditEvent>)> = Vec::with_capacity(key_ids.len());
@@ -199,7 +235,8 @@ impl Service {
                 if changes.iter().any(|(changed, _)| changed.id == key.id) {
                     continue;
                 }
-                let event = change(&mut key)?;
+                let facts = read(key.clone()).await?;
+                let event = change(&mut key, facts)?;
                 changes.push((key, event));
             }
             match self.store.update_keys(&changes).await {

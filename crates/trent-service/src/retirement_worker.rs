@@ -11,8 +11,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use trent_audit::{iso8601, AuditEvent, EventType};
 use trent_domain::{
-    Action, Api, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, ScheduledDeletion, StateError,
-    Timestamp,
+    Action, Api, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, StateError, Timestamp,
 };
 use trent_store::StoreError;
 
@@ -120,19 +119,22 @@ impl Service {
                 (RetirementEvent::Halt, late_download.unwrap_or_default(), None)
             }
             (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
-                let deletion = ScheduledDeletion::starting(now, plan.pending_window_days);
-                match key.apply(Action::ScheduleKeyDeletion(deletion)) {
+                let schedule = self.deletion_schedule(&key, now, plan.pending_window_days).await?;
+                match key.apply(Action::ScheduleKeyDeletion(schedule)) {
                     // The key refuses to be scheduled (its deletion protection was turned on while it was observed):
                     // the plan halts and the key stays as it is.
                     Err(refusal) => (RetirementEvent::Halt, schedule_refused(refusal, key.state), None),
                     Ok(()) => {
                         key.cancel_on_use = true;
                         plan.scheduled_at = Some(now);
-                        plan.deletion_date = Some(deletion.deletion_date);
-                        let reason = format!(
-                            "no attempted use while observed; deletion scheduled for {} with cancel-on-use armed",
-                            iso8601(deletion.deletion_date)
-                        );
+                        plan.deletion_date = key.state.scheduled_deletion().map(|deletion| deletion.deletion_date);
+                        let reason = match plan.deletion_date {
+                            Some(date) => format!(
+                                "no attempted use while observed; deletion scheduled for {} with cancel-on-use armed",
+                                iso8601(date)
+                            ),
+                            None => "no attempted use while observed; deletion scheduled to start when the last replica is deleted, with cancel-on-use armed".to_owned(),
+                        };
                         (RetirementEvent::Scheduled, reason, Some(key))
                     }
                 }

@@ -71,6 +71,7 @@ pub async fn run_all(store: &KeyStore) {
     due_rotations_are_found_by_date_among_enabled_keys(store).await;
     expiring_material_is_found_by_date_while_the_key_holds_it(store).await;
     a_multi_region_set_is_every_region_s_key_with_its_id(store).await;
+    a_primary_pending_replica_deletion_is_found_once_its_last_replica_is_gone(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -251,6 +252,33 @@ async fn a_multi_region_set_is_every_region_s_key_with_its_id(store: &KeyStore) 
     );
     let again = store.create_key(&replica, &sample_event(&replica, "ReplicateKey")).await;
     assert!(matches!(again, Err(StoreError::KeyExists)), "one key per region: {again:?}");
+}
+
+async fn a_primary_pending_replica_deletion_is_found_once_its_last_replica_is_gone(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let primary = Key {
+        id: KeyId::generate_multi_region(),
+        multi_region: Some(MultiRegionKeyType::Primary),
+        state: KeyState::PendingReplicaDeletion { pending_window_days: 9 },
+        deletion_protection: false,
+        ..sample_key()
+    };
+    let replica = Key {
+        region: Region::parse("eu-west-1").unwrap(),
+        multi_region: Some(MultiRegionKeyType::Replica),
+        state: pending_since(1_000),
+        ..primary.clone()
+    };
+    store.create_key(&primary, &sample_event(&primary, "CreateKey")).await.unwrap();
+    store.create_key(&replica, &sample_event(&replica, "ReplicateKey")).await.unwrap();
+    let stored = store.get_key(&primary.account, &primary.region, primary.id).await.unwrap().unwrap();
+    assert_eq!(stored.state, primary.state, "the window comes back with the state, and no date");
+    assert_eq!(store.next_deletion_date().await.unwrap(), Some(Timestamp(1_000)), "only the replica has a date");
+    assert!(store.primaries_without_replicas(10).await.unwrap().is_empty(), "a replica remains");
+    store.destroy_due(Timestamp(1_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey"))).await.unwrap();
+    let waiting: Vec<KeyId> =
+        store.primaries_without_replicas(10).await.unwrap().into_iter().map(|key| key.id).collect();
+    assert_eq!(waiting, vec![primary.id]);
 }
 
 fn pending_since(deletion_date: i64) -> KeyState {

@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0010_rotation_schedule.sql"),
     include_str!("../migrations/postgres/0011_imported_material.sql"),
     include_str!("../migrations/postgres/0012_multi_region.sql"),
+    include_str!("../migrations/postgres/0013_pending_replica_deletion.sql"),
 ];
 
 /// The notification channel of key changes.

@@ -79,7 +79,7 @@ impl ToParams for Key {
         let import = serde_json::to_string(&self.import).map_err(|e| StoreError::Database(e.to_string()))?;
         let scheduled = self.state.scheduled_deletion();
         let deletion_date = scheduled.map_or(Param::Null, |d| Param::Int(d.deletion_date.0));
-        let window = scheduled.map_or(Param::Null, |d| Param::Int(d.pending_window_days));
+        let window = self.state.pending_window_days().map_or(Param::Null, Param::Int);
         Ok(Vec::from(params![
             &self.account,
             &self.region,
@@ -240,6 +240,14 @@ pub(crate) const KEYS_WITH_EXPIRED_MATERIAL: Sql = Sql::both(concat!(
 ));
 /// When the next imported material expires.
 pub(crate) const NEXT_MATERIAL_EXPIRY: Sql = Sql::both("SELECT MIN(material_valid_to) FROM keys");
+/// Multi-Region primary keys pending replica deletion whose last replica is gone, at most $1 (of every account).
+pub(crate) const PRIMARIES_WITHOUT_REPLICAS: Sql = Sql::both(concat!(
+    "SELECT ",
+    key_columns!(),
+    " FROM keys WHERE state = 'PendingReplicaDeletion' AND NOT EXISTS (SELECT 1 FROM keys AS replica \
+     WHERE replica.account = keys.account AND replica.key_id = keys.key_id AND replica.region <> keys.region) \
+     ORDER BY account, key_id LIMIT $1"
+));
 pub(crate) const NEXT_DELETION_DATE: Sql =
     Sql::both(concat!("SELECT MIN(deletion_date) FROM keys WHERE ", due_for_deletion!()));
 

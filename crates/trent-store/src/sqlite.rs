@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0010_rotation_schedule.sql"),
     include_str!("../migrations/sqlite/0011_imported_material.sql"),
     include_str!("../migrations/sqlite/0012_multi_region.sql"),
+    include_str!("../migrations/sqlite/0013_pending_replica_deletion.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

@@ -259,17 +259,22 @@ impl KeyStore {
     }
 
     /// Stores a multi-Region key's new replica with its `CreateKey` event and the `ReplicateKey` event of its primary
-    /// (AWS records one in each region), all or nothing; `KeyExists` if the replica's region holds the key already.
+    /// (AWS records one in each region), all or nothing, and writes `primary` as [`KeyStore::update_key`] does, so that
+    /// a change of the primary decided without this replica (scheduling its deletion) loses the race. `KeyExists` if
+    /// the replica's region holds the key already; `Conflict` if the primary changed first. Returns the primary as
+    /// stored.
     pub async fn create_replica(
         &self,
+        primary: &Key,
         replica: &Key,
         created: &AuditEvent,
         replicated: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let (replica, created, replicated) = (replica.clone(), created.clone(), replicated.clone());
+    ) -> Result<Key, StoreError> {
+        let (primary, replica, created, replicated) =
+            (primary.clone(), replica.clone(), created.clone(), replicated.clone());
         run!(self, Write, |tx| {
             insert_key(tx, &replica, &created).await?;
-            insert_event(tx, &replicated).await
+            write_key(tx, &primary, Some(&replicated)).await
         })
     }
 
@@ -363,6 +368,12 @@ impl KeyStore {
     pub async fn keys_in_every_region(&self, account: &AccountId, key_id: KeyId) -> Result<Vec<Key>, StoreError> {
         let account = account.clone();
         run!(self, Autocommit, |tx| { rows(tx, &sql::KEYS_IN_EVERY_REGION, &params![&account, &key_id]).await })
+    }
+
+    /// Up to `limit` multi-Region primary keys pending replica deletion that have no replica left (of every account).
+    /// Reading them claims nothing: starting a primary's waiting period is a conditional write of the key.
+    pub async fn primaries_without_replicas(&self, limit: usize) -> Result<Vec<Key>, StoreError> {
+        run!(self, Autocommit, |tx| { rows(tx, &sql::PRIMARIES_WITHOUT_REPLICAS, &params![limit as i64]).await })
     }
 
     /// Up to `limit` keys whose imported material expires by `now`, earliest first, of every account and region.

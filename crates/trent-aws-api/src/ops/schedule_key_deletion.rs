@@ -38,11 +38,12 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let key = service
         .schedule_key_deletion(ctx, request.key_id.as_deref().unwrap_or_default(), request.pending_window_in_days)
         .await?;
-    let deletion = key.state.scheduled_deletion();
+    // A primary waiting for its replicas has no date yet (the API reference: "If the KMS key is a multi-Region primary
+    // key with replica keys, this field does not appear").
     response(&Answer {
         key_id: &key.arn().to_string(),
-        deletion_date: deletion.map(|d| d.deletion_date.epoch_seconds()),
+        deletion_date: key.state.scheduled_deletion().map(|d| d.deletion_date.epoch_seconds()),
         key_state: key.state.as_str(),
-        pending_window_in_days: deletion.map(|d| d.pending_window_days),
+        pending_window_in_days: key.state.pending_window_days(),
     })
 }

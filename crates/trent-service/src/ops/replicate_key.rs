@@ -1,19 +1,18 @@
 //! ReplicateKey, and what a multi-Region key's set is: a primary key (`CreateKey` with `MultiRegion: true`, its ID
 //! `mrk-…`) and its replicas, one per region, each a key of its own (state, description, policy, tags) with the same
 //! ID and the same materials, so a ciphertext made under any of them decrypts under any other, in its own region.
-//! The set is every key of the account with that ID; nothing else records it.
+//! The set is every key of the account with that ID; nothing else records it. A primary whose deletion is scheduled
+//! while replicas remain waits for them (see [`DeletionSchedule`]).
 //!
-//! Not built yet, each refused where it would be reached: scheduling the deletion of a primary that still has
-//! replicas (AWS's `PendingReplicaDeletion`), rotating a multi-Region key, `UpdatePrimaryRegion`, and retirement plans
-//! for multi-Region keys.
+//! Not built yet, each refused where it would be reached: rotating a multi-Region key, `UpdatePrimaryRegion`, and
+//! retirement plans for multi-Region keys.
 
-use trent_domain::{Action, Arn, Import, Key, KeyState, MultiRegionKeyType, Region, Tag};
+use trent_domain::{Action, Arn, DeletionSchedule, Import, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::new_key_policy_and_tags;
-use crate::resolve::Aliases;
 use crate::Service;
 
 /// ReplicateKey's input, after the edge checked the model's constraints.
@@ -48,27 +47,61 @@ impl Service {
         Ok(set.into_iter().filter(|member| !member.is_due_for_deletion(now)).collect())
     }
 
-    /// Refuses to schedule the deletion of a primary key that still has replicas (AWS would wait for them in
-    /// `PendingReplicaDeletion`, which Trent does not build yet).
-    pub(crate) async fn refuse_primary_with_replicas(&self, key: &Key) -> Result<(), ServiceError> {
-        if key.multi_region == Some(MultiRegionKeyType::Primary) && self.multi_region_set(key).await?.len() > 1 {
-            return Err(ServiceError::Unsupported(format!(
-                "{} is a multi-Region primary key with replicas: schedule the deletion of its replicas first (Trent does not build PendingReplicaDeletion yet).",
-                key.arn()
-            )));
-        }
-        Ok(())
+    /// How a deletion of `key` asked for at `now` with a waiting period of `pending_window_days` is scheduled: a
+    /// multi-Region primary with replicas waits for them (scheduled or not, a replica counts until it is deleted).
+    /// Every path that schedules a deletion asks this, in the attempt that writes the key.
+    pub(crate) async fn deletion_schedule(
+        &self,
+        key: &Key,
+        now: Timestamp,
+        pending_window_days: i64,
+    ) -> Result<DeletionSchedule, ServiceError> {
+        let replicas = match key.multi_region {
+            Some(MultiRegionKeyType::Primary) => self.multi_region_set(key).await?.len().saturating_sub(1),
+            _ => 0,
+        };
+        Ok(DeletionSchedule::new(now, pending_window_days, replicas))
     }
 
     /// ReplicateKey: a replica of the primary key in another region the deployment serves. Returns the replica as
-    /// stored, and the whole set after it.
+    /// stored, and the whole set after it. The primary is written with the replica (see
+    /// [`trent_store::KeyStore::create_replica`]), read afresh after a lost race.
     pub async fn replicate_key(
         &self,
         ctx: &RequestContext,
         input: ReplicateInput,
     ) -> Result<(Key, Vec<Key>), ServiceError> {
-        let loaded = self.load(ctx, &input.key_id, Aliases::Refused).await?;
-        let primary = &loaded.key;
+        for _ in 0..crate::WRITE_ATTEMPTS {
+            let primary = self.load_for_write(ctx, &input.key_id).await?;
+            let replica = self.replica_of(ctx, &primary, &input)?;
+            let replicated = self
+                .api_event(ctx, "ReplicateKey", &primary)
+                .with_parameter("replicaRegion", replica.region.as_str())
+                .with_response("replicaKeyArn", replica.arn().to_string());
+            let created = self.api_event(ctx, "CreateKey", &replica).with_parameter("multiRegionKeyType", "REPLICA");
+            let mark = self.cache.mark();
+            let primary = match self.store.create_replica(&primary, &replica, &created, &replicated).await {
+                Ok(primary) => primary,
+                Err(trent_store::StoreError::Conflict) => continue,
+                // AWS's text, as its SDKs have reported it (pulumi-aws-native #184, aws-cdk #21203).
+                Err(trent_store::StoreError::KeyExists) => {
+                    return Err(ServiceError::AlreadyExists(
+                        "You can create only one replica of each primary key in each AWS Region.".to_owned(),
+                    ))
+                }
+                Err(other) => return Err(other.into()),
+            };
+            self.cache.remember(&primary, &self.root_key, mark)?;
+            self.cache.remember(&replica, &self.root_key, mark)?;
+            tracing::info!(event = "ReplicateKey", key_arn = %primary.arn(), replica_region = %replica.region, "multi-Region key replicated");
+            let set = self.multi_region_set(&primary).await?;
+            return Ok((replica, set));
+        }
+        Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+
+    /// The replica `input` asks for of `primary`, or why there can be none.
+    fn replica_of(&self, ctx: &RequestContext, primary: &Key, input: &ReplicateInput) -> Result<Key, ServiceError> {
         authorize(&ctx.principal, "kms:ReplicateKey", primary)?;
         // Recorded against AWS for a replica (LocalStack's test_replicate_replica_key_should_fail); a single-Region key
         // gets the same sentence, which is as true of it.
@@ -92,11 +125,11 @@ impl Service {
                 "{region} cannot have a replica because it contains the primary."
             )));
         }
-        let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy, &input.tags)?;
+        let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy.clone(), &input.tags)?;
         let replica = Key {
-            region: region.clone(),
+            region,
             created_at: self.clock.now(),
-            description: input.description.unwrap_or_default(),
+            description: input.description.clone().unwrap_or_default(),
             state: KeyState::Enabled,
             tags,
             policy,
@@ -115,25 +148,6 @@ impl Service {
         if !replica.tags.is_empty() {
             authorize(&ctx.principal, "kms:TagResource", &replica)?;
         }
-        let replicated = self
-            .api_event(ctx, "ReplicateKey", primary)
-            .with_parameter("replicaRegion", region.as_str())
-            .with_response("replicaKeyArn", replica.arn().to_string());
-        let created = self.api_event(ctx, "CreateKey", &replica).with_parameter("multiRegionKeyType", "REPLICA");
-        let mark = self.cache.mark();
-        match self.store.create_replica(&replica, &created, &replicated).await {
-            Ok(()) => {}
-            // AWS's text, as its SDKs have reported it (pulumi-aws-native #184, aws-cdk #21203).
-            Err(trent_store::StoreError::KeyExists) => {
-                return Err(ServiceError::AlreadyExists(
-                    "You can create only one replica of each primary key in each AWS Region.".to_owned(),
-                ))
-            }
-            Err(other) => return Err(other.into()),
-        }
-        self.cache.remember(&replica, &self.root_key, mark)?;
-        tracing::info!(event = "ReplicateKey", key_arn = %primary.arn(), replica_region = %region, "multi-Region key replicated");
-        let set = self.multi_region_set(primary).await?;
-        Ok((replica, set))
+        Ok(replica)
     }
 }

@@ -1,7 +1,8 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` with a deletion date 7 to 30 days away on AWS's API (default
-//! 30), 7 to 366 on Alibaba's; the deletion worker destroys it when that date passes.
+//! 30), 7 to 366 on Alibaba's; the deletion worker destroys it when that date passes. A multi-Region primary with
+//! replicas becomes `PendingReplicaDeletion` instead, its date set when its last replica is deleted.
 
-use trent_domain::{Action, Key, ScheduledDeletion};
+use trent_domain::{Action, Key};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -29,21 +30,28 @@ impl Service {
                 allowed.end()
             )));
         }
-        let deletion = ScheduledDeletion::starting(self.clock.now(), days);
-        self.refuse_primary_with_replicas(&self.load(ctx, key_id, crate::resolve::Aliases::Refused).await?.key).await?;
+        let now = self.clock.now();
         let key = self
-            .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;
-                apply_state(key, Action::ScheduleKeyDeletion(deletion))?;
-                let event = self
-                    .api_event(ctx, "ScheduleKeyDeletion", key)
-                    .with_parameter("pendingWindowInDays", days)
-                    .with_response("keyState", key.state.as_str())
-                    .with_response("deletionDate", deletion.deletion_date.0 / 1000);
-                Ok(Some(event))
-            })
+            .modify_key_knowing(
+                ctx,
+                key_id,
+                |key| async move { self.deletion_schedule(&key, now, days).await },
+                |key, schedule| {
+                    authorize(&ctx.principal, "kms:ScheduleKeyDeletion", key)?;
+                    apply_state(key, Action::ScheduleKeyDeletion(schedule))?;
+                    let mut event = self
+                        .api_event(ctx, "ScheduleKeyDeletion", key)
+                        .with_parameter("pendingWindowInDays", days)
+                        .with_response("keyState", key.state.as_str());
+                    if let Some(deletion) = key.state.scheduled_deletion() {
+                        event = event.with_response("deletionDate", deletion.deletion_date.0 / 1000);
+                    }
+                    Ok(Some(event))
+                },
+            )
             .await?;
-        tracing::info!(event = "ScheduleKeyDeletion", key_arn = %key.arn(), pending_window_days = days, deletion_date = deletion.deletion_date.0, "key scheduled for deletion");
+        let deletion_date = key.state.scheduled_deletion().map(|d| d.deletion_date.0);
+        tracing::info!(event = "ScheduleKeyDeletion", key_arn = %key.arn(), key_state = key.state.as_str(), pending_window_days = days, deletion_date, "key scheduled for deletion");
         self.wake_deletion_worker();
         Ok(key)
     }

@@ -6,7 +6,7 @@
 //! worker does the rest, and halts the plan if a download that raced this check shows up before it schedules.
 
 use trent_audit::iso8601;
-use trent_domain::{Action, Api, KeyState, KeyUsage, RetirementPlan, RetirementStep, ScheduledDeletion, Timestamp};
+use trent_domain::{Action, Api, KeyState, KeyUsage, RetirementPlan, RetirementStep, Timestamp};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
@@ -93,10 +93,8 @@ impl Service {
             apply_state(&mut key, Action::DisableKey)?;
             let now = self.clock.now();
             // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
-            check_state(
-                &key,
-                Action::ScheduleKeyDeletion(ScheduledDeletion::starting(now, request.pending_window_days)),
-            )?;
+            let schedule = self.deletion_schedule(&key, now, request.pending_window_days).await?;
+            check_state(&key, Action::ScheduleKeyDeletion(schedule))?;
             let observe_millis = request.observation_seconds * 1000;
             let report = self.usage_report(key.clone()).await?;
             if !request.force {
