@@ -182,3 +182,70 @@ def test_cancelling_a_primary_pending_replica_deletion_leaves_it_disabled(client
     home.enable_key(KeyId=key_id)
     blob = home.encrypt(KeyId=key_id, Plaintext=b"again")["CiphertextBlob"]
     assert europe.decrypt(CiphertextBlob=blob)["Plaintext"] == b"again"
+
+
+def test_the_primary_region_moves_to_a_replica_and_each_key_keeps_its_own_properties(clients, aws):
+    home, europe, sydney = (clients[r] for r in REGIONS)
+    created = home.create_key(MultiRegion=True, Description="first primary")["KeyMetadata"]
+    key_id = created["KeyId"]
+    home.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1", Description="europe",
+                       Tags=[{"TagKey": "where", "TagValue": "eu"}])
+    home.replicate_key(KeyId=key_id, ReplicaRegion="ap-southeast-2")
+    blob = home.encrypt(KeyId=key_id, Plaintext=b"before")["CiphertextBlob"]
+
+    answer = home.update_primary_region(KeyId=key_id, PrimaryRegion="eu-west-1")
+    assert set(answer) == {"ResponseMetadata"}, "the model has no output"
+    for client in (home, europe, sydney):
+        metadata = client.describe_key(KeyId=key_id)["KeyMetadata"]
+        configuration = metadata["MultiRegionConfiguration"]
+        assert configuration["PrimaryKey"]["Region"] == "eu-west-1"
+        assert sorted(r["Region"] for r in configuration["ReplicaKeys"]) == ["ap-southeast-2", "us-east-1"]
+        assert metadata["KeyState"] == "Enabled"
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert europe.describe_key(KeyId=key_id)["KeyMetadata"]["Description"] == "europe", "independent properties stay"
+    assert europe.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "where", "TagValue": "eu"}]
+    assert sydney.decrypt(CiphertextBlob=blob)["Plaintext"] == b"before", "the material is the set's"
+
+    # The new primary replicates and is the one whose deletion waits for replicas; the old one is a replica now.
+    with pytest.raises(ClientError) as refused:
+        home.replicate_key(KeyId=key_id, ReplicaRegion="us-west-2")
+    assert code(refused) == ("UnsupportedOperationException", f"{created['Arn']} is not a multi-region primary key.")
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=key_id, PrimaryRegion="ap-southeast-2")
+    assert code(refused)[0] == "UnsupportedOperationException", "only the primary moves the primary Region"
+    assert europe.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)["KeyState"] == "PendingReplicaDeletion"
+    europe.cancel_key_deletion(KeyId=key_id)
+    europe.enable_key(KeyId=key_id)
+
+    status, _, stderr = aws("update-primary-region", "--key-id", key_id, "--primary-region", "us-east-1",
+                            "--region", "eu-west-1")
+    assert status == 0, stderr
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+
+
+def test_the_primary_region_moves_only_to_an_enabled_replica_that_exists(clients):
+    home, europe = clients["us-east-1"], clients["eu-west-1"]
+    key = home.create_key(MultiRegion=True)["KeyMetadata"]
+    key_id = key["KeyId"]
+    home.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=key_id, PrimaryRegion="ap-southeast-2")
+    assert code(refused) == ("NotFoundException",
+                             f"Key '{key['Arn'].replace('us-east-1', 'ap-southeast-2')}' does not exist")
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=key_id, PrimaryRegion="us-east-1")
+    assert code(refused)[0] == "UnsupportedOperationException"
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=key_id, PrimaryRegion="Europe")
+    assert code(refused) == ("ValidationException", "1 validation error detected: Value 'Europe' at 'primaryRegion' "
+                             "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                             "^([a-z]+-){2,3}\\d+$")
+    europe.disable_key(KeyId=key_id)
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=key_id, PrimaryRegion="eu-west-1")
+    assert code(refused) == ("DisabledException", f"{key['Arn'].replace('us-east-1', 'eu-west-1')} is disabled.")
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
+    single = home.create_key()["KeyMetadata"]
+    with pytest.raises(ClientError) as refused:
+        home.update_primary_region(KeyId=single["KeyId"], PrimaryRegion="eu-west-1")
+    assert code(refused) == ("UnsupportedOperationException", f"{single['Arn']} is not a multi-region primary key.")

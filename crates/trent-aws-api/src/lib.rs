@@ -87,6 +87,7 @@ pub fn dispatch<'a>(
         O::UntagResource => run!(untag_resource),
         O::UpdateAlias => run!(update_alias),
         O::UpdateKeyDescription => run!(update_key_description),
+        O::UpdatePrimaryRegion => run!(update_primary_region),
         O::Verify => run!(verify),
         O::VerifyMac => run!(verify_mac),
         O::ConnectCustomKeyStore
@@ -99,8 +100,7 @@ pub fn dispatch<'a>(
         | O::ListRetirableGrants
         | O::RetireGrant
         | O::RevokeGrant
-        | O::UpdateCustomKeyStore
-        | O::UpdatePrimaryRegion => Box::pin(std::future::ready(Err(not_built(operation)))),
+        | O::UpdateCustomKeyStore => Box::pin(std::future::ready(Err(not_built(operation)))),
     }
 }
 

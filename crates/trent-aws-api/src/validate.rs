@@ -127,8 +127,20 @@ impl Validator {
         pattern: &str,
         allowed: impl Fn(char) -> bool,
     ) -> &mut Self {
+        self.matching(member, value, pattern, |v| v.chars().all(&allowed))
+    }
+
+    /// As [`Validator::pattern`], for a pattern that constrains the value's shape, not only its characters: `matches`
+    /// judges the whole value.
+    pub fn matching(
+        &mut self,
+        member: &str,
+        value: Option<&str>,
+        pattern: &str,
+        matches: impl Fn(&str) -> bool,
+    ) -> &mut Self {
         if let Some(v) = value {
-            if !v.chars().all(allowed) {
+            if !matches(v) {
                 self.violation(
                     shown(Some(v)),
                     member,

@@ -228,6 +228,8 @@ pub enum Action {
     UpdateKeyDescription,
     /// `ReplicateKey`, on the primary key.
     ReplicateKey,
+    /// `UpdatePrimaryRegion`, on the primary key and on the replica that becomes primary: both must be Enabled.
+    UpdatePrimaryRegion,
     /// `RotateKeyOnDemand`, `EnableKeyRotation`, `DisableKeyRotation`, and a due automatic rotation.
     RotateKeyMaterial,
     /// `Encrypt`, `Decrypt`, `ReEncrypt` (both keys), `GenerateDataKey`, `GenerateDataKeyWithoutPlaintext`.
@@ -360,14 +362,18 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             A::CancelKeyDeletion(_),
         ) => Err(E::NotPendingDeletion),
 
-        // ReplicateKey: only an Enabled primary is copied (the table's ReplicateKey row).
-        (K::Enabled, A::ReplicateKey) => Ok(state),
-        (K::Disabled, A::ReplicateKey) => Err(E::Disabled),
-        (K::PendingDeletion(_), A::ReplicateKey) => Err(E::PendingDeletion),
-        (K::PendingReplicaDeletion { .. }, A::ReplicateKey) => Err(E::PendingReplicaDeletion),
-        (K::PendingImport, A::ReplicateKey) => Err(E::PendingImport),
-        (K::Unavailable, A::ReplicateKey) => Err(E::Unavailable),
-        (K::Creating, A::ReplicateKey) => Err(E::Creating),
+        // ReplicateKey: only an Enabled primary is copied (the table's ReplicateKey row). UpdatePrimaryRegion follows
+        // its own row, which allows a key that is Updating; the developer guide adds that "both the primary key and
+        // the replica key must be in the Enabled key state when the operation starts" (the service checks the
+        // replica with this row too).
+        (K::Enabled, A::ReplicateKey | A::UpdatePrimaryRegion) => Ok(state),
+        (K::Updating, A::UpdatePrimaryRegion) => Ok(state),
+        (K::Disabled, A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::Disabled),
+        (K::PendingDeletion(_), A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion { .. }, A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::PendingReplicaDeletion),
+        (K::PendingImport, A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::PendingImport),
+        (K::Unavailable, A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::Unavailable),
+        (K::Creating, A::ReplicateKey | A::UpdatePrimaryRegion) => Err(E::Creating),
         (K::Updating, A::ReplicateKey) => Err(E::Updating),
 
         // Imported material ([8], [9], [14], [15]; whether the key's origin allows it is the key's guard, not its
@@ -477,7 +483,7 @@ mod tests {
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 23] = [
+    const ACTIONS: [Action; 24] = [
         A::CancelKeyDeletion(Api::Aws),
         A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
@@ -501,6 +507,7 @@ mod tests {
         A::ImportKeyMaterial,
         A::DeleteKeyMaterial,
         A::ReplicateKey,
+        A::UpdatePrimaryRegion,
     ];
 
     /// The expected outcome of one cell, written out independently of `transition`.
@@ -546,8 +553,9 @@ mod tests {
                     Err(E::NotPendingDeletion)
                 }
             }
-            A::ReplicateKey => match state {
+            A::ReplicateKey | A::UpdatePrimaryRegion => match state {
                 K::Enabled => Ok(state),
+                K::Updating if action == A::UpdatePrimaryRegion => Ok(state),
                 other => Err(refusal_for(other)),
             },
             A::GetParametersForImport | A::ImportKeyMaterial | A::DeleteKeyMaterial => match (state, action) {
@@ -593,7 +601,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 23);
+        assert_eq!(cells, 8 * 24);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! The set is every key of the account with that ID; nothing else records it. A primary whose deletion is scheduled
 //! while replicas remain waits for them (see [`DeletionSchedule`]).
 //!
-//! Not built yet, each refused where it would be reached: rotating a multi-Region key, `UpdatePrimaryRegion`, and
-//! retirement plans for multi-Region keys.
+//! Not built yet, each refused where it would be reached: rotating a multi-Region key, and retirement plans for
+//! multi-Region keys.
 
 use trent_domain::{Action, Arn, DeletionSchedule, Import, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
