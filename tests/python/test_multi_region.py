@@ -249,3 +249,42 @@ def test_the_primary_region_moves_only_to_an_enabled_replica_that_exists(clients
     with pytest.raises(ClientError) as refused:
         home.update_primary_region(KeyId=single["KeyId"], PrimaryRegion="eu-west-1")
     assert code(refused) == ("UnsupportedOperationException", f"{single['Arn']} is not a multi-region primary key.")
+
+
+def test_the_primary_rotates_for_the_whole_set_and_replicas_share_each_material(clients, server):
+    home, europe, sydney = (clients[r] for r in REGIONS)
+    created = home.create_key(MultiRegion=True)["KeyMetadata"]
+    key_id = created["KeyId"]
+    for region in ("eu-west-1", "ap-southeast-2"):
+        home.replicate_key(KeyId=key_id, ReplicaRegion=region)
+    old = sydney.encrypt(KeyId=key_id, Plaintext=b"old material")["CiphertextBlob"]
+    replica_arn = created["Arn"].replace("us-east-1", "eu-west-1")
+    for refused_call in (lambda: europe.rotate_key_on_demand(KeyId=key_id),
+                         lambda: europe.enable_key_rotation(KeyId=key_id),
+                         lambda: europe.disable_key_rotation(KeyId=key_id)):
+        with pytest.raises(ClientError) as refused:
+            refused_call()
+        assert code(refused) == ("UnsupportedOperationException", f"{replica_arn} is a multi-Region replica key: "
+                                 "rotate its primary key, whose materials every replica shares.")
+
+    home.rotate_key_on_demand(KeyId=key_id)
+    current = home.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"]
+    for client in (europe, sydney):
+        assert client.describe_key(KeyId=key_id)["KeyMetadata"]["CurrentKeyMaterialId"] == current
+        assert len(client.list_key_rotations(KeyId=key_id)["Rotations"]) == 1
+    new = europe.encrypt(KeyId=key_id, Plaintext=b"new material")["CiphertextBlob"]
+    for client in (home, sydney):
+        assert client.decrypt(CiphertextBlob=new)["Plaintext"] == b"new material"
+        assert client.decrypt(CiphertextBlob=old)["Plaintext"] == b"old material"
+
+    home.enable_key_rotation(KeyId=key_id, RotationPeriodInDays=90)
+    status = sydney.get_key_rotation_status(KeyId=key_id)
+    assert (status["KeyRotationEnabled"], status["RotationPeriodInDays"]) == (True, 90), "the primary's setting"
+    server.advance_clock(91 * 86400)
+    deadline = time.time() + 5
+    while len(sydney.list_key_rotations(KeyId=key_id)["Rotations"]) < 2:  # the worker rotates within moments
+        assert time.time() < deadline, "the automatic rotation did not reach the replica"
+        time.sleep(0.05)
+    rotations = [r["KeyMaterialId"] for r in home.list_key_rotations(KeyId=key_id)["Rotations"]]
+    assert [r["KeyMaterialId"] for r in europe.list_key_rotations(KeyId=key_id)["Rotations"]] == rotations
+    assert [r["RotationType"] for r in sydney.list_key_rotations(KeyId=key_id)["Rotations"]] == ["ON_DEMAND", "AUTOMATIC"]

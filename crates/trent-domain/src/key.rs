@@ -442,6 +442,13 @@ impl Key {
         }
     }
 
+    /// Takes the materials of `primary`, its multi-Region primary: every material it has had, the current one last.
+    /// They are the set's (a replica never makes its own), so a replica's are always its primary's.
+    pub fn share_materials_of(&mut self, primary: &Key) {
+        self.wrapped_material.clone_from(&primary.wrapped_material);
+        self.rotations.clone_from(&primary.rotations);
+    }
+
     /// True for the keys whose material can rotate: symmetric encryption keys (AWS rotates no asymmetric or HMAC
     /// key; whether a key of origin `EXTERNAL` may is for each rotation operation to say, as AWS's answers differ).
     pub fn rotates(&self) -> bool {

@@ -7,12 +7,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use trent_audit::{AuditEvent, EventType};
-use trent_domain::{Action, Key};
+use trent_domain::Action;
 use trent_store::StoreError;
 
 use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
-use crate::Service;
+use crate::{service_event, Service};
 
 /// Keys destroyed per batch.
 const BATCH: usize = 100;
@@ -35,7 +34,7 @@ impl DeletionWorker {
         let service = &self.service;
         let now = service.clock.now();
         let destroyed =
-            service.store.destroy_due(now, BATCH, Arc::new(move |key| service_event("DeleteKey", now, key))).await?;
+            service.store.destroy_due(now, BATCH, Arc::new(move |key| service_event("DeleteKey", key, now))).await?;
         for key in &destroyed {
             service.cache.mark_destroyed(key);
             tracing::info!(event = "DeleteKey", key_arn = %key.arn(), deletion_date = key.state.scheduled_deletion().map(|d| d.deletion_date.0), "key deleted at the end of its waiting period");
@@ -46,7 +45,7 @@ impl DeletionWorker {
                 continue;
             }
             let deletion_date = primary.state.scheduled_deletion().map(|d| d.deletion_date);
-            let event = service_event("ReplicaKeysDeleted", now, &primary)
+            let event = service_event("ReplicaKeysDeleted", &primary, now)
                 .with_response("keyState", primary.state.as_str())
                 .with_response("deletionDate", deletion_date.map(|date| date.0 / 1000));
             let mark = service.cache.mark();
@@ -65,21 +64,6 @@ impl DeletionWorker {
         let busy = destroyed.len() == BATCH || waiting.len() == BATCH;
         Ok((destroyed.len() as u64, if busy { WorkState::Busy } else { WorkState::Idle }))
     }
-}
-
-/// An event of the deletion worker about `key`, recorded as AWS records its own service events.
-fn service_event(name: &str, now: trent_domain::Timestamp, key: &Key) -> AuditEvent {
-    let arn = key.arn().to_string();
-    AuditEvent::new(
-        name,
-        EventType::AwsServiceEvent,
-        now,
-        &key.account,
-        &key.region,
-        AuditEvent::service_identity(),
-        Some(arn.clone()),
-    )
-    .with_parameter("keyId", arn)
 }
 
 impl Worker for DeletionWorker {

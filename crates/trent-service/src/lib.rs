@@ -25,11 +25,26 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use trent_audit::{AuditEvent, EventType};
 use trent_crypto::RootKey;
-use trent_domain::{Action, Clock, Key};
+use trent_domain::{Action, Clock, Key, MultiRegionKeyType, Timestamp};
 use trent_store::{KeyStore, StoreError};
 
 pub use context::{Principal, RequestContext};
 pub use error::ServiceError;
+
+/// An event of Trent's own workers about `key` at `now`, recorded as AWS records its service events.
+pub(crate) fn service_event(name: &str, key: &Key, now: Timestamp) -> AuditEvent {
+    let arn = key.arn().to_string();
+    AuditEvent::new(
+        name,
+        EventType::AwsServiceEvent,
+        now,
+        &key.account,
+        &key.region,
+        AuditEvent::service_identity(),
+        Some(arn.clone()),
+    )
+    .with_parameter("keyId", arn)
+}
 
 /// How many times a conditional write is retried after losing a race before giving up.
 const WRITE_ATTEMPTS: usize = 8;
@@ -156,6 +171,31 @@ impl Service {
         event
     }
 
+    /// The writes that must go with writing `changed` (read as `before`): a multi-Region primary's materials are the
+    /// whole set's, so when they changed every replica, read now, gets them in the same transaction, with AWS's
+    /// `SynchronizeMultiRegionKey` service event in its region ("AWS KMS does not encrypt any data with the new key
+    /// material until that key material is available in the primary key and every one of its replica keys").
+    async fn replicas_following(
+        &self,
+        before: &Key,
+        changed: &Key,
+    ) -> Result<Vec<(Key, Option<AuditEvent>)>, ServiceError> {
+        if changed.multi_region != Some(MultiRegionKeyType::Primary) || before.rotations == changed.rotations {
+            return Ok(Vec::new());
+        }
+        let now = self.clock.now();
+        let set = self.store.keys_in_every_region(&changed.account, changed.id).await?;
+        Ok(set
+            .into_iter()
+            .filter(|member| member.multi_region == Some(MultiRegionKeyType::Replica))
+            .map(|mut replica| {
+                replica.share_materials_of(changed);
+                let event = service_event("SynchronizeMultiRegionKey", &replica, now);
+                (replica, Some(event))
+            })
+            .collect())
+    }
+
     /// Records an event outside any key change: through the audit journal when calls are audited, else straight into
     /// the store. Used for what is always evidence, whatever `--audit-calls` says (a public key leaving the service).
     async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
@@ -235,9 +275,12 @@ impl Service {
                 if changes.iter().any(|(changed, _)| changed.id == key.id) {
                     continue;
                 }
-                let facts = read(key.clone()).await?;
+                let before = key.clone();
+                let facts = read(before.clone()).await?;
                 let event = change(&mut key, facts)?;
+                let followers = self.replicas_following(&before, &key).await?;
                 changes.push((key, event));
+                changes.extend(followers);
             }
             match self.store.update_keys(&changes).await {
                 Ok(stored) => {

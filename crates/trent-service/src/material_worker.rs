@@ -8,34 +8,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use trent_audit::{AuditEvent, EventType};
+use trent_audit::AuditEvent;
 use trent_domain::{key_material_id, Action, Key, RotationType, Timestamp};
 use trent_store::StoreError;
 
 use crate::error::ServiceError;
 use crate::ops::import_key_material::delete_material;
 use crate::worker::{wait_until_due, StatusBook, WorkState, Worker, WorkerStatus};
-use crate::{Service, WRITE_ATTEMPTS};
+use crate::{service_event, Service, WRITE_ATTEMPTS};
 
 /// Keys changed per batch (of each kind).
 const BATCH: usize = 100;
 /// The longest the worker sleeps between looks (a rotation due later wakes it at its date).
 const INTERVAL: Duration = Duration::from_secs(60);
-
-/// The service event `name` about `key` at `now`.
-fn service_event(name: &str, key: &Key, now: Timestamp) -> AuditEvent {
-    let arn = key.arn().to_string();
-    AuditEvent::new(
-        name,
-        EventType::AwsServiceEvent,
-        now,
-        &key.account,
-        &key.region,
-        AuditEvent::service_identity(),
-        Some(arn.clone()),
-    )
-    .with_parameter("keyId", arn)
-}
 
 /// Rotates `key` if its automatic rotation is due at `now` and it may rotate: the `RotateKey` event, or `None`.
 fn rotate_if_due(service: &Service, key: &mut Key, now: Timestamp) -> Result<Option<AuditEvent>, ServiceError> {
@@ -90,10 +75,16 @@ impl Service {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
             let Some(mut key) = self.store.get_key(&due.account, &due.region, due.id).await? else { return Ok(false) };
+            let before = key.clone();
             let Some(event) = change(self, &mut key, now)? else { return Ok(false) };
-            match self.store.update_key(&key, Some(&event)).await {
+            let followers = self.replicas_following(&before, &key).await?;
+            let mut changes = vec![(key, Some(event))];
+            changes.extend(followers);
+            match self.store.update_keys(&changes).await {
                 Ok(stored) => {
-                    self.cache.remember(&stored, &self.root_key, mark)?;
+                    for key in &stored {
+                        self.cache.remember(key, &self.root_key, mark)?;
+                    }
                     return Ok(true);
                 }
                 // Another node (or an API call) changed the key first: read it again and see whether it is still due.

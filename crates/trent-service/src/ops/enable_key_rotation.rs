@@ -8,7 +8,7 @@ use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::import_key_material::require_generated;
-use crate::ops::replicate_key::not_for_multi_region_keys_yet;
+use crate::ops::replicate_key::refuse_rotating_a_replica;
 use crate::Service;
 
 /// The refusal of rotation for a key whose material does not rotate.
@@ -46,9 +46,7 @@ impl Service {
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
                 }
-                if key.multi_region.is_some() {
-                    return Err(not_for_multi_region_keys_yet(key, "Rotation"));
-                }
+                refuse_rotating_a_replica(key)?;
                 let last = key.rotations.last().map_or(key.created_at, |rotation| rotation.rotated_at);
                 // A period already over is due now: the worker rotates at once, as AWS does for a year-old key.
                 let next_rotation = last.plus_days(period_days).max(self.clock.now());
@@ -71,6 +69,7 @@ impl Service {
             if !key.rotates() {
                 return Err(does_not_rotate(key));
             }
+            refuse_rotating_a_replica(key)?;
             key.rotation_schedule = None;
             Ok(Some(self.api_event(ctx, "DisableKeyRotation", key)))
         })

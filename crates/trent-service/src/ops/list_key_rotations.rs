@@ -1,8 +1,9 @@
 //! ListKeyRotations and GetKeyRotationStatus: what a key's material history is, and whether it rotates by itself.
 //! Both are for keys that rotate (symmetric encryption keys); any other key is `UnsupportedOperationException`, and
-//! so is the rotation status of a key with imported material, which never rotates by itself.
+//! so is the rotation status of a key with imported material, which never rotates by itself. A multi-Region replica
+//! shares its primary's materials and shows its primary's automatic rotation.
 
-use trent_domain::{Action, Key};
+use trent_domain::{Action, Key, MultiRegionKeyType};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -31,8 +32,14 @@ impl Service {
 
     /// The key whose automatic rotation status a caller reads (GetKeyRotationStatus).
     pub async fn key_rotation_status(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
-        let key = self.key_rotations(ctx, key_id, "kms:GetKeyRotationStatus").await?;
+        let mut key = self.key_rotations(ctx, key_id, "kms:GetKeyRotationStatus").await?;
         require_generated(&key)?;
+        if key.multi_region == Some(MultiRegionKeyType::Replica) {
+            // Automatic rotation is a property of the set, set on its primary; every replica shows the primary's.
+            let set = self.multi_region_set(&key).await?;
+            let primary = set.iter().find(|member| member.multi_region == Some(MultiRegionKeyType::Primary));
+            key.rotation_schedule = primary.and_then(|primary| primary.rotation_schedule);
+        }
         Ok(key)
     }
 }

@@ -4,7 +4,8 @@
 //! The set is every key of the account with that ID; nothing else records it. A primary whose deletion is scheduled
 //! while replicas remain waits for them (see [`DeletionSchedule`]).
 //!
-//! Not built yet, each refused where it would be reached: rotating a multi-Region key, and retirement plans for
+//! Rotation is the primary's: its new materials reach every replica in the same transaction (see
+//! `Service::replicas_following`). Not built yet, refused where it would be reached: retirement plans for
 //! multi-Region keys.
 
 use trent_domain::{Action, Arn, DeletionSchedule, Import, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
@@ -28,6 +29,19 @@ pub struct ReplicateInput {
     pub policy: Option<String>,
     /// The replica's tags.
     pub tags: Vec<Tag>,
+}
+
+/// Refuses to change the rotation of a multi-Region replica: "To enable or disable automatic rotation of a set of
+/// related multi-Region keys, set the property on the primary key", and on-demand rotation likewise (the API
+/// reference; AWS's error for a replica is unrecorded: Trent's sentence).
+pub(crate) fn refuse_rotating_a_replica(key: &Key) -> Result<(), ServiceError> {
+    if key.multi_region == Some(MultiRegionKeyType::Replica) {
+        return Err(ServiceError::Unsupported(format!(
+            "{} is a multi-Region replica key: rotate its primary key, whose materials every replica shares.",
+            key.arn()
+        )));
+    }
+    Ok(())
 }
 
 /// The refusal of something Trent does not do with multi-Region keys yet.

@@ -73,9 +73,7 @@ impl Service {
                 if !key.rotates() {
                     return Err(does_not_rotate(key));
                 }
-                if key.multi_region.is_some() {
-                    return Err(crate::ops::replicate_key::not_for_multi_region_keys_yet(key, "Rotation"));
-                }
+                crate::ops::replicate_key::refuse_rotating_a_replica(key)?;
                 check_on_demand_quota(key)?;
                 let now = self.clock.now();
                 if key
