@@ -213,3 +213,65 @@ async fn a_plan_survives_a_restart_and_goes_on_where_it_stood() {
     step_becomes(&server, &key_id, "PendingDeletion").await;
     assert_eq!(state(&server.client(), &key_id).await, KeyState::PendingDeletion);
 }
+
+/// A retirement plan of `key_id` in `region`.
+fn plan_in(server: &TestServer, region: &str, key_id: &str) -> Value {
+    let body = json!({ "KeyId": key_id }).to_string();
+    let (status, _, text) =
+        server.signed("Trent.GetKeyRetirement", &body, region, "test", "test", std::time::SystemTime::now());
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn retiring_a_multi_region_primary_retires_its_replicas_first_and_the_primary_after_them() {
+    let server = TestServer::start();
+    let (home, europe) = (server.client(), server.client_for("eu-west-1", "test", "test"));
+    let key = home.create_key().multi_region(true).send().await.unwrap().key_metadata.unwrap();
+    let (key_id, arn) = (key.key_id().to_owned(), key.arn().unwrap().to_owned());
+    home.replicate_key().key_id(&key_id).replica_region("eu-west-1").send().await.unwrap();
+
+    let started = start(&server, &key_id, 1, 7, false);
+    let replicas = started["ReplicaRetirements"].as_array().unwrap();
+    assert_eq!(replicas.len(), 1, "{started}");
+    assert_eq!(replicas[0]["KeyId"], arn.replace("us-east-1", "eu-west-1").as_str());
+    assert_eq!((state(&home, &key_id).await, state(&europe, &key_id).await), (KeyState::Disabled, KeyState::Disabled));
+
+    server.advance_clock(DAY + 1);
+    let primary = step_becomes(&server, &key_id, "PendingDeletion").await;
+    assert_eq!(plan_in(&server, "eu-west-1", &key_id)["Retirement"]["Step"], "PendingDeletion");
+    assert_eq!(state(&europe, &key_id).await, KeyState::PendingDeletion);
+    assert_eq!(state(&home, &key_id).await, KeyState::PendingReplicaDeletion, "the primary waits for its replica");
+    assert!(
+        primary["Retirement"]["Reason"].as_str().unwrap().contains("when the last replica is deleted"),
+        "{primary}"
+    );
+
+    server.advance_clock(7 * DAY + 1);
+    let waiting =
+        eventually(Duration::from_secs(10), || async { state(&home, &key_id).await == KeyState::PendingDeletion })
+            .await;
+    assert!(waiting, "the primary's window starts once its replica is deleted");
+    assert_eq!(error_code(&europe.describe_key().key_id(&key_id).send().await.unwrap_err()), "NotFoundException");
+    server.advance_clock(7 * DAY + 1);
+    step_becomes(&server, &key_id, "Completed").await;
+}
+
+#[tokio::test]
+async fn a_primary_whose_replica_is_kept_is_not_scheduled() {
+    let server = TestServer::start();
+    let (home, europe) = (server.client(), server.client_for("eu-west-1", "test", "test"));
+    let key_id = home.create_key().multi_region(true).send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    home.replicate_key().key_id(&key_id).replica_region("eu-west-1").send().await.unwrap();
+    start(&server, &key_id, 1, 7, false);
+    // Someone still needs the replica: its plan is aborted, and the key comes back into use.
+    let body = json!({ "KeyId": key_id }).to_string();
+    let (status, _, text) =
+        server.signed("Trent.AbortKeyRetirement", &body, "eu-west-1", "test", "test", std::time::SystemTime::now());
+    assert_eq!(status, 200, "{text}");
+    europe.enable_key().key_id(&key_id).send().await.unwrap();
+    server.advance_clock(DAY + 1);
+    let halted = step_becomes(&server, &key_id, "Halted").await;
+    assert!(halted["Retirement"]["Reason"].as_str().unwrap().contains("replicas in eu-west-1"), "{halted}");
+    assert_eq!(state(&home, &key_id).await, KeyState::Disabled, "the primary is not scheduled");
+}

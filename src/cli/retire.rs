@@ -82,6 +82,18 @@ pub async fn run(
             say!();
         }
         print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
+        let replicas = answer.get("ReplicaRetirements").and_then(Value::as_array).into_iter().flatten();
+        for (index, replica) in replicas.enumerate() {
+            if index == 0 {
+                say!();
+                say!("Its replicas retire with it, and are deleted before it (a primary waits for its replicas):");
+            }
+            say!(
+                "  {}  {}",
+                replica.get("KeyId").and_then(Value::as_str).unwrap_or("-"),
+                replica.get("Step").and_then(Value::as_str).unwrap_or("-")
+            );
+        }
         if answer.get("Attempts").is_some() {
             usage::print_attempts("Attempted uses since the plan started", answer.get("Attempts"));
         }
@@ -108,6 +120,18 @@ async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: b
             } else {
                 say!();
                 print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
+                let replicas = answer.get("ReplicaRetirements").and_then(Value::as_array).into_iter().flatten();
+                for (index, replica) in replicas.enumerate() {
+                    if index == 0 {
+                        say!();
+                        say!("Its replicas retire with it, and are deleted before it (a primary waits for its replicas):");
+                    }
+                    say!(
+                        "  {}  {}",
+                        replica.get("KeyId").and_then(Value::as_str).unwrap_or("-"),
+                        replica.get("Step").and_then(Value::as_str).unwrap_or("-")
+                    );
+                }
             }
             last = now;
         }

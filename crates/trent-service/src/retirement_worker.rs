@@ -11,7 +11,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use trent_audit::{iso8601, AuditEvent, EventType};
 use trent_domain::{
-    Action, Api, Arn, Key, KeyState, RetirementEvent, RetirementPlan, RetirementStep, StateError, Timestamp,
+    Action, Api, Arn, Key, KeyState, MultiRegionKeyType, RetirementEvent, RetirementPlan, RetirementStep, StateError,
+    Timestamp,
 };
 use trent_store::StoreError;
 
@@ -64,6 +65,17 @@ fn schedule_refused(refusal: StateError, state: KeyState) -> String {
     }
 }
 
+/// Where the replicas of a multi-Region primary whose plan is about to schedule its deletion stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ReplicaReadiness {
+    /// Every replica is pending deletion (or there is none): the primary may be scheduled.
+    Scheduled,
+    /// Some replica is still observed by its own plan: the primary waits for it.
+    Observed,
+    /// The replicas in these regions are neither pending deletion nor being retired: the primary's plan halts.
+    Kept(Vec<String>),
+}
+
 /// A service event about a retirement plan's key.
 fn plan_event(name: &str, now: Timestamp, plan: &RetirementPlan, reason: &str) -> AuditEvent {
     let arn = Arn::key(&plan.region, &plan.account, plan.key_id).to_string();
@@ -84,6 +96,28 @@ impl Service {
     /// Wakes the retirement worker (a plan started, or the dev clock moved).
     pub fn wake_retirement_worker(&self) {
         self.retirement_wakeup.notify_one();
+    }
+
+    /// Where `primary`'s replicas stand (see [`ReplicaReadiness`]).
+    async fn replica_readiness(&self, primary: &Key) -> Result<ReplicaReadiness, ServiceError> {
+        let (mut observed, mut kept) = (false, Vec::new());
+        let set = self.multi_region_set(primary).await?;
+        for replica in set.iter().filter(|member| member.multi_region == Some(MultiRegionKeyType::Replica)) {
+            if replica.state.is_pending_deletion() {
+                continue;
+            }
+            let plan = self.store.get_retirement_plan(&replica.account, &replica.region, replica.id).await?;
+            if plan.is_some_and(|plan| plan.step == RetirementStep::Observing) {
+                observed = true;
+            } else {
+                kept.push(replica.region.to_string());
+            }
+        }
+        Ok(match (kept.is_empty(), observed) {
+            (false, _) => ReplicaReadiness::Kept(kept),
+            (true, true) => ReplicaReadiness::Observed,
+            (true, false) => ReplicaReadiness::Scheduled,
+        })
     }
 
     /// Moves one plan on, if anything is due. Returns whether its step changed. Conflicting writes (another node
@@ -107,6 +141,19 @@ impl Service {
             }
             _ => None,
         };
+        // A multi-Region primary is scheduled only once each of its replicas is: its deletion waits for theirs.
+        let replicas = match (&plan.step, &key) {
+            (RetirementStep::Observing, Some(key))
+                if now >= plan.observe_until && key.multi_region == Some(MultiRegionKeyType::Primary) =>
+            {
+                self.replica_readiness(key).await?
+            }
+            _ => ReplicaReadiness::Scheduled,
+        };
+        let kept_replicas = match &replicas {
+            ReplicaReadiness::Kept(regions) => regions.clone(),
+            ReplicaReadiness::Scheduled | ReplicaReadiness::Observed => Vec::new(),
+        };
         let (event, reason, key_change) = match (plan.step, key) {
             (RetirementStep::PendingDeletion, None) => {
                 (RetirementEvent::Deleted, "the key was deleted at the end of its waiting period".to_owned(), None)
@@ -117,6 +164,15 @@ impl Service {
             }
             (RetirementStep::Observing, Some(_)) if late_download.is_some() => {
                 (RetirementEvent::Halt, late_download.unwrap_or_default(), None)
+            }
+            (RetirementStep::Observing, Some(_)) if replicas == ReplicaReadiness::Observed => return Ok(false),
+            (RetirementStep::Observing, Some(key)) if !kept_replicas.is_empty() => {
+                let reason = format!(
+                    "its replicas in {} are neither pending deletion nor being retired; the primary key stays {}",
+                    kept_replicas.join(", "),
+                    key.state.as_str()
+                );
+                (RetirementEvent::Halt, reason, None)
             }
             (RetirementStep::Observing, Some(mut key)) if now >= plan.observe_until => {
                 let schedule = self.deletion_schedule(&key, now, plan.pending_window_days).await?;

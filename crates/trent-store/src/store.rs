@@ -529,18 +529,31 @@ impl KeyStore {
         key: Option<&Key>,
         event: Option<&AuditEvent>,
     ) -> Result<(RetirementPlan, Option<Key>), StoreError> {
-        let (plan, key, event) = (plan.clone(), key.cloned(), event.cloned());
+        let mut stored = self.save_retirement_plans(&[(plan.clone(), key.cloned(), event.cloned())]).await?;
+        stored.pop().ok_or_else(|| StoreError::Corrupt("a plan written is missing".into()))
+    }
+
+    /// As [`KeyStore::save_retirement_plan`], for several plans in one transaction: all are stored or none is.
+    pub async fn save_retirement_plans(
+        &self,
+        plans: &[(RetirementPlan, Option<Key>, Option<AuditEvent>)],
+    ) -> Result<Vec<(RetirementPlan, Option<Key>)>, StoreError> {
+        let plans = plans.to_vec();
         run!(self, Write, |tx| {
-            let stored_key = match &key {
-                Some(key) => Some(write_key(tx, key, None).await?),
-                None => None,
-            };
-            let write = if plan.version == 0 { &sql::INSERT_PLAN } else { &sql::UPDATE_PLAN };
-            let stored_plan = first(tx, write, &plan.to_params()?).await?.ok_or(StoreError::Conflict)?;
-            if let Some(event) = &event {
-                insert_event(tx, event).await?;
+            let mut stored = Vec::with_capacity(plans.len());
+            for (plan, key, event) in &plans {
+                let stored_key = match key {
+                    Some(key) => Some(write_key(tx, key, None).await?),
+                    None => None,
+                };
+                let write = if plan.version == 0 { &sql::INSERT_PLAN } else { &sql::UPDATE_PLAN };
+                let stored_plan = first(tx, write, &plan.to_params()?).await?.ok_or(StoreError::Conflict)?;
+                if let Some(event) = event {
+                    insert_event(tx, event).await?;
+                }
+                stored.push((stored_plan, stored_key));
             }
-            Ok((stored_plan, stored_key))
+            Ok(stored)
         })
     }
 

@@ -1,7 +1,8 @@
 //! The edge of `Trent.StartKeyRetirement`: `{"KeyId", "ObservationPeriodInSeconds" (0 to 366 days, default 14 days),
 //! "PendingWindowInDays" (7 to 30, default 30), "Force", "AcceptPublicKeyRisk"}` assesses the key's usage (and for a
 //! key pair, where its public key went), disables it and starts the plan;
-//! answers `{"Retirement": <plan>, "Usage": <usage report>}`.
+//! answers `{"Retirement": <plan>, "Usage": <usage report>}`, and for a multi-Region primary `"ReplicaRetirements"`:
+//! the plans of its replicas, which retire with it (first).
 
 use serde::{Deserialize, Serialize};
 use trent_service::ops::schedule_key_deletion::DEFAULT_PENDING_WINDOW_DAYS;
@@ -33,6 +34,8 @@ struct Request {
 struct Answer<'a> {
     retirement: PlanAnswer<'a>,
     usage: UsageAnswer<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replica_retirements: Vec<PlanAnswer<'a>>,
 }
 
 impl Shape for Answer<'_> {}
@@ -55,7 +58,11 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         force: request.force.unwrap_or(false),
         accept_public_key_risk: request.accept_public_key_risk.unwrap_or(false),
     };
-    let (started, report) =
+    let (started, report, replicas) =
         service.start_key_retirement(ctx, request.key_id.as_deref().unwrap_or_default(), retirement).await?;
-    response(&Answer { retirement: PlanAnswer::of(&started), usage: UsageAnswer::of(&report) })
+    response(&Answer {
+        retirement: PlanAnswer::of(&started),
+        usage: UsageAnswer::of(&report),
+        replica_retirements: replicas.iter().map(PlanAnswer::of).collect(),
+    })
 }

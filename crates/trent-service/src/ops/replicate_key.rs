@@ -5,8 +5,8 @@
 //! while replicas remain waits for them (see [`DeletionSchedule`]).
 //!
 //! Rotation is the primary's: its new materials reach every replica in the same transaction (see
-//! `Service::replicas_following`). Not built yet, refused where it would be reached: retirement plans for
-//! multi-Region keys.
+//! `Service::replicas_following`). A primary's guided retirement retires the whole set, replicas first (see
+//! `Service::start_key_retirement`).
 
 use trent_domain::{Action, Arn, DeletionSchedule, Import, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
@@ -42,11 +42,6 @@ pub(crate) fn refuse_rotating_a_replica(key: &Key) -> Result<(), ServiceError> {
         )));
     }
     Ok(())
-}
-
-/// The refusal of something Trent does not do with multi-Region keys yet.
-pub(crate) fn not_for_multi_region_keys_yet(key: &Key, what: &str) -> ServiceError {
-    ServiceError::Unsupported(format!("{what} of multi-Region keys ({}) is not supported by Trent yet.", key.arn()))
 }
 
 impl Service {

@@ -6,7 +6,10 @@
 //! worker does the rest, and halts the plan if a download that raced this check shows up before it schedules.
 
 use trent_audit::iso8601;
-use trent_domain::{Action, Api, KeyState, KeyUsage, RetirementPlan, RetirementStep, Timestamp};
+use trent_audit::AuditEvent;
+use trent_domain::{
+    Action, Api, Key, KeyState, KeyUsage, MultiRegionKeyType, RetirementPlan, RetirementStep, Timestamp,
+};
 use trent_store::StoreError;
 
 use crate::authorize::authorize;
@@ -66,14 +69,25 @@ fn public_key_risk(report: &UsageReport) -> Option<String> {
     ))
 }
 
+/// A plan about to be stored: the plan, its key disabled, the key's event, and the evidence it was assessed on.
+struct NewPlan {
+    plan: RetirementPlan,
+    key: Key,
+    event: AuditEvent,
+    report: UsageReport,
+}
+
 impl Service {
-    /// StartKeyRetirement. Returns the plan as stored and the evidence assessed.
+    /// StartKeyRetirement. Returns the plan as stored and the evidence assessed, and for a multi-Region primary the
+    /// plans of its replicas: a primary's retirement retires its whole set, every key disabled and observed at once,
+    /// the replicas scheduled first and the primary only once every replica is (its deletion then waits for theirs,
+    /// see [`trent_domain::DeletionSchedule`]). All the plans start in one transaction, or none does.
     pub async fn start_key_retirement(
         &self,
         ctx: &RequestContext,
         key_id: &str,
         request: RetirementRequest,
-    ) -> Result<(RetirementPlan, UsageReport), ServiceError> {
+    ) -> Result<(RetirementPlan, UsageReport, Vec<RetirementPlan>), ServiceError> {
         if !Api::Aws.pending_window_days().contains(&request.pending_window_days) {
             return Err(ServiceError::Validation("PendingWindowInDays must be between 7 and 30".to_owned()));
         }
@@ -84,83 +98,119 @@ impl Service {
         }
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
-            let mut key = self.load_for_write(ctx, key_id).await?;
-            authorize(&ctx.principal, "kms:DisableKey", &key)?;
-            authorize(&ctx.principal, "kms:ScheduleKeyDeletion", &key)?;
-            if key.multi_region.is_some() {
-                return Err(crate::ops::replicate_key::not_for_multi_region_keys_yet(&key, "Guided retirement"));
-            }
-            apply_state(&mut key, Action::DisableKey)?;
+            let key = self.load_for_write(ctx, key_id).await?;
             let now = self.clock.now();
-            // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
-            let schedule = self.deletion_schedule(&key, now, request.pending_window_days).await?;
-            check_state(&key, Action::ScheduleKeyDeletion(schedule))?;
-            let observe_millis = request.observation_seconds * 1000;
-            let report = self.usage_report(key.clone()).await?;
-            if !request.force {
-                if report.tracking_start.is_none() {
-                    return Err(ServiceError::KeyInUse(format!(
-                        "{} has no usage evidence: this server does not record calls (--audit-calls false). Start anyway with Force.",
-                        key.arn()
-                    )));
-                }
-                let since = Timestamp(now.0 - observe_millis);
-                let uses = report.tracked_uses_since(since);
-                if uses > 0 {
-                    return Err(ServiceError::KeyInUse(in_use_message(&report, since, uses)));
-                }
-            }
-            if !request.accept_public_key_risk {
-                if let Some(risk) = public_key_risk(&report) {
-                    return Err(ServiceError::KeyInUse(risk));
-                }
-            }
-            let plan = RetirementPlan {
-                account: key.account.clone(),
-                region: key.region.clone(),
-                key_id: key.id,
-                step: RetirementStep::Observing,
-                observe_millis,
-                pending_window_days: request.pending_window_days,
-                started_at: now,
-                observe_until: Timestamp(now.0 + observe_millis),
-                scheduled_at: None,
-                deletion_date: None,
-                finished_at: None,
-                reason: "observing the disabled key for attempted use".to_owned(),
-                started_by: ctx.principal.arn(),
-                version: 0,
+            let replicas: Vec<Key> = match key.multi_region {
+                Some(MultiRegionKeyType::Primary) => self
+                    .multi_region_set(&key)
+                    .await?
+                    .into_iter()
+                    .filter(|member| member.region != key.region)
+                    .collect(),
+                _ => Vec::new(),
             };
-            debug_assert_eq!(key.state, KeyState::Disabled);
-            let event = self
-                .api_event(ctx, "StartKeyRetirement", &key)
-                .with_parameter("observationPeriodInSeconds", request.observation_seconds)
-                .with_parameter("pendingWindowInDays", request.pending_window_days)
-                .with_parameter("force", request.force)
-                .with_parameter("acceptPublicKeyRisk", request.accept_public_key_risk)
-                .with_response("keyState", key.state.as_str());
-            match self.store.save_retirement_plan(&plan, Some(&key), Some(&event)).await {
-                Ok((plan, stored_key)) => {
-                    if let Some(stored_key) = &stored_key {
-                        self.cache.remember(stored_key, &self.root_key, mark)?;
+            let mut planned = Vec::with_capacity(replicas.len() + 1);
+            for member in replicas.into_iter().chain(std::iter::once(key)) {
+                planned.push(self.new_retirement_plan(ctx, member, &request, now).await?);
+            }
+            let writes: Vec<_> =
+                planned.iter().map(|new| (new.plan.clone(), Some(new.key.clone()), Some(new.event.clone()))).collect();
+            match self.store.save_retirement_plans(&writes).await {
+                Ok(stored) => {
+                    let mut plans = Vec::with_capacity(stored.len());
+                    for (plan, stored_key) in stored {
+                        if let Some(stored_key) = &stored_key {
+                            self.cache.remember(stored_key, &self.root_key, mark)?;
+                            tracing::info!(event = "StartKeyRetirement", key_arn = %stored_key.arn(), observe_until = plan.observe_until.0, "retirement started; key disabled");
+                        }
+                        plans.push(plan);
                     }
-                    tracing::info!(event = "StartKeyRetirement", key_arn = %key.arn(), observe_until = plan.observe_until.0, "retirement started; key disabled");
                     self.wake_retirement_worker();
-                    return Ok((plan, report));
+                    let own = plans.pop().ok_or_else(|| ServiceError::Internal("no plan was stored".to_owned()))?;
+                    let report = planned
+                        .pop()
+                        .map(|new| new.report)
+                        .ok_or_else(|| ServiceError::Internal("no evidence was assessed".to_owned()))?;
+                    return Ok((own, report, plans));
                 }
                 Err(StoreError::Conflict) => {
-                    let running = self.store.get_retirement_plan(&key.account, &key.region, key.id).await?;
-                    if running.is_some_and(|p| p.step.is_active()) {
-                        return Err(ServiceError::AlreadyExists(format!(
-                            "A retirement plan for {} is already running.",
-                            key.arn()
-                        )));
+                    for new in &planned {
+                        let running =
+                            self.store.get_retirement_plan(&new.key.account, &new.key.region, new.key.id).await?;
+                        if running.is_some_and(|p| p.step.is_active()) {
+                            return Err(ServiceError::AlreadyExists(format!(
+                                "A retirement plan for {} is already running.",
+                                new.key.arn()
+                            )));
+                        }
                     }
                 }
                 Err(other) => return Err(other.into()),
             }
         }
         Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+
+    /// The plan `request` asks for `key` (read fresh), the key disabled: or why it cannot start now (permissions, the
+    /// key's state or deletion protection, use within the observation period unless forced, a public key that left).
+    async fn new_retirement_plan(
+        &self,
+        ctx: &RequestContext,
+        mut key: Key,
+        request: &RetirementRequest,
+        now: Timestamp,
+    ) -> Result<NewPlan, ServiceError> {
+        authorize(&ctx.principal, "kms:DisableKey", &key)?;
+        authorize(&ctx.principal, "kms:ScheduleKeyDeletion", &key)?;
+        apply_state(&mut key, Action::DisableKey)?;
+        // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
+        let schedule = self.deletion_schedule(&key, now, request.pending_window_days).await?;
+        check_state(&key, Action::ScheduleKeyDeletion(schedule))?;
+        let observe_millis = request.observation_seconds * 1000;
+        let report = self.usage_report(key.clone()).await?;
+        if !request.force {
+            if report.tracking_start.is_none() {
+                return Err(ServiceError::KeyInUse(format!(
+                    "{} has no usage evidence: this server does not record calls (--audit-calls false). Start anyway with Force.",
+                    key.arn()
+                )));
+            }
+            let since = Timestamp(now.0 - observe_millis);
+            let uses = report.tracked_uses_since(since);
+            if uses > 0 {
+                return Err(ServiceError::KeyInUse(in_use_message(&report, since, uses)));
+            }
+        }
+        if !request.accept_public_key_risk {
+            if let Some(risk) = public_key_risk(&report) {
+                return Err(ServiceError::KeyInUse(risk));
+            }
+        }
+        let plan = RetirementPlan {
+            account: key.account.clone(),
+            region: key.region.clone(),
+            key_id: key.id,
+            step: RetirementStep::Observing,
+            observe_millis,
+            pending_window_days: request.pending_window_days,
+            started_at: now,
+            observe_until: Timestamp(now.0 + observe_millis),
+            scheduled_at: None,
+            deletion_date: None,
+            finished_at: None,
+            reason: "observing the disabled key for attempted use".to_owned(),
+            started_by: ctx.principal.arn(),
+            version: 0,
+        };
+        debug_assert_eq!(key.state, KeyState::Disabled);
+        let event = self
+            .api_event(ctx, "StartKeyRetirement", &key)
+            .with_parameter("observationPeriodInSeconds", request.observation_seconds)
+            .with_parameter("pendingWindowInDays", request.pending_window_days)
+            .with_parameter("force", request.force)
+            .with_parameter("acceptPublicKeyRisk", request.accept_public_key_risk)
+            .with_response("keyState", key.state.as_str());
+        Ok(NewPlan { plan, key, event, report })
     }
 }
 
