@@ -3,6 +3,7 @@ material, ciphertexts that decrypt in any region of the set, the set as Describe
 a primary whose deletion waits for its replicas (PendingReplicaDeletion) and then for its own window, and a deleted
 replica recreated while the primary exists."""
 
+import datetime
 import time
 
 import pytest
@@ -288,3 +289,40 @@ def test_the_primary_rotates_for_the_whole_set_and_replicas_share_each_material(
     rotations = [r["KeyMaterialId"] for r in home.list_key_rotations(KeyId=key_id)["Rotations"]]
     assert [r["KeyMaterialId"] for r in europe.list_key_rotations(KeyId=key_id)["Rotations"]] == rotations
     assert [r["RotationType"] for r in sydney.list_key_rotations(KeyId=key_id)["Rotations"]] == ["ON_DEMAND", "AUTOMATIC"]
+
+
+def test_imported_material_is_imported_into_each_key_of_the_set_and_only_the_same_material_is_taken(clients, server):
+    import os
+
+    from test_imported_material import import_material, server_now
+
+    home, europe = clients["us-east-1"], clients["eu-west-1"]
+    created = home.create_key(MultiRegion=True, Origin="EXTERNAL")["KeyMetadata"]
+    key_id = created["KeyId"]
+    assert key_id.startswith("mrk-") and created["KeyState"] == "PendingImport"
+    material = os.urandom(32)
+    imported = import_material(home, key_id, material)
+    blob = home.encrypt(KeyId=key_id, Plaintext=b"imported")["CiphertextBlob"]
+
+    replica = home.replicate_key(KeyId=key_id, ReplicaRegion="eu-west-1")["ReplicaKeyMetadata"]
+    assert (replica["Origin"], replica["KeyState"]) == ("EXTERNAL", "PendingImport"), "material is never copied"
+    with pytest.raises(ClientError) as refused:
+        europe.decrypt(CiphertextBlob=blob)
+    assert code(refused)[0] == "KMSInvalidStateException"
+    with pytest.raises(ClientError) as refused:
+        import_material(europe, key_id, os.urandom(32))
+    assert code(refused)[0] == "IncorrectKeyMaterialException", "a replica takes its primary's material only"
+    again = import_material(europe, key_id, material, ExpirationModel="KEY_MATERIAL_EXPIRES",
+                            ValidTo=server_now(server) + datetime.timedelta(days=30))
+    assert again["KeyMaterialId"] == imported["KeyMaterialId"]
+    assert europe.decrypt(CiphertextBlob=blob)["Plaintext"] == b"imported"
+    assert europe.describe_key(KeyId=key_id)["KeyMetadata"]["ExpirationModel"] == "KEY_MATERIAL_EXPIRES"
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["ExpirationModel"] == "KEY_MATERIAL_DOES_NOT_EXPIRE"
+
+    # Each key's material is its own to delete; the others keep theirs.
+    home.delete_imported_key_material(KeyId=key_id)
+    assert home.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingImport"
+    assert europe.decrypt(CiphertextBlob=blob)["Plaintext"] == b"imported"
+    with pytest.raises(ClientError) as refused:
+        import_material(europe, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
+    assert code(refused)[0] == "UnsupportedOperationException", "rotating imported multi-Region material is not built"

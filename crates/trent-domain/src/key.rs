@@ -442,11 +442,36 @@ impl Key {
         }
     }
 
+    /// True for a multi-Region primary whose materials its replicas share: every generated one. Imported material is
+    /// never copied ("AWS KMS does not copy or synchronize the key material from a primary key with imported key
+    /// material to its replica keys"): each key of the set is given it by its own import.
+    pub fn shares_materials_with_replicas(&self) -> bool {
+        self.multi_region == Some(MultiRegionKeyType::Primary) && self.origin != Origin::External
+    }
+
     /// Takes the materials of `primary`, its multi-Region primary: every material it has had, the current one last.
     /// They are the set's (a replica never makes its own), so a replica's are always its primary's.
     pub fn share_materials_of(&mut self, primary: &Key) {
         self.wrapped_material.clone_from(&primary.wrapped_material);
         self.rotations.clone_from(&primary.rotations);
+    }
+
+    /// Takes what a new multi-Region replica of `primary` starts with: its generated materials, every version; of
+    /// imported ones, only which they are (their fingerprints, so that the replica takes back the same material and
+    /// no other: "You must import the same key material into related primary and replica keys"), none held, the
+    /// replica waiting for them in `PendingImport`.
+    pub fn take_replica_materials_of(&mut self, primary: &Key) {
+        self.share_materials_of(primary);
+        self.import = Import::default();
+        if primary.origin == Origin::External {
+            self.import.materials.clone_from(&primary.import.materials);
+            self.import.highest_version = primary.import.highest_version;
+            self.wrapped_material.clear();
+            for rotation in &mut self.rotations {
+                rotation.wrapped_material.clear();
+            }
+            self.state = KeyState::PendingImport;
+        }
     }
 
     /// True for the keys whose material can rotate: symmetric encryption keys (AWS rotates no asymmetric or HMAC
@@ -562,6 +587,33 @@ mod tests {
         assert_eq!(external.check(Action::ImportKeyMaterial), Ok(KeyState::PendingImport), "no material yet");
         external.wrapped_material = vec![1];
         assert_eq!(external.check(Action::ImportKeyMaterial), Ok(KeyState::Enabled));
+    }
+
+    #[test]
+    fn a_new_replica_shares_generated_material_but_must_be_given_imported_material() {
+        let mut primary = key(KeyState::Enabled);
+        primary.multi_region = Some(MultiRegionKeyType::Primary);
+        primary.wrapped_material = vec![7];
+        let mut replica = key(KeyState::Enabled);
+        replica.take_replica_materials_of(&primary);
+        assert_eq!((replica.wrapped_material.as_slice(), replica.state), (&[7][..], KeyState::Enabled));
+        assert!(primary.shares_materials_with_replicas());
+
+        primary.origin = Origin::External;
+        primary.import.materials.push(crate::material::ImportedMaterial {
+            material_version: 0,
+            fingerprint: "ab".repeat(32),
+            imported_at: Timestamp(0),
+            valid_to: None,
+            description: String::new(),
+        });
+        let mut replica = key(KeyState::Enabled);
+        replica.origin = Origin::External;
+        replica.take_replica_materials_of(&primary);
+        assert!(!replica.has_material(), "imported material is never copied");
+        assert_eq!(replica.state, KeyState::PendingImport);
+        assert_eq!(replica.import.materials, primary.import.materials, "the replica knows which material to take");
+        assert!(!primary.shares_materials_with_replicas());
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Service {
         before: &Key,
         changed: &Key,
     ) -> Result<Vec<(Key, Option<AuditEvent>)>, ServiceError> {
-        if changed.multi_region != Some(MultiRegionKeyType::Primary) || before.rotations == changed.rotations {
+        if !changed.shares_materials_with_replicas() || before.rotations == changed.rotations {
             return Ok(Vec::new());
         }
         let now = self.clock.now();

@@ -83,10 +83,9 @@ impl Service {
             )));
         }
         let multi_region = input.multi_region == Some(true);
-        if multi_region && (origin == Origin::External || usage == KeyUsage::EncapsulateDecapsulate) {
+        if multi_region && usage == KeyUsage::EncapsulateDecapsulate {
             return Err(ServiceError::Unsupported(format!(
-                "Multi-Region keys of origin {} and key spec {} are not supported by Trent yet.",
-                origin.as_str(),
+                "Multi-Region keys of key spec {} are not supported by Trent yet.",
                 spec.as_str()
             )));
         }

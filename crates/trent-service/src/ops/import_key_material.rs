@@ -162,6 +162,11 @@ fn place_material(key: &mut Key, arrival: &Arrival<'_>) -> Result<u32, ServiceEr
                 "{arn} has its key material; only symmetric encryption keys take new key material."
             ))
         }
+        (ImportType::NewKeyMaterial, None) if key.multi_region.is_some() => {
+            return Err(ServiceError::Unsupported(format!(
+                "New key material for the multi-Region key {arn} is not supported by Trent yet (AWS imports it into the primary and every replica before rotating)."
+            )))
+        }
         (ImportType::NewKeyMaterial, None) => {
             let next = key.import.next_version(key.current_material_version());
             // Material that could never become current is refused now rather than at the rotation.

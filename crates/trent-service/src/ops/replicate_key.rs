@@ -8,7 +8,7 @@
 //! `Service::replicas_following`). A primary's guided retirement retires the whole set, replicas first (see
 //! `Service::start_key_retirement`).
 
-use trent_domain::{Action, Arn, DeletionSchedule, Import, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
+use trent_domain::{Action, Arn, DeletionSchedule, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
 use crate::authorize::authorize;
 use crate::context::RequestContext;
@@ -135,7 +135,7 @@ impl Service {
             )));
         }
         let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy.clone(), &input.tags)?;
-        let replica = Key {
+        let mut replica = Key {
             region,
             created_at: self.clock.now(),
             description: input.description.clone().unwrap_or_default(),
@@ -147,11 +147,11 @@ impl Service {
             cancel_on_use: false,
             // Automatic rotation is the primary's to do.
             rotation_schedule: None,
-            import: Import::default(),
             multi_region: Some(MultiRegionKeyType::Replica),
             version: 1,
             ..primary.clone()
         };
+        replica.take_replica_materials_of(primary);
         // The replica is a new key in its region: AWS asks for kms:CreateKey there (and kms:TagResource for its tags).
         authorize(&ctx.principal, "kms:CreateKey", &replica)?;
         if !replica.tags.is_empty() {
