@@ -227,6 +227,30 @@ impl<'a> KeyMetadata<'a> {
     }
 }
 
+/// The model's `RegionType` pattern, `^([a-z]+-){2,3}\d+$`: two or three lower-case words each followed by a dash,
+/// then digits.
+fn is_region_name(text: &str) -> bool {
+    let Some((words, digits)) = text.rsplit_once('-').map(|(head, tail)| (format!("{head}-"), tail)) else {
+        return false;
+    };
+    let parts: Vec<&str> = words.split_terminator('-').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase()))
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Checks a required `RegionType` member (ReplicateKey's `ReplicaRegion`, UpdatePrimaryRegion's `PrimaryRegion`): 1
+/// to 32 characters of `^([a-z]+-){2,3}\d+$`.
+pub fn check_region(validator: &mut crate::validate::Validator, member: &str, value: &Option<String>) {
+    validator.required(member, value).length(member, value.as_deref(), 1, 32).matching(
+        member,
+        value.as_deref(),
+        "^([a-z]+-){2,3}\\d+$",
+        is_region_name,
+    );
+}
+
 /// Checks a `KeyMaterialId` member: the model's `BackingKeyIdType`, 64 characters of `^[a-f0-9]+$`.
 pub fn check_key_material_id(validator: &mut crate::validate::Validator, value: Option<&str>) {
     validator
@@ -670,5 +694,15 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(members(&value), expected);
         assert_eq!((value["Enabled"].as_bool(), value["DeletionDate"].as_f64()), (Some(false), Some(1_800_000_000.0)));
+    }
+
+    #[test]
+    fn region_names_follow_the_model_pattern() {
+        for good in ["us-east-1", "eu-west-2", "us-gov-west-1", "ap-southeast-12"] {
+            assert!(super::is_region_name(good), "{good}");
+        }
+        for bad in ["", "us-east", "useast-1", "us-east-1a", "US-east-1", "a-b-c-d-1", "-east-1", "us--1"] {
+            assert!(!super::is_region_name(bad), "{bad}");
+        }
     }
 }

@@ -1,13 +1,15 @@
 //! The edge of ReplicateKey: the primary's key ID or ARN and `ReplicaRegion` (required; the model's `RegionType`, 1 to
-//! 32 characters), the replica's `Description`, `Policy` and `Tags`; answers `ReplicaKeyMetadata`, `ReplicaPolicy` and,
-//! when tags were given, `ReplicaTags`.
+//! 32 characters of `^([a-z]+-){2,3}\d+$`), the replica's `Description`, `Policy` and `Tags`; answers
+//! `ReplicaKeyMetadata`, `ReplicaPolicy` and, when tags were given, `ReplicaTags`.
 
 use serde::{Deserialize, Serialize};
 use trent_service::ops::replicate_key::ReplicateInput;
 use trent_service::{RequestContext, Service};
 
 use crate::error::AwsError;
-use crate::shapes::{check_key_id, parse_body, response, tags, KeyMetadata, Reply, Shape, TagEntry, WireTag};
+use crate::shapes::{
+    check_key_id, check_region, parse_body, response, tags, KeyMetadata, Reply, Shape, TagEntry, WireTag,
+};
 use crate::validate::Validator;
 
 #[derive(Debug, Deserialize)]
@@ -41,10 +43,13 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     let request: Request = parse_body(body)?;
     let mut v = Validator::new();
     check_key_id(&mut v, "keyId", &request.key_id, true);
-    v.required("replicaRegion", &request.replica_region)
-        .length("replicaRegion", request.replica_region.as_deref(), 1, 32)
-        .length("description", request.description.as_deref(), 0, 8192)
-        .length("policy", request.policy.as_deref(), 1, 131_072);
+    check_region(&mut v, "replicaRegion", &request.replica_region);
+    v.length("description", request.description.as_deref(), 0, 8192).length(
+        "policy",
+        request.policy.as_deref(),
+        1,
+        131_072,
+    );
     let tags = tags(&mut v, "tags", request.tags.as_deref());
     v.finish()?;
     // Accepted and ignored: key policies are validated and stored, not enforced yet, so there is no lockout to bypass.
