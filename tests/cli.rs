@@ -71,6 +71,7 @@ fn a_multi_region_primary_s_deletion_says_which_replicas_block_it() {
         scheduled.contains("2 replica(s) block the deletion (ap-southeast-2, eu-west-1): the 7-day waiting period"),
         "{scheduled}"
     );
+    assert!(scheduled.contains(&format!("trent key schedule-deletion {key_id} --region REGION")), "{scheduled}");
 }
 
 #[test]

@@ -275,3 +275,33 @@ async fn a_primary_whose_replica_is_kept_is_not_scheduled() {
     assert!(halted["Retirement"]["Reason"].as_str().unwrap().contains("replicas in eu-west-1"), "{halted}");
     assert_eq!(state(&home, &key_id).await, KeyState::Disabled, "the primary is not scheduled");
 }
+
+#[tokio::test]
+async fn a_replica_taken_back_into_use_cancels_its_waiting_primary_s_deletion() {
+    let server = TestServer::start();
+    let (home, europe, sydney) = (
+        server.client(),
+        server.client_for("eu-west-1", "test", "test"),
+        server.client_for("ap-southeast-2", "test", "test"),
+    );
+    let key_id = home.create_key().multi_region(true).send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    for region in ["eu-west-1", "ap-southeast-2"] {
+        home.replicate_key().key_id(&key_id).replica_region(region).send().await.unwrap();
+    }
+    // One replica is on its way already: the set's retirement leaves it be and plans the rest.
+    sydney.schedule_key_deletion().key_id(&key_id).pending_window_in_days(30).send().await.unwrap();
+    let started = start(&server, &key_id, 1, 7, false);
+    assert_eq!(started["ReplicaRetirements"].as_array().map(Vec::len), Some(1), "{started}");
+
+    server.advance_clock(DAY + 1);
+    step_becomes(&server, &key_id, "PendingDeletion").await;
+    assert_eq!(state(&home, &key_id).await, KeyState::PendingReplicaDeletion);
+    // The replica in eu-west-1 is wanted after all.
+    europe.cancel_key_deletion().key_id(&key_id).send().await.unwrap();
+    let halted = step_becomes(&server, &key_id, "Halted").await;
+    assert!(
+        halted["Retirement"]["Reason"].as_str().unwrap().contains("eu-west-1 were taken back into use"),
+        "{halted}"
+    );
+    assert_eq!(state(&home, &key_id).await, KeyState::Disabled, "the primary's deletion is cancelled");
+}

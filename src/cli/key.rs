@@ -236,10 +236,8 @@ async fn explain_replicas_blocking(client: &Signer, key: &str, answer: &Value) {
         replicas.len(),
         replicas.join(", ")
     );
-    say!(
-        "Schedule each one's deletion in its region: trent key schedule-deletion {} --region REGION",
-        text(answer, "KeyId")
-    );
+    let key_id = described.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).unwrap_or(key);
+    say!("Schedule each one's deletion in its region: trent key schedule-deletion {key_id} --region REGION");
 }
 
 fn text(value: &Value, member: &str) -> String {

@@ -82,18 +82,7 @@ pub async fn run(
             say!();
         }
         print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
-        let replicas = answer.get("ReplicaRetirements").and_then(Value::as_array).into_iter().flatten();
-        for (index, replica) in replicas.enumerate() {
-            if index == 0 {
-                say!();
-                say!("Its replicas retire with it, and are deleted before it (a primary waits for its replicas):");
-            }
-            say!(
-                "  {}  {}",
-                replica.get("KeyId").and_then(Value::as_str).unwrap_or("-"),
-                replica.get("Step").and_then(Value::as_str).unwrap_or("-")
-            );
-        }
+        print_replica_plans(answer.get("ReplicaRetirements"));
         if answer.get("Attempts").is_some() {
             usage::print_attempts("Attempted uses since the plan started", answer.get("Attempts"));
         }
@@ -120,18 +109,6 @@ async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: b
             } else {
                 say!();
                 print_plan(answer.get("Retirement").unwrap_or(&Value::Null));
-                let replicas = answer.get("ReplicaRetirements").and_then(Value::as_array).into_iter().flatten();
-                for (index, replica) in replicas.enumerate() {
-                    if index == 0 {
-                        say!();
-                        say!("Its replicas retire with it, and are deleted before it (a primary waits for its replicas):");
-                    }
-                    say!(
-                        "  {}  {}",
-                        replica.get("KeyId").and_then(Value::as_str).unwrap_or("-"),
-                        replica.get("Step").and_then(Value::as_str).unwrap_or("-")
-                    );
-                }
             }
             last = now;
         }
@@ -140,6 +117,18 @@ async fn follow(client: &Signer, key: &str, plan: Option<&Value>, json_output: b
         return Err("the retirement halted; the key stays Disabled".to_owned());
     }
     Ok(())
+}
+
+/// The plans a multi-Region primary's retirement started for its replicas, if any.
+fn print_replica_plans(plans: Option<&Value>) {
+    for (index, replica) in plans.and_then(Value::as_array).into_iter().flatten().enumerate() {
+        if index == 0 {
+            say!();
+            say!("Its replicas retire with it, and are deleted before it (a primary waits for its replicas):");
+        }
+        let text = |member: &str| replica.get(member).and_then(Value::as_str).unwrap_or("-").to_owned();
+        say!("  {}  {}", text("KeyId"), text("Step"));
+    }
 }
 
 fn print_plan(plan: &Value) {

@@ -85,7 +85,11 @@ impl KeyMetadata {
         Self {
             key_id: key.id.to_string(),
             arn: names::key_arn(&key.region, &key.account, key.id),
-            key_state: key.state.as_str(),
+            // Alibaba has no multi-Region keys: a primary waiting for its replicas is, to it, pending deletion.
+            key_state: match key.state {
+                trent_domain::KeyState::PendingReplicaDeletion { .. } => "PendingDeletion",
+                state => state.as_str(),
+            },
             key_spec: names::key_spec_name(key.spec),
             key_usage: names::key_usage_name(key.usage),
             origin: names::origin_name(key.origin),

@@ -26,8 +26,8 @@ impl ScheduledDeletion {
 
 /// What `ScheduleKeyDeletion` asks for. A multi-Region primary key that still has replicas cannot start its waiting
 /// period: it waits in `PendingReplicaDeletion` until the last replica is deleted (not merely scheduled), and only
-/// then becomes `PendingDeletion` with a date (AWS's "Deleting multi-Region keys"). Only [`DeletionSchedule::new`]
-/// makes one, so every path that schedules a deletion says how many replicas remain.
+/// then becomes `PendingDeletion` with a date (AWS's "Deleting multi-Region keys"). Paths that schedule a deletion
+/// make one with [`DeletionSchedule::new`], which asks how many replicas remain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DeletionSchedule {
     /// The waiting period starts now.
@@ -140,7 +140,8 @@ impl KeyState {
         }
     }
 
-    /// The scheduled deletion, while the key is pending deletion.
+    /// The scheduled deletion (its date and window), while the key is `PendingDeletion`; `None` in every other state,
+    /// `PendingReplicaDeletion` included (its date is not known yet).
     pub fn scheduled_deletion(self) -> Option<ScheduledDeletion> {
         match self {
             KeyState::PendingDeletion(deletion) => Some(deletion),

@@ -104,10 +104,7 @@ impl Service {
         let Err(refusal) = key.require_usable() else {
             return Ok(());
         };
-        if matches!(
-            key.state,
-            KeyState::Disabled | KeyState::PendingDeletion(_) | KeyState::PendingReplicaDeletion { .. }
-        ) {
+        if key.state == KeyState::Disabled || key.state.is_pending_deletion() {
             let operation = permission.trim_start_matches("kms:");
             self.alarms.count(key, operation);
             tracing::warn!(

@@ -171,6 +171,21 @@ impl Service {
         event
     }
 
+    /// The writes of `changed` (read as `before`) with `event`, followed by those that must go with it (see
+    /// [`Service::replicas_following`]).
+    async fn with_followers(
+        &self,
+        before: &Key,
+        changed: Key,
+        event: Option<AuditEvent>,
+    ) -> Result<Vec<(Key, Option<AuditEvent>)>, ServiceError> {
+        let followers = self.replicas_following(before, &changed).await?;
+        let mut writes = Vec::with_capacity(1 + followers.len());
+        writes.push((changed, event));
+        writes.extend(followers);
+        Ok(writes)
+    }
+
     /// The writes that must go with writing `changed` (read as `before`): a multi-Region primary's materials are the
     /// whole set's, so when they changed every replica, read now, gets them in the same transaction, with AWS's
     /// `SynchronizeMultiRegionKey` service event in its region ("AWS KMS does not encrypt any data with the new key
@@ -278,9 +293,7 @@ impl Service {
                 let before = key.clone();
                 let facts = read(before.clone()).await?;
                 let event = change(&mut key, facts)?;
-                let followers = self.replicas_following(&before, &key).await?;
-                changes.push((key, event));
-                changes.extend(followers);
+                changes.extend(self.with_followers(&before, key, event).await?);
             }
             match self.store.update_keys(&changes).await {
                 Ok(stored) => {

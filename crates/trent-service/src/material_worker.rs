@@ -1,8 +1,8 @@
 //! The material worker: gives every enabled key whose automatic rotation is due a new material, with a `RotateKey`
 //! service event in the same transaction, and sets its next rotation one period later; and deletes imported material
 //! whose `ValidTo` has passed, with a `DeleteExpiredKeyMaterial` service event, as DeleteImportedKeyMaterial would.
-//! Each change is a conditional write of the key, so when several nodes find the same key due, exactly one changes
-//! it; a key that is not `Enabled` is not rotated, and rotates as soon as it is enabled again (its date has passed),
+//! A multi-Region primary's new material reaches its replicas in the same transaction. Each change is a conditional
+//! write of the key (and of those replicas), so when several nodes find the same key due, exactly one changes it; a key that is not `Enabled` is not rotated, and rotates as soon as it is enabled again (its date has passed),
 //! as AWS does.
 
 use std::sync::Arc;
@@ -77,9 +77,7 @@ impl Service {
             let Some(mut key) = self.store.get_key(&due.account, &due.region, due.id).await? else { return Ok(false) };
             let before = key.clone();
             let Some(event) = change(self, &mut key, now)? else { return Ok(false) };
-            let followers = self.replicas_following(&before, &key).await?;
-            let mut changes = vec![(key, Some(event))];
-            changes.extend(followers);
+            let changes = self.with_followers(&before, key, Some(event)).await?;
             match self.store.update_keys(&changes).await {
                 Ok(stored) => {
                     for key in &stored {

@@ -1,7 +1,9 @@
 //! The retirement worker: runs every active retirement plan on the service's clock. While a plan observes, the key
 //! leaving `Disabled` outside the plan halts it; when observation ends quietly, the worker schedules the deletion with
 //! the plan's window and arms cancel-on-use, in one transaction with the plan and a service event. While the deletion
-//! is pending, a cancellation made outside the plan halts it; the key's deletion completes it. An attempted use of
+//! is pending, a cancellation made outside the plan halts it; the key's deletion completes it. A multi-Region
+//! primary's plan schedules only once each of its replicas is pending deletion, and while its deletion waits for them
+//! a replica taken back into use cancels it. An attempted use of
 //! the key halts the plan at once, in the request that attempted it ([`Service::halt_retirement_on_use`]), whether
 //! or not every call is audited.
 
@@ -142,9 +144,16 @@ impl Service {
             _ => None,
         };
         // A multi-Region primary is scheduled only once each of its replicas is: its deletion waits for theirs.
+        // While it waits for them, a replica taken back into use (its deletion cancelled) shows that the set's
+        // material is still needed: the primary's deletion is cancelled too.
         let replicas = match (&plan.step, &key) {
             (RetirementStep::Observing, Some(key))
                 if now >= plan.observe_until && key.multi_region == Some(MultiRegionKeyType::Primary) =>
+            {
+                self.replica_readiness(key).await?
+            }
+            (RetirementStep::PendingDeletion, Some(key))
+                if matches!(key.state, KeyState::PendingReplicaDeletion { .. }) =>
             {
                 self.replica_readiness(key).await?
             }
@@ -194,6 +203,16 @@ impl Service {
                         (RetirementEvent::Scheduled, reason, Some(key))
                     }
                 }
+            }
+            (RetirementStep::PendingDeletion, Some(mut key)) if !kept_replicas.is_empty() => {
+                let cancel = Action::CancelKeyDeletion(Api::Aws);
+                key.apply(cancel).map_err(|e| ServiceError::key_state(e, cancel, &arn))?;
+                key.cancel_on_use = false;
+                let reason = format!(
+                    "its replicas in {} were taken back into use; the primary key's deletion is cancelled and it stays Disabled",
+                    kept_replicas.join(", ")
+                );
+                (RetirementEvent::Halt, reason, Some(key))
             }
             (RetirementStep::PendingDeletion, Some(key)) if !key.state.is_pending_deletion() => (
                 RetirementEvent::Halt,

@@ -72,6 +72,8 @@ pub async fn run_all(store: &KeyStore) {
     expiring_material_is_found_by_date_while_the_key_holds_it(store).await;
     a_multi_region_set_is_every_region_s_key_with_its_id(store).await;
     a_primary_pending_replica_deletion_is_found_once_its_last_replica_is_gone(store).await;
+    a_primary_is_never_destroyed_while_a_replica_is_stored(store).await;
+    a_replica_made_from_a_stale_primary_is_not_stored(store).await;
     meta_and_credentials_are_kept(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
@@ -279,6 +281,56 @@ async fn a_primary_pending_replica_deletion_is_found_once_its_last_replica_is_go
     let waiting: Vec<KeyId> =
         store.primaries_without_replicas(10).await.unwrap().into_iter().map(|key| key.id).collect();
     assert_eq!(waiting, vec![primary.id]);
+}
+
+async fn a_primary_is_never_destroyed_while_a_replica_is_stored(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let primary = Key {
+        id: KeyId::generate_multi_region(),
+        multi_region: Some(MultiRegionKeyType::Primary),
+        state: pending_since(1_000),
+        deletion_protection: false,
+        ..sample_key()
+    };
+    let replica = Key {
+        region: Region::parse("eu-west-1").unwrap(),
+        multi_region: Some(MultiRegionKeyType::Replica),
+        state: KeyState::Enabled,
+        ..primary.clone()
+    };
+    store.create_key(&primary, &sample_event(&primary, "CreateKey")).await.unwrap();
+    store.create_key(&replica, &sample_event(&replica, "ReplicateKey")).await.unwrap();
+    let destroy = || store.destroy_due(Timestamp(9_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey")));
+    assert!(destroy().await.unwrap().is_empty(), "a primary past its date waits while its replica is stored");
+    assert_eq!(store.next_deletion_date().await.unwrap(), None, "and is not due");
+    let mut scheduled = store.get_key(&replica.account, &replica.region, replica.id).await.unwrap().unwrap();
+    scheduled.state = pending_since(2_000);
+    scheduled.deletion_protection = false;
+    store.update_key(&scheduled, None).await.unwrap();
+    let destroyed: Vec<Region> = destroy().await.unwrap().into_iter().map(|key| key.region).collect();
+    assert_eq!(destroyed, vec![replica.region.clone()], "the replica goes first");
+    let destroyed: Vec<Region> = destroy().await.unwrap().into_iter().map(|key| key.region).collect();
+    assert_eq!(destroyed, vec![primary.region.clone()], "then the primary");
+}
+
+async fn a_replica_made_from_a_stale_primary_is_not_stored(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let primary =
+        Key { id: KeyId::generate_multi_region(), multi_region: Some(MultiRegionKeyType::Primary), ..sample_key() };
+    store.create_key(&primary, &sample_event(&primary, "CreateKey")).await.unwrap();
+    let stored = store.get_key(&primary.account, &primary.region, primary.id).await.unwrap().unwrap();
+    let replica = Key {
+        region: Region::parse("eu-west-1").unwrap(),
+        multi_region: Some(MultiRegionKeyType::Replica),
+        ..stored.clone()
+    };
+    // Someone changes the primary (schedules its deletion, say) after the replica was decided.
+    store.update_key(&stored, None).await.unwrap();
+    let raced = store
+        .create_replica(&stored, &replica, &sample_event(&replica, "CreateKey"), &sample_event(&stored, "ReplicateKey"))
+        .await;
+    assert!(matches!(raced, Err(StoreError::Conflict)), "{raced:?}");
+    assert_eq!(store.get_key(&replica.account, &replica.region, replica.id).await.unwrap(), None, "no replica row");
 }
 
 fn pending_since(deletion_date: i64) -> KeyState {

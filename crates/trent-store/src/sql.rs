@@ -42,10 +42,13 @@ macro_rules! plan_columns {
 }
 
 /// Which keys are due for destruction, as `Key::is_due_for_deletion` decides: pending deletion, not protected (a
-/// protected key is never destroyed), and (where the statement adds it) past the deletion date.
+/// protected key is never destroyed), and (where the statement adds it) past the deletion date. And, whatever the
+/// clocks said when its deletion was scheduled, never a multi-Region primary while a replica of it is stored.
 macro_rules! due_for_deletion {
     () => {
-        "state = 'PendingDeletion' AND NOT deletion_protection"
+        "state = 'PendingDeletion' AND NOT deletion_protection AND NOT (COALESCE(multi_region_key_type, '') = 'PRIMARY' AND EXISTS \
+         (SELECT 1 FROM keys AS replica WHERE replica.account = keys.account AND replica.key_id = keys.key_id \
+         AND replica.region <> keys.region))"
     };
 }
 

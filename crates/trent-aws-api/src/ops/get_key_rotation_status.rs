@@ -1,5 +1,5 @@
-//! The edge of GetKeyRotationStatus: whether the key's material rotates by itself, every how many days and when next.
-//! A key pending deletion reports `false` (its rotation comes back if the deletion is cancelled), as AWS does.
+//! The edge of GetKeyRotationStatus: whether the key's material rotates by itself, every how many days and when next
+//! (the service says which schedule is in force: none while the key, or its set's primary, is pending deletion).
 
 use serde::Serialize;
 use trent_service::{RequestContext, Service};
@@ -24,7 +24,7 @@ names_key!(Response<'_>);
 /// Handles GetKeyRotationStatus.
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let key = service.key_rotation_status(ctx, &required_key_id(body)?).await?;
-    let schedule = key.rotation_schedule.filter(|_| !key.state.is_pending_deletion());
+    let schedule = key.rotation_schedule;
     response(&Response {
         key_rotation_enabled: schedule.is_some(),
         key_id: &key.arn().to_string(),

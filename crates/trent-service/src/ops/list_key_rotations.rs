@@ -30,16 +30,25 @@ impl Service {
         Ok(loaded.key.clone())
     }
 
-    /// The key whose automatic rotation status a caller reads (GetKeyRotationStatus).
+    /// The key whose automatic rotation status a caller reads (GetKeyRotationStatus), its `rotation_schedule` the one
+    /// in force for it.
     pub async fn key_rotation_status(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let mut key = self.key_rotations(ctx, key_id, "kms:GetKeyRotationStatus").await?;
         require_generated(&key)?;
-        if key.multi_region == Some(MultiRegionKeyType::Replica) {
-            // Automatic rotation is a property of the set, set on its primary; every replica shows the primary's.
-            let set = self.multi_region_set(&key).await?;
-            let primary = set.iter().find(|member| member.multi_region == Some(MultiRegionKeyType::Primary));
-            key.rotation_schedule = primary.and_then(|primary| primary.rotation_schedule);
-        }
+        // Automatic rotation is a property of the set, set on its primary: every replica shows the primary's. A key
+        // pending deletion does not rotate ("While a KMS key is pending deletion, its key rotation status is false";
+        // it returns if the deletion is cancelled), and neither does a set whose primary is.
+        let owner = match key.multi_region {
+            Some(MultiRegionKeyType::Replica) => self
+                .multi_region_set(&key)
+                .await?
+                .into_iter()
+                .find(|member| member.multi_region == Some(MultiRegionKeyType::Primary)),
+            _ => Some(key.clone()),
+        };
+        key.rotation_schedule = owner
+            .filter(|owner| !owner.state.is_pending_deletion() && !key.state.is_pending_deletion())
+            .and_then(|owner| owner.rotation_schedule);
         Ok(key)
     }
 }

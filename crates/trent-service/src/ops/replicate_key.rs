@@ -57,8 +57,9 @@ impl Service {
     }
 
     /// How a deletion of `key` asked for at `now` with a waiting period of `pending_window_days` is scheduled: a
-    /// multi-Region primary with replicas waits for them (scheduled or not, a replica counts until it is deleted).
-    /// Every path that schedules a deletion asks this, in the attempt that writes the key.
+    /// multi-Region primary with replicas waits for them. A replica counts until its row is gone, even past its date
+    /// (its deletion can still be cancelled by a node whose clock is behind), so that the decision rests on what is
+    /// stored, not on the clock. Every path that schedules a deletion asks this, in the attempt that writes the key.
     pub(crate) async fn deletion_schedule(
         &self,
         key: &Key,
@@ -66,7 +67,9 @@ impl Service {
         pending_window_days: i64,
     ) -> Result<DeletionSchedule, ServiceError> {
         let replicas = match key.multi_region {
-            Some(MultiRegionKeyType::Primary) => self.multi_region_set(key).await?.len().saturating_sub(1),
+            Some(MultiRegionKeyType::Primary) => {
+                self.store.keys_in_every_region(&key.account, key.id).await?.len().saturating_sub(1)
+            }
             _ => 0,
         };
         Ok(DeletionSchedule::new(now, pending_window_days, replicas))

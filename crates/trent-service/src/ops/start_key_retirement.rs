@@ -100,13 +100,8 @@ impl Service {
             let mark = self.cache.mark();
             let key = self.load_for_write(ctx, key_id).await?;
             let now = self.clock.now();
-            let replicas: Vec<Key> = match key.multi_region {
-                Some(MultiRegionKeyType::Primary) => self
-                    .multi_region_set(&key)
-                    .await?
-                    .into_iter()
-                    .filter(|member| member.region != key.region)
-                    .collect(),
+            let replicas = match key.multi_region {
+                Some(MultiRegionKeyType::Primary) => self.replicas_to_retire(&key).await?,
                 _ => Vec::new(),
             };
             let mut planned = Vec::with_capacity(replicas.len() + 1);
@@ -149,6 +144,22 @@ impl Service {
             }
         }
         Err(ServiceError::Internal("too many concurrent changes to one key".to_owned()))
+    }
+
+    /// The replicas of `primary` that its retirement plans: every one but those already on their way (pending
+    /// deletion, or retired by a plan of their own).
+    async fn replicas_to_retire(&self, primary: &Key) -> Result<Vec<Key>, ServiceError> {
+        let mut replicas = Vec::new();
+        for member in self.multi_region_set(primary).await? {
+            if member.region == primary.region || member.state.is_pending_deletion() {
+                continue;
+            }
+            let plan = self.store.get_retirement_plan(&member.account, &member.region, member.id).await?;
+            if !plan.is_some_and(|plan| plan.step.is_active()) {
+                replicas.push(member);
+            }
+        }
+        Ok(replicas)
     }
 
     /// The plan `request` asks for `key` (read fresh), the key disabled: or why it cannot start now (permissions, the
