@@ -267,7 +267,7 @@ async fn key_policies_are_stored_and_returned() {
     let (key_id, _) = new_key(&kms).await;
     let default = kms.get_key_policy().key_id(&key_id).policy_name("default").send().await.unwrap();
     assert!(default.policy().unwrap().contains("arn:aws:iam::111122223333:root"));
-    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
     kms.put_key_policy().key_id(&key_id).policy_name("default").policy(policy).send().await.unwrap();
     assert_eq!(kms.get_key_policy().key_id(&key_id).send().await.unwrap().policy(), Some(policy));
     assert_eq!(kms.list_key_policies().key_id(&key_id).send().await.unwrap().policy_names(), ["default"]);
@@ -275,6 +275,60 @@ async fn key_policies_are_stored_and_returned() {
     assert_eq!(error_code(&e), "MalformedPolicyDocumentException");
     let created = kms.create_key().policy(policy).send().await.unwrap().key_metadata.unwrap();
     assert_eq!(kms.get_key_policy().key_id(created.key_id()).send().await.unwrap().policy(), Some(policy));
+}
+
+#[tokio::test]
+async fn the_key_policy_decides_and_a_policy_that_locks_its_author_out_needs_the_bypass() {
+    let server = TestServer::start();
+    let kms = server.client();
+    let (key_id, arn) = new_key(&kms).await;
+    // AWS's lockout safety check: a policy that would not let the caller change it again is refused.
+    let decrypt_only =
+        r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}"#;
+    let e = kms.put_key_policy().key_id(&key_id).policy(decrypt_only).send().await.unwrap_err();
+    assert_eq!(
+        (error_code(&e).as_str(), error_message(&e).as_str()),
+        (
+            "MalformedPolicyDocumentException",
+            "The new key policy will not allow you to update the key policy in the future."
+        )
+    );
+    assert!(kms.encrypt().key_id(&key_id).plaintext(Blob::new("still mine")).send().await.is_ok(), "nothing changed");
+    let e = kms.create_key().policy(decrypt_only).send().await.unwrap_err();
+    assert_eq!(error_code(&e), "MalformedPolicyDocumentException");
+
+    // A Deny in the key policy stops the account's root user, with AWS's message, and is recorded.
+    let no_short_window = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:ScheduleKeyDeletion","Resource":"*","Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":"30"}}}]}"#;
+    kms.put_key_policy().key_id(&key_id).policy(no_short_window).send().await.unwrap();
+    let e = kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(7).send().await.unwrap_err();
+    assert_eq!(error_code(&e), "AccessDeniedException");
+    assert_eq!(
+        error_message(&e),
+        format!("User: arn:aws:iam::111122223333:root is not authorized to perform: kms:ScheduleKeyDeletion on resource: {arn} with an explicit deny in a resource-based policy")
+    );
+    let described = kms.describe_key().key_id(&key_id).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(described.key_state(), Some(&aws_sdk_kms::types::KeyState::Enabled), "nothing changed");
+    let scheduled = kms.schedule_key_deletion().key_id(&key_id).pending_window_in_days(30).send().await.unwrap();
+    assert_eq!(
+        scheduled.key_state(),
+        Some(&aws_sdk_kms::types::KeyState::PendingDeletion),
+        "the longest window passes"
+    );
+    kms.cancel_key_deletion().key_id(&key_id).send().await.unwrap();
+
+    // With the bypass, a policy may lock out even the root user, as in AWS: only Decrypt is left.
+    kms.put_key_policy()
+        .key_id(&key_id)
+        .policy(decrypt_only)
+        .bypass_policy_lockout_safety_check(true)
+        .send()
+        .await
+        .unwrap();
+    let e = kms.enable_key().key_id(&key_id).send().await.unwrap_err();
+    assert_eq!(
+        error_message(&e),
+        format!("User: arn:aws:iam::111122223333:root is not authorized to perform: kms:EnableKey on resource: {arn} because no resource-based policy allows the kms:EnableKey action")
+    );
 }
 
 #[tokio::test]

@@ -554,8 +554,11 @@ def test_key_policies_and_the_account(ali):
     assert refusal(ali.call, "SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy="{not json") == (400, "InvalidParameter")
     # Parameters travel in the URL: a policy near the 32 KB quota makes a request target of some 50 KB (the HTTP
     # stack's limit is 64 KiB: docs/alibaba.md).
-    statements = [{"Sid": f"s{i} \"quoted\" & spaced", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
-                   "Resource": "*"} for i in range(250)]
+    # The first statement keeps the account's root user in charge (AWS's lockout safety check refuses a policy that
+    # would not let its author change it again).
+    statements = [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "kms:*", "Resource": "*"}] + [
+        {"Sid": f"s{i} \"quoted\" & spaced", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
+         "Resource": "*"} for i in range(248)]
     large = json.dumps({"Version": "2012-10-17", "Statement": statements})
     assert 30_000 < len(large) < 32_768
     ali.call("SetKeyPolicy", KeyId=key_id, PolicyName="default", Policy=large)

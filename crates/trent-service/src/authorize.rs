@@ -1,8 +1,14 @@
-//! The authorization seam: every operation asks `authorize(principal, action, key)` before it acts.
-//! Today a principal may do everything in its own account and nothing elsewhere, except change the lifecycle of a
-//! service-managed key (as AWS managed keys' policies allow no one to); key policies and grants plug in here.
+//! The authorization seam: every operation asks `authorize(principal, action, key)` before it acts. The key's policy
+//! decides, evaluated as AWS evaluates key policies (`trent-policy`): an explicit `Deny` stops everyone, the account's
+//! root user included; otherwise the policy must allow the caller, by name or through its account. Keys of another
+//! account are not found, and nobody may change the lifecycle of a service-managed key (as AWS managed keys' policies
+//! allow no one to). Identity policies and grants plug in here next.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use trent_domain::{Key, KeyManager};
+use trent_policy::{kms_decision, Decision, KeyAccess, PolicyDocument, PolicyError, Request, RequestContext};
 
 use crate::context::Principal;
 use crate::error::ServiceError;
@@ -24,20 +30,243 @@ const MANAGED_KEY_DENIED: &[&str] = &[
     "kms:UpdateKeyDescription",
 ];
 
+/// Trent's own actions (its `trent:` extensions), which key policies written for AWS never name, each with the AWS
+/// action a policy that does not name it is read for: reading Trent's records of a key is describing it; deletion
+/// protection belongs to whoever may change the key's policy; arming cancel-on-use to whoever may cancel its
+/// deletion. A statement naming the `trent:` action itself decides as well; a `Deny` of either wins.
+const TRENT_ACTIONS: &[(&str, &str)] = &[
+    ("trent:GetDeletionProtection", "kms:DescribeKey"),
+    ("trent:GetKeyRetirement", "kms:DescribeKey"),
+    ("trent:GetKeyUsage", "kms:DescribeKey"),
+    ("trent:SetCancelOnUse", "kms:CancelKeyDeletion"),
+    ("trent:SetDeletionProtection", "kms:PutKeyPolicy"),
+];
+
+/// The most distinct policy texts whose parsed form is kept (most keys of an account share the default policy).
+const MOST_CACHED_POLICIES: usize = 4096;
+
+/// FNV-1a: the policy cache hashes a policy text on every call that uses a key, so a cheap hash (the texts are the
+/// account's own; a collision only costs a comparison).
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type PolicyCache = HashMap<String, Arc<PolicyDocument>, std::hash::BuildHasherDefault<Fnv>>;
+
+/// A policy text's parsed form, parsed once: a key's policy is read on every call that uses the key.
+pub(crate) fn parsed_policy(text: &str) -> Result<Arc<PolicyDocument>, PolicyError> {
+    static PARSED: OnceLock<Mutex<PolicyCache>> = OnceLock::new();
+    let cache = PARSED.get_or_init(Mutex::default);
+    if let Some(parsed) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(text) {
+        return Ok(Arc::clone(parsed));
+    }
+    let parsed = Arc::new(PolicyDocument::parse(text)?);
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= MOST_CACHED_POLICIES {
+        cache.clear();
+    }
+    cache.insert(text.to_owned(), Arc::clone(&parsed));
+    Ok(parsed)
+}
+
+/// The condition keys KMS sets for every request on `key` by `principal` ("AWS KMS condition keys", "AWS global
+/// condition context keys"); operations add their own with [`authorize_with`].
+fn request_context(principal: &Principal, key: &Key) -> RequestContext {
+    let mut context = RequestContext::new()
+        .with("kms:CallerAccount", principal.account.as_str())
+        .with("kms:KeySpec", key.spec.as_str())
+        .with("kms:KeyUsage", key.usage.as_str())
+        .with("kms:KeyOrigin", key.origin.as_str())
+        .with("kms:KeyManager", key.manager.as_str())
+        .with("kms:MultiRegion", if key.multi_region.is_some() { "true" } else { "false" })
+        .with("aws:PrincipalArn", principal.arn())
+        .with("aws:PrincipalAccount", principal.account.as_str())
+        .with("aws:ResourceAccount", key.account.as_str());
+    for tag in &key.tags {
+        context = context.with(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+    }
+    context
+}
+
 /// Decides whether `principal` may perform `action` (a permission name such as `kms:Encrypt`) on `key`.
 /// Keys of another account are reported as not found, so their existence never leaks.
 pub fn authorize(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
-    if key.manager == KeyManager::Aws && MANAGED_KEY_DENIED.contains(&action) {
-        return Err(ServiceError::AccessDenied(format!(
-            "User: {} is not authorized to perform: {action} on resource: {} because no resource-based policy allows the {action} action",
+    authorize_with(principal, action, key, &[])
+}
+
+/// As [`authorize`], with the condition keys only this request has (`kms:ScheduleKeyDeletionPendingWindowInDays`,
+/// `kms:EncryptionContext:…`).
+pub fn authorize_with(
+    principal: &Principal,
+    action: &str,
+    key: &Key,
+    conditions: &[(&str, String)],
+) -> Result<(), ServiceError> {
+    if principal.account != key.account {
+        tracing::debug!(action, key = %key.arn(), "cross-account access refused");
+        return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
+    }
+    // AWS's two endings: "because no resource-based policy allows the <action> action", and "with an explicit deny
+    // in a resource-based policy".
+    let refused = |ending: &str| {
+        ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {} {ending}",
             principal.arn(),
             key.arn()
-        )));
+        ))
+    };
+    if key.manager == KeyManager::Aws && MANAGED_KEY_DENIED.contains(&action) {
+        return Err(refused(&format!("because no resource-based policy allows the {action} action")));
     }
-    if principal.account == key.account {
-        Ok(())
+    // A stored policy that no longer reads as one allows nothing (it was accepted before policies were enforced).
+    let Ok(key_policy) = parsed_policy(&key.policy) else {
+        return Err(refused(&format!("because no resource-based policy allows the {action} action")));
+    };
+    // AWS's default policy, and most others, let the account's root user do everything: the answer is known.
+    if principal.is_root()
+        && action.starts_with("kms:")
+        && key_policy.allows_root_everything(principal.account.as_str())
+    {
+        return Ok(());
+    }
+    // Most key policies (AWS's default among them) have no condition: the context is built only for those that do.
+    let context = if key_policy.has_conditions() {
+        conditions
+            .iter()
+            .fold(request_context(principal, key), |context, (name, value)| context.with(name, value.as_str()))
     } else {
-        tracing::debug!(action, key = %key.arn(), "cross-account access refused");
-        Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())))
+        RequestContext::new()
+    };
+    let resource = key.arn().to_string();
+    let caller = principal.arn();
+    let access = KeyAccess {
+        key_policy: &key_policy,
+        key_account: key.account.as_str(),
+        identity_policies: &[],
+        granted: false,
+    };
+    let decide = |action| {
+        let request = Request {
+            principal: &caller,
+            account: principal.account.as_str(),
+            action,
+            resource: &resource,
+            context: &context,
+        };
+        kms_decision(&access, &request)
+    };
+    let counterpart = TRENT_ACTIONS.iter().find(|(trent, _)| *trent == action).map(|(_, aws)| decide(aws));
+    match (decide(action), counterpart) {
+        (Decision::Deny, _) | (_, Some(Decision::Deny)) => {
+            Err(refused("with an explicit deny in a resource-based policy"))
+        }
+        (Decision::Allow, _) | (_, Some(Decision::Allow)) => Ok(()),
+        _ => Err(refused(&format!("because no resource-based policy allows the {action} action"))),
+    }
+}
+
+/// Decides an action that no key policy governs because it makes a key (`kms:CreateKey`, and `kms:TagResource` for
+/// the new key's tags: "permission in an IAM policy", the API reference): the caller's own identity permissions, which
+/// for an account's root user are everything in its account.
+pub fn authorize_new_key(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
+    if principal.account != key.account {
+        tracing::debug!(action, key = %key.arn(), "cross-account key creation refused");
+        return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
+    }
+    Ok(())
+}
+
+/// AWS's lockout safety check ("The new key policy will not allow you to update the key policy in the future."):
+/// a key policy that would not let its author (`principal`) call `PutKeyPolicy` on `key` afterwards is refused,
+/// unless the caller bypasses the check (`BypassPolicyLockoutSafetyCheck`).
+pub fn check_lockout(principal: &Principal, key: &Key, bypass: bool) -> Result<(), ServiceError> {
+    if bypass {
+        return Ok(());
+    }
+    match authorize(principal, "kms:PutKeyPolicy", key) {
+        Err(ServiceError::AccessDenied(_)) => Err(ServiceError::MalformedPolicy(
+            "The new key policy will not allow you to update the key policy in the future.".to_owned(),
+        )),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trent_domain::{AccountId, KeySpec, KeyState, KeyUsage};
+
+    use super::*;
+    use crate::ops::default_policy;
+
+    fn root() -> Principal {
+        Principal { account: AccountId::parse("111122223333").unwrap(), access_key_id: "test".to_owned() }
+    }
+
+    fn key_with(policy: &str) -> Key {
+        let mut key = Key::sample(KeySpec::SymmetricDefault, KeyUsage::EncryptDecrypt, KeyState::Enabled);
+        key.policy = policy.to_owned();
+        key
+    }
+
+    #[test]
+    fn the_default_policy_lets_the_root_user_do_everything() {
+        let key = key_with(&default_policy(&root().account));
+        for action in ["kms:Encrypt", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"] {
+            assert!(authorize(&root(), action, &key).is_ok(), "{action}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_deny_stops_the_root_user_with_aws_s_message() {
+        let key = key_with(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*",
+            "Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:ScheduleKeyDeletion","Resource":"*",
+            "Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":30}}}]}"#,
+        );
+        let refused = authorize_with(
+            &root(),
+            "kms:ScheduleKeyDeletion",
+            &key,
+            &[("kms:ScheduleKeyDeletionPendingWindowInDays", "7".to_owned())],
+        )
+        .unwrap_err();
+        let ServiceError::AccessDenied(message) = refused else { panic!("{refused:?}") };
+        assert_eq!(
+            message,
+            format!(
+                "User: arn:aws:iam::111122223333:root is not authorized to perform: kms:ScheduleKeyDeletion on resource: {} with an explicit deny in a resource-based policy",
+                key.arn()
+            )
+        );
+        let longest = [("kms:ScheduleKeyDeletionPendingWindowInDays", "30".to_owned())];
+        assert!(authorize_with(&root(), "kms:ScheduleKeyDeletion", &key, &longest).is_ok());
+        assert!(authorize(&root(), "kms:Encrypt", &key).is_ok());
+    }
+
+    #[test]
+    fn a_policy_that_forgets_the_root_user_is_refused_by_the_lockout_check_unless_bypassed() {
+        let key = key_with(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+        );
+        assert!(matches!(check_lockout(&root(), &key, false), Err(ServiceError::MalformedPolicy(_))));
+        assert!(check_lockout(&root(), &key, true).is_ok());
+        assert!(matches!(authorize(&root(), "kms:Encrypt", &key), Err(ServiceError::AccessDenied(_))));
+        assert!(authorize(&root(), "kms:Decrypt", &key).is_ok());
     }
 }

@@ -18,6 +18,12 @@ impl Principal {
         trent_audit::root_arn(self.account.as_str())
     }
 
+    /// True when the principal is its account's root user: today every principal is (an account's access keys are
+    /// its root user's); users and roles come with identities.
+    pub fn is_root(&self) -> bool {
+        true
+    }
+
     /// The principal as an audit identity.
     pub fn identity(&self) -> UserIdentity {
         UserIdentity::root(&self.account, &self.access_key_id)

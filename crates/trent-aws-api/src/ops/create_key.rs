@@ -93,6 +93,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
         multi_region: request.multi_region,
         custom_key_store_id: request.custom_key_store_id,
         xks_key_id: request.xks_key_id,
+        bypass_policy_lockout_safety_check: request.bypass_policy_lockout_safety_check.unwrap_or(false),
     };
     let key = service.create_key(ctx, input).await?;
     let metadata = KeyMetadata::of(&key).in_set(key.multi_region, std::slice::from_ref(&key));

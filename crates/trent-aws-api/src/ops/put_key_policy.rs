@@ -36,6 +36,7 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
             request.key_id.as_deref().unwrap_or_default(),
             request.policy_name.as_deref(),
             request.policy.as_deref().unwrap_or_default(),
+            request.bypass_policy_lockout_safety_check.unwrap_or(false),
         )
         .await?;
     response(&Empty {})

@@ -52,14 +52,13 @@ pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Res
     );
     let tags = tags(&mut v, "tags", request.tags.as_deref());
     v.finish()?;
-    // Accepted and ignored: key policies are validated and stored, not enforced yet, so there is no lockout to bypass.
-    let _ = request.bypass_policy_lockout_safety_check;
     let input = ReplicateInput {
         key_id: request.key_id.unwrap_or_default(),
         replica_region: request.replica_region.unwrap_or_default(),
         description: request.description,
         policy: request.policy,
         tags,
+        bypass_policy_lockout_safety_check: request.bypass_policy_lockout_safety_check.unwrap_or(false),
     };
     let (replica, set) = service.replicate_key(ctx, input).await?;
     response(&Response {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin, Tag};
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize_new_key, check_lockout};
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::ops::new_key_policy_and_tags;
@@ -34,6 +34,8 @@ pub struct CreateKeyInput {
     pub custom_key_store_id: Option<String>,
     /// XksKeyId.
     pub xks_key_id: Option<String>,
+    /// BypassPolicyLockoutSafetyCheck: accept a policy that would not let the caller change it later.
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 impl Service {
@@ -130,7 +132,8 @@ impl Service {
             multi_region: multi_region.then_some(MultiRegionKeyType::Primary),
             version: 1,
         };
-        authorize(&ctx.principal, "kms:CreateKey", &key)?;
+        authorize_new_key(&ctx.principal, "kms:CreateKey", &key)?;
+        check_lockout(&ctx.principal, &key, input.bypass_policy_lockout_safety_check)?;
         let event = self
             .api_event(ctx, "CreateKey", &key)
             .with_parameter("keySpec", spec.as_str())

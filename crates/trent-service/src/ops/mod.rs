@@ -98,21 +98,20 @@ pub fn blob_material(algorithm: EncryptionAlgorithm, blob: &[u8]) -> Option<(Key
     trent_crypto::read_header(blob).ok().map(|header| (header.key_id, header.material_version))
 }
 
-/// Checks a key policy document: a JSON object with a `Statement`, within AWS's size quota.
+/// Checks a key policy document: within AWS's size quota, a policy by IAM's grammar (`trent-policy`), with at least
+/// one statement and a `Principal` (or `NotPrincipal`) in each, as a key policy needs.
 pub fn validate_policy(policy: &str) -> Result<(), ServiceError> {
     if policy.len() > MAX_POLICY_BYTES {
         return Err(ServiceError::LimitExceeded(format!(
             "Policy exceeds the maximum size of {MAX_POLICY_BYTES} bytes."
         )));
     }
-    let document: serde_json::Value = serde_json::from_str(policy)
-        .map_err(|_| ServiceError::MalformedPolicy("The policy is not a valid JSON document.".to_owned()))?;
-    match document.get("Statement") {
-        Some(serde_json::Value::Array(_) | serde_json::Value::Object(_)) => Ok(()),
-        _ => Err(ServiceError::MalformedPolicy(
-            "Policy contains a statement with no principal or action, or has no Statement.".to_owned(),
-        )),
+    let document =
+        crate::authorize::parsed_policy(policy).map_err(|error| ServiceError::MalformedPolicy(error.to_string()))?;
+    if document.statements.is_empty() || document.statements.iter().any(|statement| statement.principal.is_none()) {
+        return Err(ServiceError::MalformedPolicy(trent_policy::PolicyError::NoStatement.to_string()));
     }
+    Ok(())
 }
 
 /// Checks tags a caller wants to set, and merges them into `existing` (a tag key already present gets the new value);

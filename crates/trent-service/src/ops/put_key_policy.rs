@@ -1,9 +1,9 @@
-//! PutKeyPolicy: replaces the stored key policy after checking it is a well-formed policy document.
-//! Policies are stored, not yet enforced (authorization is account-wide until policy evaluation lands).
+//! PutKeyPolicy: replaces the key policy, which decides every later call on the key (see `authorize`), after checking
+//! it is a key policy and, unless bypassed, that it still lets the caller change it (AWS's lockout safety check).
 
 use trent_domain::Action;
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize, check_lockout};
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::ops::{validate_policy, DEFAULT_POLICY_NAME};
@@ -17,16 +17,18 @@ impl Service {
         key_id: &str,
         policy_name: Option<&str>,
         policy: &str,
+        bypass_lockout_safety_check: bool,
     ) -> Result<(), ServiceError> {
         let name = policy_name.unwrap_or(DEFAULT_POLICY_NAME);
         if name != DEFAULT_POLICY_NAME {
             return Err(ServiceError::NotFound(format!("No such policy exists: {name}")));
         }
-        validate_policy(policy)?;
         self.modify_key(ctx, key_id, |key| {
             authorize(&ctx.principal, "kms:PutKeyPolicy", key)?;
             apply_state(key, Action::ManageKeyPolicy)?;
+            validate_policy(policy)?;
             policy.clone_into(&mut key.policy);
+            check_lockout(&ctx.principal, key, bypass_lockout_safety_check)?;
             Ok(Some(self.api_event(ctx, "PutKeyPolicy", key)))
         })
         .await?;

@@ -10,7 +10,7 @@
 
 use trent_domain::{Action, Arn, DeletionSchedule, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize, authorize_new_key, check_lockout};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::new_key_policy_and_tags;
@@ -29,6 +29,8 @@ pub struct ReplicateInput {
     pub policy: Option<String>,
     /// The replica's tags.
     pub tags: Vec<Tag>,
+    /// BypassPolicyLockoutSafetyCheck: accept a replica policy that would not let the caller change it later.
+    pub bypass_policy_lockout_safety_check: bool,
 }
 
 /// Refuses to change the rotation of a multi-Region replica: "To enable or disable automatic rotation of a set of
@@ -156,9 +158,10 @@ impl Service {
         };
         replica.take_replica_materials_of(primary);
         // The replica is a new key in its region: AWS asks for kms:CreateKey there (and kms:TagResource for its tags).
-        authorize(&ctx.principal, "kms:CreateKey", &replica)?;
+        authorize_new_key(&ctx.principal, "kms:CreateKey", &replica)?;
+        check_lockout(&ctx.principal, &replica, input.bypass_policy_lockout_safety_check)?;
         if !replica.tags.is_empty() {
-            authorize(&ctx.principal, "kms:TagResource", &replica)?;
+            authorize_new_key(&ctx.principal, "kms:TagResource", &replica)?;
         }
         Ok(replica)
     }
