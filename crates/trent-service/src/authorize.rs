@@ -134,8 +134,13 @@ pub fn authorize_with(
     if key.manager == KeyManager::Aws && MANAGED_KEY_DENIED.contains(&action) {
         return Err(refused(&format!("because no resource-based policy allows the {action} action")));
     }
-    // A stored policy that no longer reads as one allows nothing (it was accepted before policies were enforced).
+    // A stored policy that does not read as one (accepted before policies were enforced) allows nothing, except that
+    // the account's root user may still read and replace it, so that the key is not lost.
     let Ok(key_policy) = parsed_policy(&key.policy) else {
+        const REPAIR: [&str; 4] = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListKeyPolicies", "kms:PutKeyPolicy"];
+        if principal.is_root() && REPAIR.contains(&action) {
+            return Ok(());
+        }
         return Err(refused(&format!("because no resource-based policy allows the {action} action")));
     };
     // AWS's default policy, and most others, let the account's root user do everything: the answer is known.
@@ -257,6 +262,14 @@ mod tests {
         let longest = [("kms:ScheduleKeyDeletionPendingWindowInDays", "30".to_owned())];
         assert!(authorize_with(&root(), "kms:ScheduleKeyDeletion", &key, &longest).is_ok());
         assert!(authorize(&root(), "kms:Encrypt", &key).is_ok());
+    }
+
+    #[test]
+    fn a_stored_policy_that_no_longer_reads_lets_the_root_user_only_replace_it() {
+        let key = key_with(r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"}}}"#);
+        assert!(authorize(&root(), "kms:PutKeyPolicy", &key).is_ok());
+        assert!(authorize(&root(), "kms:GetKeyPolicy", &key).is_ok());
+        assert!(matches!(authorize(&root(), "kms:Decrypt", &key), Err(ServiceError::AccessDenied(_))));
     }
 
     #[test]
