@@ -1,5 +1,5 @@
-//! The `trent` binary: `trent serve` runs the KMS; `trent key` and `trent audit` are clients of its signed API;
-//! `trent bench` loads one with signed requests.
+//! The `trent` binary: `trent serve` runs the KMS; `trent key`, `trent audit` and `trent admin` are clients of its
+//! signed API; `trent bench` loads one with signed requests.
 
 mod cli;
 
@@ -23,10 +23,12 @@ enum Command {
     /// Start the server.
     Serve(cli::serve::ServeArgs),
     /// Manage keys on a server: list, describe, create, enable, disable, schedule-deletion, cancel-deletion,
-    /// protect, unprotect, usage, retire.
+    /// protect, unprotect, allow-deletion, usage, retire.
     Key(cli::key::KeyArgs),
     /// Query and verify a server's audit trail.
     Audit(cli::audit::AuditArgs),
+    /// Manage an account's users, their access keys and identity policies.
+    Admin(cli::admin::AdminArgs),
     /// Load-test Trent beside an nginx ceiling and a peer KMS, with wrk (see docs/benchmarks.md).
     Bench(cli::bench::BenchArgs),
 }
@@ -42,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => cli::bench::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Audit(args) => cli::audit::run(args),
+        Command::Admin(args) => cli::admin::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -470,3 +470,34 @@ async fn mixed_lifecycle_changes_from_two_nodes_replay_through_the_state_table_t
         }
     }
 }
+
+#[tokio::test]
+async fn a_user_deleted_through_one_node_is_refused_by_every_node_on_the_next_request() {
+    let Some(cluster) = Cluster::start(3) else {
+        return;
+    };
+    let (a, b, c) = (&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]);
+    for round in 0..10 {
+        let name = format!("user{round}");
+        let created = a.signed_dev("Trent.CreateUser", &format!(r#"{{"UserName":"{name}"}}"#));
+        assert_eq!(created.0, 200, "{}", created.2);
+        let (status, _, body) = b.signed_dev("Trent.CreateAccessKey", &format!(r#"{{"UserName":"{name}"}}"#));
+        assert_eq!(status, 200, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let access_key = answer["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned();
+        let secret = answer["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned();
+        // Both other nodes accept the new key at once (its own identity permits nothing, so AccessDenied).
+        for node in [a, c] {
+            let user = node.client_for("us-east-1", &access_key, &secret);
+            let refused = user.list_keys().send().await.unwrap_err();
+            assert_eq!(error_code(&refused), "AccessDeniedException", "round {round}");
+        }
+        let (status, _, body) = c.signed_dev("Trent.DeleteUser", &format!(r#"{{"UserName":"{name}"}}"#));
+        assert_eq!(status, 200, "{body}");
+        for node in [a, b] {
+            let user = node.client_for("us-east-1", &access_key, &secret);
+            let refused = user.list_keys().send().await.unwrap_err();
+            assert_eq!(error_code(&refused), "UnrecognizedClientException", "round {round}: a deleted user's key");
+        }
+    }
+}

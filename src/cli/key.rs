@@ -62,6 +62,17 @@ enum KeyCommand {
     Protect { key: String },
     /// Turn deletion protection off.
     Unprotect { key: String },
+    /// Let a principal schedule and cancel the key's deletion (the console's "Allow key administrators to delete
+    /// this key"): adds it to the key policy's deletion statement, or with --revoke removes it.
+    AllowDeletion {
+        key: String,
+        /// The principal's ARN, e.g. arn:aws:iam::111122223333:user/alice.
+        #[arg(long)]
+        principal: String,
+        /// Take the permission away instead.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// Show a key's usage evidence: first and last use, calls per operation, day, principal and address, ciphertexts
     /// and data keys produced, failures, and every attempted use while Disabled or PendingDeletion.
     Usage { key: String },
@@ -121,6 +132,9 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         };
         return crate::cli::retire::run(&client, key, &action, *watch, json_output).await;
     }
+    if let KeyCommand::AllowDeletion { key, principal, revoke } = &args.command {
+        return allow_deletion(&client, key, principal, *revoke, json_output).await;
+    }
     let (target, body) = match &args.command {
         KeyCommand::List => ("TrentService.ListKeys", json!({})),
         KeyCommand::Describe { key } => ("TrentService.DescribeKey", json!({ "KeyId": key })),
@@ -154,7 +168,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         KeyCommand::Protect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": true })),
         KeyCommand::Unprotect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": false })),
         KeyCommand::Usage { key } => ("Trent.GetKeyUsage", json!({ "KeyId": key })),
-        KeyCommand::Retire { .. } => return Ok(()),
+        KeyCommand::Retire { .. } | KeyCommand::AllowDeletion { .. } => return Ok(()),
     };
     let mut answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
     if let KeyCommand::Describe { key } = &args.command {
@@ -188,6 +202,87 @@ async fn key(args: KeyArgs) -> Result<(), String> {
                 say!("done");
             }
         }
+    }
+    Ok(())
+}
+
+/// The `Sid` of the key policy statement that lets key administrators delete the key.
+pub const DELETION_STATEMENT_SID: &str = "Allow key administrators to delete this key";
+
+/// `policy` with `principal` added to (or, revoking, removed from) its deletion statement: `Allow` of
+/// `kms:ScheduleKeyDeletion` and `kms:CancelKeyDeletion` on the key, made when missing and dropped when it names
+/// nobody any more. Every other statement is kept as it was.
+pub fn with_deletion_statement(policy: &Value, principal: &str, revoke: bool) -> Result<Value, String> {
+    let mut policy = policy.clone();
+    let statements = match policy.get_mut("Statement") {
+        Some(Value::Array(statements)) => statements,
+        Some(one @ Value::Object(_)) => {
+            *one = Value::Array(vec![one.take()]);
+            match one {
+                Value::Array(statements) => statements,
+                _ => return Err("the key policy's Statement could not be read".to_owned()),
+            }
+        }
+        _ => return Err("the key policy has no Statement".to_owned()),
+    };
+    let position = statements.iter().position(|s| s.get("Sid").and_then(Value::as_str) == Some(DELETION_STATEMENT_SID));
+    let mut principals: Vec<String> = position
+        .and_then(|i| statements.get(i))
+        .and_then(|s| s.pointer("/Principal/AWS"))
+        .map(|listed| match listed {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            _ => Vec::new(),
+        })
+        .unwrap_or_default();
+    principals.retain(|p| p != principal);
+    if !revoke {
+        principals.push(principal.to_owned());
+    }
+    let statement = json!({
+        "Sid": DELETION_STATEMENT_SID,
+        "Effect": "Allow",
+        "Principal": { "AWS": principals },
+        "Action": ["kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"],
+        "Resource": "*",
+    });
+    match (position, principals.is_empty()) {
+        (Some(i), true) => {
+            statements.remove(i);
+        }
+        (Some(i), false) => {
+            if let Some(slot) = statements.get_mut(i) {
+                *slot = statement;
+            }
+        }
+        (None, true) => {}
+        (None, false) => statements.push(statement),
+    }
+    Ok(policy)
+}
+
+/// `trent key allow-deletion`: reads the key policy, changes its deletion statement and writes it back (the server
+/// refuses a policy that would lock the caller out, as AWS does).
+async fn allow_deletion(
+    client: &Signer,
+    key: &str,
+    principal: &str,
+    revoke: bool,
+    json_output: bool,
+) -> Result<(), String> {
+    let answer =
+        client.call_json("TrentService.GetKeyPolicy", &json!({ "KeyId": key, "PolicyName": "default" })).await?;
+    let policy: Value = serde_json::from_str(&text(&answer, "Policy")).map_err(|e| format!("the key policy: {e}"))?;
+    let changed = with_deletion_statement(&policy, principal, revoke)?;
+    let body = json!({ "KeyId": key, "PolicyName": "default", "Policy": serde_json::to_string_pretty(&changed).unwrap_or_default() });
+    client.call_json("TrentService.PutKeyPolicy", &body).await?;
+    if json_output {
+        let outcome = json!({ "KeyId": key, "Principal": principal, "DeletionAllowed": !revoke });
+        say!("{}", serde_json::to_string_pretty(&outcome).unwrap_or_default());
+    } else if revoke {
+        say!("{principal} may no longer schedule or cancel the deletion of {key} through its key policy.");
+    } else {
+        say!("{principal} may now schedule and cancel the deletion of {key}.");
     }
     Ok(())
 }
@@ -240,7 +335,7 @@ async fn explain_replicas_blocking(client: &Signer, key: &str, answer: &Value) {
     say!("Schedule each one's deletion in its region: trent key schedule-deletion {key_id} --region REGION");
 }
 
-fn text(value: &Value, member: &str) -> String {
+pub(crate) fn text(value: &Value, member: &str) -> String {
     match value.get(member) {
         Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
@@ -249,7 +344,7 @@ fn text(value: &Value, member: &str) -> String {
 }
 
 /// Prints an object's members as `Name: value` lines, with epoch-second dates as UTC times.
-fn print_fields(value: &Value) {
+pub(crate) fn print_fields(value: &Value) {
     for (name, member) in value.as_object().into_iter().flatten() {
         let shown = match member {
             Value::Number(n) if name.ends_with("Date") => n.as_f64().map_or_else(|| n.to_string(), utc),
@@ -263,4 +358,25 @@ fn print_fields(value: &Value) {
 /// Epoch seconds as `2026-11-23T10:41:11Z`.
 pub fn utc(seconds: f64) -> String {
     trent_audit::iso8601(trent_domain::Timestamp((seconds * 1000.0) as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deletion_statement_is_made_extended_and_dropped_leaving_the_rest() {
+        let root = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"});
+        let policy = json!({"Version": "2012-10-17", "Statement": root.clone()});
+        let alice = "arn:aws:iam::111122223333:user/alice";
+        let bob = "arn:aws:iam::111122223333:user/bob";
+        let one = with_deletion_statement(&policy, alice, false).unwrap();
+        assert_eq!(one["Statement"][0], root);
+        assert_eq!(one["Statement"][1]["Principal"]["AWS"], json!([alice]));
+        let two = with_deletion_statement(&with_deletion_statement(&one, bob, false).unwrap(), bob, false).unwrap();
+        assert_eq!(two["Statement"][1]["Principal"]["AWS"], json!([alice, bob]), "each principal once");
+        let back = with_deletion_statement(&with_deletion_statement(&two, alice, true).unwrap(), bob, true).unwrap();
+        assert_eq!(back["Statement"], json!([root]), "a statement naming nobody is dropped");
+        assert!(with_deletion_statement(&json!({}), alice, false).is_err());
+    }
 }

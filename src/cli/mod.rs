@@ -21,6 +21,7 @@ pub fn output_failed(error: std::io::Error) -> ! {
     std::process::exit(1);
 }
 
+pub mod admin;
 pub mod audit;
 pub mod bench;
 pub mod client;

@@ -23,6 +23,17 @@ pub enum Caller<'a> {
         /// The access key that signed the request.
         access_key_id: &'a str,
     },
+    /// An authenticated user of `account` ([`crate::UserIdentity::user`]).
+    User {
+        /// The user's account.
+        account: &'a AccountId,
+        /// The access key that signed the request.
+        access_key_id: &'a str,
+        /// The user's name.
+        name: &'a str,
+        /// The user's unique ID.
+        user_id: &'a str,
+    },
     /// A caller refused before it was authenticated, with the access key it claimed, if any.
     Unknown {
         /// The access key the request named.
@@ -85,7 +96,7 @@ impl CallRecord<'_> {
 
     /// Writes the record's JSON.
     pub fn write_record(&self, out: &mut Vec<u8>) {
-        let root_arn;
+        let (root_arn, user_arn);
         let user_identity = match self.caller {
             Caller::Root { account, access_key_id } => {
                 root_arn = RootArn(account.as_str());
@@ -95,6 +106,18 @@ impl CallRecord<'_> {
                     arn: Some(&root_arn),
                     account_id: Some(account.as_str()),
                     access_key_id: Some(access_key_id),
+                    user_name: None,
+                }
+            }
+            Caller::User { account, access_key_id, name, user_id } => {
+                user_arn = crate::user_arn(account.as_str(), name);
+                Identity {
+                    kind: crate::USER_IDENTITY_TYPE,
+                    principal_id: user_id,
+                    arn: Some(&user_arn),
+                    account_id: Some(account.as_str()),
+                    access_key_id: Some(access_key_id),
+                    user_name: Some(name),
                 }
             }
             Caller::Unknown { access_key_id } => Identity {
@@ -103,6 +126,7 @@ impl CallRecord<'_> {
                 arn: None,
                 account_id: None,
                 access_key_id,
+                user_name: None,
             },
         };
         // In name order, as an event's parameter map keeps them.
@@ -152,6 +176,9 @@ mod tests {
     fn owned(record: &CallRecord<'_>, event_id: &str) -> AuditEvent {
         let identity = match record.caller {
             Caller::Root { account, access_key_id } => UserIdentity::root(account, access_key_id),
+            Caller::User { account, access_key_id, name, user_id } => {
+                UserIdentity::user(account, access_key_id, name, user_id)
+            }
             Caller::Unknown { access_key_id } => UserIdentity::unknown(access_key_id),
         };
         let mut event = AuditEvent::raw(
@@ -225,7 +252,16 @@ mod tests {
             read_only: false,
             ..success
         };
-        for record in [success, refused] {
+        let by_user = CallRecord {
+            caller: Caller::User {
+                account: &account,
+                access_key_id: "AKIAUSER",
+                name: "alice",
+                user_id: "AIDAEXAMPLEUSERID",
+            },
+            ..success
+        };
+        for record in [success, refused, by_user] {
             let (text, event_id) = written(&record);
             assert_eq!(text, serde_json::to_string(&owned(&record, &event_id)).unwrap());
             assert!(!text.contains("U0VDUkVU"), "a member off the allow-list is dropped");

@@ -26,12 +26,19 @@ pub const ALIBABA_EVENT_SOURCE: &str = "kms.aliyuncs.com";
 const KEY_RESOURCE_TYPE: &str = "AWS::KMS::Key";
 /// The identity type of an account's administrator.
 const ROOT_IDENTITY_TYPE: &str = "Root";
+/// The identity type of an account's user.
+const USER_IDENTITY_TYPE: &str = "IAMUser";
 /// The identity type of a caller refused before it was authenticated.
 const UNKNOWN_IDENTITY_TYPE: &str = "Unknown";
 
 /// The ARN of an account's root principal: `arn:aws:iam::<account>:root`.
 pub fn root_arn(account: &str) -> String {
     RootArn(account).to_string()
+}
+
+/// The ARN of an account's user: `arn:aws:iam::<account>:user/<name>`.
+pub fn user_arn(account: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:user/{name}")
 }
 
 /// An account's root principal's ARN, written where it is needed.
@@ -56,6 +63,7 @@ impl std::fmt::Display for IsoTime {
 /// Request parameters that may be recorded. Everything else a request carries is dropped.
 const ALLOWED_PARAMETERS: &[&str] = &[
     "acceptPublicKeyRisk",
+    "accessKeyId",
     "aliasName",
     "customerMasterKeySpec",
     "description",
@@ -75,10 +83,12 @@ const ALLOWED_PARAMETERS: &[&str] = &[
     "observationPeriodInSeconds",
     "origin",
     "pendingWindowInDays",
+    "policyName",
     "reason",
     "signingAlgorithm",
     "sourceKeyId",
     "targetKeyId",
+    "userName",
 ];
 
 /// Whether a person (or program) called the API, or the service acted by itself.
@@ -108,6 +118,9 @@ pub struct UserIdentity {
     /// The access key that signed the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
+    /// The user's name, for an account's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
 }
 
 impl UserIdentity {
@@ -119,6 +132,19 @@ impl UserIdentity {
             arn: Some(root_arn(account.as_str())),
             account_id: Some(account.to_string()),
             access_key_id: Some(access_key_id.to_owned()),
+            user_name: None,
+        }
+    }
+
+    /// A user of an account (`IAMUser`), signing with `access_key_id`.
+    pub fn user(account: &AccountId, access_key_id: &str, name: &str, user_id: &str) -> Self {
+        Self {
+            kind: USER_IDENTITY_TYPE.to_owned(),
+            principal_id: user_id.to_owned(),
+            arn: Some(user_arn(account.as_str(), name)),
+            account_id: Some(account.to_string()),
+            access_key_id: Some(access_key_id.to_owned()),
+            user_name: Some(name.to_owned()),
         }
     }
 
@@ -130,6 +156,7 @@ impl UserIdentity {
             arn: None,
             account_id: None,
             access_key_id: access_key_id.map(str::to_owned),
+            user_name: None,
         }
     }
 }
@@ -348,6 +375,7 @@ impl AuditEvent {
             arn: None,
             account_id: None,
             access_key_id: None,
+            user_name: None,
         }
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct Identity<'a> {
     pub(crate) account_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) access_key_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_name: Option<&'a str>,
 }
 
 impl<'a> Identity<'a> {
@@ -65,6 +67,7 @@ impl<'a> Identity<'a> {
             arn: identity.arn.as_ref().map(|arn| arn as &dyn Display),
             account_id: identity.account_id.as_deref(),
             access_key_id: identity.access_key_id.as_deref(),
+            user_name: identity.user_name.as_deref(),
         }
     }
 }

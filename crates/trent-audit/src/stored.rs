@@ -184,6 +184,7 @@ mod tests {
             arn: Some("arn:aws:iam::111122223333:root".into()),
             account_id: None,
             access_key_id: None,
+            user_name: None,
         };
         let event = AuditEvent::new(
             "Encrypt",

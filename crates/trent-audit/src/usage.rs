@@ -302,6 +302,7 @@ mod tests {
             arn: Some("arn:aws:iam::111122223333:root".to_owned()),
             account_id: None,
             access_key_id: None,
+            user_name: None,
         };
         crate::AuditEvent::new(
             name,

@@ -188,6 +188,48 @@ pub struct KeyAccess<'a> {
     pub granted: bool,
 }
 
+/// Why KMS refuses a request it does not allow, as AWS's `AccessDeniedException` messages tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A `Deny` in the key policy applies: "with an explicit deny in a resource-based policy".
+    DeniedByResourcePolicy,
+    /// A `Deny` in an identity policy applies: "with an explicit deny in an identity-based policy".
+    DeniedByIdentityPolicy,
+    /// The key policy delegates to identity policies, and none allows: "because no identity-based policy allows".
+    NotAllowedByIdentityPolicy,
+    /// Nothing in the key policy covers the caller: "because no resource-based policy allows".
+    NotAllowedByResourcePolicy,
+}
+
+/// Why KMS refuses `request`, for one that [`kms_decision`] does not allow.
+pub fn kms_refusal(access: &KeyAccess<'_>, request: &Request<'_>) -> Refusal {
+    let key = verdict(access.key_policy, request);
+    if key.denied {
+        return Refusal::DeniedByResourcePolicy;
+    }
+    let identities: Vec<Verdict> = access.identity_policies.iter().map(|policy| verdict(policy, request)).collect();
+    if identities.iter().any(|verdict| verdict.denied) {
+        Refusal::DeniedByIdentityPolicy
+    } else if key.allowed_through_account || (key.allowed_directly && request.account != access.key_account) {
+        Refusal::NotAllowedByIdentityPolicy
+    } else {
+        Refusal::NotAllowedByResourcePolicy
+    }
+}
+
+/// What a caller's identity policies alone decide of `request` (an action no key policy governs, such as
+/// `kms:CreateKey` or `kms:ListKeys`): the root user may do everything; anyone else needs an `Allow` and no `Deny`.
+pub fn identity_decision(identity_policies: &[PolicyDocument], request: &Request<'_>) -> Decision {
+    let decisions: Vec<Decision> = identity_policies.iter().map(|policy| policy.decide(request)).collect();
+    if decisions.contains(&Decision::Deny) {
+        Decision::Deny
+    } else if request.is_root() || decisions.contains(&Decision::Allow) {
+        Decision::Allow
+    } else {
+        Decision::NotApplicable
+    }
+}
+
 /// KMS's decision on `request` (see the module's documentation): `Allow`, or `Deny` (explicit) or `NotApplicable`
 /// (nothing allows it), both refusals.
 pub fn kms_decision(access: &KeyAccess<'_>, request: &Request<'_>) -> Decision {

@@ -17,4 +17,4 @@ mod table;
 
 pub use condition::RequestContext;
 pub use document::{PolicyDocument, PolicyError};
-pub use evaluate::{kms_decision, Decision, KeyAccess, Request};
+pub use evaluate::{identity_decision, kms_decision, kms_refusal, Decision, KeyAccess, Refusal, Request};

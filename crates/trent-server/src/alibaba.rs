@@ -31,7 +31,7 @@ pub const DEFAULT_REGION: &str = "cn-hangzhou";
 
 /// What the Alibaba listener shares.
 pub struct AlibabaState {
-    /// The server's state, shared with the AWS listener: the same service, credentials and clock.
+    /// The server's state, shared with the AWS listener: the same service, identities and clock.
     pub app: Arc<AppState>,
     /// The nonces seen within the window.
     pub nonces: Nonces,
@@ -122,10 +122,7 @@ impl Call {
         result: &Result<Answer, WireError>,
     ) -> Vec<u8> {
         let (caller, account) = match &self.principal {
-            Some(principal) => (
-                Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id },
-                principal.account.as_str(),
-            ),
+            Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
         let params = Params(&self.params);
@@ -205,17 +202,18 @@ async fn answer(
     };
     // Both SDKs name the operation in a header too: a request refused before it is believed is recorded under it.
     call.action = parts.headers.get("x-acs-action").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let credentials = &state.app.credentials;
-    let secret_of = |access_key_id: &str| credentials.get(access_key_id).map(|c| c.secret.clone());
+    let directory =
+        state.app.service.identities().directory().await.map_err(|error| WireError::from_service(error, None))?;
+    let secret_of = |access_key_id: &str| directory.get(access_key_id).map(|c| c.secret.clone());
     let authenticated = auth::authenticate(&arrived, secret_of, &state.nonces, state.app.clock.wall_now())
         .map_err(|error| WireError::from(&error))?;
     call.action = Some(authenticated.action.clone());
     call.access_key_id = Some(authenticated.access_key_id.clone());
     call.params = authenticated.params;
-    let credential = credentials
+    let credential = directory
         .get(&authenticated.access_key_id)
         .ok_or_else(|| WireError::from(&auth::AuthError::UnknownAccessKey))?;
-    let principal = Principal { account: credential.account.clone(), access_key_id: authenticated.access_key_id };
+    let principal = credential.principal.clone();
     call.principal = Some(principal.clone());
     let params = Params(&call.params);
     let region = region_of(state, params, parts)?;

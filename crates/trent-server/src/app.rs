@@ -26,7 +26,6 @@ use trent_service::retirement_worker::RetirementWorker;
 use trent_service::worker::Worker;
 use trent_service::{Principal, RequestContext, Service};
 
-use crate::credentials::Credentials;
 use crate::dev;
 
 /// The largest request body accepted (AWS's largest member, a 131,072-character policy, escaped, fits).
@@ -45,8 +44,6 @@ pub struct AppState {
     pub service: Arc<Service>,
     /// The clock (concrete, so dev mode can move it).
     pub clock: Arc<SystemClock>,
-    /// Accepted access keys.
-    pub credentials: Arc<Credentials>,
     /// Regions served; `None` = any well-formed name.
     pub regions: Option<Arc<Vec<Region>>>,
     /// Dev mode.
@@ -169,10 +166,7 @@ impl Call {
     /// The call's journal line, written from what the edge learnt (nothing of it is copied into an owned event).
     fn journal_line(&self, state: &AppState, request_id: &str, result: &Result<Reply, AwsError>) -> Vec<u8> {
         let (caller, account) = match &self.principal {
-            Some(principal) => (
-                Caller::Root { account: &principal.account, access_key_id: &principal.access_key_id },
-                principal.account.as_str(),
-            ),
+            Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
         let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
@@ -298,7 +292,8 @@ async fn authenticate_and_dispatch(
         call.access_key_id = Some(authorization.access_key_id.clone());
         call.region = Some(authorization.region.clone());
     }
-    let credential = state.credentials.get(&authorization.access_key_id).ok_or_else(unrecognized_client)?;
+    let directory = state.service.identities().directory().await?;
+    let credential = directory.get(&authorization.access_key_id).ok_or_else(unrecognized_client)?;
     let region = Region::parse(&authorization.region).ok_or_else(invalid_region)?;
     if state.regions.as_ref().is_some_and(|allowed| !allowed.contains(&region)) {
         return Err(invalid_region());
@@ -321,8 +316,7 @@ async fn authenticate_and_dispatch(
 
     let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or("");
     let target = Target::parse(target)?;
-    let principal =
-        Principal { account: credential.account.clone(), access_key_id: authorization.access_key_id.clone() };
+    let principal = credential.principal.clone();
     let ctx = RequestContext {
         principal,
         region,

@@ -22,7 +22,7 @@ use trent_store::KeyStore;
 
 use crate::app::{app, AppState, PeerAddr};
 use crate::config::{Config, Database};
-use crate::credentials::Credentials;
+use crate::credentials;
 
 /// Connections served at once; more wait in the kernel's backlog until one closes.
 pub const MAX_CONNECTIONS: usize = 4096;
@@ -74,16 +74,26 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
             .map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
         regions: config.regions.clone(),
     };
-    let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone()).with_settings(settings);
+    let fixed = credentials::prepare(
+        store.as_ref(),
+        &root_key,
+        clock.as_ref(),
+        &config.credentials,
+        config.dev,
+        &config.data_dir,
+    )
+    .await?;
+    let mut service = Service::new(Arc::clone(&store), Arc::clone(&root_key), clock.clone())
+        .with_settings(settings)
+        .with_fixed_credentials(fixed);
+    // Every stored access key must open under this root key: found now rather than on the first request.
+    service.identities().directory().await.map_err(|e| e.to_string())?;
     if config.audit_calls {
         service = service.with_audit_writer(
             trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?,
         );
     }
     let service = Arc::new(service);
-    let credentials =
-        Credentials::load(store.as_ref(), &root_key, clock.as_ref(), &config.credentials, config.dev, &config.data_dir)
-            .await?;
     let deletion_worker = Arc::new(DeletionWorker::new(Arc::clone(&service), config.deletion_interval));
     let retirement_worker = Arc::new(RetirementWorker::new(Arc::clone(&service)));
     let retention_worker = Arc::new(RetentionWorker::new(Arc::clone(&service)));
@@ -91,7 +101,6 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
     Ok(AppState {
         service,
         clock,
-        credentials: Arc::new(credentials),
         regions: config.regions.clone().map(Arc::new),
         dev: config.dev,
         deletion_worker,

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use trent_domain::{Key, KeyManager};
-use trent_policy::{kms_decision, Decision, KeyAccess, PolicyDocument, PolicyError, Request, RequestContext};
+use trent_policy::{
+    identity_decision, kms_decision, kms_refusal, Decision, KeyAccess, PolicyDocument, PolicyError, Refusal, Request,
+    RequestContext,
+};
 
 use crate::context::Principal;
 use crate::error::ServiceError;
@@ -122,17 +125,8 @@ pub fn authorize_with(
         tracing::debug!(action, key = %key.arn(), "cross-account access refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
     }
-    // AWS's two endings: "because no resource-based policy allows the <action> action", and "with an explicit deny
-    // in a resource-based policy".
-    let refused = |ending: &str| {
-        ServiceError::AccessDenied(format!(
-            "User: {} is not authorized to perform: {action} on resource: {} {ending}",
-            principal.arn(),
-            key.arn()
-        ))
-    };
     if key.manager == KeyManager::Aws && MANAGED_KEY_DENIED.contains(&action) {
-        return Err(refused(&format!("because no resource-based policy allows the {action} action")));
+        return Err(refused(principal, action, &key.arn().to_string(), Refusal::NotAllowedByResourcePolicy));
     }
     // A stored policy that does not read as one (accepted before policies were enforced) allows nothing, except that
     // the account's root user may still read and replace it, so that the key is not lost.
@@ -141,7 +135,7 @@ pub fn authorize_with(
         if principal.is_root() && REPAIR.contains(&action) {
             return Ok(());
         }
-        return Err(refused(&format!("because no resource-based policy allows the {action} action")));
+        return Err(refused(principal, action, &key.arn().to_string(), Refusal::NotAllowedByResourcePolicy));
     };
     // AWS's default policy, and most others, let the account's root user do everything: the answer is known.
     if principal.is_root()
@@ -151,7 +145,8 @@ pub fn authorize_with(
         return Ok(());
     }
     // Most key policies (AWS's default among them) have no condition: the context is built only for those that do.
-    let context = if key_policy.has_conditions() {
+    let needs_context = key_policy.has_conditions() || principal.identity_policies().iter().any(|p| p.has_conditions());
+    let context = if needs_context {
         conditions
             .iter()
             .fold(request_context(principal, key), |context, (name, value)| context.with(name, value.as_str()))
@@ -163,38 +158,72 @@ pub fn authorize_with(
     let access = KeyAccess {
         key_policy: &key_policy,
         key_account: key.account.as_str(),
-        identity_policies: &[],
+        identity_policies: principal.identity_policies(),
         granted: false,
     };
-    let decide = |action| {
-        let request = Request {
-            principal: &caller,
-            account: principal.account.as_str(),
-            action,
-            resource: &resource,
-            context: &context,
-        };
-        kms_decision(&access, &request)
+    let request = |action| Request {
+        principal: &caller,
+        account: principal.account.as_str(),
+        action,
+        resource: &resource,
+        context: &context,
     };
-    let counterpart = TRENT_ACTIONS.iter().find(|(trent, _)| *trent == action).map(|(_, aws)| decide(aws));
-    match (decide(action), counterpart) {
-        (Decision::Deny, _) | (_, Some(Decision::Deny)) => {
-            Err(refused("with an explicit deny in a resource-based policy"))
+    let counterpart = TRENT_ACTIONS.iter().find(|(trent, _)| *trent == action).map(|(_, aws)| *aws);
+    let decision = kms_decision(&access, &request(action));
+    let counterpart_decision = counterpart.map(|aws| kms_decision(&access, &request(aws)));
+    match (decision, counterpart_decision) {
+        (Decision::Deny, _) => Err(refused(principal, action, &resource, kms_refusal(&access, &request(action)))),
+        (_, Some(Decision::Deny)) => {
+            let aws = counterpart.unwrap_or(action);
+            Err(refused(principal, action, &resource, kms_refusal(&access, &request(aws))))
         }
         (Decision::Allow, _) | (_, Some(Decision::Allow)) => Ok(()),
-        _ => Err(refused(&format!("because no resource-based policy allows the {action} action"))),
+        _ => Err(refused(principal, action, &resource, kms_refusal(&access, &request(action)))),
+    }
+}
+
+/// AWS's `AccessDeniedException` message for `principal` refused `action` on `resource` (`*` for an action on no
+/// resource, which the message then does not name), ending with why.
+fn refused(principal: &Principal, action: &str, resource: &str, why: Refusal) -> ServiceError {
+    let on = if resource == "*" { String::new() } else { format!(" on resource: {resource}") };
+    let ending = match why {
+        Refusal::DeniedByResourcePolicy => "with an explicit deny in a resource-based policy".to_owned(),
+        Refusal::DeniedByIdentityPolicy => "with an explicit deny in an identity-based policy".to_owned(),
+        Refusal::NotAllowedByIdentityPolicy => format!("because no identity-based policy allows the {action} action"),
+        Refusal::NotAllowedByResourcePolicy => format!("because no resource-based policy allows the {action} action"),
+    };
+    ServiceError::AccessDenied(format!("User: {} is not authorized to perform: {action}{on} {ending}", principal.arn()))
+}
+
+/// Decides an action that no key policy governs, on `resource` (`*` for actions on no resource, such as
+/// `kms:ListKeys`; a user's ARN for `iam:` actions): the caller's own identity permissions, which for an account's
+/// root user are everything in its account.
+pub fn authorize_in_account(principal: &Principal, action: &str, resource: &str) -> Result<(), ServiceError> {
+    if principal.is_root() {
+        return Ok(());
+    }
+    let caller = principal.arn();
+    let context = RequestContext::new()
+        .with("kms:CallerAccount", principal.account.as_str())
+        .with("aws:PrincipalArn", caller.as_str())
+        .with("aws:PrincipalAccount", principal.account.as_str());
+    let request =
+        Request { principal: &caller, account: principal.account.as_str(), action, resource, context: &context };
+    match identity_decision(principal.identity_policies(), &request) {
+        Decision::Allow => Ok(()),
+        Decision::Deny => Err(refused(principal, action, resource, Refusal::DeniedByIdentityPolicy)),
+        Decision::NotApplicable => Err(refused(principal, action, resource, Refusal::NotAllowedByIdentityPolicy)),
     }
 }
 
 /// Decides an action that no key policy governs because it makes a key (`kms:CreateKey`, and `kms:TagResource` for
-/// the new key's tags: "permission in an IAM policy", the API reference): the caller's own identity permissions, which
-/// for an account's root user are everything in its account.
+/// the new key's tags: "permission in an IAM policy", the API reference): the caller's own identity permissions.
 pub fn authorize_new_key(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
     if principal.account != key.account {
         tracing::debug!(action, key = %key.arn(), "cross-account key creation refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
     }
-    Ok(())
+    authorize_in_account(principal, action, "*")
 }
 
 /// AWS's lockout safety check ("The new key policy will not allow you to update the key policy in the future."):
@@ -220,7 +249,7 @@ mod tests {
     use crate::ops::default_policy;
 
     fn root() -> Principal {
-        Principal { account: AccountId::parse("111122223333").unwrap(), access_key_id: "test".to_owned() }
+        Principal::root(AccountId::parse("111122223333").unwrap(), "test")
     }
 
     fn key_with(policy: &str) -> Key {

@@ -204,6 +204,7 @@ impl KeyCache {
                     write(&followed).remove(&id);
                 }
                 FeedEvent::All => write(&followed).clear(),
+                FeedEvent::Identities => {}
             });
         }
         Self { entries, feed }

@@ -1,32 +1,80 @@
 //! Who is calling, from where, in which region: what every operation receives besides its input.
 
+use std::sync::Arc;
+
+use trent_audit::call_record::Caller;
 use trent_audit::UserIdentity;
 use trent_domain::{AccountId, Api, Region};
+use trent_policy::PolicyDocument;
 
-/// An authenticated caller: an account's administrator (the only kind of principal so far).
+/// An authenticated caller: an account's root user, or one of its users.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The account the principal belongs to.
     pub account: AccountId,
     /// The access key that signed the request.
     pub access_key_id: String,
+    /// The user whose key it is; `None` for the account's root user.
+    pub user: Option<Arc<User>>,
+}
+
+/// A user of an account, as its requests are authorized.
+#[derive(Debug, PartialEq, Eq)]
+pub struct User {
+    /// The user's name.
+    pub name: String,
+    /// The user's unique ID (`AIDA…`).
+    pub user_id: String,
+    /// The user's ARN (`arn:aws:iam::ACCOUNT:user/NAME`).
+    pub arn: String,
+    /// The user's identity policies.
+    pub policies: Vec<PolicyDocument>,
 }
 
 impl Principal {
-    /// The principal's ARN: the account root.
-    pub fn arn(&self) -> String {
-        trent_audit::root_arn(self.account.as_str())
+    /// The root user of `account`, signing with `access_key_id`.
+    pub fn root(account: AccountId, access_key_id: &str) -> Self {
+        Self { account, access_key_id: access_key_id.to_owned(), user: None }
     }
 
-    /// True when the principal is its account's root user: today every principal is (an account's access keys are
-    /// its root user's); users and roles come with identities.
+    /// The principal's ARN: the user's, or the account root's.
+    pub fn arn(&self) -> String {
+        match &self.user {
+            Some(user) => user.arn.clone(),
+            None => trent_audit::root_arn(self.account.as_str()),
+        }
+    }
+
+    /// True when the principal is its account's root user.
     pub fn is_root(&self) -> bool {
-        true
+        self.user.is_none()
+    }
+
+    /// The identity policies that apply to the principal (the root user has none: it may do everything its account
+    /// may, unless a resource policy denies it).
+    pub fn identity_policies(&self) -> &[PolicyDocument] {
+        self.user.as_ref().map_or(&[], |user| &user.policies)
     }
 
     /// The principal as an audit identity.
     pub fn identity(&self) -> UserIdentity {
-        UserIdentity::root(&self.account, &self.access_key_id)
+        match &self.user {
+            Some(user) => UserIdentity::user(&self.account, &self.access_key_id, &user.name, &user.user_id),
+            None => UserIdentity::root(&self.account, &self.access_key_id),
+        }
+    }
+
+    /// The principal as the edge's audit record names it.
+    pub fn caller(&self) -> Caller<'_> {
+        match &self.user {
+            Some(user) => Caller::User {
+                account: &self.account,
+                access_key_id: &self.access_key_id,
+                name: &user.name,
+                user_id: &user.user_id,
+            },
+            None => Caller::Root { account: &self.account, access_key_id: &self.access_key_id },
+        }
     }
 }
 

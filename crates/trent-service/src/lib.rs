@@ -10,6 +10,7 @@ pub mod cache;
 pub mod context;
 pub mod deletion_worker;
 pub mod error;
+pub mod identities;
 mod managed;
 pub mod material_worker;
 pub mod ops;
@@ -70,6 +71,7 @@ pub struct Service {
     root_key: Arc<RootKey>,
     clock: Arc<dyn Clock>,
     cache: cache::KeyCache,
+    identities: identities::Identities,
     deletion_wakeup: Arc<Notify>,
     retirement_wakeup: Arc<Notify>,
     material_wakeup: Arc<Notify>,
@@ -80,7 +82,9 @@ impl Service {
     /// A service over `store`, sealing key material with `root_key` and reading time from `clock`.
     pub fn new(store: Arc<KeyStore>, root_key: Arc<RootKey>, clock: Arc<dyn Clock>) -> Self {
         let cache = cache::KeyCache::new(store.change_feed());
+        let identities = identities::Identities::new(Arc::clone(&store), Arc::clone(&root_key), Vec::new());
         Self {
+            identities,
             settings: Settings::default(),
             audit: None,
             alarms: alarm::Alarms::default(),
@@ -99,6 +103,17 @@ impl Service {
     pub fn with_audit_writer(mut self, writer: audit_writer::AuditWriter) -> Self {
         self.audit = Some(writer);
         self
+    }
+
+    /// The same service accepting, besides the stored access keys, these given ones.
+    pub fn with_fixed_credentials(mut self, fixed: Vec<identities::FixedCredential>) -> Self {
+        self.identities = identities::Identities::new(Arc::clone(&self.store), Arc::clone(&self.root_key), fixed);
+        self
+    }
+
+    /// The access keys the service accepts, and who signs with each.
+    pub fn identities(&self) -> &identities::Identities {
+        &self.identities
     }
 
     /// The writer of call events, when every call is audited.

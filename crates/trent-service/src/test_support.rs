@@ -27,8 +27,7 @@ impl TestService {
         let root_key = Arc::new(RootKey::from_material(&Zeroizing::new([7u8; 32])).unwrap());
         let clock = Arc::new(SystemClock::new());
         let service = Arc::new(Service::new(store, root_key, Arc::clone(&clock) as Arc<dyn trent_domain::Clock>));
-        let principal =
-            Principal { account: AccountId::parse("111122223333").unwrap(), access_key_id: "test".to_owned() };
+        let principal = Principal::root(AccountId::parse("111122223333").unwrap(), "test");
         let ctx = RequestContext {
             principal,
             region: Region::parse("us-east-1").unwrap(),

@@ -7,7 +7,7 @@ use trent_domain::{
     MultiRegionKeyType, Origin, Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
 };
 
-use crate::{Alias, KeyStore, StoreError, StoredCredential};
+use crate::{Alias, IdentityRefusal, KeyStore, StoreError, StoredCredential, StoredUser, StoredUserPolicy};
 
 /// A key in account 111122223333, us-east-1, enabled.
 pub fn sample_key() -> Key {
@@ -75,6 +75,7 @@ pub async fn run_all(store: &KeyStore) {
     a_primary_is_never_destroyed_while_a_replica_is_stored(store).await;
     a_replica_made_from_a_stale_primary_is_not_stored(store).await;
     meta_and_credentials_are_kept(store).await;
+    users_keep_their_access_keys_and_policies_until_deleted_with_them(store).await;
     audit_events_form_a_verifiable_chain(store).await;
     usage_evidence_is_summed_with_the_events(store).await;
     pruning_keeps_the_chain_verifiable(store).await;
@@ -460,9 +461,61 @@ async fn meta_and_credentials_are_kept(store: &KeyStore) {
         account: sample_key().account,
         sealed_secret: vec![9],
         created_at: Timestamp(3),
+        user_name: None,
     };
     store.put_credential(&credential).await.unwrap();
-    assert!(store.credentials().await.unwrap().contains(&credential));
+    assert!(store.identities().await.unwrap().credentials.contains(&credential));
+}
+
+async fn users_keep_their_access_keys_and_policies_until_deleted_with_them(store: &KeyStore) {
+    let account = sample_key().account;
+    let user = StoredUser {
+        account: account.clone(),
+        name: "Alice".to_owned(),
+        user_id: "AIDACONFORMANCEALICE".to_owned(),
+        created_at: Timestamp(5),
+    };
+    assert_eq!(store.create_user(&user).await.unwrap(), Ok(()));
+    let same_in_other_case = StoredUser { name: "ALICE".to_owned(), ..user.clone() };
+    assert_eq!(store.create_user(&same_in_other_case).await.unwrap(), Err(IdentityRefusal::UserExists));
+    let access_key = |id: &str, user_name: &str| StoredCredential {
+        access_key_id: id.to_owned(),
+        account: account.clone(),
+        sealed_secret: vec![1, 2],
+        created_at: Timestamp(6),
+        user_name: Some(user_name.to_owned()),
+    };
+    assert_eq!(store.add_user_credential(&access_key("AKIAALICE1", "Alice"), 2).await.unwrap(), Ok(()));
+    assert_eq!(store.add_user_credential(&access_key("AKIAALICE2", "Alice"), 2).await.unwrap(), Ok(()));
+    let third = store.add_user_credential(&access_key("AKIAALICE3", "Alice"), 2).await.unwrap();
+    assert_eq!(third, Err(IdentityRefusal::TooManyAccessKeys));
+    let nobody = store.add_user_credential(&access_key("AKIABOB1", "Bob"), 2).await.unwrap();
+    assert_eq!(nobody, Err(IdentityRefusal::NoSuchUser));
+    let policy = |document: &str| StoredUserPolicy {
+        account: account.clone(),
+        user_name: "Alice".to_owned(),
+        policy_name: "use-keys".to_owned(),
+        document: document.to_owned(),
+    };
+    assert_eq!(store.put_user_policy(&policy("{}")).await.unwrap(), Ok(()));
+    assert_eq!(store.put_user_policy(&policy("{\"Version\":\"2012-10-17\"}")).await.unwrap(), Ok(()), "replaced");
+    let orphan = StoredUserPolicy { user_name: "Bob".to_owned(), ..policy("{}") };
+    assert_eq!(store.put_user_policy(&orphan).await.unwrap(), Err(IdentityRefusal::NoSuchUser));
+
+    let identities = store.identities().await.unwrap();
+    assert!(identities.users.contains(&user));
+    assert_eq!(identities.policies, vec![policy("{\"Version\":\"2012-10-17\"}")]);
+    let alices: Vec<_> = identities.credentials.iter().filter(|c| c.user_name.as_deref() == Some("Alice")).collect();
+    assert_eq!(alices.len(), 2);
+
+    assert!(store.delete_user_credential(&account, "Alice", "AKIAALICE1").await.unwrap());
+    assert!(!store.delete_user_credential(&account, "Alice", "AKIAALICE1").await.unwrap(), "already gone");
+    assert!(!store.delete_user_policy(&account, "Alice", "other").await.unwrap());
+    assert_eq!(store.delete_user(&account, "Alice").await.unwrap(), Ok(()));
+    assert_eq!(store.delete_user(&account, "Alice").await.unwrap(), Err(IdentityRefusal::NoSuchUser));
+    let identities = store.identities().await.unwrap();
+    assert!(identities.users.is_empty() && identities.policies.is_empty(), "{identities:?}");
+    assert!(identities.credentials.iter().all(|c| c.user_name.is_none()), "the user's access keys went with it");
 }
 
 async fn audit_events_form_a_verifiable_chain(store: &KeyStore) {

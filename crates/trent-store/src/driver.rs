@@ -4,13 +4,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use futures_util::future::BoxFuture;
-use trent_domain::KeyId;
-
-use crate::feed::ChangeFeed;
+use crate::feed::{ChangeFeed, FeedEvent};
 use crate::value::{Param, Row};
 use crate::StoreError;
+use async_trait::async_trait;
+use futures_util::future::BoxFuture;
 
 /// The SQL dialect a driver speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +93,8 @@ pub(crate) trait Tx: Send {
         self.batch(script).await
     }
 
-    /// Notes that this transaction changed `key` (`None`: anything), so that other nodes sharing the store hear of
-    /// it once it commits.
-    fn changed(&mut self, key: Option<KeyId>);
+    /// Notes that this transaction made `change`, so that other nodes sharing the store hear of it once it commits.
+    fn changed(&mut self, change: FeedEvent);
 
     /// Where this transaction's audit events wait, as journal lines, to be chained together before it commits (a
     /// batch of key changes defers them, so that it locks and extends the chain once), or `None` to chain each event

@@ -1,5 +1,5 @@
-//! The change feed of a shared store: how a node learns that another node changed a key, so that its key cache
-//! never serves a stale state.
+//! The change feed of a shared store: how a node learns that another node changed a key (or the identities), so that
+//! its caches never serve a stale state.
 //!
 //! The feed counts every change made by another node; a cache entry may be stored only if no such change arrived
 //! between reading the key and storing it ([`Mark`]). The cache is trusted only while the feed is connected and its
@@ -18,6 +18,8 @@ use trent_domain::KeyId;
 pub enum FeedEvent {
     /// Another node changed or destroyed this key.
     Key(KeyId),
+    /// Another node changed the accounts' users, access keys or identity policies.
+    Identities,
     /// Anything may have changed (the feed reconnected, or the store was reset).
     All,
 }
@@ -116,13 +118,13 @@ impl ChangeFeed {
 
     /// A change notification arrived. `own` notifications (this node's writes, written through to the cache
     /// already, and its heartbeats) wake their waiter, if any; every other one invalidates.
-    pub fn received(&self, key: Option<KeyId>, token: &str, own: bool) {
+    pub fn received(&self, change: FeedEvent, token: &str, own: bool) {
         if own {
             if let Some(waiter) = self.waiters.lock().unwrap_or_else(|p| p.into_inner()).remove(token) {
                 let _ = waiter.send(());
             }
         } else {
-            self.publish(key.map_or(FeedEvent::All, FeedEvent::Key));
+            self.publish(change);
         }
     }
 
@@ -157,11 +159,11 @@ mod tests {
         let mark = feed.mark();
         assert!(feed.unchanged_since(mark));
         let mut own = feed.expect("node-a:1".to_owned());
-        feed.received(Some(KeyId::generate()), "node-a:1", true);
+        feed.received(FeedEvent::Key(KeyId::generate()), "node-a:1", true);
         assert!(own.try_recv().is_ok());
         assert!(feed.unchanged_since(mark), "own changes do not invalidate");
         let id = KeyId::generate();
-        feed.received(Some(id), "node-b:7", false);
+        feed.received(FeedEvent::Key(id), "node-b:7", false);
         assert!(!feed.unchanged_since(mark));
         assert_eq!(seen.lock().unwrap().last(), Some(&FeedEvent::Key(id)));
         feed.disconnected();

@@ -17,11 +17,11 @@ use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::feed::FeedEvent;
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
-use trent_domain::KeyId;
 
 use crate::driver::{Dialect, Mode, Sql, Statement, Tx, Work};
 use crate::store::{self, Database};
@@ -167,8 +167,8 @@ async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome
         let changes = std::mem::take(&mut batch.changes);
         let mut end = match outcome {
             Ok(_) => {
-                for key in changes {
-                    batch.tx.changed(key);
+                for change in changes {
+                    batch.tx.changed(change);
                 }
                 String::from("RELEASE SAVEPOINT change")
             }
@@ -198,7 +198,7 @@ async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome
 struct Batch<'t> {
     tx: &'t mut dyn Tx,
     events: Vec<String>,
-    changes: Vec<Option<KeyId>>,
+    changes: Vec<FeedEvent>,
 }
 
 #[async_trait]
@@ -223,8 +223,8 @@ impl Tx for Batch<'_> {
         self.tx.batch(script).await
     }
 
-    fn changed(&mut self, key: Option<KeyId>) {
-        self.changes.push(key);
+    fn changed(&mut self, change: FeedEvent) {
+        self.changes.push(change);
     }
 
     fn deferred_events(&mut self) -> Option<&mut Vec<String>> {

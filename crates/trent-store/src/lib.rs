@@ -76,10 +76,61 @@ pub struct Alias {
 pub struct StoredCredential {
     /// The access key ID.
     pub access_key_id: String,
-    /// The account whose administrator it is.
+    /// The account it signs in.
     pub account: AccountId,
     /// The secret, sealed under the root key.
     pub sealed_secret: Vec<u8>,
     /// When it was created.
     pub created_at: Timestamp,
+    /// The user it signs for; `None` for the account's root user.
+    pub user_name: Option<String>,
+}
+
+/// A user of an account (an IAM user): it signs with its own access keys and may do what its identity policies and
+/// the key policies allow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUser {
+    /// The account.
+    pub account: AccountId,
+    /// The user's name, unique in its account whatever its case.
+    pub name: String,
+    /// The user's unique ID (`AIDA…`), its `principalId` in audit records.
+    pub user_id: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An identity policy written into one user (an IAM inline user policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUserPolicy {
+    /// The account.
+    pub account: AccountId,
+    /// The user it belongs to.
+    pub user_name: String,
+    /// Its name, unique per user.
+    pub policy_name: String,
+    /// The policy document (JSON), as written.
+    pub document: String,
+}
+
+/// Every identity the store holds, read in one snapshot: what authenticates and authorizes callers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredIdentities {
+    /// Every access key.
+    pub credentials: Vec<StoredCredential>,
+    /// Every user.
+    pub users: Vec<StoredUser>,
+    /// Every user policy.
+    pub policies: Vec<StoredUserPolicy>,
+}
+
+/// Why an identity change was not made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityRefusal {
+    /// The user it names does not exist.
+    NoSuchUser,
+    /// A user of that name (in any case) exists.
+    UserExists,
+    /// The user has as many access keys as it may.
+    TooManyAccessKeys,
 }

@@ -24,7 +24,7 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use trent_domain::KeyId;
 
 use crate::driver::{Dialect, Driver, Mode, Sql, Statement, Tx, Work};
-use crate::feed::ChangeFeed;
+use crate::feed::{ChangeFeed, FeedEvent};
 use crate::store;
 use crate::value::{Param, Row, Value};
 use crate::StoreError;
@@ -44,12 +44,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0011_imported_material.sql"),
     include_str!("../migrations/postgres/0012_multi_region.sql"),
     include_str!("../migrations/postgres/0013_pending_replica_deletion.sql"),
+    include_str!("../migrations/postgres/0014_identities.sql"),
 ];
 
 /// The notification channel of key changes.
 const CHANNEL: &str = "trent_keys";
 /// The payload meaning "everything changed" (reset).
 const EVERYTHING: &str = "*";
+/// The payload meaning "the users, access keys or identity policies changed".
+const IDENTITIES: &str = "identities";
 /// The longest any one database call may take before the request fails instead of hanging.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// The channel on which nodes acknowledge other nodes' changes (and send themselves heartbeats).
@@ -306,9 +309,13 @@ async fn listen(config: tokio_postgres::Config, store: Postgres) {
 impl Postgres {
     fn on_notification(&self, channel: &str, payload: &str) {
         if channel == CHANNEL {
-            let (key, token) = payload.split_once(' ').unwrap_or((payload, ""));
+            let (subject, token) = payload.split_once(' ').unwrap_or((payload, ""));
             let own = self.is_own(token);
-            self.feed.received(KeyId::parse(key), token, own);
+            let change = match subject {
+                IDENTITIES => FeedEvent::Identities,
+                _ => KeyId::parse(subject).map_or(FeedEvent::All, FeedEvent::Key),
+            };
+            self.feed.received(change, token, own);
             if !own {
                 let (store, token) = (self.clone(), token.to_owned());
                 tokio::spawn(async move {
@@ -323,7 +330,7 @@ impl Postgres {
             let (token, node) = payload.split_once(' ').unwrap_or((payload, ""));
             if self.is_own(token) {
                 if node == &*self.node {
-                    self.feed.received(None, token, true);
+                    self.feed.received(FeedEvent::All, token, true);
                 } else {
                     self.acks.record(token, node);
                 }
@@ -357,8 +364,13 @@ impl Postgres {
             return Ok((outcome, None));
         }
         let token = self.acks.open(self.next_token());
-        for key in changes {
-            let payload = format!("{} {}", key.map_or_else(|| EVERYTHING.to_owned(), |k| k.to_string()), token.token);
+        for change in changes {
+            let subject = match change {
+                FeedEvent::Key(id) => id.to_string(),
+                FeedEvent::Identities => IDENTITIES.to_owned(),
+                FeedEvent::All => EVERYTHING.to_owned(),
+            };
+            let payload = format!("{subject} {}", token.token);
             transaction.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload]).await?;
         }
         transaction.commit().await?;
@@ -394,7 +406,7 @@ impl Driver for Postgres {
 /// its next statement ([`Tx::batch_soon`]).
 struct PgTx<'c, C> {
     client: &'c C,
-    changes: Vec<Option<KeyId>>,
+    changes: Vec<FeedEvent>,
     soon: String,
 }
 
@@ -507,9 +519,9 @@ impl<C: GenericClient + Send + Sync> Tx for PgTx<'_, C> {
         Ok(())
     }
 
-    fn changed(&mut self, key: Option<KeyId>) {
-        if !self.changes.contains(&key) {
-            self.changes.push(key);
+    fn changed(&mut self, change: FeedEvent) {
+        if !self.changes.contains(&change) {
+            self.changes.push(change);
         }
     }
 }

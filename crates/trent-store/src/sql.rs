@@ -14,7 +14,7 @@ use trent_domain::{Key, KeyState, RetirementPlan, RotationSchedule, Timestamp};
 
 use crate::driver::Sql;
 use crate::value::{params, record, FromRow, Param, Row, ToParams};
-use crate::{Alias, StoreError, StoredCredential};
+use crate::{Alias, StoreError, StoredCredential, StoredUser, StoredUserPolicy};
 
 /// The columns of `keys`, in the order `Key`'s `FromRow` reads them.
 macro_rules! key_columns {
@@ -61,7 +61,9 @@ record! {
         account, region, key_id, step, observe_millis, pending_window_days, started_at, observe_until, scheduled_at,
         deletion_date, finished_at, reason, started_by, version,
     }
-    StoredCredential { access_key_id, account, sealed_secret, created_at }
+    StoredCredential { access_key_id, account, sealed_secret, created_at, user_name }
+    StoredUser { account, name, user_id, created_at }
+    StoredUserPolicy { account, user_name, policy_name, document }
     StoredSegment { first_seq, previous_hash, records, hashes }
     ChainedEvent { seq, event_id, millis, record, previous_hash, hash }
     ChainHead { seq, hash }
@@ -375,15 +377,47 @@ pub(crate) const GET_META: Sql = Sql::both("SELECT value FROM meta WHERE name = 
 pub(crate) const INSERT_META: Sql = Sql::both("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING");
 pub(crate) const SET_META: Sql =
     Sql::both("INSERT INTO meta (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+
+// Identities: access keys, users and their policies.
+
 pub(crate) const INSERT_CREDENTIAL: Sql = Sql::both(
-    "INSERT INTO credentials (access_key_id, account, sealed_secret, created_at) VALUES ($1, $2, $3, $4) \
+    "INSERT INTO credentials (access_key_id, account, sealed_secret, created_at, user_name) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT DO NOTHING",
 );
-pub(crate) const CREDENTIALS: Sql =
-    Sql::both("SELECT access_key_id, account, sealed_secret, created_at FROM credentials ORDER BY created_at");
+pub(crate) const CREDENTIALS: Sql = Sql::both(
+    "SELECT access_key_id, account, sealed_secret, created_at, user_name FROM credentials ORDER BY created_at",
+);
+pub(crate) const COUNT_USER_CREDENTIALS: Sql =
+    Sql::both("SELECT COUNT(*) FROM credentials WHERE account = $1 AND user_name = $2");
+pub(crate) const DELETE_USER_CREDENTIAL: Sql =
+    Sql::both("DELETE FROM credentials WHERE account = $1 AND user_name = $2 AND access_key_id = $3");
+pub(crate) const DELETE_USER_CREDENTIALS: Sql =
+    Sql::both("DELETE FROM credentials WHERE account = $1 AND user_name = $2");
+pub(crate) const INSERT_USER: Sql =
+    Sql::both("INSERT INTO users (account, name, user_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING");
+pub(crate) const USERS: Sql = Sql::both("SELECT account, name, user_id, created_at FROM users ORDER BY account, name");
+/// A user, locked (on PostgreSQL) so that its access keys and policies change one writer at a time; SQLite's write
+/// transaction already excludes every other writer.
+pub(crate) const LOCK_USER: Sql = Sql::dialects(
+    "SELECT account, name, user_id, created_at FROM users WHERE account = $1 AND name = $2 FOR UPDATE",
+    "SELECT account, name, user_id, created_at FROM users WHERE account = $1 AND name = $2",
+);
+pub(crate) const DELETE_USER: Sql = Sql::both("DELETE FROM users WHERE account = $1 AND name = $2");
+pub(crate) const PUT_USER_POLICY: Sql = Sql::both(
+    "INSERT INTO user_policies (account, user_name, policy_name, document) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (account, user_name, policy_name) DO UPDATE SET document = excluded.document",
+);
+pub(crate) const USER_POLICIES: Sql = Sql::both(
+    "SELECT account, user_name, policy_name, document FROM user_policies ORDER BY account, user_name, policy_name",
+);
+pub(crate) const DELETE_USER_POLICY: Sql =
+    Sql::both("DELETE FROM user_policies WHERE account = $1 AND user_name = $2 AND policy_name = $3");
+pub(crate) const DELETE_USER_POLICIES: Sql =
+    Sql::both("DELETE FROM user_policies WHERE account = $1 AND user_name = $2");
 
-/// Dev mode's reset: everything but the credentials and the bookkeeping (the chain's head and anchor go back to
-/// the start separately).
+/// Dev mode's reset: everything but the accounts' root access keys and the bookkeeping (the chain's head and anchor
+/// go back to the start separately).
 pub(crate) const RESET: &str = "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_segments; \
      DELETE FROM audit_segment_keys; DELETE FROM key_usage; DELETE FROM key_last_use; DELETE FROM key_refused_uses; \
-     DELETE FROM retirement_plans;";
+     DELETE FROM retirement_plans; DELETE FROM user_policies; DELETE FROM users; \
+     DELETE FROM credentials WHERE user_name IS NOT NULL;";

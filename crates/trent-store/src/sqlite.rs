@@ -11,10 +11,9 @@ use async_trait::async_trait;
 use futures_util::FutureExt;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{CachedStatement, Connection};
-use trent_domain::KeyId;
 
 use crate::driver::{Dialect, Driver, Mode, Sql, Tx, Work};
-use crate::feed::ChangeFeed;
+use crate::feed::{ChangeFeed, FeedEvent};
 use crate::store;
 use crate::value::{Param, Row, Value};
 use crate::StoreError;
@@ -34,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0011_imported_material.sql"),
     include_str!("../migrations/sqlite/0012_multi_region.sql"),
     include_str!("../migrations/sqlite/0013_pending_replica_deletion.sql"),
+    include_str!("../migrations/sqlite/0014_identities.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.
@@ -205,7 +205,7 @@ impl Tx for SqliteTx<'_> {
         Ok(self.0.execute_batch(script)?)
     }
 
-    fn changed(&mut self, _key: Option<KeyId>) {}
+    fn changed(&mut self, _change: FeedEvent) {}
 }
 
 #[cfg(test)]

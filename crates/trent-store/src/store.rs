@@ -11,13 +11,15 @@ use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
 use crate::driver::{Driver, Mode, Sql, Statement, Tx, Work};
-use crate::feed::ChangeFeed;
+use crate::feed::{ChangeFeed, FeedEvent};
 use crate::group_commit::GroupCommit;
 use crate::postgres::Postgres;
 use crate::sql;
 use crate::sqlite::Sqlite;
 use crate::value::{params, FromRow, Param, ToParams};
-use crate::{Alias, EventFor, StoreError, StoredCredential};
+use crate::{
+    Alias, EventFor, IdentityRefusal, StoreError, StoredCredential, StoredIdentities, StoredUser, StoredUserPolicy,
+};
 
 /// A key store. Every change that has an audit event commits together with it, in one transaction.
 pub struct KeyStore {
@@ -211,7 +213,7 @@ async fn insert_key(tx: &mut dyn Tx, key: &Key, event: &AuditEvent) -> Result<()
     }
     // A replica created again under its set's ID: other nodes drop what they remember of the one destroyed before.
     if key.id.is_multi_region() {
-        tx.changed(Some(key.id));
+        tx.changed(FeedEvent::Key(key.id));
     }
     insert_event(tx, event).await
 }
@@ -225,7 +227,7 @@ async fn write_key(tx: &mut dyn Tx, key: &Key, event: Option<&AuditEvent>) -> Re
     if let Some(event) = event {
         insert_event(tx, event).await?;
     }
-    tx.changed(Some(key.id));
+    tx.changed(FeedEvent::Key(key.id));
     Ok(Key { version: key.version + 1, ..key.clone() })
 }
 
@@ -346,7 +348,7 @@ impl KeyStore {
                 tx.execute(&sql::DELETE_KEY, &names).await?;
                 tx.execute(&sql::DELETE_KEY_ALIASES, &names).await?;
                 insert_event(tx, &event_for(key)).await?;
-                tx.changed(Some(key.id));
+                tx.changed(FeedEvent::Key(key.id));
             }
             Ok(due)
         })
@@ -601,18 +603,127 @@ impl KeyStore {
         })
     }
 
-    /// Stores an access key; an existing one with the same ID is kept.
+    /// Stores an account root's access key (the administrator key made on first start); an existing one with the
+    /// same ID is kept.
     pub async fn put_credential(&self, credential: &StoredCredential) -> Result<(), StoreError> {
         let credential = credential.clone();
-        run!(self, Autocommit, |tx| {
+        run!(self, WriteAlone, |tx| {
             tx.execute(&sql::INSERT_CREDENTIAL, &credential.to_params()?).await?;
+            tx.changed(FeedEvent::Identities);
             Ok(())
         })
     }
 
-    /// Every stored access key.
-    pub async fn credentials(&self) -> Result<Vec<StoredCredential>, StoreError> {
-        run!(self, Autocommit, |tx| { rows(tx, &sql::CREDENTIALS, &[]).await })
+    /// Every access key, user and user policy, in one snapshot.
+    pub async fn identities(&self) -> Result<StoredIdentities, StoreError> {
+        run!(self, Snapshot, |tx| {
+            Ok(StoredIdentities {
+                credentials: rows(tx, &sql::CREDENTIALS, &[]).await?,
+                users: rows(tx, &sql::USERS, &[]).await?,
+                policies: rows(tx, &sql::USER_POLICIES, &[]).await?,
+            })
+        })
+    }
+
+    /// Creates a user, unless one of the same name in any case exists.
+    pub async fn create_user(&self, user: &StoredUser) -> Result<Result<(), IdentityRefusal>, StoreError> {
+        let user = user.clone();
+        run!(self, WriteAlone, |tx| {
+            if tx.execute(&sql::INSERT_USER, &user.to_params()?).await? == 0 {
+                return Ok(Err(IdentityRefusal::UserExists));
+            }
+            tx.changed(FeedEvent::Identities);
+            Ok(Ok(()))
+        })
+    }
+
+    /// Deletes a user with its access keys and policies, all at once.
+    pub async fn delete_user(
+        &self,
+        account: &AccountId,
+        name: &str,
+    ) -> Result<Result<(), IdentityRefusal>, StoreError> {
+        let (account, name) = (account.clone(), name.to_owned());
+        run!(self, WriteAlone, |tx| {
+            let owner = params![&account, &name];
+            if first::<StoredUser>(tx, &sql::LOCK_USER, &owner).await?.is_none() {
+                return Ok(Err(IdentityRefusal::NoSuchUser));
+            }
+            tx.execute(&sql::DELETE_USER_CREDENTIALS, &owner).await?;
+            tx.execute(&sql::DELETE_USER_POLICIES, &owner).await?;
+            tx.execute(&sql::DELETE_USER, &owner).await?;
+            tx.changed(FeedEvent::Identities);
+            Ok(Ok(()))
+        })
+    }
+
+    /// Stores a user's new access key, if the user exists and has fewer than `most_per_user`.
+    pub async fn add_user_credential(
+        &self,
+        credential: &StoredCredential,
+        most_per_user: i64,
+    ) -> Result<Result<(), IdentityRefusal>, StoreError> {
+        let credential = credential.clone();
+        run!(self, WriteAlone, |tx| {
+            let owner = params![&credential.account, &credential.user_name];
+            if first::<StoredUser>(tx, &sql::LOCK_USER, &owner).await?.is_none() {
+                return Ok(Err(IdentityRefusal::NoSuchUser));
+            }
+            if one::<i64>(tx, &sql::COUNT_USER_CREDENTIALS, &owner).await? >= most_per_user {
+                return Ok(Err(IdentityRefusal::TooManyAccessKeys));
+            }
+            tx.execute(&sql::INSERT_CREDENTIAL, &credential.to_params()?).await?;
+            tx.changed(FeedEvent::Identities);
+            Ok(Ok(()))
+        })
+    }
+
+    /// Deletes a user's access key; false if the user has no such key.
+    pub async fn delete_user_credential(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+        access_key_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (account, user_name, access_key_id) = (account.clone(), user_name.to_owned(), access_key_id.to_owned());
+        run!(self, WriteAlone, |tx| {
+            let deleted =
+                tx.execute(&sql::DELETE_USER_CREDENTIAL, &params![&account, &user_name, &access_key_id]).await?;
+            if deleted > 0 {
+                tx.changed(FeedEvent::Identities);
+            }
+            Ok(deleted > 0)
+        })
+    }
+
+    /// Writes (or replaces) a user's policy, if the user exists.
+    pub async fn put_user_policy(&self, policy: &StoredUserPolicy) -> Result<Result<(), IdentityRefusal>, StoreError> {
+        let policy = policy.clone();
+        run!(self, WriteAlone, |tx| {
+            if first::<StoredUser>(tx, &sql::LOCK_USER, &params![&policy.account, &policy.user_name]).await?.is_none() {
+                return Ok(Err(IdentityRefusal::NoSuchUser));
+            }
+            tx.execute(&sql::PUT_USER_POLICY, &policy.to_params()?).await?;
+            tx.changed(FeedEvent::Identities);
+            Ok(Ok(()))
+        })
+    }
+
+    /// Deletes a user's policy; false if the user has no policy of that name.
+    pub async fn delete_user_policy(
+        &self,
+        account: &AccountId,
+        user_name: &str,
+        policy_name: &str,
+    ) -> Result<bool, StoreError> {
+        let (account, user_name, policy_name) = (account.clone(), user_name.to_owned(), policy_name.to_owned());
+        run!(self, WriteAlone, |tx| {
+            let deleted = tx.execute(&sql::DELETE_USER_POLICY, &params![&account, &user_name, &policy_name]).await?;
+            if deleted > 0 {
+                tx.changed(FeedEvent::Identities);
+            }
+            Ok(deleted > 0)
+        })
     }
 
     /// Wipes every key, alias and audit event in every account and region (dev mode's reset).
@@ -626,7 +737,7 @@ impl KeyStore {
             let genesis = params![0_i64, trent_audit::chain::GENESIS];
             tx.execute(&sql::SET_AUDIT_HEAD, &genesis).await?;
             tx.execute(&sql::SET_AUDIT_ANCHOR, &genesis).await?;
-            tx.changed(None);
+            tx.changed(FeedEvent::All);
             Ok(())
         })
     }

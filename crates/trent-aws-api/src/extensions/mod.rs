@@ -9,6 +9,7 @@ pub mod list_audit_events;
 pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
 pub mod start_key_retirement;
+pub mod users;
 pub mod verify_audit_trail;
 
 use trent_service::{RequestContext, Service};
@@ -40,6 +41,26 @@ pub enum Extension {
     StartKeyRetirement,
     /// `Trent.VerifyAuditTrail`.
     VerifyAuditTrail,
+    /// `Trent.CreateAccessKey`.
+    CreateAccessKey,
+    /// `Trent.CreateUser`.
+    CreateUser,
+    /// `Trent.DeleteAccessKey`.
+    DeleteAccessKey,
+    /// `Trent.DeleteUser`.
+    DeleteUser,
+    /// `Trent.DeleteUserPolicy`.
+    DeleteUserPolicy,
+    /// `Trent.GetUserPolicy`.
+    GetUserPolicy,
+    /// `Trent.ListAccessKeys`.
+    ListAccessKeys,
+    /// `Trent.ListUserPolicies`.
+    ListUserPolicies,
+    /// `Trent.ListUsers`.
+    ListUsers,
+    /// `Trent.PutUserPolicy`.
+    PutUserPolicy,
 }
 
 impl Extension {
@@ -54,6 +75,16 @@ impl Extension {
         Extension::SetDeletionProtection,
         Extension::StartKeyRetirement,
         Extension::VerifyAuditTrail,
+        Extension::CreateAccessKey,
+        Extension::CreateUser,
+        Extension::DeleteAccessKey,
+        Extension::DeleteUser,
+        Extension::DeleteUserPolicy,
+        Extension::GetUserPolicy,
+        Extension::ListAccessKeys,
+        Extension::ListUserPolicies,
+        Extension::ListUsers,
+        Extension::PutUserPolicy,
     ];
 
     /// The operation's name after `Trent.`.
@@ -68,6 +99,16 @@ impl Extension {
             Extension::SetDeletionProtection => "SetDeletionProtection",
             Extension::StartKeyRetirement => "StartKeyRetirement",
             Extension::VerifyAuditTrail => "VerifyAuditTrail",
+            Extension::CreateAccessKey => "CreateAccessKey",
+            Extension::CreateUser => "CreateUser",
+            Extension::DeleteAccessKey => "DeleteAccessKey",
+            Extension::DeleteUser => "DeleteUser",
+            Extension::DeleteUserPolicy => "DeleteUserPolicy",
+            Extension::GetUserPolicy => "GetUserPolicy",
+            Extension::ListAccessKeys => "ListAccessKeys",
+            Extension::ListUserPolicies => "ListUserPolicies",
+            Extension::ListUsers => "ListUsers",
+            Extension::PutUserPolicy => "PutUserPolicy",
         }
     }
 }
@@ -128,6 +169,17 @@ impl Target {
                 | Extension::GetKeyUsage
                 | Extension::ListAuditEvents
                 | Extension::VerifyAuditTrail => false,
+                // Identity changes are recorded by the edge, after they are made.
+                Extension::CreateAccessKey
+                | Extension::CreateUser
+                | Extension::DeleteAccessKey
+                | Extension::DeleteUser
+                | Extension::DeleteUserPolicy
+                | Extension::GetUserPolicy
+                | Extension::ListAccessKeys
+                | Extension::ListUserPolicies
+                | Extension::ListUsers
+                | Extension::PutUserPolicy => false,
             },
         }
     }
@@ -189,6 +241,16 @@ pub fn dispatch<'a>(
         Extension::SetDeletionProtection => Box::pin(set_deletion_protection::handle(service, ctx, body)),
         Extension::StartKeyRetirement => Box::pin(start_key_retirement::handle(service, ctx, body)),
         Extension::VerifyAuditTrail => Box::pin(verify_audit_trail::handle(service, ctx, body)),
+        Extension::CreateAccessKey
+        | Extension::CreateUser
+        | Extension::DeleteAccessKey
+        | Extension::DeleteUser
+        | Extension::DeleteUserPolicy
+        | Extension::GetUserPolicy
+        | Extension::ListAccessKeys
+        | Extension::ListUserPolicies
+        | Extension::ListUsers
+        | Extension::PutUserPolicy => Box::pin(users::handle(service, ctx, extension, body)),
     }
 }
 

@@ -4,7 +4,7 @@ use trent_domain::ids::AliasNameError;
 use trent_domain::{Action, AliasName, Arn};
 use trent_store::{Alias, StoreError};
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize, authorize_in_account};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::Service;
@@ -35,6 +35,12 @@ impl Service {
         target_key_id: &str,
     ) -> Result<(), ServiceError> {
         let name = customer_alias_name(alias_name)?;
+        // Both the alias (an identity permission) and its key (the key policy), as AWS requires.
+        authorize_in_account(
+            &ctx.principal,
+            "kms:CreateAlias",
+            &Arn::alias(&ctx.region, ctx.account(), &name).to_string(),
+        )?;
         let key = self.load_for_write(ctx, target_key_id).await?;
         authorize(&ctx.principal, "kms:CreateAlias", &key)?;
         check_state(&key, Action::CreateAlias)?;

@@ -2,6 +2,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::authorize::authorize_in_account;
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::Service;
@@ -10,10 +11,11 @@ impl Service {
     /// GenerateRandom.
     pub async fn generate_random(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         number_of_bytes: usize,
         custom_key_store_id: Option<&str>,
     ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
+        authorize_in_account(&ctx.principal, "kms:GenerateRandom", "*")?;
         if custom_key_store_id.is_some() {
             return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
         }

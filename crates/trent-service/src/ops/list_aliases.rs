@@ -3,6 +3,7 @@
 use trent_domain::AliasName;
 use trent_store::Alias;
 
+use crate::authorize::authorize_in_account;
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::resolve::Aliases;
@@ -17,6 +18,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Alias>, Option<String>), ServiceError> {
+        authorize_in_account(&ctx.principal, "kms:ListAliases", "*")?;
         let key = match key_id {
             Some(text) => Some(self.load(ctx, text, Aliases::Refused).await?.key.id),
             None => None,

@@ -2,6 +2,7 @@
 
 use trent_domain::{Key, KeyId};
 
+use crate::authorize::authorize_in_account;
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::Service;
@@ -14,6 +15,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Key>, Option<String>), ServiceError> {
+        authorize_in_account(&ctx.principal, "kms:ListKeys", "*")?;
         let after = match marker {
             None => None,
             Some(text) => {

@@ -48,6 +48,7 @@ pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
 pub mod update_primary_region;
+pub mod users;
 pub mod verify;
 pub mod verify_audit_trail;
 pub mod verify_mac;

@@ -4,7 +4,7 @@
 use trent_domain::{Action, Arn};
 use trent_store::{Alias, StoreError};
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize, authorize_in_account};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::create_alias::customer_alias_name;
@@ -22,6 +22,15 @@ impl Service {
         let not_found =
             || ServiceError::NotFound(format!("Alias {} is not found.", Arn::alias(&ctx.region, ctx.account(), &name)));
         let existing = self.store.get_alias(ctx.account(), &ctx.region, &name).await?.ok_or_else(not_found)?;
+        // Both the alias (an identity permission) and the key it is pointed at (the key policy), as AWS requires; the
+        // key it leaves needs the permission too.
+        authorize_in_account(
+            &ctx.principal,
+            "kms:UpdateAlias",
+            &Arn::alias(&ctx.region, ctx.account(), &name).to_string(),
+        )?;
+        let leaving = self.load_by_id(ctx, existing.key_id).await?;
+        authorize(&ctx.principal, "kms:UpdateAlias", &leaving.key)?;
         let key = self.load_for_write(ctx, target_key_id).await?;
         authorize(&ctx.principal, "kms:UpdateAlias", &key)?;
         check_state(&key, Action::UpdateAliasTarget)?;

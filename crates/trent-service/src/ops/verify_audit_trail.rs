@@ -3,6 +3,7 @@
 
 use trent_audit::chain::ChainBreak;
 
+use crate::authorize::authorize_in_account;
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::Service;
@@ -20,7 +21,8 @@ pub struct Verification {
 
 impl Service {
     /// VerifyAuditTrail.
-    pub async fn verify_audit_trail(&self, _ctx: &RequestContext) -> Result<Verification, ServiceError> {
+    pub async fn verify_audit_trail(&self, ctx: &RequestContext) -> Result<Verification, ServiceError> {
+        authorize_in_account(&ctx.principal, "trent:VerifyAuditTrail", "*")?;
         self.flush_audit().await;
         let chain = self.store.audit_chain().await?;
         Ok(match chain.verify() {

@@ -1,0 +1,209 @@
+"""Who may delete a key, through boto3 with several users: users and their access keys made with `trent admin` (the
+account administrator's credentials), key policies and identity policies deciding as AWS documents for KMS."""
+
+import json
+import os
+import subprocess
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import REGION, make_client
+
+ACCOUNT = "111122223333"
+
+
+@pytest.fixture
+def trent(server, tmp_path):
+    """Runs the `trent` client (`trent admin …`, `trent key …`) as the account administrator; returns its parsed JSON
+    output."""
+    binary = os.environ.get("TRENT_BIN", "target/debug/trent")
+    env = dict(os.environ, TRENT_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID="test",
+               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+
+    def run(*args):
+        done = subprocess.run([binary, *args, "--output", "json"], capture_output=True, text=True, env=env,
+                              timeout=30)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    def user(name, policy=None):
+        """A user with an access key (and, if given, an identity policy); its boto3 client."""
+        run("admin", "user", "create", name)
+        key = run("admin", "access-key", "create", name)
+        assert set(key) == {"AccessKeyId", "SecretAccessKey"}
+        if policy is not None:
+            path = tmp_path / f"{name}-policy.json"
+            path.write_text(json.dumps(policy))
+            run("admin", "user", "put-policy", name, "--policy-name", "kms-use", "--policy-file", str(path))
+        return make_client(server, key["AccessKeyId"], key["SecretAccessKey"])
+
+    run.user = user
+    return run
+
+
+def user_arn(name):
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+
+
+def key_policy(*statements):
+    """A key policy that keeps the account's root user in charge, with `statements` added."""
+    root = {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+    return json.dumps({"Version": "2012-10-17", "Statement": [root, *statements]})
+
+
+def allow(name, *actions, condition=None):
+    statement = {"Effect": "Allow", "Principal": {"AWS": user_arn(name)}, "Action": list(actions), "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def refusal(call):
+    with pytest.raises(ClientError) as raised:
+        call()
+    return raised.value.response["Error"]
+
+
+def test_a_user_the_key_policy_does_not_let_delete_cannot_schedule_and_nothing_changes(kms, trent):
+    alice = trent.user("alice")
+    key_id = kms.create_key(Policy=key_policy(allow("alice", "kms:Encrypt", "kms:DescribeKey")))["KeyMetadata"]["KeyId"]
+    alice.encrypt(KeyId=key_id, Plaintext=b"still in use")
+
+    error = refusal(lambda: alice.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7))
+    assert error["Code"] == "AccessDeniedException"
+    # The key policy names alice for other actions only, and delegates the rest to the account's identity policies,
+    # of which alice has none.
+    assert error["Message"] == (
+        f"User: {user_arn('alice')} is not authorized to perform: kms:ScheduleKeyDeletion on resource: "
+        f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id} because no identity-based policy allows the "
+        "kms:ScheduleKeyDeletion action")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+
+    # The console's "Allow key administrators to delete this key": one statement in the key policy.
+    deletion = allow("alice", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion")
+    kms.put_key_policy(KeyId=key_id, PolicyName="default",
+                       Policy=key_policy(allow("alice", "kms:Encrypt", "kms:DescribeKey"), deletion))
+    scheduled = alice.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    assert scheduled["KeyState"] == "PendingDeletion"
+    alice.cancel_key_deletion(KeyId=key_id)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Disabled"
+
+
+def test_a_deny_of_short_waiting_periods_forces_the_longest(kms, trent):
+    bob = trent.user("bob")
+    short = {"Effect": "Deny", "Principal": "*", "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+             "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}}
+    policy = key_policy(allow("bob", "kms:ScheduleKeyDeletion", "kms:DescribeKey"), short)
+    key_id = kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
+
+    for days in (7, 29):
+        error = refusal(lambda: bob.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=days))
+        assert error["Code"] == "AccessDeniedException"
+        assert error["Message"].endswith("with an explicit deny in a resource-based policy")
+    # The Deny stops the root user too, as in AWS.
+    assert refusal(lambda: kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7))["Code"] == \
+        "AccessDeniedException"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert bob.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)["PendingWindowInDays"] == 30
+
+
+def test_the_default_key_policy_delegates_to_the_users_identity_policies(kms, trent, tmp_path):
+    carol = trent.user("carol")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+
+    error = refusal(lambda: carol.encrypt(KeyId=key_id, Plaintext=b"x"))
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"].endswith("because no identity-based policy allows the kms:Encrypt action")
+    assert refusal(lambda: carol.list_keys())["Code"] == "AccessDeniedException"
+
+    path = tmp_path / "carol.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:List*"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:ScheduleKeyDeletion", "Resource": "*"}]}))
+    trent("admin", "user", "put-policy", "carol", "--policy-name", "use-keys", "--policy-file", str(path))
+    blob = carol.encrypt(KeyId=key_id, Plaintext=b"x")["CiphertextBlob"]
+    assert carol.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+    assert key_id in [k["KeyId"] for k in carol.list_keys()["Keys"]]
+    error = refusal(lambda: carol.schedule_key_deletion(KeyId=key_id))
+    assert error["Message"].endswith("with an explicit deny in an identity-based policy")
+    assert trent("admin", "user", "list-policies", "carol") == {"PolicyNames": ["use-keys"]}
+
+    trent("admin", "user", "delete-policy", "carol", "--policy-name", "use-keys")
+    assert refusal(lambda: carol.decrypt(CiphertextBlob=blob))["Code"] == "AccessDeniedException"
+
+
+def test_a_deleted_access_key_or_user_is_refused_at_once(kms, trent, server):
+    trent("admin", "user", "create", "dave")
+    first = trent("admin", "access-key", "create", "dave")
+    second = trent("admin", "access-key", "create", "dave")
+    listed = trent("admin", "access-key", "list", "dave")["AccessKeyMetadata"]
+    assert sorted(k["AccessKeyId"] for k in listed) == sorted([first["AccessKeyId"], second["AccessKeyId"]])
+    assert all("SecretAccessKey" not in k and k["Status"] == "Active" for k in listed)
+
+    by_first = make_client(server, first["AccessKeyId"], first["SecretAccessKey"])
+    by_second = make_client(server, second["AccessKeyId"], second["SecretAccessKey"])
+    assert refusal(lambda: by_first.list_keys())["Code"] == "AccessDeniedException"
+    trent("admin", "access-key", "delete", "dave", first["AccessKeyId"])
+    assert refusal(lambda: by_first.list_keys())["Code"] == "UnrecognizedClientException"
+    assert refusal(lambda: by_second.list_keys())["Code"] == "AccessDeniedException"
+    trent("admin", "user", "delete", "dave")
+    assert refusal(lambda: by_second.list_keys())["Code"] == "UnrecognizedClientException"
+    assert trent("admin", "user", "list") == {"Users": []}
+
+
+def test_identity_requests_are_refused_with_iam_s_errors(kms, trent, server):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    import urllib.error
+    import urllib.request
+
+    def call(target, body, credentials=("test", "test")):
+        request = AWSRequest(method="POST", url=server.endpoint + "/", data=json.dumps(body).encode(),
+                             headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+        SigV4Auth(Credentials(*credentials), "kms", REGION).add_auth(request)
+        prepared = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers), method="POST")
+        try:
+            with urllib.request.urlopen(prepared, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    assert call("Trent.CreateUser", {"UserName": "erin"})[0] == 200
+    status, body = call("Trent.CreateUser", {"UserName": "ERIN"})
+    assert (status, body["__type"]) == (400, "AlreadyExistsException")
+    status, body = call("Trent.CreateUser", {"UserName": "no spaces"})
+    assert (status, body["__type"]) == (400, "ValidationException")
+    status, body = call("Trent.DeleteUser", {"UserName": "nobody"})
+    assert (status, body["__type"], body["message"]) == (
+        400, "NotFoundException", "The user with name nobody cannot be found.")
+    status, body = call("Trent.PutUserPolicy", {"UserName": "erin", "PolicyName": "p", "PolicyDocument": json.dumps(
+        {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}})})
+    assert (status, body["__type"]) == (400, "MalformedPolicyDocumentException")
+    status, body = call("Trent.PutUserPolicy", {"UserName": "erin", "PolicyName": "p", "PolicyDocument": "{"})
+    assert (status, body["__type"]) == (400, "MalformedPolicyDocumentException")
+    assert call("Trent.CreateAccessKey", {"UserName": "erin"})[0] == 200
+    assert call("Trent.CreateAccessKey", {"UserName": "erin"})[0] == 200
+    status, body = call("Trent.CreateAccessKey", {"UserName": "erin"})
+    assert (status, body["__type"], body["message"]) == (
+        400, "LimitExceededException", "Cannot exceed quota for AccessKeysPerUser: 2")
+    assert call("Trent.ListUsers", {})[1]["Users"][0]["Arn"] == user_arn("erin")
+
+
+def test_allow_deletion_adds_and_removes_a_principal_from_the_key_policy_s_deletion_statement(kms, trent):
+    frank = trent.user("frank")
+    key_id = kms.create_key(Policy=key_policy(allow("frank", "kms:DescribeKey")))["KeyMetadata"]["KeyId"]
+    assert refusal(lambda: frank.schedule_key_deletion(KeyId=key_id))["Code"] == "AccessDeniedException"
+
+    allowed = trent("key", "allow-deletion", key_id, "--principal", user_arn("frank"))
+    assert allowed == {"KeyId": key_id, "Principal": user_arn("frank"), "DeletionAllowed": True}
+    policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    deletion = [s for s in policy["Statement"] if s.get("Sid") == "Allow key administrators to delete this key"]
+    assert deletion[0]["Principal"]["AWS"] == [user_arn("frank")]
+    assert frank.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=30)["KeyState"] == "PendingDeletion"
+
+    trent("key", "allow-deletion", key_id, "--principal", user_arn("frank"), "--revoke")
+    assert refusal(lambda: frank.cancel_key_deletion(KeyId=key_id))["Code"] == "AccessDeniedException"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
