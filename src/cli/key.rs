@@ -211,7 +211,8 @@ pub const DELETION_STATEMENT_SID: &str = "Allow key administrators to delete thi
 
 /// `policy` with `principal` added to (or, revoking, removed from) its deletion statement: `Allow` of
 /// `kms:ScheduleKeyDeletion` and `kms:CancelKeyDeletion` on the key, made when missing and dropped when it names
-/// nobody any more. Every other statement is kept as it was.
+/// nobody any more. Only that statement's principals change; every other statement, and the rest of that one (a
+/// condition someone added), is kept as it was.
 pub fn with_deletion_statement(policy: &Value, principal: &str, revoke: bool) -> Result<Value, String> {
     let mut policy = policy.clone();
     let statements = match policy.get_mut("Statement") {
@@ -239,24 +240,23 @@ pub fn with_deletion_statement(policy: &Value, principal: &str, revoke: bool) ->
     if !revoke {
         principals.push(principal.to_owned());
     }
-    let statement = json!({
-        "Sid": DELETION_STATEMENT_SID,
-        "Effect": "Allow",
-        "Principal": { "AWS": principals },
-        "Action": ["kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"],
-        "Resource": "*",
-    });
     match (position, principals.is_empty()) {
         (Some(i), true) => {
             statements.remove(i);
         }
         (Some(i), false) => {
-            if let Some(slot) = statements.get_mut(i) {
-                *slot = statement;
+            if let Some(Value::Object(statement)) = statements.get_mut(i) {
+                statement.insert("Principal".to_owned(), json!({ "AWS": principals }));
             }
         }
         (None, true) => {}
-        (None, false) => statements.push(statement),
+        (None, false) => statements.push(json!({
+            "Sid": DELETION_STATEMENT_SID,
+            "Effect": "Allow",
+            "Principal": { "AWS": principals },
+            "Action": ["kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"],
+            "Resource": "*",
+        })),
     }
     Ok(policy)
 }
@@ -375,6 +375,11 @@ mod tests {
         assert_eq!(one["Statement"][1]["Principal"]["AWS"], json!([alice]));
         let two = with_deletion_statement(&with_deletion_statement(&one, bob, false).unwrap(), bob, false).unwrap();
         assert_eq!(two["Statement"][1]["Principal"]["AWS"], json!([alice, bob]), "each principal once");
+        let mut conditioned = two.clone();
+        conditioned["Statement"][1]["Condition"] = json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}});
+        let kept = with_deletion_statement(&conditioned, alice, true).unwrap();
+        assert_eq!(kept["Statement"][1]["Condition"], conditioned["Statement"][1]["Condition"], "the rest is kept");
+        assert_eq!(kept["Statement"][1]["Principal"]["AWS"], json!([bob]));
         let back = with_deletion_statement(&with_deletion_statement(&two, alice, true).unwrap(), bob, true).unwrap();
         assert_eq!(back["Statement"], json!([root]), "a statement naming nobody is dropped");
         assert!(with_deletion_statement(&json!({}), alice, false).is_err());

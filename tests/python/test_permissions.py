@@ -207,3 +207,29 @@ def test_allow_deletion_adds_and_removes_a_principal_from_the_key_policy_s_delet
     trent("key", "allow-deletion", key_id, "--principal", user_arn("frank"), "--revoke")
     assert refusal(lambda: frank.cancel_key_deletion(KeyId=key_id))["Code"] == "AccessDeniedException"
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+def test_encryption_context_conditions_hold_for_every_operation_that_takes_one(kms, trent):
+    gina = trent.user("gina")
+    finance_only = allow("gina", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncrypt*",
+                         condition={"StringEquals": {"kms:EncryptionContext:Department": "Finance"},
+                                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["Department", "Year"]}})
+    key_id = kms.create_key(Policy=key_policy(finance_only))["KeyMetadata"]["KeyId"]
+
+    finance = {"Department": "Finance", "Year": "2026"}
+    blob = gina.encrypt(KeyId=key_id, Plaintext=b"ledger", EncryptionContext=finance)["CiphertextBlob"]
+    assert gina.decrypt(CiphertextBlob=blob, EncryptionContext=finance)["Plaintext"] == b"ledger"
+    assert gina.generate_data_key(KeyId=key_id, KeySpec="AES_256",
+                                  EncryptionContext={"Department": "Finance"})["KeyId"].endswith(key_id)
+    gina.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext=finance, DestinationKeyId=key_id,
+                    DestinationEncryptionContext={"Department": "Finance"})
+
+    # kms:EncryptionContextKeys compares the keys as written: "department" is not listed.
+    for context in ({"Department": "HR"}, {}, {"Department": "Finance", "Project": "x"}, {"department": "Finance"}):
+        error = refusal(lambda: gina.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext=context))
+        assert error["Code"] == "AccessDeniedException", context
+    error = refusal(lambda: gina.re_encrypt(CiphertextBlob=blob, SourceEncryptionContext=finance,
+                                            DestinationKeyId=key_id, DestinationEncryptionContext={"Department": "HR"}))
+    assert error["Code"] == "AccessDeniedException"
+    # The root user's statement has no condition: it is not bound by gina's.
+    assert kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"Department": "HR"})["KeyId"].endswith(key_id)

@@ -87,7 +87,10 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         .with_settings(settings)
         .with_fixed_credentials(fixed);
     // Every stored access key must open under this root key: found now rather than on the first request.
-    service.identities().directory().await.map_err(|e| e.to_string())?;
+    let directory = service.identities().directory().await.map_err(|e| e.to_string())?;
+    if let Some(unreadable) = directory.unreadable().first() {
+        return Err(format!("stored access key {unreadable} does not open under this root key"));
+    }
     if config.audit_calls {
         service = service.with_audit_writer(
             trent_service::audit_writer::AuditWriter::start(Arc::clone(&store), &config.data_dir, clock.now()).await?,

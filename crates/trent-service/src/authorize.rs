@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use trent_crypto::EncryptionContext;
 use trent_domain::{Key, KeyManager};
 use trent_policy::{
     identity_decision, kms_decision, kms_refusal, Decision, KeyAccess, PolicyDocument, PolicyError, Refusal, Request,
@@ -88,9 +89,35 @@ pub(crate) fn parsed_policy(text: &str) -> Result<Arc<PolicyDocument>, PolicyErr
     Ok(parsed)
 }
 
-/// The condition keys KMS sets for every request on `key` by `principal` ("AWS KMS condition keys", "AWS global
-/// condition context keys"); operations add their own with [`authorize_with`].
-fn request_context(principal: &Principal, key: &Key) -> RequestContext {
+/// A permission a request asks for on a key: the action (`kms:Encrypt`) and what the request says that condition keys
+/// read ("AWS KMS condition keys"). An action's name alone is a permission with nothing more to say.
+#[derive(Debug, Clone, Copy)]
+pub struct Permission<'a> {
+    /// The action: `kms:` and the operation, or one of Trent's `trent:` actions.
+    pub action: &'a str,
+    /// ScheduleKeyDeletion's waiting period: `kms:ScheduleKeyDeletionPendingWindowInDays`.
+    pub pending_window_days: Option<i64>,
+    /// The request's encryption context: `kms:EncryptionContext:<key>` for each pair (the key in the condition
+    /// key's name matched in any case, the value as written) and `kms:EncryptionContextKeys`, once per key.
+    pub encryption_context: Option<&'a EncryptionContext>,
+}
+
+impl<'a> From<&'a str> for Permission<'a> {
+    fn from(action: &'a str) -> Self {
+        Self { action, pending_window_days: None, encryption_context: None }
+    }
+}
+
+impl<'a> Permission<'a> {
+    /// `action`, for a request with this encryption context.
+    pub fn with_encryption_context(action: &'a str, context: &'a EncryptionContext) -> Self {
+        Self { encryption_context: Some(context), ..Self::from(action) }
+    }
+}
+
+/// The condition keys KMS sets for `permission` on `key` by `principal` ("AWS KMS condition keys", "AWS global
+/// condition context keys").
+fn request_context(principal: &Principal, key: &Key, permission: Permission<'_>) -> RequestContext {
     let mut context = RequestContext::new()
         .with("kms:CallerAccount", principal.account.as_str())
         .with("kms:KeySpec", key.spec.as_str())
@@ -104,23 +131,25 @@ fn request_context(principal: &Principal, key: &Key) -> RequestContext {
     for tag in &key.tags {
         context = context.with(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
     }
+    if let Some(days) = permission.pending_window_days {
+        context = context.with("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
+    }
+    for (name, value) in permission.encryption_context.into_iter().flatten() {
+        context = context.with(&format!("kms:EncryptionContext:{name}"), value.as_str());
+        context = context.with("kms:EncryptionContextKeys", name.as_str());
+    }
     context
 }
 
 /// Decides whether `principal` may perform `action` (a permission name such as `kms:Encrypt`) on `key`.
 /// Keys of another account are reported as not found, so their existence never leaks.
 pub fn authorize(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
-    authorize_with(principal, action, key, &[])
+    authorize_with(principal, Permission::from(action), key)
 }
 
-/// As [`authorize`], with the condition keys only this request has (`kms:ScheduleKeyDeletionPendingWindowInDays`,
-/// `kms:EncryptionContext:…`).
-pub fn authorize_with(
-    principal: &Principal,
-    action: &str,
-    key: &Key,
-    conditions: &[(&str, String)],
-) -> Result<(), ServiceError> {
+/// As [`authorize`], for a permission whose request says more (its waiting period, its encryption context).
+pub fn authorize_with(principal: &Principal, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
+    let action = permission.action;
     if principal.account != key.account {
         tracing::debug!(action, key = %key.arn(), "cross-account access refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
@@ -146,13 +175,7 @@ pub fn authorize_with(
     }
     // Most key policies (AWS's default among them) have no condition: the context is built only for those that do.
     let needs_context = key_policy.has_conditions() || principal.identity_policies().iter().any(|p| p.has_conditions());
-    let context = if needs_context {
-        conditions
-            .iter()
-            .fold(request_context(principal, key), |context, (name, value)| context.with(name, value.as_str()))
-    } else {
-        RequestContext::new()
-    };
+    let context = if needs_context { request_context(principal, key, permission) } else { RequestContext::new() };
     let resource = key.arn().to_string();
     let caller = principal.arn();
     let access = KeyAccess {
@@ -183,16 +206,18 @@ pub fn authorize_with(
 }
 
 /// AWS's `AccessDeniedException` message for `principal` refused `action` on `resource` (`*` for an action on no
-/// resource, which the message then does not name), ending with why.
+/// resource), ending with why.
 fn refused(principal: &Principal, action: &str, resource: &str, why: Refusal) -> ServiceError {
-    let on = if resource == "*" { String::new() } else { format!(" on resource: {resource}") };
     let ending = match why {
         Refusal::DeniedByResourcePolicy => "with an explicit deny in a resource-based policy".to_owned(),
         Refusal::DeniedByIdentityPolicy => "with an explicit deny in an identity-based policy".to_owned(),
         Refusal::NotAllowedByIdentityPolicy => format!("because no identity-based policy allows the {action} action"),
         Refusal::NotAllowedByResourcePolicy => format!("because no resource-based policy allows the {action} action"),
     };
-    ServiceError::AccessDenied(format!("User: {} is not authorized to perform: {action}{on} {ending}", principal.arn()))
+    ServiceError::AccessDenied(format!(
+        "User: {} is not authorized to perform: {action} on resource: {resource} {ending}",
+        principal.arn()
+    ))
 }
 
 /// Decides an action that no key policy governs, on `resource` (`*` for actions on no resource, such as
@@ -273,13 +298,9 @@ mod tests {
             "Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"kms:ScheduleKeyDeletion","Resource":"*",
             "Condition":{"NumericLessThan":{"kms:ScheduleKeyDeletionPendingWindowInDays":30}}}]}"#,
         );
-        let refused = authorize_with(
-            &root(),
-            "kms:ScheduleKeyDeletion",
-            &key,
-            &[("kms:ScheduleKeyDeletionPendingWindowInDays", "7".to_owned())],
-        )
-        .unwrap_err();
+        let window =
+            |days| Permission { pending_window_days: Some(days), ..Permission::from("kms:ScheduleKeyDeletion") };
+        let refused = authorize_with(&root(), window(7), &key).unwrap_err();
         let ServiceError::AccessDenied(message) = refused else { panic!("{refused:?}") };
         assert_eq!(
             message,
@@ -288,9 +309,39 @@ mod tests {
                 key.arn()
             )
         );
-        let longest = [("kms:ScheduleKeyDeletionPendingWindowInDays", "30".to_owned())];
-        assert!(authorize_with(&root(), "kms:ScheduleKeyDeletion", &key, &longest).is_ok());
+        assert!(authorize_with(&root(), window(30), &key).is_ok());
         assert!(authorize(&root(), "kms:Encrypt", &key).is_ok());
+    }
+
+    #[test]
+    fn an_encryption_context_condition_reads_each_pair_and_the_keys() {
+        let key = key_with(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*",
+            "Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:Purpose":"backup"},
+            "ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["Purpose"]}}}]}"#,
+        );
+        let context = |pairs: &[(&str, &str)]| -> EncryptionContext {
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        };
+        let decide = |pairs: &[(&str, &str)]| {
+            let context = context(pairs);
+            authorize_with(&root(), Permission::with_encryption_context("kms:Encrypt", &context), &key).is_ok()
+        };
+        assert!(decide(&[("Purpose", "backup")]));
+        assert!(!decide(&[("purpose", "backup")]), "kms:EncryptionContextKeys compares keys as written");
+        assert!(!decide(&[("Purpose", "Backup")]), "the value is compared as written");
+        assert!(!decide(&[("Purpose", "backup"), ("Other", "x")]), "every key must be listed");
+        assert!(!decide(&[]));
+        let pair_only = key_with(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*",
+            "Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:Purpose":"backup"}}}]}"#,
+        );
+        let lower = context(&[("purpose", "backup")]);
+        let permission = Permission::with_encryption_context("kms:Encrypt", &lower);
+        assert!(
+            authorize_with(&root(), permission, &pair_only).is_ok(),
+            "the key in the condition key's name: any case"
+        );
     }
 
     #[test]

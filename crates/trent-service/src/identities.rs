@@ -26,7 +26,6 @@ use crate::error::ServiceError;
 const DENY_EVERYTHING: &str = r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}"#;
 
 /// One accepted access key.
-#[derive(Debug)]
 pub struct Credential {
     /// The secret access key.
     pub secret: Zeroizing<String>,
@@ -36,7 +35,7 @@ pub struct Credential {
 
 /// An access key given to the server rather than stored: `--credential` keys and dev mode's, each its account's
 /// root user's.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FixedCredential {
     /// The access key ID.
     pub access_key_id: String,
@@ -46,16 +45,38 @@ pub struct FixedCredential {
     pub account: AccountId,
 }
 
+// Secrets are never printed, not even by a stray `{:?}`.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential").field("principal", &self.principal).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for FixedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FixedCredential")
+            .field("access_key_id", &self.access_key_id)
+            .field("account", &self.account)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Every accepted access key at one moment.
 #[derive(Debug, Default)]
 pub struct Directory {
     by_access_key: HashMap<String, Credential>,
+    unreadable: Vec<String>,
 }
 
 impl Directory {
     /// The credential of an access key ID, if any.
     pub fn get(&self, access_key_id: &str) -> Option<&Credential> {
         self.by_access_key.get(access_key_id)
+    }
+
+    /// The stored access keys whose secret does not open under the root key (and are therefore refused).
+    pub fn unreadable(&self) -> &[String] {
+        &self.unreadable
     }
 
     /// The directory of `stored` identities (their secrets opened with `root_key`), then the `fixed` keys (which
@@ -79,7 +100,7 @@ impl Directory {
             let entry = User { name: user.name.clone(), user_id: user.user_id.clone(), arn, policies };
             users.insert((&user.account, &user.name), Arc::new(entry));
         }
-        let mut by_access_key = HashMap::new();
+        let (mut by_access_key, mut unreadable) = (HashMap::new(), Vec::new());
         for credential in &stored.credentials {
             let user = match &credential.user_name {
                 None => None,
@@ -89,14 +110,13 @@ impl Directory {
                     None => continue,
                 },
             };
-            let secret = root_key.open_secret(&credential.access_key_id, &credential.sealed_secret).map_err(|_| {
-                ServiceError::Internal(format!(
-                    "stored access key {} does not open under this root key",
-                    credential.access_key_id
-                ))
-            })?;
-            let secret = String::from_utf8(secret.to_vec())
-                .map_err(|_| ServiceError::Internal("a stored secret is not text".to_owned()))?;
+            let opened = root_key.open_secret(&credential.access_key_id, &credential.sealed_secret);
+            let Some(secret) = opened.ok().and_then(|secret| String::from_utf8(secret.to_vec()).ok()) else {
+                // One unreadable key is refused; it does not stop every other key from working.
+                tracing::error!(access_key_id = %credential.access_key_id, "a stored access key does not open under this root key; it is refused");
+                unreadable.push(credential.access_key_id.clone());
+                continue;
+            };
             let principal = Principal {
                 account: credential.account.clone(),
                 access_key_id: credential.access_key_id.clone(),
@@ -109,7 +129,7 @@ impl Directory {
             let principal = Principal::root(fixed.account.clone(), &fixed.access_key_id);
             by_access_key.insert(fixed.access_key_id.clone(), Credential { secret: fixed.secret.clone(), principal });
         }
-        Ok(Self { by_access_key })
+        Ok(Self { by_access_key, unreadable })
     }
 }
 
@@ -121,6 +141,9 @@ pub struct Identities {
     feed: Option<Arc<ChangeFeed>>,
     /// Counts the identity changes heard of; a directory read before the last one is stale.
     changes: Arc<AtomicU64>,
+    /// This node's identity changes under way: while there is one, the directory is read for every request (the
+    /// change may have committed, and other nodes refuse a deleted key, before it answers).
+    changing: AtomicU64,
     current: RwLock<Option<(u64, Arc<Directory>)>>,
 }
 
@@ -137,12 +160,19 @@ impl Identities {
                 }
             });
         }
-        Self { store, root_key, fixed, feed, changes, current: RwLock::new(None) }
+        Self { store, root_key, fixed, feed, changes, changing: AtomicU64::new(0), current: RwLock::new(None) }
+    }
+
+    /// The same identities, accepting these given keys as well.
+    pub fn with_fixed(mut self, fixed: Vec<FixedCredential>) -> Self {
+        self.fixed = fixed;
+        self
     }
 
     /// Every accepted access key, as of now.
     pub async fn directory(&self) -> Result<Arc<Directory>, ServiceError> {
-        let trusted = self.feed.as_ref().is_none_or(|feed| feed.is_connected());
+        let trusted =
+            self.changing.load(Ordering::SeqCst) == 0 && self.feed.as_ref().is_none_or(|feed| feed.is_connected());
         let seen = self.changes.load(Ordering::SeqCst);
         if trusted {
             if let Some((read_at, directory)) = &*self.current.read().unwrap_or_else(PoisonError::into_inner) {
@@ -159,9 +189,24 @@ impl Identities {
         Ok(directory)
     }
 
-    /// Notes that this node changed the stored identities: the next request reads them again.
-    pub fn changed(&self) {
-        self.changes.fetch_add(1, Ordering::SeqCst);
+    /// Marks the start of a change of the stored identities by this node; until the guard is dropped (whatever the
+    /// change's outcome: it may have committed even if it failed) every request reads them again, and after it the
+    /// directory read before is stale.
+    pub fn change(&self) -> IdentityChange<'_> {
+        self.changing.fetch_add(1, Ordering::SeqCst);
+        IdentityChange { identities: self }
+    }
+}
+
+/// A change of the stored identities under way ([`Identities::change`]).
+pub struct IdentityChange<'a> {
+    identities: &'a Identities,
+}
+
+impl Drop for IdentityChange<'_> {
+    fn drop(&mut self) {
+        self.identities.changes.fetch_add(1, Ordering::SeqCst);
+        self.identities.changing.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -107,7 +107,7 @@ impl Service {
 
     /// The same service accepting, besides the stored access keys, these given ones.
     pub fn with_fixed_credentials(mut self, fixed: Vec<identities::FixedCredential>) -> Self {
-        self.identities = identities::Identities::new(Arc::clone(&self.store), Arc::clone(&self.root_key), fixed);
+        self.identities = self.identities.with_fixed(fixed);
         self
     }
 
@@ -164,6 +164,8 @@ impl Service {
 
     /// Wipes every key, alias and audit event (dev mode's reset) and empties the cache.
     pub async fn reset(&self) -> Result<(), ServiceError> {
+        // The reset takes every user and user access key with it.
+        let _change = self.identities.change();
         self.store.reset().await?;
         self.cache.clear();
         Ok(())

@@ -497,10 +497,13 @@ async fn users_keep_their_access_keys_and_policies_until_deleted_with_them(store
         policy_name: "use-keys".to_owned(),
         document: document.to_owned(),
     };
-    assert_eq!(store.put_user_policy(&policy("{}")).await.unwrap(), Ok(()));
-    assert_eq!(store.put_user_policy(&policy("{\"Version\":\"2012-10-17\"}")).await.unwrap(), Ok(()), "replaced");
+    assert_eq!(store.put_user_policy(&policy("{}"), 2048).await.unwrap(), Ok(()));
+    assert_eq!(store.put_user_policy(&policy("{\"Version\":\"2012-10-17\"}"), 2048).await.unwrap(), Ok(()), "replaced");
+    let long = policy(&format!("{{\"x\": \"{}\"}}", "yy ".repeat(1100)));
+    let refused = store.put_user_policy(&long, 2048).await.unwrap();
+    assert_eq!(refused, Err(IdentityRefusal::PoliciesTooLarge), "2,200 characters, whitespace aside");
     let orphan = StoredUserPolicy { user_name: "Bob".to_owned(), ..policy("{}") };
-    assert_eq!(store.put_user_policy(&orphan).await.unwrap(), Err(IdentityRefusal::NoSuchUser));
+    assert_eq!(store.put_user_policy(&orphan, 2048).await.unwrap(), Err(IdentityRefusal::NoSuchUser));
 
     let identities = store.identities().await.unwrap();
     assert!(identities.users.contains(&user));

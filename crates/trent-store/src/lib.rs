@@ -133,4 +133,6 @@ pub enum IdentityRefusal {
     UserExists,
     /// The user has as many access keys as it may.
     TooManyAccessKeys,
+    /// The user's policies together would be longer than they may.
+    PoliciesTooLarge,
 }

@@ -410,6 +410,9 @@ pub(crate) const PUT_USER_POLICY: Sql = Sql::both(
 pub(crate) const USER_POLICIES: Sql = Sql::both(
     "SELECT account, user_name, policy_name, document FROM user_policies ORDER BY account, user_name, policy_name",
 );
+pub(crate) const POLICIES_OF_USER: Sql = Sql::both(
+    "SELECT account, user_name, policy_name, document FROM user_policies WHERE account = $1 AND user_name = $2",
+);
 pub(crate) const DELETE_USER_POLICY: Sql =
     Sql::both("DELETE FROM user_policies WHERE account = $1 AND user_name = $2 AND policy_name = $3");
 pub(crate) const DELETE_USER_POLICIES: Sql =

@@ -696,12 +696,28 @@ impl KeyStore {
         })
     }
 
-    /// Writes (or replaces) a user's policy, if the user exists.
-    pub async fn put_user_policy(&self, policy: &StoredUserPolicy) -> Result<Result<(), IdentityRefusal>, StoreError> {
+    /// Writes (or replaces) a user's policy, if the user exists and its policies together stay within
+    /// `most_characters` characters, whitespace aside (IAM's way of counting).
+    pub async fn put_user_policy(
+        &self,
+        policy: &StoredUserPolicy,
+        most_characters: usize,
+    ) -> Result<Result<(), IdentityRefusal>, StoreError> {
         let policy = policy.clone();
         run!(self, WriteAlone, |tx| {
-            if first::<StoredUser>(tx, &sql::LOCK_USER, &params![&policy.account, &policy.user_name]).await?.is_none() {
+            let owner = params![&policy.account, &policy.user_name];
+            if first::<StoredUser>(tx, &sql::LOCK_USER, &owner).await?.is_none() {
                 return Ok(Err(IdentityRefusal::NoSuchUser));
+            }
+            let counted = |document: &str| document.chars().filter(|c| !c.is_whitespace()).count();
+            let others: usize = rows::<StoredUserPolicy>(tx, &sql::POLICIES_OF_USER, &owner)
+                .await?
+                .iter()
+                .filter(|other| other.policy_name != policy.policy_name)
+                .map(|other| counted(&other.document))
+                .sum();
+            if others + counted(&policy.document) > most_characters {
+                return Ok(Err(IdentityRefusal::PoliciesTooLarge));
             }
             tx.execute(&sql::PUT_USER_POLICY, &policy.to_params()?).await?;
             tx.changed(FeedEvent::Identities);

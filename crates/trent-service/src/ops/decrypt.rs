@@ -7,7 +7,7 @@ use trent_crypto::EncryptionContext;
 use trent_domain::EncryptionAlgorithm;
 use zeroize::Zeroizing;
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize_with, Permission};
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
@@ -33,7 +33,7 @@ impl Service {
         ctx: &RequestContext,
         blob: &[u8],
         key_id: Option<&str>,
-        permission: &str,
+        permission: Permission<'_>,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         let header = trent_crypto::read_header(blob)?;
         if let Some(named) = key_id {
@@ -51,8 +51,8 @@ impl Service {
             }
         }
         let loaded = self.load_by_id(ctx, header.key_id).await?;
-        authorize(&ctx.principal, permission, &loaded.key)?;
-        self.require_usable_or_alarm(ctx, &loaded.key, permission).await?;
+        authorize_with(&ctx.principal, permission, &loaded.key)?;
+        self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }
 
@@ -64,7 +64,7 @@ impl Service {
         ciphertext: &[u8],
         key_id: Option<&str>,
         algorithm: Option<&str>,
-        permission: &str,
+        permission: Permission<'_>,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         if !is_asymmetric(algorithm) {
             return self.key_of_blob(ctx, ciphertext, key_id, permission).await;
@@ -83,7 +83,15 @@ impl Service {
         algorithm: Option<&str>,
         dry_run: bool,
     ) -> Result<Decrypted, ServiceError> {
-        let loaded = self.decrypting_key(ctx, ciphertext, key_id, algorithm, "kms:Decrypt").await?;
+        let loaded = self
+            .decrypting_key(
+                ctx,
+                ciphertext,
+                key_id,
+                algorithm,
+                Permission::with_encryption_context("kms:Decrypt", context),
+            )
+            .await?;
         let cipher = cipher(&loaded, "Decrypt", algorithm)?;
         cipher.check(context, None)?;
         let proof = require_usable(&loaded.key)?;

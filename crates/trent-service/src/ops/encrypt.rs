@@ -8,7 +8,7 @@ use trent_crypto::{EncryptionContext, RsaEncryptionKey, SymmetricKey};
 use trent_domain::{EncryptionAlgorithm, KeySpec, UsableKey};
 use zeroize::Zeroizing;
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize_with, Permission};
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
@@ -132,11 +132,12 @@ impl Service {
         ctx: &RequestContext,
         key_id: &str,
         aliases: Aliases,
-        permission: &str,
+        permission: impl Into<Permission<'_>>,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
+        let permission = permission.into();
         let loaded = self.load(ctx, key_id, aliases).await?;
-        authorize(&ctx.principal, permission, &loaded.key)?;
-        self.require_usable_or_alarm(ctx, &loaded.key, permission).await?;
+        authorize_with(&ctx.principal, permission, &loaded.key)?;
+        self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }
 
@@ -150,7 +151,14 @@ impl Service {
         algorithm: Option<&str>,
         dry_run: bool,
     ) -> Result<Encrypted, ServiceError> {
-        let loaded = self.usable_key(ctx, key_id, Aliases::AcceptedCreatingManaged, "kms:Encrypt").await?;
+        let loaded = self
+            .usable_key(
+                ctx,
+                key_id,
+                Aliases::AcceptedCreatingManaged,
+                Permission::with_encryption_context("kms:Encrypt", context),
+            )
+            .await?;
         let cipher = cipher(&loaded, "Encrypt", algorithm)?;
         cipher.check(context, Some(plaintext.len()))?;
         let proof = require_usable(&loaded.key)?;

@@ -4,6 +4,7 @@
 use trent_crypto::EncryptionContext;
 use zeroize::Zeroizing;
 
+use crate::authorize::Permission;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
 use crate::resolve::Aliases;
@@ -53,7 +54,14 @@ impl Service {
         request: DataKeyRequest<'_>,
         permission: &str,
     ) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>, String), ServiceError> {
-        let loaded = self.usable_key(ctx, request.key_id, Aliases::AcceptedCreatingManaged, permission).await?;
+        let loaded = self
+            .usable_key(
+                ctx,
+                request.key_id,
+                Aliases::AcceptedCreatingManaged,
+                Permission::with_encryption_context(permission, request.context),
+            )
+            .await?;
         let material = loaded.symmetric(permission.trim_start_matches("kms:"))?;
         let length = data_key_length(request.key_spec, request.number_of_bytes)?;
         let proof = require_usable(&loaded.key)?;

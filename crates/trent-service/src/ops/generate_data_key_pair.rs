@@ -6,6 +6,7 @@ use trent_crypto::EncryptionContext;
 use trent_domain::KeySpec;
 use zeroize::Zeroizing;
 
+use crate::authorize::Permission;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
 use crate::resolve::Aliases;
@@ -71,7 +72,14 @@ impl Service {
         request: DataKeyPairRequest<'_>,
         operation: &str,
     ) -> Result<DataKeyPair, ServiceError> {
-        let loaded = self.usable_key(ctx, request.key_id, Aliases::Accepted, &format!("kms:{operation}")).await?;
+        let loaded = self
+            .usable_key(
+                ctx,
+                request.key_id,
+                Aliases::Accepted,
+                Permission::with_encryption_context(&format!("kms:{operation}"), request.context),
+            )
+            .await?;
         let material = loaded.symmetric(operation)?;
         let spec = pair_spec(request.pair_spec)?;
         let proof = require_usable(&loaded.key)?;

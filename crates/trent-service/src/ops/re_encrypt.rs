@@ -4,6 +4,7 @@
 use trent_crypto::EncryptionContext;
 use trent_domain::{EncryptionAlgorithm, KeyId};
 
+use crate::authorize::Permission;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
 use crate::ops::blob_material;
@@ -65,10 +66,17 @@ impl Service {
                 &input.ciphertext,
                 input.source_key_id.as_deref(),
                 source_algorithm,
-                "kms:ReEncryptFrom",
+                Permission::with_encryption_context("kms:ReEncryptFrom", &input.source_context),
             )
             .await?;
-        let destination = self.usable_key(ctx, &input.destination_key_id, Aliases::Accepted, "kms:ReEncryptTo").await?;
+        let destination = self
+            .usable_key(
+                ctx,
+                &input.destination_key_id,
+                Aliases::Accepted,
+                Permission::with_encryption_context("kms:ReEncryptTo", &input.destination_context),
+            )
+            .await?;
         let source_cipher = cipher(&source, "ReEncrypt", source_algorithm)?;
         let destination_cipher = cipher(&destination, "ReEncrypt", input.destination_algorithm.as_deref())?;
         source_cipher.check(&input.source_context, None)?;

@@ -4,7 +4,7 @@
 
 use trent_domain::{Action, Key};
 
-use crate::authorize::authorize_with;
+use crate::authorize::{authorize_with, Permission};
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::Service;
@@ -31,14 +31,14 @@ impl Service {
             )));
         }
         let now = self.clock.now();
-        let window = [("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string())];
+        let permission = Permission { pending_window_days: Some(days), ..Permission::from("kms:ScheduleKeyDeletion") };
         let key = self
             .modify_key_knowing(
                 ctx,
                 key_id,
                 |key| async move { self.deletion_schedule(&key, now, days).await },
                 |key, schedule| {
-                    authorize_with(&ctx.principal, "kms:ScheduleKeyDeletion", key, &window)?;
+                    authorize_with(&ctx.principal, permission, key)?;
                     apply_state(key, Action::ScheduleKeyDeletion(schedule))?;
                     let mut event = self
                         .api_event(ctx, "ScheduleKeyDeletion", key)

@@ -12,7 +12,7 @@ use trent_domain::{
 };
 use trent_store::StoreError;
 
-use crate::authorize::{authorize, authorize_with};
+use crate::authorize::{authorize, authorize_with, Permission};
 use crate::context::RequestContext;
 use crate::error::{apply_state, check_state, ServiceError};
 use crate::ops::get_key_usage::UsageReport;
@@ -172,8 +172,11 @@ impl Service {
         now: Timestamp,
     ) -> Result<NewPlan, ServiceError> {
         authorize(&ctx.principal, "kms:DisableKey", &key)?;
-        let window = [("kms:ScheduleKeyDeletionPendingWindowInDays", request.pending_window_days.to_string())];
-        authorize_with(&ctx.principal, "kms:ScheduleKeyDeletion", &key, &window)?;
+        let permission = Permission {
+            pending_window_days: Some(request.pending_window_days),
+            ..Permission::from("kms:ScheduleKeyDeletion")
+        };
+        authorize_with(&ctx.principal, permission, &key)?;
         apply_state(&mut key, Action::DisableKey)?;
         // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
         let schedule = self.deletion_schedule(&key, now, request.pending_window_days).await?;

@@ -60,10 +60,6 @@ fn check_identity_policy(document: &str) -> Result<(), ServiceError> {
     Ok(())
 }
 
-fn characters_counted(document: &str) -> usize {
-    document.chars().filter(|c| !c.is_whitespace()).count()
-}
-
 impl Service {
     /// The user named `name` of the caller's account, as stored now.
     async fn stored_user(&self, account: &AccountId, name: &str) -> Result<StoredUser, ServiceError> {
@@ -87,11 +83,11 @@ impl Service {
         let user_id = format!("AIDA{}", random_text(17, ID_ALPHABET)?);
         let user =
             StoredUser { account: ctx.account().clone(), name: name.to_owned(), user_id, created_at: self.clock.now() };
+        let _change = self.identities.change();
         match self.store.create_user(&user).await? {
             Ok(()) => {}
             Err(_) => return Err(ServiceError::AlreadyExists(format!("User with name {name} already exists."))),
         }
-        self.identities.changed();
         tracing::info!(event = "CreateUser", account = %user.account, user = name, "user created");
         Ok(user)
     }
@@ -108,8 +104,8 @@ impl Service {
     pub async fn delete_user(&self, ctx: &RequestContext, name: &str) -> Result<(), ServiceError> {
         check_user_name(name)?;
         Self::authorize_user_action(ctx, "iam:DeleteUser", name)?;
+        let _change = self.identities.change();
         self.store.delete_user(ctx.account(), name).await?.map_err(|_| no_such_user(name))?;
-        self.identities.changed();
         tracing::info!(event = "DeleteUser", account = %ctx.account(), user = name, "user deleted with its access keys");
         Ok(())
     }
@@ -132,6 +128,7 @@ impl Service {
             created_at: self.clock.now(),
             user_name: Some(user_name.to_owned()),
         };
+        let _change = self.identities.change();
         match self.store.add_user_credential(&credential, MOST_ACCESS_KEYS_PER_USER).await? {
             Ok(()) => {}
             Err(IdentityRefusal::TooManyAccessKeys) => {
@@ -141,7 +138,6 @@ impl Service {
             }
             Err(_) => return Err(no_such_user(user_name)),
         }
-        self.identities.changed();
         tracing::info!(event = "CreateAccessKey", user = user_name, access_key_id = %credential.access_key_id, "access key created");
         Ok((credential, secret))
     }
@@ -172,10 +168,10 @@ impl Service {
     ) -> Result<(), ServiceError> {
         check_user_name(user_name)?;
         Self::authorize_user_action(ctx, "iam:DeleteAccessKey", user_name)?;
+        let _change = self.identities.change();
         if !self.store.delete_user_credential(ctx.account(), user_name, access_key_id).await? {
             return Err(ServiceError::NotFound(format!("The Access Key with id {access_key_id} cannot be found.")));
         }
-        self.identities.changed();
         tracing::info!(event = "DeleteAccessKey", user = user_name, access_key_id, "access key deleted");
         Ok(())
     }
@@ -192,28 +188,22 @@ impl Service {
         check_policy_name(policy_name)?;
         Self::authorize_user_action(ctx, "iam:PutUserPolicy", user_name)?;
         check_identity_policy(document)?;
-        let others: usize = self
-            .store
-            .identities()
-            .await?
-            .policies
-            .iter()
-            .filter(|p| &p.account == ctx.account() && p.user_name == user_name && p.policy_name != policy_name)
-            .map(|p| characters_counted(&p.document))
-            .sum();
-        if others + characters_counted(document) > MOST_USER_POLICY_CHARACTERS {
-            return Err(ServiceError::LimitExceeded(format!(
-                "Maximum policy size of {MOST_USER_POLICY_CHARACTERS} bytes exceeded for user {user_name}"
-            )));
-        }
         let policy = StoredUserPolicy {
             account: ctx.account().clone(),
             user_name: user_name.to_owned(),
             policy_name: policy_name.to_owned(),
             document: document.to_owned(),
         };
-        self.store.put_user_policy(&policy).await?.map_err(|_| no_such_user(user_name))?;
-        self.identities.changed();
+        let _change = self.identities.change();
+        match self.store.put_user_policy(&policy, MOST_USER_POLICY_CHARACTERS).await? {
+            Ok(()) => {}
+            Err(IdentityRefusal::PoliciesTooLarge) => {
+                return Err(ServiceError::LimitExceeded(format!(
+                    "Maximum policy size of {MOST_USER_POLICY_CHARACTERS} bytes exceeded for user {user_name}"
+                )))
+            }
+            Err(_) => return Err(no_such_user(user_name)),
+        }
         tracing::info!(event = "PutUserPolicy", user = user_name, policy = policy_name, "user policy written");
         Ok(())
     }
@@ -254,10 +244,10 @@ impl Service {
         check_policy_name(policy_name)?;
         Self::authorize_user_action(ctx, "iam:DeleteUserPolicy", user_name)?;
         self.stored_user(ctx.account(), user_name).await?;
+        let _change = self.identities.change();
         if !self.store.delete_user_policy(ctx.account(), user_name, policy_name).await? {
             return Err(ServiceError::NotFound(format!("The user policy with name {policy_name} cannot be found.")));
         }
-        self.identities.changed();
         tracing::info!(event = "DeleteUserPolicy", user = user_name, policy = policy_name, "user policy deleted");
         Ok(())
     }
