@@ -501,3 +501,35 @@ async fn a_user_deleted_through_one_node_is_refused_by_every_node_on_the_next_re
         }
     }
 }
+
+#[tokio::test]
+async fn a_grant_made_on_one_node_works_on_another_until_revoked_on_a_third() {
+    let Some(cluster) = Cluster::start(3) else {
+        return;
+    };
+    let (a, b, c) = (&cluster.nodes[0], &cluster.nodes[1], &cluster.nodes[2]);
+    assert_eq!(a.signed_dev("Trent.CreateUser", r#"{"UserName":"app"}"#).0, 200);
+    let (_, _, body) = a.signed_dev("Trent.CreateAccessKey", r#"{"UserName":"app"}"#);
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (access_key, secret) = (
+        answer["AccessKey"]["AccessKeyId"].as_str().unwrap().to_owned(),
+        answer["AccessKey"]["SecretAccessKey"].as_str().unwrap().to_owned(),
+    );
+    let app = b.client_for("us-east-1", &access_key, &secret);
+    let key_id = a.client().create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
+    for round in 0..10 {
+        let grant = a
+            .client()
+            .create_grant()
+            .key_id(&key_id)
+            .grantee_principal("arn:aws:iam::111122223333:user/app")
+            .operations(aws_sdk_kms::types::GrantOperation::Encrypt)
+            .send()
+            .await
+            .unwrap();
+        app.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap();
+        c.client().revoke_grant().key_id(&key_id).grant_id(grant.grant_id().unwrap()).send().await.unwrap();
+        let refused = app.encrypt().key_id(&key_id).plaintext(Blob::new("x")).send().await.unwrap_err();
+        assert_eq!(error_code(&refused), "AccessDeniedException", "round {round}: a revoked grant");
+    }
+}

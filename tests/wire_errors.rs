@@ -27,9 +27,9 @@ async fn unknown_targets_are_unknown_operations() {
 #[tokio::test]
 async fn operations_not_built_yet_name_themselves() {
     let server = TestServer::start();
-    let (status, _, body) = server.signed_dev("TrentService.CreateGrant", "{}");
+    let (status, _, body) = server.signed_dev("TrentService.CreateCustomKeyStore", "{}");
     assert_eq!((status, wire_type(&body).as_str()), (400, "UnsupportedOperationException"));
-    assert!(body.contains("CreateGrant"), "{body}");
+    assert!(body.contains("CreateCustomKeyStore"), "{body}");
 }
 
 #[tokio::test]

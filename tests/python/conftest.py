@@ -15,6 +15,7 @@ import pytest
 from botocore.config import Config
 
 REGION = "us-east-1"
+ACCOUNT = "111122223333"
 
 
 def on_postgres():
@@ -136,3 +137,36 @@ def wait_until_gone(client, key_id, seconds=5):
             return
         assert time.time() < deadline, f"{key_id} was not deleted within {seconds} seconds of its date"
         time.sleep(0.05)
+
+
+@pytest.fixture
+def trent(server, tmp_path):
+    """Runs the `trent` client (`trent admin …`, `trent key …`) as the account administrator; returns its parsed JSON
+    output."""
+    binary = os.environ.get("TRENT_BIN", "target/debug/trent")
+    env = dict(os.environ, TRENT_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID="test",
+               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
+
+    def run(*args):
+        done = subprocess.run([binary, *args, "--output", "json"], capture_output=True, text=True, env=env,
+                              timeout=30)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    def user(name, policy=None):
+        """A user with an access key (and, if given, an identity policy); its boto3 client."""
+        run("admin", "user", "create", name)
+        key = run("admin", "access-key", "create", name)
+        assert set(key) == {"AccessKeyId", "SecretAccessKey"}
+        if policy is not None:
+            path = tmp_path / f"{name}-policy.json"
+            path.write_text(json.dumps(policy))
+            run("admin", "user", "put-policy", name, "--policy-name", "kms-use", "--policy-file", str(path))
+        return make_client(server, key["AccessKeyId"], key["SecretAccessKey"])
+
+    run.user = user
+    return run
+
+
+def user_arn(name):
+    return f"arn:aws:iam::{ACCOUNT}:user/{name}"

@@ -2,48 +2,11 @@
 account administrator's credentials), key policies and identity policies deciding as AWS documents for KMS."""
 
 import json
-import os
-import subprocess
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REGION, make_client
-
-ACCOUNT = "111122223333"
-
-
-@pytest.fixture
-def trent(server, tmp_path):
-    """Runs the `trent` client (`trent admin …`, `trent key …`) as the account administrator; returns its parsed JSON
-    output."""
-    binary = os.environ.get("TRENT_BIN", "target/debug/trent")
-    env = dict(os.environ, TRENT_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID="test",
-               AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
-
-    def run(*args):
-        done = subprocess.run([binary, *args, "--output", "json"], capture_output=True, text=True, env=env,
-                              timeout=30)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else None
-
-    def user(name, policy=None):
-        """A user with an access key (and, if given, an identity policy); its boto3 client."""
-        run("admin", "user", "create", name)
-        key = run("admin", "access-key", "create", name)
-        assert set(key) == {"AccessKeyId", "SecretAccessKey"}
-        if policy is not None:
-            path = tmp_path / f"{name}-policy.json"
-            path.write_text(json.dumps(policy))
-            run("admin", "user", "put-policy", name, "--policy-name", "kms-use", "--policy-file", str(path))
-        return make_client(server, key["AccessKeyId"], key["SecretAccessKey"])
-
-    run.user = user
-    return run
-
-
-def user_arn(name):
-    return f"arn:aws:iam::{ACCOUNT}:user/{name}"
+from conftest import ACCOUNT, REGION, make_client, user_arn
 
 
 def key_policy(*statements):

@@ -125,6 +125,7 @@ impl WireError {
             | ServiceError::MalformedPolicy(message)
             | ServiceError::Tag(message)
             | ServiceError::InvalidMarker(message)
+            | ServiceError::InvalidGrantToken(message)
             | ServiceError::KeyInUse(message) => invalid(message),
             ServiceError::InvalidSignature | ServiceError::InvalidMac => invalid(error.to_string()),
             ServiceError::DryRun => Self::new(

@@ -90,16 +90,16 @@ pub fn dispatch<'a>(
         O::UpdatePrimaryRegion => run!(update_primary_region),
         O::Verify => run!(verify),
         O::VerifyMac => run!(verify_mac),
+        O::CreateGrant => run!(create_grant),
+        O::ListGrants => run!(list_grants),
+        O::ListRetirableGrants => run!(list_retirable_grants),
+        O::RetireGrant => run!(retire_grant),
+        O::RevokeGrant => run!(revoke_grant),
         O::ConnectCustomKeyStore
         | O::CreateCustomKeyStore
-        | O::CreateGrant
         | O::DeleteCustomKeyStore
         | O::DescribeCustomKeyStores
         | O::DisconnectCustomKeyStore
-        | O::ListGrants
-        | O::ListRetirableGrants
-        | O::RetireGrant
-        | O::RevokeGrant
         | O::UpdateCustomKeyStore => Box::pin(std::future::ready(Err(not_built(operation)))),
     }
 }

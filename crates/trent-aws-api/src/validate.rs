@@ -105,6 +105,23 @@ impl Validator {
         self
     }
 
+    /// Every element of a list member must be one of `allowed` (AWS shows the whole list and nests the constraint).
+    pub fn each_one_of(&mut self, member: &str, values: Option<&[String]>, allowed: &[&str]) -> &mut Self {
+        if let Some(values) = values {
+            if values.iter().any(|v| !allowed.contains(&v.as_str())) {
+                self.violation(
+                    format!("Value '[{}]' at", values.join(", ")),
+                    member,
+                    &format!(
+                        "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        self
+    }
+
     /// A string member must be one of `allowed`.
     pub fn one_of(&mut self, member: &str, value: Option<&str>, allowed: &[&str]) -> &mut Self {
         if let Some(v) = value {

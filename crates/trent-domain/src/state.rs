@@ -198,6 +198,10 @@ pub enum Action {
     DeleteAlias,
     /// `DescribeKey`.
     DescribeKey,
+    /// `CreateGrant` on this key.
+    CreateGrant,
+    /// `ListGrants`, `RetireGrant`, `RevokeGrant`: every state allows them.
+    ManageGrants,
     /// `DisableKey`.
     DisableKey,
     /// `EnableKey`.
@@ -301,8 +305,21 @@ pub fn transition(state: KeyState, action: Action) -> Result<KeyState, StateErro
             | K::PendingReplicaDeletion { .. }
             | K::Unavailable
             | K::Updating,
-            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse,
+            A::DescribeKey
+            | A::DeleteAlias
+            | A::ListResourceTags
+            | A::ManageKeyPolicy
+            | A::ManageGrants
+            | A::SetCancelOnUse,
         ) => Ok(state),
+
+        // CreateGrant (its row: D[1], S[3], S[5], S[14]; allowed while Unavailable or Updating).
+        (K::Enabled | K::Unavailable | K::Updating, A::CreateGrant) => Ok(state),
+        (K::Disabled, A::CreateGrant) => Err(E::Disabled),
+        (K::PendingDeletion(_), A::CreateGrant) => Err(E::PendingDeletion),
+        (K::PendingReplicaDeletion { .. }, A::CreateGrant) => Err(E::PendingReplicaDeletion),
+        (K::PendingImport, A::CreateGrant) => Err(E::PendingImport),
+        (K::Creating, A::CreateGrant) => Err(E::Creating),
 
         // Cryptography, and rotating the material (AWS's RotateKeyOnDemand row refuses as the cryptography rows do:
         // DisabledException observed, the rest as [3], [5], [14]).
@@ -484,7 +501,7 @@ mod tests {
         K::Updating,
     ];
 
-    const ACTIONS: [Action; 24] = [
+    const ACTIONS: [Action; 26] = [
         A::CancelKeyDeletion(Api::Aws),
         A::CancelKeyDeletion(Api::Alibaba),
         A::CreateAlias,
@@ -509,6 +526,8 @@ mod tests {
         A::DeleteKeyMaterial,
         A::ReplicateKey,
         A::UpdatePrimaryRegion,
+        A::CreateGrant,
+        A::ManageGrants,
     ];
 
     /// The expected outcome of one cell, written out independently of `transition`.
@@ -524,7 +543,16 @@ mod tests {
         };
         let pending = matches!(state, K::PendingDeletion(_) | K::PendingReplicaDeletion { .. });
         match action {
-            A::DescribeKey | A::DeleteAlias | A::ListResourceTags | A::ManageKeyPolicy | A::SetCancelOnUse => Ok(state),
+            A::DescribeKey
+            | A::DeleteAlias
+            | A::ListResourceTags
+            | A::ManageKeyPolicy
+            | A::ManageGrants
+            | A::SetCancelOnUse => Ok(state),
+            A::CreateGrant => match state {
+                K::Enabled | K::Unavailable | K::Updating => Ok(state),
+                other => Err(refusal_for(other)),
+            },
             A::UseForCryptography | A::RotateKeyMaterial => refusal.map_or(Ok(state), Err),
             A::EnableKey | A::DisableKey => match state {
                 K::Enabled | K::Disabled => Ok(if action == A::EnableKey { K::Enabled } else { K::Disabled }),
@@ -602,7 +630,7 @@ mod tests {
                 cells += 1;
             }
         }
-        assert_eq!(cells, 8 * 24);
+        assert_eq!(cells, 8 * 26);
     }
 
     #[test]

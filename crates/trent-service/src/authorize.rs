@@ -2,7 +2,8 @@
 //! decides, evaluated as AWS evaluates key policies (`trent-policy`): an explicit `Deny` stops everyone, the account's
 //! root user included; otherwise the policy must allow the caller, by name or through its account. Keys of another
 //! account are not found, and nobody may change the lifecycle of a service-managed key (as AWS managed keys' policies
-//! allow no one to). Identity policies and grants plug in here next.
+//! allow no one to). A caller's identity policies are weighed where the key policy delegates to them; grants where the
+//! service found one for the request (`crate::ops::grants`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -149,6 +150,17 @@ pub fn authorize(principal: &Principal, action: &str, key: &Key) -> Result<(), S
 
 /// As [`authorize`], for a permission whose request says more (its waiting period, its encryption context).
 pub fn authorize_with(principal: &Principal, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
+    authorize_granted(principal, permission, key, false)
+}
+
+/// As [`authorize_with`], knowing whether a live grant gives the caller this permission (with its constraints met):
+/// a grant allows what no policy allows, but never what a policy explicitly denies.
+pub fn authorize_granted(
+    principal: &Principal,
+    permission: Permission<'_>,
+    key: &Key,
+    granted: bool,
+) -> Result<(), ServiceError> {
     let action = permission.action;
     if principal.account != key.account {
         tracing::debug!(action, key = %key.arn(), "cross-account access refused");
@@ -182,7 +194,7 @@ pub fn authorize_with(principal: &Principal, permission: Permission<'_>, key: &K
         key_policy: &key_policy,
         key_account: key.account.as_str(),
         identity_policies: principal.identity_policies(),
-        granted: false,
+        granted,
     };
     let request = |action| Request {
         principal: &caller,

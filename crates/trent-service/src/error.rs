@@ -84,6 +84,9 @@ pub enum ServiceError {
     /// `InvalidMarkerException`.
     #[error("{0}")]
     InvalidMarker(String),
+    /// `InvalidGrantTokenException`: a grant token that names no grant Trent made.
+    #[error("{0}")]
+    InvalidGrantToken(String),
     /// `DryRunOperationException`: the request would have succeeded.
     #[error("The request would have succeeded, but the DryRun option is set.")]
     DryRun,

@@ -7,7 +7,9 @@ use trent_domain::{
     MultiRegionKeyType, Origin, Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
 };
 
-use crate::{Alias, IdentityRefusal, KeyStore, StoreError, StoredCredential, StoredUser, StoredUserPolicy};
+use crate::{
+    Alias, IdentityRefusal, KeyStore, StoreError, StoredCredential, StoredGrant, StoredUser, StoredUserPolicy,
+};
 
 /// A key in account 111122223333, us-east-1, enabled.
 pub fn sample_key() -> Key {
@@ -65,6 +67,7 @@ pub async fn run_all(store: &KeyStore) {
     listing_pages_in_key_order(store).await;
     aliases_are_unique_and_follow_their_key(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
+    grants_are_found_by_key_grantee_and_retiring_principal_until_deleted(store).await;
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
     concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store).await;
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
@@ -349,11 +352,13 @@ async fn destroy_removes_key_aliases_and_records_event(store: &KeyStore) {
     let name = AliasName::parse(&format!("alias/doomed-{}", key.id)).unwrap();
     let alias = sample_alias(&key, &name);
     store.create_alias(&alias).await.unwrap();
+    assert!(store.create_grant(&sample_grant(&key, "doomed", "arn:aws:iam::111122223333:user/a"), 10).await.unwrap());
     let destroyed =
         store.destroy_due(Timestamp(1_000), 10, std::sync::Arc::new(|k| sample_event(k, "DeleteKey"))).await.unwrap();
     assert_eq!(destroyed.iter().map(|k| k.id).collect::<Vec<_>>(), vec![key.id]);
     assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap(), None);
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap(), None);
+    assert!(store.key_grants(&key.account, &key.region, key.id).await.unwrap().is_empty(), "grants go with the key");
     let names: Vec<String> =
         store.events(Some(&key.arn().to_string())).await.unwrap().into_iter().map(|e| e.event_name).collect();
     assert_eq!(names, ["CreateKey", "DeleteKey"]);
@@ -365,6 +370,41 @@ async fn destroy_removes_key_aliases_and_records_event(store: &KeyStore) {
             .is_empty(),
         "destroyed once only"
     );
+}
+
+fn sample_grant(key: &Key, grant_id: &str, grantee: &str) -> StoredGrant {
+    StoredGrant {
+        account: key.account.clone(),
+        region: key.region.clone(),
+        key_id: key.id,
+        grant_id: grant_id.to_owned(),
+        name: String::new(),
+        grantee_principal: grantee.to_owned(),
+        retiring_principal: Some("arn:aws:iam::111122223333:user/retirer".to_owned()),
+        issuing_account: "arn:aws:iam::111122223333:root".to_owned(),
+        operations: r#"["Encrypt"]"#.to_owned(),
+        constraints: String::new(),
+        created_at: Timestamp(1_700_000_000_000 + grant_id.len() as i64),
+    }
+}
+
+async fn grants_are_found_by_key_grantee_and_retiring_principal_until_deleted(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let key = sample_key();
+    store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
+    let (alice, bob) = ("arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:user/bob");
+    let first = sample_grant(&key, "g1", alice);
+    let second = StoredGrant { retiring_principal: None, ..sample_grant(&key, "g22", bob) };
+    assert!(store.create_grant(&first, 2).await.unwrap());
+    assert!(store.create_grant(&second, 2).await.unwrap());
+    assert!(!store.create_grant(&sample_grant(&key, "g333", alice), 2).await.unwrap(), "at most two on this key");
+    assert_eq!(store.key_grants(&key.account, &key.region, key.id).await.unwrap(), vec![first.clone(), second]);
+    assert_eq!(store.grantee_grants(&key.account, &key.region, key.id, alice).await.unwrap(), vec![first.clone()]);
+    let retirer = "arn:aws:iam::111122223333:user/retirer";
+    assert_eq!(store.retirable_grants(retirer).await.unwrap(), vec![first]);
+    assert!(store.delete_grant(&key.account, &key.region, key.id, "g1").await.unwrap());
+    assert!(!store.delete_grant(&key.account, &key.region, key.id, "g1").await.unwrap(), "once");
+    assert!(store.grantee_grants(&key.account, &key.region, key.id, alice).await.unwrap().is_empty());
 }
 
 async fn due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store: &KeyStore) {

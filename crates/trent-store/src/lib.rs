@@ -124,6 +124,34 @@ pub struct StoredIdentities {
     pub policies: Vec<StoredUserPolicy>,
 }
 
+/// A grant, as stored: it gives its grantee principal some operations on one key until it is retired or revoked, or
+/// the key is destroyed. Its operations and constraints are kept as the JSON the service reads them from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredGrant {
+    /// The key's account.
+    pub account: AccountId,
+    /// The key's region.
+    pub region: Region,
+    /// The key.
+    pub key_id: KeyId,
+    /// The grant's ID.
+    pub grant_id: String,
+    /// Its name; empty when none was given.
+    pub name: String,
+    /// Who it gives the operations to (an ARN).
+    pub grantee_principal: String,
+    /// Who may retire it besides the grantee, if anyone.
+    pub retiring_principal: Option<String>,
+    /// The account (root user's ARN) that created it.
+    pub issuing_account: String,
+    /// The operations, a JSON array of names.
+    pub operations: String,
+    /// The constraints, a JSON object; empty when none.
+    pub constraints: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
 /// Why an identity change was not made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityRefusal {

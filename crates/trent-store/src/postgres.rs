@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0012_multi_region.sql"),
     include_str!("../migrations/postgres/0013_pending_replica_deletion.sql"),
     include_str!("../migrations/postgres/0014_identities.sql"),
+    include_str!("../migrations/postgres/0015_grants.sql"),
 ];
 
 /// The notification channel of key changes.

@@ -14,7 +14,7 @@ use trent_domain::{Key, KeyState, RetirementPlan, RotationSchedule, Timestamp};
 
 use crate::driver::Sql;
 use crate::value::{params, record, FromRow, Param, Row, ToParams};
-use crate::{Alias, StoreError, StoredCredential, StoredUser, StoredUserPolicy};
+use crate::{Alias, StoreError, StoredCredential, StoredGrant, StoredUser, StoredUserPolicy};
 
 /// The columns of `keys`, in the order `Key`'s `FromRow` reads them.
 macro_rules! key_columns {
@@ -64,6 +64,10 @@ record! {
     StoredCredential { access_key_id, account, sealed_secret, created_at, user_name }
     StoredUser { account, name, user_id, created_at }
     StoredUserPolicy { account, user_name, policy_name, document }
+    StoredGrant {
+        account, region, key_id, grant_id, name, grantee_principal, retiring_principal, issuing_account, operations,
+        constraints, created_at,
+    }
     StoredSegment { first_seq, previous_hash, records, hashes }
     ChainedEvent { seq, event_id, millis, record, previous_hash, hash }
     ChainHead { seq, hash }
@@ -418,9 +422,46 @@ pub(crate) const DELETE_USER_POLICY: Sql =
 pub(crate) const DELETE_USER_POLICIES: Sql =
     Sql::both("DELETE FROM user_policies WHERE account = $1 AND user_name = $2");
 
+// Grants.
+
+/// The columns of `grants`, in `StoredGrant`'s field order.
+macro_rules! grant_columns {
+    () => {
+        "account, region, key_id, grant_id, name, grantee_principal, retiring_principal, issuing_account, operations, \
+         constraints, created_at"
+    };
+}
+
+pub(crate) const INSERT_GRANT: Sql = Sql::both(concat!(
+    "INSERT INTO grants (",
+    grant_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+));
+pub(crate) const COUNT_KEY_GRANTS: Sql =
+    Sql::both("SELECT COUNT(*) FROM grants WHERE account = $1 AND region = $2 AND key_id = $3");
+pub(crate) const KEY_GRANTS: Sql = Sql::both(concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY created_at, grant_id"
+));
+pub(crate) const GRANTEE_GRANTS: Sql = Sql::both(concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grantee_principal = $4"
+));
+pub(crate) const RETIRABLE_GRANTS: Sql = Sql::both(concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM grants WHERE retiring_principal = $1 ORDER BY created_at, grant_id"
+));
+pub(crate) const DELETE_GRANT: Sql =
+    Sql::both("DELETE FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grant_id = $4");
+pub(crate) const DELETE_KEY_GRANTS: Sql =
+    Sql::both("DELETE FROM grants WHERE account = $1 AND region = $2 AND key_id = $3");
+
 /// Dev mode's reset: everything but the accounts' root access keys and the bookkeeping (the chain's head and anchor
 /// go back to the start separately).
 pub(crate) const RESET: &str = "DELETE FROM keys; DELETE FROM aliases; DELETE FROM audit_segments; \
      DELETE FROM audit_segment_keys; DELETE FROM key_usage; DELETE FROM key_last_use; DELETE FROM key_refused_uses; \
-     DELETE FROM retirement_plans; DELETE FROM user_policies; DELETE FROM users; \
+     DELETE FROM retirement_plans; DELETE FROM grants; DELETE FROM user_policies; DELETE FROM users; \
      DELETE FROM credentials WHERE user_name IS NOT NULL;";

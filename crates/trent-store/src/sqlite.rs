@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0012_multi_region.sql"),
     include_str!("../migrations/sqlite/0013_pending_replica_deletion.sql"),
     include_str!("../migrations/sqlite/0014_identities.sql"),
+    include_str!("../migrations/sqlite/0015_grants.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.

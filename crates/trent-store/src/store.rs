@@ -18,7 +18,8 @@ use crate::sql;
 use crate::sqlite::Sqlite;
 use crate::value::{params, FromRow, Param, ToParams};
 use crate::{
-    Alias, EventFor, IdentityRefusal, StoreError, StoredCredential, StoredIdentities, StoredUser, StoredUserPolicy,
+    Alias, EventFor, IdentityRefusal, StoreError, StoredCredential, StoredGrant, StoredIdentities, StoredUser,
+    StoredUserPolicy,
 };
 
 /// A key store. Every change that has an audit event commits together with it, in one transaction.
@@ -347,6 +348,7 @@ impl KeyStore {
                 let names = params![&key.account, &key.region, &key.id];
                 tx.execute(&sql::DELETE_KEY, &names).await?;
                 tx.execute(&sql::DELETE_KEY_ALIASES, &names).await?;
+                tx.execute(&sql::DELETE_KEY_GRANTS, &names).await?;
                 insert_event(tx, &event_for(key)).await?;
                 tx.changed(FeedEvent::Key(key.id));
             }
@@ -739,6 +741,65 @@ impl KeyStore {
                 tx.changed(FeedEvent::Identities);
             }
             Ok(deleted > 0)
+        })
+    }
+
+    /// Stores a grant, unless its key has `most_per_key` grants already (then `false`).
+    pub async fn create_grant(&self, grant: &StoredGrant, most_per_key: i64) -> Result<bool, StoreError> {
+        let grant = grant.clone();
+        run!(self, WriteAlone, |tx| {
+            let key = params![&grant.account, &grant.region, &grant.key_id];
+            if one::<i64>(tx, &sql::COUNT_KEY_GRANTS, &key).await? >= most_per_key {
+                return Ok(false);
+            }
+            tx.execute(&sql::INSERT_GRANT, &grant.to_params()?).await?;
+            Ok(true)
+        })
+    }
+
+    /// A key's grants, oldest first.
+    pub async fn key_grants(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key_id: KeyId,
+    ) -> Result<Vec<StoredGrant>, StoreError> {
+        let (account, region) = (account.clone(), region.clone());
+        run!(self, Autocommit, |tx| { rows(tx, &sql::KEY_GRANTS, &params![&account, &region, &key_id]).await })
+    }
+
+    /// The grants of a key to one grantee principal: read for every request a grant may allow, so a retired or
+    /// revoked grant stops working at once on every node.
+    pub async fn grantee_grants(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key_id: KeyId,
+        grantee: &str,
+    ) -> Result<Vec<StoredGrant>, StoreError> {
+        let (account, region, grantee) = (account.clone(), region.clone(), grantee.to_owned());
+        run!(self, Autocommit, |tx| {
+            rows(tx, &sql::GRANTEE_GRANTS, &params![&account, &region, &key_id, &grantee]).await
+        })
+    }
+
+    /// Every grant that names `retiring_principal` as its retiring principal, oldest first.
+    pub async fn retirable_grants(&self, retiring_principal: &str) -> Result<Vec<StoredGrant>, StoreError> {
+        let principal = retiring_principal.to_owned();
+        run!(self, Autocommit, |tx| { rows(tx, &sql::RETIRABLE_GRANTS, &params![&principal]).await })
+    }
+
+    /// Deletes a grant (retired or revoked); false if there was none.
+    pub async fn delete_grant(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key_id: KeyId,
+        grant_id: &str,
+    ) -> Result<bool, StoreError> {
+        let (account, region, grant_id) = (account.clone(), region.clone(), grant_id.to_owned());
+        run!(self, Autocommit, |tx| {
+            Ok(tx.execute(&sql::DELETE_GRANT, &params![&account, &region, &key_id, &grant_id]).await? > 0)
         })
     }
 

@@ -7,7 +7,7 @@ use trent_crypto::EncryptionContext;
 use trent_domain::EncryptionAlgorithm;
 use zeroize::Zeroizing;
 
-use crate::authorize::{authorize_with, Permission};
+use crate::authorize::Permission;
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
@@ -51,7 +51,7 @@ impl Service {
             }
         }
         let loaded = self.load_by_id(ctx, header.key_id).await?;
-        authorize_with(&ctx.principal, permission, &loaded.key)?;
+        self.authorize_key_use(ctx, permission, &loaded.key).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }

@@ -2,7 +2,6 @@
 
 use trent_domain::{Action, Key};
 
-use crate::authorize::authorize;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::resolve::Aliases;
@@ -12,7 +11,7 @@ impl Service {
     /// DescribeKey.
     pub async fn describe_key(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
-        authorize(&ctx.principal, "kms:DescribeKey", &loaded.key)?;
+        self.authorize_key_use(ctx, "kms:DescribeKey".into(), &loaded.key).await?;
         check_state(&loaded.key, Action::DescribeKey)?;
         Ok(loaded.key.clone())
     }

@@ -8,7 +8,7 @@ use trent_crypto::{EncryptionContext, RsaEncryptionKey, SymmetricKey};
 use trent_domain::{EncryptionAlgorithm, KeySpec, UsableKey};
 use zeroize::Zeroizing;
 
-use crate::authorize::{authorize_with, Permission};
+use crate::authorize::Permission;
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
@@ -136,7 +136,7 @@ impl Service {
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         let permission = permission.into();
         let loaded = self.load(ctx, key_id, aliases).await?;
-        authorize_with(&ctx.principal, permission, &loaded.key)?;
+        self.authorize_key_use(ctx, permission, &loaded.key).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }

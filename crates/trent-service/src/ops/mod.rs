@@ -27,6 +27,7 @@ pub mod get_key_policy;
 pub mod get_key_retirement;
 pub mod get_key_usage;
 pub mod get_public_key;
+pub mod grants;
 pub mod import_key_material;
 pub mod list_aliases;
 pub mod list_audit_events;
