@@ -62,6 +62,9 @@ enum KeyCommand {
     Protect { key: String },
     /// Turn deletion protection off.
     Unprotect { key: String },
+    /// Who could use the key: every principal its key policy, the identity policies it delegates to and its live
+    /// grants let do what to it, with the conditions and where each comes from. The first step before deleting it.
+    WhoCan { key: String },
     /// Let a principal schedule and cancel the key's deletion (the console's "Allow key administrators to delete
     /// this key"): adds it to the key policy's deletion statement, or with --revoke removes it.
     AllowDeletion {
@@ -168,6 +171,7 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         KeyCommand::Protect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": true })),
         KeyCommand::Unprotect { key } => ("Trent.SetDeletionProtection", json!({ "KeyId": key, "Enabled": false })),
         KeyCommand::Usage { key } => ("Trent.GetKeyUsage", json!({ "KeyId": key })),
+        KeyCommand::WhoCan { key } => ("Trent.ListKeyAccess", json!({ "KeyId": key })),
         KeyCommand::Retire { .. } | KeyCommand::AllowDeletion { .. } => return Ok(()),
     };
     let mut answer = client.call_api(target, &body).await.map_err(|e: CallError| e.to_string())?;
@@ -175,10 +179,16 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         add_materials(&client, key, &mut answer).await?;
     }
     if json_output {
-        say!("{}", serde_json::to_string_pretty(&answer).unwrap_or_default());
+        // who-can's JSON is the list of entries itself.
+        let shown = match &args.command {
+            KeyCommand::WhoCan { .. } => answer.get("Entries").unwrap_or(&Value::Null),
+            _ => &answer,
+        };
+        say!("{}", serde_json::to_string_pretty(shown).unwrap_or_default());
         return Ok(());
     }
     match &args.command {
+        KeyCommand::WhoCan { .. } => print_access(&answer),
         KeyCommand::List => {
             say!("{:<36}  ARN", "KEY ID");
             for key in answer.get("Keys").and_then(Value::as_array).into_iter().flatten() {
@@ -204,6 +214,26 @@ async fn key(args: KeyArgs) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Prints who may do what to a key, one entry per line group: the principal, what it may (or may not) do, on which
+/// conditions, and why.
+fn print_access(answer: &Value) {
+    let entries = answer.get("Entries").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    say!("{} entries for {}", entries.len(), text(answer, "KeyId"));
+    for entry in entries {
+        let actions: Vec<&str> =
+            entry.get("Actions").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let all = trent_policy::KMS_KEY_ACTIONS.iter().all(|action| actions.contains(action));
+        let shown = if all { "kms:* (every action on the key)".to_owned() } else { actions.join(", ") };
+        say!("");
+        say!("{} {}", text(entry, "Effect"), text(entry, "Principal"));
+        say!("  actions:    {shown}");
+        for condition in entry.get("Conditions").and_then(Value::as_array).into_iter().flatten() {
+            say!("  when:       {condition}");
+        }
+        say!("  from:       {}", text(entry, "Source"));
+    }
 }
 
 /// The `Sid` of the key policy statement that lets key administrators delete the key.

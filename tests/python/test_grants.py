@@ -161,3 +161,43 @@ def test_a_key_s_grants_are_destroyed_with_it(kms, server, trent):
     server.advance_clock(8 * 86_400)
     wait_until_gone(kms, key_id)
     assert refusal(lambda: kms.list_grants(KeyId=key_id))["Code"] == "NotFoundException"
+
+
+def test_the_grant_condition_keys_bound_who_may_grant_what(kms, trent):
+    grantor = trent.user("grantor")
+    root = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*",
+            "Resource": "*"}
+    # AWS's documented pattern: a principal that may hand out Encrypt and GenerateDataKey grants, nothing more.
+    encrypt_only = {"Effect": "Allow", "Principal": {"AWS": user_arn("grantor")}, "Action": "kms:CreateGrant",
+                    "Resource": "*", "Condition": {
+                        "ForAllValues:StringEquals": {"kms:GrantOperations": ["Encrypt", "GenerateDataKey"]},
+                        "Bool": {"kms:GrantIsForAWSResource": "false"}}}
+    key_id = kms.create_key(Policy=json.dumps({"Statement": [root, encrypt_only]}))["KeyMetadata"]["KeyId"]
+    grantor.create_grant(KeyId=key_id, GranteePrincipal=user_arn("app"), Operations=["Encrypt", "GenerateDataKey"])
+    for operations in (["Decrypt"], ["Encrypt", "Decrypt"], ["Encrypt", "CreateGrant"]):
+        error = refusal(lambda: grantor.create_grant(KeyId=key_id, GranteePrincipal=user_arn("grantor"),
+                                                     Operations=operations))
+        assert error["Code"] == "AccessDeniedException", operations
+
+
+def test_constraints_are_refused_on_keys_whose_operations_take_no_context(kms):
+    hmac = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+    error = refusal(lambda: kms.create_grant(KeyId=hmac, GranteePrincipal=user_arn("app"), Operations=["GenerateMac"],
+                                             Constraints={"EncryptionContextSubset": {"a": "b"}}))
+    assert error["Code"] == "ValidationException"
+    assert kms.list_grants(KeyId=hmac)["Grants"] == []
+    symmetric = kms.create_key()["KeyMetadata"]["KeyId"]
+    nine = {f"k{i}": "v" for i in range(9)}
+    error = refusal(lambda: kms.create_grant(KeyId=symmetric, GranteePrincipal=user_arn("app"), Operations=["Encrypt"],
+                                             Constraints={"EncryptionContextEquals": nine}))
+    assert error["Code"] == "ValidationException"
+
+
+def test_a_deleted_user_takes_its_grants_with_it(kms, trent):
+    trent.user("ivy")
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_grant(KeyId=key_id, GranteePrincipal=user_arn("ivy"), Operations=["Encrypt"])
+    trent("admin", "user", "delete", "ivy")
+    assert kms.list_grants(KeyId=key_id)["Grants"] == []
+    again = trent.user("ivy")
+    assert refusal(lambda: again.encrypt(KeyId=key_id, Plaintext=b"x"))["Code"] == "AccessDeniedException"

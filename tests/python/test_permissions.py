@@ -196,3 +196,31 @@ def test_encryption_context_conditions_hold_for_every_operation_that_takes_one(k
     assert error["Code"] == "AccessDeniedException"
     # The root user's statement has no condition: it is not bound by gina's.
     assert kms.encrypt(KeyId=key_id, Plaintext=b"x", EncryptionContext={"Department": "HR"})["KeyId"].endswith(key_id)
+
+
+def test_who_can_lists_the_key_policy_the_identity_policies_it_delegates_to_and_the_grants(kms, trent, tmp_path):
+    trent.user("alice")
+    trent.user("bob", policy={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:ListKeys"], "Resource": "*"}]})
+    no_short_windows = {"Sid": "No short windows", "Effect": "Deny", "Principal": "*",
+                        "Action": "kms:ScheduleKeyDeletion", "Resource": "*",
+                        "Condition": {"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}}
+    policy = key_policy(allow("alice", "kms:Encrypt"), no_short_windows)
+    key_id = kms.create_key(Policy=policy)["KeyMetadata"]["KeyId"]
+    grant = kms.create_grant(KeyId=key_id, GranteePrincipal=user_arn("carol"), Operations=["Decrypt"],
+                             Constraints={"EncryptionContextSubset": {"app": "billing"}})
+
+    entries = trent("key", "who-can", key_id)
+    by = {(e["Principal"], e["Effect"], e["Source"]): e for e in entries}
+    root = by[(f"arn:aws:iam::{ACCOUNT}:root", "Allow", "key policy (Enable IAM User Permissions)")]
+    assert "kms:ScheduleKeyDeletion" in root["Actions"] and root["Conditions"] == []
+    assert by[(user_arn("alice"), "Allow", "key policy")]["Actions"] == ["kms:Encrypt"]
+    assert by[(user_arn("bob"), "Allow", "identity policy bob/kms-use")]["Actions"] == ["kms:Decrypt"], \
+        "only what the key policy delegates and the identity policy gives, on the key"
+    deny = by[("*", "Deny", "key policy (No short windows)")]
+    assert deny["Actions"] == ["kms:ScheduleKeyDeletion"]
+    assert deny["Conditions"] == [{"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}]
+    carol = by[(user_arn("carol"), "Allow", f"grant {grant['GrantId']}")]
+    assert carol["Actions"] == ["kms:Decrypt"]
+    assert carol["Conditions"] == [{"EncryptionContextSubset": {"app": "billing"}}]
+    assert len(entries) == 5, entries

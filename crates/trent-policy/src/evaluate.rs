@@ -85,7 +85,7 @@ fn principal_coverage(principal: &Either<Principals>, request: &Request<'_>) -> 
     }
 }
 
-fn covers(list: &Either<Vec<String>>, value: &str, ignore_case: bool) -> bool {
+pub(crate) fn covers(list: &Either<Vec<String>>, value: &str, ignore_case: bool) -> bool {
     list.values.iter().any(|pattern| matches(pattern, value, ignore_case)) != list.negated
 }
 

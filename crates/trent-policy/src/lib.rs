@@ -5,6 +5,7 @@
 //! Nothing here performs I/O or knows Trent's keys: callers describe a request as a [`Request`] and get a decision.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod condition;
 pub mod document;
 pub mod evaluate;
@@ -15,6 +16,7 @@ mod properties;
 #[cfg(test)]
 mod table;
 
+pub use access::KMS_KEY_ACTIONS;
 pub use condition::RequestContext;
 pub use document::{PolicyDocument, PolicyError};
 pub use evaluate::{identity_decision, kms_decision, kms_refusal, Decision, KeyAccess, Refusal, Request};

@@ -36,13 +36,15 @@ const MANAGED_KEY_DENIED: &[&str] = &[
 ];
 
 /// Trent's own actions (its `trent:` extensions), which key policies written for AWS never name, each with the AWS
-/// action a policy that does not name it is read for: reading Trent's records of a key is describing it; deletion
-/// protection belongs to whoever may change the key's policy; arming cancel-on-use to whoever may cancel its
-/// deletion. A statement naming the `trent:` action itself decides as well; a `Deny` of either wins.
+/// action a policy that does not name it is read for: reading Trent's records of a key is describing it, and who may
+/// use it is read from its policy; deletion protection belongs to whoever may change the key's policy; arming
+/// cancel-on-use to whoever may cancel its deletion. A statement naming the `trent:` action itself decides as well; a
+/// `Deny` of either wins.
 const TRENT_ACTIONS: &[(&str, &str)] = &[
     ("trent:GetDeletionProtection", "kms:DescribeKey"),
     ("trent:GetKeyRetirement", "kms:DescribeKey"),
     ("trent:GetKeyUsage", "kms:DescribeKey"),
+    ("trent:ListKeyAccess", "kms:GetKeyPolicy"),
     ("trent:SetCancelOnUse", "kms:CancelKeyDeletion"),
     ("trent:SetDeletionProtection", "kms:PutKeyPolicy"),
 ];
@@ -98,14 +100,31 @@ pub struct Permission<'a> {
     pub action: &'a str,
     /// ScheduleKeyDeletion's waiting period: `kms:ScheduleKeyDeletionPendingWindowInDays`.
     pub pending_window_days: Option<i64>,
-    /// The request's encryption context: `kms:EncryptionContext:<key>` for each pair (the key in the condition
-    /// key's name matched in any case, the value as written) and `kms:EncryptionContextKeys`, once per key.
+    /// The request's encryption context (for CreateGrant, its constraint's): `kms:EncryptionContext:<key>` for each
+    /// pair (the key in the condition key's name matched in any case, the value as written) and
+    /// `kms:EncryptionContextKeys`, once per key.
     pub encryption_context: Option<&'a EncryptionContext>,
+    /// The grant a CreateGrant asks for: `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:RetiringPrincipal`,
+    /// `kms:GrantConstraintType` and `kms:GrantIsForAWSResource` (always false: no AWS service calls Trent).
+    pub grant: Option<GrantFacts<'a>>,
+}
+
+/// What a CreateGrant request says of the grant, for the grant condition keys.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantFacts<'a> {
+    /// The operations asked for.
+    pub operations: &'a [String],
+    /// The grantee.
+    pub grantee_principal: &'a str,
+    /// The retiring principal, if any.
+    pub retiring_principal: Option<&'a str>,
+    /// `EncryptionContextEquals` or `EncryptionContextSubset`, when the grant is constrained.
+    pub constraint_type: Option<&'static str>,
 }
 
 impl<'a> From<&'a str> for Permission<'a> {
     fn from(action: &'a str) -> Self {
-        Self { action, pending_window_days: None, encryption_context: None }
+        Self { action, pending_window_days: None, encryption_context: None, grant: None }
     }
 }
 
@@ -138,6 +157,19 @@ fn request_context(principal: &Principal, key: &Key, permission: Permission<'_>)
     for (name, value) in permission.encryption_context.into_iter().flatten() {
         context = context.with(&format!("kms:EncryptionContext:{name}"), value.as_str());
         context = context.with("kms:EncryptionContextKeys", name.as_str());
+    }
+    if let Some(grant) = permission.grant {
+        for operation in grant.operations {
+            context = context.with("kms:GrantOperations", operation.as_str());
+        }
+        context = context.with("kms:GranteePrincipal", grant.grantee_principal);
+        if let Some(retiring) = grant.retiring_principal {
+            context = context.with("kms:RetiringPrincipal", retiring);
+        }
+        if let Some(constraint) = grant.constraint_type {
+            context = context.with("kms:GrantConstraintType", constraint);
+        }
+        context = context.with("kms:GrantIsForAWSResource", "false");
     }
     context
 }
@@ -226,6 +258,12 @@ fn refused(principal: &Principal, action: &str, resource: &str, why: Refusal) ->
         Refusal::NotAllowedByIdentityPolicy => format!("because no identity-based policy allows the {action} action"),
         Refusal::NotAllowedByResourcePolicy => format!("because no resource-based policy allows the {action} action"),
     };
+    access_denied(principal, action, resource, &ending)
+}
+
+/// AWS's `AccessDeniedException` message: "User: <caller> is not authorized to perform: <action> on resource:
+/// <resource> <ending>".
+pub(crate) fn access_denied(principal: &Principal, action: &str, resource: &str, ending: &str) -> ServiceError {
     ServiceError::AccessDenied(format!(
         "User: {} is not authorized to perform: {action} on resource: {resource} {ending}",
         principal.arn()

@@ -401,7 +401,8 @@ async fn grants_are_found_by_key_grantee_and_retiring_principal_until_deleted(st
     assert_eq!(store.key_grants(&key.account, &key.region, key.id).await.unwrap(), vec![first.clone(), second]);
     assert_eq!(store.grantee_grants(&key.account, &key.region, key.id, alice).await.unwrap(), vec![first.clone()]);
     let retirer = "arn:aws:iam::111122223333:user/retirer";
-    assert_eq!(store.retirable_grants(retirer).await.unwrap(), vec![first]);
+    assert_eq!(store.retirable_grants(retirer).await.unwrap(), vec![first.clone()]);
+    assert_eq!(store.grant(&key.account, &key.region, key.id, "g1").await.unwrap(), Some(first));
     assert!(store.delete_grant(&key.account, &key.region, key.id, "g1").await.unwrap());
     assert!(!store.delete_grant(&key.account, &key.region, key.id, "g1").await.unwrap(), "once");
     assert!(store.grantee_grants(&key.account, &key.region, key.id, alice).await.unwrap().is_empty());
@@ -554,8 +555,11 @@ async fn users_keep_their_access_keys_and_policies_until_deleted_with_them(store
     assert!(store.delete_user_credential(&account, "Alice", "AKIAALICE1").await.unwrap());
     assert!(!store.delete_user_credential(&account, "Alice", "AKIAALICE1").await.unwrap(), "already gone");
     assert!(!store.delete_user_policy(&account, "Alice", "other").await.unwrap());
-    assert_eq!(store.delete_user(&account, "Alice").await.unwrap(), Ok(()));
-    assert_eq!(store.delete_user(&account, "Alice").await.unwrap(), Err(IdentityRefusal::NoSuchUser));
+    assert_eq!(store.delete_user(&account, "Alice", "arn:aws:iam::111122223333:user/Alice").await.unwrap(), Ok(()));
+    assert_eq!(
+        store.delete_user(&account, "Alice", "arn:aws:iam::111122223333:user/Alice").await.unwrap(),
+        Err(IdentityRefusal::NoSuchUser)
+    );
     let identities = store.identities().await.unwrap();
     assert!(identities.users.is_empty() && identities.policies.is_empty(), "{identities:?}");
     assert!(identities.credentials.iter().all(|c| c.user_name.is_none()), "the user's access keys went with it");

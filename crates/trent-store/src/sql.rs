@@ -454,6 +454,13 @@ pub(crate) const RETIRABLE_GRANTS: Sql = Sql::both(concat!(
     grant_columns!(),
     " FROM grants WHERE retiring_principal = $1 ORDER BY created_at, grant_id"
 ));
+pub(crate) const GET_GRANT: Sql = Sql::both(concat!(
+    "SELECT ",
+    grant_columns!(),
+    " FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grant_id = $4"
+));
+pub(crate) const DELETE_GRANTEE_GRANTS: Sql =
+    Sql::both("DELETE FROM grants WHERE account = $1 AND grantee_principal = $2");
 pub(crate) const DELETE_GRANT: Sql =
     Sql::both("DELETE FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grant_id = $4");
 pub(crate) const DELETE_KEY_GRANTS: Sql =

@@ -639,13 +639,15 @@ impl KeyStore {
         })
     }
 
-    /// Deletes a user with its access keys and policies, all at once.
+    /// Deletes a user with its access keys, its policies and the grants to it (`arn`: the user's ARN), all at once, so
+    /// that a user made again under the same name inherits none of them.
     pub async fn delete_user(
         &self,
         account: &AccountId,
         name: &str,
+        arn: &str,
     ) -> Result<Result<(), IdentityRefusal>, StoreError> {
-        let (account, name) = (account.clone(), name.to_owned());
+        let (account, name, arn) = (account.clone(), name.to_owned(), arn.to_owned());
         run!(self, WriteAlone, |tx| {
             let owner = params![&account, &name];
             if first::<StoredUser>(tx, &sql::LOCK_USER, &owner).await?.is_none() {
@@ -653,6 +655,7 @@ impl KeyStore {
             }
             tx.execute(&sql::DELETE_USER_CREDENTIALS, &owner).await?;
             tx.execute(&sql::DELETE_USER_POLICIES, &owner).await?;
+            tx.execute(&sql::DELETE_GRANTEE_GRANTS, &params![&account, &arn]).await?;
             tx.execute(&sql::DELETE_USER, &owner).await?;
             tx.changed(FeedEvent::Identities);
             Ok(Ok(()))
@@ -780,6 +783,20 @@ impl KeyStore {
         let (account, region, grantee) = (account.clone(), region.clone(), grantee.to_owned());
         run!(self, Autocommit, |tx| {
             rows(tx, &sql::GRANTEE_GRANTS, &params![&account, &region, &key_id, &grantee]).await
+        })
+    }
+
+    /// One grant of a key.
+    pub async fn grant(
+        &self,
+        account: &AccountId,
+        region: &Region,
+        key_id: KeyId,
+        grant_id: &str,
+    ) -> Result<Option<StoredGrant>, StoreError> {
+        let (account, region, grant_id) = (account.clone(), region.clone(), grant_id.to_owned());
+        run!(self, Autocommit, |tx| {
+            first(tx, &sql::GET_GRANT, &params![&account, &region, &key_id, &grant_id]).await
         })
     }
 

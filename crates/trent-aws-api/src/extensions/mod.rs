@@ -6,6 +6,7 @@ pub mod get_deletion_protection;
 pub mod get_key_retirement;
 pub mod get_key_usage;
 pub mod list_audit_events;
+pub mod list_key_access;
 pub mod set_cancel_on_use;
 pub mod set_deletion_protection;
 pub mod start_key_retirement;
@@ -33,6 +34,8 @@ pub enum Extension {
     GetKeyUsage,
     /// `Trent.ListAuditEvents`.
     ListAuditEvents,
+    /// `Trent.ListKeyAccess`.
+    ListKeyAccess,
     /// `Trent.SetCancelOnUse`.
     SetCancelOnUse,
     /// `Trent.SetDeletionProtection`.
@@ -71,6 +74,7 @@ impl Extension {
         Extension::GetKeyRetirement,
         Extension::GetKeyUsage,
         Extension::ListAuditEvents,
+        Extension::ListKeyAccess,
         Extension::SetCancelOnUse,
         Extension::SetDeletionProtection,
         Extension::StartKeyRetirement,
@@ -95,6 +99,7 @@ impl Extension {
             Extension::GetKeyRetirement => "GetKeyRetirement",
             Extension::GetKeyUsage => "GetKeyUsage",
             Extension::ListAuditEvents => "ListAuditEvents",
+            Extension::ListKeyAccess => "ListKeyAccess",
             Extension::SetCancelOnUse => "SetCancelOnUse",
             Extension::SetDeletionProtection => "SetDeletionProtection",
             Extension::StartKeyRetirement => "StartKeyRetirement",
@@ -168,6 +173,7 @@ impl Target {
                 | Extension::GetKeyRetirement
                 | Extension::GetKeyUsage
                 | Extension::ListAuditEvents
+                | Extension::ListKeyAccess
                 | Extension::VerifyAuditTrail => false,
                 // Identity changes are recorded by the edge, after they are made.
                 Extension::CreateAccessKey
@@ -237,6 +243,7 @@ pub fn dispatch<'a>(
         Extension::GetKeyRetirement => Box::pin(get_key_retirement::handle(service, ctx, body)),
         Extension::GetKeyUsage => Box::pin(get_key_usage::handle(service, ctx, body)),
         Extension::ListAuditEvents => Box::pin(list_audit_events::handle(service, ctx, body)),
+        Extension::ListKeyAccess => Box::pin(list_key_access::handle(service, ctx, body)),
         Extension::SetCancelOnUse => Box::pin(set_cancel_on_use::handle(service, ctx, body)),
         Extension::SetDeletionProtection => Box::pin(set_deletion_protection::handle(service, ctx, body)),
         Extension::StartKeyRetirement => Box::pin(start_key_retirement::handle(service, ctx, body)),

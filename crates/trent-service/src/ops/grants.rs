@@ -15,7 +15,9 @@ use trent_crypto::EncryptionContext;
 use trent_domain::{hex, Action, Arn, Key, KeyId, KeyUsage, Region};
 use trent_store::StoredGrant;
 
-use crate::authorize::{authorize, authorize_granted, authorize_in_account, authorize_with, Permission};
+use crate::authorize::{
+    access_denied, authorize, authorize_granted, authorize_in_account, authorize_with, GrantFacts, Permission,
+};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::page;
@@ -61,9 +63,17 @@ const CONTEXT_OPERATIONS: &[&str] = &[
     "GenerateDataKeyPairWithoutPlaintext",
 ];
 
-/// The operations a grant may give on a key of each usage (the developer guide's "Grant operations"): the key's
-/// own cryptography, and on every key `DescribeKey`, `CreateGrant` and `RetireGrant`.
-fn operations_for(key: &Key) -> &'static [&'static str] {
+/// The operations a grant may give on every key.
+const EVERY_KEY_OPERATIONS: &[&str] = &["DescribeKey", "CreateGrant", "RetireGrant"];
+
+/// True when a grant may give `operation` on `key` (the developer guide's "Grant operations"): the key's own
+/// cryptography, and on every key `DescribeKey`, `CreateGrant` and `RetireGrant`.
+fn grantable(operation: &str, key: &Key) -> bool {
+    EVERY_KEY_OPERATIONS.contains(&operation) || cryptography_of(key).contains(&operation)
+}
+
+/// The cryptographic operations of a key's usage.
+fn cryptography_of(key: &Key) -> &'static [&'static str] {
     match (key.usage, key.spec.secret_len().is_some()) {
         (KeyUsage::EncryptDecrypt, true) => &[
             "Decrypt",
@@ -96,14 +106,44 @@ pub struct GrantConstraints {
 }
 
 impl GrantConstraints {
-    /// True when a request with `context` meets the constraints.
+    /// True when a request with `context` meets the constraints: keys compared in any case, values as written
+    /// (the developer guide's "Grant constraints").
     fn hold_for(&self, context: &EncryptionContext) -> bool {
-        let subset = self
-            .encryption_context_subset
+        let has = |name: &String, value: &String| {
+            context.iter().any(|(key, given)| key.eq_ignore_ascii_case(name) && given == value)
+        };
+        let subset = self.encryption_context_subset.as_ref().is_none_or(|pairs| pairs.iter().all(|(k, v)| has(k, v)));
+        let equals = self
+            .encryption_context_equals
             .as_ref()
-            .is_none_or(|pairs| pairs.iter().all(|(name, value)| context.get(name) == Some(value)));
-        let equals = self.encryption_context_equals.as_ref().is_none_or(|pairs| pairs == context);
+            .is_none_or(|pairs| pairs.len() == context.len() && pairs.iter().all(|(k, v)| has(k, v)));
         subset && equals
+    }
+
+    /// The constraint's kind (`kms:GrantConstraintType`) and its pairs (the `kms:EncryptionContext:` keys CreateGrant
+    /// is evaluated with).
+    fn kind_and_pairs(&self) -> (Option<&'static str>, Option<&EncryptionContext>) {
+        match (&self.encryption_context_equals, &self.encryption_context_subset) {
+            (Some(pairs), _) => (Some("EncryptionContextEquals"), Some(pairs)),
+            (None, Some(pairs)) => (Some("EncryptionContextSubset"), Some(pairs)),
+            (None, None) => (None, None),
+        }
+    }
+
+    /// AWS's limits on a constraint: at most 8 pairs, each value at most 384 characters.
+    fn check(&self) -> Result<(), ServiceError> {
+        for (member, pairs) in [
+            ("encryptionContextSubset", &self.encryption_context_subset),
+            ("encryptionContextEquals", &self.encryption_context_equals),
+        ] {
+            let pairs = pairs.iter().flatten();
+            if pairs.clone().count() > 8 || pairs.clone().any(|(_, value)| value.chars().count() > 384) {
+                return Err(ServiceError::Validation(format!(
+                    "A grant constraint's {member} holds at most 8 pairs, each value at most 384 characters."
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// True when these constraints allow no request that `parent`'s do not (a grant made through a grant may only
@@ -126,7 +166,7 @@ pub struct Grant {
 
 impl Grant {
     /// The grant a stored row holds; `None` for a row that does not read (never written so), which allows nothing.
-    fn read(stored: StoredGrant) -> Option<Self> {
+    pub(crate) fn read(stored: StoredGrant) -> Option<Self> {
         let operations = serde_json::from_str(&stored.operations).ok()?;
         let constraints =
             if stored.constraints.is_empty() { None } else { Some(serde_json::from_str(&stored.constraints).ok()?) };
@@ -139,7 +179,7 @@ impl Grant {
 
     /// True when the grant gives `operation` on `key` to a request with `context`.
     fn allows(&self, operation: &str, context: Option<&EncryptionContext>, key: &Key) -> bool {
-        let constrained = CONTEXT_OPERATIONS.contains(&operation) && key.spec.secret_len().is_some();
+        let constrained = CONTEXT_OPERATIONS.contains(&operation) && takes_context(key);
         self.has(operation)
             && (!constrained
                 || self.constraints.as_ref().is_none_or(|c| c.hold_for(context.unwrap_or(&EncryptionContext::new()))))
@@ -161,7 +201,7 @@ const TOKEN_VERSION: &str = "trent-grant-token-1";
 
 impl GrantToken {
     fn write(&self) -> Result<String, ServiceError> {
-        let nonce = hex::lower_hex(&trent_crypto::random_bytes(16).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        let nonce = random_hex(16)?;
         let text =
             format!("{TOKEN_VERSION}\n{}\n{}\n{}\n{}\n{nonce}", self.account, self.region, self.key_id, self.grant_id);
         Ok(URL_SAFE_NO_PAD.encode(text.as_bytes()))
@@ -199,6 +239,16 @@ pub struct GrantRequest<'a> {
     pub name: Option<&'a str>,
     /// Check only.
     pub dry_run: bool,
+}
+
+/// True for a symmetric encryption key: the only kind whose operations take an encryption context.
+fn takes_context(key: &Key) -> bool {
+    key.usage == KeyUsage::EncryptDecrypt && key.spec.secret_len().is_some()
+}
+
+/// Random bytes as lower-case hexadecimal (grant IDs, token nonces).
+fn random_hex(len: usize) -> Result<String, ServiceError> {
+    Ok(hex::lower_hex(&trent_crypto::random_bytes(len).map_err(|e| ServiceError::Internal(e.to_string()))?))
 }
 
 /// A principal a grant may name: an IAM ARN of a user, role, assumed role or an account's root user. Anything else is
@@ -276,12 +326,23 @@ impl Service {
             // AWS's words (quoted in ansible/ansible#31960).
             return Err(ServiceError::Validation("Grants must not contain only the CreateGrant operation.".to_owned()));
         }
-        let allowed = operations_for(&key);
-        let invalid: Vec<&str> = operations
-            .iter()
-            .copied()
-            .filter(|op| !allowed.contains(op) && !["DescribeKey", "CreateGrant", "RetireGrant"].contains(op))
-            .collect();
+        let (constraint_type, constraint_pairs) =
+            request.constraints.as_ref().map_or((None, None), GrantConstraints::kind_and_pairs);
+        let facts = GrantFacts {
+            operations: &request.operations,
+            grantee_principal: request.grantee_principal,
+            retiring_principal: request.retiring_principal,
+            constraint_type,
+        };
+        let permission = Permission {
+            encryption_context: constraint_pairs,
+            grant: Some(facts),
+            ..Permission::from("kms:CreateGrant")
+        };
+        // Authorized before anything about the key is told.
+        self.authorize_new_grant(ctx, &key, permission, &operations, &request.constraints).await?;
+        check_state(&key, Action::CreateGrant)?;
+        let invalid: Vec<&str> = operations.iter().copied().filter(|op| !grantable(op, &key)).collect();
         if !invalid.is_empty() {
             return Err(ServiceError::Validation(format!(
                 "Grant operations {} are not valid for a KMS key with KeyUsage {} and KeySpec {}.",
@@ -290,8 +351,16 @@ impl Service {
                 key.spec.as_str()
             )));
         }
-        self.authorize_new_grant(ctx, &key, &operations, &request.constraints).await?;
-        check_state(&key, Action::CreateGrant)?;
+        if let Some(constraints) = &request.constraints {
+            constraints.check()?;
+            // "You cannot use an encryption context grant constraint for cryptographic operations with asymmetric
+            // KMS keys or HMAC KMS keys" (the developer guide): refused rather than silently not applied.
+            if !takes_context(&key) {
+                return Err(ServiceError::Validation(
+                    "Grant constraints are not supported for asymmetric KMS keys or HMAC KMS keys.".to_owned(),
+                ));
+            }
+        }
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
@@ -304,14 +373,16 @@ impl Service {
         };
         let name = request.name.unwrap_or_default().to_owned();
         // The same request with the same name makes no second grant: AWS answers with the grant it made.
-        let existing = self.store.key_grants(&key.account, &key.region, key.id).await?.into_iter().find(|grant| {
-            !name.is_empty()
-                && grant.name == name
-                && grant.grantee_principal == request.grantee_principal
-                && grant.retiring_principal.as_deref() == request.retiring_principal
-                && Grant::read(grant.clone())
-                    .is_some_and(|read| read.operations == operations && read.constraints == request.constraints)
-        });
+        let existing = match name.as_str() {
+            "" => None,
+            named => self.store.key_grants(&key.account, &key.region, key.id).await?.into_iter().find(|grant| {
+                grant.name == named
+                    && grant.grantee_principal == request.grantee_principal
+                    && grant.retiring_principal.as_deref() == request.retiring_principal
+                    && Grant::read(grant.clone())
+                        .is_some_and(|read| read.operations == operations && read.constraints == request.constraints)
+            }),
+        };
         let grant_id = match existing {
             Some(grant) => grant.grant_id,
             None => {
@@ -351,10 +422,11 @@ impl Service {
         &self,
         ctx: &RequestContext,
         key: &Key,
+        permission: Permission<'_>,
         operations: &BTreeSet<&str>,
         constraints: &Option<GrantConstraints>,
     ) -> Result<(), ServiceError> {
-        let refused = match authorize(&ctx.principal, "kms:CreateGrant", key) {
+        let refused = match authorize_with(&ctx.principal, permission, key) {
             Err(refused @ ServiceError::AccessDenied(_)) => refused,
             decided => return decided,
         };
@@ -365,7 +437,7 @@ impl Service {
                 && constraints.as_ref().unwrap_or(&GrantConstraints::default()).within(&parent.constraints)
         };
         if parents.iter().any(narrows) {
-            authorize_granted(&ctx.principal, Permission::from("kms:CreateGrant"), key, true)
+            authorize_granted(&ctx.principal, permission, key, true)
         } else {
             Err(refused)
         }
@@ -431,9 +503,9 @@ impl Service {
                 let token = GrantToken::read(token)
                     .filter(|token| &token.account == ctx.account())
                     .ok_or_else(|| ServiceError::InvalidGrantToken("Invalid grant token.".to_owned()))?;
+                // The token's key, found as its ARN would be (in the request's region, not past its deletion).
                 let arn = Arn::key(&token.region, &token.account, token.key_id).to_string();
-                let key = self.store.get_key(&token.account, &token.region, token.key_id).await?;
-                (key.ok_or_else(|| ServiceError::NotFound(format!("Key '{arn}' does not exist")))?, token.grant_id)
+                (self.load_for_write(ctx, &arn).await?, token.grant_id)
             }
             (None, Some(key_id), Some(grant_id)) => (self.load_for_write(ctx, key_id).await?, grant_id.to_owned()),
             _ => {
@@ -445,10 +517,8 @@ impl Service {
         check_state(&key, Action::ManageGrants)?;
         let grant = self
             .store
-            .key_grants(&key.account, &key.region, key.id)
+            .grant(&key.account, &key.region, key.id, &grant_id)
             .await?
-            .into_iter()
-            .find(|grant| grant.grant_id == grant_id)
             .and_then(Grant::read)
             .ok_or_else(|| grant_not_found(&grant_id))?;
         let caller = ctx.principal.arn();
@@ -457,11 +527,8 @@ impl Service {
             || (ctx.principal.is_root()
                 && trent_audit::root_arn(ctx.account().as_str()) == grant.stored.issuing_account);
         if !may_retire {
-            return Err(ServiceError::AccessDenied(format!(
-                "User: {caller} is not authorized to perform: kms:RetireGrant on resource: {} because the grant does \
-                 not allow it",
-                key.arn()
-            )));
+            let ending = "because the grant names neither the caller as its retiring principal nor RetireGrant";
+            return Err(access_denied(&ctx.principal, "kms:RetireGrant", &key.arn().to_string(), ending));
         }
         if dry_run {
             return Err(ServiceError::DryRun);

@@ -31,6 +31,7 @@ pub mod grants;
 pub mod import_key_material;
 pub mod list_aliases;
 pub mod list_audit_events;
+pub mod list_key_access;
 pub mod list_key_policies;
 pub mod list_key_rotations;
 pub mod list_keys;

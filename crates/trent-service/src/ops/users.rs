@@ -99,13 +99,15 @@ impl Service {
         Ok(identities.users.into_iter().filter(|user| &user.account == ctx.account()).collect())
     }
 
-    /// DeleteUser: the user, its access keys and its policies, all at once (IAM asks for them to be deleted first;
-    /// Trent takes them with the user, so no key outlives its user).
+    /// DeleteUser: the user, its access keys, its policies and the grants to it, all at once (IAM asks for keys and
+    /// policies to be deleted first; Trent takes them with the user, so nothing outlives its user or passes to a user
+    /// made again under the same name).
     pub async fn delete_user(&self, ctx: &RequestContext, name: &str) -> Result<(), ServiceError> {
         check_user_name(name)?;
         Self::authorize_user_action(ctx, "iam:DeleteUser", name)?;
         let _change = self.identities.change();
-        self.store.delete_user(ctx.account(), name).await?.map_err(|_| no_such_user(name))?;
+        let arn = trent_audit::user_arn(ctx.account().as_str(), name);
+        self.store.delete_user(ctx.account(), name, &arn).await?.map_err(|_| no_such_user(name))?;
         tracing::info!(event = "DeleteUser", account = %ctx.account(), user = name, "user deleted with its access keys");
         Ok(())
     }
