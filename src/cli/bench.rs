@@ -113,6 +113,9 @@ impl Drop for RunDir {
 struct Server {
     label: String,
     endpoints: Vec<String>,
+    /// The access key and secret its requests are signed with: dev mode's for the Trents the benchmark starts,
+    /// `--access-key` and `--secret-key` for `--endpoint` and the peer.
+    credentials: (String, String),
     /// The measured operations, in `--operations` order (`None` for the ceiling, which takes each Trent request).
     workloads: Option<Vec<Workload>>,
     _processes: Vec<Spawned>,
@@ -229,6 +232,7 @@ fn start_nginx(run_dir: &Path) -> Result<Server, String> {
     Ok(Server {
         label: "nginx, fixed body (ceiling)".to_owned(),
         endpoints: vec![format!("http://127.0.0.1:{port}")],
+        credentials: dev_credentials(),
         workloads: None,
         _processes: vec![Spawned { child, dir: Some(dir) }],
     })
@@ -345,8 +349,20 @@ async fn reset(endpoint: &str) -> Result<(), String> {
 }
 
 impl BenchArgs {
-    fn signer(&self, endpoint: &str) -> Result<Signer, String> {
-        Signer::new(endpoint, &self.access_key, &self.secret_key, &self.region, 4)
+    /// The credentials of `--endpoint` and the peer.
+    fn credentials(&self) -> (String, String) {
+        (self.access_key.clone(), self.secret_key.clone())
+    }
+}
+
+/// The credentials of a Trent the benchmark starts (in dev mode).
+fn dev_credentials() -> (String, String) {
+    (trent_server::credentials::DEV_ACCESS_KEY.to_owned(), trent_server::credentials::DEV_SECRET.to_owned())
+}
+
+impl Server {
+    fn signer(&self, endpoint: &str, args: &BenchArgs) -> Result<Signer, String> {
+        Signer::new(endpoint, &self.credentials.0, &self.credentials.1, &args.region, 4)
     }
 }
 
@@ -355,16 +371,18 @@ async fn prepare(
     label: String,
     endpoints: Vec<String>,
     processes: Vec<Spawned>,
+    credentials: (String, String),
     args: &BenchArgs,
 ) -> Result<Server, String> {
-    let first = args.signer(endpoints.first().ok_or("no endpoint")?)?;
+    let endpoint = endpoints.first().ok_or("no endpoint")?;
+    let first = Signer::new(endpoint, &credentials.0, &credentials.1, &args.region, 4)?;
     let key = first.call_json("TrentService.CreateKey", &json!({ "Description": "trent bench" })).await?;
     let key_id = key.pointer("/KeyMetadata/KeyId").and_then(Value::as_str).ok_or("CreateKey returned no KeyId")?;
     let mut workloads = Vec::new();
     for operation in &args.operations {
         workloads.push(workload(&first, operation, key_id).await?);
     }
-    Ok(Server { label, endpoints, workloads: Some(workloads), _processes: processes })
+    Ok(Server { label, endpoints, credentials, workloads: Some(workloads), _processes: processes })
 }
 
 /// One measured operation, with the keys it needs created (and, for Decrypt and Verify, the ciphertext or signature
@@ -504,7 +522,8 @@ async fn measure(
     let nodes = server.endpoints.len().max(1);
     let mut runs = Vec::new();
     for (index, endpoint) in server.endpoints.iter().enumerate() {
-        let request = args.signer(endpoint)?.signed(workload.target, &workload.body)?;
+        let signer = server.signer(endpoint, args)?;
+        let request = signer.signed(workload.target, &workload.body)?;
         let script = run_dir.join(format!("wrk-{}.lua", SCRIPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
         let connections = concurrency / nodes + usize::from(index < concurrency % nodes);
         runs.push(async move {
@@ -513,7 +532,7 @@ async fn measure(
             }
             let measured = wrk(endpoint, &request, connections, args.wrk_threads, args.seconds.max(1), &script).await;
             if measured.as_ref().is_ok_and(|m| m.errors > 0) {
-                report_error(args, endpoint, workload).await;
+                report_error(&signer, endpoint, workload).await;
             }
             measured
         });
@@ -534,11 +553,8 @@ async fn measure(
 static SCRIPTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Sends the workload's request once more and shows what the server answered, when wrk counted errors.
-async fn report_error(args: &BenchArgs, endpoint: &str, workload: &Workload) {
-    let answer = match args.signer(endpoint) {
-        Ok(signer) => signer.call(workload.target, &workload.body).await,
-        Err(e) => Err(e),
-    };
+async fn report_error(signer: &Signer, endpoint: &str, workload: &Workload) {
+    let answer = signer.call(workload.target, &workload.body).await;
     match answer {
         Ok((status, body)) => eprintln!("{endpoint} {}: {status} {}", workload.name, String::from_utf8_lossy(&body)),
         Err(e) => eprintln!("{endpoint} {}: {e}", workload.name),
@@ -562,15 +578,15 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         if target.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
             reset(endpoints.first().ok_or("no endpoint")?).await?;
         }
-        servers.push(prepare(label, endpoints, processes, &args).await?);
+        servers.push(prepare(label, endpoints, processes, dev_credentials(), &args).await?);
     }
     if let Some(exe) = &args.fakecloud {
         let (endpoint, process) = start_fakecloud(exe)?;
         let label = "fakecloud 0.51.0 (peer)".to_owned();
-        servers.push(prepare(label, vec![endpoint], vec![process], &args).await?);
+        servers.push(prepare(label, vec![endpoint], vec![process], args.credentials(), &args).await?);
     }
     if let Some(endpoint) = &args.endpoint {
-        servers.push(prepare(endpoint.clone(), vec![endpoint.clone()], Vec::new(), &args).await?);
+        servers.push(prepare(endpoint.clone(), vec![endpoint.clone()], Vec::new(), args.credentials(), &args).await?);
     }
     if servers.is_empty() {
         return Err("nothing to measure: give --targets, --fakecloud or --endpoint".to_owned());
