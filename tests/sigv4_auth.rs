@@ -96,15 +96,20 @@ async fn regions_outside_the_configured_list_are_refused() {
 }
 
 #[tokio::test]
-async fn accounts_never_see_each_others_keys() {
+async fn an_account_reaches_another_s_key_only_by_arn_only_as_its_policy_allows_and_never_to_delete_it() {
     let server = TestServer::start_with(&["--credential", "AKIAOTHERACCOUNT:other-secret:444455556666"]);
     let ours = server.client();
     let theirs = server.client_for("us-east-1", "AKIAOTHERACCOUNT", "other-secret");
     let key = ours.create_key().send().await.unwrap().key_metadata.unwrap();
     let their_key = theirs.create_key().send().await.unwrap().key_metadata.unwrap();
     assert_eq!(their_key.aws_account_id(), Some("444455556666"));
+    // By bare ID, the key is looked for in the caller's own account; by ARN it is found, and its policy (AWS's
+    // default, which names only its own account) refuses, as AWS does.
+    let by_id = theirs.describe_key().key_id(key.key_id()).send().await.unwrap_err();
+    assert_eq!(error_code(&by_id), "NotFoundException");
+    let by_arn = theirs.describe_key().key_id(key.arn().unwrap()).send().await.unwrap_err();
+    assert_eq!(error_code(&by_arn), "AccessDeniedException");
     for id in [key.key_id(), key.arn().unwrap()] {
-        assert_eq!(error_code(&theirs.describe_key().key_id(id).send().await.unwrap_err()), "NotFoundException");
         assert_eq!(
             error_code(&theirs.schedule_key_deletion().key_id(id).send().await.unwrap_err()),
             "NotFoundException"

@@ -16,6 +16,10 @@ from botocore.config import Config
 
 REGION = "us-east-1"
 ACCOUNT = "111122223333"
+# The second account the suite's server knows, and its root user's access key.
+OTHER_ACCOUNT = "444455556666"
+OTHER_ACCESS_KEY = "other-account"
+OTHER_SECRET = "other-secret"
 
 
 def on_postgres():
@@ -79,7 +83,8 @@ class Server:
 def server():
     binary = os.environ.get("TRENT_BIN", "target/debug/trent")
     with tempfile.TemporaryDirectory() as data_dir:
-        server = Server(binary, data_dir)
+        # A second account, for cross-account use.
+        server = Server(binary, data_dir, ("--credential", f"{OTHER_ACCESS_KEY}:{OTHER_SECRET}:{OTHER_ACCOUNT}"))
         yield server
         server.stop()
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ACCOUNT, REGION, make_client, user_arn
+from conftest import ACCOUNT, OTHER_ACCESS_KEY, OTHER_ACCOUNT, OTHER_SECRET, REGION, make_client, user_arn
 
 
 def key_policy(*statements):
@@ -224,3 +224,26 @@ def test_who_can_lists_the_key_policy_the_identity_policies_it_delegates_to_and_
     assert carol["Actions"] == ["kms:Decrypt"]
     assert carol["Conditions"] == [{"EncryptionContextSubset": {"app": "billing"}}]
     assert len(entries) == 5, entries
+
+
+def test_another_account_uses_a_key_its_policy_shares_by_arn_but_never_deletes_it(kms, server):
+    other = make_client(server, OTHER_ACCESS_KEY, OTHER_SECRET)
+    share = {"Sid": "Share with the other account", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"},
+             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:ScheduleKeyDeletion"], "Resource": "*"}
+    shared = kms.create_key(Policy=key_policy(share))["KeyMetadata"]["Arn"]
+
+    blob = other.encrypt(KeyId=shared, Plaintext=b"across")["CiphertextBlob"]
+    assert other.decrypt(CiphertextBlob=blob, KeyId=shared)["Plaintext"] == b"across"
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"across", "the owner decrypts it too"
+    assert other.describe_key(KeyId=shared)["KeyMetadata"]["Arn"] == shared
+    # Deletion never crosses accounts, whatever the policy says ("Cross-account use: No").
+    assert refusal(lambda: other.schedule_key_deletion(KeyId=shared))["Code"] == "NotFoundException"
+    assert refusal(lambda: other.disable_key(KeyId=shared))["Code"] == "NotFoundException"
+    # Only by ARN: a bare key ID names the caller's own account.
+    assert refusal(lambda: other.encrypt(KeyId=shared.split("/")[-1], Plaintext=b"x"))["Code"] == "NotFoundException"
+
+    private = kms.create_key()["KeyMetadata"]["Arn"]
+    error = refusal(lambda: other.encrypt(KeyId=private, Plaintext=b"x"))
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"].endswith("because no resource-based policy allows the kms:Encrypt action")

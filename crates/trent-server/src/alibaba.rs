@@ -224,6 +224,7 @@ async fn answer(
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
         api: trent_domain::Api::Alibaba,
+        received_at: trent_domain::Clock::now(state.app.clock.as_ref()),
     };
     let result = ops::dispatch(&state.app.service, &ctx, &authenticated.action, params, &state.region_ids).await;
     if let Err(error) = &result {

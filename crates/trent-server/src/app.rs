@@ -323,6 +323,7 @@ async fn authenticate_and_dispatch(
         request_id: request_id.to_owned(),
         source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
         api: trent_domain::Api::Aws,
+        received_at: trent_domain::Clock::now(state.clock.as_ref()),
     };
     let dispatched = match target {
         Target::Aws(operation) => trent_aws_api::dispatch(&state.service, &ctx, operation, body),

@@ -1,21 +1,22 @@
-//! The authorization seam: every operation asks `authorize(principal, action, key)` before it acts. The key's policy
+//! The authorization seam: every operation asks `authorize(ctx, action, key)` before it acts. The key's policy
 //! decides, evaluated as AWS evaluates key policies (`trent-policy`): an explicit `Deny` stops everyone, the account's
-//! root user included; otherwise the policy must allow the caller, by name or through its account. Keys of another
-//! account are not found, and nobody may change the lifecycle of a service-managed key (as AWS managed keys' policies
-//! allow no one to). A caller's identity policies are weighed where the key policy delegates to them; grants where the
+//! root user included; otherwise the policy must allow the caller, by name or through its account. Another account's
+//! key may be used (cryptography, DescribeKey, grants) when its policy allows the caller's account and the caller's
+//! own identity allows it, and is not found for anything else; nobody may change the lifecycle of a service-managed
+//! key (as AWS managed keys' policies allow no one to). A caller's identity policies are weighed where the key policy delegates to them; grants where the
 //! service found one for the request (`crate::ops::grants`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use trent_crypto::EncryptionContext;
-use trent_domain::{Key, KeyManager};
+use trent_domain::{Key, KeyManager, Tag};
 use trent_policy::{
     identity_decision, kms_decision, kms_refusal, Decision, KeyAccess, PolicyDocument, PolicyError, Refusal, Request,
-    RequestContext,
+    RequestContext as Conditions,
 };
 
-use crate::context::Principal;
+use crate::context::{Principal, RequestContext};
 use crate::error::ServiceError;
 
 /// What nobody may do to a service-managed key.
@@ -47,6 +48,33 @@ const TRENT_ACTIONS: &[(&str, &str)] = &[
     ("trent:ListKeyAccess", "kms:GetKeyPolicy"),
     ("trent:SetCancelOnUse", "kms:CancelKeyDeletion"),
     ("trent:SetDeletionProtection", "kms:PutKeyPolicy"),
+];
+
+/// What a caller may do to another account's key, when that key's policy allows it (AWS's "Cross-account use: Yes"
+/// operations): the cryptographic operations, DescribeKey, GetPublicKey and the grant operations. Anything else on
+/// another account's key is answered as for a key that does not exist; scheduling its deletion above all.
+const CROSS_ACCOUNT_ACTIONS: &[&str] = &[
+    "kms:CreateGrant",
+    "kms:Decapsulate",
+    "kms:Decrypt",
+    "kms:DeriveSharedSecret",
+    "kms:DescribeKey",
+    "kms:Encapsulate",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyPair",
+    "kms:GenerateDataKeyPairWithoutPlaintext",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GenerateMac",
+    "kms:GetPublicKey",
+    "kms:ListGrants",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:Sign",
+    "kms:Verify",
+    "kms:VerifyMac",
 ];
 
 /// The most distinct policy texts whose parsed form is kept (most keys of an account share the default policy).
@@ -104,6 +132,8 @@ pub struct Permission<'a> {
     /// pair (the key in the condition key's name matched in any case, the value as written) and
     /// `kms:EncryptionContextKeys`, once per key.
     pub encryption_context: Option<&'a EncryptionContext>,
+    /// The tags the request sets (CreateKey, TagResource, ReplicateKey): `aws:RequestTag/<key>` and `aws:TagKeys`.
+    pub request_tags: Option<&'a [Tag]>,
     /// The grant a CreateGrant asks for: `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:RetiringPrincipal`,
     /// `kms:GrantConstraintType` and `kms:GrantIsForAWSResource` (always false: no AWS service calls Trent).
     pub grant: Option<GrantFacts<'a>>,
@@ -124,7 +154,7 @@ pub struct GrantFacts<'a> {
 
 impl<'a> From<&'a str> for Permission<'a> {
     fn from(action: &'a str) -> Self {
-        Self { action, pending_window_days: None, encryption_context: None, grant: None }
+        Self { action, pending_window_days: None, encryption_context: None, request_tags: None, grant: None }
     }
 }
 
@@ -133,23 +163,44 @@ impl<'a> Permission<'a> {
     pub fn with_encryption_context(action: &'a str, context: &'a EncryptionContext) -> Self {
         Self { encryption_context: Some(context), ..Self::from(action) }
     }
+
+    /// `action`, for a request that sets these tags.
+    pub fn with_tags(action: &'a str, tags: &'a [Tag]) -> Self {
+        Self { request_tags: Some(tags), ..Self::from(action) }
+    }
 }
 
-/// The condition keys KMS sets for `permission` on `key` by `principal` ("AWS KMS condition keys", "AWS global
-/// condition context keys").
-fn request_context(principal: &Principal, key: &Key, permission: Permission<'_>) -> RequestContext {
-    let mut context = RequestContext::new()
+/// The condition keys of a request by `ctx`'s caller for `permission`, on `key` when it is about one ("AWS KMS
+/// condition keys", "AWS global condition context keys").
+fn conditions(ctx: &RequestContext, key: Option<&Key>, permission: Permission<'_>) -> Conditions {
+    let principal = &ctx.principal;
+    let mut context = Conditions::new()
         .with("kms:CallerAccount", principal.account.as_str())
-        .with("kms:KeySpec", key.spec.as_str())
-        .with("kms:KeyUsage", key.usage.as_str())
-        .with("kms:KeyOrigin", key.origin.as_str())
-        .with("kms:KeyManager", key.manager.as_str())
-        .with("kms:MultiRegion", if key.multi_region.is_some() { "true" } else { "false" })
         .with("aws:PrincipalArn", principal.arn())
         .with("aws:PrincipalAccount", principal.account.as_str())
-        .with("aws:ResourceAccount", key.account.as_str());
-    for tag in &key.tags {
-        context = context.with(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+        .with("aws:PrincipalType", if principal.is_root() { "Account" } else { "User" })
+        .with("aws:CurrentTime", trent_audit::iso8601(ctx.received_at))
+        .with("aws:EpochTime", (ctx.received_at.0 / 1000).to_string())
+        // Trent answers on plain HTTP; a TLS proxy in front of it is outside what it can see.
+        .with("aws:SecureTransport", "false");
+    if let Some(ip) = &ctx.source_ip {
+        context = context.with("aws:SourceIp", ip.as_str());
+    }
+    if let Some(key) = key {
+        context = context
+            .with("kms:KeySpec", key.spec.as_str())
+            .with("kms:KeyUsage", key.usage.as_str())
+            .with("kms:KeyOrigin", key.origin.as_str())
+            .with("kms:KeyManager", key.manager.as_str())
+            .with("kms:MultiRegion", if key.multi_region.is_some() { "true" } else { "false" })
+            .with("aws:ResourceAccount", key.account.as_str());
+        for tag in &key.tags {
+            context = context.with(&format!("aws:ResourceTag/{}", tag.key), tag.value.as_str());
+        }
+    }
+    for tag in permission.request_tags.into_iter().flatten() {
+        context = context.with(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
+        context = context.with("aws:TagKeys", tag.key.as_str());
     }
     if let Some(days) = permission.pending_window_days {
         context = context.with("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
@@ -174,27 +225,28 @@ fn request_context(principal: &Principal, key: &Key, permission: Permission<'_>)
     context
 }
 
-/// Decides whether `principal` may perform `action` (a permission name such as `kms:Encrypt`) on `key`.
-/// Keys of another account are reported as not found, so their existence never leaks.
-pub fn authorize(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
-    authorize_with(principal, Permission::from(action), key)
+/// Decides whether `ctx`'s caller may perform `action` (a permission name such as `kms:Encrypt`) on `key`.
+/// Another account's key is reported as not found for anything but the cross-account operations.
+pub fn authorize(ctx: &RequestContext, action: &str, key: &Key) -> Result<(), ServiceError> {
+    authorize_with(ctx, Permission::from(action), key)
 }
 
 /// As [`authorize`], for a permission whose request says more (its waiting period, its encryption context).
-pub fn authorize_with(principal: &Principal, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
-    authorize_granted(principal, permission, key, false)
+pub fn authorize_with(ctx: &RequestContext, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
+    authorize_granted(ctx, permission, key, false)
 }
 
 /// As [`authorize_with`], knowing whether a live grant gives the caller this permission (with its constraints met):
 /// a grant allows what no policy allows, but never what a policy explicitly denies.
 pub fn authorize_granted(
-    principal: &Principal,
+    ctx: &RequestContext,
     permission: Permission<'_>,
     key: &Key,
     granted: bool,
 ) -> Result<(), ServiceError> {
-    let action = permission.action;
-    if principal.account != key.account {
+    let (principal, action) = (&ctx.principal, permission.action);
+    let own_key = principal.account == key.account;
+    if !own_key && !CROSS_ACCOUNT_ACTIONS.contains(&action) {
         tracing::debug!(action, key = %key.arn(), "cross-account access refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
     }
@@ -205,7 +257,7 @@ pub fn authorize_granted(
     // the account's root user may still read and replace it, so that the key is not lost.
     let Ok(key_policy) = parsed_policy(&key.policy) else {
         const REPAIR: [&str; 4] = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListKeyPolicies", "kms:PutKeyPolicy"];
-        if principal.is_root() && REPAIR.contains(&action) {
+        if own_key && principal.is_root() && REPAIR.contains(&action) {
             return Ok(());
         }
         return Err(refused(principal, action, &key.arn().to_string(), Refusal::NotAllowedByResourcePolicy));
@@ -219,7 +271,7 @@ pub fn authorize_granted(
     }
     // Most key policies (AWS's default among them) have no condition: the context is built only for those that do.
     let needs_context = key_policy.has_conditions() || principal.identity_policies().iter().any(|p| p.has_conditions());
-    let context = if needs_context { request_context(principal, key, permission) } else { RequestContext::new() };
+    let context = if needs_context { conditions(ctx, Some(key), permission) } else { Conditions::new() };
     let resource = key.arn().to_string();
     let caller = principal.arn();
     let access = KeyAccess {
@@ -273,15 +325,22 @@ pub(crate) fn access_denied(principal: &Principal, action: &str, resource: &str,
 /// Decides an action that no key policy governs, on `resource` (`*` for actions on no resource, such as
 /// `kms:ListKeys`; a user's ARN for `iam:` actions): the caller's own identity permissions, which for an account's
 /// root user are everything in its account.
-pub fn authorize_in_account(principal: &Principal, action: &str, resource: &str) -> Result<(), ServiceError> {
+pub fn authorize_in_account(ctx: &RequestContext, action: &str, resource: &str) -> Result<(), ServiceError> {
+    authorize_in_account_with(ctx, Permission::from(action), resource)
+}
+
+/// As [`authorize_in_account`], for a permission whose request says more (the tags a new key gets).
+pub fn authorize_in_account_with(
+    ctx: &RequestContext,
+    permission: Permission<'_>,
+    resource: &str,
+) -> Result<(), ServiceError> {
+    let (principal, action) = (&ctx.principal, permission.action);
     if principal.is_root() {
         return Ok(());
     }
     let caller = principal.arn();
-    let context = RequestContext::new()
-        .with("kms:CallerAccount", principal.account.as_str())
-        .with("aws:PrincipalArn", caller.as_str())
-        .with("aws:PrincipalAccount", principal.account.as_str());
+    let context = conditions(ctx, None, permission);
     let request =
         Request { principal: &caller, account: principal.account.as_str(), action, resource, context: &context };
     match identity_decision(principal.identity_policies(), &request) {
@@ -293,22 +352,22 @@ pub fn authorize_in_account(principal: &Principal, action: &str, resource: &str)
 
 /// Decides an action that no key policy governs because it makes a key (`kms:CreateKey`, and `kms:TagResource` for
 /// the new key's tags: "permission in an IAM policy", the API reference): the caller's own identity permissions.
-pub fn authorize_new_key(principal: &Principal, action: &str, key: &Key) -> Result<(), ServiceError> {
-    if principal.account != key.account {
-        tracing::debug!(action, key = %key.arn(), "cross-account key creation refused");
+pub fn authorize_new_key(ctx: &RequestContext, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
+    if ctx.principal.account != key.account {
+        tracing::debug!(action = permission.action, key = %key.arn(), "cross-account key creation refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
     }
-    authorize_in_account(principal, action, "*")
+    authorize_in_account_with(ctx, permission, "*")
 }
 
 /// AWS's lockout safety check ("The new key policy will not allow you to update the key policy in the future."):
 /// a key policy that would not let its author (`principal`) call `PutKeyPolicy` on `key` afterwards is refused,
 /// unless the caller bypasses the check (`BypassPolicyLockoutSafetyCheck`).
-pub fn check_lockout(principal: &Principal, key: &Key, bypass: bool) -> Result<(), ServiceError> {
+pub fn check_lockout(ctx: &RequestContext, key: &Key, bypass: bool) -> Result<(), ServiceError> {
     if bypass {
         return Ok(());
     }
-    match authorize(principal, "kms:PutKeyPolicy", key) {
+    match authorize(ctx, "kms:PutKeyPolicy", key) {
         Err(ServiceError::AccessDenied(_)) => Err(ServiceError::MalformedPolicy(
             "The new key policy will not allow you to update the key policy in the future.".to_owned(),
         )),
@@ -323,8 +382,16 @@ mod tests {
     use super::*;
     use crate::ops::default_policy;
 
-    fn root() -> Principal {
-        Principal::root(AccountId::parse("111122223333").unwrap(), "test")
+    /// A request by the root user of account 111122223333, from 10.0.0.1.
+    fn root() -> RequestContext {
+        RequestContext {
+            principal: Principal::root(AccountId::parse("111122223333").unwrap(), "test"),
+            region: trent_domain::Region::parse("us-east-1").unwrap(),
+            request_id: "test".to_owned(),
+            source_ip: Some("10.0.0.1".to_owned()),
+            api: trent_domain::Api::Aws,
+            received_at: trent_domain::Timestamp(1_700_000_000_000),
+        }
     }
 
     fn key_with(policy: &str) -> Key {
@@ -335,7 +402,7 @@ mod tests {
 
     #[test]
     fn the_default_policy_lets_the_root_user_do_everything() {
-        let key = key_with(&default_policy(&root().account));
+        let key = key_with(&default_policy(&root().principal.account));
         for action in ["kms:Encrypt", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"] {
             assert!(authorize(&root(), action, &key).is_ok(), "{action}");
         }
@@ -392,6 +459,24 @@ mod tests {
             authorize_with(&root(), permission, &pair_only).is_ok(),
             "the key in the condition key's name: any case"
         );
+    }
+
+    #[test]
+    fn the_global_condition_keys_read_the_request_s_address_time_and_tags() {
+        let key = key_with(
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*",
+            "Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+            "DateLessThan":{"aws:CurrentTime":"2024-01-01T00:00:00Z"},"StringEquals":{"aws:RequestTag/team":"orders"},
+            "ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}]}"#,
+        );
+        let orders = [Tag { key: "team".to_owned(), value: "orders".to_owned() }];
+        let billing = [Tag { key: "team".to_owned(), value: "billing".to_owned() }];
+        assert!(authorize_with(&root(), Permission::with_tags("kms:TagResource", &orders), &key).is_ok());
+        assert!(authorize_with(&root(), Permission::with_tags("kms:TagResource", &billing), &key).is_err());
+        let elsewhere = RequestContext { source_ip: Some("192.0.2.1".to_owned()), ..root() };
+        assert!(authorize_with(&elsewhere, Permission::with_tags("kms:TagResource", &orders), &key).is_err());
+        let later = RequestContext { received_at: trent_domain::Timestamp(1_800_000_000_000), ..root() };
+        assert!(authorize_with(&later, Permission::with_tags("kms:TagResource", &orders), &key).is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use trent_audit::call_record::Caller;
 use trent_audit::UserIdentity;
-use trent_domain::{AccountId, Api, Region};
+use trent_domain::{AccountId, Api, Region, Timestamp};
 use trent_policy::PolicyDocument;
 
 /// An authenticated caller: an account's root user, or one of its users.
@@ -91,6 +91,8 @@ pub struct RequestContext {
     pub source_ip: Option<String>,
     /// The API called: its audit events name it (`eventSource`).
     pub api: Api,
+    /// When the request arrived, by the service's clock (policies read it as `aws:CurrentTime`).
+    pub received_at: Timestamp,
 }
 
 impl RequestContext {

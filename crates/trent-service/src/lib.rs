@@ -336,7 +336,7 @@ impl Service {
         event_name: &str,
     ) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
-            authorize::authorize(&ctx.principal, permission, key)?;
+            authorize::authorize(ctx, permission, key)?;
             error::apply_state(key, action)?;
             Ok(Some(self.api_event(ctx, event_name, key)))
         })

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use trent_domain::{is_multi_region_key_id, AliasName, Arn, ArnResource, Key, KeyId};
+use trent_domain::{is_multi_region_key_id, AccountId, AliasName, Arn, ArnResource, Key, KeyId};
 
 use crate::cache::{LoadedKey, Lookup};
 use crate::context::RequestContext;
@@ -20,6 +20,16 @@ pub enum Aliases {
     /// As `Accepted`, and an unknown `alias/aws/<service>` creates that service's managed key (Encrypt,
     /// GenerateDataKey, GenerateDataKeyWithoutPlaintext).
     AcceptedCreatingManaged,
+}
+
+/// Whether an operation may reach a key of another account, named by its ARN (AWS's "Cross-account use: Yes":
+/// the cryptographic operations, DescribeKey, GetPublicKey and the grant operations), or only its caller's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Only the caller's account: another account's key is not found.
+    OwnAccount,
+    /// Another account's key too, by key or alias ARN; its key policy then decides.
+    CrossAccount,
 }
 
 /// A parsed key identifier.
@@ -80,6 +90,18 @@ impl Service {
         text: &str,
         aliases: Aliases,
     ) -> Result<KeyId, ServiceError> {
+        Ok(self.resolve_key(ctx, text, aliases, Reach::OwnAccount).await?.1)
+    }
+
+    /// The account and key ID a reference names in the caller's region, following an alias if allowed; another
+    /// account's only when the operation reaches across accounts.
+    pub(crate) async fn resolve_key(
+        &self,
+        ctx: &RequestContext,
+        text: &str,
+        aliases: Aliases,
+        reach: Reach,
+    ) -> Result<(AccountId, KeyId), ServiceError> {
         let reference = parse_reference(text)?;
         if let KeyReference::KeyArn(arn, _) | KeyReference::AliasArn(arn, _) | KeyReference::MultiRegion(Some(arn), _) =
             &reference
@@ -88,14 +110,15 @@ impl Service {
                 return Err(refusal);
             }
         }
-        let other_account = |arn: &Arn| &arn.account != ctx.account();
+        let out_of_reach = |arn: &Arn| &arn.account != ctx.account() && reach == Reach::OwnAccount;
+        let own = |id| (ctx.account().clone(), id);
         match reference {
-            KeyReference::Id(id) => Ok(id),
+            KeyReference::Id(id) => Ok(own(id)),
             KeyReference::KeyArn(arn, id) => {
-                if other_account(&arn) {
+                if out_of_reach(&arn) {
                     Err(not_found(&arn.to_string()))
                 } else {
-                    Ok(id)
+                    Ok((arn.account, id))
                 }
             }
             KeyReference::MultiRegion(arn, id) => Err(not_found(
@@ -104,14 +127,15 @@ impl Service {
             KeyReference::AliasName(_) | KeyReference::AliasArn(..) if aliases == Aliases::Refused => {
                 Err(ServiceError::InvalidArn("Key Aliases are not supported for this operation.".to_owned()))
             }
-            KeyReference::AliasName(name) => self.alias_target(ctx, &name, text, aliases).await,
-            KeyReference::AliasArn(arn, name) => {
-                if other_account(&arn) {
-                    Err(ServiceError::NotFound(format!("Alias {arn} is not found.")))
-                } else {
-                    self.alias_target(ctx, &name, text, aliases).await
+            KeyReference::AliasName(name) => self.alias_target(ctx, &name, text, aliases).await.map(own),
+            KeyReference::AliasArn(arn, name) if &arn.account != ctx.account() => {
+                let foreign = self.store.get_alias(&arn.account, &ctx.region, &name).await?;
+                match foreign {
+                    Some(alias) if reach == Reach::CrossAccount => Ok((arn.account, alias.key_id)),
+                    _ => Err(ServiceError::NotFound(format!("Alias {arn} is not found."))),
                 }
             }
+            KeyReference::AliasArn(_, name) => self.alias_target(ctx, &name, text, aliases).await.map(own),
         }
     }
 
@@ -141,19 +165,40 @@ impl Service {
         text: &str,
         aliases: Aliases,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
-        let id = self.resolve_id(ctx, text, aliases).await?;
-        self.load_by_id(ctx, id).await
+        self.load_reaching(ctx, text, aliases, Reach::OwnAccount).await
+    }
+
+    /// As [`Service::load`], reaching another account's key by its ARN when `reach` allows.
+    pub(crate) async fn load_reaching(
+        &self,
+        ctx: &RequestContext,
+        text: &str,
+        aliases: Aliases,
+        reach: Reach,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
+        let (account, id) = self.resolve_key(ctx, text, aliases, reach).await?;
+        self.load_of(ctx, &account, id).await
     }
 
     /// The key with this ID in the caller's account and region.
     pub(crate) async fn load_by_id(&self, ctx: &RequestContext, id: KeyId) -> Result<Arc<LoadedKey>, ServiceError> {
-        let gone = || not_found(&Arn::key(&ctx.region, ctx.account(), id).to_string());
-        let loaded = match self.cache.get(ctx.account(), &ctx.region, id) {
+        self.load_of(ctx, ctx.account(), id).await
+    }
+
+    /// The key with this ID in `account`, in the caller's region.
+    pub(crate) async fn load_of(
+        &self,
+        ctx: &RequestContext,
+        account: &AccountId,
+        id: KeyId,
+    ) -> Result<Arc<LoadedKey>, ServiceError> {
+        let gone = || not_found(&Arn::key(&ctx.region, account, id).to_string());
+        let loaded = match self.cache.get(account, &ctx.region, id) {
             Lookup::Hit(loaded) => loaded,
             Lookup::Destroyed => return Err(gone()),
             Lookup::Miss => {
                 let mark = self.cache.mark();
-                let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(gone)?;
+                let key = self.store.get_key(account, &ctx.region, id).await?.ok_or_else(gone)?;
                 self.cache.remember(&key, &self.root_key, mark)?.ok_or_else(gone)?
             }
         };

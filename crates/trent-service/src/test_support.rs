@@ -34,6 +34,7 @@ impl TestService {
             request_id: "test-request".to_owned(),
             source_ip: None,
             api: trent_domain::Api::Aws,
+            received_at: trent_domain::Timestamp(1_700_000_000_000),
         };
         Self { service, clock, ctx, _dir: dir }
     }

@@ -19,7 +19,7 @@ impl Service {
         for _ in 0..WRITE_ATTEMPTS {
             let mark = self.cache.mark();
             let mut key = self.load_for_write(ctx, key_id).await?;
-            authorize(&ctx.principal, "kms:CancelKeyDeletion", &key)?;
+            authorize(ctx, "kms:CancelKeyDeletion", &key)?;
             let no_plan = || ServiceError::NotFound(format!("No retirement plan is running for key '{}'.", key.arn()));
             let mut plan =
                 self.store.get_retirement_plan(&key.account, &key.region, key.id).await?.ok_or_else(no_plan)?;

@@ -13,7 +13,7 @@ impl Service {
     pub async fn cancel_key_deletion(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "kms:CancelKeyDeletion", key)?;
+                authorize(ctx, "kms:CancelKeyDeletion", key)?;
                 apply_state(key, Action::CancelKeyDeletion(ctx.api))?;
                 Ok(Some(self.api_event(ctx, "CancelKeyDeletion", key).with_response("keyState", key.state.as_str())))
             })

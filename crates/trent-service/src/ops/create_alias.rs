@@ -36,13 +36,9 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let name = customer_alias_name(alias_name)?;
         // Both the alias (an identity permission) and its key (the key policy), as AWS requires.
-        authorize_in_account(
-            &ctx.principal,
-            "kms:CreateAlias",
-            &Arn::alias(&ctx.region, ctx.account(), &name).to_string(),
-        )?;
+        authorize_in_account(ctx, "kms:CreateAlias", &Arn::alias(&ctx.region, ctx.account(), &name).to_string())?;
         let key = self.load_for_write(ctx, target_key_id).await?;
-        authorize(&ctx.principal, "kms:CreateAlias", &key)?;
+        authorize(ctx, "kms:CreateAlias", &key)?;
         check_state(&key, Action::CreateAlias)?;
         let now = self.clock.now();
         let alias = Alias {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin, Tag};
 
-use crate::authorize::{authorize_new_key, check_lockout};
+use crate::authorize::{authorize_new_key, check_lockout, Permission};
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::ops::new_key_policy_and_tags;
@@ -132,8 +132,8 @@ impl Service {
             multi_region: multi_region.then_some(MultiRegionKeyType::Primary),
             version: 1,
         };
-        authorize_new_key(&ctx.principal, "kms:CreateKey", &key)?;
-        check_lockout(&ctx.principal, &key, input.bypass_policy_lockout_safety_check)?;
+        authorize_new_key(ctx, Permission::with_tags("kms:CreateKey", &key.tags), &key)?;
+        check_lockout(ctx, &key, input.bypass_policy_lockout_safety_check)?;
         let event = self
             .api_event(ctx, "CreateKey", &key)
             .with_parameter("keySpec", spec.as_str())

@@ -12,7 +12,7 @@ use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
 use crate::ops::encrypt::{cipher, is_asymmetric};
-use crate::resolve::Aliases;
+use crate::resolve::{Aliases, Reach};
 use crate::Service;
 
 /// Decrypt's result.
@@ -36,13 +36,16 @@ impl Service {
         permission: Permission<'_>,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         let header = trent_crypto::read_header(blob)?;
+        // The blob names its key's ID only: the key is the caller's, or the other account's the caller names by ARN.
+        let mut account = ctx.account().clone();
         if let Some(named) = key_id {
-            let named = self.resolve_id(ctx, named, Aliases::Accepted).await?;
+            let (named_account, named) = self.resolve_key(ctx, named, Aliases::Accepted, Reach::CrossAccount).await?;
+            account = named_account;
             if named != header.key_id {
                 // An asymmetric ciphertext has no header; when its random bytes happen to read as one, the key they
                 // "name" is not the asymmetric key the caller named. It is refused as the unreadable blob it is, as
                 // the other 255 in 256 are by `read_header`.
-                if self.load_by_id(ctx, named).await?.key.spec.secret_len().is_none() {
+                if self.load_of(ctx, &account, named).await?.key.spec.secret_len().is_none() {
                     return Err(ServiceError::InvalidCiphertext);
                 }
                 return Err(ServiceError::IncorrectKey(
@@ -50,7 +53,7 @@ impl Service {
                 ));
             }
         }
-        let loaded = self.load_by_id(ctx, header.key_id).await?;
+        let loaded = self.load_of(ctx, &account, header.key_id).await?;
         self.authorize_key_use(ctx, permission, &loaded.key).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)

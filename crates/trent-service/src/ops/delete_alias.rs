@@ -14,10 +14,10 @@ impl Service {
         let name = customer_alias_name(alias_name)?;
         let arn = Arn::alias(&ctx.region, ctx.account(), &name).to_string();
         // Both the alias (an identity permission) and its key (the key policy), as AWS requires.
-        authorize_in_account(&ctx.principal, "kms:DeleteAlias", &arn)?;
+        authorize_in_account(ctx, "kms:DeleteAlias", &arn)?;
         if let Some(alias) = self.store.get_alias(ctx.account(), &ctx.region, &name).await? {
             let key = self.load_by_id(ctx, alias.key_id).await?;
-            authorize(&ctx.principal, "kms:DeleteAlias", &key.key)?;
+            authorize(ctx, "kms:DeleteAlias", &key.key)?;
         }
         if self.store.delete_alias(ctx.account(), &ctx.region, &name).await? {
             Ok(())

@@ -40,7 +40,7 @@ impl Service {
         }
         let key = self
             .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "kms:EnableKeyRotation", key)?;
+                authorize(ctx, "kms:EnableKeyRotation", key)?;
                 require_generated(key)?;
                 check_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
@@ -63,7 +63,7 @@ impl Service {
     /// DisableKeyRotation. Returns the key as now stored.
     pub async fn disable_key_rotation(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
-            authorize(&ctx.principal, "kms:DisableKeyRotation", key)?;
+            authorize(ctx, "kms:DisableKeyRotation", key)?;
             require_generated(key)?;
             check_state(key, Action::RotateKeyMaterial)?;
             if !key.rotates() {

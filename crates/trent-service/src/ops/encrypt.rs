@@ -12,7 +12,7 @@ use crate::authorize::Permission;
 use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
-use crate::resolve::Aliases;
+use crate::resolve::{Aliases, Reach};
 use crate::Service;
 
 /// A key ready to encrypt or decrypt with one of its encryption algorithms.
@@ -135,7 +135,7 @@ impl Service {
         permission: impl Into<Permission<'_>>,
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         let permission = permission.into();
-        let loaded = self.load(ctx, key_id, aliases).await?;
+        let loaded = self.load_reaching(ctx, key_id, aliases, Reach::CrossAccount).await?;
         self.authorize_key_use(ctx, permission, &loaded.key).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)

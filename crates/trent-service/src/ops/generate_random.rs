@@ -15,7 +15,7 @@ impl Service {
         number_of_bytes: usize,
         custom_key_store_id: Option<&str>,
     ) -> Result<Zeroizing<Vec<u8>>, ServiceError> {
-        authorize_in_account(&ctx.principal, "kms:GenerateRandom", "*")?;
+        authorize_in_account(ctx, "kms:GenerateRandom", "*")?;
         if custom_key_store_id.is_some() {
             return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
         }

@@ -13,7 +13,7 @@ impl Service {
     /// GetDeletionProtection. Returns the key.
     pub async fn get_deletion_protection(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
-        authorize(&ctx.principal, "trent:GetDeletionProtection", &loaded.key)?;
+        authorize(ctx, "trent:GetDeletionProtection", &loaded.key)?;
         check_state(&loaded.key, Action::DescribeKey)?;
         Ok(loaded.key.clone())
     }

@@ -28,7 +28,7 @@ impl Service {
     pub async fn get_key_last_usage(&self, ctx: &RequestContext, key_id: &str) -> Result<KeyLastUsage, ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
         let key = loaded.key.clone();
-        authorize(&ctx.principal, "kms:GetKeyLastUsage", &key)?;
+        authorize(ctx, "kms:GetKeyLastUsage", &key)?;
         check_state(&key, Action::DescribeKey)?;
         let tracking_start =
             self.usage_tracking_start().await?.map(|start| start.max(key.created_at)).ok_or_else(|| {

@@ -18,7 +18,7 @@ impl Service {
         policy_name: Option<&str>,
     ) -> Result<(String, String), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
-        authorize(&ctx.principal, "kms:GetKeyPolicy", &loaded.key)?;
+        authorize(ctx, "kms:GetKeyPolicy", &loaded.key)?;
         check_state(&loaded.key, Action::ManageKeyPolicy)?;
         let name = policy_name.unwrap_or(DEFAULT_POLICY_NAME);
         if name != DEFAULT_POLICY_NAME {

@@ -28,7 +28,7 @@ impl Service {
     ) -> Result<RetirementStatus, ServiceError> {
         let id = match self.load(ctx, key_id, Aliases::Accepted).await {
             Ok(loaded) => {
-                authorize(&ctx.principal, "trent:GetKeyRetirement", &loaded.key)?;
+                authorize(ctx, "trent:GetKeyRetirement", &loaded.key)?;
                 check_state(&loaded.key, Action::DescribeKey)?;
                 loaded.key.id
             }

@@ -184,7 +184,7 @@ impl Service {
     pub async fn get_key_usage(&self, ctx: &RequestContext, key_id: &str) -> Result<UsageReport, ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
         let key = loaded.key.clone();
-        authorize(&ctx.principal, "trent:GetKeyUsage", &key)?;
+        authorize(ctx, "trent:GetKeyUsage", &key)?;
         check_state(&key, Action::DescribeKey)?;
         self.usage_report(key).await
     }

@@ -288,7 +288,7 @@ impl Service {
         permission: Permission<'_>,
         key: &Key,
     ) -> Result<(), ServiceError> {
-        let refused = match authorize_with(&ctx.principal, permission, key) {
+        let refused = match authorize_with(ctx, permission, key) {
             Err(refused @ ServiceError::AccessDenied(_)) => refused,
             decided => return decided,
         };
@@ -297,7 +297,7 @@ impl Service {
         };
         let grants = self.caller_grants(ctx, key).await?;
         if grants.iter().any(|grant| grant.allows(operation, permission.encryption_context, key)) {
-            authorize_granted(&ctx.principal, permission, key, true)
+            authorize_granted(ctx, permission, key, true)
         } else {
             Err(refused)
         }
@@ -426,7 +426,7 @@ impl Service {
         operations: &BTreeSet<&str>,
         constraints: &Option<GrantConstraints>,
     ) -> Result<(), ServiceError> {
-        let refused = match authorize_with(&ctx.principal, permission, key) {
+        let refused = match authorize_with(ctx, permission, key) {
             Err(refused @ ServiceError::AccessDenied(_)) => refused,
             decided => return decided,
         };
@@ -437,7 +437,7 @@ impl Service {
                 && constraints.as_ref().unwrap_or(&GrantConstraints::default()).within(&parent.constraints)
         };
         if parents.iter().any(narrows) {
-            authorize_granted(&ctx.principal, permission, key, true)
+            authorize_granted(ctx, permission, key, true)
         } else {
             Err(refused)
         }
@@ -454,7 +454,7 @@ impl Service {
         marker: Option<&str>,
     ) -> Result<(Vec<Grant>, Option<String>), ServiceError> {
         let key = self.load_for_write(ctx, key_id).await?;
-        authorize(&ctx.principal, "kms:ListGrants", &key)?;
+        authorize(ctx, "kms:ListGrants", &key)?;
         check_state(&key, Action::ManageGrants)?;
         let grants: Vec<Grant> = self
             .store
@@ -476,7 +476,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Grant>, Option<String>), ServiceError> {
-        authorize_in_account(&ctx.principal, "kms:ListRetirableGrants", "*")?;
+        authorize_in_account(ctx, "kms:ListRetirableGrants", "*")?;
         let grants: Vec<Grant> = self
             .store
             .retirable_grants(retiring_principal)
@@ -545,7 +545,7 @@ impl Service {
         dry_run: bool,
     ) -> Result<(), ServiceError> {
         let key = self.load_for_write(ctx, key_id).await?;
-        authorize(&ctx.principal, "kms:RevokeGrant", &key)?;
+        authorize(ctx, "kms:RevokeGrant", &key)?;
         check_state(&key, Action::ManageGrants)?;
         if dry_run {
             return Err(ServiceError::DryRun);

@@ -230,7 +230,7 @@ impl Service {
         spec: WrappingKeySpec,
     ) -> Result<IssuedParameters, ServiceError> {
         let check = |key: &Key| {
-            authorize(&ctx.principal, "kms:GetParametersForImport", key)?;
+            authorize(ctx, "kms:GetParametersForImport", key)?;
             require_external(key)?;
             check_state(key, Action::GetParametersForImport)
         };
@@ -265,7 +265,7 @@ impl Service {
     ) -> Result<(Key, String), ServiceError> {
         let loaded = self.load(ctx, &input.key_id, Aliases::Refused).await?;
         let key = &loaded.key;
-        authorize(&ctx.principal, "kms:ImportKeyMaterial", key)?;
+        authorize(ctx, "kms:ImportKeyMaterial", key)?;
         require_external(key)?;
         check_state(key, Action::ImportKeyMaterial)?;
         let now = self.clock.now();
@@ -339,7 +339,7 @@ impl Service {
         drop(material);
         let key = self
             .modify_key(ctx, &input.key_id, |key| {
-                authorize(&ctx.principal, "kms:ImportKeyMaterial", key)?;
+                authorize(ctx, "kms:ImportKeyMaterial", key)?;
                 require_external(key)?;
                 check_state(key, Action::ImportKeyMaterial)?;
                 let arn = key.arn();
@@ -393,7 +393,7 @@ impl Service {
         };
         let key = self
             .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "kms:DeleteImportedKeyMaterial", key)?;
+                authorize(ctx, "kms:DeleteImportedKeyMaterial", key)?;
                 require_external(key)?;
                 let version = chosen(key)?;
                 let known = key.import.material(version).is_some() || named_material.is_some();

@@ -18,7 +18,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Alias>, Option<String>), ServiceError> {
-        authorize_in_account(&ctx.principal, "kms:ListAliases", "*")?;
+        authorize_in_account(ctx, "kms:ListAliases", "*")?;
         let key = match key_id {
             Some(text) => Some(self.load(ctx, text, Aliases::Refused).await?.key.id),
             None => None,

@@ -43,7 +43,7 @@ pub struct AuditPage {
 impl Service {
     /// ListAuditEvents: one page of the matching events.
     pub async fn list_audit_events(&self, ctx: &RequestContext, query: &AuditQuery) -> Result<AuditPage, ServiceError> {
-        authorize_in_account(&ctx.principal, "trent:ListAuditEvents", "*")?;
+        authorize_in_account(ctx, "trent:ListAuditEvents", "*")?;
         let key_arn = match &query.key_id {
             None => None,
             Some(text) if text.starts_with("arn:") => Some(text.clone()),

@@ -87,7 +87,7 @@ impl Service {
     ) -> Result<(Key, Vec<AccessEntry>), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
         let key = loaded.key.clone();
-        authorize(&ctx.principal, "trent:ListKeyAccess", &key)?;
+        authorize(ctx, "trent:ListKeyAccess", &key)?;
         let arn = key.arn().to_string();
         let root = trent_audit::root_arn(key.account.as_str());
         let key_policy = parsed_policy(&key.policy)

@@ -19,7 +19,7 @@ impl Service {
         marker: Option<&str>,
     ) -> Result<(Vec<String>, Option<String>), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
-        authorize(&ctx.principal, "kms:ListKeyPolicies", &loaded.key)?;
+        authorize(ctx, "kms:ListKeyPolicies", &loaded.key)?;
         check_state(&loaded.key, Action::ManageKeyPolicy)?;
         page(&[DEFAULT_POLICY_NAME.to_owned()], limit, marker)
     }

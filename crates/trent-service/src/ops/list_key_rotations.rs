@@ -22,7 +22,7 @@ impl Service {
         permission: &str,
     ) -> Result<Key, ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
-        authorize(&ctx.principal, permission, &loaded.key)?;
+        authorize(ctx, permission, &loaded.key)?;
         check_state(&loaded.key, Action::DescribeKey)?;
         if !loaded.key.rotates() {
             return Err(does_not_rotate(&loaded.key));

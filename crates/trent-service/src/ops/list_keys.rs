@@ -15,7 +15,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Key>, Option<String>), ServiceError> {
-        authorize_in_account(&ctx.principal, "kms:ListKeys", "*")?;
+        authorize_in_account(ctx, "kms:ListKeys", "*")?;
         let after = match marker {
             None => None,
             Some(text) => {

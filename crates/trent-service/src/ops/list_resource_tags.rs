@@ -19,7 +19,7 @@ impl Service {
         marker: Option<&str>,
     ) -> Result<(Vec<Tag>, Option<String>), ServiceError> {
         let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
-        authorize(&ctx.principal, "kms:ListResourceTags", &loaded.key)?;
+        authorize(ctx, "kms:ListResourceTags", &loaded.key)?;
         check_state(&loaded.key, Action::ListResourceTags)?;
         page(&loaded.key.tags, limit, marker)
     }

@@ -24,11 +24,11 @@ impl Service {
             return Err(ServiceError::NotFound(format!("No such policy exists: {name}")));
         }
         self.modify_key(ctx, key_id, |key| {
-            authorize(&ctx.principal, "kms:PutKeyPolicy", key)?;
+            authorize(ctx, "kms:PutKeyPolicy", key)?;
             apply_state(key, Action::ManageKeyPolicy)?;
             validate_policy(policy)?;
             policy.clone_into(&mut key.policy);
-            check_lockout(&ctx.principal, key, bypass_lockout_safety_check)?;
+            check_lockout(ctx, key, bypass_lockout_safety_check)?;
             Ok(Some(self.api_event(ctx, "PutKeyPolicy", key)))
         })
         .await?;

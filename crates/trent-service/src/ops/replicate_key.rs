@@ -10,7 +10,7 @@
 
 use trent_domain::{Action, Arn, DeletionSchedule, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
-use crate::authorize::{authorize, authorize_new_key, check_lockout};
+use crate::authorize::{authorize, authorize_new_key, check_lockout, Permission};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::new_key_policy_and_tags;
@@ -116,7 +116,7 @@ impl Service {
 
     /// The replica `input` asks for of `primary`, or why there can be none.
     fn replica_of(&self, ctx: &RequestContext, primary: &Key, input: &ReplicateInput) -> Result<Key, ServiceError> {
-        authorize(&ctx.principal, "kms:ReplicateKey", primary)?;
+        authorize(ctx, "kms:ReplicateKey", primary)?;
         // Recorded against AWS for a replica (LocalStack's test_replicate_replica_key_should_fail); a single-Region key
         // gets the same sentence, which is as true of it.
         if primary.multi_region != Some(MultiRegionKeyType::Primary) {
@@ -158,10 +158,10 @@ impl Service {
         };
         replica.take_replica_materials_of(primary);
         // The replica is a new key in its region: AWS asks for kms:CreateKey there (and kms:TagResource for its tags).
-        authorize_new_key(&ctx.principal, "kms:CreateKey", &replica)?;
-        check_lockout(&ctx.principal, &replica, input.bypass_policy_lockout_safety_check)?;
+        authorize_new_key(ctx, Permission::with_tags("kms:CreateKey", &replica.tags), &replica)?;
+        check_lockout(ctx, &replica, input.bypass_policy_lockout_safety_check)?;
         if !replica.tags.is_empty() {
-            authorize_new_key(&ctx.principal, "kms:TagResource", &replica)?;
+            authorize_new_key(ctx, Permission::with_tags("kms:TagResource", &replica.tags), &replica)?;
         }
         Ok(replica)
     }

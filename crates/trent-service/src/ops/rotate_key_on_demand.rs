@@ -68,7 +68,7 @@ impl Service {
     pub async fn rotate_key_on_demand(&self, ctx: &RequestContext, key_id: &str) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "kms:RotateKeyOnDemand", key)?;
+                authorize(ctx, "kms:RotateKeyOnDemand", key)?;
                 apply_state(key, Action::RotateKeyMaterial)?;
                 if !key.rotates() {
                     return Err(does_not_rotate(key));

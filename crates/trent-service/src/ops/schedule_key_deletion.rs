@@ -38,7 +38,7 @@ impl Service {
                 key_id,
                 |key| async move { self.deletion_schedule(&key, now, days).await },
                 |key, schedule| {
-                    authorize_with(&ctx.principal, permission, key)?;
+                    authorize_with(ctx, permission, key)?;
                     apply_state(key, Action::ScheduleKeyDeletion(schedule))?;
                     let mut event = self
                         .api_event(ctx, "ScheduleKeyDeletion", key)

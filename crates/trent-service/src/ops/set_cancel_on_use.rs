@@ -18,7 +18,7 @@ impl Service {
         enabled: bool,
     ) -> Result<Key, ServiceError> {
         self.modify_key(ctx, key_id, |key| {
-            authorize(&ctx.principal, "trent:SetCancelOnUse", key)?;
+            authorize(ctx, "trent:SetCancelOnUse", key)?;
             apply_state(key, Action::SetCancelOnUse)?;
             key.cancel_on_use = enabled;
             Ok(Some(self.api_event(ctx, "SetCancelOnUse", key).with_parameter("enabled", enabled)))

@@ -19,7 +19,7 @@ impl Service {
     ) -> Result<Key, ServiceError> {
         let key = self
             .modify_key(ctx, key_id, |key| {
-                authorize(&ctx.principal, "trent:SetDeletionProtection", key)?;
+                authorize(ctx, "trent:SetDeletionProtection", key)?;
                 if key.manager == KeyManager::Aws && !enabled {
                     return Err(ServiceError::AccessDenied(format!(
                         "{} is an AWS managed key; its deletion protection cannot be turned off.",

@@ -171,12 +171,12 @@ impl Service {
         request: &RetirementRequest,
         now: Timestamp,
     ) -> Result<NewPlan, ServiceError> {
-        authorize(&ctx.principal, "kms:DisableKey", &key)?;
+        authorize(ctx, "kms:DisableKey", &key)?;
         let permission = Permission {
             pending_window_days: Some(request.pending_window_days),
             ..Permission::from("kms:ScheduleKeyDeletion")
         };
-        authorize_with(&ctx.principal, permission, &key)?;
+        authorize_with(ctx, permission, &key)?;
         apply_state(&mut key, Action::DisableKey)?;
         // The plan will schedule the deletion: a key that refuses it now (deletion protection) is refused at once.
         let schedule = self.deletion_schedule(&key, now, request.pending_window_days).await?;

@@ -2,7 +2,7 @@
 
 use trent_domain::{Action, Tag};
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize_with, Permission};
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::ops::merge_tags;
@@ -22,7 +22,7 @@ impl Service {
         tags: &[Tag],
     ) -> Result<(), ServiceError> {
         self.modify_keys(ctx, key_ids, |key| {
-            authorize(&ctx.principal, "kms:TagResource", key)?;
+            authorize_with(ctx, Permission::with_tags("kms:TagResource", tags), key)?;
             apply_state(key, Action::TagResource)?;
             merge_tags(&mut key.tags, tags)?;
             Ok(Some(self.api_event(ctx, "TagResource", key)))

@@ -35,7 +35,7 @@ impl Service {
         untag: Untag<'_>,
     ) -> Result<(), ServiceError> {
         self.modify_keys(ctx, key_ids, |key| {
-            authorize(&ctx.principal, "kms:UntagResource", key)?;
+            authorize(ctx, "kms:UntagResource", key)?;
             apply_state(key, Action::TagResource)?;
             match untag {
                 Untag::Keys(tag_keys) => key.tags.retain(|t| !tag_keys.contains(&t.key)),

@@ -24,15 +24,11 @@ impl Service {
         let existing = self.store.get_alias(ctx.account(), &ctx.region, &name).await?.ok_or_else(not_found)?;
         // Both the alias (an identity permission) and the key it is pointed at (the key policy), as AWS requires; the
         // key it leaves needs the permission too.
-        authorize_in_account(
-            &ctx.principal,
-            "kms:UpdateAlias",
-            &Arn::alias(&ctx.region, ctx.account(), &name).to_string(),
-        )?;
+        authorize_in_account(ctx, "kms:UpdateAlias", &Arn::alias(&ctx.region, ctx.account(), &name).to_string())?;
         let leaving = self.load_by_id(ctx, existing.key_id).await?;
-        authorize(&ctx.principal, "kms:UpdateAlias", &leaving.key)?;
+        authorize(ctx, "kms:UpdateAlias", &leaving.key)?;
         let key = self.load_for_write(ctx, target_key_id).await?;
-        authorize(&ctx.principal, "kms:UpdateAlias", &key)?;
+        authorize(ctx, "kms:UpdateAlias", &key)?;
         check_state(&key, Action::UpdateAliasTarget)?;
         let alias = Alias { key_id: key.id, updated_at: self.clock.now(), ..existing };
         match self.store.update_alias(&alias).await {

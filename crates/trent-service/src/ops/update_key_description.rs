@@ -16,7 +16,7 @@ impl Service {
         description: &str,
     ) -> Result<(), ServiceError> {
         self.modify_key(ctx, key_id, |key| {
-            authorize(&ctx.principal, "kms:UpdateKeyDescription", key)?;
+            authorize(ctx, "kms:UpdateKeyDescription", key)?;
             apply_state(key, Action::UpdateKeyDescription)?;
             description.clone_into(&mut key.description);
             Ok(Some(self.api_event(ctx, "UpdateKeyDescription", key)))

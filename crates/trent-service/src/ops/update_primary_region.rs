@@ -46,7 +46,7 @@ impl Service {
 
     /// The replica of `primary` in `region` that may become primary, or why there is none.
     async fn replica_to_promote(&self, ctx: &RequestContext, primary: &Key, region: &str) -> Result<Key, ServiceError> {
-        authorize(&ctx.principal, "kms:UpdatePrimaryRegion", primary)?;
+        authorize(ctx, "kms:UpdatePrimaryRegion", primary)?;
         // ReplicateKey's recorded sentence for a key that is not a primary (no recording of this operation's).
         if primary.multi_region != Some(MultiRegionKeyType::Primary) {
             return Err(ServiceError::Unsupported(format!("{} is not a multi-region primary key.", primary.arn())));
@@ -70,7 +70,7 @@ impl Service {
             .filter(|replica| !replica.is_due_for_deletion(now))
             .ok_or_else(|| not_found(&arn))?;
         // AWS asks for kms:UpdatePrimaryRegion on both keys, each in its own region.
-        authorize(&ctx.principal, "kms:UpdatePrimaryRegion", &replica)?;
+        authorize(ctx, "kms:UpdatePrimaryRegion", &replica)?;
         check_state(&replica, Action::UpdatePrimaryRegion)?;
         Ok(replica)
     }

@@ -73,7 +73,7 @@ impl Service {
 
     /// Refuses a caller that may not perform `action` on the user named `user_name`.
     fn authorize_user_action(ctx: &RequestContext, action: &str, user_name: &str) -> Result<(), ServiceError> {
-        authorize_in_account(&ctx.principal, action, &trent_audit::user_arn(ctx.account().as_str(), user_name))
+        authorize_in_account(ctx, action, &trent_audit::user_arn(ctx.account().as_str(), user_name))
     }
 
     /// CreateUser: a user of the caller's account, with no access key and no policy.
@@ -94,7 +94,7 @@ impl Service {
 
     /// ListUsers: the caller's account's users, by name.
     pub async fn list_users(&self, ctx: &RequestContext) -> Result<Vec<StoredUser>, ServiceError> {
-        authorize_in_account(&ctx.principal, "iam:ListUsers", "*")?;
+        authorize_in_account(ctx, "iam:ListUsers", "*")?;
         let identities = self.store.identities().await?;
         Ok(identities.users.into_iter().filter(|user| &user.account == ctx.account()).collect())
     }

@@ -22,7 +22,7 @@ pub struct Verification {
 impl Service {
     /// VerifyAuditTrail.
     pub async fn verify_audit_trail(&self, ctx: &RequestContext) -> Result<Verification, ServiceError> {
-        authorize_in_account(&ctx.principal, "trent:VerifyAuditTrail", "*")?;
+        authorize_in_account(ctx, "trent:VerifyAuditTrail", "*")?;
         self.flush_audit().await;
         let chain = self.store.audit_chain().await?;
         Ok(match chain.verify() {
