@@ -247,3 +247,24 @@ def test_another_account_uses_a_key_its_policy_shares_by_arn_but_never_deletes_i
     error = refusal(lambda: other.encrypt(KeyId=private, Plaintext=b"x"))
     assert error["Code"] == "AccessDeniedException"
     assert error["Message"].endswith("because no resource-based policy allows the kms:Encrypt action")
+
+
+def test_tag_conditions_hold_when_tags_are_set_at_creation_or_removed(kms, trent):
+    keeper = trent.user("keeper", policy={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:CreateKey", "kms:DescribeKey", "kms:UntagResource"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:TagResource", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/owner": "finance"}}}]})
+    # CreateKey with tags asks for kms:TagResource too, with the tags as aws:RequestTag.
+    error = refusal(lambda: keeper.create_key(Tags=[{"TagKey": "owner", "TagValue": "finance"}]))
+    assert error["Code"] == "AccessDeniedException" and "kms:TagResource" in error["Message"]
+    keeper.create_key(Description="untagged is fine")
+
+    protect = {"Sid": "Keep the owner tag", "Effect": "Deny", "Principal": "*", "Action": "kms:UntagResource",
+               "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}}}
+    key_id = kms.create_key(Policy=key_policy(protect), Tags=[{"TagKey": "owner", "TagValue": "ops"},
+                                                             {"TagKey": "note", "TagValue": "x"}])["KeyMetadata"]["KeyId"]
+    assert refusal(lambda: keeper.untag_resource(KeyId=key_id, TagKeys=["owner"]))["Code"] == "AccessDeniedException"
+    assert refusal(lambda: kms.untag_resource(KeyId=key_id, TagKeys=["note", "owner"]))["Code"] == \
+        "AccessDeniedException"
+    kms.untag_resource(KeyId=key_id, TagKeys=["note"])
+    assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "owner", "TagValue": "ops"}]

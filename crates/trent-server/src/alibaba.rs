@@ -222,7 +222,8 @@ async fn answer(
         principal,
         region,
         request_id: request_id.to_owned(),
-        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
+        // An IPv4 client of a dual-stack listener is written as IPv4, as policies' `aws:SourceIp` ranges expect.
+        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_canonical().to_string()),
         api: trent_domain::Api::Alibaba,
         received_at: trent_domain::Clock::now(state.app.clock.as_ref()),
     };

@@ -321,7 +321,8 @@ async fn authenticate_and_dispatch(
         principal,
         region,
         request_id: request_id.to_owned(),
-        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_string()),
+        // An IPv4 client of a dual-stack listener is written as IPv4, as policies' `aws:SourceIp` ranges expect.
+        source_ip: parts.extensions.get::<PeerAddr>().map(|p| p.0.ip().to_canonical().to_string()),
         api: trent_domain::Api::Aws,
         received_at: trent_domain::Clock::now(state.clock.as_ref()),
     };

@@ -146,8 +146,10 @@ impl Service {
             ctx.source_ip.as_deref().unwrap_or("-")
         );
         let now = self.clock.now();
+        // The service acts in the key's own account (a caller of another account may have used it).
+        let owner = ctx.in_account_of(key);
         let outcome = self
-            .modify_key(ctx, &key.id.to_string(), |k| {
+            .modify_key(&owner, &key.id.to_string(), |k| {
                 apply_state(k, Action::CancelKeyDeletion(Api::Aws))?;
                 let event = AuditEvent::new(
                     "CancelKeyDeletion",

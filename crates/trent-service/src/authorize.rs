@@ -50,11 +50,11 @@ const TRENT_ACTIONS: &[(&str, &str)] = &[
     ("trent:SetDeletionProtection", "kms:PutKeyPolicy"),
 ];
 
-/// What a caller may do to another account's key, when that key's policy allows it (AWS's "Cross-account use: Yes"
-/// operations): the cryptographic operations, DescribeKey, GetPublicKey and the grant operations. Anything else on
-/// another account's key is answered as for a key that does not exist; scheduling its deletion above all.
+/// What a caller may do to another account's key, when that key's policy allows it (of AWS's "Cross-account use:
+/// Yes" operations, those Trent reaches across accounts: the cryptographic operations, DescribeKey, GetPublicKey; the
+/// grant operations and GetKeyRotationStatus take the caller's own keys only). Anything else on another account's
+/// key is answered as for a key that does not exist; scheduling its deletion above all.
 const CROSS_ACCOUNT_ACTIONS: &[&str] = &[
-    "kms:CreateGrant",
     "kms:Decapsulate",
     "kms:Decrypt",
     "kms:DeriveSharedSecret",
@@ -67,11 +67,8 @@ const CROSS_ACCOUNT_ACTIONS: &[&str] = &[
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:GenerateMac",
     "kms:GetPublicKey",
-    "kms:ListGrants",
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
-    "kms:RetireGrant",
-    "kms:RevokeGrant",
     "kms:Sign",
     "kms:Verify",
     "kms:VerifyMac",
@@ -134,6 +131,8 @@ pub struct Permission<'a> {
     pub encryption_context: Option<&'a EncryptionContext>,
     /// The tags the request sets (CreateKey, TagResource, ReplicateKey): `aws:RequestTag/<key>` and `aws:TagKeys`.
     pub request_tags: Option<&'a [Tag]>,
+    /// The tag keys the request removes (UntagResource): `aws:TagKeys`.
+    pub removed_tag_keys: Option<&'a [String]>,
     /// The grant a CreateGrant asks for: `kms:GrantOperations`, `kms:GranteePrincipal`, `kms:RetiringPrincipal`,
     /// `kms:GrantConstraintType` and `kms:GrantIsForAWSResource` (always false: no AWS service calls Trent).
     pub grant: Option<GrantFacts<'a>>,
@@ -154,7 +153,14 @@ pub struct GrantFacts<'a> {
 
 impl<'a> From<&'a str> for Permission<'a> {
     fn from(action: &'a str) -> Self {
-        Self { action, pending_window_days: None, encryption_context: None, request_tags: None, grant: None }
+        Self {
+            action,
+            pending_window_days: None,
+            encryption_context: None,
+            request_tags: None,
+            removed_tag_keys: None,
+            grant: None,
+        }
     }
 }
 
@@ -201,6 +207,9 @@ fn conditions(ctx: &RequestContext, key: Option<&Key>, permission: Permission<'_
     for tag in permission.request_tags.into_iter().flatten() {
         context = context.with(&format!("aws:RequestTag/{}", tag.key), tag.value.as_str());
         context = context.with("aws:TagKeys", tag.key.as_str());
+    }
+    for tag_key in permission.removed_tag_keys.into_iter().flatten() {
+        context = context.with("aws:TagKeys", tag_key.as_str());
     }
     if let Some(days) = permission.pending_window_days {
         context = context.with("kms:ScheduleKeyDeletionPendingWindowInDays", days.to_string());
@@ -350,14 +359,19 @@ pub fn authorize_in_account_with(
     }
 }
 
-/// Decides an action that no key policy governs because it makes a key (`kms:CreateKey`, and `kms:TagResource` for
-/// the new key's tags: "permission in an IAM policy", the API reference): the caller's own identity permissions.
-pub fn authorize_new_key(ctx: &RequestContext, permission: Permission<'_>, key: &Key) -> Result<(), ServiceError> {
+/// Decides the making of `key` (CreateKey, and ReplicateKey in the replica's region), which no key policy governs:
+/// `kms:CreateKey`, and `kms:TagResource` for the new key's tags ("permission in an IAM policy", the API reference),
+/// by the caller's own identity permissions, with the tags as `aws:RequestTag/…`.
+pub fn authorize_new_key(ctx: &RequestContext, key: &Key) -> Result<(), ServiceError> {
     if ctx.principal.account != key.account {
-        tracing::debug!(action = permission.action, key = %key.arn(), "cross-account key creation refused");
+        tracing::debug!(key = %key.arn(), "cross-account key creation refused");
         return Err(ServiceError::NotFound(format!("Key '{}' does not exist", key.arn())));
     }
-    authorize_in_account_with(ctx, permission, "*")
+    authorize_in_account_with(ctx, Permission::with_tags("kms:CreateKey", &key.tags), "*")?;
+    if key.tags.is_empty() {
+        return Ok(());
+    }
+    authorize_in_account_with(ctx, Permission::with_tags("kms:TagResource", &key.tags), "*")
 }
 
 /// AWS's lockout safety check ("The new key policy will not allow you to update the key policy in the future."):

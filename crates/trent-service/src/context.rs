@@ -101,6 +101,16 @@ impl RequestContext {
         &self.principal.account
     }
 
+    /// This request as the service acting on its own in `key`'s account and region (cancel-on-use changes the key a
+    /// caller of another account used): the account's root user, the same request otherwise.
+    pub fn in_account_of(&self, key: &trent_domain::Key) -> RequestContext {
+        RequestContext {
+            principal: Principal::root(key.account.clone(), &self.principal.access_key_id),
+            region: key.region.clone(),
+            ..self.clone()
+        }
+    }
+
     /// The `eventSource` of the API called, for its audit events.
     pub fn event_source(&self) -> &'static str {
         match self.api {

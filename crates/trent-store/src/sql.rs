@@ -459,8 +459,11 @@ pub(crate) const GET_GRANT: Sql = Sql::both(concat!(
     grant_columns!(),
     " FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grant_id = $4"
 ));
-pub(crate) const DELETE_GRANTEE_GRANTS: Sql =
-    Sql::both("DELETE FROM grants WHERE account = $1 AND grantee_principal = $2");
+/// The grants to a principal (its ARN names its account), on any account's keys.
+pub(crate) const DELETE_GRANTEE_GRANTS: Sql = Sql::both("DELETE FROM grants WHERE grantee_principal = $1");
+/// A principal stops being any grant's retiring principal.
+pub(crate) const FORGET_RETIRING_PRINCIPAL: Sql =
+    Sql::both("UPDATE grants SET retiring_principal = NULL WHERE retiring_principal = $1");
 pub(crate) const DELETE_GRANT: Sql =
     Sql::both("DELETE FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 AND grant_id = $4");
 pub(crate) const DELETE_KEY_GRANTS: Sql =

@@ -639,8 +639,9 @@ impl KeyStore {
         })
     }
 
-    /// Deletes a user with its access keys, its policies and the grants to it (`arn`: the user's ARN), all at once, so
-    /// that a user made again under the same name inherits none of them.
+    /// Deletes a user with its access keys, its policies and the grants to it on any account's keys (`arn`: the user's
+    /// ARN), and takes it off every grant as retiring principal, all at once: a user made again under the same name
+    /// inherits none of them.
     pub async fn delete_user(
         &self,
         account: &AccountId,
@@ -655,7 +656,8 @@ impl KeyStore {
             }
             tx.execute(&sql::DELETE_USER_CREDENTIALS, &owner).await?;
             tx.execute(&sql::DELETE_USER_POLICIES, &owner).await?;
-            tx.execute(&sql::DELETE_GRANTEE_GRANTS, &params![&account, &arn]).await?;
+            tx.execute(&sql::DELETE_GRANTEE_GRANTS, &params![&arn]).await?;
+            tx.execute(&sql::FORGET_RETIRING_PRINCIPAL, &params![&arn]).await?;
             tx.execute(&sql::DELETE_USER, &owner).await?;
             tx.changed(FeedEvent::Identities);
             Ok(Ok(()))

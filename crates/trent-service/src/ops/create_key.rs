@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, MultiRegionKeyType, Origin, Tag};
 
-use crate::authorize::{authorize_new_key, check_lockout, Permission};
+use crate::authorize::{authorize_new_key, check_lockout};
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::ops::new_key_policy_and_tags;
@@ -94,6 +94,8 @@ impl Service {
         if input.custom_key_store_id.is_some() || input.xks_key_id.is_some() {
             return Err(ServiceError::Unsupported("Custom key stores are not supported by Trent yet.".to_owned()));
         }
+        // The lockout check is for a policy the caller wrote; AWS's default policy is installed as it is.
+        let bypass_lockout_check = input.bypass_policy_lockout_safety_check || input.policy.is_none();
         let (policy, tags) = new_key_policy_and_tags(ctx.account(), input.policy, &input.tags)?;
 
         let id = if multi_region { KeyId::generate_multi_region() } else { KeyId::generate() };
@@ -132,8 +134,8 @@ impl Service {
             multi_region: multi_region.then_some(MultiRegionKeyType::Primary),
             version: 1,
         };
-        authorize_new_key(ctx, Permission::with_tags("kms:CreateKey", &key.tags), &key)?;
-        check_lockout(ctx, &key, input.bypass_policy_lockout_safety_check)?;
+        authorize_new_key(ctx, &key)?;
+        check_lockout(ctx, &key, bypass_lockout_check)?;
         let event = self
             .api_event(ctx, "CreateKey", &key)
             .with_parameter("keySpec", spec.as_str())

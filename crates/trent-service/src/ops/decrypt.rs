@@ -40,6 +40,13 @@ impl Service {
         let mut account = ctx.account().clone();
         if let Some(named) = key_id {
             let (named_account, named) = self.resolve_key(ctx, named, Aliases::Accepted, Reach::CrossAccount).await?;
+            if named_account != account && named != header.key_id {
+                // Another account's key that did not make this blob: told as no more than that, before any policy
+                // has let the caller see the key.
+                return Err(ServiceError::IncorrectKey(
+                    "The key ID in the request does not identify a CMK that can perform this operation.".to_owned(),
+                ));
+            }
             account = named_account;
             if named != header.key_id {
                 // An asymmetric ciphertext has no header; when its random bytes happen to read as one, the key they

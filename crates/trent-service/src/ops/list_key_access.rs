@@ -2,14 +2,15 @@
 //! procedure, "examine key permissions to determine the scope of the potential usage", as a feature. Every principal
 //! the key policy names, every user whose identity policies a key policy statement for the account delegates to, and
 //! every live grant's grantee, each with the actions on the key, the conditions attached and where it comes from;
-//! `Deny` statements are listed too, since they bound the rest.
+//! `Deny` statements are listed too, since they bound the rest. Users' policies and grants are listed only for a
+//! caller who may read them.
 
 use serde_json::Value;
 use trent_domain::Key;
 use trent_policy::document::{Effect, Principals, Statement};
 use trent_policy::{PolicyDocument, KMS_KEY_ACTIONS};
 
-use crate::authorize::{authorize, parsed_policy};
+use crate::authorize::{authorize, authorize_in_account, parsed_policy};
 use crate::context::RequestContext;
 use crate::error::ServiceError;
 use crate::ops::grants::Grant;
@@ -88,6 +89,10 @@ impl Service {
         let loaded = self.load(ctx, key_id, Aliases::Accepted).await?;
         let key = loaded.key.clone();
         authorize(ctx, "trent:ListKeyAccess", &key)?;
+        // Users' policies and the key's grants are shown only to a caller who may read them ("iam:GetUserPolicy",
+        // "kms:ListGrants"); the key policy's own statements to whoever may read the policy.
+        let sees_users = authorize_in_account(ctx, "iam:GetUserPolicy", "*").is_ok();
+        let sees_grants = authorize(ctx, "kms:ListGrants", &key).is_ok();
         let arn = key.arn().to_string();
         let root = trent_audit::root_arn(key.account.as_str());
         let key_policy = parsed_policy(&key.policy)
@@ -109,7 +114,7 @@ impl Service {
                     conditions: condition.iter().cloned().collect(),
                     source: sourced("key policy", statement),
                 });
-                if !delegates {
+                if !delegates || !sees_users {
                     continue;
                 }
                 // The account's root user stands for the account: its users' identity policies decide.
@@ -136,8 +141,9 @@ impl Service {
                 }
             }
         }
-        for grant in self.store.key_grants(&key.account, &key.region, key.id).await?.into_iter().filter_map(Grant::read)
-        {
+        let grants =
+            if sees_grants { self.store.key_grants(&key.account, &key.region, key.id).await? } else { Vec::new() };
+        for grant in grants.into_iter().filter_map(Grant::read) {
             let actions = KMS_KEY_ACTIONS
                 .iter()
                 .copied()

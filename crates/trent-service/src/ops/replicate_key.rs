@@ -10,7 +10,7 @@
 
 use trent_domain::{Action, Arn, DeletionSchedule, Key, KeyState, MultiRegionKeyType, Region, Tag, Timestamp};
 
-use crate::authorize::{authorize, authorize_new_key, check_lockout, Permission};
+use crate::authorize::{authorize, authorize_new_key, check_lockout};
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::new_key_policy_and_tags;
@@ -158,11 +158,9 @@ impl Service {
         };
         replica.take_replica_materials_of(primary);
         // The replica is a new key in its region: AWS asks for kms:CreateKey there (and kms:TagResource for its tags).
-        authorize_new_key(ctx, Permission::with_tags("kms:CreateKey", &replica.tags), &replica)?;
-        check_lockout(ctx, &replica, input.bypass_policy_lockout_safety_check)?;
-        if !replica.tags.is_empty() {
-            authorize_new_key(ctx, Permission::with_tags("kms:TagResource", &replica.tags), &replica)?;
-        }
+        authorize_new_key(ctx, &replica)?;
+        // The lockout check is for a policy the caller wrote; AWS's default policy is installed as it is.
+        check_lockout(ctx, &replica, input.bypass_policy_lockout_safety_check || input.policy.is_none())?;
         Ok(replica)
     }
 }

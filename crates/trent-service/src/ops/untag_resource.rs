@@ -2,7 +2,7 @@
 
 use trent_domain::Action;
 
-use crate::authorize::authorize;
+use crate::authorize::{authorize_with, Permission};
 use crate::context::RequestContext;
 use crate::error::{apply_state, ServiceError};
 use crate::Service;
@@ -35,7 +35,12 @@ impl Service {
         untag: Untag<'_>,
     ) -> Result<(), ServiceError> {
         self.modify_keys(ctx, key_ids, |key| {
-            authorize(ctx, "kms:UntagResource", key)?;
+            let removed = match untag {
+                Untag::Keys(tag_keys) => tag_keys.to_vec(),
+                Untag::All => key.tags.iter().map(|t| t.key.clone()).collect(),
+            };
+            let permission = Permission { removed_tag_keys: Some(&removed), ..Permission::from("kms:UntagResource") };
+            authorize_with(ctx, permission, key)?;
             apply_state(key, Action::TagResource)?;
             match untag {
                 Untag::Keys(tag_keys) => key.tags.retain(|t| !tag_keys.contains(&t.key)),
