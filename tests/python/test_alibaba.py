@@ -6,6 +6,7 @@ import base64
 import importlib
 import json
 import re
+import tempfile
 import time
 
 import pytest
@@ -618,3 +619,25 @@ def test_an_attempted_use_through_alibabas_api_raises_the_alarm_and_cancels_an_a
     described = ali.call("DescribeKey", KeyId=key_id)["KeyMetadata"]
     assert (described["KeyState"], described["DeleteDate"]) == ("Disabled", "")
     assert attempts() == before + 1
+
+
+def test_a_user_s_access_key_is_authorized_by_the_same_policies_through_alibabas_api(server, trent):
+    """The same users, access keys, key policies and identity policies decide on both APIs."""
+    trent("admin", "user", "create", "ali-user")
+    key = trent("admin", "access-key", "create", "ali-user")
+    key_id = TeaClient(server.alibaba_host).call("CreateKey")["KeyMetadata"]["KeyId"]
+    for make in CLIENTS.values():
+        user = make(server.alibaba_host, access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        status, code = refusal(user.call, "Encrypt", KeyId=key_id, Plaintext=base64.b64encode(b"x").decode())
+        assert (status, code) == (403, "Forbidden.NoPermission"), "no identity policy allows it yet"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(policy, file)
+    trent("admin", "user", "put-policy", "ali-user", "--policy-name", "use", "--policy-file", file.name)
+    for make in CLIENTS.values():
+        user = make(server.alibaba_host, access_key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+        blob = user.call("Encrypt", KeyId=key_id, Plaintext=base64.b64encode(b"x").decode())["CiphertextBlob"]
+        assert base64.b64decode(user.call("Decrypt", CiphertextBlob=blob)["Plaintext"]) == b"x"
+        assert refusal(user.call, "ScheduleKeyDeletion", KeyId=key_id, PendingWindowInDays="7") == \
+            (403, "Forbidden.NoPermission")
