@@ -268,3 +268,23 @@ def test_tag_conditions_hold_when_tags_are_set_at_creation_or_removed(kms, trent
         "AccessDeniedException"
     kms.untag_resource(KeyId=key_id, TagKeys=["note"])
     assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "owner", "TagValue": "ops"}]
+
+
+def test_another_account_manages_grants_and_reads_rotation_of_a_key_shared_with_it(kms, server):
+    other = make_client(server, OTHER_ACCESS_KEY, OTHER_SECRET)
+    share = {"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT},
+             "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:GetKeyRotationStatus",
+                        "kms:ListKeyRotations"], "Resource": "*"}
+    shared = kms.create_key(Policy=key_policy(share))["KeyMetadata"]["Arn"]
+    assert other.get_key_rotation_status(KeyId=shared)["KeyRotationEnabled"] is False
+    # ListKeyRotations is not a cross-account operation, whatever the policy says.
+    assert refusal(lambda: other.list_key_rotations(KeyId=shared))["Code"] == "NotFoundException"
+
+    grant = other.create_grant(KeyId=shared, GranteePrincipal=f"arn:aws:iam::{OTHER_ACCOUNT}:root",
+                               Operations=["Encrypt"])
+    [entry] = other.list_grants(KeyId=shared)["Grants"]
+    assert entry["IssuingAccount"] == f"arn:aws:iam::{OTHER_ACCOUNT}:root"
+    # The grant lets the other account encrypt, which its key policy statement alone does not.
+    assert other.encrypt(KeyId=shared, Plaintext=b"x")["KeyId"] == shared
+    other.revoke_grant(KeyId=shared, GrantId=grant["GrantId"])
+    assert refusal(lambda: other.encrypt(KeyId=shared, Plaintext=b"x"))["Code"] == "AccessDeniedException"

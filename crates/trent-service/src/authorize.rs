@@ -50,11 +50,12 @@ const TRENT_ACTIONS: &[(&str, &str)] = &[
     ("trent:SetDeletionProtection", "kms:PutKeyPolicy"),
 ];
 
-/// What a caller may do to another account's key, when that key's policy allows it (of AWS's "Cross-account use:
-/// Yes" operations, those Trent reaches across accounts: the cryptographic operations, DescribeKey, GetPublicKey; the
-/// grant operations and GetKeyRotationStatus take the caller's own keys only). Anything else on another account's
-/// key is answered as for a key that does not exist; scheduling its deletion above all.
+/// What a caller may do to another account's key, when that key's policy allows it (AWS's "Cross-account use: Yes"
+/// operations): the cryptographic operations, DescribeKey, GetPublicKey, GetKeyRotationStatus and the grant
+/// operations. Anything else on another account's key is answered as for a key that does not exist; scheduling its
+/// deletion above all. (RetireGrant is decided by the grant, not by a policy.)
 const CROSS_ACCOUNT_ACTIONS: &[&str] = &[
+    "kms:CreateGrant",
     "kms:Decapsulate",
     "kms:Decrypt",
     "kms:DeriveSharedSecret",
@@ -66,9 +67,12 @@ const CROSS_ACCOUNT_ACTIONS: &[&str] = &[
     "kms:GenerateDataKeyPairWithoutPlaintext",
     "kms:GenerateDataKeyWithoutPlaintext",
     "kms:GenerateMac",
+    "kms:GetKeyRotationStatus",
     "kms:GetPublicKey",
+    "kms:ListGrants",
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
+    "kms:RevokeGrant",
     "kms:Sign",
     "kms:Verify",
     "kms:VerifyMac",

@@ -211,9 +211,20 @@ impl Service {
 
     /// The key read fresh from the store, for a conditional write. Aliases are never accepted by writing operations.
     pub(crate) async fn load_for_write(&self, ctx: &RequestContext, text: &str) -> Result<Key, ServiceError> {
-        let id = self.resolve_id(ctx, text, Aliases::Refused).await?;
-        let arn = Arn::key(&ctx.region, ctx.account(), id).to_string();
-        let key = self.store.get_key(ctx.account(), &ctx.region, id).await?.ok_or_else(|| not_found(&arn))?;
+        self.load_for_write_reaching(ctx, text, Reach::OwnAccount).await
+    }
+
+    /// As [`Service::load_for_write`], reaching another account's key by its ARN when `reach` allows (the grant
+    /// operations).
+    pub(crate) async fn load_for_write_reaching(
+        &self,
+        ctx: &RequestContext,
+        text: &str,
+        reach: Reach,
+    ) -> Result<Key, ServiceError> {
+        let (account, id) = self.resolve_key(ctx, text, Aliases::Refused, reach).await?;
+        let arn = Arn::key(&ctx.region, &account, id).to_string();
+        let key = self.store.get_key(&account, &ctx.region, id).await?.ok_or_else(|| not_found(&arn))?;
         if key.is_due_for_deletion(self.clock.now()) {
             self.wake_deletion_worker();
             return Err(not_found(&arn));

@@ -21,6 +21,7 @@ use crate::authorize::{
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::page;
+use crate::resolve::Reach;
 use crate::Service;
 
 /// The most grants one key may have (AWS's quota "Grants per KMS key").
@@ -315,7 +316,7 @@ impl Service {
         ctx: &RequestContext,
         request: GrantRequest<'_>,
     ) -> Result<(String, String), ServiceError> {
-        let key = self.load_for_write(ctx, request.key_id).await?;
+        let key = self.load_for_write_reaching(ctx, request.key_id, Reach::CrossAccount).await?;
         check_principal(request.grantee_principal)?;
         if let Some(retiring) = request.retiring_principal {
             check_principal(retiring)?;
@@ -453,7 +454,7 @@ impl Service {
         limit: usize,
         marker: Option<&str>,
     ) -> Result<(Vec<Grant>, Option<String>), ServiceError> {
-        let key = self.load_for_write(ctx, key_id).await?;
+        let key = self.load_for_write_reaching(ctx, key_id, Reach::CrossAccount).await?;
         authorize(ctx, "kms:ListGrants", &key)?;
         check_state(&key, Action::ManageGrants)?;
         let grants: Vec<Grant> = self
@@ -500,14 +501,16 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let (key, grant_id) = match (token, key_id, grant_id) {
             (Some(token), _, _) => {
+                // A grant on another account's key may name this caller as its retiring principal or grantee.
                 let token = GrantToken::read(token)
-                    .filter(|token| &token.account == ctx.account())
                     .ok_or_else(|| ServiceError::InvalidGrantToken("Invalid grant token.".to_owned()))?;
                 // The token's key, found as its ARN would be (in the request's region, not past its deletion).
                 let arn = Arn::key(&token.region, &token.account, token.key_id).to_string();
-                (self.load_for_write(ctx, &arn).await?, token.grant_id)
+                (self.load_for_write_reaching(ctx, &arn, Reach::CrossAccount).await?, token.grant_id)
             }
-            (None, Some(key_id), Some(grant_id)) => (self.load_for_write(ctx, key_id).await?, grant_id.to_owned()),
+            (None, Some(key_id), Some(grant_id)) => {
+                (self.load_for_write_reaching(ctx, key_id, Reach::CrossAccount).await?, grant_id.to_owned())
+            }
             _ => {
                 return Err(ServiceError::Validation(
                     "Either GrantToken, or both KeyId and GrantId, must be specified.".to_owned(),
@@ -544,7 +547,7 @@ impl Service {
         grant_id: &str,
         dry_run: bool,
     ) -> Result<(), ServiceError> {
-        let key = self.load_for_write(ctx, key_id).await?;
+        let key = self.load_for_write_reaching(ctx, key_id, Reach::CrossAccount).await?;
         authorize(ctx, "kms:RevokeGrant", &key)?;
         check_state(&key, Action::ManageGrants)?;
         if dry_run {

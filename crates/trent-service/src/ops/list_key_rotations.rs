@@ -10,7 +10,7 @@ use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::enable_key_rotation::does_not_rotate;
 use crate::ops::import_key_material::require_generated;
-use crate::resolve::Aliases;
+use crate::resolve::{Aliases, Reach};
 use crate::Service;
 
 impl Service {
@@ -21,7 +21,9 @@ impl Service {
         key_id: &str,
         permission: &str,
     ) -> Result<Key, ServiceError> {
-        let loaded = self.load(ctx, key_id, Aliases::Refused).await?;
+        // GetKeyRotationStatus reaches another account's key (its policy decides); ListKeyRotations does not (the
+        // authorization answers as for a key that does not exist).
+        let loaded = self.load_reaching(ctx, key_id, Aliases::Refused, Reach::CrossAccount).await?;
         authorize(ctx, permission, &loaded.key)?;
         check_state(&loaded.key, Action::DescribeKey)?;
         if !loaded.key.rotates() {
