@@ -17,6 +17,7 @@ use trent_service::{RequestContext, Service};
 
 use crate::error::{AwsError, AwsErrorCode};
 use crate::operation::{Operation, TARGET_PREFIX};
+pub use users::IdentityOperation;
 
 /// The `X-Amz-Target` prefix of Trent's own operations.
 pub const EXTENSION_PREFIX: &str = "Trent.";
@@ -44,30 +45,12 @@ pub enum Extension {
     StartKeyRetirement,
     /// `Trent.VerifyAuditTrail`.
     VerifyAuditTrail,
-    /// `Trent.CreateAccessKey`.
-    CreateAccessKey,
-    /// `Trent.CreateUser`.
-    CreateUser,
-    /// `Trent.DeleteAccessKey`.
-    DeleteAccessKey,
-    /// `Trent.DeleteUser`.
-    DeleteUser,
-    /// `Trent.DeleteUserPolicy`.
-    DeleteUserPolicy,
-    /// `Trent.GetUserPolicy`.
-    GetUserPolicy,
-    /// `Trent.ListAccessKeys`.
-    ListAccessKeys,
-    /// `Trent.ListUserPolicies`.
-    ListUserPolicies,
-    /// `Trent.ListUsers`.
-    ListUsers,
-    /// `Trent.PutUserPolicy`.
-    PutUserPolicy,
+    /// One of the identity operations (`Trent.CreateUser` and the rest).
+    Identity(IdentityOperation),
 }
 
 impl Extension {
-    /// Every extension operation.
+    /// Every extension operation but the identity operations ([`IdentityOperation::ALL`]).
     pub const ALL: &'static [Extension] = &[
         Extension::AbortKeyRetirement,
         Extension::GetDeletionProtection,
@@ -79,16 +62,6 @@ impl Extension {
         Extension::SetDeletionProtection,
         Extension::StartKeyRetirement,
         Extension::VerifyAuditTrail,
-        Extension::CreateAccessKey,
-        Extension::CreateUser,
-        Extension::DeleteAccessKey,
-        Extension::DeleteUser,
-        Extension::DeleteUserPolicy,
-        Extension::GetUserPolicy,
-        Extension::ListAccessKeys,
-        Extension::ListUserPolicies,
-        Extension::ListUsers,
-        Extension::PutUserPolicy,
     ];
 
     /// The operation's name after `Trent.`.
@@ -104,16 +77,7 @@ impl Extension {
             Extension::SetDeletionProtection => "SetDeletionProtection",
             Extension::StartKeyRetirement => "StartKeyRetirement",
             Extension::VerifyAuditTrail => "VerifyAuditTrail",
-            Extension::CreateAccessKey => "CreateAccessKey",
-            Extension::CreateUser => "CreateUser",
-            Extension::DeleteAccessKey => "DeleteAccessKey",
-            Extension::DeleteUser => "DeleteUser",
-            Extension::DeleteUserPolicy => "DeleteUserPolicy",
-            Extension::GetUserPolicy => "GetUserPolicy",
-            Extension::ListAccessKeys => "ListAccessKeys",
-            Extension::ListUserPolicies => "ListUserPolicies",
-            Extension::ListUsers => "ListUsers",
-            Extension::PutUserPolicy => "PutUserPolicy",
+            Extension::Identity(operation) => operation.name(),
         }
     }
 }
@@ -135,7 +99,10 @@ impl Target {
         }
         target
             .strip_prefix(EXTENSION_PREFIX)
-            .and_then(|name| Extension::ALL.iter().copied().find(|e| e.name() == name))
+            .and_then(|name| {
+                let identity = IdentityOperation::ALL.iter().copied().map(Extension::Identity);
+                Extension::ALL.iter().copied().chain(identity).find(|e| e.name() == name)
+            })
             .map(Target::Trent)
             .ok_or_else(|| AwsError::new(AwsErrorCode::UnknownOperationException, String::new()))
     }
@@ -176,16 +143,7 @@ impl Target {
                 | Extension::ListKeyAccess
                 | Extension::VerifyAuditTrail => false,
                 // Identity changes are recorded by the edge, after they are made.
-                Extension::CreateAccessKey
-                | Extension::CreateUser
-                | Extension::DeleteAccessKey
-                | Extension::DeleteUser
-                | Extension::DeleteUserPolicy
-                | Extension::GetUserPolicy
-                | Extension::ListAccessKeys
-                | Extension::ListUserPolicies
-                | Extension::ListUsers
-                | Extension::PutUserPolicy => false,
+                Extension::Identity(_) => false,
             },
         }
     }
@@ -248,16 +206,7 @@ pub fn dispatch<'a>(
         Extension::SetDeletionProtection => Box::pin(set_deletion_protection::handle(service, ctx, body)),
         Extension::StartKeyRetirement => Box::pin(start_key_retirement::handle(service, ctx, body)),
         Extension::VerifyAuditTrail => Box::pin(verify_audit_trail::handle(service, ctx, body)),
-        Extension::CreateAccessKey
-        | Extension::CreateUser
-        | Extension::DeleteAccessKey
-        | Extension::DeleteUser
-        | Extension::DeleteUserPolicy
-        | Extension::GetUserPolicy
-        | Extension::ListAccessKeys
-        | Extension::ListUserPolicies
-        | Extension::ListUsers
-        | Extension::PutUserPolicy => Box::pin(users::handle(service, ctx, extension, body)),
+        Extension::Identity(operation) => Box::pin(users::handle(service, ctx, operation, body)),
     }
 }
 
@@ -272,6 +221,10 @@ mod tests {
             Target::Trent(Extension::SetDeletionProtection)
         );
         assert_eq!(Target::parse("TrentService.Encrypt").unwrap(), Target::Aws(Operation::Encrypt));
+        for operation in IdentityOperation::ALL {
+            let target = format!("{EXTENSION_PREFIX}{}", operation.name());
+            assert_eq!(Target::parse(&target).unwrap(), Target::Trent(Extension::Identity(*operation)));
+        }
         for unknown in ["TrentService.SetDeletionProtection", "Trent.Encrypt", "Trent.", "trent.SetDeletionProtection"]
         {
             assert_eq!(Target::parse(unknown).unwrap_err().code, AwsErrorCode::UnknownOperationException, "{unknown}");

@@ -11,9 +11,65 @@ use trent_service::{RequestContext, Service};
 use trent_store::{StoredCredential, StoredUser};
 
 use crate::error::AwsError;
-use crate::extensions::Extension;
 use crate::shapes::{parse_body, response, Reply, Shape};
 use crate::validate::Validator;
+
+/// One of the identity operations, each `Trent.` and its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentityOperation {
+    /// `Trent.CreateAccessKey`.
+    CreateAccessKey,
+    /// `Trent.CreateUser`.
+    CreateUser,
+    /// `Trent.DeleteAccessKey`.
+    DeleteAccessKey,
+    /// `Trent.DeleteUser`.
+    DeleteUser,
+    /// `Trent.DeleteUserPolicy`.
+    DeleteUserPolicy,
+    /// `Trent.GetUserPolicy`.
+    GetUserPolicy,
+    /// `Trent.ListAccessKeys`.
+    ListAccessKeys,
+    /// `Trent.ListUserPolicies`.
+    ListUserPolicies,
+    /// `Trent.ListUsers`.
+    ListUsers,
+    /// `Trent.PutUserPolicy`.
+    PutUserPolicy,
+}
+
+impl IdentityOperation {
+    /// Every identity operation.
+    pub const ALL: &'static [IdentityOperation] = &[
+        IdentityOperation::CreateAccessKey,
+        IdentityOperation::CreateUser,
+        IdentityOperation::DeleteAccessKey,
+        IdentityOperation::DeleteUser,
+        IdentityOperation::DeleteUserPolicy,
+        IdentityOperation::GetUserPolicy,
+        IdentityOperation::ListAccessKeys,
+        IdentityOperation::ListUserPolicies,
+        IdentityOperation::ListUsers,
+        IdentityOperation::PutUserPolicy,
+    ];
+
+    /// The operation's name after `Trent.`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityOperation::CreateAccessKey => "CreateAccessKey",
+            IdentityOperation::CreateUser => "CreateUser",
+            IdentityOperation::DeleteAccessKey => "DeleteAccessKey",
+            IdentityOperation::DeleteUser => "DeleteUser",
+            IdentityOperation::DeleteUserPolicy => "DeleteUserPolicy",
+            IdentityOperation::GetUserPolicy => "GetUserPolicy",
+            IdentityOperation::ListAccessKeys => "ListAccessKeys",
+            IdentityOperation::ListUserPolicies => "ListUserPolicies",
+            IdentityOperation::ListUsers => "ListUsers",
+            IdentityOperation::PutUserPolicy => "PutUserPolicy",
+        }
+    }
+}
 
 /// IAM's longest policy document, in characters.
 const MAX_POLICY_DOCUMENT_CHARS: usize = 131_072;
@@ -98,11 +154,13 @@ struct Answer<'a> {
 impl Shape for Answer<'_> {}
 
 /// The members each operation requires, checked as the edge checks every request (missing ones listed at once).
-fn check(extension: Extension, request: &Request) -> Result<(), AwsError> {
+fn check(operation: IdentityOperation, request: &Request) -> Result<(), AwsError> {
     let mut v = Validator::new();
-    let needs_user = extension != Extension::ListUsers;
-    let needs_policy =
-        matches!(extension, Extension::PutUserPolicy | Extension::GetUserPolicy | Extension::DeleteUserPolicy);
+    let needs_user = operation != IdentityOperation::ListUsers;
+    let needs_policy = matches!(
+        operation,
+        IdentityOperation::PutUserPolicy | IdentityOperation::GetUserPolicy | IdentityOperation::DeleteUserPolicy
+    );
     if needs_user {
         v.required("userName", &request.user_name);
     }
@@ -111,11 +169,11 @@ fn check(extension: Extension, request: &Request) -> Result<(), AwsError> {
         v.required("policyName", &request.policy_name);
     }
     v.length("policyName", request.policy_name.as_deref(), 1, 128);
-    if extension == Extension::DeleteAccessKey {
+    if operation == IdentityOperation::DeleteAccessKey {
         v.required("accessKeyId", &request.access_key_id);
     }
     v.length("accessKeyId", request.access_key_id.as_deref(), 16, 128);
-    if extension == Extension::PutUserPolicy {
+    if operation == IdentityOperation::PutUserPolicy {
         v.required("policyDocument", &request.policy_document);
     }
     v.length("policyDocument", request.policy_document.as_deref(), 1, MAX_POLICY_DOCUMENT_CHARS);
@@ -126,49 +184,49 @@ fn check(extension: Extension, request: &Request) -> Result<(), AwsError> {
 pub async fn handle(
     service: &Service,
     ctx: &RequestContext,
-    extension: Extension,
+    operation: IdentityOperation,
     body: &[u8],
 ) -> Result<Reply, AwsError> {
     let request: Request = parse_body(body)?;
-    check(extension, &request)?;
+    check(operation, &request)?;
     let user_name = request.user_name.as_deref().unwrap_or_default();
     let policy_name = request.policy_name.as_deref().unwrap_or_default();
-    match extension {
-        Extension::CreateUser => {
+    match operation {
+        IdentityOperation::CreateUser => {
             let user = service.create_user(ctx, user_name).await?;
             response(&Answer { user: Some(UserAnswer::of(&user)), ..Answer::default() })
         }
-        Extension::ListUsers => {
+        IdentityOperation::ListUsers => {
             let users = service.list_users(ctx).await?;
             response(&Answer { users: Some(users.iter().map(UserAnswer::of).collect()), ..Answer::default() })
         }
-        Extension::DeleteUser => {
+        IdentityOperation::DeleteUser => {
             service.delete_user(ctx, user_name).await?;
             response(&Answer::default())
         }
-        Extension::CreateAccessKey => {
+        IdentityOperation::CreateAccessKey => {
             let (key, secret) = service.create_access_key(ctx, user_name).await?;
             response(&Answer {
                 access_key: Some(AccessKeyAnswer::of(&key, Some(secret.as_str()))),
                 ..Answer::default()
             })
         }
-        Extension::ListAccessKeys => {
+        IdentityOperation::ListAccessKeys => {
             let keys = service.list_access_keys(ctx, user_name).await?;
             let metadata = keys.iter().map(|key| AccessKeyAnswer::of(key, None)).collect();
             response(&Answer { access_key_metadata: Some(metadata), ..Answer::default() })
         }
-        Extension::DeleteAccessKey => {
+        IdentityOperation::DeleteAccessKey => {
             let access_key_id = request.access_key_id.as_deref().unwrap_or_default();
             service.delete_access_key(ctx, user_name, access_key_id).await?;
             response(&Answer::default())
         }
-        Extension::PutUserPolicy => {
+        IdentityOperation::PutUserPolicy => {
             let document = request.policy_document.as_deref().unwrap_or_default();
             service.put_user_policy(ctx, user_name, policy_name, document).await?;
             response(&Answer::default())
         }
-        Extension::GetUserPolicy => {
+        IdentityOperation::GetUserPolicy => {
             let document = service.get_user_policy(ctx, user_name, policy_name).await?;
             response(&Answer {
                 user_name: Some(user_name),
@@ -177,14 +235,13 @@ pub async fn handle(
                 ..Answer::default()
             })
         }
-        Extension::ListUserPolicies => {
+        IdentityOperation::ListUserPolicies => {
             let names = service.list_user_policies(ctx, user_name).await?;
             response(&Answer { policy_names: Some(names), ..Answer::default() })
         }
-        Extension::DeleteUserPolicy => {
+        IdentityOperation::DeleteUserPolicy => {
             service.delete_user_policy(ctx, user_name, policy_name).await?;
             response(&Answer::default())
         }
-        other => Err(AwsError::internal(format!("{} is not an identity operation", other.name()))),
     }
 }

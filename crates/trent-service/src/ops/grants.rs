@@ -289,15 +289,29 @@ impl Service {
         permission: Permission<'_>,
         key: &Key,
     ) -> Result<(), ServiceError> {
+        match permission.action.strip_prefix("kms:").filter(|op| GRANT_OPERATIONS.contains(op)) {
+            Some(operation) => {
+                let gives = |grant: &Grant| grant.allows(operation, permission.encryption_context, key);
+                self.authorize_or_by_grant(ctx, permission, key, gives).await
+            }
+            None => authorize_with(ctx, permission, key),
+        }
+    }
+
+    /// Authorizes `permission` on `key` by the policies, or else by a live grant to the caller that `gives` it (a
+    /// policy's explicit `Deny` still wins over the grant).
+    async fn authorize_or_by_grant(
+        &self,
+        ctx: &RequestContext,
+        permission: Permission<'_>,
+        key: &Key,
+        gives: impl Fn(&Grant) -> bool,
+    ) -> Result<(), ServiceError> {
         let refused = match authorize_with(ctx, permission, key) {
             Err(refused @ ServiceError::AccessDenied(_)) => refused,
             decided => return decided,
         };
-        let Some(operation) = permission.action.strip_prefix("kms:").filter(|op| GRANT_OPERATIONS.contains(op)) else {
-            return Err(refused);
-        };
-        let grants = self.caller_grants(ctx, key).await?;
-        if grants.iter().any(|grant| grant.allows(operation, permission.encryption_context, key)) {
+        if self.caller_grants(ctx, key).await?.iter().any(gives) {
             authorize_granted(ctx, permission, key, true)
         } else {
             Err(refused)
@@ -376,19 +390,24 @@ impl Service {
         // The same request with the same name makes no second grant: AWS answers with the grant it made.
         let existing = match name.as_str() {
             "" => None,
-            named => self.store.key_grants(&key.account, &key.region, key.id).await?.into_iter().find(|grant| {
-                grant.name == named
-                    && grant.grantee_principal == request.grantee_principal
-                    && grant.retiring_principal.as_deref() == request.retiring_principal
-                    && Grant::read(grant.clone())
-                        .is_some_and(|read| read.operations == operations && read.constraints == request.constraints)
-            }),
+            named => self
+                .store
+                .key_grants(&key.account, &key.region, key.id)
+                .await?
+                .into_iter()
+                .filter_map(Grant::read)
+                .find(|grant| {
+                    grant.stored.name == named
+                        && grant.stored.grantee_principal == request.grantee_principal
+                        && grant.stored.retiring_principal.as_deref() == request.retiring_principal
+                        && grant.operations == operations
+                        && grant.constraints == request.constraints
+                }),
         };
         let grant_id = match existing {
-            Some(grant) => grant.grant_id,
+            Some(grant) => grant.stored.grant_id,
             None => {
-                let grant_id =
-                    hex::lower_hex(&trent_crypto::random_bytes(32).map_err(|e| ServiceError::Internal(e.to_string()))?);
+                let grant_id = random_hex(32)?;
                 let stored = StoredGrant {
                     account: key.account.clone(),
                     region: key.region.clone(),
@@ -427,21 +446,12 @@ impl Service {
         operations: &BTreeSet<&str>,
         constraints: &Option<GrantConstraints>,
     ) -> Result<(), ServiceError> {
-        let refused = match authorize_with(ctx, permission, key) {
-            Err(refused @ ServiceError::AccessDenied(_)) => refused,
-            decided => return decided,
-        };
-        let parents = self.caller_grants(ctx, key).await?;
         let narrows = |parent: &Grant| {
             parent.has("CreateGrant")
                 && operations.iter().all(|op| parent.has(op))
                 && constraints.as_ref().unwrap_or(&GrantConstraints::default()).within(&parent.constraints)
         };
-        if parents.iter().any(narrows) {
-            authorize_granted(ctx, permission, key, true)
-        } else {
-            Err(refused)
-        }
+        self.authorize_or_by_grant(ctx, permission, key, narrows).await
     }
 
     /// ListGrants: the key's grants, oldest first, filtered by grant ID or grantee.

@@ -6,7 +6,7 @@
 
 use trent_domain::AccountId;
 use trent_policy::PolicyDocument;
-use trent_store::{IdentityRefusal, StoredCredential, StoredUser, StoredUserPolicy};
+use trent_store::{IdentityRefusal, StoredCredential, StoredIdentities, StoredUser, StoredUserPolicy};
 use zeroize::Zeroizing;
 
 use crate::authorize::authorize_in_account;
@@ -61,14 +61,15 @@ fn check_identity_policy(document: &str) -> Result<(), ServiceError> {
 }
 
 impl Service {
-    /// The user named `name` of the caller's account, as stored now.
-    async fn stored_user(&self, account: &AccountId, name: &str) -> Result<StoredUser, ServiceError> {
+    /// Every stored identity, read once, for a call about the user named `name` of `account`: `NotFound` if there is
+    /// no such user.
+    async fn identities_with_user(&self, account: &AccountId, name: &str) -> Result<StoredIdentities, ServiceError> {
         let identities = self.store.identities().await?;
-        identities
-            .users
-            .into_iter()
-            .find(|user| &user.account == account && user.name == name)
-            .ok_or_else(|| no_such_user(name))
+        if identities.users.iter().any(|user| &user.account == account && user.name == name) {
+            Ok(identities)
+        } else {
+            Err(no_such_user(name))
+        }
     }
 
     /// Refuses a caller that may not perform `action` on the user named `user_name`.
@@ -152,12 +153,11 @@ impl Service {
     ) -> Result<Vec<StoredCredential>, ServiceError> {
         check_user_name(user_name)?;
         Self::authorize_user_action(ctx, "iam:ListAccessKeys", user_name)?;
-        let user = self.stored_user(ctx.account(), user_name).await?;
-        let identities = self.store.identities().await?;
+        let identities = self.identities_with_user(ctx.account(), user_name).await?;
         Ok(identities
             .credentials
             .into_iter()
-            .filter(|key| key.account == user.account && key.user_name.as_deref() == Some(user_name))
+            .filter(|key| &key.account == ctx.account() && key.user_name.as_deref() == Some(user_name))
             .collect())
     }
 
@@ -245,7 +245,7 @@ impl Service {
         check_user_name(user_name)?;
         check_policy_name(policy_name)?;
         Self::authorize_user_action(ctx, "iam:DeleteUserPolicy", user_name)?;
-        self.stored_user(ctx.account(), user_name).await?;
+        self.identities_with_user(ctx.account(), user_name).await?;
         let _change = self.identities.change();
         if !self.store.delete_user_policy(ctx.account(), user_name, policy_name).await? {
             return Err(ServiceError::NotFound(format!("The user policy with name {policy_name} cannot be found.")));
@@ -260,10 +260,7 @@ impl Service {
         ctx: &RequestContext,
         user_name: &str,
     ) -> Result<Vec<StoredUserPolicy>, ServiceError> {
-        let identities = self.store.identities().await?;
-        if !identities.users.iter().any(|u| &u.account == ctx.account() && u.name == user_name) {
-            return Err(no_such_user(user_name));
-        }
+        let identities = self.identities_with_user(ctx.account(), user_name).await?;
         Ok(identities
             .policies
             .into_iter()
