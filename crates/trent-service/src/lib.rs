@@ -166,7 +166,18 @@ impl Service {
     pub async fn reset(&self) -> Result<(), ServiceError> {
         // The reset takes every user and user access key with it.
         let _change = self.identities.change();
-        self.store.reset().await?;
+        // On PostgreSQL the reset (which locks the audit chain's head, then deletes keys) may be chosen as the victim
+        // of a deadlock with a deletion in flight (which holds its keys, then chains its event): it was rolled back
+        // whole, and is tried again, as any lost race is.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.store.reset().await {
+                Err(StoreError::Conflict) if attempts < WRITE_ATTEMPTS => continue,
+                outcome => outcome?,
+            }
+            break;
+        }
         self.cache.clear();
         Ok(())
     }
