@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Checks formatting and lints, then runs every test, against both stores: the Rust unit and end-to-end tests (aws-sdk-kms against spawned servers), the
 # Python client suite (pytest, boto3 and the aws CLI, in a venv this script installs) and the JavaScript client suite
-# (the AWS SDK for JavaScript v3, installed by npm from tests/js/package-lock.json), first on the embedded SQLite store
+# (the AWS SDK for JavaScript v3, installed by npm from tests/js/package-lock.json, and the web console driven in
+# Debian's headless Chromium by playwright-core; this script installs Chromium with apt-get), first on the embedded SQLite store
 # and then on PostgreSQL. PostgreSQL is the server at TRENT_TEST_POSTGRES_URL, or, when that is unset,
 # a throwaway cluster this script starts and removes. A missing PostgreSQL is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
 source scripts/bench-tools.sh
+source scripts/browser.sh
 
 if [ -z "${TRENT_TEST_POSTGRES_URL:-}" ]; then
   start_test_postgres
@@ -49,6 +51,8 @@ fi
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
   || { echo "the JavaScript suite needs Node.js 20 or later (found $(node -v))" >&2; exit 1; }
 npm ci --prefix tests/js --no-audit --no-fund --silent
+# The console's browser test drives Debian's Chromium (never a downloaded browser).
+ensure_chromium
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 echo "-- on SQLite"
 node --test --test-concurrency=1 tests/js/*.test.mjs

@@ -1,5 +1,6 @@
 //! The router: `POST /` is the AWS KMS JSON 1.1 edge (bounded body, SigV4, dispatch); `/_trent/*` holds the dev
-//! controls (dev mode only) and the worker status. Every response carries an `x-amzn-RequestId`.
+//! controls (dev mode only) and the worker status; `/console/` the web console's files. Every response carries an
+//! `x-amzn-RequestId`.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub regions: Option<Arc<Vec<Region>>>,
     /// Dev mode.
     pub dev: bool,
+    /// The web console is served under `/console/`.
+    pub console: bool,
     /// The deletion worker, for its status.
     pub deletion_worker: Arc<DeletionWorker>,
     /// The retirement worker, for its status.
@@ -77,6 +80,9 @@ pub fn app(state: impl Into<Arc<AppState>>) -> Router {
         router = router
             .route("/_trent/reset", post(dev::reset))
             .route("/_trent/clock", get(dev::clock).post(dev::advance_clock));
+    }
+    if state.console {
+        router = crate::console::routes(router);
     }
     // One Arc for the whole state: each request clones it once, not each of its parts.
     request_id_layer(router.with_state(state))
@@ -358,12 +364,12 @@ mod tests {
     use crate::config::{Config, Settings};
 
     async fn router(dir: &Path, dev: bool) -> Router {
-        let settings = Settings {
-            data_dir: Some(dir.to_path_buf()),
-            dev: Some(dev),
-            listen: Some("127.0.0.1:0".to_owned()),
-            ..Settings::defaults()
-        };
+        router_with(dir, Settings { dev: Some(dev), ..Settings::defaults() }).await
+    }
+
+    async fn router_with(dir: &Path, settings: Settings) -> Router {
+        let settings =
+            Settings { data_dir: Some(dir.to_path_buf()), listen: Some("127.0.0.1:0".to_owned()), ..settings };
         let config = Config::resolve(settings).unwrap();
         app(crate::serve::build_state(&config).await.unwrap())
     }
@@ -437,6 +443,35 @@ mod tests {
         assert_eq!(status, StatusCode::OK, "{body}");
         let request = http::Request::post("/_trent/clock").body(Body::from(r#"{"advance_seconds": "soon"}"#)).unwrap();
         assert_eq!(send(&dev, request).await.0, StatusCode::BAD_REQUEST);
+    }
+
+    #[tokio::test]
+    async fn the_console_is_served_with_a_strict_policy_by_default_and_absent_when_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let served = router(dir.path(), false).await;
+        let (status, headers, body) = send(&served, http::Request::get("/console/").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("<script type=\"module\" src=\"./app.js\">"), "{body}");
+        assert_eq!(
+            headers.get(http::header::CONTENT_SECURITY_POLICY).unwrap(),
+            crate::console::CONTENT_SECURITY_POLICY
+        );
+        assert_eq!(headers.get(http::header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        let (status, headers, _) =
+            send(&served, http::Request::get("/console/api.js").body(Body::empty()).unwrap()).await;
+        assert_eq!(
+            (status, headers.get(http::header::CONTENT_TYPE).unwrap().to_str().unwrap()),
+            (StatusCode::OK, "text/javascript; charset=utf-8")
+        );
+        let missing = send(&served, http::Request::get("/console/secrets.txt").body(Body::empty()).unwrap()).await;
+        assert_eq!(missing.0, StatusCode::NOT_FOUND);
+        let posted = send(&served, http::Request::post("/console/").body(Body::empty()).unwrap()).await;
+        assert_eq!(posted.0, StatusCode::METHOD_NOT_ALLOWED, "nothing under /console/ changes state");
+
+        let off_dir = tempfile::tempdir().unwrap();
+        let off = router_with(off_dir.path(), Settings { console: Some(false), ..Settings::defaults() }).await;
+        let (status, _, _) = send(&off, http::Request::get("/console/").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

@@ -101,6 +101,11 @@ pub struct Settings {
     /// retries (repeatable).
     #[arg(long, env = "TRENT_ALARM_WEBHOOK", value_delimiter = ' ')]
     pub alarm_webhook: Option<Vec<String>>,
+    /// Serve the web console under /console/ on the AWS listener (it signs every call with the signed-in person's
+    /// access key, like any client; see docs/console.md).
+    #[arg(long, env = "TRENT_CONSOLE", num_args = 0..=1, default_value = "true", default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub console: Option<bool>,
 }
 
 impl Settings {
@@ -191,11 +196,12 @@ pub struct Config {
     pub deletion_protection_by_default: bool,
     /// URLs (`http://`) that receive every alarm as a JSON POST.
     pub alarm_webhooks: Vec<String>,
-    /// Every call is audited, not only key changes (off by default until the audit journal makes it cheap; see
-    /// docs/benchmarks.md).
+    /// Every call is audited, not only key changes (the default; its cost is in docs/benchmarks.md).
     pub audit_calls: bool,
     /// Audit events older than this many days are removed; `None` keeps every event.
     pub audit_retention_days: Option<u64>,
+    /// The web console is served under `/console/`.
+    pub console: bool,
 }
 
 impl Config {
@@ -273,6 +279,7 @@ impl Config {
             audit_calls: settings.audit_calls.unwrap_or(true),
             audit_retention_days,
             alarm_webhooks,
+            console: settings.console.unwrap_or(true),
         })
     }
 }

@@ -5,6 +5,7 @@
 pub mod alibaba;
 pub mod app;
 pub mod config;
+pub mod console;
 pub mod credentials;
 pub mod dev;
 pub mod files;

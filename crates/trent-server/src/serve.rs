@@ -106,6 +106,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
         clock,
         regions: config.regions.clone().map(Arc::new),
         dev: config.dev,
+        console: config.console,
         deletion_worker,
         retirement_worker,
         retention_worker,
