@@ -36,15 +36,18 @@ pub fn tracked_operation(event_name: &str) -> Option<&'static str> {
     if let Some(name) = TRACKED_OPERATIONS.iter().find(|name| **name == event_name) {
         return Some(name);
     }
-    Some(match event_name {
-        "AsymmetricSign" => "Sign",
-        "AsymmetricVerify" => "Verify",
-        "AsymmetricEncrypt" => "Encrypt",
-        "AsymmetricDecrypt" | "ExportDataKey" => "Decrypt",
-        "GenerateAndExportDataKey" => "GenerateDataKey",
-        _ => return None,
-    })
+    ALIBABA_USES.iter().find(|(alibaba, _)| *alibaba == event_name).map(|(_, aws)| *aws)
 }
+
+/// The Alibaba API's cryptographic calls, each with the AWS operation it counts as.
+pub const ALIBABA_USES: &[(&str, &str)] = &[
+    ("AsymmetricSign", "Sign"),
+    ("AsymmetricVerify", "Verify"),
+    ("AsymmetricEncrypt", "Encrypt"),
+    ("AsymmetricDecrypt", "Decrypt"),
+    ("ExportDataKey", "Decrypt"),
+    ("GenerateAndExportDataKey", "GenerateDataKey"),
+];
 
 /// Operations whose success produces a ciphertext under the key they name first (Alibaba's among them).
 const PRODUCES_CIPHERTEXT: &[&str] = &[

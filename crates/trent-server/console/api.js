@@ -46,8 +46,11 @@ export async function signIn(accessKeyId, secretAccessKey, region) {
   try {
     await call('TrentService.ListKeys', { Limit: 1 });
   } catch (error) {
-    session = null;
-    throw error;
+    // Refused by a policy, the signature was good: the person is signed in and sees what they may.
+    if (error.code !== 'AccessDeniedException') {
+      session = null;
+      throw error;
+    }
   }
   return { accessKeyId, region };
 }

@@ -1,7 +1,7 @@
 // The console's entry: sign-in, sign-out and the pages by address (#/keys, #/keys/<key ID>).
 
 import { canSign, signIn, signOut, signedIn } from './api.js';
-import { field, h, notify } from './ui.js';
+import { field, h, notify, reportError } from './ui.js';
 import { renderKeys } from './keys.js';
 import { renderKey } from './key.js';
 
@@ -19,9 +19,9 @@ function renderWho() {
 }
 
 function renderSignIn() {
-  const accessKey = field('access-key-id', 'Access key ID', h('input', { autocomplete: 'username', required: true, spellcheck: 'false' }));
+  const accessKey = field('access-key-id', 'Access key ID', h('input', { autocomplete: 'off', required: true, spellcheck: 'false' }));
   const secret = field('secret-access-key', 'Secret access key',
-    h('input', { type: 'password', autocomplete: 'current-password', required: true }),
+    h('input', { type: 'password', autocomplete: 'off', required: true }),
     'Used once to derive today\'s signing key, then forgotten. Nothing is stored in the browser.');
   const region = field('region', 'Region', h('input', { value: 'us-east-1', required: true, spellcheck: 'false' }));
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
@@ -66,15 +66,10 @@ async function route() {
     if (keyPage) await renderKey(main(), decodeURIComponent(keyPage[1]));
     else await renderKeys(main());
   } catch (error) {
-    if (error.code === 'SignedOut') {
-      notify(error.message, 'error');
-      renderWho();
-      renderSignIn();
-      return;
-    }
-    notify(`${error.code ?? 'Error'}: ${error.message}`, 'error');
+    reportError(error);
   }
 }
 
 window.addEventListener('hashchange', () => { notify(''); route(); });
+window.addEventListener('trent:signed-out', () => route());
 route();

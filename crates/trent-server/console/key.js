@@ -4,7 +4,7 @@
 
 import { call, listAll } from './api.js';
 import { cancelDeletion, scheduleDeletion } from './deletion.js';
-import { CRYPTOGRAPHIC, SERVICE_MANAGED_REASON, clearFieldError, field, h, notify, s, serviceManaged, showFieldError, stateBadge, when } from './ui.js';
+import { CRYPTOGRAPHIC, SERVICE_MANAGED_REASON, clearFieldError, field, guarded, h, notify, reportError, s, serviceManaged, showFieldError, stateBadge, when } from './ui.js';
 
 const COLOURS = ['#1d4ed8', '#0f766e', '#7c3aed', '#c2410c', '#0369a1', '#4d7c0f', '#be185d', '#475569'];
 const REFUSED_COLOUR = '#b91c1c';
@@ -28,7 +28,7 @@ export function usageChart(usage) {
   const bar = (width - 40) / days.length;
   const y = (count) => (height - 30) * (count / max);
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-labelledby': 'chart-title' },
-    s('title', { id: 'chart-title' }, `Cryptographic calls per day for the last ${days.length} days (failed calls in red)`));
+    s('title', { id: 'chart-title' }, `Cryptographic calls per UTC day for the last ${days.length} days (failed calls in red)`));
   days.forEach((day, index) => {
     let top = height - 20;
     const x = 30 + index * bar;
@@ -50,6 +50,7 @@ export function usageChart(usage) {
     }
   });
   svg.append(s('text', { x: 0, y: 12, 'font-size': 11, fill: '#374151' }, String(max)));
+  svg.append(s('text', { x: width - 70, y: 12, 'font-size': 11, fill: '#374151' }, 'days in UTC'));
   svg.append(s('line', { x1: 28, y1: height - 20, x2: width, y2: height - 20, stroke: '#6b7280' }));
   const legend = h('div', { class: 'legend' }, operations.map((operation) => {
     const item = h('span', {}, operation);
@@ -72,6 +73,12 @@ function refusedTable(attempts) {
       h('td', {}, a.SourceIPAddress), h('td', {}, a.KeyState), h('td', {}, a.ErrorCode)))));
 }
 
+/** The key's last `count` audit events of the last 30 days, newest first (the trail pages oldest first). */
+async function lastEvents(arn, count) {
+  const events = await listAll('Trent.ListAuditEvents', { KeyId: arn, StartTime: Math.floor(Date.now() / 1000) - 30 * 86_400, Limit: 1000 }, 'Events');
+  return events.slice(-count).reverse();
+}
+
 function section(id, title, ...children) {
   return h('section', { class: 'card', 'aria-labelledby': `${id}-title`, id }, h('h2', { id: `${id}-title` }, title), ...children);
 }
@@ -91,18 +98,18 @@ export async function renderKey(main, keyId) {
     optional(call('Trent.GetDeletionProtection', { KeyId: arn })),
     optional(call('Trent.GetKeyUsage', { KeyId: arn })),
     optional(call('Trent.GetKeyRetirement', { KeyId: arn })),
-    optional(call('Trent.ListAuditEvents', { KeyId: arn, StartTime: Math.floor(Date.now() / 1000) - 30 * 86_400, Limit: 1000 })),
+    optional(lastEvents(arn, 50)),
   ]);
   const reload = () => renderKey(main, keyId);
-  const act = (target, body, done, { withKey = true } = {}) => async () => {
+  const act = (target, body, done, { withKey = true } = {}) => guarded(async () => {
     try {
       await call(target, withKey ? { KeyId: arn, ...body } : body);
       notify(done, 'ok');
     } catch (error) {
-      notify(`${error.code}: ${error.message}`, 'error');
+      reportError(error);
     }
     await reload();
-  };
+  });
   const state = metadata.KeyState;
   const unavailable = (result) => h('p', { class: 'readonly' }, `Not available: ${result.error.code}: ${result.error.message}`);
 
@@ -112,11 +119,11 @@ export async function renderKey(main, keyId) {
     state === 'Disabled' ? h('button', { type: 'button', id: 'enable-key', onclick: act('TrentService.EnableKey', {}, 'Key enabled.') }, 'Enable') : null,
     state === 'PendingDeletion' ? h('button', {
       type: 'button', id: 'cancel-key-deletion',
-      onclick: async () => { const [line] = await cancelDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); notify(line.text, line.ok ? 'ok' : 'error'); await reload(); },
+      onclick: guarded(async () => { const [line] = await cancelDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); notify(line.text, line.ok ? 'ok' : 'error'); await reload(); }),
     }, 'Cancel deletion') : null,
     state !== 'PendingDeletion' ? h('button', {
       type: 'button', class: 'danger', id: 'schedule-key-deletion',
-      onclick: async () => { await scheduleDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); await reload(); },
+      onclick: guarded(async () => { await scheduleDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); await reload(); }),
     }, 'Schedule deletion') : null,
   ];
   const header = h('div', { class: 'toolbar' },
@@ -126,7 +133,7 @@ export async function renderKey(main, keyId) {
   // General.
   const description = field('key-description', 'Description', h('input', { value: metadata.Description ?? '', disabled: readOnly, size: 60 }));
   const saveDescription = h('button', { type: 'button', id: 'save-description', disabled: readOnly }, 'Save description');
-  saveDescription.addEventListener('click', async () => {
+  saveDescription.addEventListener('click', guarded(async () => {
     clearFieldError(description.input);
     try {
       await call('TrentService.UpdateKeyDescription', { KeyId: arn, Description: description.input.value });
@@ -134,7 +141,7 @@ export async function renderKey(main, keyId) {
     } catch (error) {
       showFieldError(description.input, error);
     }
-  });
+  }));
   const protectionOn = !protection.error && protection.DeletionProtection;
   const general = section('general', 'General',
     readOnly ? h('p', { class: 'warning' }, SERVICE_MANAGED_REASON) : null,
@@ -155,7 +162,7 @@ export async function renderKey(main, keyId) {
   // Aliases.
   const aliasName = field('alias-name', 'New alias', h('input', { placeholder: 'alias/name', spellcheck: 'false' }));
   const addAlias = h('button', { type: 'button', id: 'add-alias', disabled: readOnly }, 'Add alias');
-  addAlias.addEventListener('click', async () => {
+  addAlias.addEventListener('click', guarded(async () => {
     clearFieldError(aliasName.input);
     try {
       await call('TrentService.CreateAlias', { AliasName: aliasName.input.value.trim(), TargetKeyId: metadata.KeyId });
@@ -163,7 +170,7 @@ export async function renderKey(main, keyId) {
     } catch (error) {
       showFieldError(aliasName.input, error);
     }
-  });
+  }));
   const aliasSection = section('aliases', 'Aliases',
     aliases.error ? unavailable(aliases) : h('ul', {}, aliases.length ? aliases.map((alias) => h('li', { class: 'inline' }, alias.AliasName,
       readOnly ? null : h('button', { type: 'button', onclick: act('TrentService.DeleteAlias', { AliasName: alias.AliasName }, 'Alias removed.', { withKey: false }) }, `Remove ${alias.AliasName}`)))
@@ -174,7 +181,7 @@ export async function renderKey(main, keyId) {
   const tagKey = field('tag-key', 'Tag key', h('input', { spellcheck: 'false' }));
   const tagValue = field('tag-value', 'Tag value', h('input', { spellcheck: 'false' }));
   const addTag = h('button', { type: 'button', id: 'add-tag' }, 'Add tag');
-  addTag.addEventListener('click', async () => {
+  addTag.addEventListener('click', guarded(async () => {
     clearFieldError(tagKey.input);
     try {
       await call('TrentService.TagResource', { KeyId: arn, Tags: [{ TagKey: tagKey.input.value, TagValue: tagValue.input.value }] });
@@ -182,7 +189,7 @@ export async function renderKey(main, keyId) {
     } catch (error) {
       showFieldError(tagKey.input, error);
     }
-  });
+  }));
   const tagSection = section('tags', 'Tags',
     tags.error ? unavailable(tags) : h('ul', {}, tags.length ? tags.map((tag) => h('li', { class: 'inline' }, `${tag.TagKey} = ${tag.TagValue}`,
       readOnly ? null : h('button', { type: 'button', onclick: act('TrentService.UntagResource', { TagKeys: [tag.TagKey] }, 'Tag removed.') }, `Remove ${tag.TagKey}`)))
@@ -199,7 +206,7 @@ export async function renderKey(main, keyId) {
     }
   }
   const savePolicy = h('button', { type: 'button', id: 'save-policy', class: 'primary', disabled: readOnly }, 'Save policy');
-  savePolicy.addEventListener('click', async () => {
+  savePolicy.addEventListener('click', guarded(async () => {
     clearFieldError(policyText.input);
     try {
       // Sent as written: the server judges it (a policy that is not JSON is its MalformedPolicyDocumentException).
@@ -208,7 +215,7 @@ export async function renderKey(main, keyId) {
     } catch (error) {
       showFieldError(policyText.input, error);
     }
-  });
+  }));
   const policySection = section('policy', 'Key policy', policy.error ? unavailable(policy) : [policyText.wrapper, readOnly ? null : savePolicy]);
 
   // Rotation.
@@ -238,10 +245,10 @@ export async function renderKey(main, keyId) {
   const retirementSection = section('retirement', 'Retirement plan', retirement.error
     ? h('p', {}, retirement.error.code === 'NotFoundException' ? 'No retirement plan was started for this key.' : `Not available: ${retirement.error.message}`)
     : h('dl', { class: 'grid', id: 'retirement-plan' }, ...Object.entries(plan).filter(([, v]) => typeof v !== 'object')
-      .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, /Date|At$|Time/.test(name) && typeof value === 'number' ? when(value) : String(value))])));
+      .flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, /Date|At$|Until|Time/.test(name) && typeof value === 'number' ? when(value) : String(value))])));
 
   // Audit events.
-  const records = events.error ? [] : events.Events.slice(-50).reverse();
+  const records = events.error ? [] : events;
   const auditSection = section('audit', 'Audit events (last 30 days, newest first)', events.error ? unavailable(events)
     : h('table', { id: 'audit-events' },
       h('thead', {}, h('tr', {}, ['Time (UTC)', 'Event', 'Principal', 'Source', 'Outcome'].map((name) => h('th', { scope: 'col' }, name)))),

@@ -4,7 +4,7 @@
 
 import { call, listAll } from './api.js';
 import { cancelDeletion, scheduleDeletion } from './deletion.js';
-import { SERVICE_MANAGED_REASON, eachLimited, field, h, keyName, notify, openDialog, serviceManaged, showFieldError, stateBadge, when } from './ui.js';
+import { SERVICE_MANAGED_REASON, eachLimited, field, guarded, h, keyName, notify, openDialog, serviceManaged, showFieldError, stateBadge, when } from './ui.js';
 
 /** Every key, described: { metadata, aliases, protection, lastUse }. */
 async function loadKeys() {
@@ -18,17 +18,33 @@ async function loadKeys() {
     aliasesOf.set(alias.TargetKeyId, [...(aliasesOf.get(alias.TargetKeyId) ?? []), alias.AliasName]);
   }
   const described = await eachLimited(keys, 8, async ({ KeyId }) => {
-    const { KeyMetadata: metadata } = await call('TrentService.DescribeKey', { KeyId });
+    let metadata;
+    try {
+      ({ KeyMetadata: metadata } = await call('TrentService.DescribeKey', { KeyId }));
+    } catch (error) {
+      // Destroyed since it was listed: gone. Not readable by this person: listed as such, without actions.
+      if (error.code === 'NotFoundException') return null;
+      return { metadata: { KeyId, KeyState: 'Unreadable', CreationDate: 0 }, aliases: aliasesOf.get(KeyId) ?? [], unreadable: error };
+    }
     const [protection, lastUse] = await Promise.all([
       call('Trent.GetDeletionProtection', { KeyId }).then((a) => a.DeletionProtection).catch(() => null),
       call('TrentService.GetKeyLastUsage', { KeyId }).then((a) => a.KeyLastUsage ?? null).catch(() => undefined),
     ]);
     return { metadata, aliases: (aliasesOf.get(KeyId) ?? []).sort(), protection, lastUse };
   });
-  return described.sort((a, b) => a.metadata.CreationDate - b.metadata.CreationDate);
+  return described.filter(Boolean).sort((a, b) => a.metadata.CreationDate - b.metadata.CreationDate);
 }
 
 const STATES = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable'];
+
+/** Which selected keys each action applies to (customer-managed keys in the state it changes). */
+const APPLIES = {
+  schedule: (m) => m.KeyState !== 'PendingDeletion',
+  cancel: (m) => m.KeyState === 'PendingDeletion',
+  enable: (m) => m.KeyState === 'Disabled',
+  disable: (m) => m.KeyState === 'Enabled',
+};
+const actionable = (key) => !key.unreadable && !serviceManaged(key.metadata);
 
 function matches(key, search, state, manager) {
   const text = [key.metadata.KeyId, key.metadata.Description, ...key.aliases].join(' ').toLowerCase();
@@ -48,16 +64,22 @@ export async function renderKeys(main) {
     h('option', { value: '' }, 'All states'), STATES.map((state) => h('option', { value: state }, state))));
   const managerFilter = field('manager-filter', 'Managed by', h('select', {},
     h('option', { value: '' }, 'Anyone'), h('option', { value: 'CUSTOMER' }, 'Customer'), h('option', { value: 'AWS' }, 'Service (AWS managed)')));
-  const button = (id, text, cls, handler) => h('button', { type: 'button', id, class: cls, onclick: handler }, text);
-  const chosen = () => keys.filter((key) => selected.has(key.metadata.KeyId));
+  const button = (id, text, cls, handler) => h('button', { type: 'button', id, class: cls, onclick: guarded(handler) }, text);
+  // What an action acts on: the selected keys that are shown and in a state it changes; the others are named.
+  const chosen = (action) => shown().filter((key) => selected.has(key.metadata.KeyId) && actionable(key) && APPLIES[action](key.metadata));
+  const skipped = (action) => {
+    const count = [...selected].length - chosen(action).length;
+    return count > 0 ? [{ ok: false, text: `${count} selected key${count === 1 ? ' was' : 's were'} left alone: hidden by the filters or not in a state this action changes` }] : [];
+  };
   const results = h('ul', { class: 'results', id: 'bulk-results', 'aria-live': 'polite' });
 
   const report = async (lines) => {
     await refresh();
     results.replaceChildren(...lines.map((line) => h('li', { class: line.ok ? 'done' : 'failed' }, line.text)));
   };
-  const perKey = (target, verb) => async () => {
-    const lines = await eachLimited(chosen(), 4, async (key) => {
+  const perKey = (action, target, verb) => async () => {
+    const left = skipped(action);
+    const lines = await eachLimited(chosen(action), 4, async (key) => {
       try {
         await call(target, { KeyId: key.metadata.Arn });
         return { ok: true, text: `${keyName(key)}: ${verb}` };
@@ -65,23 +87,24 @@ export async function renderKeys(main) {
         return { ok: false, text: `${keyName(key)}: ${error.code}: ${error.message}` };
       }
     });
-    await report(lines);
+    await report([...lines, ...left]);
   };
   const actions = {
     schedule: button('schedule-deletion', 'Schedule deletion', 'danger', async () => {
-      await scheduleDeletion(chosen());
-      await refresh();
+      const left = skipped('schedule');
+      await scheduleDeletion(chosen('schedule'));
+      await report(left);
     }),
-    cancel: button('cancel-deletion', 'Cancel deletion', '', async () => report(await cancelDeletion(chosen()))),
-    enable: button('enable-keys', 'Enable', '', perKey('TrentService.EnableKey', 'enabled')),
-    disable: button('disable-keys', 'Disable', '', perKey('TrentService.DisableKey', 'disabled')),
+    cancel: button('cancel-deletion', 'Cancel deletion', '', async () => report([...await cancelDeletion(chosen('cancel')), ...skipped('cancel')])),
+    enable: button('enable-keys', 'Enable', '', perKey('enable', 'TrentService.EnableKey', 'enabled')),
+    disable: button('disable-keys', 'Disable', '', perKey('disable', 'TrentService.DisableKey', 'disabled')),
   };
   const create = button('create-key', 'Create key', 'primary', async () => { await createKeyDialog(); await refresh(); });
   const reload = button('refresh-keys', 'Refresh', '', async () => { results.replaceChildren(); await refresh(); });
 
   const selectAll = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Select every key shown' });
   const body = h('tbody');
-  const table = h('table', { id: 'keys-table' },
+  const table = h('table', { id: 'keys-table', 'aria-busy': 'false' },
     h('caption', { class: 'sr-only' }, 'Keys of this account'),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, selectAll), h('th', { scope: 'col' }, 'Alias'), h('th', { scope: 'col' }, 'Key ID'),
@@ -92,13 +115,8 @@ export async function renderKeys(main) {
 
   const shown = () => keys.filter((key) => matches(key, search.input.value.trim(), stateFilter.input.value, managerFilter.input.value));
   const updateActions = () => {
-    const picked = chosen();
-    const customer = picked.filter((key) => !serviceManaged(key.metadata));
-    actions.schedule.disabled = !customer.some((key) => key.metadata.KeyState !== 'PendingDeletion');
-    actions.cancel.disabled = !customer.some((key) => key.metadata.KeyState === 'PendingDeletion');
-    actions.enable.disabled = !customer.some((key) => key.metadata.KeyState === 'Disabled');
-    actions.disable.disabled = !customer.some((key) => key.metadata.KeyState === 'Enabled');
-    count.textContent = `${shown().length} of ${keys.length} keys shown, ${picked.length} selected`;
+    for (const [action, control] of Object.entries(actions)) control.disabled = chosen(action).length === 0;
+    count.textContent = `${shown().length} of ${keys.length} keys shown, ${selected.size} selected`;
   };
   const draw = () => {
     const rows = shown().map((key) => {
@@ -106,10 +124,19 @@ export async function renderKeys(main) {
       const id = metadata.KeyId;
       const managed = serviceManaged(metadata);
       const checkbox = h('input', {
-        type: 'checkbox', 'aria-label': `Select ${keyName(key)}`, checked: selected.has(id), disabled: managed,
+        type: 'checkbox', 'aria-label': `Select ${keyName(key)}`, checked: selected.has(id), disabled: !actionable(key),
         title: managed ? SERVICE_MANAGED_REASON : undefined,
-        onchange: (event) => { if (event.target.checked) selected.add(id); else selected.delete(id); draw(); },
+        onchange: (event) => {
+          if (event.target.checked) selected.add(id); else selected.delete(id);
+          draw();
+          // The row was drawn again: keep the keyboard's place on its checkbox.
+          body.querySelector(`tr[data-key-id="${CSS.escape(id)}"] input[type="checkbox"]`)?.focus();
+        },
       });
+      if (key.unreadable) {
+        return h('tr', { 'data-key-id': id }, h('td', {}, checkbox), h('td', {}, key.aliases.join(', ') || '—'),
+          h('td', { class: 'mono' }, id), h('td', { colspan: 6 }, `Not readable: ${key.unreadable.code}: ${key.unreadable.message}`));
+      }
       const lastUsed = key.lastUse === undefined ? 'not tracked'
         : key.lastUse?.Operation ? `${key.lastUse.Operation}, ${when(key.lastUse.Timestamp)}` : 'never';
       return h('tr', { class: selected.has(id) ? 'selected' : '', 'data-key-id': id },
@@ -124,17 +151,25 @@ export async function renderKeys(main) {
         h('td', {}, key.protection === null ? '—' : key.protection ? 'On' : 'Off'));
     });
     body.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan: 9 }, 'No keys match.'))]));
-    selectAll.checked = rows.length > 0 && shown().every((key) => serviceManaged(key.metadata) || selected.has(key.metadata.KeyId));
+    selectAll.checked = rows.length > 0 && shown().every((key) => !actionable(key) || selected.has(key.metadata.KeyId));
     updateActions();
   };
+  // Refreshes may overlap (a click during another): only the latest one's list is drawn.
+  let latest = 0;
   async function refresh() {
-    keys = await loadKeys();
+    latest += 1;
+    const mine = latest;
+    table.setAttribute('aria-busy', 'true');
+    const loaded = await loadKeys();
+    if (mine !== latest) return;
+    keys = loaded;
     for (const id of [...selected]) if (!keys.some((key) => key.metadata.KeyId === id)) selected.delete(id);
     draw();
+    table.setAttribute('aria-busy', 'false');
   }
   selectAll.addEventListener('change', () => {
     for (const key of shown()) {
-      if (serviceManaged(key.metadata)) continue;
+      if (!actionable(key)) continue;
       if (selectAll.checked) selected.add(key.metadata.KeyId); else selected.delete(key.metadata.KeyId);
     }
     draw();

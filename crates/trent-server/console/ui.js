@@ -72,10 +72,17 @@ export const keyName = (key) => key.aliases?.[0] ?? key.metadata.KeyId;
 /** True for keys the service manages: shown read-only. */
 export const serviceManaged = (metadata) => metadata.KeyManager === 'AWS';
 
-/** The operations that use a key's material: what "still in use" means (reads of its metadata do not count). */
-export const CRYPTOGRAPHIC = new Set(['Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
-  'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', 'Sign', 'Verify', 'GenerateMac', 'VerifyMac',
-  'DeriveSharedSecret', 'GetPublicKey']);
+/**
+ * The calls that use a key's material, by the event name its usage evidence counts them under: AWS's tracked
+ * operations and the Alibaba API's cryptographic calls (trent-audit's TRACKED_OPERATIONS and ALIBABA_USES; a test in
+ * console.rs holds this list equal to them). Reads of a key's metadata are no use of it.
+ */
+export const CRYPTOGRAPHIC = new Set([
+  'Decrypt', 'DeriveSharedSecret', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'ReEncrypt', 'Sign', 'Verify',
+  'VerifyMac', 'Encapsulate', 'Decapsulate',
+  'AsymmetricSign', 'AsymmetricVerify', 'AsymmetricEncrypt', 'AsymmetricDecrypt', 'ExportDataKey', 'GenerateAndExportDataKey',
+]);
 
 export const SERVICE_MANAGED_REASON =
   'AWS managed key: the service that created it manages it. It cannot be changed, disabled or deleted.';
@@ -113,6 +120,24 @@ export function notify(text, kind = 'info') {
   area.className = `notice ${kind}`;
   area.textContent = text;
 }
+
+/**
+ * Shows a failed call's error at the top of the page; a session that ended sends the person back to the sign-in form
+ * (app.js listens for `trent:signed-out`).
+ */
+export function reportError(error) {
+  notify(`${error.code ?? 'Error'}: ${error.message}`, 'error');
+  if (error.code === 'SignedOut') window.dispatchEvent(new Event('trent:signed-out'));
+}
+
+/** An event handler running `work`, whose failure is reported instead of lost. */
+export const guarded = (work) => async (event) => {
+  try {
+    await work(event);
+  } catch (error) {
+    reportError(error);
+  }
+};
 
 /** Opens a modal dialog holding `content`; resolves when it closes. */
 export function openDialog(title, content, { wide = false } = {}) {

@@ -84,6 +84,20 @@ mod tests {
     }
 
     #[test]
+    fn the_console_counts_as_use_exactly_the_calls_the_usage_evidence_tracks() {
+        let ui = ASSETS.iter().find(|asset| asset.name == "ui.js").map(|asset| asset.body).unwrap_or_default();
+        let ui = std::str::from_utf8(ui).unwrap_or_default();
+        let list = ui.split("export const CRYPTOGRAPHIC = new Set([").nth(1).and_then(|rest| rest.split("]);").next());
+        let mut console: Vec<&str> =
+            list.unwrap_or_default().split(['\'', ',', ' ', '\n']).filter(|word| !word.is_empty()).collect();
+        let mut tracked: Vec<&str> = trent_audit::usage::TRACKED_OPERATIONS.to_vec();
+        tracked.extend(trent_audit::usage::ALIBABA_USES.iter().map(|(alibaba, _)| *alibaba));
+        console.sort_unstable();
+        tracked.sort_unstable();
+        assert_eq!(console, tracked);
+    }
+
+    #[test]
     fn no_page_carries_inline_script_or_style() {
         let page = ASSETS.iter().find(|asset| asset.name == "index.html").map(|asset| asset.body).unwrap_or_default();
         let page = std::str::from_utf8(page).unwrap_or_default();
