@@ -27,7 +27,7 @@ enum Command {
     Key(cli::key::KeyArgs),
     /// Query and verify a server's audit trail.
     Audit(cli::audit::AuditArgs),
-    /// Manage an account's users, their access keys and identity policies.
+    /// Manage an account's users, their access keys and identity policies; back up and restore the whole store.
     Admin(cli::admin::AdminArgs),
     /// Load-test Trent beside an nginx ceiling and a peer KMS, with wrk (see docs/benchmarks.md).
     Bench(cli::bench::BenchArgs),
@@ -44,7 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => cli::bench::run(args),
         Command::Key(args) => cli::key::run(args),
         Command::Audit(args) => cli::audit::run(args),
-        Command::Admin(args) => cli::admin::run(args),
+        Command::Admin(args) => cli::admin::run(args, matches.subcommand_matches("admin").unwrap_or(&matches)),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

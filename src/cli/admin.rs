@@ -19,6 +19,17 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 enum AdminCommand {
+    #[command(flatten)]
+    Api(ApiCommand),
+    /// Write a backup of the whole store to one file, while the server serves (run beside it, with its settings).
+    Backup(crate::cli::backup::BackupArgs),
+    /// Restore a backup into an empty store, before a server starts on it (with the settings it will serve with).
+    Restore(crate::cli::backup::RestoreArgs),
+}
+
+/// The commands that are calls of the server's signed API.
+#[derive(Debug, Subcommand)]
+enum ApiCommand {
     /// Users: create, list, delete, and their identity policies.
     #[command(subcommand)]
     User(UserCommand),
@@ -69,64 +80,67 @@ enum AccessKeyCommand {
     Delete { user: String, access_key_id: String },
 }
 
-/// Runs `trent admin …`.
-pub fn run(args: AdminArgs) -> Result<(), String> {
+/// Runs `trent admin …`; `matches` are `admin`'s.
+pub fn run(args: AdminArgs, matches: &clap::ArgMatches) -> Result<(), String> {
+    let subcommand = |name: &str| matches.subcommand_matches(name).unwrap_or(matches);
+    let AdminArgs { command, client } = args;
+    let command = match command {
+        AdminCommand::Backup(backup) => return crate::cli::backup::backup(backup, subcommand("backup")),
+        AdminCommand::Restore(restore) => return crate::cli::backup::restore(restore, subcommand("restore")),
+        AdminCommand::Api(command) => command,
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-    runtime.block_on(admin(args))
+    runtime.block_on(admin(command, &client))
 }
 
-async fn admin(args: AdminArgs) -> Result<(), String> {
-    let client = args.client.signer()?;
-    let json_output = args.client.output == "json";
-    let (target, body) = match &args.command {
-        AdminCommand::User(UserCommand::Create { name }) => ("Trent.CreateUser", json!({ "UserName": name })),
-        AdminCommand::User(UserCommand::List) => ("Trent.ListUsers", json!({})),
-        AdminCommand::User(UserCommand::Delete { name }) => ("Trent.DeleteUser", json!({ "UserName": name })),
-        AdminCommand::User(UserCommand::PutPolicy { name, policy_name, policy_file }) => {
+async fn admin(command: ApiCommand, client_args: &ClientArgs) -> Result<(), String> {
+    let client = client_args.signer()?;
+    let json_output = client_args.output == "json";
+    let (target, body) = match &command {
+        ApiCommand::User(UserCommand::Create { name }) => ("Trent.CreateUser", json!({ "UserName": name })),
+        ApiCommand::User(UserCommand::List) => ("Trent.ListUsers", json!({})),
+        ApiCommand::User(UserCommand::Delete { name }) => ("Trent.DeleteUser", json!({ "UserName": name })),
+        ApiCommand::User(UserCommand::PutPolicy { name, policy_name, policy_file }) => {
             let document = std::fs::read_to_string(policy_file)
                 .map_err(|e| format!("cannot read {}: {e}", policy_file.display()))?;
             let body = json!({ "UserName": name, "PolicyName": policy_name, "PolicyDocument": document });
             ("Trent.PutUserPolicy", body)
         }
-        AdminCommand::User(UserCommand::GetPolicy { name, policy_name }) => {
+        ApiCommand::User(UserCommand::GetPolicy { name, policy_name }) => {
             ("Trent.GetUserPolicy", json!({ "UserName": name, "PolicyName": policy_name }))
         }
-        AdminCommand::User(UserCommand::ListPolicies { name }) => {
-            ("Trent.ListUserPolicies", json!({ "UserName": name }))
-        }
-        AdminCommand::User(UserCommand::DeletePolicy { name, policy_name }) => {
+        ApiCommand::User(UserCommand::ListPolicies { name }) => ("Trent.ListUserPolicies", json!({ "UserName": name })),
+        ApiCommand::User(UserCommand::DeletePolicy { name, policy_name }) => {
             ("Trent.DeleteUserPolicy", json!({ "UserName": name, "PolicyName": policy_name }))
         }
-        AdminCommand::AccessKey(AccessKeyCommand::Create { user }) => {
+        ApiCommand::AccessKey(AccessKeyCommand::Create { user }) => {
             ("Trent.CreateAccessKey", json!({ "UserName": user }))
         }
-        AdminCommand::AccessKey(AccessKeyCommand::List { user }) => {
-            ("Trent.ListAccessKeys", json!({ "UserName": user }))
-        }
-        AdminCommand::AccessKey(AccessKeyCommand::Delete { user, access_key_id }) => {
+        ApiCommand::AccessKey(AccessKeyCommand::List { user }) => ("Trent.ListAccessKeys", json!({ "UserName": user })),
+        ApiCommand::AccessKey(AccessKeyCommand::Delete { user, access_key_id }) => {
             ("Trent.DeleteAccessKey", json!({ "UserName": user, "AccessKeyId": access_key_id }))
         }
     };
     let answer = client.call_api(target, &body).await.map_err(|e| e.to_string())?;
-    match &args.command {
-        AdminCommand::User(UserCommand::Create { .. }) if !json_output => {
+    match &command {
+        ApiCommand::User(UserCommand::Create { .. }) if !json_output => {
             say!("{}", text(answer.get("User").unwrap_or(&Value::Null), "Arn"));
         }
-        AdminCommand::User(UserCommand::List) if !json_output => {
+        ApiCommand::User(UserCommand::List) if !json_output => {
             say!("{:<24}  {:<24}  ARN", "USER", "USER ID");
             for user in answer.get("Users").and_then(Value::as_array).into_iter().flatten() {
                 say!("{:<24}  {:<24}  {}", text(user, "UserName"), text(user, "UserId"), text(user, "Arn"));
             }
         }
-        AdminCommand::User(UserCommand::GetPolicy { .. }) if !json_output => {
+        ApiCommand::User(UserCommand::GetPolicy { .. }) if !json_output => {
             say!("{}", text(&answer, "PolicyDocument"));
         }
-        AdminCommand::User(UserCommand::ListPolicies { .. }) if !json_output => {
+        ApiCommand::User(UserCommand::ListPolicies { .. }) if !json_output => {
             for name in answer.get("PolicyNames").and_then(Value::as_array).into_iter().flatten() {
                 say!("{}", name.as_str().unwrap_or_default());
             }
         }
-        AdminCommand::AccessKey(AccessKeyCommand::Create { .. }) => {
+        ApiCommand::AccessKey(AccessKeyCommand::Create { .. }) => {
             let key = answer.get("AccessKey").unwrap_or(&Value::Null);
             let pair =
                 json!({ "AccessKeyId": text(key, "AccessKeyId"), "SecretAccessKey": text(key, "SecretAccessKey") });
@@ -137,7 +151,7 @@ async fn admin(args: AdminArgs) -> Result<(), String> {
                 eprintln!("The secret access key is shown only now: keep it safe.");
             }
         }
-        AdminCommand::AccessKey(AccessKeyCommand::List { .. }) if !json_output => {
+        ApiCommand::AccessKey(AccessKeyCommand::List { .. }) if !json_output => {
             say!("{:<24}  {:<8}  CREATED", "ACCESS KEY ID", "STATUS");
             for key in answer.get("AccessKeyMetadata").and_then(Value::as_array).into_iter().flatten() {
                 let created =

@@ -23,6 +23,7 @@ pub fn output_failed(error: std::io::Error) -> ! {
 
 pub mod admin;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod client;
 pub mod key;

@@ -13,6 +13,12 @@ use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use trent_audit::segment::StoredSegment;
 
+/// Makes `path` owner-only, as Trent wants its root key file.
+pub fn restrict(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 /// True when the end-to-end tests run on PostgreSQL (`TRENT_TEST_BACKEND=postgres`, set by scripts/test.sh).
 pub fn on_postgres() -> bool {
     std::env::var("TRENT_TEST_BACKEND").as_deref() == Ok("postgres")
@@ -109,6 +115,11 @@ impl TestServer {
         let mut args = vec!["--database", database_url];
         args.extend_from_slice(extra);
         Self::launch(data_dir, &args, Some(database_url.to_owned()))
+    }
+
+    /// Starts a dev server on SQLite in an existing data directory, whatever store the run tests.
+    pub fn start_node_sqlite(data_dir: &Path) -> Self {
+        Self::launch(data_dir, &[], None)
     }
 
     /// Starts a dev server on an existing data directory (for restarts); the caller keeps the directory. On

@@ -65,6 +65,7 @@ const ALLOWED_PARAMETERS: &[&str] = &[
     "acceptPublicKeyRisk",
     "accessKeyId",
     "aliasName",
+    "backupId",
     "customerMasterKeySpec",
     "description",
     "destinationKeyId",

@@ -33,11 +33,14 @@ const KIND_IMPORT_TOKEN: u8 = 4;
 /// What the root key's fingerprint key is derived with (HMAC-SHA-256 of this label under the root key).
 const FINGERPRINT_LABEL: &[u8] = b"trent imported key material fingerprint v1";
 const CHECK_PLAINTEXT: &[u8] = b"trent root key check v1";
+/// What the key authenticating backups is derived with (HMAC-SHA-256 of this label under the root key).
+const BACKUP_LABEL: &[u8] = b"trent backup authentication v1";
 
 /// The root key, held only in aws-lc's memory, with the HMAC key derived from it that fingerprints imported material.
 pub struct RootKey {
     sealer: SymmetricKey,
     fingerprinter: hmac::Key,
+    backup_authenticator: hmac::Key,
 }
 
 impl std::fmt::Debug for RootKey {
@@ -137,10 +140,12 @@ impl RootKey {
     /// Builds the root key from raw bytes (tests and key files).
     pub fn from_material(material: &Zeroizing<[u8; MATERIAL_LEN]>) -> Result<Self, CryptoError> {
         // The root key is not a KMS key; the nil ID only satisfies SymmetricKey's bookkeeping.
-        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, material.as_slice()), FINGERPRINT_LABEL);
+        let root = hmac::Key::new(hmac::HMAC_SHA256, material.as_slice());
+        let derived = |label: &[u8]| hmac::Key::new(hmac::HMAC_SHA256, hmac::sign(&root, label).as_ref());
         Ok(Self {
             sealer: SymmetricKey::from_material(KeyId::from_bytes([0; 16]), material)?,
-            fingerprinter: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            fingerprinter: derived(FINGERPRINT_LABEL),
+            backup_authenticator: derived(BACKUP_LABEL),
         })
     }
 
@@ -227,6 +232,16 @@ impl RootKey {
     /// Opens a secret sealed by [`RootKey::seal_secret`] under the same name.
     pub fn open_secret(&self, name: &str, record: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         self.open(KIND_SECRET, name.as_bytes(), record)
+    }
+
+    /// The tag authenticating a backup's bytes (HMAC-SHA-256 under a key derived from the root key).
+    pub fn backup_tag(&self, bytes: &[u8]) -> Vec<u8> {
+        hmac::sign(&self.backup_authenticator, bytes).as_ref().to_vec()
+    }
+
+    /// True when `tag` is [`RootKey::backup_tag`] of `bytes` under this root key (compared in constant time).
+    pub fn verifies_backup_tag(&self, bytes: &[u8], tag: &[u8]) -> bool {
+        hmac::verify(&self.backup_authenticator, bytes, tag).is_ok()
     }
 
     /// A record that only this root key opens, kept in the store so that a different root key is detected at start.

@@ -33,8 +33,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// The meta record that pins the root key to the store.
 const ROOT_KEY_CHECK: &str = "root_key_check";
 
-/// Prepares the data directory, root key, store, credentials and the service: everything but the socket.
-pub async fn build_state(config: &Config) -> Result<AppState, String> {
+/// Opens the data directory, root key and store a configuration names, checking that the root key is the one the
+/// store was created with (pinning it in a new store): where `serve` starts, and backup and restore beside it.
+pub async fn open_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore>), String> {
     crate::files::restrict_new_files();
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("data directory {}: {e}", config.data_dir.display()))?;
@@ -65,6 +66,12 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
             config.root_key_file.display()
         ));
     }
+    Ok((root_key, store))
+}
+
+/// Prepares the data directory, root key, store, credentials and the service: everything but the socket.
+pub async fn build_state(config: &Config) -> Result<AppState, String> {
+    let (root_key, store) = open_store(config).await?;
     let clock = Arc::new(SystemClock::new());
     clock.advance(i64::try_from(config.dev_clock_offset_secs).unwrap_or(i64::MAX / 1000).saturating_mul(1000));
     let settings = trent_service::Settings {

@@ -6,6 +6,7 @@
 pub mod alarm;
 pub mod audit_writer;
 pub mod authorize;
+pub mod backup;
 pub mod cache;
 pub mod context;
 pub mod deletion_worker;

@@ -55,6 +55,8 @@ pub(crate) enum Mode {
     Autocommit,
     /// Several reads that must see one snapshot.
     Snapshot,
+    /// The reads of a whole store's copy: one snapshot, with a deadline long enough for a large store.
+    Copy,
     /// A read-write transaction of key data.
     Write,
     /// A read-write transaction appending to (or pruning) the audit trail.

@@ -8,6 +8,7 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, Region, Timestamp};
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod conformance;
+pub mod copy;
 mod driver;
 pub mod feed;
 mod group_commit;
@@ -17,8 +18,10 @@ mod sqlite;
 mod store;
 mod value;
 
+pub use copy::{RestoreRefusal, StoreCopy, TableCopy};
 pub use feed::{ChangeFeed, Mark};
 pub use store::KeyStore;
+pub use value::Value;
 
 /// What can go wrong in a store.
 #[derive(Debug, Clone, thiserror::Error)]

@@ -56,6 +56,8 @@ const EVERYTHING: &str = "*";
 const IDENTITIES: &str = "identities";
 /// The longest any one database call may take before the request fails instead of hanging.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// The bound on a migration, a whole store's copy or its restoration: minutes, not seconds, on a large store.
+const LONG_CALL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// The channel on which nodes acknowledge other nodes' changes (and send themselves heartbeats).
 const ACK_CHANNEL: &str = "trent_acks";
 /// How long a node's lease lasts: the longest a writer waits for a node that does not acknowledge.
@@ -348,7 +350,7 @@ impl Postgres {
         if mode == Mode::Autocommit {
             return Ok((work(&mut PgTx::new(&client)).await?, None));
         }
-        let transaction = if mode == Mode::Snapshot {
+        let transaction = if matches!(mode, Mode::Snapshot | Mode::Copy) {
             let builder = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead);
             builder.read_only(true).start().await?
         } else {
@@ -382,7 +384,8 @@ impl Postgres {
 impl Driver for Postgres {
     async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
         // Bounded, so an unreachable database fails the call instead of hanging it.
-        let (outcome, token) = tokio::time::timeout(CALL_TIMEOUT, self.transact(mode, work))
+        let limit = if matches!(mode, Mode::Copy | Mode::Migrate) { LONG_CALL_TIMEOUT } else { CALL_TIMEOUT };
+        let (outcome, token) = tokio::time::timeout(limit, self.transact(mode, work))
             .await
             .map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))??;
         if let Some(token) = token {
@@ -435,6 +438,8 @@ impl ToSql for Param<'_> {
         match self {
             Param::Null => Ok(IsNull::Yes),
             Param::Int(v) if *ty == Type::INT4 => i32::try_from(*v)?.to_sql_checked(ty, out),
+            // SQLite keeps booleans as 0 and 1: a copy of its rows restored here writes them as booleans.
+            Param::Int(v) if *ty == Type::BOOL => (*v != 0).to_sql_checked(ty, out),
             Param::Int(v) => v.to_sql_checked(ty, out),
             Param::Bool(v) => v.to_sql_checked(ty, out),
             Param::Text(v) => v.as_ref().to_sql_checked(ty, out),

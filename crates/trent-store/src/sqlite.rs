@@ -81,7 +81,7 @@ fn run_on<T>(connection: &mut Connection, mode: Mode, work: impl Work<T>) -> Res
     }
     let begin = match mode {
         Mode::Autocommit => None,
-        Mode::Snapshot => Some("BEGIN"),
+        Mode::Snapshot | Mode::Copy => Some("BEGIN"),
         // Take the write lock at the start, so that what the work reads (the chain head) is what its commit extends.
         Mode::Write | Mode::Audit => Some("BEGIN IMMEDIATE"),
         Mode::Migrate => Some("BEGIN EXCLUSIVE"),

@@ -10,6 +10,7 @@ use trent_audit::usage::{KeyUsage, UsageBatch};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
+use crate::copy::{self, RestoreRefusal, StoreCopy};
 use crate::driver::{Driver, Mode, Sql, Statement, Tx, Work};
 use crate::feed::{ChangeFeed, FeedEvent};
 use crate::group_commit::GroupCommit;
@@ -624,6 +625,23 @@ impl KeyStore {
                 users: rows(tx, &sql::USERS, &[]).await?,
                 policies: rows(tx, &sql::USER_POLICIES, &[]).await?,
             })
+        })
+    }
+
+    /// Every table's rows, read in one snapshot while the store serves: a backup's contents ([`crate::copy`]).
+    pub async fn copy_all(&self) -> Result<StoreCopy, StoreError> {
+        run!(self, Copy, |tx| { copy::read_all(tx).await })
+    }
+
+    /// Writes `copy` into this store, all or nothing, excluding every other writer meanwhile; refused (and nothing
+    /// written) unless the store is empty and of the copy's schema version.
+    pub async fn restore_all(&self, copy: StoreCopy) -> Result<Result<(), RestoreRefusal>, StoreError> {
+        run!(self, Migrate, |tx| {
+            if let Err(refusal) = copy::check_restorable(tx, &copy).await? {
+                return Ok(Err(refusal));
+            }
+            copy::write_all(tx, &copy).await?;
+            Ok(Ok(()))
         })
     }
 

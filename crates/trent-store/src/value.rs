@@ -23,12 +23,29 @@ pub(crate) enum Param<'a> {
 
 /// A column value as a driver read it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// SQL NULL.
     Null,
+    /// An integer.
     Int(i64),
+    /// A boolean (PostgreSQL's; SQLite's are integers).
     Bool(bool),
+    /// Text.
     Text(String),
+    /// Bytes.
     Blob(Vec<u8>),
+}
+
+impl<'a> From<&'a Value> for Param<'a> {
+    fn from(value: &'a Value) -> Self {
+        match value {
+            Value::Null => Param::Null,
+            Value::Int(v) => Param::Int(*v),
+            Value::Bool(v) => Param::Bool(*v),
+            Value::Text(v) => Param::Text(Cow::Borrowed(v)),
+            Value::Blob(v) => Param::Blob(v),
+        }
+    }
 }
 
 /// An array of parameters from values, each converted with `Param::from`.
@@ -131,6 +148,11 @@ pub(crate) struct Row(std::vec::IntoIter<Value>);
 impl Row {
     pub(crate) fn new(values: Vec<Value>) -> Self {
         Self(values.into_iter())
+    }
+
+    /// The columns not yet read, in order.
+    pub(crate) fn values(self) -> Vec<Value> {
+        self.0.collect()
     }
 
     /// The next column, named `name` (for the error), as `T`; `Corrupt` if it holds another type or an invalid

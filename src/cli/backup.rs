@@ -1,0 +1,161 @@
+//! `trent admin backup` and `trent admin restore`: a whole store to one file and back (`trent_service::backup`, the
+//! format in docs/formats.md). Both run on the machine that holds the server's data directory and root key (or
+//! reaches its PostgreSQL), with the settings `trent serve` takes: a backup while the server serves (one snapshot),
+//! a restore into an empty store before any server starts on it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{ArgMatches, Args};
+use trent_audit::{iso8601, EventBatch};
+use trent_domain::{Clock, SystemClock, Timestamp};
+use trent_server::config::{Config, Database};
+use trent_service::backup::{self, BackupHeader};
+
+use crate::cli::serve::ServerSettings;
+
+/// `trent admin backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write (created owner-only; an existing file is not overwritten).
+    #[arg(long)]
+    file: PathBuf,
+    #[command(flatten)]
+    server: ServerSettings,
+}
+
+/// `trent admin restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(long)]
+    file: PathBuf,
+    /// A CloudTrail log file (`trent audit export`) of the deployment being restored: every key it records as deleted
+    /// (a `DeleteKey` event) is left out of the restore.
+    #[arg(long)]
+    honour_deletions_from: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerSettings,
+}
+
+fn source_of(config: &Config) -> &'static str {
+    match config.database {
+        Database::Sqlite(_) => "sqlite",
+        Database::Postgres(_) => "postgres",
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+}
+
+/// Runs `trent admin backup`.
+pub fn backup(args: BackupArgs, matches: &ArgMatches) -> Result<(), String> {
+    let config = args.server.resolve(matches)?;
+    runtime()?.block_on(async {
+        let (root_key, store) = trent_server::serve::open_store(&config).await?;
+        let copy = store.copy_all().await.map_err(|e| format!("reading the store: {e}"))?;
+        let now = SystemClock::new().now();
+        let header = backup::header_of(&copy, source_of(&config), &root_key, now)?;
+        write_new_file(&args.file, |file| backup::write(&copy, &header, &root_key, file).map_err(|e| e.to_string()))?;
+        let detail = format!("backup of {} keys written to {}", header.keys, args.file.display());
+        record(&store, backup::event("BackupStore", &header, now, &detail)).await?;
+        say!("backup {} of {} keys written to {}", header.backup_id, header.keys, args.file.display());
+        print_pending(&header, "it holds");
+        say!(
+            "It is a copy of key material: whoever has it and the root key can decrypt what those keys protect, \
+             including keys deleted later. Keep it as you keep the root key; destroy it when no longer needed."
+        );
+        Ok(())
+    })
+}
+
+/// Runs `trent admin restore`.
+pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {
+    let config = args.server.resolve(matches)?;
+    if !config.root_key_file.exists() {
+        return Err(format!(
+            "no root key file at {}: a backup is restored with the root key of the deployment it came from",
+            config.root_key_file.display()
+        ));
+    }
+    let root_key = trent_crypto::RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let (header, mut copy) = backup::read(&bytes, &root_key).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    if let Some(export) = &args.honour_deletions_from {
+        let text = std::fs::read(export).map_err(|e| format!("{}: {e}", export.display()))?;
+        let deleted = backup::deleted_keys(&text).map_err(|e| format!("{}: {e}", export.display()))?;
+        let left_out = copy.without_keys(&deleted);
+        say!("{left_out} key(s) recorded as deleted in {} are left out", export.display());
+    }
+    let pending: Vec<_> = copy
+        .keys()
+        .into_iter()
+        .filter(|(_, state, _)| state.starts_with("Pending") && state != "PendingImport")
+        .collect();
+    let keys = copy.keys().len();
+    runtime()?.block_on(async {
+        let (_, store) = trent_server::serve::open_store(&config).await?;
+        store
+            .restore_all(copy)
+            .await
+            .map_err(|e| format!("restoring: {e}"))?
+            .map_err(|refusal| format!("{}: {refusal}", args.file.display()))?;
+        let now = SystemClock::new().now();
+        let detail = format!(
+            "backup made {} from {} restored, {keys} keys",
+            iso8601(Timestamp(header.created_at)),
+            header.source
+        );
+        record(&store, backup::event("RestoreBackup", &header, now, &detail)).await?;
+        let chain = store.audit_chain().await.map_err(|e| e.to_string())?;
+        let checked = chain.verify().map_err(|broken| format!("the restored audit trail does not verify: {broken}"))?;
+        say!("backup {} restored: {keys} keys; the audit trail verifies ({checked} events)", header.backup_id);
+        for (arn, state, date) in &pending {
+            let when = date.map_or("after its replicas".to_owned(), iso8601);
+            say!("  {arn}: {state}, deleted {when} (at once if that has passed)");
+        }
+        Ok(())
+    })
+}
+
+fn print_pending(header: &BackupHeader, holds: &str) {
+    if header.pending_deletion.is_empty() {
+        return;
+    }
+    say!(
+        "{holds} {} key(s) pending deletion; a restore keeps them pending, with these dates:",
+        header.pending_deletion.len()
+    );
+    for key in &header.pending_deletion {
+        let when = key.deletion_date.map_or("after its replicas".to_owned(), |millis| iso8601(Timestamp(millis)));
+        say!("  {}: deleted {when}", key.arn);
+    }
+}
+
+async fn record(store: &trent_store::KeyStore, event: trent_audit::AuditEvent) -> Result<(), String> {
+    let batch = EventBatch::of(&[event]).map_err(|e| e.to_string())?;
+    store.append_events(Arc::new(batch)).await.map_err(|e| format!("recording the audit event: {e}"))
+}
+
+/// Writes `path`, which must not exist, through a temporary file beside it (owner-only) that is renamed into place
+/// once complete, so that a failed backup leaves no partial file.
+fn write_new_file(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<(), String>) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!("{} exists already: a backup never overwrites a file", path.display()));
+    }
+    let partial = path.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&partial).map_err(|e| format!("{}: {e}", partial.display()))?;
+    let written = write(&mut file).and_then(|()| file.sync_all().map_err(|e| e.to_string()));
+    if let Err(error) = written.and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string())) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(format!("{}: {error}", path.display()));
+    }
+    let _ = std::io::stdout().flush();
+    Ok(())
+}
