@@ -49,7 +49,7 @@ pub struct BenchArgs {
     /// Trents to start and measure, in order: sqlite (the default configuration: SQLite, every call audited),
     /// postgres (one node), postgres-2 (two nodes on one database); `-unaudited` after a name runs it with
     /// `--audit-calls false`. A target may name another build of Trent after `@` (`sqlite@/tmp/trent-before`), to
-    /// compare two builds in one run.
+    /// compare two builds in one run. `--targets ''` starts none (only `--endpoint` and the peer are measured).
     #[arg(long, value_delimiter = ',', default_value = "sqlite")]
     targets: Vec<String>,
     /// The PostgreSQL database for the postgres targets (it is emptied before the first of them starts).
@@ -572,7 +572,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
     // Every server is started (and its keys made) up front, so that the rounds can take them in turn.
     let mut servers = Vec::new();
     let mut database_reset = false;
-    for target in &args.targets {
+    for target in args.targets.iter().filter(|target| !target.is_empty()) {
         let (label, endpoints, processes) = start_trent(target, &args, &run_dir)?;
         // The PostgreSQL targets share one database: it is emptied once, before the first of them makes its keys.
         if target.starts_with("postgres") && !std::mem::replace(&mut database_reset, true) {
