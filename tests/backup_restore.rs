@@ -162,24 +162,42 @@ async fn a_changed_file_another_root_key_or_a_newer_format_is_refused_and_nothin
         assert_eq!(written, vec![std::ffi::OsString::from("root.key")], "nothing but the root key is there");
     }
 
+    // A backup of a store that is not there: refused, and nothing is made (no root key, no database).
+    let nowhere = tempfile::tempdir().unwrap();
+    let error = refused(&admin("backup", &backup_dir.path().join("none"), nowhere.path(), None, &[]));
+    assert!(error.contains("no root key file"), "{error}");
+    std::fs::copy(&root_key, nowhere.path().join("root.key")).unwrap();
+    let error = refused(&admin("backup", &backup_dir.path().join("none"), nowhere.path(), None, &[]));
+    assert!(error.contains("no Trent store"), "{error}");
+    assert_eq!(std::fs::read_dir(nowhere.path()).unwrap().count(), 1, "only the root key copied in");
+
     // No root key file at all: refused before anything is made.
     let target = tempfile::tempdir().unwrap();
     let error = refused(&admin("restore", &file, target.path(), None, &[]));
     assert!(error.contains("no root key file"), "{error}");
     assert_eq!(std::fs::read_dir(target.path()).unwrap().count(), 0);
 
-    // Into a store that holds keys: refused, and it keeps exactly what it had.
+    // Where a server ran (its audit journals are there): refused, and the store keeps exactly what it had.
     let error = refused(&admin("restore", &file, &source.data_dir, source.database.as_deref(), &[]));
-    assert!(error.contains("not empty"), "{error}");
+    assert!(error.contains("holds audit journals"), "{error}");
     assert_eq!(kms.list_keys().send().await.unwrap().keys().len(), 1);
+
+    // Into a store that holds keys (a restore done already): refused.
+    let target = target_dir(&root_key);
+    let _db = DatabaseGuard::for_dir(target.path());
+    let database = common::on_postgres().then(|| TestDatabase::for_dir(target.path()).url);
+    succeeded(&admin("restore", &file, target.path(), database.as_deref(), &[]));
+    let error = refused(&admin("restore", &file, target.path(), database.as_deref(), &[]));
+    assert!(error.contains("not empty"), "{error}");
 }
 
 #[tokio::test]
 async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_back_pending_with_its_date() {
     let source = TestServer::start();
-    let kms = source.client();
+    // The doomed key lives in a China region: its ARN's partition is aws-cn, as the trail names it.
+    let kms = source.client_for("cn-north-1", "test", "test");
     let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
-    let kept = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
+    let kept = source.client().create_key().send().await.unwrap().key_metadata.unwrap().key_id;
     let date =
         kms.schedule_key_deletion().key_id(&doomed).pending_window_in_days(7).send().await.unwrap().deletion_date;
     let backup_dir = tempfile::tempdir().unwrap();
@@ -191,7 +209,8 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
     source.advance_clock(7 * DAY + 60);
     assert!(
         common::eventually(std::time::Duration::from_secs(20), || async {
-            kms.describe_key().key_id(&doomed).send().await.is_err()
+            let answer = kms.describe_key().key_id(&doomed).send().await;
+            answer.is_err_and(|error| common::error_code(&error) == "NotFoundException")
         })
         .await,
         "the source deleted the key"
@@ -201,6 +220,20 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     let root_key = source.data_dir.join("root.key");
 
+    // A trail that starts after the backup cannot show what was deleted in between: refused.
+    let late = backup_dir.path().join("late.json");
+    let start = (std::time::SystemTime::now() + std::time::Duration::from_secs(3600))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let exported = source.trent_cli(&["audit", "export", "--start", &start, "--file", late.to_str().unwrap()]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let late_target = target_dir(&root_key);
+    let late_flag = ["--honour-deletions-from", late.to_str().unwrap()];
+    let error = refused(&admin("restore", &file, late_target.path(), None, &late_flag));
+    assert!(error.contains("after the backup was made"), "{error}");
+
     // Told of the deployment's deletions: the deleted key is left out.
     let honouring = target_dir(&root_key);
     let _db = DatabaseGuard::for_dir(honouring.path());
@@ -209,12 +242,11 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
     let out = succeeded(&admin("restore", &file, honouring.path(), database.as_deref(), &flag));
     assert!(out.contains("1 key(s) recorded as deleted"), "{out}");
     let restored = TestServer::start_in(honouring.path(), &[]);
-    let kms_restored = restored.client();
-    assert_eq!(
-        common::error_code(&kms_restored.describe_key().key_id(&doomed).send().await.unwrap_err()),
-        "NotFoundException"
-    );
-    assert_eq!(kms_restored.describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap().key_id, kept);
+    let in_china = restored.client_for("cn-north-1", "test", "test");
+    let gone = in_china.describe_key().key_id(&doomed).send().await.unwrap_err();
+    assert_eq!(common::error_code(&gone), "NotFoundException");
+    let restored_kept = restored.client().describe_key().key_id(&kept).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(restored_kept.key_id, kept);
     verify_trail(&restored).await;
     drop(restored);
 
@@ -225,7 +257,8 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
     let out = succeeded(&admin("restore", &file, plain.path(), database.as_deref(), &[]));
     assert!(out.contains(&format!("{doomed}: PendingDeletion")), "{out}");
     let restored = TestServer::start_in(plain.path(), &[]);
-    let key = restored.client().describe_key().key_id(&doomed).send().await.unwrap().key_metadata.unwrap();
+    let in_china = restored.client_for("cn-north-1", "test", "test");
+    let key = in_china.describe_key().key_id(&doomed).send().await.unwrap().key_metadata.unwrap();
     assert_eq!(key.key_state().unwrap().as_str(), "PendingDeletion");
     assert_eq!(key.deletion_date, date);
 }

@@ -31,10 +31,10 @@ pub struct RestoreArgs {
     /// The backup file to restore.
     #[arg(long)]
     file: PathBuf,
-    /// A CloudTrail log file (`trent audit export`) of the deployment being restored: every key it records as deleted
-    /// (a `DeleteKey` event) is left out of the restore.
+    /// A CloudTrail log file (`trent audit export`, one per account; repeatable) of the deployment being restored:
+    /// every key it records as deleted (a `DeleteKey` event) since the backup was made is left out of the restore.
     #[arg(long)]
-    honour_deletions_from: Option<PathBuf>,
+    honour_deletions_from: Vec<PathBuf>,
     #[command(flatten)]
     server: ServerSettings,
 }
@@ -54,7 +54,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 pub fn backup(args: BackupArgs, matches: &ArgMatches) -> Result<(), String> {
     let config = args.server.resolve(matches)?;
     runtime()?.block_on(async {
-        let (root_key, store) = trent_server::serve::open_store(&config).await?;
+        let (root_key, store) = trent_server::serve::attach_store(&config).await?;
         let copy = store.copy_all().await.map_err(|e| format!("reading the store: {e}"))?;
         let now = SystemClock::new().now();
         let header = backup::header_of(&copy, source_of(&config), &root_key, now)?;
@@ -67,7 +67,7 @@ pub fn backup(args: BackupArgs, matches: &ArgMatches) -> Result<(), String> {
             "It is a copy of key material: whoever has it and the root key can decrypt what those keys protect, \
              including keys deleted later. Keep it as you keep the root key; destroy it when no longer needed."
         );
-        Ok(())
+        store.leave().await.map_err(|e| e.to_string())
     })
 }
 
@@ -83,11 +83,38 @@ pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {
     let root_key = trent_crypto::RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?;
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let (header, mut copy) = backup::read(&bytes, &root_key).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    if let Some(export) = &args.honour_deletions_from {
-        let text = std::fs::read(export).map_err(|e| format!("{}: {e}", export.display()))?;
-        let deleted = backup::deleted_keys(&text).map_err(|e| format!("{}: {e}", export.display()))?;
-        let left_out = copy.without_keys(&deleted);
-        say!("{left_out} key(s) recorded as deleted in {} are left out", export.display());
+    if journals_in(&config.data_dir) {
+        return Err(format!(
+            "{} holds audit journals of a server that ran there: restore into a new data directory",
+            config.data_dir.display()
+        ));
+    }
+    if !args.honour_deletions_from.is_empty() {
+        let made = iso8601(Timestamp(header.created_at));
+        let mut deletions = backup::Deletions::default();
+        for export in &args.honour_deletions_from {
+            let text = std::fs::read(export).map_err(|e| format!("{}: {e}", export.display()))?;
+            deletions.add_export(&text, &made).map_err(|e| format!("{}: {e}", export.display()))?;
+        }
+        if deletions.earliest.as_deref().is_none_or(|earliest| earliest > made.as_str()) {
+            return Err(format!(
+                "the trail given starts at {}, after the backup was made ({made}): deletions in between cannot be seen; export the trail from before the backup (`trent audit export`, no --start)",
+                deletions.earliest.as_deref().unwrap_or("nothing")
+            ));
+        }
+        let left_out = copy.without_keys(&deletions.keys);
+        say!("{left_out} key(s) recorded as deleted since the backup are left out");
+        let mut uncovered: Vec<String> = copy
+            .keys()
+            .iter()
+            .filter_map(|(arn, _, _)| arn.split(':').nth(4).map(str::to_owned))
+            .filter(|account| !deletions.accounts.contains(account))
+            .collect();
+        uncovered.sort();
+        uncovered.dedup();
+        for account in uncovered {
+            say!("warning: no trail of account {account} was given: its keys deleted since the backup come back");
+        }
     }
     let pending: Vec<_> = copy
         .keys()
@@ -116,7 +143,15 @@ pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {
             let when = date.map_or("after its replicas".to_owned(), iso8601);
             say!("  {arn}: {state}, deleted {when} (at once if that has passed)");
         }
-        Ok(())
+        store.leave().await.map_err(|e| e.to_string())
+    })
+}
+
+/// True when `dir` holds a server's audit journals (`audit-journal-<n>.log`): a store restored there would import
+/// them again.
+fn journals_in(dir: &Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|entry| {
+        entry.file_name().to_str().is_some_and(|name| name.starts_with("audit-journal-") && name.ends_with(".log"))
     })
 }
 

@@ -60,13 +60,38 @@ pub async fn open_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore>)
     };
     let check = root_key.check_record().map_err(|e| e.to_string())?;
     let pinned = store.put_meta_if_absent(ROOT_KEY_CHECK, &check).await.map_err(|e| e.to_string())?;
-    if !root_key.verifies_check_record(&pinned) {
-        return Err(format!(
-            "the root key in {} is not the one this store was created with; refusing to serve rather than produce data nobody can decrypt",
-            config.root_key_file.display()
-        ));
-    }
+    check_root_key_pin(&root_key, &pinned, config)?;
     Ok((root_key, store))
+}
+
+/// Attaches to the existing store and root key a configuration names, for a tool working beside the server (a
+/// backup): nothing is created or migrated, no cluster is joined, and the root key must be the store's.
+pub async fn attach_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore>), String> {
+    if !config.root_key_file.is_file() {
+        return Err(format!("no root key file at {}", config.root_key_file.display()));
+    }
+    crate::files::check_root_key(&config.root_key_file)?;
+    let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
+    let store = Arc::new(match &config.database {
+        Database::Sqlite(path) => {
+            KeyStore::attach_sqlite(path).map_err(|e| format!("database {}: {e}", path.display()))?
+        }
+        Database::Postgres(url) => KeyStore::attach_postgres(url).await.map_err(|e| format!("database: {e}"))?,
+    });
+    let pinned = store.get_meta(ROOT_KEY_CHECK).await.map_err(|e| e.to_string())?.unwrap_or_default();
+    check_root_key_pin(&root_key, &pinned, config)?;
+    Ok((root_key, store))
+}
+
+/// Refuses a root key other than the one the store was created with (its pinned check record).
+fn check_root_key_pin(root_key: &RootKey, pinned: &[u8], config: &Config) -> Result<(), String> {
+    if root_key.verifies_check_record(pinned) {
+        return Ok(());
+    }
+    Err(format!(
+        "the root key in {} is not the one this store was created with; refusing rather than produce data nobody can decrypt",
+        config.root_key_file.display()
+    ))
 }
 
 /// Prepares the data directory, root key, store, credentials and the service: everything but the socket.

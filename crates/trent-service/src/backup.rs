@@ -159,8 +159,8 @@ fn json_line(bytes: &mut Vec<u8>, value: &impl Serialize) -> Result<(), BackupEr
     Ok(())
 }
 
-/// Reads a backup file: its header and copy, once its format, root key and tag are checked (in that order, so that a
-/// file made under another root key is told apart from a changed one).
+/// Reads a backup file: its header and copy, once its format and tag are checked; a tag that does not match says
+/// whether the file was made under another root key or changed.
 pub fn read(bytes: &[u8], root_key: &RootKey) -> Result<(BackupHeader, StoreCopy), BackupError> {
     let text = std::str::from_utf8(bytes).map_err(|_| BackupError::NotABackup)?;
     let (first, rest) = text.split_once('\n').ok_or(BackupError::NotABackup)?;
@@ -173,15 +173,14 @@ pub fn read(bytes: &[u8], root_key: &RootKey) -> Result<(BackupHeader, StoreCopy
     let (body, last) = text.split_at(body_end);
     let tag = last.trim_end().strip_prefix(TAG).map(str::trim).ok_or(BackupError::Tampered)?;
     let tag = hex::decode(tag).map_err(|_| BackupError::Tampered)?;
-    let (header_line, _) = rest.split_once('\n').ok_or(BackupError::Tampered)?;
-    if let Ok(header) = serde_json::from_str::<BackupHeader>(header_line) {
-        let check = base64::engine::general_purpose::STANDARD.decode(&header.root_key_check).unwrap_or_default();
-        if !root_key.verifies_check_record(&check) {
-            return Err(BackupError::OtherRootKey);
-        }
-    }
     if !root_key.verifies_backup_tag(body.as_bytes(), &tag) {
-        return Err(BackupError::Tampered);
+        // Which of the two: the header's check record opens only under the root key the file was made with.
+        let header = rest.split_once('\n').and_then(|(line, _)| serde_json::from_str::<BackupHeader>(line).ok());
+        let check = header.and_then(|h| base64::engine::general_purpose::STANDARD.decode(h.root_key_check).ok());
+        return Err(match check {
+            Some(check) if !root_key.verifies_check_record(&check) => BackupError::OtherRootKey,
+            _ => BackupError::Tampered,
+        });
     }
     parse_body(body)
 }
@@ -206,23 +205,46 @@ fn parse_body(body: &str) -> Result<(BackupHeader, StoreCopy), BackupError> {
     Ok((header, copy))
 }
 
-/// The ARNs of the keys a CloudTrail log file (`trent audit export`, `{"Records": […]}`) records as deleted: the
-/// resources of its `DeleteKey` events.
-pub fn deleted_keys(export: &[u8]) -> Result<HashSet<String>, String> {
-    #[derive(Deserialize)]
-    struct Export {
-        #[serde(rename = "Records")]
-        records: Vec<Json>,
+/// What a deployment's trail says was deleted after a backup was made.
+#[derive(Debug, Default)]
+pub struct Deletions {
+    /// The ARNs of keys with a `DeleteKey` event at or after the backup's time.
+    pub keys: HashSet<String>,
+    /// The accounts whose trail was given.
+    pub accounts: HashSet<String>,
+    /// The time of the earliest event given (ISO 8601), if any.
+    pub earliest: Option<String>,
+}
+
+impl Deletions {
+    /// Adds what a CloudTrail log file (`trent audit export`, `{"Records": […]}`, one account's trail) says: the
+    /// resources of its `DeleteKey` events at or after `since` (ISO 8601, as `eventTime` is written, so the two
+    /// compare as text). Earlier deletions are of keys the backup does not hold, or of a replica made again since.
+    pub fn add_export(&mut self, export: &[u8], since: &str) -> Result<(), String> {
+        #[derive(Deserialize)]
+        struct Export {
+            #[serde(rename = "Records")]
+            records: Vec<Json>,
+        }
+        let export: Export = serde_json::from_slice(export).map_err(|e| format!("not a CloudTrail log file: {e}"))?;
+        for record in &export.records {
+            let field = |name: &str| record.get(name).and_then(Json::as_str);
+            if let Some(time) = field("eventTime") {
+                if self.earliest.as_deref().is_none_or(|earliest| time < earliest) {
+                    self.earliest = Some(time.to_owned());
+                }
+            }
+            if let Some(account) = field("recipientAccountId").filter(|account| !account.is_empty()) {
+                self.accounts.insert(account.to_owned());
+            }
+            if field("eventName") != Some("DeleteKey") || field("eventTime").is_none_or(|time| time < since) {
+                continue;
+            }
+            let resources = record.get("resources").and_then(Json::as_array).into_iter().flatten();
+            self.keys.extend(resources.filter_map(|r| r.get("ARN").and_then(Json::as_str).map(str::to_owned)));
+        }
+        Ok(())
     }
-    let export: Export = serde_json::from_slice(export).map_err(|e| format!("not a CloudTrail log file: {e}"))?;
-    Ok(export
-        .records
-        .iter()
-        .filter(|record| record.get("eventName").and_then(Json::as_str) == Some("DeleteKey"))
-        .filter_map(|record| record.get("resources").and_then(Json::as_array))
-        .flatten()
-        .filter_map(|resource| resource.get("ARN").and_then(Json::as_str).map(str::to_owned))
-        .collect())
 }
 
 /// The store-wide audit event of a backup made (`BackupStore`) or restored (`RestoreBackup`).
@@ -230,4 +252,82 @@ pub fn event(name: &str, header: &BackupHeader, at: Timestamp, detail: &str) -> 
     AuditEvent::raw(name, EventType::AwsServiceEvent, at, "", "", AuditEvent::service_identity(), None)
         .with_parameter("backupId", header.backup_id.clone())
         .with_parameter("reason", detail.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zeroize::Zeroizing;
+
+    fn root_key(byte: u8) -> RootKey {
+        RootKey::from_material(&Zeroizing::new([byte; 32])).unwrap()
+    }
+
+    fn sample() -> (BackupHeader, StoreCopy, Vec<u8>) {
+        let copy = StoreCopy {
+            schema_version: 15,
+            tables: vec![TableCopy {
+                table: "meta".into(),
+                columns: vec!["name".into(), "value".into()],
+                rows: vec![
+                    vec![Value::Text("a".into()), Value::Blob(vec![0, 1, 255])],
+                    vec![Value::Int(-3), Value::Bool(true)],
+                    vec![Value::Null, Value::Text("line\nbreak \"quoted\"".into())],
+                ],
+            }],
+        };
+        let key = root_key(7);
+        let header = header_of(&copy, "sqlite", &key, Timestamp(1_700_000_000_000)).unwrap();
+        let mut bytes = Vec::new();
+        write(&copy, &header, &key, &mut bytes).unwrap();
+        (header, copy, bytes)
+    }
+
+    #[test]
+    fn a_backup_reads_back_exactly_what_was_written() {
+        let (header, copy, bytes) = sample();
+        assert_eq!(read(&bytes, &root_key(7)).unwrap(), (header, copy));
+    }
+
+    #[test]
+    fn any_change_outside_the_authenticated_bytes_or_in_them_is_refused() {
+        let (_, _, bytes) = sample();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let variants: Vec<Vec<u8>> = vec![
+            bytes[..bytes.len() - 10].to_vec(),                  // cut short
+            [bytes.clone(), b"[\"extra\"]\n".to_vec()].concat(), // a line after the tag
+            text.replace('\n', "\r\n").into_bytes(),             // line ends changed
+            text.replacen("\"a\"", "\"b\"", 1).into_bytes(),     // one cell changed
+            text.replacen("TAG ", "TAG 00", 1).into_bytes(),     // the tag changed
+        ];
+        for variant in variants {
+            assert!(matches!(read(&variant, &root_key(7)), Err(BackupError::Tampered)), "{variant:?}");
+        }
+    }
+
+    #[test]
+    fn another_root_key_is_told_apart_from_a_change_and_a_newer_format_is_refused() {
+        let (_, _, bytes) = sample();
+        assert!(matches!(read(&bytes, &root_key(8)), Err(BackupError::OtherRootKey)));
+        let newer = String::from_utf8(bytes).unwrap().replacen("TRENT-BACKUP 1", "TRENT-BACKUP 2", 1);
+        assert!(matches!(read(newer.as_bytes(), &root_key(7)), Err(BackupError::NewerFormat(2))));
+        assert!(matches!(read(b"hello\n", &root_key(7)), Err(BackupError::NotABackup)));
+    }
+
+    #[test]
+    fn only_deletions_since_the_backup_are_honoured() {
+        let export = serde_json::json!({ "Records": [
+            { "eventName": "DeleteKey", "eventTime": "2026-12-01T00:00:00Z", "recipientAccountId": "111122223333",
+              "resources": [{ "ARN": "arn:aws:kms:us-east-1:111122223333:key/old" }] },
+            { "eventName": "DeleteKey", "eventTime": "2026-12-03T00:00:00Z", "recipientAccountId": "111122223333",
+              "resources": [{ "ARN": "arn:aws-cn:kms:cn-north-1:111122223333:key/new" }] },
+            { "eventName": "Encrypt", "eventTime": "2026-12-04T00:00:00Z", "recipientAccountId": "111122223333",
+              "resources": [{ "ARN": "arn:aws:kms:us-east-1:111122223333:key/used" }] },
+        ]});
+        let mut deletions = Deletions::default();
+        deletions.add_export(export.to_string().as_bytes(), "2026-12-02T00:00:00Z").unwrap();
+        assert_eq!(deletions.keys, HashSet::from(["arn:aws-cn:kms:cn-north-1:111122223333:key/new".to_owned()]));
+        assert_eq!(deletions.earliest.as_deref(), Some("2026-12-01T00:00:00Z"));
+        assert!(deletions.accounts.contains("111122223333"));
+    }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use trent_domain::Timestamp;
+use trent_domain::{AccountId, Arn, KeyId, Region, Timestamp};
 
 use crate::driver::{Sql, Tx};
 use crate::value::{Param, Value};
@@ -75,12 +75,19 @@ const COPIED: &[Copied] = copied! {
     "user_policies": "*";
     "key_usage": "*";
     "key_last_use": "*";
-    "key_refused_uses": "key_arn, at, operation, principal, source_ip, error_code, error_message, event_id" order "seq";
+    "key_refused_uses": "*" order "seq";
     "audit_segments": "*";
     "audit_segment_keys": "*";
     "audit_head": "*" replacing "id";
     "audit_anchor": "*" replacing "id";
 };
+
+/// Rows written at once.
+const WRITE_CHUNK: usize = 512;
+
+/// Columns the database numbers itself (an identity in PostgreSQL, AUTOINCREMENT in SQLite): left out of a copy,
+/// so the target numbers the rows anew, in the order read.
+const IDENTITY_COLUMNS: &[(&str, &str)] = &[("key_refused_uses", "seq")];
 
 /// Meta rows that belong to one node, not to the store: never copied.
 const NODE_LOCAL_META: &str = "audit_journal:";
@@ -98,11 +105,18 @@ pub(crate) async fn read_all(tx: &mut dyn Tx) -> Result<StoreCopy, StoreError> {
     let mut tables = Vec::with_capacity(COPIED.len());
     for copied in COPIED {
         let mut columns = column_names(tx, copied.table).await?;
-        if copied.table == "key_refused_uses" {
-            columns.retain(|column| column != "seq");
-        }
         let mut rows: Vec<Vec<Value>> =
             tx.query(&copied.read, &[]).await?.into_iter().map(|row| row.values()).collect();
+        if let Some((_, identity)) = IDENTITY_COLUMNS.iter().find(|(table, _)| *table == copied.table) {
+            if let Some(index) = columns.iter().position(|column| column == identity) {
+                columns.remove(index);
+                for row in &mut rows {
+                    if index < row.len() {
+                        row.remove(index);
+                    }
+                }
+            }
+        }
         if copied.table == "meta" {
             rows.retain(|row| !matches!(row.first(), Some(Value::Text(name)) if name.starts_with(NODE_LOCAL_META)));
         }
@@ -177,9 +191,10 @@ pub(crate) async fn write_all(tx: &mut dyn Tx, copy: &StoreCopy) -> Result<(), S
         let replaces_by =
             COPIED.iter().find(|copied| copied.table == table.table).and_then(|copied| copied.replaces_by);
         let insert = insert_statement(&table.table, &table.columns, replaces_by);
-        for row in &table.rows {
-            let params: Vec<Param<'_>> = row.iter().map(Param::from).collect();
-            tx.execute(insert, &params).await?;
+        // In chunks, which a driver may send at once (PostgreSQL pipelines them).
+        for rows in table.rows.chunks(WRITE_CHUNK) {
+            let statements: Vec<_> = rows.iter().map(|row| (insert, row.iter().map(Param::from).collect())).collect();
+            tx.execute_all(&statements).await?;
         }
     }
     Ok(())
@@ -214,9 +229,10 @@ fn text(row: &[Value], index: Option<usize>) -> Option<&str> {
     }
 }
 
-/// A key's ARN from its stored account, region and ID.
-fn key_arn(region: &str, account: &str, key_id: &str) -> String {
-    format!("arn:aws:kms:{region}:{account}:key/{key_id}")
+/// A key's ARN from its stored account, region and ID (in the region's partition, as Trent names keys).
+fn key_arn(region: &str, account: &str, key_id: &str) -> Option<String> {
+    let (region, account, key_id) = (Region::parse(region)?, AccountId::parse(account)?, KeyId::parse(key_id)?);
+    Some(Arn::key(&region, &account, key_id).to_string())
 }
 
 impl StoreCopy {
@@ -237,7 +253,7 @@ impl StoreCopy {
         keys.rows
             .iter()
             .filter_map(|row| {
-                let arn = key_arn(text(row, region)?, text(row, account)?, text(row, id)?);
+                let arn = key_arn(text(row, region)?, text(row, account)?, text(row, id)?)?;
                 let deletion = match date.and_then(|index| row.get(index)) {
                     Some(Value::Int(millis)) => Some(Timestamp(*millis)),
                     _ => None,
@@ -255,7 +271,9 @@ impl StoreCopy {
             let (account, region, id) = (table.column("account"), table.column("region"), table.column("key_id"));
             let by_arn = table.column("key_arn");
             let names_deleted_key = |row: &Vec<Value>| match (text(row, account), text(row, region), text(row, id)) {
-                (Some(account), Some(region), Some(id)) => deleted.contains(&key_arn(region, account, id)),
+                (Some(account), Some(region), Some(id)) => {
+                    key_arn(region, account, id).is_some_and(|arn| deleted.contains(&arn))
+                }
                 _ => text(row, by_arn).is_some_and(|arn| deleted.contains(arn)),
             };
             table.rows.retain(|row| !names_deleted_key(row));

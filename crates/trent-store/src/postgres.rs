@@ -137,6 +137,30 @@ impl From<tokio_postgres::Error> for StoreError {
 impl Postgres {
     /// Connects to `url`, migrates the schema (under an advisory lock) and starts the change listener.
     pub(crate) async fn connect(url: &str) -> Result<Self, StoreError> {
+        let (driver, config) = Self::pool(url)?;
+        driver.run(Mode::Migrate, |tx| Box::pin(async move { store::migrate(tx, MIGRATIONS).await })).await?;
+        tokio::spawn(listen(config, driver.clone()));
+        tokio::spawn(heartbeat(driver.clone()));
+        // Give the listener and the first heartbeat a moment, so a fresh node starts with a trusted cache; it works
+        // without one too (every read then goes to the database).
+        for _ in 0..100 {
+            if driver.feed.is_connected() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(driver)
+    }
+
+    /// Connects to `url`, of exactly this binary's schema, as no node: no migration, listener or heartbeat.
+    pub(crate) async fn attach(url: &str) -> Result<Self, StoreError> {
+        let (driver, _) = Self::pool(url)?;
+        driver.run(Mode::Snapshot, |tx| Box::pin(async move { store::require_schema(tx, MIGRATIONS).await })).await?;
+        Ok(driver)
+    }
+
+    /// The connection pool for `url`, not yet used.
+    fn pool(url: &str) -> Result<(Self, tokio_postgres::Config), StoreError> {
         let mut config: tokio_postgres::Config =
             url.parse().map_err(|e| StoreError::Database(format!("database URL: {e}")))?;
         config.connect_timeout(Duration::from_secs(5));
@@ -159,18 +183,7 @@ impl Postgres {
             sequence: Arc::new(AtomicU64::new(0)),
             acks: Arc::new(Acks::default()),
         };
-        driver.run(Mode::Migrate, |tx| Box::pin(async move { store::migrate(tx, MIGRATIONS).await })).await?;
-        tokio::spawn(listen(config, driver.clone()));
-        tokio::spawn(heartbeat(driver.clone()));
-        // Give the listener and the first heartbeat a moment, so a fresh node starts with a trusted cache; it works
-        // without one too (every read then goes to the database).
-        for _ in 0..100 {
-            if driver.feed.is_connected() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Ok(driver)
+        Ok((driver, config))
     }
 
     async fn client(&self) -> Result<Object, StoreError> {

@@ -63,6 +63,19 @@ impl Sqlite {
     }
 }
 
+impl Sqlite {
+    /// Opens the existing database at `path`, of exactly this binary's schema, creating and migrating nothing.
+    pub(crate) fn attach(path: &Path) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Unavailable(format!("no Trent store at {}", path.display())));
+        }
+        let mut main = connect(path, "FULL")?;
+        run_on(&mut main, Mode::Snapshot, |tx| Box::pin(async move { store::require_schema(tx, MIGRATIONS).await }))?;
+        let audit = connect(path, "NORMAL")?;
+        Ok(Sqlite { main: Arc::new(Mutex::new(main)), audit: Arc::new(Mutex::new(audit)) })
+    }
+}
+
 fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
     let connection = Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;

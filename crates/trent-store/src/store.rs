@@ -84,6 +84,21 @@ async fn one<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Re
 /// The schema version (the same in both dialects) whose script creates the audit segments.
 pub(crate) const AUDIT_SEGMENTS_VERSION: i64 = 7;
 
+/// Checks that the schema is exactly `migrations`' version, for a tool attached to a server's store: it neither
+/// creates nor migrates a store.
+pub(crate) async fn require_schema(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), StoreError> {
+    let current: i64 = one(tx, &sql::SCHEMA_VERSION, &[]).await?;
+    let supported = migrations.len() as i64;
+    match current {
+        0 => Err(StoreError::Unavailable("no Trent store there (it has no schema)".to_owned())),
+        newer if newer > supported => Err(StoreError::SchemaTooNew { found: newer, supported }),
+        older if older < supported => Err(StoreError::Unavailable(format!(
+            "the store's schema is version {older}, older than this Trent's {supported}: start the server it belongs to with this Trent (which migrates it) first"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Brings the schema up to date with `migrations` (the scripts in order; the schema version is the number applied).
 /// The script of [`AUDIT_SEGMENTS_VERSION`] is followed by moving the events stored a row each into segments.
 pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), StoreError> {
@@ -250,6 +265,18 @@ impl KeyStore {
     /// Connects to the PostgreSQL database at `url`, which other nodes may share, and brings its schema up to date.
     pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
         Ok(Self::on(Database::Postgres(Postgres::connect(url).await?)))
+    }
+
+    /// Opens the existing SQLite store at `path` for a tool working beside its server (a backup): nothing is created
+    /// or migrated, and a schema of another version is refused.
+    pub fn attach_sqlite(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self::on(Database::Sqlite(Sqlite::attach(path)?)))
+    }
+
+    /// Connects to the existing PostgreSQL store at `url` for a tool working beside its servers: nothing is migrated,
+    /// and the tool joins no cluster (no change listener, no lease), so no node ever waits for it.
+    pub async fn attach_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self::on(Database::Postgres(Postgres::attach(url).await?)))
     }
 
     fn on(database: Database) -> Self {
@@ -637,6 +664,9 @@ impl KeyStore {
     /// written) unless the store is empty and of the copy's schema version.
     pub async fn restore_all(&self, copy: StoreCopy) -> Result<Result<(), RestoreRefusal>, StoreError> {
         run!(self, Migrate, |tx| {
+            // The migrations' lock: a server starting on this store meanwhile waits until the restore is over.
+            let dialect = tx.dialect();
+            tx.batch(sql::PREPARE_MIGRATION.text(dialect)).await?;
             if let Err(refusal) = copy::check_restorable(tx, &copy).await? {
                 return Ok(Err(refusal));
             }
