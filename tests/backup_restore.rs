@@ -302,3 +302,39 @@ async fn a_backup_moves_a_deployment_from_sqlite_to_postgresql_and_back() {
     assert_eq!(plain.as_ref(), b"travels");
     verify_trail(&on_sqlite).await;
 }
+
+#[tokio::test]
+async fn a_backup_through_the_api_is_the_operators_alone_and_restores_elsewhere() {
+    let source = TestServer::start_with(&["--credential", "other-key:other-secret:444455556666"]);
+    let kms = source.client();
+    let id = kms.create_key().description("through the API").send().await.unwrap().key_metadata.unwrap().key_id;
+    let blob = kms.encrypt().key_id(&id).plaintext(Blob::new("remote")).send().await.unwrap().ciphertext_blob.unwrap();
+
+    // Another account's root user may not take every account's keys away.
+    let (status, _, body) = source.signed(
+        "Trent.BackupStore",
+        "{}",
+        "us-east-1",
+        "other-key",
+        "other-secret",
+        std::time::SystemTime::now(),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("AccessDeniedException") && body.contains("operator"), "{body}");
+
+    // The operator (in dev mode, the dev account's root user), from wherever the server is reachable.
+    let backup_dir = tempfile::tempdir().unwrap();
+    let file = backup_dir.path().join("remote.trentbackup");
+    let taken = source.trent_cli(&["admin", "backup", "--via-api", "--file", file.to_str().unwrap()]);
+    let out = succeeded(&taken);
+    assert!(out.contains("of 1 keys written"), "{out}");
+
+    let target = target_dir(&source.data_dir.join("root.key"));
+    let _db = DatabaseGuard::for_dir(target.path());
+    let database = common::on_postgres().then(|| TestDatabase::for_dir(target.path()).url);
+    succeeded(&admin("restore", &file, target.path(), database.as_deref(), &[]));
+    let restored = TestServer::start_in(target.path(), &[]);
+    let plain = restored.client().decrypt().ciphertext_blob(blob).send().await.unwrap().plaintext.unwrap();
+    assert_eq!(plain.as_ref(), b"remote");
+    verify_trail(&restored).await;
+}

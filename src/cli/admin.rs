@@ -85,7 +85,7 @@ pub fn run(args: AdminArgs, matches: &clap::ArgMatches) -> Result<(), String> {
     let subcommand = |name: &str| matches.subcommand_matches(name).unwrap_or(matches);
     let AdminArgs { command, client } = args;
     let command = match command {
-        AdminCommand::Backup(backup) => return crate::cli::backup::backup(backup, subcommand("backup")),
+        AdminCommand::Backup(backup) => return crate::cli::backup::backup(backup, subcommand("backup"), &client),
         AdminCommand::Restore(restore) => return crate::cli::backup::restore(restore, subcommand("restore")),
         AdminCommand::Api(command) => command,
     };

@@ -7,12 +7,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use base64::Engine;
 use clap::{ArgMatches, Args};
 use trent_audit::{iso8601, EventBatch};
 use trent_domain::{Clock, SystemClock, Timestamp};
 use trent_server::config::{Config, Database};
 use trent_service::backup::{self, BackupHeader};
 
+use crate::cli::client::ClientArgs;
 use crate::cli::serve::ServerSettings;
 
 /// `trent admin backup`.
@@ -21,6 +23,10 @@ pub struct BackupArgs {
     /// The file to write (created owner-only; an existing file is not overwritten).
     #[arg(long)]
     file: PathBuf,
+    /// Take it through the server's signed API (`Trent.BackupStore`, for the root user of the operator account) from
+    /// any machine that reaches the server, instead of from the store beside it.
+    #[arg(long)]
+    via_api: bool,
     #[command(flatten)]
     server: ServerSettings,
 }
@@ -51,7 +57,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 }
 
 /// Runs `trent admin backup`.
-pub fn backup(args: BackupArgs, matches: &ArgMatches) -> Result<(), String> {
+pub fn backup(args: BackupArgs, matches: &ArgMatches, client: &ClientArgs) -> Result<(), String> {
+    if args.via_api {
+        return runtime()?.block_on(backup_via_api(&args, client));
+    }
     let config = args.server.resolve(matches)?;
     runtime()?.block_on(async {
         let (root_key, store) = trent_server::serve::attach_store(&config).await?;
@@ -63,13 +72,32 @@ pub fn backup(args: BackupArgs, matches: &ArgMatches) -> Result<(), String> {
         record(&store, backup::event("BackupStore", &header, now, &detail)).await?;
         say!("backup {} of {} keys written to {}", header.backup_id, header.keys, args.file.display());
         print_pending(&header, "it holds");
-        say!(
-            "It is a copy of key material: whoever has it and the root key can decrypt what those keys protect, \
-             including keys deleted later. Keep it as you keep the root key; destroy it when no longer needed."
-        );
+        say!("{COPY_WARNING}");
         store.leave().await.map_err(|e| e.to_string())
     })
 }
+
+async fn backup_via_api(args: &BackupArgs, client: &ClientArgs) -> Result<(), String> {
+    let answer =
+        client.signer()?.call_api("Trent.BackupStore", &serde_json::json!({})).await.map_err(|e| e.to_string())?;
+    let file = answer
+        .get("Backup")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|text| base64::engine::general_purpose::STANDARD.decode(text).ok())
+        .ok_or("the server's answer holds no backup")?;
+    write_new_file(&args.file, |out| out.write_all(&file).map_err(|e| e.to_string()))?;
+    let text = |name: &str| answer.get(name).map(ToString::to_string).unwrap_or_default();
+    say!("backup {} of {} keys written to {}", text("BackupId").trim_matches('"'), text("Keys"), args.file.display());
+    for key in answer.get("PendingDeletion").and_then(serde_json::Value::as_array).into_iter().flatten() {
+        say!("  pending deletion: {}", key.get("KeyArn").and_then(serde_json::Value::as_str).unwrap_or_default());
+    }
+    say!("{COPY_WARNING}");
+    Ok(())
+}
+
+/// What every backup made is told.
+const COPY_WARNING: &str = "It is a copy of key material: whoever has it and the root key can decrypt what those \
+     keys protect, including keys deleted later. Keep it as you keep the root key; destroy it when no longer needed.";
 
 /// Runs `trent admin restore`.
 pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {

@@ -106,6 +106,10 @@ pub struct Settings {
     #[arg(long, env = "TRENT_CONSOLE", num_args = 0..=1, default_value = "true", default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub console: Option<bool>,
+    /// The account whose root user operates the whole deployment: the only caller of Trent.BackupStore, whose backup
+    /// holds every account's keys [default: the dev account with --dev; else none].
+    #[arg(long, env = "TRENT_OPERATOR_ACCOUNT")]
+    pub operator_account: Option<String>,
 }
 
 impl Settings {
@@ -202,6 +206,8 @@ pub struct Config {
     pub audit_retention_days: Option<u64>,
     /// The web console is served under `/console/`.
     pub console: bool,
+    /// The account whose root user may back up the whole store through the API.
+    pub operator_account: Option<AccountId>,
 }
 
 impl Config {
@@ -224,6 +230,14 @@ impl Config {
                 address.set_port(if listen.port() == 0 { 0 } else { listen.port().saturating_add(1) });
                 Some(address)
             }
+            None => None,
+        };
+        let operator_account = match settings.operator_account {
+            Some(text) => Some(
+                AccountId::parse(&text)
+                    .ok_or_else(|| format!("--operator-account: '{text}' is not a 12-digit account ID"))?,
+            ),
+            None if dev => AccountId::parse(crate::credentials::DEV_ACCOUNT),
             None => None,
         };
         let data_dir = settings.data_dir.ok_or_else(|| missing("--data-dir"))?;
@@ -280,6 +294,7 @@ impl Config {
             audit_retention_days,
             alarm_webhooks,
             console: settings.console.unwrap_or(true),
+            operator_account,
         })
     }
 }

@@ -105,6 +105,7 @@ pub async fn build_state(config: &Config) -> Result<AppState, String> {
             .audit_retention_days
             .map(|days| i64::try_from(days).unwrap_or(i64::MAX / trent_audit::usage::DAY_MILLIS)),
         regions: config.regions.clone(),
+        operator_account: config.operator_account.clone(),
     };
     let fixed = credentials::prepare(
         store.as_ref(),

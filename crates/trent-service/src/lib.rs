@@ -61,6 +61,9 @@ pub struct Settings {
     /// The regions this deployment serves (`--regions`); `None` serves any. A multi-Region key is replicated only
     /// into one of them.
     pub regions: Option<Vec<trent_domain::Region>>,
+    /// The account whose root user operates the whole deployment: the only caller of `Trent.BackupStore`, whose
+    /// backup holds every account's keys. `None`: nobody backs up through the API.
+    pub operator_account: Option<trent_domain::AccountId>,
 }
 
 /// The KMS service: every operation is a method, defined in its own file under `ops/`.

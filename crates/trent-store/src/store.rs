@@ -655,6 +655,14 @@ impl KeyStore {
         })
     }
 
+    /// The database this store is on: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.database {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+
     /// Every table's rows, read in one snapshot while the store serves: a backup's contents ([`crate::copy`]).
     pub async fn copy_all(&self) -> Result<StoreCopy, StoreError> {
         run!(self, Copy, |tx| { copy::read_all(tx).await })

@@ -2,6 +2,7 @@
 //! the target prefix `Trent.` so that `TrentService.` stays exactly AWS's. Each is documented in `docs/api.md`.
 
 pub mod abort_key_retirement;
+pub mod backup_store;
 pub mod get_deletion_protection;
 pub mod get_key_retirement;
 pub mod get_key_usage;
@@ -27,6 +28,8 @@ pub const EXTENSION_PREFIX: &str = "Trent.";
 pub enum Extension {
     /// `Trent.AbortKeyRetirement`.
     AbortKeyRetirement,
+    /// `Trent.BackupStore`.
+    BackupStore,
     /// `Trent.GetDeletionProtection`.
     GetDeletionProtection,
     /// `Trent.GetKeyRetirement`.
@@ -53,6 +56,7 @@ impl Extension {
     /// Every extension operation but the identity operations ([`IdentityOperation::ALL`]).
     pub const ALL: &'static [Extension] = &[
         Extension::AbortKeyRetirement,
+        Extension::BackupStore,
         Extension::GetDeletionProtection,
         Extension::GetKeyRetirement,
         Extension::GetKeyUsage,
@@ -68,6 +72,7 @@ impl Extension {
     pub fn name(self) -> &'static str {
         match self {
             Extension::AbortKeyRetirement => "AbortKeyRetirement",
+            Extension::BackupStore => "BackupStore",
             Extension::GetDeletionProtection => "GetDeletionProtection",
             Extension::GetKeyRetirement => "GetKeyRetirement",
             Extension::GetKeyUsage => "GetKeyUsage",
@@ -136,7 +141,9 @@ impl Target {
                 | Extension::SetCancelOnUse
                 | Extension::SetDeletionProtection
                 | Extension::StartKeyRetirement => true,
-                Extension::GetDeletionProtection
+                // Its store-wide BackupStore event says what was taken; the edge records who called.
+                Extension::BackupStore
+                | Extension::GetDeletionProtection
                 | Extension::GetKeyRetirement
                 | Extension::GetKeyUsage
                 | Extension::ListAuditEvents
@@ -197,6 +204,7 @@ pub fn dispatch<'a>(
 ) -> crate::Answering<'a> {
     match extension {
         Extension::AbortKeyRetirement => Box::pin(abort_key_retirement::handle(service, ctx, body)),
+        Extension::BackupStore => Box::pin(backup_store::handle(service, ctx, body)),
         Extension::GetDeletionProtection => Box::pin(get_deletion_protection::handle(service, ctx, body)),
         Extension::GetKeyRetirement => Box::pin(get_key_retirement::handle(service, ctx, body)),
         Extension::GetKeyUsage => Box::pin(get_key_usage::handle(service, ctx, body)),

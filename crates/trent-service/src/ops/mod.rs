@@ -2,6 +2,7 @@
 //! `set_deletion_protection`). Shared rules (policies, tags, paging) live here once.
 
 pub mod abort_key_retirement;
+pub mod backup_store;
 pub mod cancel_key_deletion;
 pub mod create_alias;
 pub mod create_key;
