@@ -11,7 +11,6 @@ use base64::Engine;
 use clap::{ArgMatches, Args};
 use trent_audit::{iso8601, EventBatch};
 use trent_domain::{Clock, SystemClock, Timestamp};
-use trent_server::config::{Config, Database};
 use trent_service::backup::{self, BackupHeader};
 
 use crate::cli::client::ClientArgs;
@@ -45,13 +44,6 @@ pub struct RestoreArgs {
     server: ServerSettings,
 }
 
-fn source_of(config: &Config) -> &'static str {
-    match config.database {
-        Database::Sqlite(_) => "sqlite",
-        Database::Postgres(_) => "postgres",
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
 }
@@ -66,7 +58,7 @@ pub fn backup(args: BackupArgs, matches: &ArgMatches, client: &ClientArgs) -> Re
         let (root_key, store) = trent_server::serve::attach_store(&config).await?;
         let copy = store.copy_all().await.map_err(|e| format!("reading the store: {e}"))?;
         let now = SystemClock::new().now();
-        let header = backup::header_of(&copy, source_of(&config), &root_key, now)?;
+        let header = backup::header_of(&copy, store.backend(), &root_key, now)?;
         write_new_file(&args.file, |file| backup::write(&copy, &header, &root_key, file).map_err(|e| e.to_string()))?;
         let detail = format!("backup of {} keys written to {}", header.keys, args.file.display());
         record(&store, backup::event("BackupStore", &header, now, &detail)).await?;
