@@ -10,7 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +21,17 @@ import { chromium } from 'playwright-core';
 import { DAY, REGION, REPO, advanceClock, control, kmsClient, startTrent, stepper, stopTrent } from './harness.mjs';
 
 const SCREENSHOTS = join(REPO, 'target/console-screenshots');
+/** Deque's axe-core, the accessibility checker, run in the page against WCAG 2 A and AA (labels, contrast, …). */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2 A and AA rules the page as shown now breaks, one line each (none is the goal). */
+async function accessibilityViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const { violations } = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] });
+    return violations.map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 const ZONE = 'Europe/Paris';
 
 let server;
@@ -106,6 +118,7 @@ test('a person schedules two keys for deletion in one dialog, cancels one, and s
     assert.match(policy, /default-src 'none'/);
     assert.doesNotMatch(policy, /unsafe-inline|unsafe-eval/);
     await page.getByRole('heading', { name: 'Sign in to Trent' }).waitFor();
+    assert.deepEqual(await accessibilityViolations(page), []);
   });
 
   await step('a wrong secret is refused with the API\'s error, and nobody is signed in', async () => {
@@ -157,6 +170,7 @@ test('a person schedules two keys for deletion in one dialog, cancels one, and s
     await assert.doesNotReject(dialog.locator(`tr[data-key-id="${orders.KeyId}"] .usage`, { hasText: 'Encrypt ×1' }).waitFor());
     await assert.doesNotReject(dialog.locator(`tr[data-key-id="${invoices.KeyId}"] .usage`, { hasText: 'no cryptographic use' }).waitFor());
     await page.screenshot({ path: join(SCREENSHOTS, 'schedule-deletion.png') });
+    assert.deepEqual(await accessibilityViolations(page), []);
   });
 
   for (const days of ['6', '31']) {
@@ -201,6 +215,7 @@ test('a person schedules two keys for deletion in one dialog, cancels one, and s
     assert.ok(text.includes(utcDay) && text.includes('UTC'), `${text} should name ${utcDay} UTC`);
     assert.match(await cell.locator('.time-left').textContent(), /^in (6 days|7 days)/);
     await page.screenshot({ path: join(SCREENSHOTS, 'keys.png') });
+    assert.deepEqual(await accessibilityViolations(page), []);
   });
 
   await step('cancelling one deletion brings that key back Disabled', async () => {
@@ -235,6 +250,7 @@ test('a person schedules two keys for deletion in one dialog, cancels one, and s
     assert.ok((await page.locator('#usage-chart rect[data-kind="failed"][data-operation="Encrypt"]').count()) >= 1);
     await assert.doesNotReject(page.locator('#refused-attempts', { hasText: 'DisabledException' }).waitFor());
     await page.screenshot({ path: join(SCREENSHOTS, 'key.png'), fullPage: true });
+    assert.deepEqual(await accessibilityViolations(page), []);
   });
 
   await step('a policy that is not JSON gets the API\'s error beside the field, and the policy stays', async () => {
