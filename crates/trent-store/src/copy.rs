@@ -31,8 +31,7 @@ pub struct StoreCopy {
     pub tables: Vec<TableCopy>,
 }
 
-/// A table a copy holds: the statement reading it (identity columns left out: the target numbers rows anew, in the
-/// order read).
+/// A table a copy holds, and the statement reading it.
 struct Copied {
     table: &'static str,
     read: Sql,
@@ -52,10 +51,10 @@ const fn first(names: &[&'static str]) -> Option<&'static str> {
 }
 
 macro_rules! copied {
-    ($($table:literal: $columns:literal $(order $order:literal)? $(replacing $key:literal)?;)+) => {
+    ($($table:literal $(order $order:literal)? $(replacing $key:literal)?;)+) => {
         &[$(Copied {
             table: $table,
-            read: Sql::both(concat!("SELECT ", $columns, " FROM ", $table $(, " ORDER BY ", $order)?)),
+            read: Sql::both(concat!("SELECT * FROM ", $table $(, " ORDER BY ", $order)?)),
             any: Sql::both(concat!("SELECT 1 FROM ", $table, " LIMIT 1")),
             replaces_by: first(&[$($key)?]),
         },)+]
@@ -65,21 +64,21 @@ macro_rules! copied {
 /// Every table of the store but the node-local ones (PostgreSQL's `nodes`, the schema version). Audit journal markers
 /// (meta `audit_journal:<node>`) are node-local too and are left out of `meta`.
 const COPIED: &[Copied] = copied! {
-    "meta": "*" replacing "name";
-    "keys": "*";
-    "aliases": "*";
-    "grants": "*";
-    "retirement_plans": "*";
-    "credentials": "*";
-    "users": "*";
-    "user_policies": "*";
-    "key_usage": "*";
-    "key_last_use": "*";
-    "key_refused_uses": "*" order "seq";
-    "audit_segments": "*";
-    "audit_segment_keys": "*";
-    "audit_head": "*" replacing "id";
-    "audit_anchor": "*" replacing "id";
+    "meta" replacing "name";
+    "keys";
+    "aliases";
+    "grants";
+    "retirement_plans";
+    "credentials";
+    "users";
+    "user_policies";
+    "key_usage";
+    "key_last_use";
+    "key_refused_uses" order "seq";
+    "audit_segments";
+    "audit_segment_keys";
+    "audit_head" replacing "id";
+    "audit_anchor" replacing "id";
 };
 
 /// Rows written at once.
@@ -279,5 +278,25 @@ impl StoreCopy {
             table.rows.retain(|row| !names_deleted_key(row));
         }
         before - self.table("keys").map_or(0, |keys| keys.rows.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_table_of_the_schema_is_copied_or_known_to_be_node_local() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trent.db");
+        drop(crate::KeyStore::open_sqlite(&path).unwrap());
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let mut statement =
+            connection.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").unwrap();
+        let tables: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+        // SQLite's own AUTOINCREMENT bookkeeping; PostgreSQL's `nodes` and schema version are node-local.
+        let uncopied: Vec<&String> =
+            tables.iter().filter(|t| *t != "sqlite_sequence" && !COPIED.iter().any(|c| c.table == *t)).collect();
+        assert!(uncopied.is_empty(), "tables a backup would miss: {uncopied:?}");
     }
 }
