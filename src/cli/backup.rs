@@ -5,13 +5,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use base64::Engine;
 use clap::{ArgMatches, Args};
-use trent_audit::{iso8601, EventBatch};
+use trent_audit::iso8601;
 use trent_domain::{Clock, SystemClock, Timestamp};
-use trent_service::backup::{self, BackupHeader};
+use trent_service::backup;
+use trent_store::KeyStore;
 
 use crate::cli::client::ClientArgs;
 use crate::cli::serve::ServerSettings;
@@ -56,16 +56,19 @@ pub fn backup(args: BackupArgs, matches: &ArgMatches, client: &ClientArgs) -> Re
     let config = args.server.resolve(matches)?;
     runtime()?.block_on(async {
         let (root_key, store) = trent_server::serve::attach_store(&config).await?;
-        let copy = store.copy_all().await.map_err(|e| format!("reading the store: {e}"))?;
-        let now = SystemClock::new().now();
-        let header = backup::header_of(&copy, store.backend(), &root_key, now)?;
-        write_new_file(&args.file, |file| backup::write(&copy, &header, &root_key, file).map_err(|e| e.to_string()))?;
-        let detail = format!("backup of {} keys written to {}", header.keys, args.file.display());
-        record(&store, backup::event("BackupStore", &header, now, &detail)).await?;
+        let how = format!("written to {} beside the server", args.file.display());
+        let taken = backup::take(&store, &root_key, SystemClock::new().now(), &how).await;
+        let written = taken.and_then(|backup| {
+            write_new_file(&args.file, |out| out.write_all(&backup.file).map_err(|e| e.to_string()))?;
+            Ok(backup.header)
+        });
+        let left = store.leave().await.map_err(|e| e.to_string());
+        let header = written?;
+        left?;
         say!("backup {} of {} keys written to {}", header.backup_id, header.keys, args.file.display());
-        print_pending(&header, "it holds");
+        print_pending(&header.pending_deletion, "It holds", "a restore keeps them pending, with these dates");
         say!("{COPY_WARNING}");
-        store.leave().await.map_err(|e| e.to_string())
+        Ok(())
     })
 }
 
@@ -136,35 +139,42 @@ pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {
             say!("warning: no trail of account {account} was given: its keys deleted since the backup come back");
         }
     }
-    let pending: Vec<_> = copy
-        .keys()
-        .into_iter()
-        .filter(|(_, state, _)| state.starts_with("Pending") && state != "PendingImport")
-        .collect();
+    let pending = backup::pending_deletion(&copy);
     let keys = copy.keys().len();
     runtime()?.block_on(async {
         let (_, store) = trent_server::serve::open_store(&config).await?;
-        store
-            .restore_all(copy)
-            .await
-            .map_err(|e| format!("restoring: {e}"))?
-            .map_err(|refusal| format!("{}: {refusal}", args.file.display()))?;
         let now = SystemClock::new().now();
-        let detail = format!(
-            "backup made {} from {} restored, {keys} keys",
-            iso8601(Timestamp(header.created_at)),
-            header.source
-        );
-        record(&store, backup::event("RestoreBackup", &header, now, &detail)).await?;
-        let chain = store.audit_chain().await.map_err(|e| e.to_string())?;
-        let checked = chain.verify().map_err(|broken| format!("the restored audit trail does not verify: {broken}"))?;
+        let made = iso8601(Timestamp(header.created_at));
+        let detail = format!("backup made {made} from {} restored, {keys} keys", header.source);
+        let event = backup::event("RestoreBackup", &header, now, &detail);
+        let restored = restore_and_verify(&store, copy, &event).await;
+        let left = store.leave().await.map_err(|e| e.to_string());
+        let checked = restored.map_err(|e| format!("{}: {e}", args.file.display()))?;
+        left?;
         say!("backup {} restored: {keys} keys; the audit trail verifies ({checked} events)", header.backup_id);
-        for (arn, state, date) in &pending {
-            let when = date.map_or("after its replicas".to_owned(), iso8601);
-            say!("  {arn}: {state}, deleted {when} (at once if that has passed)");
-        }
-        store.leave().await.map_err(|e| e.to_string())
+        print_pending(
+            &pending,
+            "It held",
+            "each is restored pending, deleted on its date (at once if that has passed)",
+        );
+        Ok(())
     })
+}
+
+/// Restores `copy` with its `RestoreBackup` event (one transaction), then verifies the restored chain; returns how
+/// many events it checked.
+async fn restore_and_verify(
+    store: &KeyStore,
+    copy: trent_store::StoreCopy,
+    event: &trent_audit::AuditEvent,
+) -> Result<usize, String> {
+    store
+        .restore_all(copy, event)
+        .await
+        .map_err(|e| format!("restoring: {e}"))?
+        .map_err(|refusal| refusal.to_string())?;
+    let chain = store.audit_chain().await.map_err(|e| e.to_string())?;
+    chain.verify().map_err(|broken| format!("restored, but the audit trail does not verify: {broken}"))
 }
 
 /// True when `dir` holds a server's audit journals (`audit-journal-<n>.log`): a store restored there would import
@@ -175,23 +185,15 @@ fn journals_in(dir: &Path) -> bool {
     })
 }
 
-fn print_pending(header: &BackupHeader, holds: &str) {
-    if header.pending_deletion.is_empty() {
+fn print_pending(pending: &[backup::PendingKey], intro: &str, fate: &str) {
+    if pending.is_empty() {
         return;
     }
-    say!(
-        "{holds} {} key(s) pending deletion; a restore keeps them pending, with these dates:",
-        header.pending_deletion.len()
-    );
-    for key in &header.pending_deletion {
+    say!("{intro} {} key(s) pending deletion; {fate}:", pending.len());
+    for key in pending {
         let when = key.deletion_date.map_or("after its replicas".to_owned(), |millis| iso8601(Timestamp(millis)));
         say!("  {}: deleted {when}", key.arn);
     }
-}
-
-async fn record(store: &trent_store::KeyStore, event: trent_audit::AuditEvent) -> Result<(), String> {
-    let batch = EventBatch::of(&[event]).map_err(|e| e.to_string())?;
-    store.append_events(Arc::new(batch)).await.map_err(|e| format!("recording the audit event: {e}"))
 }
 
 /// Writes `path`, which must not exist, through a temporary file beside it (owner-only) that is renamed into place

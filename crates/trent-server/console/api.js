@@ -104,15 +104,19 @@ export async function call(target, body = {}) {
   return answer;
 }
 
+/** Pages a List operation reads at most: past them, the list says it is incomplete (`items.incomplete`). */
+const MAX_PAGES = 100;
+
 /** Calls a paged List operation until its end; `member` names the list in each page. */
 export async function listAll(target, body, member) {
   const items = [];
   let marker;
-  for (let page = 0; page < 100; page += 1) {
+  for (let page = 0; page < MAX_PAGES; page += 1) {
     const answer = await call(target, marker ? { ...body, Marker: marker } : body);
     items.push(...(answer[member] ?? []));
-    if (!answer.Truncated || !answer.NextMarker) break;
+    if (!answer.Truncated || !answer.NextMarker) return items;
     marker = answer.NextMarker;
   }
+  items.incomplete = true;
   return items;
 }

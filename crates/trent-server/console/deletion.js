@@ -96,7 +96,7 @@ export async function scheduleDeletion(keys) {
         results.append(h('li', { class: 'done' }, `${keyName(key)}: scheduled, deletes ${when(answer.DeletionDate)}`));
       } catch (error) {
         // A refused waiting period is refused for every key: show it beside the field, nothing was changed.
-        if (index === 0 && error.code === 'ValidationException') {
+        if (index === 0 && error.code === 'ValidationException' && /PendingWindowInDays/i.test(error.message)) {
           showFieldError(period.input, error);
           submit.disabled = false;
           return;

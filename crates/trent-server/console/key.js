@@ -73,10 +73,20 @@ function refusedTable(attempts) {
       h('td', {}, a.SourceIPAddress), h('td', {}, a.KeyState), h('td', {}, a.ErrorCode)))));
 }
 
-/** The key's last `count` audit events of the last 30 days, newest first (the trail pages oldest first). */
+/**
+ * The key's last `count` audit events of the last 30 days, newest first. The trail pages oldest first, so the
+ * windows widen from the last hour until one holds enough; a window too busy to read whole is said to be.
+ */
 async function lastEvents(arn, count) {
-  const events = await listAll('Trent.ListAuditEvents', { KeyId: arn, StartTime: Math.floor(Date.now() / 1000) - 30 * 86_400, Limit: 1000 }, 'Events');
-  return events.slice(-count).reverse();
+  const now = Math.floor(Date.now() / 1000);
+  let events = [];
+  for (const seconds of [3_600, 86_400, 30 * 86_400]) {
+    events = await listAll('Trent.ListAuditEvents', { KeyId: arn, StartTime: now - seconds, Limit: 1000 }, 'Events');
+    if (events.length >= count || events.incomplete) break;
+  }
+  const newest = events.slice(-count).reverse();
+  newest.incomplete = events.incomplete;
+  return newest;
 }
 
 function section(id, title, ...children) {
@@ -249,14 +259,16 @@ export async function renderKey(main, keyId) {
 
   // Audit events.
   const records = events.error ? [] : events;
-  const auditSection = section('audit', 'Audit events (last 30 days, newest first)', events.error ? unavailable(events)
-    : h('table', { id: 'audit-events' },
+  const auditSection = section('audit', 'Audit events (last 30 days, newest first)', events.error ? unavailable(events) : [
+    events.incomplete ? h('p', { class: 'warning' }, 'This key has more events than the console reads at once: these are not the newest. `trent audit export --key` lists them all.') : null,
+    h('table', { id: 'audit-events' },
       h('thead', {}, h('tr', {}, ['Time (UTC)', 'Event', 'Principal', 'Source', 'Outcome'].map((name) => h('th', { scope: 'col' }, name)))),
       h('tbody', {}, records.length ? records.map((record) => h('tr', {},
         h('td', {}, record.eventTime), h('td', {}, record.eventName),
         h('td', { class: 'mono' }, record.userIdentity?.arn ?? record.userIdentity?.principalId ?? '—'),
         h('td', {}, record.sourceIPAddress ?? '—'),
-        h('td', {}, record.errorCode ? `${record.errorCode}` : 'ok'))) : h('tr', {}, h('td', { colspan: 5 }, 'No events.')))));
+        h('td', {}, record.errorCode ? `${record.errorCode}` : 'ok'))) : h('tr', {}, h('td', { colspan: 5 }, 'No events.')))),
+  ]);
 
   main.replaceChildren(h('p', {}, h('a', { href: '#/keys' }, '← All keys')), header, general, usageSection, policySection,
     rotationSection, aliasSection, tagSection, retirementSection, auditSection);

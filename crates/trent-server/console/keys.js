@@ -38,9 +38,10 @@ async function loadKeys() {
 const STATES = ['Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable'];
 
 /** Which selected keys each action applies to (customer-managed keys in the state it changes). */
+const PENDING = ['PendingDeletion', 'PendingReplicaDeletion'];
 const APPLIES = {
-  schedule: (m) => m.KeyState !== 'PendingDeletion',
-  cancel: (m) => m.KeyState === 'PendingDeletion',
+  schedule: (m) => !PENDING.includes(m.KeyState),
+  cancel: (m) => PENDING.includes(m.KeyState),
   enable: (m) => m.KeyState === 'Disabled',
   disable: (m) => m.KeyState === 'Enabled',
 };

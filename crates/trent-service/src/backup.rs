@@ -5,14 +5,15 @@
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
-use trent_audit::{AuditEvent, EventType};
+use trent_audit::{AuditEvent, EventBatch, EventType};
 use trent_crypto::RootKey;
 use trent_domain::Timestamp;
-use trent_store::{StoreCopy, TableCopy, Value};
+use trent_store::{KeyStore, StoreCopy, TableCopy, Value};
 
 /// The first line's word.
 const MAGIC: &str = "TRENT-BACKUP";
@@ -110,9 +111,17 @@ fn value(cell: Json) -> Result<Value, BackupError> {
     })
 }
 
+/// The keys of `copy` waiting for their deletion (`PendingDeletion`, or a primary's `PendingReplicaDeletion`).
+pub fn pending_deletion(copy: &StoreCopy) -> Vec<PendingKey> {
+    copy.keys()
+        .into_iter()
+        .filter(|(_, state, _)| state == "PendingDeletion" || state == "PendingReplicaDeletion")
+        .map(|(arn, _, date)| PendingKey { arn, deletion_date: date.map(|d| d.0) })
+        .collect()
+}
+
 /// The header of a copy of a store taken now.
 pub fn header_of(copy: &StoreCopy, source: &str, root_key: &RootKey, now: Timestamp) -> Result<BackupHeader, String> {
-    let keys = copy.keys();
     let check = root_key.check_record().map_err(|e| e.to_string())?;
     Ok(BackupHeader {
         backup_id: uuid::Uuid::new_v4().to_string(),
@@ -120,13 +129,38 @@ pub fn header_of(copy: &StoreCopy, source: &str, root_key: &RootKey, now: Timest
         source: source.to_owned(),
         schema_version: copy.schema_version,
         root_key_check: base64::engine::general_purpose::STANDARD.encode(check),
-        keys: keys.len(),
-        pending_deletion: keys
-            .into_iter()
-            .filter(|(_, state, _)| state == "PendingDeletion" || state == "PendingReplicaDeletion")
-            .map(|(arn, _, date)| PendingKey { arn, deletion_date: date.map(|d| d.0) })
-            .collect(),
+        keys: copy.keys().len(),
+        pending_deletion: pending_deletion(copy),
     })
+}
+
+/// A backup taken: what it says of itself, and the whole file.
+#[derive(Debug)]
+pub struct Backup {
+    /// Its header.
+    pub header: BackupHeader,
+    /// The file.
+    pub file: Vec<u8>,
+}
+
+/// Takes a backup of `store` now: one snapshot, serialised and authenticated off the calling thread, then recorded as
+/// a store-wide `BackupStore` event saying `how` it was taken. The one way both the API and the CLI take one.
+pub async fn take(store: &KeyStore, root_key: &Arc<RootKey>, now: Timestamp, how: &str) -> Result<Backup, String> {
+    let copy = store.copy_all().await.map_err(|e| format!("reading the store: {e}"))?;
+    let header = header_of(&copy, store.backend(), root_key, now)?;
+    let (key, written) = (Arc::clone(root_key), header.clone());
+    // Serialising and authenticating a large store takes seconds: off the thread that serves requests.
+    let file = tokio::task::spawn_blocking(move || {
+        let mut file = Vec::new();
+        write(&copy, &written, &key, &mut file).map(|()| file)
+    })
+    .await
+    .map_err(|e| format!("backup task: {e}"))?
+    .map_err(|e| e.to_string())?;
+    let detail = format!("backup of {} keys {how}", header.keys);
+    let batch = EventBatch::of(&[event("BackupStore", &header, now, &detail)]).map_err(|e| e.to_string())?;
+    store.append_events(Arc::new(batch)).await.map_err(|e| format!("recording the audit event: {e}"))?;
+    Ok(Backup { header, file })
 }
 
 /// Writes the backup file of `copy` to `out`: every line, then the tag over all of them.

@@ -668,9 +668,15 @@ impl KeyStore {
         run!(self, Copy, |tx| { copy::read_all(tx).await })
     }
 
-    /// Writes `copy` into this store, all or nothing, excluding every other writer meanwhile; refused (and nothing
-    /// written) unless the store is empty and of the copy's schema version.
-    pub async fn restore_all(&self, copy: StoreCopy) -> Result<Result<(), RestoreRefusal>, StoreError> {
+    /// Writes `copy` into this store with `event` (its restoration) chained after the copied trail, all or nothing,
+    /// excluding every other writer meanwhile; refused (and nothing written) unless the store is empty and of the
+    /// copy's schema version.
+    pub async fn restore_all(
+        &self,
+        copy: StoreCopy,
+        event: &AuditEvent,
+    ) -> Result<Result<(), RestoreRefusal>, StoreError> {
+        let event = event.clone();
         run!(self, Migrate, |tx| {
             // The migrations' lock: a server starting on this store meanwhile waits until the restore is over.
             let dialect = tx.dialect();
@@ -679,6 +685,7 @@ impl KeyStore {
                 return Ok(Err(refusal));
             }
             copy::write_all(tx, &copy).await?;
+            insert_event(tx, &event).await?;
             Ok(Ok(()))
         })
     }

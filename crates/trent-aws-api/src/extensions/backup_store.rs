@@ -34,7 +34,7 @@ impl Shape for Answer {}
 pub async fn handle(service: &Service, ctx: &RequestContext, body: &[u8]) -> Result<Reply, AwsError> {
     let _: serde_json::Map<String, Value> = parse_body(body)?;
     let backup = service.backup_store(ctx).await?;
-    let seconds = |millis: i64| millis as f64 / 1000.0;
+    let seconds = |millis: i64| trent_domain::Timestamp(millis).epoch_seconds();
     response(&Answer {
         backup_id: backup.header.backup_id,
         creation_date: seconds(backup.header.created_at),
