@@ -83,9 +83,17 @@ async fn backup_via_api(args: &BackupArgs, client: &ClientArgs) -> Result<(), St
     write_new_file(&args.file, |out| out.write_all(&file).map_err(|e| e.to_string()))?;
     let text = |name: &str| answer.get(name).map(ToString::to_string).unwrap_or_default();
     say!("backup {} of {} keys written to {}", text("BackupId").trim_matches('"'), text("Keys"), args.file.display());
-    for key in answer.get("PendingDeletion").and_then(serde_json::Value::as_array).into_iter().flatten() {
-        say!("  pending deletion: {}", key.get("KeyArn").and_then(serde_json::Value::as_str).unwrap_or_default());
-    }
+    let pending: Vec<backup::PendingKey> = answer
+        .get("PendingDeletion")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|key| backup::PendingKey {
+            arn: key.get("KeyArn").and_then(serde_json::Value::as_str).unwrap_or_default().to_owned(),
+            deletion_date: key.get("DeletionDate").and_then(serde_json::Value::as_f64).map(|s| (s * 1000.0) as i64),
+        })
+        .collect();
+    print_pending(&pending, "It holds", "a restore keeps them pending, with these dates");
     say!("{COPY_WARNING}");
     Ok(())
 }
@@ -97,13 +105,8 @@ const COPY_WARNING: &str = "It is a copy of key material: whoever has it and the
 /// Runs `trent admin restore`.
 pub fn restore(args: RestoreArgs, matches: &ArgMatches) -> Result<(), String> {
     let config = args.server.resolve(matches)?;
-    if !config.root_key_file.exists() {
-        return Err(format!(
-            "no root key file at {}: a backup is restored with the root key of the deployment it came from",
-            config.root_key_file.display()
-        ));
-    }
-    let root_key = trent_crypto::RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?;
+    let root_key = trent_server::serve::existing_root_key(&config)
+        .map_err(|e| format!("{e}: a backup is restored with the root key of the deployment it came from"))?;
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let (header, mut copy) = backup::read(&bytes, &root_key).map_err(|e| format!("{}: {e}", args.file.display()))?;
     if journals_in(&config.data_dir) {
@@ -213,6 +216,5 @@ fn write_new_file(path: &Path, write: impl FnOnce(&mut std::fs::File) -> Result<
         let _ = std::fs::remove_file(&partial);
         return Err(format!("{}: {error}", path.display()));
     }
-    let _ = std::io::stdout().flush();
     Ok(())
 }

@@ -113,14 +113,18 @@ export async function scheduleDeletion(keys) {
   return dialog;
 }
 
-/** Cancels the deletion of each of `keys`; resolves to a result line per key. Cancelled keys come back Disabled. */
-export async function cancelDeletion(keys) {
+/** Calls `target` for each of `keys`; resolves to a result line per key (`done` on success, else the error). */
+export function eachKey(keys, target, done) {
   return eachLimited(keys, 4, async (key) => {
     try {
-      await call('TrentService.CancelKeyDeletion', { KeyId: key.metadata.Arn });
-      return { ok: true, text: `${keyName(key)}: deletion cancelled; the key is Disabled until you enable it` };
+      await call(target, { KeyId: key.metadata.Arn });
+      return { ok: true, text: `${keyName(key)}: ${done}` };
     } catch (error) {
       return { ok: false, text: `${keyName(key)}: ${error.code}: ${error.message}` };
     }
   });
 }
+
+/** Cancels the deletion of each of `keys`; resolves to a result line per key. Cancelled keys come back Disabled. */
+export const cancelDeletion = (keys) =>
+  eachKey(keys, 'TrentService.CancelKeyDeletion', 'deletion cancelled; the key is Disabled until you enable it');

@@ -124,16 +124,17 @@ export async function renderKey(main, keyId) {
   const unavailable = (result) => h('p', { class: 'readonly' }, `Not available: ${result.error.code}: ${result.error.message}`);
 
   // Header and state changes.
+  const thisKey = { metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) };
   const buttons = readOnly ? [] : [
     state === 'Enabled' ? h('button', { type: 'button', id: 'disable-key', onclick: act('TrentService.DisableKey', {}, 'Key disabled.') }, 'Disable') : null,
     state === 'Disabled' ? h('button', { type: 'button', id: 'enable-key', onclick: act('TrentService.EnableKey', {}, 'Key enabled.') }, 'Enable') : null,
     state === 'PendingDeletion' ? h('button', {
       type: 'button', id: 'cancel-key-deletion',
-      onclick: guarded(async () => { const [line] = await cancelDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); notify(line.text, line.ok ? 'ok' : 'error'); await reload(); }),
+      onclick: guarded(async () => { const [line] = await cancelDeletion([thisKey]); notify(line.text, line.ok ? 'ok' : 'error'); await reload(); }),
     }, 'Cancel deletion') : null,
     state !== 'PendingDeletion' ? h('button', {
       type: 'button', class: 'danger', id: 'schedule-key-deletion',
-      onclick: guarded(async () => { await scheduleDeletion([{ metadata, aliases: aliases.error ? [] : aliases.map((a) => a.AliasName) }]); await reload(); }),
+      onclick: guarded(async () => { await scheduleDeletion([thisKey]); await reload(); }),
     }, 'Schedule deletion') : null,
   ];
   const header = h('div', { class: 'toolbar' },

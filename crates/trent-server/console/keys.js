@@ -3,7 +3,7 @@
 // disabling; creating a key.
 
 import { call, listAll } from './api.js';
-import { cancelDeletion, scheduleDeletion } from './deletion.js';
+import { cancelDeletion, eachKey, scheduleDeletion } from './deletion.js';
 import { SERVICE_MANAGED_REASON, eachLimited, field, guarded, h, keyName, notify, openDialog, serviceManaged, showFieldError, stateBadge, when } from './ui.js';
 
 /** Every key, described: { metadata, aliases, protection, lastUse }. */
@@ -80,15 +80,7 @@ export async function renderKeys(main) {
   };
   const perKey = (action, target, verb) => async () => {
     const left = skipped(action);
-    const lines = await eachLimited(chosen(action), 4, async (key) => {
-      try {
-        await call(target, { KeyId: key.metadata.Arn });
-        return { ok: true, text: `${keyName(key)}: ${verb}` };
-      } catch (error) {
-        return { ok: false, text: `${keyName(key)}: ${error.code}: ${error.message}` };
-      }
-    });
-    await report([...lines, ...left]);
+    await report([...await eachKey(chosen(action), target, verb), ...left]);
   };
   const actions = {
     schedule: button('schedule-deletion', 'Schedule deletion', 'danger', async () => {

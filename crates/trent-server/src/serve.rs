@@ -67,11 +67,7 @@ pub async fn open_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore>)
 /// Attaches to the existing store and root key a configuration names, for a tool working beside the server (a
 /// backup): nothing is created or migrated, no cluster is joined, and the root key must be the store's.
 pub async fn attach_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore>), String> {
-    if !config.root_key_file.is_file() {
-        return Err(format!("no root key file at {}", config.root_key_file.display()));
-    }
-    crate::files::check_root_key(&config.root_key_file)?;
-    let root_key = Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?);
+    let root_key = existing_root_key(config)?;
     let store = Arc::new(match &config.database {
         Database::Sqlite(path) => {
             KeyStore::attach_sqlite(path).map_err(|e| format!("database {}: {e}", path.display()))?
@@ -81,6 +77,15 @@ pub async fn attach_store(config: &Config) -> Result<(Arc<RootKey>, Arc<KeyStore
     let pinned = store.get_meta(ROOT_KEY_CHECK).await.map_err(|e| e.to_string())?.unwrap_or_default();
     check_root_key_pin(&root_key, &pinned, config)?;
     Ok((root_key, store))
+}
+
+/// Loads the root key file a configuration names, which must exist (a tool never makes one) and be owner-only.
+pub fn existing_root_key(config: &Config) -> Result<Arc<RootKey>, String> {
+    if !config.root_key_file.is_file() {
+        return Err(format!("no root key file at {}", config.root_key_file.display()));
+    }
+    crate::files::check_root_key(&config.root_key_file)?;
+    Ok(Arc::new(RootKey::load_or_create(&config.root_key_file).map_err(|e| e.to_string())?))
 }
 
 /// Refuses a root key other than the one the store was created with (its pinned check record).

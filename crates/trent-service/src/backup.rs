@@ -113,8 +113,11 @@ fn value(cell: Json) -> Result<Value, BackupError> {
 
 /// The keys of `copy` waiting for their deletion (`PendingDeletion`, or a primary's `PendingReplicaDeletion`).
 pub fn pending_deletion(copy: &StoreCopy) -> Vec<PendingKey> {
-    copy.keys()
-        .into_iter()
+    pending_among(copy.keys())
+}
+
+fn pending_among(keys: Vec<(String, String, Option<Timestamp>)>) -> Vec<PendingKey> {
+    keys.into_iter()
         .filter(|(_, state, _)| state == "PendingDeletion" || state == "PendingReplicaDeletion")
         .map(|(arn, _, date)| PendingKey { arn, deletion_date: date.map(|d| d.0) })
         .collect()
@@ -123,14 +126,15 @@ pub fn pending_deletion(copy: &StoreCopy) -> Vec<PendingKey> {
 /// The header of a copy of a store taken now.
 pub fn header_of(copy: &StoreCopy, source: &str, root_key: &RootKey, now: Timestamp) -> Result<BackupHeader, String> {
     let check = root_key.check_record().map_err(|e| e.to_string())?;
+    let keys = copy.keys();
     Ok(BackupHeader {
         backup_id: uuid::Uuid::new_v4().to_string(),
         created_at: now.0,
         source: source.to_owned(),
         schema_version: copy.schema_version,
         root_key_check: base64::engine::general_purpose::STANDARD.encode(check),
-        keys: copy.keys().len(),
-        pending_deletion: pending_deletion(copy),
+        keys: keys.len(),
+        pending_deletion: pending_among(keys),
     })
 }
 

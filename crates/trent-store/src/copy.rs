@@ -9,7 +9,7 @@ use trent_domain::{AccountId, Arn, KeyId, Region, Timestamp};
 
 use crate::driver::{Sql, Tx};
 use crate::value::{Param, Value};
-use crate::{sql, StoreError};
+use crate::{sql, store, StoreError};
 
 /// A copied table: its columns, in order, and every row.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +100,7 @@ const COLUMNS: Sql = Sql::dialects(
 
 /// Reads every copied table in `tx` (a snapshot).
 pub(crate) async fn read_all(tx: &mut dyn Tx) -> Result<StoreCopy, StoreError> {
-    let schema_version = schema_version(tx).await?;
+    let schema_version = store::one(tx, &sql::SCHEMA_VERSION, &[]).await?;
     let mut tables = Vec::with_capacity(COPIED.len());
     for copied in COPIED {
         let mut columns = column_names(tx, copied.table).await?;
@@ -122,14 +122,6 @@ pub(crate) async fn read_all(tx: &mut dyn Tx) -> Result<StoreCopy, StoreError> {
         tables.push(TableCopy { table: copied.table.to_owned(), columns, rows });
     }
     Ok(StoreCopy { schema_version, tables })
-}
-
-async fn schema_version(tx: &mut dyn Tx) -> Result<i64, StoreError> {
-    let mut rows = tx.query(&sql::SCHEMA_VERSION, &[]).await?;
-    rows.first_mut()
-        .map(|row| row.column::<i64>("schema version"))
-        .transpose()?
-        .ok_or_else(|| StoreError::Corrupt("schema version".into()))
 }
 
 async fn column_names(tx: &mut dyn Tx, table: &str) -> Result<Vec<String>, StoreError> {
@@ -161,7 +153,7 @@ pub(crate) async fn check_restorable(
     tx: &mut dyn Tx,
     copy: &StoreCopy,
 ) -> Result<Result<(), RestoreRefusal>, StoreError> {
-    let target = schema_version(tx).await?;
+    let target = store::one(tx, &sql::SCHEMA_VERSION, &[]).await?;
     if copy.schema_version != target {
         return Ok(Err(RestoreRefusal::SchemaMismatch { copy: copy.schema_version, target }));
     }

@@ -77,7 +77,7 @@ async fn first<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> 
 }
 
 /// The one row `sql` always returns.
-async fn one<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Result<T, StoreError> {
+pub(crate) async fn one<T: FromRow>(tx: &mut dyn Tx, sql: &Sql, params: &[Param<'_>]) -> Result<T, StoreError> {
     first(tx, sql, params).await?.ok_or_else(|| StoreError::Corrupt("a row the schema guarantees is missing".into()))
 }
 
