@@ -196,7 +196,8 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
     let source = TestServer::start();
     // The doomed key lives in a China region: its ARN's partition is aws-cn, as the trail names it.
     let kms = source.client_for("cn-north-1", "test", "test");
-    let doomed = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
+    let doomed_key = kms.create_key().send().await.unwrap().key_metadata.unwrap();
+    let (doomed, doomed_arn) = (doomed_key.key_id, doomed_key.arn.unwrap());
     let kept = source.client().create_key().send().await.unwrap().key_metadata.unwrap().key_id;
     let date =
         kms.schedule_key_deletion().key_id(&doomed).pending_window_in_days(7).send().await.unwrap().deletion_date;
@@ -215,6 +216,7 @@ async fn a_key_deleted_since_the_backup_stays_deleted_and_a_pending_one_comes_ba
         .await,
         "the source deleted the key"
     );
+    assert!(source.deletion_recorded(&doomed_arn).await, "the trail records the deletion");
     let export = backup_dir.path().join("trail.json");
     let exported = source.trent_cli(&["audit", "export", "--file", export.to_str().unwrap()]);
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));

@@ -114,6 +114,7 @@ async fn the_whole_deletion_procedure_works_as_aws_documents() {
     assert!(aliases.aliases().is_empty(), "the alias went with the key");
 
     // The schedule, the cancel and the deletion itself are in the audit table.
+    assert!(server.deletion_recorded(&arn).await, "the worker's deletion is recorded");
     let names = server.key_changes(&arn);
     assert_eq!(
         names,

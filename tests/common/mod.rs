@@ -478,6 +478,14 @@ impl TestServer {
             .collect()
     }
 
+    /// Waits until the deletion worker's `DeleteKey` for a key ARN is in the trail. A key past its deletion date is
+    /// answered as gone at once; the worker commits its deletion, and the event with it, moments later.
+    pub async fn deletion_recorded(&self, arn: &str) -> bool {
+        let recorded =
+            || self.audit_events().iter().any(|(name, key, _)| name == "DeleteKey" && key.as_deref() == Some(arn));
+        eventually(Duration::from_secs(10), || async { recorded() }).await
+    }
+
     /// Runs one SQL statement directly on the server's store (for tests that tamper with it).
     pub fn execute_sql(&self, sql: &str) {
         match &self.database {

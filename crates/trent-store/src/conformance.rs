@@ -66,6 +66,7 @@ pub async fn run_all(store: &KeyStore) {
     several_keys_are_written_together_or_not_at_all(store).await;
     listing_pages_in_key_order(store).await;
     aliases_are_unique_and_follow_their_key(store).await;
+    aliases_of_a_key_past_its_deletion_date_are_not_listed(store).await;
     destroy_removes_key_aliases_and_records_event(store).await;
     grants_are_found_by_key_grantee_and_retiring_principal_until_deleted(store).await;
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
@@ -168,13 +169,13 @@ async fn aliases_are_unique_and_follow_their_key(store: &KeyStore) {
     let moved = Alias { key_id: KeyId::generate(), updated_at: Timestamp(2), ..alias.clone() };
     store.update_alias(&moved).await.unwrap();
     assert_eq!(store.get_alias(&key.account, &key.region, &name).await.unwrap(), Some(moved.clone()));
-    let listed = store.list_aliases(&key.account, &key.region, Some(moved.key_id), None, 10).await.unwrap();
+    let listed =
+        store.list_aliases(&key.account, &key.region, Some(moved.key_id), None, 10, Timestamp(0)).await.unwrap();
     assert_eq!(listed, vec![moved]);
     assert!(store.delete_alias(&key.account, &key.region, &name).await.unwrap());
     assert!(!store.delete_alias(&key.account, &key.region, &name).await.unwrap());
 }
 
-/// The state of a key whose 7-day waiting period ends at `deletion_date` (milliseconds).
 async fn due_rotations_are_found_by_date_among_enabled_keys(store: &KeyStore) {
     store.reset().await.unwrap();
     let schedule = |next| Some(RotationSchedule { period_days: 90, next_rotation: Timestamp(next) });
@@ -337,6 +338,18 @@ async fn a_replica_made_from_a_stale_primary_is_not_stored(store: &KeyStore) {
     assert_eq!(store.get_key(&replica.account, &replica.region, replica.id).await.unwrap(), None, "no replica row");
 }
 
+async fn aliases_of_a_key_past_its_deletion_date_are_not_listed(store: &KeyStore) {
+    store.reset().await.unwrap();
+    let key = Key { state: pending_since(1_000), deletion_protection: false, ..sample_key() };
+    store.create_key(&key, &sample_event(&key, "CreateKey")).await.unwrap();
+    let name = AliasName::parse("alias/conformance-doomed").unwrap();
+    store.create_alias(&sample_alias(&key, &name)).await.unwrap();
+    let listed = |now| store.list_aliases(&key.account, &key.region, None, None, 10, Timestamp(now));
+    assert_eq!(listed(999).await.unwrap().len(), 1, "listed until the deletion date");
+    assert!(listed(1_000).await.unwrap().is_empty(), "gone to callers from the deletion date, before the worker runs");
+}
+
+/// The state of a key whose 7-day waiting period ends at `deletion_date` (milliseconds).
 fn pending_since(deletion_date: i64) -> KeyState {
     KeyState::PendingDeletion(ScheduledDeletion { deletion_date: Timestamp(deletion_date), pending_window_days: 7 })
 }

@@ -272,11 +272,16 @@ pub(crate) const GET_ALIAS: Sql =
 pub(crate) const UPDATE_ALIAS: Sql =
     Sql::both("UPDATE aliases SET key_id = $4, updated_at = $5 WHERE account = $1 AND region = $2 AND name = $3");
 pub(crate) const DELETE_ALIAS: Sql = Sql::both("DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3");
+/// The aliases of account $1 in region $2 (of key $3 when given) named after $4, at most $5, leaving out those of a
+/// key due for deletion at $6: such a key is gone to callers before the worker deletes it and its aliases.
 pub(crate) const LIST_ALIASES: Sql = Sql::both(concat!(
     "SELECT ",
     alias_columns!(),
     " FROM aliases WHERE account = $1 AND region = $2 AND (CAST($3 AS TEXT) IS NULL OR key_id = $3) AND name > $4 \
-     ORDER BY name LIMIT $5"
+     AND NOT EXISTS (SELECT 1 FROM keys WHERE keys.account = aliases.account AND keys.region = aliases.region \
+     AND keys.key_id = aliases.key_id AND ",
+    due_for_deletion!(),
+    " AND deletion_date <= $6) ORDER BY name LIMIT $5"
 ));
 
 // The audit trail and its usage evidence.

@@ -469,7 +469,8 @@ impl KeyStore {
         })
     }
 
-    /// Lists aliases in name order (optionally only those of one key), after `after`, at most `limit`.
+    /// Lists aliases in name order (optionally only those of one key), after `after`, at most `limit`, leaving out
+    /// those of keys due for deletion at `now`.
     pub async fn list_aliases(
         &self,
         account: &AccountId,
@@ -477,11 +478,12 @@ impl KeyStore {
         key: Option<KeyId>,
         after: Option<&AliasName>,
         limit: usize,
+        now: Timestamp,
     ) -> Result<Vec<Alias>, StoreError> {
         let (account, region) = (account.clone(), region.clone());
         let after = after.map(|a| a.to_string()).unwrap_or_default();
         run!(self, Autocommit, |tx| {
-            rows(tx, &sql::LIST_ALIASES, &params![&account, &region, &key, after, limit as i64]).await
+            rows(tx, &sql::LIST_ALIASES, &params![&account, &region, &key, after, limit as i64, now.0]).await
         })
     }
 

@@ -29,7 +29,10 @@ impl Service {
             }
             None => None,
         };
-        let mut aliases = self.store.list_aliases(ctx.account(), &ctx.region, key, after.as_ref(), limit + 1).await?;
+        let mut aliases = self
+            .store
+            .list_aliases(ctx.account(), &ctx.region, key, after.as_ref(), limit + 1, self.clock.now())
+            .await?;
         let more = aliases.len() > limit;
         aliases.truncate(limit);
         let next = if more { aliases.last().map(|a| a.name.to_string()) } else { None };
