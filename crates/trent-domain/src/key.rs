@@ -126,6 +126,12 @@ impl KeySpec {
         }
     }
 
+    /// Whether generating this spec's material takes long enough to block a request thread: an RSA key pair takes up
+    /// to a second; every other spec's material (random bytes, an elliptic-curve or ML-KEM key pair) microseconds.
+    pub fn generation_is_slow(self) -> bool {
+        matches!(self, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)
+    }
+
     /// The length in bytes of a secret key's material; `None` for a key pair, whose material is a PKCS #8 document.
     pub fn secret_len(self) -> Option<usize> {
         match self {

@@ -8,7 +8,7 @@ use trent_domain::{Key, KeyId, KeyManager, KeySpec, KeyState, KeyUsage, MultiReg
 use crate::authorize::{authorize_new_key, check_lockout};
 use crate::context::RequestContext;
 use crate::error::ServiceError;
-use crate::ops::new_key_policy_and_tags;
+use crate::ops::{generate_material, new_key_policy_and_tags};
 use crate::Service;
 
 /// CreateKey's input, after the edge checked the model's constraints.
@@ -101,12 +101,9 @@ impl Service {
         let id = if multi_region { KeyId::generate_multi_region() } else { KeyId::generate() };
         let (wrapped_material, state) = match origin {
             Origin::AwsKms => {
-                // An RSA key pair takes up to a second of CPU to generate: off the request threads.
                 let root_key = Arc::clone(&self.root_key);
                 let (_material, wrapped_material) =
-                    tokio::task::spawn_blocking(move || root_key.generate_key_material(id, spec, usage))
-                        .await
-                        .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))??;
+                    generate_material(spec, move || root_key.generate_key_material(id, spec, usage)).await?;
                 (wrapped_material, KeyState::Enabled)
             }
             Origin::External => (Vec::new(), KeyState::PendingImport),

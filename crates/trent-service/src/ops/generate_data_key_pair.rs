@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use crate::authorize::Permission;
 use crate::context::RequestContext;
 use crate::error::{require_usable, ServiceError};
+use crate::ops::generate_material;
 use crate::resolve::Aliases;
 use crate::Service;
 
@@ -86,10 +87,7 @@ impl Service {
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
-        // An RSA key takes up to a second of CPU to generate: off the request threads.
-        let private_key = tokio::task::spawn_blocking(move || trent_crypto::generate_private_key(spec))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("key pair generation: {e}")))??;
+        let private_key = generate_material(spec, move || trent_crypto::generate_private_key(spec)).await?;
         let public_key = trent_crypto::public_key_of(spec, &private_key)?;
         let private_key_ciphertext = trent_crypto::encrypt(proof, material, &private_key, request.context)?;
         Ok(DataKeyPair { private_key, private_key_ciphertext, public_key, key_arn: loaded.key.arn().to_string() })

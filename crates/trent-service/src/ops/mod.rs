@@ -56,7 +56,7 @@ pub mod verify;
 pub mod verify_audit_trail;
 pub mod verify_mac;
 
-use trent_domain::{AccountId, EncryptionAlgorithm, KeyId, Tag};
+use trent_domain::{AccountId, EncryptionAlgorithm, KeyId, KeySpec, Tag};
 
 use crate::error::ServiceError;
 
@@ -66,6 +66,21 @@ pub const DEFAULT_POLICY_NAME: &str = "default";
 pub const MAX_POLICY_BYTES: usize = 32_768;
 /// AWS's quota of tags per key.
 pub const MAX_TAGS_PER_KEY: usize = 50;
+
+/// Generates material of `spec` with `generate`: on a blocking thread where that is slow (an RSA key pair takes up to
+/// a second), on the request's thread otherwise (the hand-off there and back costs more than the generation).
+pub(crate) async fn generate_material<T: Send + 'static>(
+    spec: KeySpec,
+    generate: impl FnOnce() -> Result<T, trent_crypto::CryptoError> + Send + 'static,
+) -> Result<T, ServiceError> {
+    if !spec.generation_is_slow() {
+        return Ok(generate()?);
+    }
+    tokio::task::spawn_blocking(generate)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("key generation: {e}")))?
+        .map_err(ServiceError::from)
+}
 
 /// A new key's policy and tags from a request (CreateKey, ReplicateKey): the policy given (validated) or AWS's default
 /// for `account`, and the tags given (checked as TagResource checks them).
