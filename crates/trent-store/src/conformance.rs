@@ -7,6 +7,9 @@ use trent_domain::{
     MultiRegionKeyType, Origin, Region, Rotation, RotationSchedule, RotationType, ScheduledDeletion, Tag, Timestamp,
 };
 
+use crate::driver::Sql;
+use crate::group_commit::Insertion;
+use crate::value::{params, Param, ToParams};
 use crate::{
     Alias, IdentityRefusal, KeyStore, StoreError, StoredCredential, StoredGrant, StoredUser, StoredUserPolicy,
 };
@@ -71,6 +74,7 @@ pub async fn run_all(store: &KeyStore) {
     grants_are_found_by_key_grantee_and_retiring_principal_until_deleted(store).await;
     a_key_created_with_its_alias_is_all_or_nothing(store).await;
     concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(store).await;
+    key_creations_made_at_once_are_inserted_together_and_each_answered_its_own_outcome(store).await;
     due_deletions_are_found_by_date_and_cancelled_or_protected_keys_are_spared(store).await;
     due_rotations_are_found_by_date_among_enabled_keys(store).await;
     expiring_material_is_found_by_date_while_the_key_holds_it(store).await;
@@ -502,6 +506,55 @@ async fn concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(st
         assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap().as_ref(), Some(key));
     }
     assert_eq!(store.get_alias(&existing.account, &existing.region, &doomed).await.unwrap(), None, "undone");
+    let chain = store.audit_chain().await.unwrap();
+    assert_eq!(chain.verify(), Ok(chain.events.len()));
+}
+
+/// A key's ID columns, for an insertion the database refuses (a row without its other columns).
+struct KeyIds(Key);
+
+impl ToParams for KeyIds {
+    fn to_params(&self) -> Result<Vec<Param<'_>>, StoreError> {
+        Ok(Vec::from(params![&self.0.account, &self.0.region, &self.0.id]))
+    }
+}
+
+/// Keys created at once are inserted together: one whose ID is taken is refused alone (and records nothing), and
+/// one the database fails (a row it refuses) makes the others of its batch run again one by one, so that each is
+/// still answered its own outcome.
+async fn key_creations_made_at_once_are_inserted_together_and_each_answered_its_own_outcome(store: &KeyStore) {
+    static REFUSED: Sql = Sql::both("INSERT INTO keys (account, region, key_id) VALUES ($1, $2, $3)");
+    let existing = sample_key();
+    store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
+    let keys: Vec<(Key, AuditEvent)> =
+        (0..12).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let again = sample_event(&existing, "CreateKey");
+    let mut changes: Vec<_> =
+        keys.iter().map(|(key, event)| futures_util::FutureExt::boxed(store.create_key(key, event))).collect();
+    changes.insert(4, futures_util::FutureExt::boxed(store.create_key(&existing, &again)));
+    let lost = sample_key();
+    let refused = Insertion {
+        sql: &REFUSED,
+        row: Box::new(KeyIds(lost.clone())),
+        event: sample_event(&lost, "CreateKey"),
+        taken: StoreError::KeyExists,
+    };
+    changes.insert(9, futures_util::FutureExt::boxed(store.writes.insert(refused)));
+    let outcomes = futures_util::future::join_all(changes).await;
+    for (index, outcome) in outcomes.iter().enumerate() {
+        match index {
+            4 => assert!(matches!(outcome, Err(StoreError::KeyExists)), "the taken ID: {outcome:?}"),
+            9 => assert!(matches!(outcome, Err(StoreError::Database(_))), "the refused row: {outcome:?}"),
+            _ => assert!(outcome.is_ok(), "change {index}: {outcome:?}"),
+        }
+    }
+    for (key, _) in &keys {
+        assert_eq!(store.get_key(&key.account, &key.region, key.id).await.unwrap().as_ref(), Some(key));
+        assert_eq!(store.events(Some(&key.arn().to_string())).await.unwrap().len(), 1, "its CreateKey event");
+    }
+    assert_eq!(store.events(Some(&existing.arn().to_string())).await.unwrap().len(), 1, "no second event");
+    assert_eq!(store.get_key(&lost.account, &lost.region, lost.id).await.unwrap(), None);
+    assert!(store.events(Some(&lost.arn().to_string())).await.unwrap().is_empty(), "nothing of the refused one");
     let chain = store.audit_chain().await.unwrap();
     assert_eq!(chain.verify(), Ok(chain.events.len()));
 }

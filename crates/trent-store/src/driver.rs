@@ -74,12 +74,14 @@ pub(crate) trait Tx: Send {
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<u64, StoreError>;
 
-    /// Runs statements in order, each with its parameters (a driver may send them all at once).
-    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+    /// Runs statements in order, each with its parameters (a driver may send them all at once); returns how many
+    /// rows each changed. Should one fail, those after it may or may not have run.
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<Vec<u64>, StoreError> {
+        let mut counts = Vec::with_capacity(statements.len());
         for (sql, params) in statements {
-            self.execute(sql, params).await?;
+            counts.push(self.execute(sql, params).await?);
         }
-        Ok(())
+        Ok(counts)
     }
 
     /// Runs a statement and returns its rows.

@@ -7,6 +7,11 @@
 //! commits). Batches run on tasks of their own, so a caller that goes away (a client that disconnects) cannot leave
 //! the changes of others half done.
 //!
+//! A change that only inserts a new row with its audit event (a new key) is an [`Insertion`]: a batch sends all of its
+//! insertions at once, in one savepoint, before its other changes (one round trip on PostgreSQL for them all, where a
+//! change of its own takes one or more). Should the database fail one of them, that savepoint is rolled back and each
+//! insertion runs again as a change of its own, so that the failure stays that change's alone.
+//!
 //! On PostgreSQL the next batch runs its statements while the previous one commits (waits for its log to reach the
 //! disk). A batch hands over only once it has run all its statements, so on one node it waits for no lock a later
 //! batch holds. Batches of two nodes can take the same keys in opposite orders; PostgreSQL then fails one change as
@@ -25,8 +30,9 @@ use tokio::sync::oneshot;
 
 use crate::driver::{Dialect, Mode, Sql, Statement, Tx, Work};
 use crate::store::{self, Database};
-use crate::value::{Param, Row};
+use crate::value::{Param, Row, ToParams};
 use crate::StoreError;
+use trent_audit::AuditEvent;
 
 /// The most changes one transaction carries: one batch holds the database only briefly, and its savepoints stay
 /// within what PostgreSQL caches per transaction (64 subtransactions; beyond them every snapshot taken meanwhile
@@ -39,9 +45,42 @@ type Outcome = Result<Box<dyn Any + Send>, StoreError>;
 /// A change's work, producing its erased outcome.
 type ErasedWork = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Outcome> + Send>;
 
-/// A change waiting for its batch: its work, and where its outcome goes once the batch has committed.
+/// A change that inserts one row, unless a row with its unique key is stored already, and records one audit event.
+pub(crate) struct Insertion {
+    /// The insertion, which changes no row when the row's unique key is taken (`ON CONFLICT DO NOTHING`).
+    pub(crate) sql: &'static Sql,
+    pub(crate) row: Box<dyn ToParams + Send + Sync>,
+    pub(crate) event: AuditEvent,
+    /// The change's error when the row's unique key is taken.
+    pub(crate) taken: StoreError,
+}
+
+impl Insertion {
+    /// Inserts the row and records the event, on its own.
+    pub(crate) async fn run(&self, tx: &mut dyn Tx) -> Result<(), StoreError> {
+        if tx.execute(self.sql, &self.row.to_params()?).await? != 1 {
+            return Err(self.taken.clone());
+        }
+        store::insert_event(tx, &self.event).await
+    }
+
+    /// The change as work of its own.
+    fn into_work(self: Box<Self>) -> ErasedWork {
+        Box::new(move |tx| Box::pin(async move { self.run(tx).await.map(|()| Box::new(()) as Box<dyn Any + Send>) }))
+    }
+}
+
+/// A change, as it waits for its batch.
+enum Change {
+    /// Work run in a savepoint of its own.
+    Work(ErasedWork),
+    /// An insertion, sent with the others of its batch.
+    Insertion(Box<Insertion>),
+}
+
+/// A change waiting for its batch, and where its outcome goes once the batch has committed.
 struct Waiting {
-    work: ErasedWork,
+    change: Change,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -77,13 +116,25 @@ impl GroupCommit {
     /// Runs `work` in a read-write transaction with whatever other changes are waiting, and returns its outcome once
     /// that transaction has committed (or its error, the change undone).
     pub(crate) async fn run<T: Send + 'static>(self: &Arc<Self>, work: impl Work<T>) -> Result<T, StoreError> {
-        let (reply, outcome) = oneshot::channel();
         let work: ErasedWork = Box::new(move |tx| {
             Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
         });
+        let outcome = self.commit(Change::Work(work)).await?;
+        outcome.downcast::<T>().map(|value| *value).map_err(|_| lost("its outcome has another type"))
+    }
+
+    /// Inserts a row with its audit event, with whatever other changes are waiting, once that transaction has
+    /// committed (or answers its error, nothing inserted).
+    pub(crate) async fn insert(self: &Arc<Self>, insertion: Insertion) -> Result<(), StoreError> {
+        self.commit(Change::Insertion(Box::new(insertion))).await.map(drop)
+    }
+
+    /// Queues `change`, leads a batch if none leads, and returns the change's outcome once its batch has ended.
+    async fn commit(self: &Arc<Self>, change: Change) -> Outcome {
+        let (reply, outcome) = oneshot::channel();
         let batch = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.waiting.push(Waiting { work, reply });
+            queue.waiting.push(Waiting { change, reply });
             if queue.leading {
                 None
             } else {
@@ -93,8 +144,7 @@ impl GroupCommit {
         if let Some(batch) = batch {
             self.start(batch);
         }
-        let outcome = outcome.await.map_err(|_| lost("its batch ended without an outcome"))?;
-        outcome?.downcast::<T>().map(|value| *value).map_err(|_| lost("its outcome has another type"))
+        outcome.await.map_err(|_| lost("its batch ended without an outcome"))?
     }
 
     /// Starts the next batch, if changes wait for one.
@@ -126,13 +176,13 @@ impl Lead {
     /// overlap), and answers each change of the batch.
     async fn commit(self, batch: Vec<Waiting>) {
         let group = Arc::clone(&self.0);
-        let (works, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.work, w.reply)).unzip();
+        let (changes, replies): (Vec<_>, Vec<_>) = batch.into_iter().map(|w| (w.change, w.reply)).unzip();
         // The lead hands over when dropped: however the batch ends, even if its work never runs.
         let (lead_in_work, lead_after_commit) =
             if group.database.commits_overlap() { (Some(self), None) } else { (None, Some(self)) };
         let run = group.database.run(Mode::Write, move |tx| {
             Box::pin(async move {
-                let outcomes = run_each(tx, works).await;
+                let outcomes = run_each(tx, changes).await;
                 drop(lead_in_work);
                 outcomes
             })
@@ -155,42 +205,102 @@ impl Lead {
     }
 }
 
-/// Runs the changes of a batch, each in a savepoint of its own, then chains the audit events they deferred.
-async fn run_each(tx: &mut dyn Tx, works: Vec<ErasedWork>) -> Result<Vec<Outcome>, StoreError> {
+/// Runs the changes of a batch (its insertions together, then each other change in a savepoint of its own), then
+/// chains the audit events they deferred. Returns their outcomes in the batch's order.
+async fn run_each(tx: &mut dyn Tx, changes: Vec<Change>) -> Result<Vec<Outcome>, StoreError> {
+    let count = changes.len();
     let mut batch = Batch { tx, events: Vec::new(), changes: Vec::new() };
-    let mut outcomes = Vec::with_capacity(works.len());
-    let count = works.len();
-    batch.tx.batch_soon("SAVEPOINT change").await?;
-    for (index, work) in works.into_iter().enumerate() {
-        let events_before = batch.events.len();
-        let outcome = work(&mut batch).await;
-        let changes = std::mem::take(&mut batch.changes);
-        let mut end = match outcome {
-            Ok(_) => {
-                for change in changes {
-                    batch.tx.changed(change);
-                }
-                String::from("RELEASE SAVEPOINT change")
-            }
-            Err(_) => {
-                batch.events.truncate(events_before);
-                String::from("ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change")
-            }
-        };
-        if index + 1 < count {
-            end.push_str("; SAVEPOINT change");
+    let (mut insertions, mut works) = (Vec::new(), Vec::new());
+    for (index, change) in changes.into_iter().enumerate() {
+        match change {
+            Change::Insertion(insertion) => insertions.push((index, insertion)),
+            Change::Work(work) => works.push((index, work)),
         }
-        if outcome.is_ok() {
-            batch.tx.batch_soon(&end).await?;
-        } else {
-            // At once: after a failed statement PostgreSQL takes nothing but the rollback, not even a statement to
-            // prepare.
-            batch.tx.batch(&end).await?;
+    }
+    let mut answered = Vec::with_capacity(count);
+    if !insertions.is_empty() {
+        match insert_together(&mut batch, insertions).await? {
+            Together::Inserted(outcomes) => answered.extend(outcomes),
+            Together::Again(insertions) => {
+                works.extend(insertions.into_iter().map(|(index, insertion)| (index, insertion.into_work())));
+            }
         }
-        outcomes.push(outcome);
+    }
+    for (index, work) in works {
+        answered.push((index, run_alone(&mut batch, work).await?));
     }
     store::chain_deferred_events(&mut batch).await?;
-    Ok(outcomes)
+    if answered.len() != count {
+        return Err(lost("a change of its batch went unanswered"));
+    }
+    answered.sort_unstable_by_key(|(index, _)| *index);
+    Ok(answered.into_iter().map(|(_, outcome)| outcome).collect())
+}
+
+/// What became of a batch's insertions (each with its place in the batch).
+enum Together {
+    /// Each was sent and answered: done, or its key taken.
+    Inserted(Vec<(usize, Outcome)>),
+    /// One of them failed, and nothing of them stays: each is to run again on its own.
+    Again(Vec<(usize, Box<Insertion>)>),
+}
+
+/// Sends a batch's insertions at once, in a savepoint, and answers each. Should any of them fail (the database
+/// refusing one, or a row or event that cannot be written), the savepoint is rolled back and all are returned, to run
+/// again one by one, where the failure is that insertion's alone.
+async fn insert_together(
+    batch: &mut Batch<'_>,
+    insertions: Vec<(usize, Box<Insertion>)>,
+) -> Result<Together, StoreError> {
+    let prepared: Result<(Vec<Statement<'_>>, Vec<String>), StoreError> = insertions
+        .iter()
+        .map(|(_, insertion)| Ok(((insertion.sql, insertion.row.to_params()?), store::journal_line(&insertion.event)?)))
+        .collect();
+    let Ok((statements, lines)) = prepared else {
+        return Ok(Together::Again(insertions));
+    };
+    batch.tx.batch_soon("SAVEPOINT insertions").await?;
+    let sent = batch.tx.execute_all(&statements).await;
+    drop(statements);
+    let Ok(counts) = sent else {
+        batch.tx.batch("ROLLBACK TO SAVEPOINT insertions; RELEASE SAVEPOINT insertions").await?;
+        return Ok(Together::Again(insertions));
+    };
+    batch.tx.batch_soon("RELEASE SAVEPOINT insertions").await?;
+    let mut answered = Vec::with_capacity(insertions.len());
+    for (((index, insertion), line), count) in insertions.into_iter().zip(lines).zip(counts) {
+        answered.push((
+            index,
+            if count == 1 {
+                batch.events.push(line);
+                Ok(Box::new(()) as Box<dyn Any + Send>)
+            } else {
+                Err(insertion.taken)
+            },
+        ));
+    }
+    Ok(Together::Inserted(answered))
+}
+
+/// Runs one change in a savepoint of its own, undone alone (with the audit events and change notices it made) if it
+/// fails.
+async fn run_alone(batch: &mut Batch<'_>, work: ErasedWork) -> Result<Outcome, StoreError> {
+    batch.tx.batch_soon("SAVEPOINT change").await?;
+    let events_before = batch.events.len();
+    let outcome = work(batch).await;
+    let changes = std::mem::take(&mut batch.changes);
+    if outcome.is_ok() {
+        for change in changes {
+            batch.tx.changed(change);
+        }
+        batch.tx.batch_soon("RELEASE SAVEPOINT change").await?;
+    } else {
+        batch.events.truncate(events_before);
+        // At once: after a failed statement PostgreSQL takes nothing but the rollback, not even a statement to
+        // prepare.
+        batch.tx.batch("ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change").await?;
+    }
+    Ok(outcome)
 }
 
 /// The transaction of a batch, as its changes see it: the database's, with the audit events (as journal lines) and
@@ -211,7 +321,7 @@ impl Tx for Batch<'_> {
         self.tx.execute(sql, params).await
     }
 
-    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<Vec<u64>, StoreError> {
         self.tx.execute_all(statements).await
     }
 

@@ -549,14 +549,14 @@ impl<C: GenericClient + Send + Sync> Tx for PgTx<'_, C> {
     }
 
     /// Sends every statement at once (pipelined): one round trip instead of one per statement.
-    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<(), StoreError> {
+    async fn execute_all(&mut self, statements: &[Statement<'_>]) -> Result<Vec<u64>, StoreError> {
         let client = self.client;
         let mut prepared = Vec::with_capacity(statements.len());
         for (sql, params) in statements {
             prepared.push((client.prepare_cached(sql.text(Dialect::Postgres)).await?, references(params)));
         }
         let runs = prepared.iter().map(|(statement, params)| client.execute(statement, params));
-        self.after_soon(futures_util::future::try_join_all(runs)).await.map(drop)
+        self.after_soon(futures_util::future::try_join_all(runs)).await
     }
 
     async fn query(&mut self, sql: &Sql, params: &[Param<'_>]) -> Result<Vec<Row>, StoreError> {

@@ -13,7 +13,7 @@ use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Tim
 use crate::copy::{self, RestoreRefusal, StoreCopy};
 use crate::driver::{Driver, Mode, Sql, Statement, Tx, Work};
 use crate::feed::{ChangeFeed, FeedEvent};
-use crate::group_commit::GroupCommit;
+use crate::group_commit::{GroupCommit, Insertion};
 use crate::postgres::Postgres;
 use crate::sql;
 use crate::sqlite::Sqlite;
@@ -27,7 +27,7 @@ use crate::{
 pub struct KeyStore {
     database: Database,
     /// Key changes ([`Mode::Write`]), committed in batches.
-    writes: Arc<GroupCommit>,
+    pub(crate) writes: Arc<GroupCommit>,
 }
 
 /// The database a store was opened on.
@@ -126,13 +126,18 @@ pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), 
 }
 
 /// Appends one event to the chain, with its usage evidence (or defers it, in a transaction that defers its events).
-async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreError> {
+pub(crate) async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<(), StoreError> {
     if let Some(deferred) = tx.deferred_events() {
         // Serialised now, so that an event that cannot be fails its own change, not the batch.
-        deferred.push(String::from_utf8(event.journal_line().map_err(unrecordable)?).map_err(unrecordable)?);
+        deferred.push(journal_line(event)?);
         return Ok(());
     }
     insert_events(tx, &EventBatch::of(std::slice::from_ref(event)).map_err(unrecordable)?).await
+}
+
+/// `event` as the line the journal and a batch's deferred events hold.
+pub(crate) fn journal_line(event: &AuditEvent) -> Result<String, StoreError> {
+    String::from_utf8(event.journal_line().map_err(unrecordable)?).map_err(unrecordable)
 }
 
 /// An event that cannot be recorded (a bug: every event serialises).
@@ -171,7 +176,7 @@ async fn insert_events(tx: &mut dyn Tx, batch: &EventBatch) -> Result<(), StoreE
     if batch.events.is_empty() {
         let mut writes = Vec::new();
         usage_writes(&batch.usage, &mut writes)?;
-        return tx.execute_all(&writes).await;
+        return tx.execute_all(&writes).await.map(drop);
     }
     let head = lock_audit_head(tx).await?;
     chain_after(tx, batch, &head).await.map(drop)
@@ -221,18 +226,21 @@ fn usage_writes<'u>(usage: &'u UsageBatch, writes: &mut Vec<Statement<'u>>) -> R
     Ok(())
 }
 
-/// Inserts a new key and its audit event. No node can hold the new key in its cache, so there is no change to
-/// announce.
+/// The insertion of a new key with its audit event, `KeyExists` if its ID is taken in its region (a new key's ID is
+/// random; only a multi-Region key's replica can meet its own ID in a region already).
+fn key_insertion(key: Key, event: AuditEvent) -> Insertion {
+    Insertion { sql: &sql::INSERT_KEY, row: Box::new(key), event, taken: StoreError::KeyExists }
+}
+
+/// Inserts a new key and its audit event. No node can hold a new single-Region key in its cache, so there is no
+/// change to announce.
 async fn insert_key(tx: &mut dyn Tx, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
-    // A new key's ID is random; only a multi-Region key's replica can meet its own ID in a region already.
-    if tx.execute(&sql::INSERT_KEY, &key.to_params()?).await? != 1 {
-        return Err(StoreError::KeyExists);
-    }
+    key_insertion(key.clone(), event.clone()).run(tx).await?;
     // A replica created again under its set's ID: other nodes drop what they remember of the one destroyed before.
     if key.id.is_multi_region() {
         tx.changed(FeedEvent::Key(key.id));
     }
-    insert_event(tx, event).await
+    Ok(())
 }
 
 /// Writes `key` if its stored version is still `key.version`, with its audit event; `Conflict` otherwise. Returns
@@ -286,7 +294,10 @@ impl KeyStore {
     /// Stores a new key and its audit event.
     pub async fn create_key(&self, key: &Key, event: &AuditEvent) -> Result<(), StoreError> {
         let (key, event) = (key.clone(), event.clone());
-        run!(self, Write, |tx| { insert_key(tx, &key, &event).await })
+        if key.id.is_multi_region() {
+            return run!(self, Write, |tx| { insert_key(tx, &key, &event).await });
+        }
+        self.writes.insert(key_insertion(key, event)).await
     }
 
     /// Stores a multi-Region key's new replica with its `CreateKey` event and the `ReplicateKey` event of its primary
