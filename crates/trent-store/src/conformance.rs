@@ -521,11 +521,29 @@ impl ToParams for KeyIds {
 
 /// Keys created at once are inserted together: one whose ID is taken is refused alone (and records nothing), and
 /// one the database fails (a row it refuses) makes the others of its batch run again one by one, so that each is
-/// still answered its own outcome.
+/// still answered its own outcome. (The tests' runtime has one thread: every change is queued before the first batch
+/// runs, so all but the first share the second batch.)
 async fn key_creations_made_at_once_are_inserted_together_and_each_answered_its_own_outcome(store: &KeyStore) {
     static REFUSED: Sql = Sql::both("INSERT INTO keys (account, region, key_id) VALUES ($1, $2, $3)");
     let existing = sample_key();
     store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
+    // Sent together, nothing failing: the taken ID is answered from its row count.
+    let fresh: Vec<(Key, AuditEvent)> =
+        (0..4).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let taken_again = sample_event(&existing, "CreateKey");
+    let mut creates: Vec<_> =
+        fresh.iter().map(|(key, event)| futures_util::FutureExt::boxed(store.create_key(key, event))).collect();
+    creates.insert(2, futures_util::FutureExt::boxed(store.create_key(&existing, &taken_again)));
+    let outcomes = futures_util::future::join_all(creates).await;
+    for (index, outcome) in outcomes.iter().enumerate() {
+        assert_eq!(matches!(outcome, Err(StoreError::KeyExists)), index == 2, "create {index}: {outcome:?}");
+        assert!(index == 2 || outcome.is_ok(), "create {index}: {outcome:?}");
+    }
+    assert_eq!(
+        store.events(Some(&existing.arn().to_string())).await.unwrap().len(),
+        1,
+        "the taken ID recorded nothing"
+    );
     let keys: Vec<(Key, AuditEvent)> =
         (0..12).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
     let again = sample_event(&existing, "CreateKey");

@@ -1,7 +1,7 @@
 //! Group commit of key changes: a change that arrives while others are committing waits, then commits together with
 //! every change that arrived meanwhile, in one transaction (one sync of the database's log instead of one per
-//! change). Each change of a batch runs in a savepoint of its own, so one that fails is undone alone (its audit events
-//! and its change notices with it) and the others still commit; a batch whose commit fails fails every change in it,
+//! change). Each change of a batch runs in a savepoint of its own (a batch's new keys share one, below), so one that
+//! fails is undone alone (its audit events and its change notices with it) and the others still commit; a batch whose commit fails fails every change in it,
 //! as does a change that panics, and no change is answered before its batch has committed. The audit events of a
 //! batch's changes are chained together at its end (one lock of the chain's head, held only while the batch
 //! commits). Batches run on tasks of their own, so a caller that goes away (a client that disconnects) cannot leave
@@ -9,8 +9,9 @@
 //!
 //! A change that only inserts a new row with its audit event (a new key) is an [`Insertion`]: a batch sends all of its
 //! insertions at once, in one savepoint, before its other changes (one round trip on PostgreSQL for them all, where a
-//! change of its own takes one or more). Should the database fail one of them, that savepoint is rolled back and each
-//! insertion runs again as a change of its own, so that the failure stays that change's alone.
+//! change of its own takes one or more). Should the database fail one of them (a deadlock's victim among them), that
+//! savepoint is rolled back and each insertion runs again as a change of its own, so that the failure stays that
+//! change's alone.
 //!
 //! On PostgreSQL the next batch runs its statements while the previous one commits (waits for its log to reach the
 //! disk). A batch hands over only once it has run all its statements, so on one node it waits for no lock a later
@@ -45,6 +46,16 @@ type Outcome = Result<Box<dyn Any + Send>, StoreError>;
 /// A change's work, producing its erased outcome.
 type ErasedWork = Box<dyn for<'t> FnOnce(&'t mut dyn Tx) -> BoxFuture<'t, Outcome> + Send>;
 
+/// `work` with its outcome's type erased.
+fn erase<T: Send + 'static>(work: impl Work<T>) -> ErasedWork {
+    Box::new(move |tx| Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) }))
+}
+
+/// The savepoint a change runs in (or a batch's insertions together), how it is kept, and how it is undone.
+const SAVEPOINT: &str = "SAVEPOINT change";
+const RELEASE: &str = "RELEASE SAVEPOINT change";
+const UNDO: &str = "ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change";
+
 /// A change that inserts one row, unless a row with its unique key is stored already, and records one audit event.
 pub(crate) struct Insertion {
     /// The insertion, which changes no row when the row's unique key is taken (`ON CONFLICT DO NOTHING`).
@@ -58,15 +69,23 @@ pub(crate) struct Insertion {
 impl Insertion {
     /// Inserts the row and records the event, on its own.
     pub(crate) async fn run(&self, tx: &mut dyn Tx) -> Result<(), StoreError> {
-        if tx.execute(self.sql, &self.row.to_params()?).await? != 1 {
-            return Err(self.taken.clone());
-        }
+        self.inserted(tx.execute(self.sql, &self.row.to_params()?).await?)?;
         store::insert_event(tx, &self.event).await
+    }
+
+    /// The insertion's outcome once its statement changed `count` rows: done (its event then to be recorded), or its
+    /// unique key taken.
+    fn inserted(&self, count: u64) -> Result<(), StoreError> {
+        if count == 1 {
+            Ok(())
+        } else {
+            Err(self.taken.clone())
+        }
     }
 
     /// The change as work of its own.
     fn into_work(self: Box<Self>) -> ErasedWork {
-        Box::new(move |tx| Box::pin(async move { self.run(tx).await.map(|()| Box::new(()) as Box<dyn Any + Send>) }))
+        erase(move |tx| Box::pin(async move { self.run(tx).await }))
     }
 }
 
@@ -116,10 +135,7 @@ impl GroupCommit {
     /// Runs `work` in a read-write transaction with whatever other changes are waiting, and returns its outcome once
     /// that transaction has committed (or its error, the change undone).
     pub(crate) async fn run<T: Send + 'static>(self: &Arc<Self>, work: impl Work<T>) -> Result<T, StoreError> {
-        let work: ErasedWork = Box::new(move |tx| {
-            Box::pin(async move { work(tx).await.map(|value| Box::new(value) as Box<dyn Any + Send>) })
-        });
-        let outcome = self.commit(Change::Work(work)).await?;
+        let outcome = self.commit(Change::Work(erase(work))).await?;
         outcome.downcast::<T>().map(|value| *value).map_err(|_| lost("its outcome has another type"))
     }
 
@@ -247,7 +263,8 @@ enum Together {
 
 /// Sends a batch's insertions at once, in a savepoint, and answers each. Should any of them fail (the database
 /// refusing one, or a row or event that cannot be written), the savepoint is rolled back and all are returned, to run
-/// again one by one, where the failure is that insertion's alone.
+/// again one by one, where the failure is that insertion's alone. (A statement PostgreSQL cannot even prepare, a bug
+/// of the store's own SQL, fails the whole batch instead: it is prepared before the savepoint is sent.)
 async fn insert_together(
     batch: &mut Batch<'_>,
     insertions: Vec<(usize, Box<Insertion>)>,
@@ -259,25 +276,18 @@ async fn insert_together(
     let Ok((statements, lines)) = prepared else {
         return Ok(Together::Again(insertions));
     };
-    batch.tx.batch_soon("SAVEPOINT insertions").await?;
+    batch.tx.batch_soon(SAVEPOINT).await?;
     let sent = batch.tx.execute_all(&statements).await;
     drop(statements);
     let Ok(counts) = sent else {
-        batch.tx.batch("ROLLBACK TO SAVEPOINT insertions; RELEASE SAVEPOINT insertions").await?;
+        batch.tx.batch(UNDO).await?;
         return Ok(Together::Again(insertions));
     };
-    batch.tx.batch_soon("RELEASE SAVEPOINT insertions").await?;
+    batch.tx.batch_soon(RELEASE).await?;
     let mut answered = Vec::with_capacity(insertions.len());
     for (((index, insertion), line), count) in insertions.into_iter().zip(lines).zip(counts) {
-        answered.push((
-            index,
-            if count == 1 {
-                batch.events.push(line);
-                Ok(Box::new(()) as Box<dyn Any + Send>)
-            } else {
-                Err(insertion.taken)
-            },
-        ));
+        let outcome = insertion.inserted(count).map(|()| batch.events.push(line));
+        answered.push((index, outcome.map(|()| Box::new(()) as Box<dyn Any + Send>)));
     }
     Ok(Together::Inserted(answered))
 }
@@ -285,7 +295,7 @@ async fn insert_together(
 /// Runs one change in a savepoint of its own, undone alone (with the audit events and change notices it made) if it
 /// fails.
 async fn run_alone(batch: &mut Batch<'_>, work: ErasedWork) -> Result<Outcome, StoreError> {
-    batch.tx.batch_soon("SAVEPOINT change").await?;
+    batch.tx.batch_soon(SAVEPOINT).await?;
     let events_before = batch.events.len();
     let outcome = work(batch).await;
     let changes = std::mem::take(&mut batch.changes);
@@ -293,12 +303,12 @@ async fn run_alone(batch: &mut Batch<'_>, work: ErasedWork) -> Result<Outcome, S
         for change in changes {
             batch.tx.changed(change);
         }
-        batch.tx.batch_soon("RELEASE SAVEPOINT change").await?;
+        batch.tx.batch_soon(RELEASE).await?;
     } else {
         batch.events.truncate(events_before);
         // At once: after a failed statement PostgreSQL takes nothing but the rollback, not even a statement to
         // prepare.
-        batch.tx.batch("ROLLBACK TO SAVEPOINT change; RELEASE SAVEPOINT change").await?;
+        batch.tx.batch(UNDO).await?;
     }
     Ok(outcome)
 }

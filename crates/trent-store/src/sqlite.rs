@@ -80,8 +80,9 @@ fn connect(path: &Path, synchronous: &str) -> Result<Connection, StoreError> {
     let connection = Connection::open(path)?;
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", synchronous)?;
-    // Savepoints' journals (a batch's insertions span one) stay in memory: spilled to a temporary file beyond 64 KiB,
-    // they would cost a file's creation per batch. A batch holds at most 64 changes, so the memory is bounded.
+    // Temporary storage in memory, on every connection: above all savepoints' journals (a batch's new keys share
+    // one), which spilled to a temporary file beyond 64 KiB and cost a file's creation per batch. A batch holds at most
+    // 64 changes, and the store sorts nothing large (its ordered reads follow an index or have a limit).
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
