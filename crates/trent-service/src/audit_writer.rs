@@ -37,9 +37,11 @@ pub const TRACKING_START_META: &str = "usage_tracking_start";
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// Journal lines on their way from the journal to the store, exactly as written, and where the last one ends.
+/// Journal lines on their way from the journal to the store, exactly as written (one chunk per write: kept as they
+/// were written, not copied into one growing buffer), and where the last one ends.
 struct Written {
-    lines: Vec<u8>,
+    chunks: Vec<Vec<u8>>,
+    bytes: usize,
     end: Position,
 }
 
@@ -241,11 +243,12 @@ impl AuditWriter {
                 Ok(end) => {
                     journaled.end = end;
                     match journaled.waiting.last_mut() {
-                        Some(group) if group.end.0 == end.0 && group.lines.len() + lines.len() <= IMPORT_BYTES => {
-                            group.lines.extend_from_slice(&lines);
+                        Some(group) if group.end.0 == end.0 && group.bytes + lines.len() <= IMPORT_BYTES => {
+                            group.bytes += lines.len();
+                            group.chunks.push(lines);
                             group.end = end;
                         }
-                        _ => journaled.waiting.push(Written { lines, end }),
+                        _ => journaled.waiting.push(Written { bytes: lines.len(), chunks: vec![lines], end }),
                     }
                     self.arrived.notify_one();
                 }
@@ -334,14 +337,17 @@ impl Importer {
     /// Imports one group of lines, retrying until the store takes them: journaled events are never dropped (they
     /// are safe in the journal meanwhile).
     async fn import(&self, written: Written) {
-        let end = written.end;
-        let lines = Arc::new(written.lines);
-        let parse = |lines: &[u8]| batch_of(decode(lines, 0).into_iter().map(|(line, _)| line), lines.len());
+        let (end, bytes) = (written.end, written.bytes);
+        let chunks = Arc::new(written.chunks);
+        let parse = move |chunks: &[Vec<u8>]| {
+            let lines = chunks.iter().flat_map(|chunk| decode(chunk, 0).into_iter().map(|(line, _)| line));
+            batch_of(lines, bytes)
+        };
         // Parsing a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
-        let off_thread = Arc::clone(&lines);
+        let off_thread = Arc::clone(&chunks);
         let batch = match tokio::task::spawn_blocking(move || parse(&off_thread)).await {
             Ok(batch) => Arc::new(batch),
-            Err(_) => Arc::new(parse(&lines)),
+            Err(_) => Arc::new(parse(&chunks)),
         };
         let mut pause = Duration::from_millis(100);
         while let Err(error) =
