@@ -491,11 +491,9 @@ async fn concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(st
     store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
     let doomed = AliasName::parse(&format!("alias/aws/doomed-{}", existing.id)).unwrap();
     let alias = sample_alias(&existing, &doomed);
-    let keys: Vec<(Key, AuditEvent)> =
-        (0..16).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let keys = new_keys(16);
     let event = sample_event(&existing, "CreateKey");
-    let creates = keys.iter().map(|(key, event)| store.create_key(key, event));
-    let mut changes: Vec<_> = creates.map(futures_util::FutureExt::boxed).collect();
+    let mut changes = creations(store, &keys);
     let failing = store.create_key_with_alias(&existing, &alias, &event);
     changes.insert(8, futures_util::FutureExt::boxed(failing));
     let outcomes = futures_util::future::join_all(changes).await;
@@ -508,6 +506,19 @@ async fn concurrent_changes_commit_together_and_a_failing_one_is_undone_alone(st
     assert_eq!(store.get_alias(&existing.account, &existing.region, &doomed).await.unwrap(), None, "undone");
     let chain = store.audit_chain().await.unwrap();
     assert_eq!(chain.verify(), Ok(chain.events.len()));
+}
+
+/// `count` new keys, each with its `CreateKey` event.
+fn new_keys(count: usize) -> Vec<(Key, AuditEvent)> {
+    (0..count).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect()
+}
+
+/// The creation of each of `keys`, to be run at once.
+fn creations<'s>(
+    store: &'s KeyStore,
+    keys: &'s [(Key, AuditEvent)],
+) -> Vec<futures_util::future::BoxFuture<'s, Result<(), StoreError>>> {
+    keys.iter().map(|(key, event)| futures_util::FutureExt::boxed(store.create_key(key, event))).collect()
 }
 
 /// A key's ID columns, for an insertion the database refuses (a row without its other columns).
@@ -528,11 +539,9 @@ async fn key_creations_made_at_once_are_inserted_together_and_each_answered_its_
     let existing = sample_key();
     store.create_key(&existing, &sample_event(&existing, "CreateKey")).await.unwrap();
     // Sent together, nothing failing: the taken ID is answered from its row count.
-    let fresh: Vec<(Key, AuditEvent)> =
-        (0..4).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let fresh = new_keys(4);
     let taken_again = sample_event(&existing, "CreateKey");
-    let mut creates: Vec<_> =
-        fresh.iter().map(|(key, event)| futures_util::FutureExt::boxed(store.create_key(key, event))).collect();
+    let mut creates = creations(store, &fresh);
     creates.insert(2, futures_util::FutureExt::boxed(store.create_key(&existing, &taken_again)));
     let outcomes = futures_util::future::join_all(creates).await;
     for (index, outcome) in outcomes.iter().enumerate() {
@@ -544,11 +553,9 @@ async fn key_creations_made_at_once_are_inserted_together_and_each_answered_its_
         1,
         "the taken ID recorded nothing"
     );
-    let keys: Vec<(Key, AuditEvent)> =
-        (0..12).map(|_| sample_key()).map(|k| (k.clone(), sample_event(&k, "CreateKey"))).collect();
+    let keys = new_keys(12);
     let again = sample_event(&existing, "CreateKey");
-    let mut changes: Vec<_> =
-        keys.iter().map(|(key, event)| futures_util::FutureExt::boxed(store.create_key(key, event))).collect();
+    let mut changes = creations(store, &keys);
     changes.insert(4, futures_util::FutureExt::boxed(store.create_key(&existing, &again)));
     let lost = sample_key();
     let refused = Insertion {
