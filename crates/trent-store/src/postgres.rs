@@ -609,6 +609,58 @@ mod tests {
         assert!(store.change_feed().is_some_and(|f| f.is_connected()), "the change listener is connected");
     }
 
+    /// A connection never goes back to the pool inside a transaction: not after its work failed, and not after its
+    /// call was abandoned half way (as a timeout abandons it).
+    #[tokio::test]
+    async fn no_connection_returns_to_the_pool_inside_a_transaction() {
+        static WRITE: Sql = Sql::both("INSERT INTO meta (name, value) VALUES ($1, $2)");
+        static READ: Sql = Sql::both("SELECT count(*) AS value FROM meta WHERE name LIKE 'abandoned-%'");
+        // Inside a transaction that wrote, the transaction has an ID; inside an aborted one, the query fails.
+        static OUTSIDE: Sql = Sql::both("SELECT pg_current_xact_id_if_assigned() IS NULL AS value");
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let driver = Postgres::connect(&url).await.unwrap();
+        let failed = driver
+            .transact(Mode::Write, |tx| {
+                Box::pin(async move {
+                    tx.execute(&WRITE, &[Param::from("abandoned-failed"), Param::Blob(b"x")]).await?;
+                    Err::<(), _>(StoreError::Conflict)
+                })
+            })
+            .await;
+        assert!(matches!(failed, Err(StoreError::Conflict)), "{:?}", failed.map(|_| ()));
+        let (inserted, written) = tokio::sync::oneshot::channel();
+        let abandoned = driver.transact(Mode::Write, move |tx| {
+            Box::pin(async move {
+                tx.execute(&WRITE, &[Param::from("abandoned-timed-out"), Param::Blob(b"x")]).await?;
+                let _ = inserted.send(());
+                std::future::pending::<()>().await;
+                Ok(())
+            })
+        });
+        // Abandoned (dropped, as a timeout drops it) once its write is done.
+        tokio::select! {
+            _ = abandoned => panic!("the work never ends"),
+            _ = written => {}
+        }
+        // Every connection the pool may hold, at once.
+        let checks = (0..16).map(|_| {
+            driver.transact(Mode::Autocommit, |tx| {
+                Box::pin(async move { crate::store::one::<bool>(tx, &OUTSIDE, &[]).await })
+            })
+        });
+        for outcome in futures_util::future::join_all(checks).await {
+            assert!(outcome.unwrap().0, "a pooled connection was inside a transaction");
+        }
+        let written = driver
+            .transact(Mode::Autocommit, |tx| Box::pin(async move { crate::store::one::<i64>(tx, &READ, &[]).await }))
+            .await
+            .unwrap()
+            .0;
+        assert_eq!(written, 0, "neither transaction committed");
+    }
+
     #[tokio::test]
     async fn two_nodes_migrating_at_once_both_succeed_and_a_newer_schema_is_refused() {
         let Some(url) = crate::conformance::postgres_test_database().await else {
