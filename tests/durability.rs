@@ -41,6 +41,48 @@ async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
     assert_eq!(events["Events"].as_array().map(Vec::len), Some(1), "the Encrypt answered before the kill: {text}");
 }
 
+/// Keys created by many clients at once commit in batches (their insertions sent together); killed in the middle of
+/// them, the server loses none it acknowledged: after the restart each exists, with its CreateKey event in the trail.
+#[tokio::test]
+async fn every_key_acknowledged_by_concurrent_creations_before_kill_9_exists_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let _db = common::DatabaseGuard::for_dir(dir.path());
+    let server = TestServer::start_in(dir.path(), &[]);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let creators: Vec<_> = (0..16)
+        .map(|_| {
+            let (kms, acknowledged) = (server.client(), std::sync::Arc::clone(&acknowledged));
+            tokio::spawn(async move {
+                // Until the server is gone: each answered key is kept.
+                while let Ok(created) = kms.create_key().send().await {
+                    let arn = created.key_metadata.and_then(|key| key.arn).unwrap();
+                    acknowledged.lock().unwrap().push(arn);
+                }
+            })
+        })
+        .collect();
+    let enough = eventually(Duration::from_secs(20), || async { acknowledged.lock().unwrap().len() >= 300 }).await;
+    assert!(enough, "the creations went on");
+    server.kill_9();
+    for creator in creators {
+        creator.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let server = TestServer::start_in(dir.path(), &[]);
+    let kms = server.client();
+    let recorded: std::collections::HashSet<String> = server
+        .audit_events()
+        .into_iter()
+        .filter(|(name, _, _)| name == "CreateKey")
+        .filter_map(|(_, arn, _)| arn)
+        .collect();
+    for arn in &acknowledged {
+        kms.describe_key().key_id(arn).send().await.unwrap_or_else(|e| panic!("{arn} was acknowledged: {e:?}"));
+        assert!(recorded.contains(arn), "{arn}'s CreateKey event was acknowledged with it");
+    }
+}
+
 #[tokio::test]
 async fn deletion_dates_survive_restarts_and_a_server_stopped_through_the_period_deletes_on_start() {
     let dir = tempfile::tempdir().unwrap();
