@@ -14,16 +14,6 @@ use zeroize::Zeroizing;
 
 use crate::CryptoError;
 
-/// The modulus size in bits of an RSA spec; `None` for any other spec.
-pub(crate) fn rsa_bits(spec: KeySpec) -> Option<usize> {
-    match spec {
-        KeySpec::Rsa2048 => Some(2048),
-        KeySpec::Rsa3072 => Some(3072),
-        KeySpec::Rsa4096 => Some(4096),
-        _ => None,
-    }
-}
-
 /// The aws-lc-rs ML-DSA parameter set of a spec, for signing and verifying; `None` for any other spec.
 pub(crate) fn ml_dsa(spec: KeySpec) -> Option<(&'static PqdsaSigningAlgorithm, &'static PqdsaVerificationAlgorithm)> {
     match spec {
@@ -69,7 +59,7 @@ pub fn generate_private_key(spec: KeySpec) -> Result<Zeroizing<Vec<u8>>, CryptoE
         let pair = PqdsaKeyPair::generate(signing).map_err(failed)?;
         return Ok(Zeroizing::new(pair.to_pkcs8v1().map_err(failed)?.as_ref().to_vec()));
     }
-    let document = match rsa_bits(spec) {
+    let document = match spec.rsa_bits() {
         Some(bits) => {
             let size = match bits {
                 2048 => rsa::KeySize::Rsa2048,
@@ -98,7 +88,7 @@ pub fn public_key_of(spec: KeySpec, document: &[u8]) -> Result<Vec<u8>, CryptoEr
     if spec == KeySpec::EccNistEdwards25519 {
         return public_key_der(Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?.public_key());
     }
-    match rsa_bits(spec) {
+    match spec.rsa_bits() {
         Some(_) => public_key_der(rsa::KeyPair::from_pkcs8(document).map_err(rejected)?.public_key()),
         None => {
             let (signing, _, _) = ecdsa_algorithms(spec)?;

@@ -8,7 +8,7 @@ use aws_lc_rs::rsa::{
 use trent_domain::{EncryptionAlgorithm, KeyId, KeySpec, UsableKey};
 use zeroize::Zeroizing;
 
-use crate::key_pair::{public_key_der, rsa_bits};
+use crate::key_pair::public_key_der;
 use crate::CryptoError;
 
 /// An unwrapped RSA encryption key pair for one key; the private key lives only inside aws-lc.
@@ -63,7 +63,7 @@ impl CallerPublicKey {
     /// The key in `der` (a SubjectPublicKeyInfo), if it is an RSA public key of `spec`.
     pub fn from_der(der: &[u8], spec: KeySpec) -> Option<Self> {
         let public = PublicEncryptingKey::from_der(der).ok()?;
-        if rsa_bits(spec) != Some(public.key_size_bits()) {
+        if spec.rsa_bits() != Some(public.key_size_bits()) {
             return None;
         }
         OaepPublicEncryptingKey::new(public).ok().map(Self)
@@ -80,7 +80,7 @@ impl RsaEncryptionKey {
     pub fn from_pkcs8(key_id: KeyId, spec: KeySpec, document: &[u8]) -> Result<Self, CryptoError> {
         let rejected = || CryptoError::Library("PKCS #8 key of another spec");
         let private = PrivateDecryptingKey::from_pkcs8(document).map_err(|_| rejected())?;
-        if rsa_bits(spec) != Some(private.key_size_bits()) {
+        if spec.rsa_bits() != Some(private.key_size_bits()) {
             return Err(rejected());
         }
         let public_key = private.public_key();

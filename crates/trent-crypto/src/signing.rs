@@ -103,7 +103,7 @@ impl SigningKey {
         let parse = |algorithm: &'static dyn VerificationAlgorithm, public: &[u8]| {
             ParsedPublicKey::new(algorithm, public).map_err(|_| CryptoError::Library("public key"))
         };
-        let signer = match (crate::key_pair::rsa_bits(spec), ml_dsa(spec)) {
+        let signer = match (spec.rsa_bits(), ml_dsa(spec)) {
             _ if spec == KeySpec::EccNistEdwards25519 => {
                 let pair = Ed25519KeyPair::from_pkcs8(document).map_err(rejected)?;
                 verifiers

@@ -126,10 +126,21 @@ impl KeySpec {
         }
     }
 
+    /// The modulus size in bits of an RSA spec; `None` for any other spec.
+    pub fn rsa_bits(self) -> Option<usize> {
+        match self {
+            KeySpec::Rsa2048 => Some(2048),
+            KeySpec::Rsa3072 => Some(3072),
+            KeySpec::Rsa4096 => Some(4096),
+            _ => None,
+        }
+    }
+
     /// Whether generating this spec's material takes long enough to block a request thread: an RSA key pair takes up
-    /// to a second; every other spec's material (random bytes, an elliptic-curve or ML-KEM key pair) microseconds.
+    /// to a second; every other spec's material (random bytes; an elliptic-curve, Ed25519, ML-DSA or ML-KEM key pair)
+    /// at most about half a millisecond.
     pub fn generation_is_slow(self) -> bool {
-        matches!(self, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096)
+        self.rsa_bits().is_some()
     }
 
     /// The length in bytes of a secret key's material; `None` for a key pair, whose material is a PKCS #8 document.

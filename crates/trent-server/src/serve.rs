@@ -282,7 +282,7 @@ pub async fn run_http(
 }
 
 /// The HTTP threads of the further cores: each serves its own listener on a single-threaded runtime, and keeps that
-/// runtime (with the database connections opened on it) until released, after the store has been left.
+/// runtime (with whatever its requests spawned) until released, after the store has been left.
 struct CoreThreads {
     stop: watch::Sender<bool>,
     served: Vec<tokio::sync::oneshot::Receiver<Result<(), String>>>,

@@ -136,19 +136,27 @@ impl From<tokio_postgres::Error> for StoreError {
 }
 
 /// Starts the thread this store's database work runs on, and returns its runtime's handle. Every connection of the
-/// pool is opened there, and every unit of work runs there, so that a statement's round trip waits for no HTTP
-/// request a request thread is busy with (a round trip that crossed to another request thread took about 200 µs
-/// under load). The thread ends with the runtime that opened the store, as tasks spawned on that runtime would.
+/// pool is opened there, and every short unit of work runs there (see [`Postgres::run`]), so that a statement's round
+/// trip waits for no HTTP request a request thread is busy with (a round trip that crossed to another request thread
+/// took about 200 µs under load). The thread ends with the runtime that opened the store, as tasks spawned on that
+/// runtime would.
 fn database_thread() -> Result<tokio::runtime::Handle, StoreError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?;
-    let handle = runtime.handle().clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (started, handle) = std::sync::mpsc::channel();
+    // The runtime is built, run and dropped on its own thread.
     std::thread::Builder::new()
         .name("trent-postgres".to_owned())
-        .spawn(move || runtime.block_on(async move { drop(stopped.await) }))
+        .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => {
+                let _ = started.send(Ok(runtime.handle().clone()));
+                runtime.block_on(async move { drop(stopped.await) });
+            }
+            Err(error) => drop(started.send(Err(error))),
+        })
+        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?;
+    let handle = handle
+        .recv()
+        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?
         .map_err(|e| StoreError::Database(format!("database thread: {e}")))?;
     // Held by a task of the opening runtime: dropped, and the thread told to end, when that runtime shuts down.
     tokio::spawn(async move {
@@ -383,8 +391,16 @@ impl Postgres {
 impl Postgres {
     /// Runs `work` in `mode` and commits it; returns its outcome and, if it changed keys, the token the other nodes
     /// acknowledge the change with (sent in the transaction, so it is heard exactly when the change is visible).
-    async fn transact<T>(&self, mode: Mode, work: impl Work<T>) -> Result<(T, Option<OpenToken<'_>>), StoreError> {
-        let mut client = self.client().await?;
+    async fn transact<T>(
+        &self,
+        pooled: Option<Object>,
+        mode: Mode,
+        work: impl Work<T>,
+    ) -> Result<(T, Option<OpenToken<'_>>), StoreError> {
+        let mut client = match pooled {
+            Some(client) => client,
+            None => self.client().await?,
+        };
         if mode == Mode::Autocommit {
             return Ok((work(&mut PgTx::new(&client)).await?, None));
         }
@@ -425,17 +441,25 @@ impl Postgres {
         &self,
         future: impl Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.thread
-            .spawn(future)
-            .await
-            .map_err(|_| StoreError::Unavailable("the database thread has stopped".to_owned()))?
+        self.thread.spawn(future).await.map_err(|e| {
+            if e.is_panic() {
+                StoreError::Database("a unit of database work panicked".to_owned())
+            } else {
+                StoreError::Unavailable("the database thread has stopped".to_owned())
+            }
+        })?
     }
 
-    /// [`Driver::run`], on the database thread.
-    async fn run_here<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
+    /// [`Driver::run`] on this thread, on the connection `pooled` if one was taken already.
+    async fn run_here<T: Send + 'static>(
+        &self,
+        pooled: Option<Object>,
+        mode: Mode,
+        work: impl Work<T>,
+    ) -> Result<T, StoreError> {
         // Bounded, so an unreachable database fails the call instead of hanging it.
         let limit = if matches!(mode, Mode::Copy | Mode::Migrate) { LONG_CALL_TIMEOUT } else { CALL_TIMEOUT };
-        let (outcome, token) = tokio::time::timeout(limit, self.transact(mode, work))
+        let (outcome, token) = tokio::time::timeout(limit, self.transact(pooled, mode, work))
             .await
             .map_err(|_| StoreError::Unavailable("the database did not answer in time".to_owned()))??;
         if let Some(token) = token {
@@ -446,9 +470,22 @@ impl Postgres {
 }
 
 impl Driver for Postgres {
+    /// Runs short units of work on the database thread. The audit trail's appends (which hash and compress every
+    /// event they chain) and a whole store's copy (which decodes every row) run on a blocking thread instead, as
+    /// SQLite's work does, on a connection taken on the database thread (where connections are opened; its runtime
+    /// still drives their I/O and timers): their CPU time would hold up every other unit of work, and the change
+    /// listener and the lease's heartbeat, which run on the database thread too.
     async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
         let driver = self.clone();
-        self.on_thread(async move { driver.run_here(mode, work).await }).await
+        if matches!(mode, Mode::Audit | Mode::Copy) {
+            let client = self.on_thread(async move { driver.client().await }).await?;
+            let (driver, thread) = (self.clone(), self.thread.clone());
+            let run = move || thread.block_on(driver.run_here(Some(client), mode, work));
+            return tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| StoreError::Database(format!("a unit of database work failed: {e}")))?;
+        }
+        self.on_thread(async move { driver.run_here(None, mode, work).await }).await
     }
 
     fn change_feed(&self) -> Option<Arc<ChangeFeed>> {
@@ -622,7 +659,7 @@ mod tests {
         };
         let driver = Postgres::connect(&url).await.unwrap();
         let failed = driver
-            .transact(Mode::Write, |tx| {
+            .transact(None, Mode::Write, |tx| {
                 Box::pin(async move {
                     tx.execute(&WRITE, &[Param::from("abandoned-failed"), Param::Blob(b"x")]).await?;
                     Err::<(), _>(StoreError::Conflict)
@@ -631,7 +668,7 @@ mod tests {
             .await;
         assert!(matches!(failed, Err(StoreError::Conflict)), "{:?}", failed.map(|_| ()));
         let (inserted, written) = tokio::sync::oneshot::channel();
-        let abandoned = driver.transact(Mode::Write, move |tx| {
+        let abandoned = driver.transact(None, Mode::Write, move |tx| {
             Box::pin(async move {
                 tx.execute(&WRITE, &[Param::from("abandoned-timed-out"), Param::Blob(b"x")]).await?;
                 let _ = inserted.send(());
@@ -646,7 +683,7 @@ mod tests {
         }
         // Every connection the pool may hold, at once.
         let checks = (0..16).map(|_| {
-            driver.transact(Mode::Autocommit, |tx| {
+            driver.transact(None, Mode::Autocommit, |tx| {
                 Box::pin(async move { crate::store::one::<bool>(tx, &OUTSIDE, &[]).await })
             })
         });
@@ -654,7 +691,9 @@ mod tests {
             assert!(outcome.unwrap().0, "a pooled connection was inside a transaction");
         }
         let written = driver
-            .transact(Mode::Autocommit, |tx| Box::pin(async move { crate::store::one::<i64>(tx, &READ, &[]).await }))
+            .transact(None, Mode::Autocommit, |tx| {
+                Box::pin(async move { crate::store::one::<i64>(tx, &READ, &[]).await })
+            })
             .await
             .unwrap()
             .0;
