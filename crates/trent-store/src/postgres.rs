@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -77,6 +77,8 @@ pub(crate) struct Postgres {
     thread: tokio::runtime::Handle,
     feed: Arc<ChangeFeed>,
     node: Arc<str>,
+    /// Set once this node has left the cluster: its heartbeat stops and renews its lease no more.
+    left: Arc<AtomicBool>,
     sequence: Arc<AtomicU64>,
     acks: Arc<Acks>,
 }
@@ -213,6 +215,7 @@ impl Postgres {
             thread: database_thread()?,
             feed: ChangeFeed::new(),
             node: Arc::from(uuid::Uuid::new_v4().simple().to_string()),
+            left: Arc::new(AtomicBool::new(false)),
             sequence: Arc::new(AtomicU64::new(0)),
             acks: Arc::new(Acks::default()),
         };
@@ -276,6 +279,13 @@ impl Postgres {
 
     /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
     /// is caught up: a heartbeat sent to itself after the renewal must come back through the listener.
+    /// Removes this node's lease: other nodes no longer wait for its acknowledgements.
+    async fn remove_lease(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        client.execute("DELETE FROM nodes WHERE node_id = $1", &[&&*self.node]).await?;
+        Ok(())
+    }
+
     async fn renew_lease(&self) -> Result<(), StoreError> {
         let started = Instant::now();
         let token = self.next_token();
@@ -306,13 +316,19 @@ impl Postgres {
 /// Renews the lease every [`HEARTBEAT`], forever; while the listener is down there is nothing to prove, so it
 /// checks again shortly and renews as soon as the listener is back.
 async fn heartbeat(store: Postgres) {
-    loop {
+    while !store.left.load(Ordering::SeqCst) {
         if !store.feed.is_listening() {
             tokio::time::sleep(Duration::from_millis(20)).await;
             continue;
         }
         if let Err(error) = store.renew_lease().await {
             tracing::debug!(%error, "lease not renewed; the key cache is bypassed once trust runs out");
+        }
+        if store.left.load(Ordering::SeqCst) {
+            // The node left while this renewal was under way, which may have written the lease again after it was
+            // removed: remove it again.
+            let _ = store.remove_lease().await;
+            return;
         }
         tokio::time::sleep(HEARTBEAT).await;
     }
@@ -493,14 +509,10 @@ impl Driver for Postgres {
     }
 
     async fn leave(&self) -> Result<(), StoreError> {
-        // Others stop waiting for this node's acknowledgements at once.
+        // Others stop waiting for this node's acknowledgements at once, and the heartbeat writes its lease no more.
+        self.left.store(true, Ordering::SeqCst);
         let driver = self.clone();
-        self.on_thread(async move {
-            let client = driver.client().await?;
-            client.execute("DELETE FROM nodes WHERE node_id = $1", &[&&*driver.node]).await?;
-            Ok(())
-        })
-        .await
+        self.on_thread(async move { driver.remove_lease().await }).await
     }
 }
 
@@ -698,6 +710,24 @@ mod tests {
             .unwrap()
             .0;
         assert_eq!(written, 0, "neither transaction committed");
+    }
+
+    /// A node that left keeps no lease: its heartbeat does not write it again, so other nodes never wait for it.
+    #[tokio::test]
+    async fn a_node_that_left_keeps_no_lease() {
+        let Some(url) = crate::conformance::postgres_test_database().await else {
+            return;
+        };
+        let driver = Postgres::connect(&url).await.unwrap();
+        let leases = || async {
+            let client = driver.client().await.unwrap();
+            let row = client.query_one("SELECT count(*) FROM nodes WHERE node_id = $1", &[&&*driver.node]).await;
+            row.unwrap().get::<_, i64>(0)
+        };
+        assert_eq!(leases().await, 1, "a node serving holds a lease");
+        driver.leave().await.unwrap();
+        tokio::time::sleep(HEARTBEAT * 2).await;
+        assert_eq!(leases().await, 0, "the heartbeat wrote the lease again");
     }
 
     #[tokio::test]
