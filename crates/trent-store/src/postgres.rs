@@ -277,8 +277,6 @@ impl Postgres {
         }
     }
 
-    /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
-    /// is caught up: a heartbeat sent to itself after the renewal must come back through the listener.
     /// Removes this node's lease: other nodes no longer wait for its acknowledgements.
     async fn remove_lease(&self) -> Result<(), StoreError> {
         let client = self.client().await?;
@@ -286,6 +284,8 @@ impl Postgres {
         Ok(())
     }
 
+    /// Renews this node's lease once, and trusts the cache until shortly before it ends if the listener proves it
+    /// is caught up: a heartbeat sent to itself after the renewal must come back through the listener.
     async fn renew_lease(&self) -> Result<(), StoreError> {
         let started = Instant::now();
         let token = self.next_token();
@@ -313,8 +313,8 @@ impl Postgres {
     }
 }
 
-/// Renews the lease every [`HEARTBEAT`], forever; while the listener is down there is nothing to prove, so it
-/// checks again shortly and renews as soon as the listener is back.
+/// Renews the lease every [`HEARTBEAT`] until the node leaves; while the listener is down there is nothing to
+/// prove, so it checks again shortly and renews as soon as the listener is back.
 async fn heartbeat(store: Postgres) {
     while !store.left.load(Ordering::SeqCst) {
         if !store.feed.is_listening() {

@@ -3,9 +3,7 @@
 //! (the root user of the operator account) may take one; each is a store-wide `BackupStore` event, and so is each
 //! refused attempt, whether or not calls are audited.
 
-use std::sync::Arc;
-
-use trent_audit::{AuditEvent, EventBatch, EventType};
+use trent_audit::{AuditEvent, EventType};
 
 use crate::backup::{self, Backup};
 use crate::context::RequestContext;
@@ -37,8 +35,7 @@ impl Service {
             )
             .with_parameter("reason", format!("refused: backup attempted by {}", principal.arn()))
             .with_error("AccessDeniedException", &message);
-            let batch = EventBatch::of(&[attempt]).map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
-            self.store.append_events(Arc::new(batch)).await?;
+            self.record(attempt).await?;
             return Err(ServiceError::AccessDenied(message));
         }
         // Every call answered so far is in the trail the backup holds.
