@@ -3,7 +3,6 @@
 //! without building one (no owned strings, maps or values per call). A unit test holds the two ways to the same text.
 
 use std::fmt::Display;
-use std::io::Write;
 use std::net::IpAddr;
 
 use serde_json::value::RawValue;
@@ -88,10 +87,16 @@ impl CallRecord<'_> {
     /// CloudTrail record, a newline.
     pub fn journal_line(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1024);
-        let _ = write!(out, "{}\t", self.at.0);
-        self.write_record(&mut out);
-        out.push(b'\n');
+        self.write_journal_line(&mut out);
         out
+    }
+
+    /// Writes [`CallRecord::journal_line`] into `out`.
+    pub fn write_journal_line(&self, out: &mut Vec<u8>) {
+        crate::json::integer(out, self.at.0);
+        out.push(b'\t');
+        self.write_record(out);
+        out.push(b'\n');
     }
 
     /// Writes the record's JSON.
@@ -158,8 +163,7 @@ impl CallRecord<'_> {
             event_type: EventType::AwsApiCall,
             recipient_account_id: self.account,
         };
-        // Writing these types into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, &record);
+        record.write_json(out);
     }
 }
 

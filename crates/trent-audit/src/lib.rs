@@ -4,6 +4,7 @@
 
 pub mod call_record;
 pub mod chain;
+mod json;
 pub mod record;
 pub mod segment;
 pub mod stored;
@@ -99,6 +100,16 @@ pub enum EventType {
     AwsApiCall,
     /// Something the service did by itself, such as the deletion at the end of a waiting period.
     AwsServiceEvent,
+}
+
+impl EventType {
+    /// The name a record gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::AwsApiCall => "AwsApiCall",
+            EventType::AwsServiceEvent => "AwsServiceEvent",
+        }
+    }
 }
 
 /// Who made a call (written as the record's `userIdentity`, [`record::Record`]).
@@ -354,13 +365,18 @@ impl AuditEvent {
 
     /// The event's journal line, the form the audit journal and the stored segments hold: the event time in ms, a
     /// tab, the record, a newline.
-    pub fn journal_line(&self) -> Result<Vec<u8>, serde_json::Error> {
+    pub fn journal_line(&self) -> Vec<u8> {
         let mut line = Vec::with_capacity(1024);
-        line.extend_from_slice(self.event_millis.to_string().as_bytes());
-        line.push(b'\t');
-        serde_json::to_writer(&mut line, self)?;
-        line.push(b'\n');
-        Ok(line)
+        self.write_journal_line(&mut line);
+        line
+    }
+
+    /// Writes [`AuditEvent::journal_line`] into `out`.
+    pub fn write_journal_line(&self, out: &mut Vec<u8>) {
+        json::integer(out, self.event_millis);
+        out.push(b'\t');
+        self.record().write_json(out);
+        out.push(b'\n');
     }
 
     /// The key ARN the event is about, if any.

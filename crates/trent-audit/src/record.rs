@@ -4,37 +4,28 @@
 
 use std::fmt::Display;
 
-use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::json;
 use crate::{EventType, Resource, UserIdentity};
 
-/// One record, borrowed.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One record, borrowed. Its members are written in this order; an optional one that is `None` is left out.
 pub struct Record<'a> {
     pub(crate) event_version: &'a str,
-    #[serde(serialize_with = "display")]
     pub(crate) event_time: &'a dyn Display,
     pub(crate) event_source: &'a str,
     pub(crate) event_name: &'a str,
     pub(crate) aws_region: &'a str,
-    #[serde(rename = "sourceIPAddress", skip_serializing_if = "Option::is_none", serialize_with = "optional_display")]
     pub(crate) source_ip_address: Option<&'a dyn Display>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user_agent: Option<&'a str>,
     pub(crate) user_identity: Identity<'a>,
     pub(crate) request_parameters: Members<'a>,
     pub(crate) response_elements: Members<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error_code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error_message: Option<&'a str>,
-    #[serde(rename = "requestID", skip_serializing_if = "Option::is_none")]
     pub(crate) request_id: Option<&'a str>,
-    #[serde(rename = "eventID")]
     pub(crate) event_id: &'a str,
     pub(crate) read_only: bool,
     pub(crate) resources: Resources<'a>,
@@ -42,20 +33,77 @@ pub struct Record<'a> {
     pub(crate) recipient_account_id: &'a str,
 }
 
+impl Record<'_> {
+    /// Writes the record's JSON (compact, one line) into `out`: by hand, because every call writes one and nearly
+    /// every string in it needs no escaping ([`json`]); the text is the one serde_json would write.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"eventVersion\":");
+        json::string(out, self.event_version);
+        out.extend_from_slice(b",\"eventTime\":");
+        json::display(out, self.event_time);
+        out.extend_from_slice(b",\"eventSource\":");
+        json::string(out, self.event_source);
+        out.extend_from_slice(b",\"eventName\":");
+        json::string(out, self.event_name);
+        out.extend_from_slice(b",\"awsRegion\":");
+        json::string(out, self.aws_region);
+        if let Some(ip) = self.source_ip_address {
+            out.extend_from_slice(b",\"sourceIPAddress\":");
+            json::display(out, ip);
+        }
+        if let Some(user_agent) = self.user_agent {
+            out.extend_from_slice(b",\"userAgent\":");
+            json::string(out, user_agent);
+        }
+        out.extend_from_slice(b",\"userIdentity\":");
+        self.user_identity.write_json(out);
+        out.extend_from_slice(b",\"requestParameters\":");
+        self.request_parameters.write_json(out);
+        out.extend_from_slice(b",\"responseElements\":");
+        self.response_elements.write_json(out);
+        if let Some(code) = self.error_code {
+            out.extend_from_slice(b",\"errorCode\":");
+            json::string(out, code);
+        }
+        if let Some(message) = self.error_message {
+            out.extend_from_slice(b",\"errorMessage\":");
+            json::string(out, message);
+        }
+        if let Some(request_id) = self.request_id {
+            out.extend_from_slice(b",\"requestID\":");
+            json::string(out, request_id);
+        }
+        out.extend_from_slice(b",\"eventID\":");
+        json::string(out, self.event_id);
+        out.extend_from_slice(if self.read_only { b",\"readOnly\":true" } else { b",\"readOnly\":false" });
+        out.extend_from_slice(b",\"resources\":");
+        self.resources.write_json(out);
+        out.extend_from_slice(b",\"eventType\":");
+        json::string(out, self.event_type.as_str());
+        out.extend_from_slice(b",\"recipientAccountId\":");
+        json::string(out, self.recipient_account_id);
+        out.push(b'}');
+    }
+}
+
+/// A record serialises as the JSON [`Record::write_json`] writes (serde_json takes it as it is).
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut text = Vec::with_capacity(1024);
+        self.write_json(&mut text);
+        let text = String::from_utf8(text).map_err(S::Error::custom)?;
+        RawValue::from_string(text).map_err(S::Error::custom)?.serialize(serializer)
+    }
+}
+
 /// `userIdentity`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct Identity<'a> {
-    #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     pub(crate) principal_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "optional_display")]
     pub(crate) arn: Option<&'a dyn Display>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) account_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) access_key_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user_name: Option<&'a str>,
 }
 
@@ -70,6 +118,30 @@ impl<'a> Identity<'a> {
             user_name: identity.user_name.as_deref(),
         }
     }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"type\":");
+        json::string(out, self.kind);
+        out.extend_from_slice(b",\"principalId\":");
+        json::string(out, self.principal_id);
+        if let Some(arn) = self.arn {
+            out.extend_from_slice(b",\"arn\":");
+            json::display(out, arn);
+        }
+        if let Some(account_id) = self.account_id {
+            out.extend_from_slice(b",\"accountId\":");
+            json::string(out, account_id);
+        }
+        if let Some(access_key_id) = self.access_key_id {
+            out.extend_from_slice(b",\"accessKeyId\":");
+            json::string(out, access_key_id);
+        }
+        if let Some(user_name) = self.user_name {
+            out.extend_from_slice(b",\"userName\":");
+            json::string(out, user_name);
+        }
+        out.push(b'}');
+    }
 }
 
 /// `requestParameters` or `responseElements`: an owned event's map, or a call's members as the request's JSON text
@@ -80,37 +152,46 @@ pub(crate) enum Members<'a> {
     KeyId(Option<&'a str>),
 }
 
-impl Serialize for Members<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Members<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
         match self {
-            Members::Map(map) => map.serialize(serializer),
-            Members::Raw(members) => serializer.collect_map(members.iter().map(|(name, value)| (name, OneLine(value)))),
-            Members::KeyId(key_id) => {
-                let mut map = serializer.serialize_map(Some(usize::from(key_id.is_some())))?;
-                if let Some(key_id) = key_id {
-                    map.serialize_entry("keyId", key_id)?;
+            // Writing a map of values into a Vec cannot fail.
+            Members::Map(map) => drop(serde_json::to_writer(&mut *out, map)),
+            Members::Raw(members) => {
+                out.push(b'{');
+                for (index, (name, value)) in members.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    json::string(out, name);
+                    out.push(b':');
+                    one_line(out, value);
                 }
-                map.end()
+                out.push(b'}');
             }
+            Members::KeyId(Some(key_id)) => {
+                out.extend_from_slice(b"{\"keyId\":");
+                json::string(out, key_id);
+                out.push(b'}');
+            }
+            Members::KeyId(None) => out.extend_from_slice(b"{}"),
         }
     }
 }
 
-/// A request member's JSON text as it came, unless it spans lines (whitespace between an array's or object's
+/// Writes a request member's JSON text as it came, unless it spans lines (whitespace between an array's or object's
 /// members may): a record is one line, so that is written again compactly.
-struct OneLine<'a>(&'a RawValue);
-
-impl Serialize for OneLine<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = self.0.get();
-        if !text.contains(['\n', '\r']) {
-            return self.0.serialize(serializer);
-        }
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => value.serialize(serializer),
-            // The text came from a parsed request, so it parses; were it not to, it is still written as one string.
-            Err(_) => serializer.serialize_str(text),
-        }
+fn one_line(out: &mut Vec<u8>, value: &RawValue) {
+    let text = value.get();
+    if !text.contains(['\n', '\r']) {
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
+    match serde_json::from_str::<Value>(text) {
+        // Writing a value into a Vec cannot fail.
+        Ok(value) => drop(serde_json::to_writer(&mut *out, &value)),
+        // The text came from a parsed request, so it parses; were it not to, it is still written as one string.
+        Err(_) => json::string(out, text),
     }
 }
 
@@ -120,43 +201,114 @@ pub(crate) enum Resources<'a> {
     Key { arn: Option<&'a str>, account: &'a str },
 }
 
-/// One resource.
-#[derive(Serialize)]
-struct ResourceRef<'a> {
-    #[serde(rename = "ARN")]
-    arn: &'a str,
-    #[serde(rename = "accountId")]
-    account_id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-}
-
-impl Serialize for Resources<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Resources<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'[');
         match self {
-            Resources::List(list) => serializer.collect_seq(list.iter().map(|r| ResourceRef {
-                arn: &r.arn,
-                account_id: &r.account_id,
-                kind: &r.kind,
-            })),
-            Resources::Key { arn, account } => {
-                let mut seq = serializer.serialize_seq(Some(usize::from(arn.is_some())))?;
-                if let Some(arn) = arn {
-                    seq.serialize_element(&ResourceRef { arn, account_id: account, kind: crate::KEY_RESOURCE_TYPE })?;
+            Resources::List(list) => {
+                for (index, resource) in list.iter().enumerate() {
+                    if index > 0 {
+                        out.push(b',');
+                    }
+                    write_resource(out, &resource.arn, &resource.account_id, &resource.kind);
                 }
-                seq.end()
             }
+            Resources::Key { arn: Some(arn), account } => write_resource(out, arn, account, crate::KEY_RESOURCE_TYPE),
+            Resources::Key { arn: None, .. } => {}
         }
+        out.push(b']');
     }
 }
 
-fn display<S: Serializer>(value: &&dyn Display, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
+/// One resource.
+fn write_resource(out: &mut Vec<u8>, arn: &str, account_id: &str, kind: &str) {
+    out.extend_from_slice(b"{\"ARN\":");
+    json::string(out, arn);
+    out.extend_from_slice(b",\"accountId\":");
+    json::string(out, account_id);
+    out.extend_from_slice(b",\"type\":");
+    json::string(out, kind);
+    out.push(b'}');
 }
 
-fn optional_display<S: Serializer>(value: &Option<&dyn Display>, serializer: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(value) => serializer.collect_str(value),
-        None => serializer.serialize_none(),
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use trent_domain::{AccountId, Region, Timestamp};
+
+    use crate::{AuditEvent, EventType, UserIdentity};
+
+    /// A record with every member present, strings that need escaping, and nested parameters.
+    fn full_event() -> AuditEvent {
+        let account = AccountId::parse("111122223333").unwrap();
+        let mut event = AuditEvent::new(
+            "ScheduleKeyDeletion",
+            EventType::AwsApiCall,
+            Timestamp(1_700_000_000_123),
+            &account,
+            &Region::parse("eu-west-1").unwrap(),
+            UserIdentity::user(&account, "AKIAUSER", "al\"ice", "AIDAEXAMPLE"),
+            Some("arn:aws:kms:eu-west-1:111122223333:key/k".to_owned()),
+        )
+        .with_request("req-1", Some("10.1.2.3".to_owned()))
+        .with_user_agent(Some("agent/1.0 \"quoted\" \\ é\t\u{1}".to_owned()))
+        .with_parameter("keyId", "k")
+        .with_parameter("pendingWindowInDays", 7)
+        .with_parameter("enabled", json!([true, {"a": "b\nc"}]))
+        .with_response("keyId", "arn:aws:kms:eu-west-1:111122223333:key/k")
+        .with_error("KMSInvalidStateException", "line one\nline \"two\"")
+        .read_only(true);
+        event.event_id = "e-1".to_owned();
+        event
+    }
+
+    #[test]
+    fn a_record_is_written_in_cloudtrails_member_order_and_serde_jsons_escaping() {
+        let text = String::from_utf8(full_event().journal_line()).unwrap();
+        let expected = concat!(
+            "1700000000123\t",
+            r#"{"eventVersion":"1.08","eventTime":"2023-11-14T22:13:20Z","eventSource":"kms.amazonaws.com","#,
+            r#""eventName":"ScheduleKeyDeletion","awsRegion":"eu-west-1","sourceIPAddress":"10.1.2.3","#,
+            r#""userAgent":"agent/1.0 \"quoted\" \\ é\t\u0001","#,
+            r#""userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","#,
+            r#""arn":"arn:aws:iam::111122223333:user/al\"ice","accountId":"111122223333","#,
+            r#""accessKeyId":"AKIAUSER","userName":"al\"ice"},"#,
+            r#""requestParameters":{"enabled":[true,{"a":"b\nc"}],"keyId":"k","pendingWindowInDays":7},"#,
+            r#""responseElements":{"keyId":"arn:aws:kms:eu-west-1:111122223333:key/k"},"#,
+            r#""errorCode":"KMSInvalidStateException","errorMessage":"line one\nline \"two\"","#,
+            r#""requestID":"req-1","eventID":"e-1","readOnly":true,"#,
+            r#""resources":[{"ARN":"arn:aws:kms:eu-west-1:111122223333:key/k","accountId":"111122223333","#,
+            r#""type":"AWS::KMS::Key"}],"eventType":"AwsApiCall","recipientAccountId":"111122223333"}"#,
+            "\n"
+        );
+        assert_eq!(text, expected);
+        let record = expected.split_once('\t').unwrap().1.trim_end();
+        assert_eq!(serde_json::to_string(&full_event()).unwrap(), record, "serde_json takes the written text");
+        let read: AuditEvent = serde_json::from_str(record).unwrap();
+        assert_eq!(AuditEvent { event_millis: read.event_millis, ..full_event() }, read, "it reads back the same");
+    }
+
+    #[test]
+    fn optional_members_are_left_out_and_empty_ones_written_empty() {
+        let mut event = AuditEvent::new(
+            "DeleteKey",
+            EventType::AwsServiceEvent,
+            Timestamp(0),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("us-east-1").unwrap(),
+            AuditEvent::service_identity(),
+            None,
+        );
+        event.event_id = "e-2".to_owned();
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            concat!(
+                r#"{"eventVersion":"1.08","eventTime":"1970-01-01T00:00:00Z","eventSource":"kms.amazonaws.com","#,
+                r#""eventName":"DeleteKey","awsRegion":"us-east-1","#,
+                r#""userIdentity":{"type":"AWSService","principalId":"kms.amazonaws.com"},"#,
+                r#""requestParameters":{},"responseElements":{},"eventID":"e-2","readOnly":false,"resources":[],"#,
+                r#""eventType":"AwsServiceEvent","recipientAccountId":"111122223333"}"#
+            )
+        );
     }
 }

@@ -146,7 +146,7 @@ impl EventBatch {
 
     /// Serialises `event` into the batch.
     pub fn push(&mut self, event: &AuditEvent) -> Result<(), LineError> {
-        let line = String::from_utf8(event.journal_line()?).map_err(|_| LineError::Malformed)?;
+        let line = String::from_utf8(event.journal_line()).map_err(|_| LineError::Malformed)?;
         self.push_line(line.strip_suffix('\n').unwrap_or(&line))
     }
 

@@ -75,8 +75,8 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
     let audits_itself = result.is_ok() && call.action.as_deref().and_then(ops::kind) == Some(ops::Kind::AuditsItself);
     let result = match state.app.service.audit_writer() {
         Some(audit) if !audits_itself => {
-            let line = call.journal_line(&state, &parts, &request_id, &result);
-            match audit.record_line(line).await {
+            let written = audit.record_with(|line| call.write_journal_line(&state, &parts, &request_id, &result, line));
+            match written.await {
                 Ok(()) => result,
                 // A call whose record cannot be kept is not answered as a success.
                 Err(error) => Err(WireError::from_service(error, None)),
@@ -114,13 +114,15 @@ struct Call {
 }
 
 impl Call {
-    fn journal_line(
+    /// Writes the call's journal line.
+    fn write_journal_line(
         &self,
         state: &AlibabaState,
         parts: &http::request::Parts,
         request_id: &str,
         result: &Result<Answer, WireError>,
-    ) -> Vec<u8> {
+        line: &mut Vec<u8>,
+    ) {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -162,7 +164,7 @@ impl Call {
             read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),
         }
-        .journal_line()
+        .write_journal_line(line);
     }
 
     /// The key a call named by ID or ARN, when its answer names none: attempts on a disabled or pending key are

@@ -148,8 +148,8 @@ async fn kms(
     let mut result = Box::pin(handle_kms(&state, &request_id, request, &mut call)).await;
     if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
-            let line = call.journal_line(&state, &request_id, &result);
-            if let Err(error) = audit.record_line(line).await {
+            let written = audit.record_with(|line| call.write_journal_line(&state, &request_id, &result, line));
+            if let Err(error) = written.await {
                 // A call whose record cannot be kept is not answered as a success.
                 result = Err(error.into());
             }
@@ -171,8 +171,14 @@ struct Call {
 }
 
 impl Call {
-    /// The call's journal line, written from what the edge learnt (nothing of it is copied into an owned event).
-    fn journal_line(&self, state: &AppState, request_id: &str, result: &Result<Reply, AwsError>) -> Vec<u8> {
+    /// Writes the call's journal line from what the edge learnt (nothing of it is copied into an owned event).
+    fn write_journal_line(
+        &self,
+        state: &AppState,
+        request_id: &str,
+        result: &Result<Reply, AwsError>,
+        line: &mut Vec<u8>,
+    ) {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -214,7 +220,7 @@ impl Call {
             read_only: self.target.is_some_and(Target::is_read_only),
             key_arn: key_arn.as_deref(),
         }
-        .journal_line()
+        .write_journal_line(line);
     }
 }
 

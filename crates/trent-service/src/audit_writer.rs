@@ -209,21 +209,25 @@ impl AuditWriter {
 
     /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        let line = event.journal_line().map_err(|e| ServiceError::Internal(format!("audit record: {e}")))?;
-        drop(event);
-        self.record_line(line).await
+        self.record_with(|line| event.write_journal_line(line)).await
     }
 
-    /// Records a journal line written by the caller (`millis TAB record NEWLINE`, as
-    /// [`trent_audit::call_record::CallRecord::journal_line`] writes it); returns once it is in the journal.
-    pub async fn record_line(&self, line: Vec<u8>) -> Result<(), ServiceError> {
-        let number = {
+    /// Records the journal line `write` writes (`millis TAB record NEWLINE`, as
+    /// [`trent_audit::call_record::CallRecord::write_journal_line`] writes one) on the caller's thread; returns once
+    /// it is in the journal.
+    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), ServiceError> {
+        thread_local! {
+            /// The line being written: one buffer per thread, kept, so no call allocates one.
+            static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
+        }
+        let number = LINE.with_borrow_mut(|line| {
+            line.clear();
+            write(line);
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.lines.extend_from_slice(&line);
+            pending.lines.extend_from_slice(line);
             pending.last += 1;
             pending.last
-        };
-        drop(line);
+        });
         // The other calls of this moment add their lines meanwhile: one write then carries them all.
         tokio::task::yield_now().await;
         self.write_through(number).map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
@@ -235,7 +239,9 @@ impl AuditWriter {
         if journaled.decided < number {
             let (lines, last) = {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-                (std::mem::take(&mut pending.lines), pending.last)
+                // The next group starts with room for about as many lines, instead of growing by reallocation.
+                let room = Vec::with_capacity(pending.lines.len() + pending.lines.len() / 2);
+                (std::mem::replace(&mut pending.lines, room), pending.last)
             };
             let first = journaled.decided + 1;
             journaled.decided = last;
@@ -411,9 +417,9 @@ mod tests {
         let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), then a torn line.
-        let mut bytes = event(1).journal_line().unwrap();
+        let mut bytes = event(1).journal_line();
         let first_end = bytes.len();
-        bytes.extend(event(2).journal_line().unwrap());
+        bytes.extend(event(2).journal_line());
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store

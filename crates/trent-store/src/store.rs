@@ -137,7 +137,7 @@ pub(crate) async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<
 
 /// `event` as the line the journal and a batch's deferred events hold.
 pub(crate) fn journal_line(event: &AuditEvent) -> Result<String, StoreError> {
-    String::from_utf8(event.journal_line().map_err(unrecordable)?).map_err(unrecordable)
+    String::from_utf8(event.journal_line()).map_err(unrecordable)
 }
 
 /// An event that cannot be recorded (a bug: every event serialises).
