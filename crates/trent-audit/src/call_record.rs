@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use trent_domain::{AccountId, Timestamp};
 
 use crate::record::{Identity, Members, Record, Resources};
+use crate::stored::Noted;
 use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_VERSION};
 
 /// Who called, as far as the edge knows.
@@ -87,20 +88,23 @@ impl CallRecord<'_> {
     /// CloudTrail record, a newline.
     pub fn journal_line(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1024);
-        self.write_journal_line(&mut out);
+        let _ = self.write_journal_line(&mut out);
         out
     }
 
-    /// Writes [`CallRecord::journal_line`] into `out`.
-    pub fn write_journal_line(&self, out: &mut Vec<u8>) {
+    /// Writes [`CallRecord::journal_line`] into `out`; returns where the record's members sit in the line, as
+    /// [`crate::AuditEvent::write_journal_line`] does.
+    pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<Noted> {
+        let start = out.len();
         crate::json::integer(out, self.at.0);
         out.push(b'\t');
-        self.write_record(out);
+        let noted = self.write_record(out);
         out.push(b'\n');
+        noted?.from(start)
     }
 
-    /// Writes the record's JSON.
-    pub fn write_record(&self, out: &mut Vec<u8>) {
+    /// Writes the record's JSON; returns where its members sit in `out` ([`Record::write_json`]).
+    pub fn write_record(&self, out: &mut Vec<u8>) -> Option<Noted> {
         let (root_arn, user_arn);
         let user_identity = match self.caller {
             Caller::Root { account, access_key_id } => {
@@ -163,7 +167,7 @@ impl CallRecord<'_> {
             event_type: EventType::AwsApiCall,
             recipient_account_id: self.account,
         };
-        record.write_json(out);
+        record.write_json(out)
     }
 }
 

@@ -10,7 +10,7 @@ pub mod segment;
 pub mod stored;
 pub mod usage;
 
-pub use stored::{EventBatch, LineError, StoredEvent};
+pub use stored::{EventBatch, LineError, Noted, StoredEvent};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -367,16 +367,19 @@ impl AuditEvent {
     /// tab, the record, a newline.
     pub fn journal_line(&self) -> Vec<u8> {
         let mut line = Vec::with_capacity(1024);
-        self.write_journal_line(&mut line);
+        let _ = self.write_journal_line(&mut line);
         line
     }
 
-    /// Writes [`AuditEvent::journal_line`] into `out`.
-    pub fn write_journal_line(&self, out: &mut Vec<u8>) {
+    /// Writes [`AuditEvent::journal_line`] into `out`; returns where the record's members sit in the line
+    /// ([`stored::Noted`], offsets from the line's start), when they could be noted.
+    pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<stored::Noted> {
+        let start = out.len();
         json::integer(out, self.event_millis);
         out.push(b'\t');
-        self.record().write_json(out);
+        let noted = self.record().write_json(out);
         out.push(b'\n');
+        noted?.from(start)
     }
 
     /// The key ARN the event is about, if any.

@@ -8,7 +8,10 @@ use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use std::ops::Range;
+
 use crate::json;
+use crate::stored::Noted;
 use crate::{EventType, Resource, UserIdentity};
 
 /// One record, borrowed. Its members are written in this order; an optional one that is `None` is left out.
@@ -35,8 +38,10 @@ pub struct Record<'a> {
 
 impl Record<'_> {
     /// Writes the record's JSON (compact, one line) into `out`: by hand, because every call writes one and nearly
-    /// every string in it needs no escaping ([`json`]); the text is the one serde_json would write.
-    pub fn write_json(&self, out: &mut Vec<u8>) {
+    /// every string in it needs no escaping ([`json`]); the text is the one serde_json would write. Returns where the
+    /// members a [`crate::stored::RecordView`] reads sit in `out`, unless one of them had to be escaped or the record
+    /// names more than one resource.
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Option<Noted> {
         out.extend_from_slice(b"{\"eventVersion\":");
         json::string(out, self.event_version);
         out.extend_from_slice(b",\"eventTime\":");
@@ -44,45 +49,76 @@ impl Record<'_> {
         out.extend_from_slice(b",\"eventSource\":");
         json::string(out, self.event_source);
         out.extend_from_slice(b",\"eventName\":");
-        json::string(out, self.event_name);
+        let event_name = json::string(out, self.event_name);
         out.extend_from_slice(b",\"awsRegion\":");
-        json::string(out, self.aws_region);
-        if let Some(ip) = self.source_ip_address {
+        let aws_region = json::string(out, self.aws_region);
+        let source_ip_address = self.source_ip_address.map(|ip| {
             out.extend_from_slice(b",\"sourceIPAddress\":");
-            json::display(out, ip);
-        }
+            json::display(out, ip)
+        });
         if let Some(user_agent) = self.user_agent {
             out.extend_from_slice(b",\"userAgent\":");
             json::string(out, user_agent);
         }
         out.extend_from_slice(b",\"userIdentity\":");
-        self.user_identity.write_json(out);
+        let (principal_id, arn) = self.user_identity.write_json(out);
         out.extend_from_slice(b",\"requestParameters\":");
         self.request_parameters.write_json(out);
         out.extend_from_slice(b",\"responseElements\":");
         self.response_elements.write_json(out);
-        if let Some(code) = self.error_code {
+        let error_code = self.error_code.map(|code| {
             out.extend_from_slice(b",\"errorCode\":");
-            json::string(out, code);
-        }
-        if let Some(message) = self.error_message {
+            json::string(out, code)
+        });
+        let error_message = self.error_message.map(|message| {
             out.extend_from_slice(b",\"errorMessage\":");
-            json::string(out, message);
-        }
-        if let Some(request_id) = self.request_id {
+            json::string(out, message)
+        });
+        let request_id = self.request_id.map(|request_id| {
             out.extend_from_slice(b",\"requestID\":");
-            json::string(out, request_id);
-        }
+            json::string(out, request_id)
+        });
         out.extend_from_slice(b",\"eventID\":");
-        json::string(out, self.event_id);
+        let event_id = json::string(out, self.event_id);
         out.extend_from_slice(if self.read_only { b",\"readOnly\":true" } else { b",\"readOnly\":false" });
         out.extend_from_slice(b",\"resources\":");
-        self.resources.write_json(out);
+        let resource = self.resources.write_json(out);
         out.extend_from_slice(b",\"eventType\":");
         json::string(out, self.event_type.as_str());
         out.extend_from_slice(b",\"recipientAccountId\":");
-        json::string(out, self.recipient_account_id);
+        let recipient_account_id = json::string(out, self.recipient_account_id);
         out.push(b'}');
+        Some(Noted {
+            event_id: span(event_id)?,
+            event_name: span(event_name)?,
+            aws_region: span(aws_region)?,
+            source_ip_address: optional_span(source_ip_address)?,
+            principal_id: span(principal_id)?,
+            arn: optional_span(arn)?,
+            error_code: optional_span(error_code)?,
+            error_message: optional_span(error_message)?,
+            request_id: optional_span(request_id)?,
+            resource: match resource? {
+                None => None,
+                Some(arn) => Some(span(Some(arn))?),
+            },
+            event_type: self.event_type,
+            recipient_account_id: span(recipient_account_id)?,
+        })
+    }
+}
+
+/// A member's place, when it was written as it is.
+fn span(written: Option<Range<usize>>) -> Option<Range<u32>> {
+    let written = written?;
+    Some(u32::try_from(written.start).ok()?..u32::try_from(written.end).ok()?)
+}
+
+/// An optional member's place: `Some(None)` when it is absent, `None` when it was escaped.
+fn optional_span(written: Option<Option<Range<usize>>>) -> Option<Option<Range<u32>>> {
+    match written {
+        None => Some(None),
+        Some(written) => span(written).map(Some),
     }
 }
 
@@ -91,7 +127,7 @@ impl Serialize for Record<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
         let mut text = Vec::with_capacity(1024);
-        self.write_json(&mut text);
+        let _ = self.write_json(&mut text);
         let text = String::from_utf8(text).map_err(S::Error::custom)?;
         RawValue::from_string(text).map_err(S::Error::custom)?.serialize(serializer)
     }
@@ -119,15 +155,16 @@ impl<'a> Identity<'a> {
         }
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    /// Writes `userIdentity`; returns where its principal's ID and ARN sit (as [`json::string`] does).
+    fn write_json(&self, out: &mut Vec<u8>) -> (Option<Range<usize>>, Option<Option<Range<usize>>>) {
         out.extend_from_slice(b"{\"type\":");
         json::string(out, self.kind);
         out.extend_from_slice(b",\"principalId\":");
-        json::string(out, self.principal_id);
-        if let Some(arn) = self.arn {
+        let principal_id = json::string(out, self.principal_id);
+        let arn = self.arn.map(|arn| {
             out.extend_from_slice(b",\"arn\":");
-            json::display(out, arn);
-        }
+            json::display(out, arn)
+        });
         if let Some(account_id) = self.account_id {
             out.extend_from_slice(b",\"accountId\":");
             json::string(out, account_id);
@@ -141,6 +178,7 @@ impl<'a> Identity<'a> {
             json::string(out, user_name);
         }
         out.push(b'}');
+        (principal_id, arn)
     }
 }
 
@@ -191,7 +229,7 @@ fn one_line(out: &mut Vec<u8>, value: &RawValue) {
         // Writing a value into a Vec cannot fail.
         Ok(value) => drop(serde_json::to_writer(&mut *out, &value)),
         // The text came from a parsed request, so it parses; were it not to, it is still written as one string.
-        Err(_) => json::string(out, text),
+        Err(_) => drop(json::string(out, text)),
     }
 }
 
@@ -202,33 +240,42 @@ pub(crate) enum Resources<'a> {
 }
 
 impl Resources<'_> {
-    fn write_json(&self, out: &mut Vec<u8>) {
+    /// Writes `resources`; returns where the one resource's ARN sits (`Some(None)` when there is none, `None` when
+    /// there are several or its ARN was escaped).
+    fn write_json(&self, out: &mut Vec<u8>) -> Option<Option<Range<usize>>> {
         out.push(b'[');
-        match self {
+        let first = match self {
             Resources::List(list) => {
+                let mut noted = Some(None);
                 for (index, resource) in list.iter().enumerate() {
                     if index > 0 {
                         out.push(b',');
                     }
-                    write_resource(out, &resource.arn, &resource.account_id, &resource.kind);
+                    let arn = write_resource(out, &resource.arn, &resource.account_id, &resource.kind);
+                    noted = if index == 0 { arn.map(Some) } else { None };
                 }
+                noted
             }
-            Resources::Key { arn: Some(arn), account } => write_resource(out, arn, account, crate::KEY_RESOURCE_TYPE),
-            Resources::Key { arn: None, .. } => {}
-        }
+            Resources::Key { arn: Some(arn), account } => {
+                write_resource(out, arn, account, crate::KEY_RESOURCE_TYPE).map(Some)
+            }
+            Resources::Key { arn: None, .. } => Some(None),
+        };
         out.push(b']');
+        first
     }
 }
 
-/// One resource.
-fn write_resource(out: &mut Vec<u8>, arn: &str, account_id: &str, kind: &str) {
+/// One resource; returns where its ARN sits (as [`json::string`] does).
+fn write_resource(out: &mut Vec<u8>, arn: &str, account_id: &str, kind: &str) -> Option<Range<usize>> {
     out.extend_from_slice(b"{\"ARN\":");
-    json::string(out, arn);
+    let arn = json::string(out, arn);
     out.extend_from_slice(b",\"accountId\":");
     json::string(out, account_id);
     out.extend_from_slice(b",\"type\":");
     json::string(out, kind);
     out.push(b'}');
+    arn
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl Call {
         request_id: &str,
         result: &Result<Answer, WireError>,
         line: &mut Vec<u8>,
-    ) {
+    ) -> Option<trent_audit::Noted> {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -164,7 +164,7 @@ impl Call {
             read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),
         }
-        .write_journal_line(line);
+        .write_journal_line(line)
     }
 
     /// The key a call named by ID or ARN, when its answer names none: attempts on a disabled or pending key are

@@ -178,7 +178,7 @@ impl Call {
         request_id: &str,
         result: &Result<Reply, AwsError>,
         line: &mut Vec<u8>,
-    ) {
+    ) -> Option<trent_audit::Noted> {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -220,7 +220,7 @@ impl Call {
             read_only: self.target.is_some_and(Target::is_read_only),
             key_arn: key_arn.as_deref(),
         }
-        .write_journal_line(line);
+        .write_journal_line(line)
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
-use trent_audit::{AuditEvent, EventBatch};
+use trent_audit::{AuditEvent, EventBatch, Noted};
 use trent_store::KeyStore;
 
 use crate::error::ServiceError;
@@ -38,9 +38,12 @@ pub const TRACKING_START_META: &str = "usage_tracking_start";
 type Position = (u64, u64);
 
 /// Journal lines on their way from the journal to the store, exactly as written (one chunk per write: kept as they
-/// were written, not copied into one growing buffer), and where the last one ends.
+/// were written, not copied into one growing buffer), with where their writers noted each record's members, and
+/// where the last one ends.
 struct Written {
     chunks: Vec<Vec<u8>>,
+    /// One per line, in order.
+    noted: Vec<Option<Noted>>,
     bytes: usize,
     end: Position,
 }
@@ -49,6 +52,8 @@ struct Written {
 #[derive(Default)]
 struct Pending {
     lines: Vec<u8>,
+    /// One per line: where its record's members are, as its writer noted them.
+    noted: Vec<Option<Noted>>,
     /// The number of the last line added (lines are numbered from 1).
     last: u64,
 }
@@ -132,13 +137,14 @@ fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
     lines
 }
 
-/// The events of journal lines, with their usage evidence; a line that cannot be read is logged and skipped.
-fn batch_of<'a>(lines: impl IntoIterator<Item = &'a [u8]>, bytes: usize) -> EventBatch {
+/// The events of journal lines, with their usage evidence (read from where each line's writer noted its members, if
+/// it did); a line that cannot be read is logged and skipped.
+fn batch_of<'a>(lines: impl IntoIterator<Item = (&'a [u8], Option<&'a Noted>)>, bytes: usize) -> EventBatch {
     let mut batch = EventBatch { lines: String::with_capacity(bytes), ..EventBatch::default() };
-    for line in lines {
+    for (line, noted) in lines {
         let pushed = std::str::from_utf8(line)
             .map_err(|e| e.to_string())
-            .and_then(|line| batch.push_line(line).map_err(|e| e.to_string()));
+            .and_then(|line| batch.push_noted_line(line, noted).map_err(|e| e.to_string()));
         if let Err(error) = pushed {
             tracing::error!(%error, "unreadable audit journal line skipped");
         }
@@ -176,8 +182,8 @@ async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, Stri
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
-                let batch =
-                    batch_of(chunk.iter().map(|(line, _)| *line), chunk.iter().map(|(line, _)| line.len() + 1).sum());
+                let lines = chunk.iter().map(|(line, _)| (*line, None));
+                let batch = batch_of(lines, chunk.iter().map(|(line, _)| line.len() + 1).sum());
                 store
                     .append_events_marked(Arc::new(batch), marker, &marker_value((generation, end)))
                     .await
@@ -213,18 +219,19 @@ impl AuditWriter {
     }
 
     /// Records the journal line `write` writes (`millis TAB record NEWLINE`, as
-    /// [`trent_audit::call_record::CallRecord::write_journal_line`] writes one) on the caller's thread; returns once
-    /// it is in the journal.
-    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), ServiceError> {
+    /// [`trent_audit::call_record::CallRecord::write_journal_line`] writes one, returning where the record's members
+    /// are) on the caller's thread; returns once it is in the journal.
+    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>) -> Option<Noted>) -> Result<(), ServiceError> {
         thread_local! {
             /// The line being written: one buffer per thread, kept, so no call allocates one.
             static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
         }
         let number = LINE.with_borrow_mut(|line| {
             line.clear();
-            write(line);
+            let noted = write(line);
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.lines.extend_from_slice(line);
+            pending.noted.push(noted);
             pending.last += 1;
             pending.last
         });
@@ -237,11 +244,16 @@ impl AuditWriter {
     fn write_through(&self, number: u64) -> Result<(), String> {
         let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
         if journaled.decided < number {
-            let (lines, last) = {
+            let (lines, noted, last) = {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
                 // The next group starts with room for about as many lines, instead of growing by reallocation.
                 let room = Vec::with_capacity(pending.lines.len() + pending.lines.len() / 2);
-                (std::mem::replace(&mut pending.lines, room), pending.last)
+                let noted_room = Vec::with_capacity(pending.noted.len() + pending.noted.len() / 2);
+                (
+                    std::mem::replace(&mut pending.lines, room),
+                    std::mem::replace(&mut pending.noted, noted_room),
+                    pending.last,
+                )
             };
             let first = journaled.decided + 1;
             journaled.decided = last;
@@ -252,9 +264,10 @@ impl AuditWriter {
                         Some(group) if group.end.0 == end.0 && group.bytes + lines.len() <= IMPORT_BYTES => {
                             group.bytes += lines.len();
                             group.chunks.push(lines);
+                            group.noted.extend(noted);
                             group.end = end;
                         }
-                        _ => journaled.waiting.push(Written { bytes: lines.len(), chunks: vec![lines], end }),
+                        _ => journaled.waiting.push(Written { bytes: lines.len(), chunks: vec![lines], noted, end }),
                     }
                     self.arrived.notify_one();
                 }
@@ -343,17 +356,21 @@ impl Importer {
     /// Imports one group of lines, retrying until the store takes them: journaled events are never dropped (they
     /// are safe in the journal meanwhile).
     async fn import(&self, written: Written) {
-        let (end, bytes) = (written.end, written.bytes);
-        let chunks = Arc::new(written.chunks);
-        let parse = move |chunks: &[Vec<u8>]| {
-            let lines = chunks.iter().flat_map(|chunk| decode(chunk, 0).into_iter().map(|(line, _)| line));
-            batch_of(lines, bytes)
+        let end = written.end;
+        let written = Arc::new(written);
+        let read = |written: &Written| {
+            let lines: Vec<&[u8]> =
+                written.chunks.iter().flat_map(|chunk| decode(chunk, 0).into_iter().map(|(line, _)| line)).collect();
+            // Every call adds one line and its notes; were the counts to differ, no note would be trusted.
+            let noted = if lines.len() == written.noted.len() { &written.noted[..] } else { &[] };
+            let noted = (0..lines.len()).map(|index| noted.get(index).and_then(Option::as_ref));
+            batch_of(lines.iter().copied().zip(noted), written.bytes)
         };
-        // Parsing a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
-        let off_thread = Arc::clone(&chunks);
-        let batch = match tokio::task::spawn_blocking(move || parse(&off_thread)).await {
+        // Reading a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
+        let off_thread = Arc::clone(&written);
+        let batch = match tokio::task::spawn_blocking(move || read(&off_thread)).await {
             Ok(batch) => Arc::new(batch),
-            Err(_) => Arc::new(parse(&chunks)),
+            Err(_) => Arc::new(read(&written)),
         };
         let mut pause = Duration::from_millis(100);
         while let Err(error) =
