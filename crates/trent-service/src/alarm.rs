@@ -129,10 +129,11 @@ impl Service {
                 request_id: ctx.request_id.clone(),
                 cancels_deletion,
             });
+            // Boxed, as refusals are rare: their futures would otherwise make every use's future kilobytes larger.
             if cancels_deletion {
-                self.cancel_on_use(ctx, key, operation).await;
+                Box::pin(self.cancel_on_use(ctx, key, operation)).await;
             }
-            self.halt_retirement_on_use(ctx, key, operation).await;
+            Box::pin(self.halt_retirement_on_use(ctx, key, operation)).await;
         }
         Err(ServiceError::key_state(refusal, Action::UseForCryptography, &key.arn().to_string()))
     }

@@ -150,7 +150,8 @@ impl Service {
             return Ok(alias.key_id);
         }
         let created = if aliases == Aliases::AcceptedCreatingManaged && name.is_reserved() {
-            self.create_managed_key(ctx, name).await?
+            // Boxed, as it happens once per managed key: its future would otherwise enlarge every use's.
+            Box::pin(self.create_managed_key(ctx, name)).await?
         } else {
             None
         };

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
+
 use trent_audit::chain::{AuditChain, ChainHead};
 use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::usage::{KeyUsage, UsageBatch};
@@ -44,10 +46,17 @@ impl Database {
         matches!(self, Database::Postgres(_))
     }
 
-    pub(crate) async fn run<T: Send + 'static>(&self, mode: Mode, work: impl Work<T>) -> Result<T, StoreError> {
+    /// Runs `work` in `mode` on this database. Boxed: a driver's future is kilobytes (PostgreSQL's), and every
+    /// caller's own future would otherwise carry room for it, to be copied each time a caller's future is moved
+    /// (into a box, or a task), on every request that reaches the store or only might.
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        mode: Mode,
+        work: impl Work<T>,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
         match self {
-            Database::Sqlite(driver) => driver.run(mode, work).await,
-            Database::Postgres(driver) => driver.run(mode, work).await,
+            Database::Sqlite(driver) => Box::pin(driver.run(mode, work)),
+            Database::Postgres(driver) => Box::pin(driver.run(mode, work)),
         }
     }
 }
