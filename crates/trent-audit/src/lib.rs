@@ -57,7 +57,19 @@ pub(crate) struct IsoTime(pub(crate) Timestamp);
 impl std::fmt::Display for IsoTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let t = self.0.to_utc();
-        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second)
+        if !(0..=9999).contains(&t.year) {
+            return write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            );
+        }
+        // Every record is stamped: its digits are written directly rather than through the formatting machinery.
+        let two = |value: i64| [b'0' + (value / 10 % 10) as u8, b'0' + (value % 10) as u8];
+        let ([y1, y2], [y3, y4], [m1, m2], [d1, d2]) = (two(t.year / 100), two(t.year), two(t.month), two(t.day));
+        let ([h1, h2], [n1, n2], [s1, s2]) = (two(t.hour), two(t.minute), two(t.second));
+        let text = [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', n1, n2, b':', s1, s2, b'Z'];
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -460,5 +472,19 @@ mod tests {
     fn iso8601_handles_leap_years() {
         assert_eq!(iso8601(Timestamp(0)), "1970-01-01T00:00:00Z");
         assert_eq!(iso8601(Timestamp(951_782_400_000)), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn iso8601_writes_every_time_as_the_formatting_machinery_does() {
+        let mut at = -62_200_000_000_000_i64;
+        while at < 253_402_300_800_000 {
+            let t = Timestamp(at).to_utc();
+            let expected =
+                format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second);
+            assert_eq!(iso8601(Timestamp(at)), expected);
+            at += 7_777_777_777_777;
+        }
+        assert_eq!(iso8601(Timestamp(i64::MAX)), "9999-12-31T23:59:59Z");
+        assert_eq!(iso8601(Timestamp(-62_200_000_000_000)), "-002-12-17T14:13:20Z");
     }
 }
