@@ -16,6 +16,7 @@ use trent_policy::{
     RequestContext as Conditions,
 };
 
+use crate::cache::LoadedKey;
 use crate::context::{Principal, RequestContext};
 use crate::error::ServiceError;
 
@@ -257,6 +258,28 @@ pub fn authorize_granted(
     key: &Key,
     granted: bool,
 ) -> Result<(), ServiceError> {
+    decide(ctx, permission, key, parsed_policy(&key.policy).ok().as_deref(), granted)
+}
+
+/// As [`authorize_granted`], for a key loaded with its policy parsed (the policy is not looked up again).
+pub(crate) fn authorize_loaded(
+    ctx: &RequestContext,
+    permission: Permission<'_>,
+    loaded: &LoadedKey,
+    granted: bool,
+) -> Result<(), ServiceError> {
+    decide(ctx, permission, &loaded.key, loaded.policy.as_deref(), granted)
+}
+
+/// The decision on `permission` for `ctx`'s caller on `key`, whose policy is `key_policy` (`None` when its text does
+/// not read as a policy), knowing whether a live grant gives it.
+fn decide(
+    ctx: &RequestContext,
+    permission: Permission<'_>,
+    key: &Key,
+    key_policy: Option<&PolicyDocument>,
+    granted: bool,
+) -> Result<(), ServiceError> {
     let (principal, action) = (&ctx.principal, permission.action);
     let own_key = principal.account == key.account;
     if !own_key && !CROSS_ACCOUNT_ACTIONS.contains(&action) {
@@ -268,7 +291,7 @@ pub fn authorize_granted(
     }
     // A stored policy that does not read as one (accepted before policies were enforced) allows nothing, except that
     // the account's root user may still read and replace it, so that the key is not lost.
-    let Ok(key_policy) = parsed_policy(&key.policy) else {
+    let Some(key_policy) = key_policy else {
         const REPAIR: [&str; 4] = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListKeyPolicies", "kms:PutKeyPolicy"];
         if own_key && principal.is_root() && REPAIR.contains(&action) {
             return Ok(());
@@ -288,7 +311,7 @@ pub fn authorize_granted(
     let resource = key.arn().to_string();
     let caller = principal.arn();
     let access = KeyAccess {
-        key_policy: &key_policy,
+        key_policy,
         key_account: key.account.as_str(),
         identity_policies: principal.identity_policies(),
         granted,

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use trent_crypto::{AgreementKey, KemKey, KeyMaterial, MacKey, RootKey, RsaEncryptionKey, SigningKey, SymmetricKey};
 use trent_domain::{AccountId, EncryptionAlgorithm, Key, KeyId, Region, Timestamp};
+use trent_policy::PolicyDocument;
 use trent_store::feed::FeedEvent;
 use trent_store::{ChangeFeed, Mark};
 
@@ -26,6 +27,9 @@ pub struct LoadedKey {
     /// The materials earlier rotations replaced (symmetric keys only), oldest first: ciphertexts made under them
     /// still decrypt.
     pub earlier_materials: Vec<SymmetricKey>,
+    /// The key's policy, parsed once as the key was loaded (every use of the key is authorized by it); `None` when
+    /// the stored text does not read as a policy.
+    pub policy: Option<Arc<PolicyDocument>>,
 }
 
 impl LoadedKey {
@@ -33,7 +37,12 @@ impl LoadedKey {
     pub fn open(key: &Key, root_key: &RootKey) -> Result<Self, ServiceError> {
         // Only a key of origin EXTERNAL may lack material; for any other, the open below fails loudly.
         if key.origin == trent_domain::Origin::External && !key.has_material() {
-            return Ok(Self { key: key.clone(), material: None, earlier_materials: Vec::new() });
+            return Ok(Self {
+                key: key.clone(),
+                material: None,
+                earlier_materials: Vec::new(),
+                policy: policy_of(key),
+            });
         }
         let open = |version: u32| {
             let sealed = key
@@ -53,7 +62,7 @@ impl LoadedKey {
                 earlier_materials.push(material);
             }
         }
-        Ok(Self { key: key.clone(), material: Some(open(current)?), earlier_materials })
+        Ok(Self { key: key.clone(), material: Some(open(current)?), earlier_materials, policy: policy_of(key) })
     }
 
     /// The symmetric material of `material_version` (the version a ciphertext's header names), current or earlier;
@@ -174,6 +183,11 @@ struct Slot {
 type Entries = Arc<RwLock<HashMap<KeyId, Vec<Slot>>>>;
 
 /// The slot of `account` and `region` among `slots`, if any.
+/// `key`'s policy, parsed (`None` when its text does not read as a policy).
+fn policy_of(key: &Key) -> Option<Arc<PolicyDocument>> {
+    crate::authorize::parsed_policy(&key.policy).ok()
+}
+
 fn slot_of<'a>(slots: &'a mut [Slot], account: &AccountId, region: &Region) -> Option<&'a mut Slot> {
     slots.iter_mut().find(|slot| &slot.account == account && &slot.region == region)
 }

@@ -61,7 +61,7 @@ impl Service {
             }
         }
         let loaded = self.load_of(ctx, &account, header.key_id).await?;
-        self.authorize_key_use(ctx, permission, &loaded.key).await?;
+        self.authorize_key_use(ctx, permission, &loaded).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }

@@ -136,7 +136,7 @@ impl Service {
     ) -> Result<Arc<LoadedKey>, ServiceError> {
         let permission = permission.into();
         let loaded = self.load_reaching(ctx, key_id, aliases, Reach::CrossAccount).await?;
-        self.authorize_key_use(ctx, permission, &loaded.key).await?;
+        self.authorize_key_use(ctx, permission, &loaded).await?;
         self.require_usable_or_alarm(ctx, &loaded.key, permission.action).await?;
         Ok(loaded)
     }

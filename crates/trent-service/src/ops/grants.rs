@@ -16,8 +16,9 @@ use trent_domain::{hex, Action, Arn, Key, KeyId, KeyUsage, Region};
 use trent_store::StoredGrant;
 
 use crate::authorize::{
-    access_denied, authorize, authorize_granted, authorize_in_account, authorize_with, GrantFacts, Permission,
+    access_denied, authorize, authorize_granted, authorize_in_account, authorize_loaded, GrantFacts, Permission,
 };
+use crate::cache::LoadedKey;
 use crate::context::RequestContext;
 use crate::error::{check_state, ServiceError};
 use crate::ops::page;
@@ -287,14 +288,15 @@ impl Service {
         &self,
         ctx: &RequestContext,
         permission: Permission<'_>,
-        key: &Key,
+        loaded: &LoadedKey,
     ) -> Result<(), ServiceError> {
+        let decide = |granted| authorize_loaded(ctx, permission, loaded, granted);
         match permission.action.strip_prefix("kms:").filter(|op| GRANT_OPERATIONS.contains(op)) {
             Some(operation) => {
-                let gives = |grant: &Grant| grant.allows(operation, permission.encryption_context, key);
-                self.authorize_or_by_grant(ctx, permission, key, gives).await
+                let gives = |grant: &Grant| grant.allows(operation, permission.encryption_context, &loaded.key);
+                self.authorize_or_by_grant(ctx, &loaded.key, decide, gives).await
             }
-            None => authorize_with(ctx, permission, key),
+            None => decide(false),
         }
     }
 
@@ -303,16 +305,16 @@ impl Service {
     async fn authorize_or_by_grant(
         &self,
         ctx: &RequestContext,
-        permission: Permission<'_>,
         key: &Key,
+        decide: impl Fn(bool) -> Result<(), ServiceError>,
         gives: impl Fn(&Grant) -> bool,
     ) -> Result<(), ServiceError> {
-        let refused = match authorize_with(ctx, permission, key) {
+        let refused = match decide(false) {
             Err(refused @ ServiceError::AccessDenied(_)) => refused,
             decided => return decided,
         };
         if self.caller_grants(ctx, key).await?.iter().any(gives) {
-            authorize_granted(ctx, permission, key, true)
+            decide(true)
         } else {
             Err(refused)
         }
@@ -451,7 +453,8 @@ impl Service {
                 && operations.iter().all(|op| parent.has(op))
                 && constraints.as_ref().unwrap_or(&GrantConstraints::default()).within(&parent.constraints)
         };
-        self.authorize_or_by_grant(ctx, permission, key, narrows).await
+        let decide = |granted| authorize_granted(ctx, permission, key, granted);
+        self.authorize_or_by_grant(ctx, key, decide, narrows).await
     }
 
     /// ListGrants: the key's grants, oldest first, filtered by grant ID or grantee.
