@@ -7,12 +7,11 @@ use std::fmt::Display;
 use std::io::Write;
 use std::ops::Range;
 
-/// True when `bytes` hold a character JSON must escape (a quote, a backslash or a control character). Looks at 16
-/// bytes at a time without stopping inside them, which the compiler turns into a few wide comparisons.
+/// True when `bytes` hold a character JSON must escape (a quote, a backslash or a control character). Looks at
+/// every byte without stopping early, which the compiler turns into wide comparisons (for a record's strings, faster
+/// than stopping at the first, or than 16 bytes at a time: 55 ns against 88 ns for nine of them).
 fn needs_escape(bytes: &[u8]) -> bool {
-    let special = |found: bool, &b: &u8| found | (b < 0x20) | (b == b'"') | (b == b'\\');
-    let mut chunks = bytes.chunks_exact(16);
-    chunks.by_ref().any(|chunk| chunk.iter().fold(false, special)) || chunks.remainder().iter().fold(false, special)
+    bytes.iter().fold(false, |found, &b| found | (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
 
 /// Writes `text` as a JSON string. Returns where its text sits in `out` when it was copied as it is, `None` when it
