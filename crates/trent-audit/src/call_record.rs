@@ -269,7 +269,16 @@ mod tests {
             },
             ..success
         };
-        for record in [success, refused, by_user] {
+        for (record, noted) in [(success, true), (refused, false), (by_user, true)] {
+            let mut line = Vec::new();
+            let notes = record.write_journal_line(&mut line);
+            assert_eq!(notes.is_some(), noted, "a record is noted unless a member it notes needed escaping");
+            if let Some(notes) = notes {
+                let line = std::str::from_utf8(&line[..line.len() - 1]).unwrap();
+                let parsed = crate::stored::RecordView::parse(line.split_once('\t').unwrap().1).unwrap();
+                let read = crate::stored::RecordView::noted(line, &notes).unwrap();
+                assert_eq!(format!("{read:?}"), format!("{parsed:?}"), "the notes read what a parse reads");
+            }
             let (text, event_id) = written(&record);
             assert_eq!(text, serde_json::to_string(&owned(&record, &event_id)).unwrap());
             assert!(!text.contains("U0VDUkVU"), "a member off the allow-list is dropped");

@@ -77,9 +77,13 @@ impl<'a> RecordView<'a> {
     }
 
     /// The view of a record whose writer noted where its members are, without parsing it: `None` when a place is
-    /// not in `text` (the offsets are from `text`'s start).
+    /// not in `text` or not between quotes, as a string member's text is (the offsets are from `text`'s start).
     pub fn noted(text: &'a str, noted: &Noted) -> Option<Self> {
-        let at = |span: &Range<u32>| text.get(span.start as usize..span.end as usize).map(Cow::Borrowed);
+        let at = |span: &Range<u32>| {
+            let (start, end) = (span.start as usize, span.end as usize);
+            let quoted = |index: usize| text.as_bytes().get(index) == Some(&b'"');
+            (quoted(start.checked_sub(1)?) && quoted(end)).then(|| text.get(start..end).map(Cow::Borrowed))?
+        };
         let optional = |span: &Option<Range<u32>>| match span {
             None => Some(None),
             Some(span) => at(span).map(Some),
@@ -368,6 +372,9 @@ mod tests {
         let mut line = Vec::new();
         let mut noted = event.write_journal_line(&mut line).unwrap();
         let line = std::str::from_utf8(&line[..line.len() - 1]).unwrap();
+        let mut shifted = noted.clone();
+        shifted.event_name = shifted.event_name.start + 1..shifted.event_name.end + 1;
+        assert!(RecordView::noted(line, &shifted).is_none(), "a place off by one is not between quotes");
         noted.event_id = noted.event_id.start..u32::try_from(line.len()).unwrap() + 5;
         assert!(RecordView::noted(line, &noted).is_none());
         let (mut by_notes, mut by_parse) = (EventBatch::default(), EventBatch::default());

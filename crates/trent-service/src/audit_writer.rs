@@ -152,6 +152,13 @@ fn batch_of<'a>(lines: impl IntoIterator<Item = (&'a [u8], Option<&'a Noted>)>, 
     batch
 }
 
+/// The notes of `lines` journal lines, in order: every call adds one line and its notes, so were the counts to differ,
+/// no note would be trusted (each such line is then parsed).
+fn notes_of(lines: usize, noted: &[Option<Noted>]) -> impl Iterator<Item = Option<&Noted>> {
+    let noted = if lines == noted.len() { noted } else { &[] };
+    (0..lines).map(move |index| noted.get(index).and_then(Option::as_ref))
+}
+
 fn marker_value(position: Position) -> Vec<u8> {
     format!("{}:{}", position.0, position.1).into_bytes()
 }
@@ -228,7 +235,9 @@ impl AuditWriter {
         }
         let number = LINE.with_borrow_mut(|line| {
             line.clear();
-            let noted = write(line);
+            // Notes are kept for exactly one line, the line they were taken from: the importer pairs them by order.
+            let one_line = |line: &Vec<u8>| memchr::memchr(b'\n', line) == line.len().checked_sub(1);
+            let noted = write(line).filter(|_| one_line(line));
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.lines.extend_from_slice(line);
             pending.noted.push(noted);
@@ -361,10 +370,7 @@ impl Importer {
         let read = |written: &Written| {
             let lines: Vec<&[u8]> =
                 written.chunks.iter().flat_map(|chunk| decode(chunk, 0).into_iter().map(|(line, _)| line)).collect();
-            // Every call adds one line and its notes; were the counts to differ, no note would be trusted.
-            let noted = if lines.len() == written.noted.len() { &written.noted[..] } else { &[] };
-            let noted = (0..lines.len()).map(|index| noted.get(index).and_then(Option::as_ref));
-            batch_of(lines.iter().copied().zip(noted), written.bytes)
+            batch_of(lines.iter().copied().zip(notes_of(lines.len(), &written.noted)), written.bytes)
         };
         // Reading a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
         let off_thread = Arc::clone(&written);
@@ -406,6 +412,18 @@ mod tests {
             AuditEvent::service_identity(),
             None,
         )
+    }
+
+    #[test]
+    fn notes_that_do_not_pair_one_to_one_with_lines_are_not_trusted() {
+        let mut line = Vec::new();
+        let noted = event(1).write_journal_line(&mut line);
+        assert!(noted.is_some());
+        let two = [noted.clone(), None];
+        assert_eq!(notes_of(2, &two).map(|n| n.is_some()).collect::<Vec<_>>(), [true, false]);
+        assert_eq!(notes_of(3, &two).map(|n| n.is_some()).collect::<Vec<_>>(), [false, false, false]);
+        assert_eq!(notes_of(1, &two).count(), 1);
+        assert!(notes_of(1, &two).all(|n| n.is_none()));
     }
 
     #[tokio::test]

@@ -182,12 +182,12 @@ struct Slot {
 /// than one, one per region). A change feed's event for an ID drops all of them.
 type Entries = Arc<RwLock<HashMap<KeyId, Vec<Slot>>>>;
 
-/// The slot of `account` and `region` among `slots`, if any.
 /// `key`'s policy, parsed (`None` when its text does not read as a policy).
 fn policy_of(key: &Key) -> Option<Arc<PolicyDocument>> {
     crate::authorize::parsed_policy(&key.policy).ok()
 }
 
+/// The slot of `account` and `region` among `slots`, if any.
 fn slot_of<'a>(slots: &'a mut [Slot], account: &AccountId, region: &Region) -> Option<&'a mut Slot> {
     slots.iter_mut().find(|slot| &slot.account == account && &slot.region == region)
 }

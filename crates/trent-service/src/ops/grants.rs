@@ -300,8 +300,8 @@ impl Service {
         }
     }
 
-    /// Authorizes `permission` on `key` by the policies, or else by a live grant to the caller that `gives` it (a
-    /// policy's explicit `Deny` still wins over the grant).
+    /// Authorizes a use of `key` by the policies (`decide(false)`), or else by a live grant to the caller that
+    /// `gives` it (`decide(true)`: a policy's explicit `Deny` still wins over the grant).
     async fn authorize_or_by_grant(
         &self,
         ctx: &RequestContext,
