@@ -84,10 +84,7 @@ impl<'a> RecordView<'a> {
             let quoted = |index: usize| text.as_bytes().get(index) == Some(&b'"');
             (quoted(start.checked_sub(1)?) && quoted(end)).then(|| text.get(start..end).map(Cow::Borrowed))?
         };
-        let optional = |span: &Option<Range<u32>>| match span {
-            None => Some(None),
-            Some(span) => at(span).map(Some),
-        };
+        let optional = |span: &Option<Range<u32>>| optional(span, at);
         Some(Self {
             event_id: at(&noted.event_id)?,
             event_name: at(&noted.event_name)?,
@@ -140,15 +137,17 @@ pub struct Noted {
     pub recipient_account_id: Range<u32>,
 }
 
+/// `read` of an optional member's place: `Some(None)` when the member is absent, `None` when `read` finds nothing.
+fn optional<T>(span: &Option<Range<u32>>, read: impl Fn(&Range<u32>) -> Option<T>) -> Option<Option<T>> {
+    span.as_ref().map_or(Some(None), |span| read(span).map(Some))
+}
+
 impl Noted {
     /// The same places, counted from `origin` in the text instead of from its start (`None` when one is before it).
     pub fn from(&self, origin: usize) -> Option<Self> {
         let origin = u32::try_from(origin).ok()?;
         let shift = |span: &Range<u32>| Some(span.start.checked_sub(origin)?..span.end.checked_sub(origin)?);
-        let optional = |span: &Option<Range<u32>>| match span {
-            None => Some(None),
-            Some(span) => shift(span).map(Some),
-        };
+        let optional = |span: &Option<Range<u32>>| optional(span, shift);
         Some(Self {
             event_id: shift(&self.event_id)?,
             event_name: shift(&self.event_name)?,
