@@ -95,16 +95,6 @@ impl CallRecord<'_> {
     /// Writes [`CallRecord::journal_line`] into `out`; returns where the record's members sit in the line, as
     /// [`crate::AuditEvent::write_journal_line`] does.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<Noted> {
-        let start = out.len();
-        crate::json::integer(out, self.at.0);
-        out.push(b'\t');
-        let noted = self.write_record(out);
-        out.push(b'\n');
-        noted?.from(start)
-    }
-
-    /// Writes the record's JSON; returns where its members sit in `out` ([`Record::write_json`]).
-    pub fn write_record(&self, out: &mut Vec<u8>) -> Option<Noted> {
         let (root_arn, user_arn);
         let user_identity = match self.caller {
             Caller::Root { account, access_key_id } => {
@@ -167,7 +157,7 @@ impl CallRecord<'_> {
             event_type: EventType::AwsApiCall,
             recipient_account_id: self.account,
         };
-        record.write_json(out)
+        record.write_journal_line(self.at.0, out)
     }
 }
 

@@ -386,12 +386,7 @@ impl AuditEvent {
     /// Writes [`AuditEvent::journal_line`] into `out`; returns where the record's members sit in the line
     /// ([`stored::Noted`], offsets from the line's start), when they could be noted.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<stored::Noted> {
-        let start = out.len();
-        json::integer(out, self.event_millis);
-        out.push(b'\t');
-        let noted = self.record().write_json(out);
-        out.push(b'\n');
-        noted?.from(start)
+        self.record().write_journal_line(self.event_millis, out)
     }
 
     /// The key ARN the event is about, if any.

@@ -4,11 +4,11 @@
 
 use std::fmt::Display;
 
+use std::ops::Range;
+
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-
-use std::ops::Range;
 
 use crate::json;
 use crate::stored::Noted;
@@ -37,6 +37,18 @@ pub struct Record<'a> {
 }
 
 impl Record<'_> {
+    /// Writes the record's journal line into `out`: the event time in ms, a tab, the record's JSON, a newline.
+    /// Returns where the members a [`crate::stored::RecordView`] reads sit in the line (offsets from its start), when
+    /// [`Record::write_json`] could note them.
+    pub fn write_journal_line(&self, millis: i64, out: &mut Vec<u8>) -> Option<Noted> {
+        let start = out.len();
+        json::integer(out, millis);
+        out.push(b'\t');
+        let noted = self.write_json(out);
+        out.push(b'\n');
+        noted?.from(start)
+    }
+
     /// Writes the record's JSON (compact, one line) into `out`: by hand, because every call writes one and nearly
     /// every string in it needs no escaping ([`json`]); the text is the one serde_json would write. Returns where the
     /// members a [`crate::stored::RecordView`] reads sit in `out`, unless one of them had to be escaped or the record
@@ -98,10 +110,7 @@ impl Record<'_> {
             error_code: optional_span(error_code)?,
             error_message: optional_span(error_message)?,
             request_id: optional_span(request_id)?,
-            resource: match resource? {
-                None => None,
-                Some(arn) => Some(span(Some(arn))?),
-            },
+            resource: optional_span(resource)?,
             event_type: self.event_type,
             recipient_account_id: span(recipient_account_id)?,
         })
@@ -240,26 +249,26 @@ pub(crate) enum Resources<'a> {
 }
 
 impl Resources<'_> {
-    /// Writes `resources`; returns where the one resource's ARN sits (`Some(None)` when there is none, `None` when
-    /// there are several or its ARN was escaped).
+    /// Writes `resources`; returns where the one resource's ARN sits, as an optional member's place is returned
+    /// (`None` when there is none, `Some(None)` when there are several or its ARN was escaped).
     fn write_json(&self, out: &mut Vec<u8>) -> Option<Option<Range<usize>>> {
         out.push(b'[');
         let first = match self {
             Resources::List(list) => {
-                let mut noted = Some(None);
+                let mut noted = None;
                 for (index, resource) in list.iter().enumerate() {
                     if index > 0 {
                         out.push(b',');
                     }
                     let arn = write_resource(out, &resource.arn, &resource.account_id, &resource.kind);
-                    noted = if index == 0 { arn.map(Some) } else { None };
+                    noted = Some(arn.filter(|_| index == 0));
                 }
                 noted
             }
             Resources::Key { arn: Some(arn), account } => {
-                write_resource(out, arn, account, crate::KEY_RESOURCE_TYPE).map(Some)
+                Some(write_resource(out, arn, account, crate::KEY_RESOURCE_TYPE))
             }
-            Resources::Key { arn: None, .. } => Some(None),
+            Resources::Key { arn: None, .. } => None,
         };
         out.push(b']');
         first
