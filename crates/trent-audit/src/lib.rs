@@ -10,7 +10,7 @@ pub mod segment;
 pub mod stored;
 pub mod usage;
 
-pub use stored::{EventBatch, LineError, Noted, StoredEvent};
+pub use stored::{EventBatch, JournalLine, LineError, Noted, StoredEvent};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -179,6 +179,26 @@ pub struct StoredEvent {
     pub record: Range<usize>,
 }
 
+/// An event's journal line (without its newline) with where its record's members sit in it, as its writer noted them:
+/// what a batch takes without parsing the record it has just written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    /// `millis TAB record`.
+    pub text: String,
+    /// Where the record's members sit in `text`, when they could be noted.
+    pub noted: Option<Noted>,
+}
+
+impl JournalLine {
+    /// `event`'s line.
+    pub fn of(event: &AuditEvent) -> Result<Self, LineError> {
+        let mut line = Vec::with_capacity(1024);
+        let noted = event.write_journal_line(&mut line);
+        line.pop();
+        Ok(Self { text: String::from_utf8(line).map_err(|_| LineError::Malformed)?, noted })
+    }
+}
+
 /// Why a journal line could not join a batch.
 #[derive(Debug, thiserror::Error)]
 pub enum LineError {
@@ -239,8 +259,12 @@ impl EventBatch {
 
     /// Serialises `event` into the batch.
     pub fn push(&mut self, event: &AuditEvent) -> Result<(), LineError> {
-        let line = String::from_utf8(event.journal_line()).map_err(|_| LineError::Malformed)?;
-        self.push_line(line.strip_suffix('\n').unwrap_or(&line))
+        self.push_journal_line(&JournalLine::of(event)?)
+    }
+
+    /// Adds an event's journal line, read from its notes where it has them.
+    pub fn push_journal_line(&mut self, line: &JournalLine) -> Result<(), LineError> {
+        self.push_noted_line(&line.text, line.noted.as_ref())
     }
 
     /// A batch of these events.
@@ -361,6 +385,9 @@ mod tests {
             by_notes.push_noted_line(line, noted.as_ref()).unwrap();
             by_parse.push_line(line).unwrap();
             assert_eq!(by_notes, by_parse, "{line}");
+            let mut by_push = EventBatch::default();
+            by_push.push(&event).unwrap();
+            assert_eq!(by_push, by_parse, "an event pushed is read from its notes, as parsed: {line}");
         }
         assert_eq!(noted_lines, 4, "all but the escaped message and the two resources are noted");
     }

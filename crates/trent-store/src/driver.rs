@@ -9,6 +9,7 @@ use crate::value::{Param, Row};
 use crate::StoreError;
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
+use trent_audit::JournalLine;
 
 /// The SQL dialect a driver speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ pub(crate) trait Tx: Send {
     /// Where this transaction's audit events wait, as journal lines, to be chained together before it commits (a
     /// batch of key changes defers them, so that it locks and extends the chain once), or `None` to chain each event
     /// at once.
-    fn deferred_events(&mut self) -> Option<&mut Vec<String>> {
+    fn deferred_events(&mut self) -> Option<&mut Vec<JournalLine>> {
         None
     }
 }

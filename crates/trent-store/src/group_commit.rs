@@ -28,6 +28,7 @@ use async_trait::async_trait;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use tokio::sync::oneshot;
+use trent_audit::JournalLine;
 
 use crate::driver::{Dialect, Mode, Sql, Statement, Tx, Work};
 use crate::store::{self, Database};
@@ -269,7 +270,7 @@ async fn insert_together(
     batch: &mut Batch<'_>,
     insertions: Vec<(usize, Box<Insertion>)>,
 ) -> Result<Together, StoreError> {
-    let prepared: Result<(Vec<Statement<'_>>, Vec<String>), StoreError> = insertions
+    let prepared: Result<(Vec<Statement<'_>>, Vec<JournalLine>), StoreError> = insertions
         .iter()
         .map(|(_, insertion)| Ok(((insertion.sql, insertion.row.to_params()?), store::journal_line(&insertion.event)?)))
         .collect();
@@ -317,7 +318,7 @@ async fn run_alone(batch: &mut Batch<'_>, work: ErasedWork) -> Result<Outcome, S
 /// the changed keys of the change running, kept back until it has succeeded.
 struct Batch<'t> {
     tx: &'t mut dyn Tx,
-    events: Vec<String>,
+    events: Vec<JournalLine>,
     changes: Vec<FeedEvent>,
 }
 
@@ -347,7 +348,7 @@ impl Tx for Batch<'_> {
         self.changes.push(change);
     }
 
-    fn deferred_events(&mut self) -> Option<&mut Vec<String>> {
+    fn deferred_events(&mut self) -> Option<&mut Vec<JournalLine>> {
         Some(&mut self.events)
     }
 }

@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 use trent_audit::chain::{AuditChain, ChainHead};
 use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::usage::{KeyUsage, UsageBatch};
-use trent_audit::{AuditEvent, EventBatch};
+use trent_audit::{AuditEvent, EventBatch, JournalLine};
 use trent_domain::{AccountId, AliasName, Key, KeyId, Region, RetirementPlan, Timestamp};
 
 use crate::copy::{self, RestoreRefusal, StoreCopy};
@@ -144,9 +144,9 @@ pub(crate) async fn insert_event(tx: &mut dyn Tx, event: &AuditEvent) -> Result<
     insert_events(tx, &EventBatch::of(std::slice::from_ref(event)).map_err(unrecordable)?).await
 }
 
-/// `event` as the line the journal and a batch's deferred events hold.
-pub(crate) fn journal_line(event: &AuditEvent) -> Result<String, StoreError> {
-    String::from_utf8(event.journal_line()).map_err(unrecordable)
+/// `event` as the line a batch's deferred events hold.
+pub(crate) fn journal_line(event: &AuditEvent) -> Result<JournalLine, StoreError> {
+    JournalLine::of(event).map_err(unrecordable)
 }
 
 /// An event that cannot be recorded (a bug: every event serialises).
@@ -165,8 +165,7 @@ async fn lock_audit_head(tx: &mut dyn Tx) -> Result<ChainHead, StoreError> {
     }
     let mut batch = EventBatch::default();
     for line in &deferred {
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        batch.push_line(line).map_err(unrecordable)?;
+        batch.push_journal_line(line).map_err(unrecordable)?;
     }
     chain_after(tx, &batch, &head).await
 }
