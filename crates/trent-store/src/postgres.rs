@@ -143,6 +143,7 @@ impl From<tokio_postgres::Error> for StoreError {
 /// took about 200 µs under load). The thread ends with the runtime that opened the store, as tasks spawned on that
 /// runtime would.
 fn database_thread() -> Result<tokio::runtime::Handle, StoreError> {
+    let failed = |error: &dyn std::fmt::Display| StoreError::Database(format!("database thread: {error}"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let (started, handle) = std::sync::mpsc::channel();
     // The runtime is built, run and dropped on its own thread.
@@ -155,11 +156,8 @@ fn database_thread() -> Result<tokio::runtime::Handle, StoreError> {
             }
             Err(error) => drop(started.send(Err(error))),
         })
-        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?;
-    let handle = handle
-        .recv()
-        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?
-        .map_err(|e| StoreError::Database(format!("database thread: {e}")))?;
+        .map_err(|e| failed(&e))?;
+    let handle = handle.recv().map_err(|e| failed(&e))?.map_err(|e| failed(&e))?;
     // Held by a task of the opening runtime: dropped, and the thread told to end, when that runtime shuts down.
     tokio::spawn(async move {
         let _stop = stop;
