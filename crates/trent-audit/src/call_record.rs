@@ -6,7 +6,7 @@ use std::fmt::Display;
 use std::net::IpAddr;
 
 use serde_json::value::RawValue;
-use trent_domain::{AccountId, Timestamp};
+use trent_domain::Timestamp;
 
 use crate::record::{Identity, Members, Record, Resources};
 use crate::stored::Noted;
@@ -19,14 +19,14 @@ pub enum Caller<'a> {
     /// ([`crate::UserIdentity::root`]).
     Root {
         /// The caller's account.
-        account: &'a AccountId,
+        account: &'a str,
         /// The access key that signed the request.
         access_key_id: &'a str,
     },
     /// An authenticated user of `account` ([`crate::UserIdentity::user`]).
     User {
         /// The user's account.
-        account: &'a AccountId,
+        account: &'a str,
         /// The access key that signed the request.
         access_key_id: &'a str,
         /// The user's name.
@@ -61,7 +61,7 @@ pub struct CallRecord<'a> {
     /// Who called.
     pub caller: Caller<'a>,
     /// Request members by their record name, as the request's JSON text; names off the allow-list are dropped.
-    pub parameters: &'a [(&'a str, Box<RawValue>)],
+    pub parameters: &'a [(&'a str, &'a RawValue)],
     /// The key ID the response named.
     pub response_key_id: Option<&'a str>,
     /// The error code and message of a failed call.
@@ -98,23 +98,23 @@ impl CallRecord<'_> {
         let (root_arn, user_arn);
         let user_identity = match self.caller {
             Caller::Root { account, access_key_id } => {
-                root_arn = RootArn(account.as_str());
+                root_arn = RootArn(account);
                 Identity {
                     kind: crate::ROOT_IDENTITY_TYPE,
-                    principal_id: account.as_str(),
+                    principal_id: account,
                     arn: Some(&root_arn),
-                    account_id: Some(account.as_str()),
+                    account_id: Some(account),
                     access_key_id: Some(access_key_id),
                     user_name: None,
                 }
             }
             Caller::User { account, access_key_id, name, user_id } => {
-                user_arn = crate::user_arn(account.as_str(), name);
+                user_arn = crate::user_arn(account, name);
                 Identity {
                     kind: crate::USER_IDENTITY_TYPE,
                     principal_id: user_id,
                     arn: Some(&user_arn),
-                    account_id: Some(account.as_str()),
+                    account_id: Some(account),
                     access_key_id: Some(access_key_id),
                     user_name: Some(name),
                 }
@@ -129,12 +129,8 @@ impl CallRecord<'_> {
             },
         };
         // In name order, as an event's parameter map keeps them.
-        let mut parameters: Vec<(&str, &RawValue)> = self
-            .parameters
-            .iter()
-            .map(|(name, value)| (*name, &**value))
-            .filter(|(name, _)| ALLOWED_PARAMETERS.contains(name))
-            .collect();
+        let mut parameters: Vec<(&str, &RawValue)> =
+            self.parameters.iter().copied().filter(|(name, _)| ALLOWED_PARAMETERS.contains(name)).collect();
         parameters.sort_unstable_by_key(|(name, _)| *name);
         let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
         let record = Record {
@@ -165,6 +161,7 @@ impl CallRecord<'_> {
 mod tests {
     use super::*;
     use crate::{AuditEvent, EventType, UserIdentity};
+    use trent_domain::AccountId;
 
     fn raw(text: &str) -> Box<RawValue> {
         RawValue::from_string(text.to_owned()).unwrap()
@@ -173,9 +170,11 @@ mod tests {
     /// The same call through the owned event, as service events and key changes are recorded.
     fn owned(record: &CallRecord<'_>, event_id: &str) -> AuditEvent {
         let identity = match record.caller {
-            Caller::Root { account, access_key_id } => UserIdentity::root(account, access_key_id),
+            Caller::Root { account, access_key_id } => {
+                UserIdentity::root(&AccountId::parse(account).unwrap(), access_key_id)
+            }
             Caller::User { account, access_key_id, name, user_id } => {
-                UserIdentity::user(account, access_key_id, name, user_id)
+                UserIdentity::user(&AccountId::parse(account).unwrap(), access_key_id, name, user_id)
             }
             Caller::Unknown { access_key_id } => UserIdentity::unknown(access_key_id),
         };
@@ -220,8 +219,9 @@ mod tests {
             ("pendingWindowInDays", raw("7")),
             ("enabled", raw("[true,\n  {\"a\": \"b\"}]")),
         ];
+        let parameters: Vec<(&str, &RawValue)> = parameters.iter().map(|(name, value)| (*name, &**value)).collect();
         let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        let account = AccountId::parse("111122223333").unwrap();
+        let account = "111122223333";
         let success = CallRecord {
             event_source: crate::EVENT_SOURCE,
             event_name: "Encrypt",
@@ -230,7 +230,7 @@ mod tests {
             region: "eu-west-1",
             source_ip: Some("10.1.2.3".parse().unwrap()),
             user_agent: Some(&"é\"agent\\".repeat(100)),
-            caller: Caller::Root { account: &account, access_key_id: "AKIDEXAMPLE" },
+            caller: Caller::Root { account, access_key_id: "AKIDEXAMPLE" },
             parameters: &parameters,
             response_key_id: Some(arn),
             error: None,
@@ -251,12 +251,7 @@ mod tests {
             ..success
         };
         let by_user = CallRecord {
-            caller: Caller::User {
-                account: &account,
-                access_key_id: "AKIAUSER",
-                name: "alice",
-                user_id: "AIDAEXAMPLEUSERID",
-            },
+            caller: Caller::User { account, access_key_id: "AKIAUSER", name: "alice", user_id: "AIDAEXAMPLEUSERID" },
             ..success
         };
         for (record, noted) in [(success, true), (refused, false), (by_user, true)] {

@@ -4,6 +4,7 @@
 
 pub mod call_record;
 pub mod chain;
+pub mod journal;
 mod json;
 pub mod record;
 pub mod segment;

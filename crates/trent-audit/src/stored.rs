@@ -281,6 +281,13 @@ impl EventBatch {
         self.lines.get(range).unwrap_or_default()
     }
 
+    /// Empties the batch, keeping its buffers' room: a batch refilled again and again touches no fresh memory.
+    pub fn clear(&mut self) {
+        self.lines.clear();
+        self.events.clear();
+        self.usage.clear();
+    }
+
     /// True when there is nothing to append.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()

@@ -194,6 +194,13 @@ pub struct UsageBatch {
 }
 
 impl UsageBatch {
+    /// Empties the batch, keeping the room its maps and list have for the next one.
+    pub fn clear(&mut self) {
+        self.counts.clear();
+        self.last_uses.clear();
+        self.refused.clear();
+    }
+
     /// Adds what the record at `millis` says about key usage: API calls naming a key count; the service's own events
     /// do not. Allocates only for a sum or a key not seen before in the batch.
     pub fn add(&mut self, event: &RecordView<'_>, millis: i64) {

@@ -75,7 +75,8 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
     let audits_itself = result.is_ok() && call.action.as_deref().and_then(ops::kind) == Some(ops::Kind::AuditsItself);
     let result = match state.app.service.audit_writer() {
         Some(audit) if !audits_itself => {
-            let written = audit.record_with(|line| call.write_journal_line(&state, &parts, &request_id, &result, line));
+            let written =
+                audit.record_with(|entry| call.write_journal_entry(&state, &parts, &request_id, &result, entry));
             match written.await {
                 Ok(()) => result,
                 // A call whose record cannot be kept is not answered as a success.
@@ -114,15 +115,15 @@ struct Call {
 }
 
 impl Call {
-    /// Writes the call's journal line.
-    fn write_journal_line(
+    /// Writes the call's journal entry (its compact fields, which the importer renders into the record).
+    fn write_journal_entry(
         &self,
         state: &AlibabaState,
         parts: &http::request::Parts,
         request_id: &str,
         result: &Result<Answer, WireError>,
-        line: &mut Vec<u8>,
-    ) -> Option<trent_audit::Noted> {
+        entry: &mut Vec<u8>,
+    ) {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -143,12 +144,13 @@ impl Call {
             Some((name, raw))
         })
         .collect();
+        let recorded: Vec<(&str, &RawValue)> = recorded.iter().map(|(name, value)| (*name, &**value)).collect();
         let key_arn = match result {
             Ok(answer) => answer.key_arn.clone().or_else(|| self.named_key_arn()),
             Err(error) => error.key_arn.clone().or_else(|| self.named_key_arn()),
         };
         let user_agent = parts.headers.get(http::header::USER_AGENT).and_then(|v| v.to_str().ok());
-        CallRecord {
+        let record = CallRecord {
             event_name: self.action.as_deref().unwrap_or("UnknownOperation"),
             event_source: trent_audit::ALIBABA_EVENT_SOURCE,
             at: state.app.clock.now(),
@@ -163,8 +165,8 @@ impl Call {
             request_id,
             read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),
-        }
-        .write_journal_line(line)
+        };
+        trent_audit::journal::write_call(&record, entry);
     }
 
     /// The key a call named by ID or ARN, when its answer names none: attempts on a disabled or pending key are

@@ -148,7 +148,7 @@ async fn kms(
     let mut result = Box::pin(handle_kms(&state, &request_id, request, &mut call)).await;
     if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
-            let written = audit.record_with(|line| call.write_journal_line(&state, &request_id, &result, line));
+            let written = audit.record_with(|entry| call.write_journal_entry(&state, &request_id, &result, entry));
             if let Err(error) = written.await {
                 // A call whose record cannot be kept is not answered as a success.
                 result = Err(error.into());
@@ -171,19 +171,21 @@ struct Call {
 }
 
 impl Call {
-    /// Writes the call's journal line from what the edge learnt (nothing of it is copied into an owned event).
-    fn write_journal_line(
+    /// Writes the call's journal entry from what the edge learnt: its compact fields, which the importer renders into
+    /// the record (nothing of it is copied into an owned event).
+    fn write_journal_entry(
         &self,
         state: &AppState,
         request_id: &str,
         result: &Result<Reply, AwsError>,
-        line: &mut Vec<u8>,
-    ) -> Option<trent_audit::Noted> {
+        entry: &mut Vec<u8>,
+    ) {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
         };
-        let members = self.members.as_ref().map_or(&[][..], |m| m.0.as_slice());
+        let members: Vec<(&str, &serde_json::value::RawValue)> =
+            self.members.iter().flat_map(|m| m.0.iter()).map(|(name, value)| (*name, &**value)).collect();
         let key_arn: Option<Cow<'_, str>> = match result {
             Ok(reply) => reply.key_arn().map(Cow::Borrowed),
             // A refused call names the key it was about: the key the service refused (a Decrypt names it only inside
@@ -204,7 +206,7 @@ impl Call {
                 }
             }
         };
-        CallRecord {
+        let record = CallRecord {
             event_name: self.target.map_or("UnknownOperation", Target::event_name),
             event_source: trent_audit::EVENT_SOURCE,
             at: state.clock.now(),
@@ -213,14 +215,14 @@ impl Call {
             source_ip: self.source_ip,
             user_agent: self.user_agent.as_ref().and_then(|v| v.to_str().ok()),
             caller,
-            parameters: members,
+            parameters: &members,
             response_key_id: result.as_ref().ok().and_then(|reply| reply.key_id.as_deref()),
             error: result.as_ref().err().map(|error| (error.code.code(), error.message.as_str())),
             request_id,
             read_only: self.target.is_some_and(Target::is_read_only),
             key_arn: key_arn.as_deref(),
-        }
-        .write_journal_line(line)
+        };
+        trent_audit::journal::write_call(&record, entry);
     }
 }
 

@@ -1,13 +1,14 @@
 //! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals).
 //!
-//! A call's event is serialised once, by the call itself, into its journal line, which it adds to the lines waiting
-//! for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The call then yields once, so that the
-//! other calls of the same moment add theirs, and writes every waiting line with one `write` unless another call's
-//! write took its line already (group commit with no hand-off: no task to wake, no thread to cross). It is answered
-//! once its line is in the journal: durable against `kill -9` and a clean shutdown. An importer moves the journal
-//! into the store's hash-chained table in batches, recording in the same transaction how far it got, so that a
-//! restart replays exactly what was not yet imported. Journal files rotate; one is deleted once fully imported. Queries
-//! of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
+//! A call writes its journal entry itself (its fields, compact, or an owned event's JSON line: [`trent_audit::journal`])
+//! and adds it to the entries waiting for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The
+//! call then yields once, so that the other calls of the same moment add theirs, and writes every waiting entry with
+//! one `write` unless another call's write took its entry already (group commit with no hand-off: no task to wake, no
+//! thread to cross). It is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
+//! An importer renders the entries into CloudTrail records and moves them into the store's hash-chained table in
+//! batches, recording in the same transaction how far it got, so that a restart replays exactly what was not yet
+//! imported. Journal files rotate; one is deleted once fully imported. Queries of the trail first wait for the
+//! importer to catch up ([`AuditWriter::flush`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
-use trent_audit::{AuditEvent, EventBatch, Noted};
+use trent_audit::journal::{self, Entry};
+use trent_audit::{AuditEvent, EventBatch};
 use trent_store::KeyStore;
 
 use crate::error::ServiceError;
@@ -26,7 +28,7 @@ const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 const IMPORT_CHUNK: usize = 16_384;
 /// Journal bytes gathered into one import transaction at most (about as many events as [`IMPORT_CHUNK`]).
 const IMPORT_BYTES: usize = 16 * 1024 * 1024;
-/// How long the importer gathers journaled lines before a transaction, unless a query is waiting: few large
+/// How long the importer gathers journaled entries before a transaction, unless a query is waiting: few large
 /// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
 const IMPORT_GATHER: Duration = Duration::from_millis(200);
 
@@ -37,42 +39,43 @@ pub const TRACKING_START_META: &str = "usage_tracking_start";
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// Journal lines on their way from the journal to the store, exactly as written (one chunk per write: kept as they
-/// were written, not copied into one growing buffer), with where their writers noted each record's members, and
-/// where the last one ends.
+/// Journal buffers kept for reuse at most: about as many as one gathering's writes, so that at a steady load every
+/// write fills a buffer an earlier one used (fresh memory costs page faults) and none is freed.
+const SPARE_BUFFERS: usize = 256;
+
+/// Journal entries on their way from the journal to the store, exactly as written (one buffer per write: kept as
+/// they were written, not copied into one growing buffer), and where the last one ends.
 struct Written {
-    chunks: Vec<Vec<u8>>,
-    /// One per line, in order.
-    noted: Vec<Option<Noted>>,
+    writes: Vec<Vec<u8>>,
     bytes: usize,
     end: Position,
 }
 
-/// Lines added by calls and not yet written, in the order the calls added them.
+/// Entries added by calls and not yet written, in the order the calls added them.
 #[derive(Default)]
 struct Pending {
-    lines: Vec<u8>,
-    /// One per line: where its record's members are, as its writer noted them.
-    noted: Vec<Option<Noted>>,
-    /// The number of the last line added (lines are numbered from 1).
+    entries: Vec<u8>,
+    /// The number of the last entry added (entries are numbered from 1).
     last: u64,
 }
 
 /// The journal and what has been written to it but not yet taken by the importer.
 struct Journaled {
     journal: Journal,
-    /// The number of the last line whose write is over (written, or failed).
+    /// The number of the last entry whose write is over (written, or failed).
     decided: u64,
-    /// The lines of failed writes (first and last number, and the error); the latest [`FAILURES_KEPT`].
+    /// The entries of failed writes (first and last number, and the error); the latest [`FAILURES_KEPT`].
     failures: std::collections::VecDeque<(u64, u64, String)>,
-    /// Lines not yet taken, grouped by import transaction (at most [`IMPORT_BYTES`] each, one generation each).
+    /// Entries not yet taken, grouped by import transaction (at most [`IMPORT_BYTES`] each, one generation each).
     waiting: Vec<Written>,
-    /// Where the last line written ends.
+    /// Where the last entry written ends.
     end: Position,
+    /// Emptied buffers the importer gave back, for the next writes (at most [`SPARE_BUFFERS`]).
+    spare: Vec<Vec<u8>>,
 }
 
-/// Failed writes remembered, so each of their calls learns its line was not kept: many more than calls can be
-/// between adding a line and learning its fate (one yield).
+/// Failed writes remembered, so each of their calls learns its entry was not kept: many more than calls can be
+/// between adding an entry and learning its fate (one yield).
 const FAILURES_KEPT: usize = 1024;
 
 /// A handle on the writer; cheap to clone.
@@ -80,7 +83,7 @@ const FAILURES_KEPT: usize = 1024;
 pub struct AuditWriter {
     pending: Arc<Mutex<Pending>>,
     journaled: Arc<Mutex<Journaled>>,
-    /// Wakes the importer when lines wait and it is idle.
+    /// Wakes the importer when entries wait and it is idle.
     arrived: Arc<Notify>,
     imported: watch::Receiver<Position>,
     /// Tells the importer that a query waits for it: import now instead of gathering.
@@ -122,41 +125,42 @@ fn node_id(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// The complete lines of `bytes` from `start` (without their newlines), each with the offset just past it. A torn
-/// last line (a write cut by a crash) was never acknowledged, so it is left out.
-fn decode(bytes: &[u8], start: usize) -> Vec<(&[u8], u64)> {
-    let mut lines = Vec::new();
-    let mut offset = start;
-    while let Some(rest) = bytes.get(offset..) {
-        let Some(end) = memchr::memchr(b'\n', rest) else {
-            break;
+/// Adds the events of journal entries to `batch`, with their usage evidence: a call's compact entry is rendered into
+/// its record's line (whose members' places the rendering notes), a record's line is parsed. `rendered` is room to
+/// render into. An entry that cannot be read is logged and skipped.
+fn add_entries<'a>(batch: &mut EventBatch, rendered: &mut Vec<u8>, entries: impl IntoIterator<Item = Entry<'a>>) {
+    for entry in entries {
+        let (line, noted) = match entry {
+            Entry::Line(line) => (line, None),
+            Entry::Call(body) => {
+                rendered.clear();
+                match journal::render_call(body, rendered) {
+                    Ok(noted) => (rendered.strip_suffix(b"\n").unwrap_or(rendered), noted),
+                    Err(error) => {
+                        tracing::error!(%error, "unreadable audit journal entry skipped");
+                        continue;
+                    }
+                }
+            }
         };
-        lines.push((rest.get(..end).unwrap_or_default(), (offset + end + 1) as u64));
-        offset += end + 1;
-    }
-    lines
-}
-
-/// The events of journal lines, with their usage evidence (read from where each line's writer noted its members, if
-/// it did); a line that cannot be read is logged and skipped.
-fn batch_of<'a>(lines: impl IntoIterator<Item = (&'a [u8], Option<&'a Noted>)>, bytes: usize) -> EventBatch {
-    let mut batch = EventBatch { lines: String::with_capacity(bytes), ..EventBatch::default() };
-    for (line, noted) in lines {
         let pushed = std::str::from_utf8(line)
             .map_err(|e| e.to_string())
-            .and_then(|line| batch.push_noted_line(line, noted).map_err(|e| e.to_string()));
+            .and_then(|line| batch.push_noted_line(line, noted.as_ref()).map_err(|e| e.to_string()));
         if let Err(error) = pushed {
             tracing::error!(%error, "unreadable audit journal line skipped");
         }
     }
-    batch
 }
 
-/// The notes of `lines` journal lines, in order: every call adds one line and its notes, so were the counts to differ,
-/// no note would be trusted (each such line is then parsed).
-fn notes_of(lines: usize, noted: &[Option<Noted>]) -> impl Iterator<Item = Option<&Noted>> {
-    let noted = if lines == noted.len() { noted } else { &[] };
-    (0..lines).map(move |index| noted.get(index).and_then(Option::as_ref))
+/// The events of the entries of `written`, added to `batch` (emptied, its room kept).
+fn read_written(written: &Written, mut batch: EventBatch) -> EventBatch {
+    batch.clear();
+    batch.lines.reserve(written.bytes * 2);
+    let mut rendered = Vec::with_capacity(4096);
+    for write in &written.writes {
+        add_entries(&mut batch, &mut rendered, journal::entries(write, 0).into_iter().map(|(entry, _)| entry));
+    }
+    batch
 }
 
 fn marker_value(position: Position) -> Vec<u8> {
@@ -183,14 +187,14 @@ async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, Stri
             } else {
                 0
             };
-            let pending = decode(&bytes, start);
+            let pending = journal::entries(&bytes, start);
             if !pending.is_empty() {
                 tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
             }
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
-                let lines = chunk.iter().map(|(line, _)| (*line, None));
-                let batch = batch_of(lines, chunk.iter().map(|(line, _)| line.len() + 1).sum());
+                let mut batch = EventBatch::default();
+                add_entries(&mut batch, &mut Vec::new(), chunk.iter().map(|(entry, _)| *entry));
                 store
                     .append_events_marked(Arc::new(batch), marker, &marker_value((generation, end)))
                     .await
@@ -211,72 +215,80 @@ impl AuditWriter {
         let generation = recover(store.as_ref(), dir, &marker).await?;
         let (imported_sender, imported) = watch::channel((generation, 0));
         let journal = Journal::open(dir.to_path_buf(), generation).map_err(|e| e.to_string())?;
-        let journaled =
-            Journaled { journal, decided: 0, failures: Default::default(), waiting: Vec::new(), end: (generation, 0) };
+        let journaled = Journaled {
+            journal,
+            decided: 0,
+            failures: Default::default(),
+            waiting: Vec::new(),
+            end: (generation, 0),
+            spare: Vec::new(),
+        };
         let journaled = Arc::new(Mutex::new(journaled));
         let (arrived, hurry) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-        let importer = Importer { store, dir: dir.to_path_buf(), marker, imported: imported_sender };
-        tokio::spawn(importer.run(Arc::clone(&journaled), Arc::clone(&arrived), Arc::clone(&hurry)));
+        let importer = Importer {
+            store,
+            dir: dir.to_path_buf(),
+            marker,
+            imported: imported_sender,
+            journaled: Arc::clone(&journaled),
+            spare: None,
+        };
+        tokio::spawn(importer.run(Arc::clone(&arrived), Arc::clone(&hurry)));
         Ok(Self { pending: Arc::default(), journaled, arrived, imported, hurry })
     }
 
     /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        self.record_with(|line| event.write_journal_line(line)).await
+        // Where the line's members are is not kept: the importer parses an owned event's line (they are few).
+        self.record_with(|entry| {
+            event.write_journal_line(entry);
+        })
+        .await
     }
 
-    /// Records the journal line `write` writes (`millis TAB record NEWLINE`, as
-    /// [`trent_audit::call_record::CallRecord::write_journal_line`] writes one, returning where the record's members
-    /// are) on the caller's thread; returns once it is in the journal.
-    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>) -> Option<Noted>) -> Result<(), ServiceError> {
+    /// Records the journal entry `write` writes (a call's compact fields, [`trent_audit::journal::write_call`], or a
+    /// record's line, `millis TAB record NEWLINE`) on the caller's thread; returns once it is in the journal.
+    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), ServiceError> {
         thread_local! {
-            /// The line being written: one buffer per thread, kept, so no call allocates one.
-            static LINE: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
+            /// The entry being written: one buffer per thread, kept, so no call allocates one.
+            static ENTRY: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
         }
-        let number = LINE.with_borrow_mut(|line| {
-            line.clear();
-            // Notes are kept for exactly one line, the line they were taken from: the importer pairs them by order.
-            let one_line = |line: &Vec<u8>| memchr::memchr(b'\n', line) == line.len().checked_sub(1);
-            let noted = write(line).filter(|_| one_line(line));
+        let number = ENTRY.with_borrow_mut(|entry| {
+            entry.clear();
+            write(entry);
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.lines.extend_from_slice(line);
-            pending.noted.push(noted);
+            pending.entries.extend_from_slice(entry);
             pending.last += 1;
             pending.last
         });
-        // The other calls of this moment add their lines meanwhile: one write then carries them all.
+        // The other calls of this moment add their entries meanwhile: one write then carries them all.
         tokio::task::yield_now().await;
         self.write_through(number).map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
     }
 
-    /// Returns once line `number` is written: by an earlier call's write, or by writing every waiting line now.
+    /// Returns once entry `number` is written: by an earlier call's write, or by writing every waiting entry now.
     fn write_through(&self, number: u64) -> Result<(), String> {
         let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
         if journaled.decided < number {
-            let (lines, noted, last) = {
+            // The next entries go into a buffer an earlier write used, when the importer has given one back.
+            let room = journaled.spare.pop().unwrap_or_default();
+            let (entries, last) = {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-                // The next group starts with room for about as many lines, instead of growing by reallocation.
-                let room = Vec::with_capacity(pending.lines.len() + pending.lines.len() / 2);
-                let noted_room = Vec::with_capacity(pending.noted.len() + pending.noted.len() / 2);
-                (
-                    std::mem::replace(&mut pending.lines, room),
-                    std::mem::replace(&mut pending.noted, noted_room),
-                    pending.last,
-                )
+                (std::mem::replace(&mut pending.entries, room), pending.last)
             };
             let first = journaled.decided + 1;
             journaled.decided = last;
-            match journaled.journal.append(&lines) {
+            match journaled.journal.append(&entries) {
                 Ok(end) => {
                     journaled.end = end;
+                    let bytes = entries.len();
                     match journaled.waiting.last_mut() {
-                        Some(group) if group.end.0 == end.0 && group.bytes + lines.len() <= IMPORT_BYTES => {
-                            group.bytes += lines.len();
-                            group.chunks.push(lines);
-                            group.noted.extend(noted);
+                        Some(group) if group.end.0 == end.0 && group.bytes + bytes <= IMPORT_BYTES => {
+                            group.bytes += bytes;
+                            group.writes.push(entries);
                             group.end = end;
                         }
-                        _ => journaled.waiting.push(Written { bytes: lines.len(), chunks: vec![lines], noted, end }),
+                        _ => journaled.waiting.push(Written { bytes, writes: vec![entries], end }),
                     }
                     self.arrived.notify_one();
                 }
@@ -322,7 +334,7 @@ impl Journal {
 
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<Position> {
         if let Err(error) = self.file.write_all(bytes) {
-            // Part of the line may be in the file: later lines go to a new generation, so that none is read as
+            // Part of the entries may be in the file: later ones go to a new generation, so that none is read as
             // the end of this torn one.
             if let Ok(next) = Journal::open(self.dir.clone(), self.generation + 1) {
                 *self = next;
@@ -338,16 +350,21 @@ impl Journal {
     }
 }
 
-/// Moves journaled lines into the store.
+/// Renders journaled entries into records and moves them into the store.
 struct Importer {
     store: Arc<KeyStore>,
     dir: PathBuf,
     marker: String,
     imported: watch::Sender<Position>,
+    /// The journal, whose writes' buffers it gives back once read.
+    journaled: Arc<Mutex<Journaled>>,
+    /// The last batch imported, emptied, to be filled again: one gathering is megabytes, which fresh memory would
+    /// cost in page faults each time.
+    spare: Option<EventBatch>,
 }
 
 impl Importer {
-    async fn run(self, journaled: Arc<Mutex<Journaled>>, arrived: Arc<Notify>, hurry: Arc<Notify>) {
+    async fn run(mut self, arrived: Arc<Notify>, hurry: Arc<Notify>) {
         loop {
             arrived.notified().await;
             // Gather what arrives for a while, unless a query is waiting (its `flush` wakes us).
@@ -355,28 +372,23 @@ impl Importer {
                 () = tokio::time::sleep(IMPORT_GATHER) => {}
                 () = hurry.notified() => {}
             }
-            let waiting = std::mem::take(&mut journaled.lock().unwrap_or_else(PoisonError::into_inner).waiting);
+            let waiting = std::mem::take(&mut self.journaled.lock().unwrap_or_else(PoisonError::into_inner).waiting);
             for written in waiting {
                 self.import(written).await;
             }
         }
     }
 
-    /// Imports one group of lines, retrying until the store takes them: journaled events are never dropped (they
+    /// Imports one group of entries, retrying until the store takes them: journaled events are never dropped (they
     /// are safe in the journal meanwhile).
-    async fn import(&self, written: Written) {
+    async fn import(&mut self, written: Written) {
         let end = written.end;
         let written = Arc::new(written);
-        let read = |written: &Written| {
-            let lines: Vec<&[u8]> =
-                written.chunks.iter().flat_map(|chunk| decode(chunk, 0).into_iter().map(|(line, _)| line)).collect();
-            batch_of(lines.iter().copied().zip(notes_of(lines.len(), &written.noted)), written.bytes)
-        };
-        // Reading a gathering's lines takes milliseconds: off the runtime's thread, which serves requests too.
-        let off_thread = Arc::clone(&written);
-        let batch = match tokio::task::spawn_blocking(move || read(&off_thread)).await {
+        // Rendering a gathering's entries takes milliseconds: off the runtime's thread, which serves requests too.
+        let (off_thread, spare) = (Arc::clone(&written), self.spare.take().unwrap_or_default());
+        let batch = match tokio::task::spawn_blocking(move || read_written(&off_thread, spare)).await {
             Ok(batch) => Arc::new(batch),
-            Err(_) => Arc::new(read(&written)),
+            Err(_) => Arc::new(read_written(&written, EventBatch::default())),
         };
         let mut pause = Duration::from_millis(100);
         while let Err(error) =
@@ -385,6 +397,15 @@ impl Importer {
             tracing::warn!(%error, events = batch.events.len(), "audit import failed; retrying");
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
+        }
+        // The buffers go back to be filled again.
+        self.spare = Arc::try_unwrap(batch).ok();
+        if let Ok(written) = Arc::try_unwrap(written) {
+            let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
+            for mut entries in written.writes.into_iter().take(SPARE_BUFFERS.saturating_sub(journaled.spare.len())) {
+                entries.clear();
+                journaled.spare.push(entries);
+            }
         }
         let previous = *self.imported.borrow();
         self.imported.send_replace(end);
@@ -398,9 +419,35 @@ impl Importer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trent_audit::call_record::{CallRecord, Caller};
     use trent_audit::EventType;
     use trent_domain::{AccountId, Region, Timestamp};
     use trent_store::KeyStore;
+
+    const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    /// A GenerateDataKey call's compact journal entry, as the AWS edge writes it.
+    fn call_entry(i: i64, entry: &mut Vec<u8>) {
+        let key_id: &serde_json::value::RawValue =
+            serde_json::from_str(r#""1234abcd-12ab-34cd-56ef-1234567890ab""#).unwrap();
+        let record = CallRecord {
+            event_name: "GenerateDataKey",
+            event_source: trent_audit::EVENT_SOURCE,
+            at: Timestamp(i),
+            account: "111122223333",
+            region: "us-east-1",
+            source_ip: Some("127.0.0.1".parse().unwrap()),
+            user_agent: None,
+            caller: Caller::Root { account: "111122223333", access_key_id: "test" },
+            parameters: &[("keyId", key_id)],
+            response_key_id: Some(KEY_ARN),
+            error: None,
+            request_id: "req",
+            read_only: true,
+            key_arn: Some(KEY_ARN),
+        };
+        journal::write_call(&record, entry);
+    }
 
     fn event(i: i64) -> AuditEvent {
         AuditEvent::new(
@@ -414,18 +461,6 @@ mod tests {
         )
     }
 
-    #[test]
-    fn notes_that_do_not_pair_one_to_one_with_lines_are_not_trusted() {
-        let mut line = Vec::new();
-        let noted = event(1).write_journal_line(&mut line);
-        assert!(noted.is_some());
-        let two = [noted.clone(), None];
-        assert_eq!(notes_of(2, &two).map(|n| n.is_some()).collect::<Vec<_>>(), [true, false]);
-        assert_eq!(notes_of(3, &two).map(|n| n.is_some()).collect::<Vec<_>>(), [false, false, false]);
-        assert_eq!(notes_of(1, &two).count(), 1);
-        assert!(notes_of(1, &two).all(|n| n.is_none()));
-    }
-
     #[tokio::test]
     async fn concurrent_calls_are_journaled_then_imported_and_chained() {
         let dir = tempfile::tempdir().unwrap();
@@ -434,7 +469,13 @@ mod tests {
         let calls: Vec<_> = (0..200)
             .map(|i| {
                 let writer = writer.clone();
-                tokio::spawn(async move { writer.record(event(i)).await })
+                // Owned events' lines and calls' compact entries, interleaved.
+                tokio::spawn(async move {
+                    match i % 2 {
+                        0 => writer.record(event(i)).await,
+                        _ => writer.record_with(|entry| call_entry(i, entry)).await,
+                    }
+                })
             })
             .collect();
         for call in calls {
@@ -444,6 +485,10 @@ mod tests {
         let chain = store.audit_chain().await.unwrap();
         assert_eq!(chain.events.len(), 200, "every acknowledged event is stored");
         assert_eq!(chain.verify(), Ok(200));
+        let usage = store.key_usage(KEY_ARN).await.unwrap();
+        let calls: i64 = usage.counts.iter().map(|(_, count)| count.calls).sum();
+        assert_eq!(calls, 100, "each call is evidence of its key's use: {usage:?}");
+        assert_eq!(usage.last_use.map(|last| last.millis), Some(199));
     }
 
     #[tokio::test]
@@ -451,10 +496,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
-        // Generation 3: two events, the first already imported (marker just past it), then a torn line.
+        // Generation 3: two events, the first already imported (marker just past it), a call's compact entry, then a
+        // torn line.
         let mut bytes = event(1).journal_line();
         let first_end = bytes.len();
         bytes.extend(event(2).journal_line());
+        call_entry(3, &mut bytes);
         bytes.extend_from_slice(b"17\t{\"eventVersion\"");
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store
@@ -470,14 +517,15 @@ mod tests {
         let chain = store.audit_chain().await.unwrap();
         assert_eq!(
             chain.events.len(),
-            2,
-            "the imported event is not repeated, the pending one is imported, the torn one ignored"
+            3,
+            "the imported event is not repeated, the pending ones are imported, the torn one ignored"
         );
-        assert_eq!(chain.verify(), Ok(2));
+        assert_eq!(chain.verify(), Ok(3));
+        assert!(chain.events[2].record.contains(r#""eventName":"GenerateDataKey""#), "the call is rendered");
         assert!(!journal_path(dir.path(), 3).exists());
-        writer.record(event(3)).await.unwrap();
+        writer.record(event(4)).await.unwrap();
         writer.flush().await;
-        assert_eq!(store.audit_chain().await.unwrap().events.len(), 3);
+        assert_eq!(store.audit_chain().await.unwrap().events.len(), 4);
         assert!(journal_path(dir.path(), 4).exists(), "the writer continues in a new generation");
     }
 }

@@ -68,12 +68,12 @@ impl Principal {
     pub fn caller(&self) -> Caller<'_> {
         match &self.user {
             Some(user) => Caller::User {
-                account: &self.account,
+                account: self.account.as_str(),
                 access_key_id: &self.access_key_id,
                 name: &user.name,
                 user_id: &user.user_id,
             },
-            None => Caller::Root { account: &self.account, access_key_id: &self.access_key_id },
+            None => Caller::Root { account: self.account.as_str(), access_key_id: &self.access_key_id },
         }
     }
 }
