@@ -1,6 +1,7 @@
-//! The record of an API call, written straight into its journal line from the request's borrowed parts through the
-//! one definition of the record ([`crate::record::Record`]): the hot path's way to an [`AuditEvent`]'s exact JSON
-//! without building one (no owned strings, maps or values per call). A unit test holds the two ways to the same text.
+//! The record of an API call, from borrowed parts: the request's, when the call journals them
+//! ([`crate::journal::write_call`]), then its journal entry's, when the importer renders the record through the one
+//! definition of the record ([`crate::record::Record`]). The way to an [`AuditEvent`]'s exact JSON without building
+//! one (no owned strings, maps or values per call); a unit test holds the two ways to the same text.
 
 use std::fmt::Display;
 use std::net::IpAddr;

@@ -415,4 +415,24 @@ mod tests {
         by_parse.push_line(line).unwrap();
         assert_eq!(by_notes, by_parse, "read by parsing instead");
     }
+
+    #[test]
+    fn a_cleared_batch_is_an_empty_one() {
+        let mut batch = EventBatch::default();
+        let mut event = AuditEvent::new(
+            "Encrypt",
+            crate::EventType::AwsApiCall,
+            Timestamp(1),
+            &AccountId::parse("111122223333").unwrap(),
+            &Region::parse("us-east-1").unwrap(),
+            UserIdentity::root(&AccountId::parse("111122223333").unwrap(), "AKID"),
+            Some("arn:aws:kms:us-east-1:111122223333:key/k".to_owned()),
+        );
+        batch.push(&event).unwrap();
+        event.error_code = Some("DisabledException".to_owned());
+        batch.push(&event).unwrap();
+        assert!(!batch.usage.counts.is_empty() && !batch.events.is_empty());
+        batch.clear();
+        assert_eq!(batch, EventBatch::default());
+    }
 }

@@ -26,8 +26,9 @@ use crate::error::ServiceError;
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 /// Events imported into the store in one transaction at most, when recovering a journal.
 const IMPORT_CHUNK: usize = 16_384;
-/// Journal bytes gathered into one import transaction at most (about as many events as [`IMPORT_CHUNK`]).
-const IMPORT_BYTES: usize = 16 * 1024 * 1024;
+/// Journal bytes gathered into one import transaction at most: about 20,000 calls' compact entries, which render to
+/// about 20 MiB of records (a call's entry is about a third of its record's size).
+const IMPORT_BYTES: usize = 8 * 1024 * 1024;
 /// How long the importer gathers journaled entries before a transaction, unless a query is waiting: few large
 /// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
 const IMPORT_GATHER: Duration = Duration::from_millis(200);
@@ -42,6 +43,9 @@ type Position = (u64, u64);
 /// Journal buffers kept for reuse at most: about as many as one gathering's writes, so that at a steady load every
 /// write fills a buffer an earlier one used (fresh memory costs page faults) and none is freed.
 const SPARE_BUFFERS: usize = 256;
+/// A buffer that grew larger than this (a burst's write) is freed rather than kept: the spare buffers hold at most
+/// [`SPARE_BUFFERS`] times this.
+const SPARE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Journal entries on their way from the journal to the store, exactly as written (one buffer per write: kept as
 /// they were written, not copied into one growing buffer), and where the last one ends.
@@ -155,7 +159,7 @@ fn add_entries<'a>(batch: &mut EventBatch, rendered: &mut Vec<u8>, entries: impl
 /// The events of the entries of `written`, added to `batch` (emptied, its room kept).
 fn read_written(written: &Written, mut batch: EventBatch) -> EventBatch {
     batch.clear();
-    batch.lines.reserve(written.bytes * 2);
+    batch.lines.reserve(written.bytes * 3);
     let mut rendered = Vec::with_capacity(4096);
     for write in &written.writes {
         add_entries(&mut batch, &mut rendered, journal::entries(write, 0).into_iter().map(|(entry, _)| entry));
@@ -191,6 +195,7 @@ async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, Stri
             if !pending.is_empty() {
                 tracing::info!(events = pending.len(), journal = %path.display(), "importing audit events journaled before the last stop");
             }
+            let read_to = pending.last().map_or(start, |(_, end)| usize::try_from(*end).unwrap_or(usize::MAX));
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
                 let mut batch = EventBatch::default();
@@ -199,6 +204,14 @@ async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, Stri
                     .append_events_marked(Arc::new(batch), marker, &marker_value((generation, end)))
                     .await
                     .map_err(|e| e.to_string())?;
+            }
+            if read_to < bytes.len() {
+                // A write cut by a crash, never acknowledged; or damage that hid entries after it. The file is kept,
+                // under a name no start reads again, for someone to look at.
+                let kept = path.with_extension("unread");
+                tracing::warn!(unread_bytes = bytes.len() - read_to, journal = %path.display(), kept = %kept.display(), "audit journal bytes after the last complete entry were not imported; the file is kept");
+                std::fs::rename(&path, &kept).map_err(|e| format!("{}: {e}", path.display()))?;
+                continue;
             }
         }
         std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -323,28 +336,37 @@ struct Journal {
     dir: PathBuf,
     generation: u64,
     file: std::fs::File,
+    /// Where the last complete write ends.
     offset: u64,
+    /// A failed write left bytes past `offset` that could not be cut off: nothing more goes into this file.
+    torn: bool,
 }
 
 impl Journal {
     fn open(dir: PathBuf, generation: u64) -> std::io::Result<Self> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(journal_path(&dir, generation))?;
-        Ok(Self { dir, generation, file, offset: 0 })
+        Ok(Self { dir, generation, file, offset: 0, torn: false })
     }
 
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<Position> {
+        if self.torn {
+            // Entries after torn bytes would be read as part of them: they go to a new generation, or nowhere.
+            *self = Journal::open(self.dir.clone(), self.generation + 1)?;
+        }
         if let Err(error) = self.file.write_all(bytes) {
-            // Part of the entries may be in the file: later ones go to a new generation, so that none is read as
-            // the end of this torn one.
-            if let Ok(next) = Journal::open(self.dir.clone(), self.generation + 1) {
-                *self = next;
-            }
+            // Part of the entries may be in the file: cut off, so that the next entry starts where a reader expects
+            // one.
+            self.torn = self.file.set_len(self.offset).is_err();
             return Err(error);
         }
         self.offset += bytes.len() as u64;
         let end = (self.generation, self.offset);
         if self.offset >= ROTATE_BYTES {
-            *self = Journal::open(self.dir.clone(), self.generation + 1)?;
+            // The entries are written whether or not the next file opens: failing that, this one goes on growing.
+            match Journal::open(self.dir.clone(), self.generation + 1) {
+                Ok(next) => *self = next,
+                Err(error) => tracing::warn!(%error, "the next audit journal could not be opened; writing on"),
+            }
         }
         Ok(end)
     }
@@ -398,14 +420,17 @@ impl Importer {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
         }
-        // The buffers go back to be filled again.
+        // The buffers go back to be filled again (the batch's are bounded by IMPORT_BYTES).
         self.spare = Arc::try_unwrap(batch).ok();
         if let Ok(written) = Arc::try_unwrap(written) {
+            let mut reusable = written.writes;
+            reusable.retain(|entries| entries.capacity() <= SPARE_BUFFER_BYTES);
+            reusable.iter_mut().for_each(Vec::clear);
             let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
-            for mut entries in written.writes.into_iter().take(SPARE_BUFFERS.saturating_sub(journaled.spare.len())) {
-                entries.clear();
-                journaled.spare.push(entries);
-            }
+            let room = SPARE_BUFFERS.saturating_sub(journaled.spare.len()).min(reusable.len());
+            journaled.spare.extend(reusable.drain(..room));
+            // What does not fit is freed after the lock is let go, not while calls wait for it.
+            drop(journaled);
         }
         let previous = *self.imported.borrow();
         self.imported.send_replace(end);
@@ -497,12 +522,14 @@ mod tests {
         let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), a call's compact entry, then a
-        // torn line.
+        // torn one.
         let mut bytes = event(1).journal_line();
         let first_end = bytes.len();
         bytes.extend(event(2).journal_line());
         call_entry(3, &mut bytes);
-        bytes.extend_from_slice(b"17\t{\"eventVersion\"");
+        let mut torn = Vec::new();
+        call_entry(4, &mut torn);
+        bytes.extend_from_slice(&torn[..torn.len() - 1]);
         std::fs::write(journal_path(dir.path(), 3), &bytes).unwrap();
         store
             .append_events_marked(
@@ -523,6 +550,8 @@ mod tests {
         assert_eq!(chain.verify(), Ok(3));
         assert!(chain.events[2].record.contains(r#""eventName":"GenerateDataKey""#), "the call is rendered");
         assert!(!journal_path(dir.path(), 3).exists());
+        let kept = std::fs::read(dir.path().join("audit-journal-3.unread")).unwrap();
+        assert_eq!(kept, bytes, "a journal with bytes left unread is kept, not deleted");
         writer.record(event(4)).await.unwrap();
         writer.flush().await;
         assert_eq!(store.audit_chain().await.unwrap().events.len(), 4);
