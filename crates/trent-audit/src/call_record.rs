@@ -221,41 +221,10 @@ mod tests {
             ("enabled", raw("[true,\n  {\"a\": \"b\"}]")),
         ];
         let parameters: Vec<(&str, &RawValue)> = parameters.iter().map(|(name, value)| (*name, &**value)).collect();
-        let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        let account = "111122223333";
-        let success = CallRecord {
-            event_source: crate::EVENT_SOURCE,
-            event_name: "Encrypt",
-            at: Timestamp(1_700_000_000_123),
-            account: "111122223333",
-            region: "eu-west-1",
-            source_ip: Some("10.1.2.3".parse().unwrap()),
-            user_agent: Some(&"é\"agent\\".repeat(100)),
-            caller: Caller::Root { account, access_key_id: "AKIDEXAMPLE" },
-            parameters: &parameters,
-            response_key_id: Some(arn),
-            error: None,
-            request_id: "req-1",
-            read_only: true,
-            key_arn: Some(arn),
-        };
-        let refused = CallRecord {
-            caller: Caller::Unknown { access_key_id: Some("nobody") },
-            account: "",
-            region: "",
-            source_ip: None,
-            user_agent: None,
-            response_key_id: None,
-            key_arn: None,
-            error: Some(("UnrecognizedClientException", "The security token included in the request is \"invalid\".")),
-            read_only: false,
-            ..success
-        };
-        let by_user = CallRecord {
-            caller: Caller::User { account, access_key_id: "AKIAUSER", name: "alice", user_id: "AIDAEXAMPLEUSERID" },
-            ..success
-        };
-        for (record, noted) in [(success, true), (refused, false), (by_user, true)] {
+        let agent = fixtures::long_agent();
+        let calls = fixtures::calls(&parameters, &agent);
+        // Only the refused call's error message, a member the notes name, needs escaping.
+        for (record, noted) in calls.iter().copied().zip([true, false, true, true]) {
             let mut line = Vec::new();
             let notes = record.write_journal_line(&mut line);
             assert_eq!(notes.is_some(), noted, "a record is noted unless a member it notes needed escaping");
@@ -270,6 +239,65 @@ mod tests {
             assert!(!text.contains("U0VDUkVU"), "a member off the allow-list is dropped");
             assert!(!text.contains('\n'), "a record is one line");
         }
-        assert_ne!(written(&success).1, written(&success).1, "every record has its own event ID");
+        assert_ne!(written(&calls[0]).1, written(&calls[0]).1, "every record has its own event ID");
+    }
+}
+
+/// Calls of every shape, for the tests of the record and of the journal.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// A successful call whose `User-Agent` needs escaping and is longer than is kept; a call refused before
+    /// authentication, without an access key, whose message needs escaping; a user's call; and a refused call of
+    /// empty strings from an IPv4-mapped IPv6 address.
+    pub(crate) fn calls<'a>(parameters: &'a [(&'a str, &'a RawValue)], long_agent: &'a str) -> Vec<CallRecord<'a>> {
+        let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let account = "111122223333";
+        let success = CallRecord {
+            event_source: crate::EVENT_SOURCE,
+            event_name: "Encrypt",
+            at: Timestamp(1_700_000_000_123),
+            account,
+            region: "eu-west-1",
+            source_ip: Some(IpAddr::from([10, 1, 2, 3])),
+            user_agent: Some(long_agent),
+            caller: Caller::Root { account, access_key_id: "AKIDEXAMPLE" },
+            parameters,
+            response_key_id: Some(arn),
+            error: None,
+            request_id: "req-1",
+            read_only: true,
+            key_arn: Some(arn),
+        };
+        let refused = CallRecord {
+            caller: Caller::Unknown { access_key_id: None },
+            account: "",
+            region: "",
+            source_ip: Some(IpAddr::from([0, 0, 0, 0, 0, 0, 0, 1u16])),
+            user_agent: None,
+            response_key_id: None,
+            key_arn: None,
+            error: Some(("UnrecognizedClientException", "The security token included in the request is \"invalid\".")),
+            read_only: false,
+            ..success
+        };
+        let by_user = CallRecord {
+            caller: Caller::User { account, access_key_id: "AKIAUSER", name: "alice", user_id: "AIDAEXAMPLEUSERID" },
+            ..success
+        };
+        let empty_strings = CallRecord {
+            caller: Caller::Unknown { access_key_id: Some("") },
+            user_agent: Some(""),
+            source_ip: Some(IpAddr::from([0, 0, 0, 0, 0, 0xffff, 0x0a01, 0x0203u16])),
+            error: Some(("AccessDeniedException", "")),
+            ..refused
+        };
+        vec![success, refused, by_user, empty_strings]
+    }
+
+    /// A `User-Agent` of 900 characters, some of them escaped in JSON: a record keeps 256.
+    pub(crate) fn long_agent() -> String {
+        "é\"agent\\".repeat(100)
     }
 }

@@ -237,6 +237,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call_record::fixtures;
 
     fn raw(text: &str) -> &RawValue {
         serde_json::from_str(text).unwrap()
@@ -250,52 +251,6 @@ mod tests {
         line
     }
 
-    fn calls<'a>(parameters: &'a [(&'a str, &'a RawValue)], long_agent: &'a str) -> Vec<CallRecord<'a>> {
-        let arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-        let success = CallRecord {
-            event_source: crate::EVENT_SOURCE,
-            event_name: "Encrypt",
-            at: Timestamp(1_700_000_000_123),
-            account: "111122223333",
-            region: "eu-west-1",
-            source_ip: Some("10.1.2.3".parse().unwrap()),
-            user_agent: Some("aws-cli/2 \"quoted\" \u{e9}"),
-            caller: Caller::Root { account: "111122223333", access_key_id: "AKIDEXAMPLE" },
-            parameters,
-            response_key_id: Some(arn),
-            error: None,
-            request_id: "req-1",
-            read_only: true,
-            key_arn: Some(arn),
-        };
-        let refused = CallRecord {
-            caller: Caller::Unknown { access_key_id: None },
-            account: "",
-            region: "",
-            source_ip: Some("::1".parse().unwrap()),
-            user_agent: None,
-            response_key_id: None,
-            key_arn: None,
-            error: Some(("UnrecognizedClientException", "The security token included in the request is invalid.")),
-            read_only: false,
-            ..success
-        };
-        let by_user = CallRecord {
-            caller: Caller::User { account: "111122223333", access_key_id: "AKIAUSER", name: "alice", user_id: "AIDA" },
-            source_ip: None,
-            ..success
-        };
-        let long_agent = CallRecord { user_agent: Some(long_agent), ..success };
-        let empty_strings = CallRecord {
-            caller: Caller::Unknown { access_key_id: Some("") },
-            user_agent: Some(""),
-            source_ip: Some("::ffff:10.1.2.3".parse().unwrap()),
-            error: Some(("AccessDeniedException", "")),
-            ..refused
-        };
-        vec![success, refused, by_user, long_agent, empty_strings]
-    }
-
     #[test]
     fn a_rendered_call_is_the_line_the_call_would_have_written() {
         let parameters = [
@@ -303,7 +258,8 @@ mod tests {
             ("plaintext", raw(r#""U0VDUkVU""#)),
             ("encryptionContext", raw("{\n  \"a\": \"b\"\n}")),
         ];
-        for record in calls(&parameters, &"x".repeat(1000)) {
+        let agent = fixtures::long_agent();
+        for record in fixtures::calls(&parameters, &agent) {
             let mut entry = Vec::new();
             write_call(&record, &mut entry);
             let found = entries(&entry, 0);
@@ -324,7 +280,7 @@ mod tests {
 
     #[test]
     fn lines_and_calls_are_read_in_order_and_a_torn_last_entry_is_left_out() {
-        let records = calls(&[], "");
+        let records = fixtures::calls(&[], "");
         let mut journal = b"17\t{\"a\":1}\n".to_vec();
         write_call(&records[0], &mut journal);
         let call_end = journal.len();
@@ -344,7 +300,7 @@ mod tests {
     #[test]
     fn a_damaged_call_is_refused_not_misread() {
         let mut entry = Vec::new();
-        write_call(&calls(&[("keyId", raw("\"k\""))], "")[0], &mut entry);
+        write_call(&fixtures::calls(&[("keyId", raw("\"k\""))], "")[0], &mut entry);
         let body = entry[5..].to_vec();
         let mut out = Vec::new();
         for cut in 0..body.len() {
