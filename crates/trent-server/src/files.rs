@@ -44,11 +44,11 @@ pub fn check_root_key(path: &Path) -> Result<(), String> {
 }
 
 /// True for the files Trent itself writes into its data directory (the root key aside): the default SQLite
-/// database and its journals, `admin-credentials`, `node-id` and the audit journal. Anything else a user keeps there
-/// is theirs and left alone.
+/// database and its journals, `admin-credentials`, `node-id` and the audit journal (with any kept as `.unread` at a
+/// start). Anything else a user keeps there is theirs and left alone.
 fn is_trent_file(name: &str) -> bool {
     matches!(name, "trent.db" | "trent.db-wal" | "trent.db-shm" | "admin-credentials" | "node-id")
-        || (name.starts_with("audit-journal-") && name.ends_with(".log"))
+        || (name.starts_with("audit-journal-") && (name.ends_with(".log") || name.ends_with(".unread")))
 }
 
 /// Takes group and others' permissions away from Trent's own files in `dir` and from `database` (with its `-wal`
@@ -111,7 +111,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
         let database = elsewhere.path().join("kms.db");
-        let names = ["trent.db", "admin-credentials", "audit-journal-3.log", "root.key", "notes.txt"];
+        let names =
+            ["trent.db", "admin-credentials", "audit-journal-3.log", "audit-journal-2.unread", "root.key", "notes.txt"];
         let paths: Vec<_> = names.iter().map(|n| dir.path().join(n)).chain([database.clone()]).collect();
         for path in &paths {
             std::fs::write(path, b"x").unwrap();
@@ -121,10 +122,10 @@ mod tests {
         let modes: Vec<u32> = paths.iter().map(|p| mode(p)).collect();
         assert_eq!(
             modes,
-            [0o600, 0o600, 0o600, 0o644, 0o644, 0o600],
+            [0o600, 0o600, 0o600, 0o600, 0o644, 0o644, 0o600],
             "the root key is checked, not changed; notes.txt is not Trent's"
         );
-        assert_eq!(tightened.len(), 4, "{tightened:?}");
+        assert_eq!(tightened.len(), 5, "{tightened:?}");
         assert!(tighten_existing(dir.path(), Some(&database)).unwrap().is_empty(), "nothing left to do");
     }
 
