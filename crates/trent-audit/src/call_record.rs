@@ -85,15 +85,8 @@ pub fn cut_user_agent(text: &str) -> &str {
 }
 
 impl CallRecord<'_> {
-    /// The journal line, as [`crate::AuditEvent::journal_line`] writes one: the event time in ms, a tab, the
-    /// CloudTrail record, a newline.
-    pub fn journal_line(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(1024);
-        let _ = self.write_journal_line(&mut out);
-        out
-    }
-
-    /// Writes [`CallRecord::journal_line`] into `out`; returns where the record's members sit in the line, as
+    /// Writes the call's journal line into `out`, as [`crate::AuditEvent::journal_line`] writes one (the event time
+    /// in ms, a tab, the CloudTrail record, a newline); returns where the record's members sit in the line, as
     /// [`crate::AuditEvent::write_journal_line`] does.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<Noted> {
         let (root_arn, user_arn);
@@ -205,7 +198,9 @@ mod tests {
     }
 
     fn written(record: &CallRecord<'_>) -> (String, String) {
-        let line = String::from_utf8(record.journal_line()).unwrap();
+        let mut line = Vec::new();
+        let _ = record.write_journal_line(&mut line);
+        let line = String::from_utf8(line).unwrap();
         let (millis, text) = line.strip_suffix('\n').unwrap().split_once('\t').unwrap();
         assert_eq!(millis, record.at.0.to_string());
         let event_id = serde_json::from_str::<serde_json::Value>(text).unwrap()["eventID"].as_str().unwrap().to_owned();
