@@ -305,12 +305,12 @@ async fn authenticate_and_dispatch(
     // Authenticate before anything else is looked at.
     let authorization = trent_sigv4::parse_authorization(&parts.headers)?;
     if state.service.audit_writer().is_some() {
-        call.access_key_id = Some(authorization.access_key_id.clone());
-        call.region = Some(authorization.region.clone());
+        call.access_key_id = Some(authorization.access_key_id.to_owned());
+        call.region = Some(authorization.region.to_owned());
     }
     let directory = state.service.identities().directory().await?;
-    let credential = directory.get(&authorization.access_key_id).ok_or_else(unrecognized_client)?;
-    let region = Region::parse(&authorization.region).ok_or_else(invalid_region)?;
+    let credential = directory.get(authorization.access_key_id).ok_or_else(unrecognized_client)?;
+    let region = Region::parse(authorization.region).ok_or_else(invalid_region)?;
     if state.regions.as_ref().is_some_and(|allowed| !allowed.contains(&region)) {
         return Err(invalid_region());
     }

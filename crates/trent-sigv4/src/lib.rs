@@ -4,6 +4,7 @@
 //! constant-time. This crate knows HTTP only through the `http` types and knows nothing of any server framework.
 #![warn(missing_docs)]
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -60,24 +61,32 @@ pub enum SigV4Error {
     SignatureMismatch,
 }
 
-/// The parts of an `Authorization` header.
+/// The parts of an `Authorization` header, borrowed from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Authorization {
+pub struct Authorization<'a> {
     /// The access key ID that signed.
-    pub access_key_id: String,
+    pub access_key_id: &'a str,
     /// The scope date, `YYYYMMDD`.
-    pub scope_date: String,
+    pub scope_date: &'a str,
     /// The scope region: the region of the request.
-    pub region: String,
+    pub region: &'a str,
     /// The scope service.
-    pub service: String,
-    /// The signed header names, lowercase, as listed.
-    pub signed_headers: Vec<String>,
+    pub service: &'a str,
+    /// The signed header names, `;`-separated and lowercase (SigV4 writes them so; a header that is not is
+    /// lowercased here).
+    pub signed_headers: Cow<'a, str>,
     /// The hex signature.
-    pub signature: String,
+    pub signature: &'a str,
     /// The whole credential scope as sent, `AKID/YYYYMMDD/region/service/aws4_request`: what a signing key depends on
     /// besides the secret.
-    pub credential: String,
+    pub credential: &'a str,
+}
+
+impl Authorization<'_> {
+    /// The signed header names, lowercase, as listed.
+    pub fn signed_header_names(&self) -> impl Iterator<Item = &str> {
+        self.signed_headers.split(';')
+    }
 }
 
 /// The parts of an HTTP request that the signature covers.
@@ -96,7 +105,7 @@ pub struct RequestParts<'a> {
 }
 
 /// Reads the `Authorization` header. Fails with `MissingAuthentication` when there is none.
-pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Error> {
+pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization<'_>, SigV4Error> {
     let value = headers.get(http::header::AUTHORIZATION).ok_or(SigV4Error::MissingAuthentication)?;
     let value =
         value.to_str().map_err(|_| SigV4Error::Incomplete("Authorization header is not valid text.".to_owned()))?;
@@ -120,13 +129,15 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
     let credential = credential.ok_or_else(|| missing("Credential"))?;
     let signed_headers = signed_headers.ok_or_else(|| missing("SignedHeaders"))?;
     let signature = signature.ok_or_else(|| missing("Signature"))?;
-    let scope: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, date, region, service, terminator] = scope.as_slice() else {
+    let mut scope = credential.split('/');
+    let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator), None) =
+        (scope.next(), scope.next(), scope.next(), scope.next(), scope.next(), scope.next())
+    else {
         return Err(SigV4Error::Incomplete(format!(
             "Credential should have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{credential}'"
         )));
     };
-    if *terminator != "aws4_request" {
+    if terminator != "aws4_request" {
         return Err(SigV4Error::Incomplete(format!(
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'. "
         )));
@@ -134,15 +145,12 @@ pub fn parse_authorization(headers: &HeaderMap) -> Result<Authorization, SigV4Er
     if access_key_id.is_empty() || date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SigV4Error::Incomplete(format!("Credential is malformed: '{credential}'")));
     }
-    Ok(Authorization {
-        access_key_id: (*access_key_id).to_owned(),
-        scope_date: (*date).to_owned(),
-        region: (*region).to_owned(),
-        service: (*service).to_owned(),
-        signed_headers: signed_headers.split(';').map(str::to_ascii_lowercase).collect(),
-        signature: signature.to_owned(),
-        credential: credential.to_owned(),
-    })
+    let signed_headers = if signed_headers.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(signed_headers.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(signed_headers)
+    };
+    Ok(Authorization { access_key_id, scope_date: date, region, service, signed_headers, signature, credential })
 }
 
 /// Derived signing keys by (access key ID, scope date, region, service): SigV4's key derivation is four HMACs that
@@ -163,21 +171,21 @@ impl SigningKeyCache {
     }
 
     fn signing_key(&self, authorization: &Authorization, secret: &str, signing_time: SystemTime) -> Arc<hmac::Key> {
-        if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(authorization.credential.as_str()) {
+        if let Some(key) = self.keys.read().unwrap_or_else(|p| p.into_inner()).get(authorization.credential) {
             return Arc::clone(key);
         }
         let derived = aws_sigv4::sign::v4::generate_signing_key(
             secret,
             signing_time,
-            &authorization.region,
-            &authorization.service,
+            authorization.region,
+            authorization.service,
         );
         let key = Arc::new(hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()));
         let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
         if keys.len() >= SIGNING_KEY_CACHE_LIMIT {
             keys.clear();
         }
-        keys.insert(authorization.credential.clone(), Arc::clone(&key));
+        keys.insert(authorization.credential.to_owned(), Arc::clone(&key));
         key
     }
 }
@@ -228,18 +236,26 @@ pub fn verify_with_cache(
             now: format_amz_date(now),
         });
     }
-    if amz_date.get(..8) != Some(authorization.scope_date.as_str()) {
+    if amz_date.get(..8) != Some(authorization.scope_date) {
         return Err(SigV4Error::SignatureMismatch);
     }
-    if !authorization.signed_headers.iter().any(|h| h == "host") {
+    if !authorization.signed_header_names().any(|h| h == "host") {
         return Err(SigV4Error::Incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.".to_owned()));
     }
-    let canonical = canonical_request(request, &authorization.signed_headers)?;
-    let scope = format!("{}/{}/{}/aws4_request", authorization.scope_date, authorization.region, authorization.service);
-    let string_to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", sha256_hex(canonical.as_bytes()));
+    let mut canonical = String::with_capacity(512 + request.path.len() + request.query.len());
+    canonical_request(request, &authorization.signed_headers, &mut canonical)?;
+    let mut canonical_hash = [0u8; 64];
+    let canonical_hash = hex_into(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref(), &mut canonical_hash);
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
     let signing_key = cache.signing_key(authorization, secret, signing_time);
-    let expected = trent_domain::hex::lower_hex(hmac::sign(&signing_key, string_to_sign.as_bytes()).as_ref());
+    // The string to sign, fed to the MAC in its parts.
+    let mut mac = hmac::Context::with_key(&signing_key);
+    let (date, region, name) = (authorization.scope_date, authorization.region, authorization.service);
+    for part in [ALGORITHM, "\n", amz_date, "\n", date, "/", region, "/", name, "/aws4_request\n", canonical_hash] {
+        mac.update(part.as_bytes());
+    }
+    let mut expected = [0u8; 64];
+    let expected = hex_into(mac.sign().as_ref(), &mut expected);
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
     let equal =
@@ -257,26 +273,49 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     trent_domain::hex::lower_hex(digest::digest(&digest::SHA256, bytes).as_ref())
 }
 
+/// The lowercase hex of a SHA-256 (32 bytes) written into `out`.
+fn hex_into<'b>(hash: &[u8], out: &'b mut [u8; 64]) -> &'b str {
+    // Fails only when the lengths do not fit, and a SHA-256 is 32 bytes.
+    let _ = hex::encode_to_slice(hash, out);
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The canonical request of SigV4 for the listed signed headers, written into one buffer (it is built for every
-/// request).
-fn canonical_request(request: &RequestParts<'_>, signed_headers: &[String]) -> Result<String, SigV4Error> {
-    let mut sorted: Vec<&str> = signed_headers.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    let uri = canonical_uri(request.path);
-    let query = canonical_query(request.query);
-    let mut out = String::with_capacity(256 + uri.len() + query.len() + request.headers.len() * 64);
+/// Writes SigV4's canonical request for the `;`-separated, lowercase `signed_headers` into `out` (it is built for
+/// every request, so into one buffer and without a copy of the names when they are listed sorted, as SigV4 says).
+fn canonical_request(request: &RequestParts<'_>, signed_headers: &str, out: &mut String) -> Result<(), SigV4Error> {
     out.push_str(request.method);
     out.push('\n');
-    out.push_str(&uri);
+    push_canonical_uri(out, request.path);
     out.push('\n');
-    out.push_str(&query);
+    push_canonical_query(out, request.query);
     out.push('\n');
-    for name in &sorted {
-        let mut values = request.headers.get_all(*name).iter().peekable();
+    if signed_headers.split(';').is_sorted() {
+        push_canonical_headers(out, request.headers, signed_headers.split(';'))?;
+        out.push_str(signed_headers);
+    } else {
+        let mut sorted: Vec<&str> = signed_headers.split(';').collect();
+        sorted.sort_unstable();
+        push_canonical_headers(out, request.headers, sorted.iter().copied())?;
+        out.push_str(&sorted.join(";"));
+    }
+    out.push('\n');
+    let mut payload_hash = [0u8; 64];
+    out.push_str(hex_into(digest::digest(&digest::SHA256, request.body).as_ref(), &mut payload_hash));
+    Ok(())
+}
+
+/// Writes each signed header as `name:value` lines, its values joined by commas, then the empty line after them.
+fn push_canonical_headers<'n>(
+    out: &mut String,
+    headers: &HeaderMap,
+    names: impl Iterator<Item = &'n str>,
+) -> Result<(), SigV4Error> {
+    for name in names {
+        let mut values = headers.get_all(name).iter().peekable();
         if values.peek().is_none() {
             return Err(SigV4Error::SignatureMismatch);
         }
@@ -286,20 +325,12 @@ fn canonical_request(request: &RequestParts<'_>, signed_headers: &[String]) -> R
             if index > 0 {
                 out.push(',');
             }
-            push_collapsed(&mut out, value.to_str().map_err(|_| SigV4Error::SignatureMismatch)?);
+            push_collapsed(out, value.to_str().map_err(|_| SigV4Error::SignatureMismatch)?);
         }
         out.push('\n');
     }
     out.push('\n');
-    for (index, name) in sorted.iter().enumerate() {
-        if index > 0 {
-            out.push(';');
-        }
-        out.push_str(name);
-    }
-    out.push('\n');
-    out.push_str(&sha256_hex(request.body));
-    Ok(out)
+    Ok(())
 }
 
 /// Appends `value` trimmed, with each run of whitespace inside it collapsed to one space.
@@ -317,9 +348,9 @@ const SIGV4_ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').rem
 /// The same, keeping `/` (the path's separators).
 const SIGV4_ENCODED_PATH: &AsciiSet = &SIGV4_ENCODED.remove(b'/');
 
-/// Percent-encodes every byte outside RFC 3986's unreserved set (and `/` unless `keep_slash`), in upper-case hex.
-fn uri_encode(input: &str, keep_slash: bool) -> String {
-    utf8_percent_encode(input, if keep_slash { SIGV4_ENCODED_PATH } else { SIGV4_ENCODED }).to_string()
+/// Percent-encodes every byte outside RFC 3986's unreserved set, in upper-case hex.
+fn uri_encode(input: &str) -> String {
+    utf8_percent_encode(input, SIGV4_ENCODED).to_string()
 }
 
 /// Decodes a query component as clients send it: `%XX` escapes, and `+` for a space.
@@ -327,26 +358,37 @@ fn percent_decode(input: &str) -> String {
     percent_decode_str(&input.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
-/// The canonical URI of a non-S3 service: the path as sent, encoded once more (AWS's "double encoding").
-fn canonical_uri(path: &str) -> String {
+/// Writes the canonical URI of a non-S3 service: the path as sent, encoded once more (AWS's "double encoding").
+fn push_canonical_uri(out: &mut String, path: &str) {
     if path.is_empty() {
-        "/".to_owned()
+        out.push('/');
     } else {
-        uri_encode(path, true)
+        out.extend(utf8_percent_encode(path, SIGV4_ENCODED_PATH));
     }
 }
 
-fn canonical_query(query: &str) -> String {
+/// Writes the canonical query: each name and value decoded, encoded as SigV4 does, sorted.
+fn push_canonical_query(out: &mut String, query: &str) {
+    if query.is_empty() {
+        return;
+    }
     let mut pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false))
+            (uri_encode(&percent_decode(k)), uri_encode(&percent_decode(v)))
         })
         .collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            out.push('&');
+        }
+        out.push_str(name);
+        out.push('=');
+        out.push_str(value);
+    }
 }
 
 /// Parses `20150830T123600Z`.

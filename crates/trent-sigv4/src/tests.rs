@@ -105,15 +105,28 @@ fn amz_dates_round_trip() {
 
 /// Signs a KMS-style request with aws-sigv4's client signer, as the SDKs do.
 fn sign_with_aws_sigv4(body: &[u8], secret: &str, at: SystemTime) -> http::Request<Vec<u8>> {
+    sign_uri_with_aws_sigv4("http://127.0.0.1:8300/", &[], body, secret, at)
+}
+
+/// Signs a request for `uri` with `extra` headers besides the KMS ones, with aws-sigv4's client signer.
+fn sign_uri_with_aws_sigv4(
+    uri: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    secret: &str,
+    at: SystemTime,
+) -> http::Request<Vec<u8>> {
     use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-    let mut request = http::Request::builder()
+    let mut builder = http::Request::builder()
         .method("POST")
-        .uri("http://127.0.0.1:8300/")
+        .uri(uri)
         .header("host", "127.0.0.1:8300")
         .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "TrentService.ListKeys")
-        .body(body.to_vec())
-        .unwrap();
+        .header("x-amz-target", "TrentService.ListKeys");
+    for (name, value) in extra {
+        builder = builder.header(*name, *value);
+    }
+    let mut request = builder.body(body.to_vec()).unwrap();
     let identity = aws_credential_types::Credentials::new("AKIDTEST", secret, None, None, "test").into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()
         .identity(&identity)
@@ -125,11 +138,60 @@ fn sign_with_aws_sigv4(body: &[u8], secret: &str, at: SystemTime) -> http::Reque
         .unwrap()
         .into();
     let headers: Vec<(&str, &str)> = request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap())).collect();
-    let signable =
-        SignableRequest::new("POST", "http://127.0.0.1:8300/", headers.into_iter(), SignableBody::Bytes(body)).unwrap();
+    let signable = SignableRequest::new("POST", uri, headers.into_iter(), SignableBody::Bytes(body)).unwrap();
     let (instructions, _) = sign(signable, &params).unwrap().into_parts();
     instructions.apply_to_request_http1x(&mut request);
     request
+}
+
+fn parts_of(request: &http::Request<Vec<u8>>) -> RequestParts<'_> {
+    RequestParts {
+        method: request.method().as_str(),
+        path: request.uri().path(),
+        query: request.uri().query().unwrap_or(""),
+        headers: request.headers(),
+        body: request.body(),
+    }
+}
+
+#[test]
+fn paths_queries_and_spaced_header_values_signed_by_aws_sigv4_verify() {
+    let now = SystemTime::now();
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("http://127.0.0.1:8300/a%20b/c~d", &[]),
+        ("http://127.0.0.1:8300/?b=2&a=1&a=0&c=x%2By&d=%E2%82%AC&e", &[]),
+        ("http://127.0.0.1:8300/", &[("x-amz-meta-note", "  runs   of  spaces  ")]),
+        ("http://127.0.0.1:8300/", &[("x-amz-meta-a", "first"), ("x-amz-meta-b", "second")]),
+    ];
+    for (uri, extra) in cases {
+        let request = sign_uri_with_aws_sigv4(uri, extra, b"{}", "s3cr3t", now);
+        let auth = parse_authorization(request.headers()).unwrap();
+        assert_eq!(verify(&parts_of(&request), &auth, "s3cr3t", "kms", timestamp_of(now)), Ok(()), "{uri} {extra:?}");
+        let other_query = RequestParts { query: "z=1", ..parts_of(&request) };
+        assert_eq!(
+            verify(&other_query, &auth, "s3cr3t", "kms", timestamp_of(now)),
+            Err(SigV4Error::SignatureMismatch),
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn signed_headers_listed_unsorted_or_in_capitals_are_canonicalized() {
+    let now = SystemTime::now();
+    let request = sign_with_aws_sigv4(b"{}", "s3cr3t", now);
+    let sent = request.headers()["authorization"].to_str().unwrap().to_owned();
+    let auth = parse_authorization(request.headers()).unwrap();
+    let listed = auth.signed_headers.to_string();
+    let mut names: Vec<&str> = listed.split(';').collect();
+    names.reverse();
+    let reordered = names.join(";").to_ascii_uppercase();
+    let mut headers = request.headers().clone();
+    headers.insert("authorization", sent.replace(&listed, &reordered).parse().unwrap());
+    let auth = parse_authorization(&headers).unwrap();
+    assert_eq!(auth.signed_headers, reordered.to_ascii_lowercase());
+    let parts = RequestParts { headers: &headers, ..parts_of(&request) };
+    assert_eq!(verify(&parts, &auth, "s3cr3t", "kms", timestamp_of(now)), Ok(()));
 }
 
 #[test]
@@ -137,10 +199,7 @@ fn requests_signed_by_aws_sigv4_verify() {
     let now = SystemTime::now();
     let request = sign_with_aws_sigv4(b"{\"Limit\":5}", "s3cr3t", now);
     let auth = parse_authorization(request.headers()).unwrap();
-    assert_eq!(
-        (auth.access_key_id.as_str(), auth.region.as_str(), auth.service.as_str()),
-        ("AKIDTEST", "eu-west-1", "kms")
-    );
+    assert_eq!((auth.access_key_id, auth.region, auth.service), ("AKIDTEST", "eu-west-1", "kms"));
     let parts = RequestParts { method: "POST", path: "/", query: "", headers: request.headers(), body: request.body() };
     assert_eq!(verify(&parts, &auth, "s3cr3t", "kms", timestamp_of(now)), Ok(()));
     assert_eq!(
