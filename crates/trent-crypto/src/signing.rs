@@ -168,11 +168,14 @@ impl SigningKey {
         let failed = |_| CryptoError::Library("signing");
         match (&self.signer, rsa_algorithms(algorithm)) {
             (Signer::Ecdsa(pair), None) => {
-                let signature = match (signed, digest) {
-                    (_, Some(digest)) => pair.sign_digest(&digest),
-                    (Signed::Raw(message) | Signed::Digest(message), None) => pair.sign(&SystemRandom::new(), message),
+                // A message is hashed here and its digest signed: the signature `sign` would make, without the
+                // digest-signing context it sets up for every call.
+                let digest = match (signed, digest, digest_algorithm(algorithm)) {
+                    (_, Some(digest), _) => digest,
+                    (Signed::Raw(message) | Signed::Digest(message), None, Some(hash)) => digest::digest(hash, message),
+                    (_, None, None) => return Err(CryptoError::Library("ECDSA signing algorithm without a hash")),
                 };
-                Ok(Some(signature.map_err(failed)?.as_ref().to_vec()))
+                Ok(Some(pair.sign_digest(&digest).map_err(failed)?.as_ref().to_vec()))
             }
             (Signer::Rsa(pair), Some((padding, _))) => {
                 let mut signature = vec![0u8; pair.public_modulus_len()];
