@@ -4,6 +4,7 @@
 
 pub mod alibaba;
 pub mod app;
+pub mod balance;
 pub mod config;
 pub mod console;
 pub mod credentials;

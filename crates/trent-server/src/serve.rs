@@ -1,6 +1,7 @@
 //! Starting and stopping the server: data directory, root key, store, credentials, the workers, one accept loop per
 //! core (bounded connections, header timeouts; each core's thread has its own single-threaded runtime and its own
-//! `SO_REUSEPORT` listener, so a request never changes thread) and graceful shutdown on SIGINT/SIGTERM.
+//! `SO_REUSEPORT` listener, the cores' loads kept even by [`crate::balance`], and a request never changes thread)
+//! and graceful shutdown on SIGINT/SIGTERM.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use trent_service::Service;
 use trent_store::KeyStore;
 
 use crate::app::{app, AppState, PeerAddr};
+use crate::balance::{Open, Seat};
 use crate::config::{Config, Database};
 use crate::credentials;
 
@@ -160,7 +162,8 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let listener = listen_shared(config.listen).map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // One more listener on the same port per further core, each served by a thread of its own with a single-threaded
-    // runtime: the kernel spreads connections over them and a request never changes thread.
+    // runtime: the kernel spreads connections over them, the cores even out what it spread unevenly (`balance`), and a
+    // request never changes thread.
     let core_count = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut extra_listeners = Vec::new();
     for _ in 1..core_count {
@@ -198,16 +201,23 @@ pub async fn serve(config: Config) -> Result<(), String> {
             let alibaba_address = listener.local_addr().map_err(|e| e.to_string())?;
             println!("Trent Alibaba Cloud KMS API listening on http://{alibaba_address}");
             let mut stopped = alibaba_stopped;
-            Some(tokio::spawn(run_http(listener, router, async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            })))
+            Some(tokio::spawn(run_http(
+                listener,
+                router,
+                async move {
+                    let _ = stopped.wait_for(|stopped| *stopped).await;
+                },
+                None,
+            )))
         }
         None => None,
     };
 
-    let mut cores = CoreThreads::start(extra_listeners, &router)?;
+    let mut seats = crate::balance::seats(core_count).into_iter();
+    let first_seat = seats.next();
+    let mut cores = CoreThreads::start(extra_listeners.into_iter().zip(seats).collect(), &router)?;
     let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-    let served = run_http(listener, router, shutdown_signal()).await;
+    let served = run_http(listener, router, shutdown_signal(), first_seat).await;
     cores.stop_serving().await;
     let _ = alibaba_stop.send(true);
     if let Some(alibaba) = alibaba {
@@ -232,10 +242,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
 /// Serves `router` on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
 /// timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to finish.
+/// With a `seat`, it is one core of several serving one port, and keeps their loads even (see [`crate::balance`]).
 pub async fn run_http(
     listener: TcpListener,
     router: axum::Router,
     stop: impl std::future::Future<Output = ()>,
+    mut seat: Option<Seat>,
 ) -> Result<(), String> {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -247,9 +259,15 @@ pub async fn run_http(
             permit = Arc::clone(&permits).acquire_owned() => permit.map_err(|e| e.to_string())?,
             () = &mut stop => break,
         };
-        let (stream, peer) = tokio::select! {
+        let (stream, peer, open) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
+                Ok((stream, peer)) => match &seat {
+                    Some(seat) => match seat.place(stream, peer) {
+                        Some((stream, open)) => (stream, peer, Some(open)),
+                        None => continue,
+                    },
+                    None => (stream, peer, None),
+                },
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!(%error, "accept failed");
@@ -257,6 +275,7 @@ pub async fn run_http(
                     continue;
                 }
             },
+            Some((stream, peer, open)) = handed(&mut seat) => (stream, peer, Some(open)),
             () = &mut stop => break,
         };
         let _ = stream.set_nodelay(true);
@@ -270,7 +289,7 @@ pub async fn run_http(
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, open));
         });
     }
 
@@ -279,6 +298,14 @@ pub async fn run_http(
         tracing::warn!("some connections did not finish within the grace period");
     }
     Ok(())
+}
+
+/// The next connection another core handed to this one; never, without a seat.
+async fn handed(seat: &mut Option<Seat>) -> Option<(tokio::net::TcpStream, std::net::SocketAddr, Open)> {
+    match seat {
+        Some(seat) => seat.handed().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The HTTP threads of the further cores: each serves its own listener on a single-threaded runtime, and keeps that
@@ -291,10 +318,10 @@ struct CoreThreads {
 }
 
 impl CoreThreads {
-    fn start(listeners: Vec<std::net::TcpListener>, router: &axum::Router) -> Result<Self, String> {
+    fn start(listeners: Vec<(std::net::TcpListener, Seat)>, router: &axum::Router) -> Result<Self, String> {
         let (stop, stopped) = watch::channel(false);
         let mut cores = CoreThreads { stop, served: Vec::new(), release: Vec::new(), threads: Vec::new() };
-        for listener in listeners {
+        for (listener, seat) in listeners {
             let runtime =
                 tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
             let (router, mut stopped) = (router.clone(), stopped.clone());
@@ -305,10 +332,10 @@ impl CoreThreads {
             cores.threads.push(std::thread::spawn(move || {
                 let outcome = runtime.block_on(async move {
                     let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-                    run_http(listener, router, async move {
+                    let stop = async move {
                         let _ = stopped.wait_for(|stopped| *stopped).await;
-                    })
-                    .await
+                    };
+                    run_http(listener, router, stop, Some(seat)).await
                 });
                 let _ = served.send(outcome);
                 // Returns once released (the sender dropped).

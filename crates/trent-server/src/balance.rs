@@ -1,0 +1,152 @@
+//! Keeping the cores' threads evenly loaded: each core accepts on its own `SO_REUSEPORT` listener, and the kernel
+//! spreads new connections over the listeners by a hash of their addresses, so a run of 64 connections can land 40
+//! on one core and 24 on the other. A core that accepts a connection while it serves more than another hands it,
+//! before its first byte is read, to the core that serves the fewest; a request still never changes thread.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+/// A connection handed from one core to another, with its peer's address.
+type Handed = (std::net::TcpStream, SocketAddr);
+
+/// One core as the others see it: how many connections it serves and how to hand it one.
+#[derive(Debug)]
+struct Core {
+    open: AtomicUsize,
+    inbox: mpsc::UnboundedSender<Handed>,
+}
+
+impl Core {
+    fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
+    }
+}
+
+/// One core's place among those serving a port: what it accepts and what it is handed.
+#[derive(Debug)]
+pub struct Seat {
+    core: Arc<Core>,
+    cores: Arc<[Arc<Core>]>,
+    inbox: mpsc::UnboundedReceiver<Handed>,
+}
+
+/// Counts a connection as open on its core until dropped.
+#[derive(Debug)]
+pub struct Open(Arc<Core>);
+
+impl Open {
+    fn on(core: &Arc<Core>) -> Self {
+        core.open.fetch_add(1, Ordering::Relaxed);
+        Open(Arc::clone(core))
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The seats of `count` cores serving one port, one for each.
+pub fn seats(count: usize) -> Vec<Seat> {
+    let (cores, inboxes): (Vec<_>, Vec<_>) = (0..count)
+        .map(|_| {
+            let (sender, inbox) = mpsc::unbounded_channel();
+            (Arc::new(Core { open: AtomicUsize::new(0), inbox: sender }), inbox)
+        })
+        .unzip();
+    let all: Arc<[Arc<Core>]> = cores.iter().cloned().collect();
+    cores.into_iter().zip(inboxes).map(|(core, inbox)| Seat { core, cores: Arc::clone(&all), inbox }).collect()
+}
+
+impl Seat {
+    /// Where a connection this core accepted is served: here (`Some`, counted as open here), or handed to the core
+    /// serving the fewest when that is fewer than here (`None`).
+    pub fn place(&self, stream: TcpStream, peer: SocketAddr) -> Option<(TcpStream, Open)> {
+        let least = self.cores.iter().min_by_key(|core| core.open()).filter(|least| least.open() < self.core.open());
+        let Some(target) = least else {
+            return Some((stream, Open::on(&self.core)));
+        };
+        // Leaving this core's reactor cannot fail for a stream it registered; if it does, the stream is closed.
+        let stream = stream.into_std().ok()?;
+        // Counted for the receiving core from now on, so that the next placement sees it (see `handed`).
+        target.open.fetch_add(1, Ordering::Relaxed);
+        match target.inbox.send((stream, peer)) {
+            Ok(()) => None,
+            Err(mpsc::error::SendError((stream, _))) => {
+                // That core has stopped serving: this one serves the connection after all.
+                target.open.fetch_sub(1, Ordering::Relaxed);
+                let stream = TcpStream::from_std(stream).ok()?;
+                Some((stream, Open::on(&self.core)))
+            }
+        }
+    }
+
+    /// The next connection another core handed to this one, counted as open here (the core that handed it counted
+    /// it for this one). `None` once no core can hand any more.
+    pub async fn handed(&mut self) -> Option<(TcpStream, SocketAddr, Open)> {
+        loop {
+            let (stream, peer) = self.inbox.recv().await?;
+            let open = Open(Arc::clone(&self.core));
+            // Joining this core's reactor fails only when the process is out of resources: the connection is closed.
+            if let Ok(stream) = TcpStream::from_std(stream) {
+                return Some((stream, peer, open));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn connected(listener: &tokio::net::TcpListener) -> (TcpStream, SocketAddr, TcpStream) {
+        let address = listener.local_addr().unwrap();
+        let client = TcpStream::connect(address).await.unwrap();
+        let (server, peer) = listener.accept().await.unwrap();
+        (server, peer, client)
+    }
+
+    #[tokio::test]
+    async fn a_busier_core_hands_new_connections_to_the_least_loaded_until_they_are_even() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut seats = seats(2);
+        let (mut clients, mut served_here) = (Vec::new(), Vec::new());
+        // Core 0 accepts four: it keeps the first, hands the second, keeps the third, hands the fourth.
+        for _ in 0..4 {
+            let (server, peer, client) = connected(&listener).await;
+            clients.push(client);
+            served_here.extend(seats[0].place(server, peer));
+        }
+        assert_eq!(served_here.len(), 2);
+        let mut handed = Vec::new();
+        for _ in 0..2 {
+            handed.push(seats[1].handed().await.unwrap());
+        }
+        let all = Arc::clone(&seats[0].cores);
+        let open = |core: usize| all.get(core).map(|c| c.open());
+        assert_eq!((open(0), open(1)), (Some(2), Some(2)));
+        // A closed connection no longer counts.
+        drop(handed);
+        assert_eq!((open(0), open(1)), (Some(2), Some(0)));
+    }
+
+    #[tokio::test]
+    async fn a_connection_for_a_core_that_stopped_is_served_where_it_was_accepted() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut seats = seats(2);
+        let stopped = seats.pop();
+        drop(stopped);
+        let (first, peer, _client) = connected(&listener).await;
+        let _first = seats[0].place(first, peer).unwrap();
+        let (second, peer, _client2) = connected(&listener).await;
+        let second = seats[0].place(second, peer);
+        assert!(second.is_some(), "core 1 stopped: core 0 serves it");
+        let open: Vec<usize> = seats[0].cores.iter().map(|c| c.open()).collect();
+        assert_eq!(open, [2, 0]);
+    }
+}
