@@ -30,6 +30,8 @@ pub struct LoadedKey {
     /// The key's policy, parsed once as the key was loaded (every use of the key is authorized by it); `None` when
     /// the stored text does not read as a policy.
     pub policy: Option<Arc<PolicyDocument>>,
+    /// The key's ARN as text, written once as the key was loaded: every answer about a use of the key names it.
+    pub arn: String,
 }
 
 impl LoadedKey {
@@ -42,6 +44,7 @@ impl LoadedKey {
                 material: None,
                 earlier_materials: Vec::new(),
                 policy: policy_of(key),
+                arn: key.arn().to_string(),
             });
         }
         let open = |version: u32| {
@@ -62,7 +65,13 @@ impl LoadedKey {
                 earlier_materials.push(material);
             }
         }
-        Ok(Self { key: key.clone(), material: Some(open(current)?), earlier_materials, policy: policy_of(key) })
+        Ok(Self {
+            key: key.clone(),
+            material: Some(open(current)?),
+            earlier_materials,
+            policy: policy_of(key),
+            arn: key.arn().to_string(),
+        })
     }
 
     /// The symmetric material of `material_version` (the version a ciphertext's header names), current or earlier;

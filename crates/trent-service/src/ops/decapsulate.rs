@@ -27,6 +27,6 @@ impl Service {
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        Ok((pair.decapsulate(proof, ciphertext)?, loaded.key.arn().to_string()))
+        Ok((pair.decapsulate(proof, ciphertext)?, loaded.arn.clone()))
     }
 }

@@ -109,6 +109,6 @@ impl Service {
             return Err(ServiceError::DryRun);
         }
         let plaintext = cipher.decrypt(proof, ciphertext, context)?;
-        Ok(Decrypted { plaintext, key_arn: loaded.key.arn().to_string(), algorithm: cipher.algorithm() })
+        Ok(Decrypted { plaintext, key_arn: loaded.arn.clone(), algorithm: cipher.algorithm() })
     }
 }

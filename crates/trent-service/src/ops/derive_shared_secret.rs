@@ -44,6 +44,6 @@ impl Service {
             tracing::debug!(key_arn = %loaded.key.arn(), "DeriveSharedSecret: PublicKey is not a DER SubjectPublicKeyInfo key on the key's curve");
             ServiceError::Validation(String::new())
         })?;
-        Ok(SharedSecret { secret, key_arn: loaded.key.arn().to_string(), key_origin: loaded.key.origin.as_str() })
+        Ok(SharedSecret { secret, key_arn: loaded.arn.clone(), key_origin: loaded.key.origin.as_str() })
     }
 }

@@ -37,6 +37,6 @@ impl Service {
             return Err(ServiceError::DryRun);
         }
         let (ciphertext, secret) = pair.encapsulate(proof)?;
-        Ok((ciphertext, secret, loaded.key.arn().to_string()))
+        Ok((ciphertext, secret, loaded.arn.clone()))
     }
 }

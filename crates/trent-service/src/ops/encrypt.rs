@@ -166,6 +166,6 @@ impl Service {
             return Err(ServiceError::DryRun);
         }
         let ciphertext = cipher.encrypt(proof, plaintext, context)?;
-        Ok(Encrypted { ciphertext, key_arn: loaded.key.arn().to_string(), algorithm: cipher.algorithm() })
+        Ok(Encrypted { ciphertext, key_arn: loaded.arn.clone(), algorithm: cipher.algorithm() })
     }
 }

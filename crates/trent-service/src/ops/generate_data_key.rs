@@ -69,7 +69,7 @@ impl Service {
             return Err(ServiceError::DryRun);
         }
         let (plaintext, blob) = trent_crypto::generate_data_key(proof, material, length, request.context)?;
-        Ok((plaintext, blob, loaded.key.arn().to_string()))
+        Ok((plaintext, blob, loaded.arn.clone()))
     }
 }
 

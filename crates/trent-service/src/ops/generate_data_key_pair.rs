@@ -90,6 +90,6 @@ impl Service {
         let private_key = generate_material(spec, move || trent_crypto::generate_private_key(spec)).await?;
         let public_key = trent_crypto::public_key_of(spec, &private_key)?;
         let private_key_ciphertext = trent_crypto::encrypt(proof, material, &private_key, request.context)?;
-        Ok(DataKeyPair { private_key, private_key_ciphertext, public_key, key_arn: loaded.key.arn().to_string() })
+        Ok(DataKeyPair { private_key, private_key_ciphertext, public_key, key_arn: loaded.arn.clone() })
     }
 }

@@ -35,6 +35,6 @@ impl Service {
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        Ok((material.generate(proof, message)?, loaded.key.arn().to_string()))
+        Ok((material.generate(proof, message)?, loaded.arn.clone()))
     }
 }

@@ -23,10 +23,8 @@ impl Service {
         let der = material.and_then(|m| m.public_key_der()).ok_or_else(|| ServiceError::Unsupported(String::new()))?;
         require_usable(&loaded.key)?;
         let der = der?;
-        let event = self
-            .api_event(ctx, "GetPublicKey", &loaded.key)
-            .read_only(true)
-            .with_response("keyId", loaded.key.arn().to_string());
+        let event =
+            self.api_event(ctx, "GetPublicKey", &loaded.key).read_only(true).with_response("keyId", loaded.arn.clone());
         self.record(event).await?;
         Ok((loaded, der))
     }

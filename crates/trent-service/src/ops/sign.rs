@@ -102,6 +102,6 @@ impl Service {
             return Err(ServiceError::DryRun);
         }
         let signature = pair.sign(proof, algorithm, signed)?.ok_or_else(|| request.wrong_digest())?;
-        Ok((signature, loaded.key.arn().to_string()))
+        Ok((signature, loaded.arn.clone()))
     }
 }

@@ -27,6 +27,6 @@ impl Service {
         if request.dry_run {
             return Err(ServiceError::DryRun);
         }
-        Ok(loaded.key.arn().to_string())
+        Ok(loaded.arn.clone())
     }
 }

@@ -28,6 +28,6 @@ impl Service {
         if dry_run {
             return Err(ServiceError::DryRun);
         }
-        Ok(loaded.key.arn().to_string())
+        Ok(loaded.arn.clone())
     }
 }
