@@ -169,7 +169,7 @@ impl SigningKey {
         match (&self.signer, rsa_algorithms(algorithm)) {
             (Signer::Ecdsa(pair), None) => {
                 // A message is hashed here and its digest signed: the signature `sign` would make, without the
-                // digest-signing context it sets up for every call.
+                // message-digest context (`EVP_DigestSign`) it sets up for every call.
                 let digest = match (signed, digest, digest_algorithm(algorithm)) {
                     (_, Some(digest), _) => digest,
                     (Signed::Raw(message) | Signed::Digest(message), None, Some(hash)) => digest::digest(hash, message),

@@ -64,10 +64,15 @@ pub fn seats(count: usize) -> Vec<Seat> {
 }
 
 impl Seat {
-    /// Where a connection this core accepted is served: here (`Some`, counted as open here), or handed to the core
-    /// serving the fewest when that is fewer than here (`None`).
+    /// Where a connection this core accepted is served: here (`Some`, counted as open here), or elsewhere (`None`):
+    /// handed to the core serving the fewest when that is fewer than here, or closed when it could not be moved.
     pub fn place(&self, stream: TcpStream, peer: SocketAddr) -> Option<(TcpStream, Open)> {
-        let least = self.cores.iter().min_by_key(|core| core.open()).filter(|least| least.open() < self.core.open());
+        let least = self
+            .cores
+            .iter()
+            .filter(|core| !core.inbox.is_closed())
+            .min_by_key(|core| core.open())
+            .filter(|least| !Arc::ptr_eq(least, &self.core) && least.open() < self.core.open());
         let Some(target) = least else {
             return Some((stream, Open::on(&self.core)));
         };
@@ -78,7 +83,7 @@ impl Seat {
         match target.inbox.send((stream, peer)) {
             Ok(()) => None,
             Err(mpsc::error::SendError((stream, _))) => {
-                // That core has stopped serving: this one serves the connection after all.
+                // That core stopped taking connections since it was chosen: this one serves it after all.
                 target.open.fetch_sub(1, Ordering::Relaxed);
                 let stream = TcpStream::from_std(stream).ok()?;
                 Some((stream, Open::on(&self.core)))
@@ -87,16 +92,32 @@ impl Seat {
     }
 
     /// The next connection another core handed to this one, counted as open here (the core that handed it counted
-    /// it for this one). `None` once no core can hand any more.
+    /// it for this one).
     pub async fn handed(&mut self) -> Option<(TcpStream, SocketAddr, Open)> {
         loop {
             let (stream, peer) = self.inbox.recv().await?;
-            let open = Open(Arc::clone(&self.core));
-            // Joining this core's reactor fails only when the process is out of resources: the connection is closed.
-            if let Ok(stream) = TcpStream::from_std(stream) {
-                return Some((stream, peer, open));
+            if let Some(handed) = self.take(stream, peer) {
+                return Some(handed);
             }
         }
+    }
+
+    /// Stops taking connections from the other cores (they serve what they accept from now on) and returns those
+    /// already handed to this one, to be served before it stops.
+    pub fn stop_taking(&mut self) -> Vec<(TcpStream, SocketAddr, Open)> {
+        self.inbox.close();
+        let mut handed = Vec::new();
+        while let Ok((stream, peer)) = self.inbox.try_recv() {
+            handed.extend(self.take(stream, peer));
+        }
+        handed
+    }
+
+    /// A handed connection, registered with this core's reactor. Joining it fails only when the process is out of
+    /// resources: the connection is then closed.
+    fn take(&self, stream: std::net::TcpStream, peer: SocketAddr) -> Option<(TcpStream, SocketAddr, Open)> {
+        let open = Open(Arc::clone(&self.core));
+        TcpStream::from_std(stream).ok().map(|stream| (stream, peer, open))
     }
 }
 
@@ -136,16 +157,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_connection_for_a_core_that_stopped_is_served_where_it_was_accepted() {
+    async fn a_core_that_stops_taking_gives_back_what_it_was_handed_and_is_handed_no_more() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut seats = seats(2);
-        let stopped = seats.pop();
-        drop(stopped);
+        let (mut clients, mut served_here) = (Vec::new(), Vec::new());
+        // Core 0 keeps one and hands one to core 1.
+        for _ in 0..2 {
+            let (server, peer, client) = connected(&listener).await;
+            clients.push(client);
+            served_here.extend(seats[0].place(server, peer));
+        }
+        assert_eq!(served_here.len(), 1);
+        // Core 1 stops: the connection it was handed is still its to serve, and counted on it.
+        let given_back = seats[1].stop_taking();
+        assert_eq!(given_back.len(), 1);
+        // Core 0 now keeps everything, though core 1 serves fewer once that connection ends.
+        drop(given_back);
+        for _ in 0..2 {
+            let (server, peer, client) = connected(&listener).await;
+            clients.push(client);
+            served_here.extend(seats[0].place(server, peer));
+        }
+        assert_eq!(served_here.len(), 3);
+        let open: Vec<usize> = seats[0].cores.iter().map(|c| c.open()).collect();
+        assert_eq!(open, [3, 0]);
+    }
+
+    #[tokio::test]
+    async fn a_connection_for_a_core_that_is_gone_is_served_where_it_was_accepted() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut seats = seats(2);
+        let gone = seats.pop();
+        drop(gone);
         let (first, peer, _client) = connected(&listener).await;
         let _first = seats[0].place(first, peer).unwrap();
         let (second, peer, _client2) = connected(&listener).await;
         let second = seats[0].place(second, peer);
-        assert!(second.is_some(), "core 1 stopped: core 0 serves it");
+        assert!(second.is_some(), "core 1 is gone: core 0 serves it");
         let open: Vec<usize> = seats[0].cores.iter().map(|c| c.open()).collect();
         assert_eq!(open, [2, 0]);
     }

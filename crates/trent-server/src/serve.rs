@@ -217,7 +217,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let first_seat = seats.next();
     let mut cores = CoreThreads::start(extra_listeners.into_iter().zip(seats).collect(), &router)?;
     let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-    let served = run_http(listener, router, shutdown_signal(), first_seat).await;
+    // A signal stops every core at once, so that none hands a connection to one that has stopped.
+    let stop = async {
+        shutdown_signal().await;
+        cores.signal_stop();
+    };
+    let served = run_http(listener, router, stop, first_seat).await;
     cores.stop_serving().await;
     let _ = alibaba_stop.send(true);
     if let Some(alibaba) = alibaba {
@@ -253,10 +258,26 @@ pub async fn run_http(
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).keep_alive(true);
+    // Serves one connection; `held` (its permit, its count on this core) is released when it ends.
+    let serve = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr, held: (_, Option<Open>)| {
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(PeerAddr(peer));
+            router.clone().oneshot(request)
+        });
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(held);
+        });
+    };
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
-            permit = Arc::clone(&permits).acquire_owned() => permit.map_err(|e| e.to_string())?,
+            permit = Arc::clone(&permits).acquire_owned() => Some(permit.map_err(|e| e.to_string())?),
             () = &mut stop => break,
         };
         let (stream, peer, open) = tokio::select! {
@@ -278,22 +299,14 @@ pub async fn run_http(
             Some((stream, peer, open)) = handed(&mut seat) => (stream, peer, Some(open)),
             () = &mut stop => break,
         };
-        let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(PeerAddr(peer));
-            router.clone().oneshot(request)
-        });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
-            }
-            drop((permit, open));
-        });
+        serve(stream, peer, (permit, open));
     }
 
     drop(listener);
+    // Connections another core handed over before this one stopped taking them are served like the rest.
+    for (stream, peer, open) in seat.as_mut().map(Seat::stop_taking).unwrap_or_default() {
+        serve(stream, peer, (Arc::clone(&permits).try_acquire_owned().ok(), Some(open)));
+    }
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
         tracing::warn!("some connections did not finish within the grace period");
     }
@@ -346,9 +359,14 @@ impl CoreThreads {
         Ok(cores)
     }
 
+    /// Tells every core to stop accepting.
+    fn signal_stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
     /// Stops accepting on every core and waits until their in-flight requests have finished.
     async fn stop_serving(&mut self) {
-        let _ = self.stop.send(true);
+        self.signal_stop();
         for served in self.served.drain(..) {
             if let Ok(Err(error)) = served.await {
                 tracing::warn!(%error, "an HTTP thread stopped with an error");
