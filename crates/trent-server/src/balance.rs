@@ -132,17 +132,27 @@ mod tests {
         (server, peer, client)
     }
 
+    /// Opens `count` connections that `seat` accepts and places; returns the clients and those it serves itself.
+    async fn placed(
+        seat: &Seat,
+        listener: &tokio::net::TcpListener,
+        count: usize,
+    ) -> (Vec<TcpStream>, Vec<(TcpStream, Open)>) {
+        let (mut clients, mut served_here) = (Vec::new(), Vec::new());
+        for _ in 0..count {
+            let (server, peer, client) = connected(listener).await;
+            clients.push(client);
+            served_here.extend(seat.place(server, peer));
+        }
+        (clients, served_here)
+    }
+
     #[tokio::test]
     async fn a_busier_core_hands_new_connections_to_the_least_loaded_until_they_are_even() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut seats = seats(2);
-        let (mut clients, mut served_here) = (Vec::new(), Vec::new());
         // Core 0 accepts four: it keeps the first, hands the second, keeps the third, hands the fourth.
-        for _ in 0..4 {
-            let (server, peer, client) = connected(&listener).await;
-            clients.push(client);
-            served_here.extend(seats[0].place(server, peer));
-        }
+        let (_clients, served_here) = placed(&seats[0], &listener, 4).await;
         assert_eq!(served_here.len(), 2);
         let mut handed = Vec::new();
         for _ in 0..2 {
@@ -160,25 +170,16 @@ mod tests {
     async fn a_core_that_stops_taking_gives_back_what_it_was_handed_and_is_handed_no_more() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let mut seats = seats(2);
-        let (mut clients, mut served_here) = (Vec::new(), Vec::new());
         // Core 0 keeps one and hands one to core 1.
-        for _ in 0..2 {
-            let (server, peer, client) = connected(&listener).await;
-            clients.push(client);
-            served_here.extend(seats[0].place(server, peer));
-        }
+        let (_clients, served_here) = placed(&seats[0], &listener, 2).await;
         assert_eq!(served_here.len(), 1);
         // Core 1 stops: the connection it was handed is still its to serve, and counted on it.
         let given_back = seats[1].stop_taking();
         assert_eq!(given_back.len(), 1);
         // Core 0 now keeps everything, though core 1 serves fewer once that connection ends.
         drop(given_back);
-        for _ in 0..2 {
-            let (server, peer, client) = connected(&listener).await;
-            clients.push(client);
-            served_here.extend(seats[0].place(server, peer));
-        }
-        assert_eq!(served_here.len(), 3);
+        let (_more_clients, kept) = placed(&seats[0], &listener, 2).await;
+        assert_eq!(served_here.len() + kept.len(), 3);
         let open: Vec<usize> = seats[0].cores.iter().map(|c| c.open()).collect();
         assert_eq!(open, [3, 0]);
     }
@@ -189,11 +190,9 @@ mod tests {
         let mut seats = seats(2);
         let gone = seats.pop();
         drop(gone);
-        let (first, peer, _client) = connected(&listener).await;
-        let _first = seats[0].place(first, peer).unwrap();
-        let (second, peer, _client2) = connected(&listener).await;
-        let second = seats[0].place(second, peer);
-        assert!(second.is_some(), "core 1 is gone: core 0 serves it");
+        // The second connection would go to core 1, which serves fewer; it is gone, so core 0 serves both.
+        let (_clients, served_here) = placed(&seats[0], &listener, 2).await;
+        assert_eq!(served_here.len(), 2);
         let open: Vec<usize> = seats[0].cores.iter().map(|c| c.open()).collect();
         assert_eq!(open, [2, 0]);
     }
