@@ -41,6 +41,35 @@ async fn a_key_created_before_kill_9_exists_after_restart_and_still_decrypts() {
     assert_eq!(events["Events"].as_array().map(Vec::len), Some(1), "the Encrypt answered before the kill: {text}");
 }
 
+/// Sixteen clients make `call` again and again until the server is gone: it is killed with `kill -9` once `enough`
+/// calls were answered. Returns what each answered call returned (`None` is a call that failed).
+async fn answers_until_kill_9<F, Fut>(server: TestServer, enough: usize, call: F) -> Vec<String>
+where
+    F: Fn(aws_sdk_kms::Client) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = Option<String>> + Send,
+{
+    let answers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (kms, answers, call) = (server.client(), std::sync::Arc::clone(&answers), call.clone());
+            tokio::spawn(async move {
+                // Until the server is gone: each answer is kept.
+                while let Some(answer) = call(kms.clone()).await {
+                    answers.lock().unwrap().push(answer);
+                }
+            })
+        })
+        .collect();
+    let reached = eventually(Duration::from_secs(20), || async { answers.lock().unwrap().len() >= enough }).await;
+    assert!(reached, "the calls went on");
+    server.kill_9();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let answers = answers.lock().unwrap().clone();
+    answers
+}
+
 /// Keys created by many clients at once commit in batches (their insertions sent together); killed in the middle of
 /// them, the server loses none it acknowledged: after the restart each exists, with its CreateKey event in the trail.
 #[tokio::test]
@@ -48,26 +77,11 @@ async fn every_key_acknowledged_by_concurrent_creations_before_kill_9_exists_aft
     let dir = tempfile::tempdir().unwrap();
     let _db = common::DatabaseGuard::for_dir(dir.path());
     let server = TestServer::start_in(dir.path(), &[]);
-    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let creators: Vec<_> = (0..16)
-        .map(|_| {
-            let (kms, acknowledged) = (server.client(), std::sync::Arc::clone(&acknowledged));
-            tokio::spawn(async move {
-                // Until the server is gone: each answered key is kept.
-                while let Ok(created) = kms.create_key().send().await {
-                    let arn = created.key_metadata.and_then(|key| key.arn).unwrap();
-                    acknowledged.lock().unwrap().push(arn);
-                }
-            })
-        })
-        .collect();
-    let enough = eventually(Duration::from_secs(20), || async { acknowledged.lock().unwrap().len() >= 300 }).await;
-    assert!(enough, "the creations went on");
-    server.kill_9();
-    for creator in creators {
-        creator.await.unwrap();
-    }
-    let acknowledged = acknowledged.lock().unwrap().clone();
+    let acknowledged = answers_until_kill_9(server, 300, |kms| async move {
+        let created = kms.create_key().send().await.ok()?;
+        Some(created.key_metadata.and_then(|key| key.arn).unwrap())
+    })
+    .await;
 
     let server = TestServer::start_in(dir.path(), &[]);
     let kms = server.client();
@@ -93,25 +107,14 @@ async fn every_call_answered_before_kill_9_is_in_the_trail_after_restart() {
     let _db = common::DatabaseGuard::for_dir(dir.path());
     let server = TestServer::start_in(dir.path(), &[]);
     let key_id = server.client().create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_owned();
-    let answered = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let callers: Vec<_> = (0..16)
-        .map(|_| {
-            let (kms, answered, key_id) = (server.client(), std::sync::Arc::clone(&answered), key_id.clone());
-            tokio::spawn(async move {
-                // Until the server is gone: each answered call's request ID is kept.
-                while let Ok(data_key) = kms.generate_data_key().key_id(&key_id).number_of_bytes(32).send().await {
-                    answered.lock().unwrap().push(data_key.request_id().unwrap().to_owned());
-                }
-            })
-        })
-        .collect();
-    let enough = eventually(Duration::from_secs(20), || async { answered.lock().unwrap().len() >= 500 }).await;
-    assert!(enough, "the calls went on");
-    server.kill_9();
-    for caller in callers {
-        caller.await.unwrap();
-    }
-    let answered = answered.lock().unwrap().clone();
+    let answered = answers_until_kill_9(server, 500, move |kms| {
+        let key_id = key_id.clone();
+        async move {
+            let data_key = kms.generate_data_key().key_id(&key_id).number_of_bytes(32).send().await.ok()?;
+            Some(data_key.request_id().unwrap().to_owned())
+        }
+    })
+    .await;
 
     let server = TestServer::start_in(dir.path(), &[]);
     let recorded: std::collections::HashSet<String> = server
