@@ -85,9 +85,8 @@ pub fn cut_user_agent(text: &str) -> &str {
 }
 
 impl CallRecord<'_> {
-    /// Writes the call's journal line into `out`, as [`crate::AuditEvent::journal_line`] writes one (the event time
-    /// in ms, a tab, the CloudTrail record, a newline); returns where the record's members sit in the line, as
-    /// [`crate::AuditEvent::write_journal_line`] does.
+    /// Writes the call's journal line into `out` (the event time in ms, a tab, the CloudTrail record, a newline) and
+    /// returns where the record's members sit in it, as [`crate::AuditEvent::write_journal_line`] does.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<Noted> {
         let (root_arn, user_arn);
         let user_identity = match self.caller {

@@ -376,15 +376,8 @@ impl AuditEvent {
         self
     }
 
-    /// The event's journal line, the form the audit journal and the stored segments hold: the event time in ms, a
-    /// tab, the record, a newline.
-    pub fn journal_line(&self) -> Vec<u8> {
-        let mut line = Vec::with_capacity(1024);
-        let _ = self.write_journal_line(&mut line);
-        line
-    }
-
-    /// Writes [`AuditEvent::journal_line`] into `out`; returns where the record's members sit in the line
+    /// Writes the event's journal line into `out`, the form the audit journal and the stored segments hold (the event
+    /// time in ms, a tab, the record, a newline); returns where the record's members sit in the line
     /// ([`stored::Noted`], offsets from the line's start), when they could be noted.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<stored::Noted> {
         self.record().write_journal_line(self.event_millis, out)

@@ -3,7 +3,6 @@
 //! request's borrowed parts ([`crate::call_record::CallRecord`]), without building an owned event first.
 
 use std::fmt::Display;
-
 use std::ops::Range;
 
 use serde::{Serialize, Serializer};
@@ -320,7 +319,9 @@ mod tests {
 
     #[test]
     fn a_record_is_written_in_cloudtrails_member_order_and_serde_jsons_escaping() {
-        let text = String::from_utf8(full_event().journal_line()).unwrap();
+        let mut line = Vec::new();
+        let _ = full_event().write_journal_line(&mut line);
+        let text = String::from_utf8(line).unwrap();
         let expected = concat!(
             "1700000000123\t",
             r#"{"eventVersion":"1.08","eventTime":"2023-11-14T22:13:20Z","eventSource":"kms.amazonaws.com","#,

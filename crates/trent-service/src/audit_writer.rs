@@ -523,9 +523,10 @@ mod tests {
         let marker = format!("audit_journal:{}", node_id(dir.path()).unwrap());
         // Generation 3: two events, the first already imported (marker just past it), a call's compact entry, then a
         // torn one.
-        let mut bytes = event(1).journal_line();
+        let mut bytes = Vec::new();
+        event(1).write_journal_line(&mut bytes);
         let first_end = bytes.len();
-        bytes.extend(event(2).journal_line());
+        event(2).write_journal_line(&mut bytes);
         call_entry(3, &mut bytes);
         let mut torn = Vec::new();
         call_entry(4, &mut torn);
