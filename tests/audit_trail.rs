@@ -102,15 +102,16 @@ async fn changed_removed_and_truncated_events_are_detected_and_named() {
     // Every call is in the store now (verification waited for the journal), so tampering hits stored rows.
     assert!(intact["EventsChecked"].as_u64().unwrap() >= 6);
 
-    // Change one record: the event is named.
-    let encrypt = r#""eventName":"Encrypt""#;
-    let forged = r#""eventName":"Decrypt","forged":true"#;
-    server.rewrite_audit_record(|record| record.contains(encrypt).then(|| record.replacen(encrypt, forged, 1)));
+    // Change one call's stored entry (its event name, a length then the text): the event is named.
+    let (encrypt, forged) = (b"\x07\0\0\0Encrypt", b"\x07\0\0\0Decrypt");
+    server.rewrite_audit_entry(|entry| common::replaced(entry, encrypt, forged));
+    assert!(server.audit_events().iter().any(|(name, _, _)| name == "Decrypt"), "the forged entry still reads");
     let changed = verify(&server);
     assert_eq!(changed["Verified"], false);
     assert!(changed["Break"].as_str().unwrap().contains("was changed"), "{changed}");
-    server.rewrite_audit_record(|record| record.contains(forged).then(|| record.replacen(forged, encrypt, 1)));
-    assert_eq!(verify(&server)["Verified"], true, "restoring the record restores the chain");
+    server.rewrite_audit_entry(|entry| common::replaced(entry, forged, encrypt));
+    assert_eq!(verify(&server)["Verified"], true, "restoring the entry restores the chain");
+    let encrypt = r#""eventName":"Encrypt""#;
 
     // Remove one from the middle, then from the end.
     let first_encrypt = server.audit_segment_holding(|record| record.contains(encrypt));

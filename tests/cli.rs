@@ -90,9 +90,8 @@ fn the_audit_trail_is_queried_and_verified_through_the_cli() {
     assert!(ok(&trent(&server, &["audit", "events", "--event-name", "DisableKey"])).contains("DisableKey"));
     assert!(ok(&trent(&server, &["audit", "verify"])).contains("audit trail intact"));
 
-    let disable = r#""eventName":"DisableKey""#;
-    server.rewrite_audit_record(|record| {
-        record.contains(disable).then(|| record.replacen(disable, r#""eventName":"EnableKey""#, 1))
+    server.rewrite_audit_entry(|record| {
+        common::replaced(record, br#""eventName":"DisableKey""#, br#""eventName":"EnableKey""#)
     });
     let broken = trent(&server, &["audit", "verify"]);
     assert!(!broken.status.success());

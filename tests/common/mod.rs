@@ -28,6 +28,12 @@ fn admin_url() -> String {
     std::env::var("TRENT_TEST_POSTGRES_URL").expect("TRENT_TEST_BACKEND=postgres needs TRENT_TEST_POSTGRES_URL")
 }
 
+/// `bytes` with the first `from` in it replaced by `to`; `None` when it holds none.
+pub fn replaced(bytes: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    let at = bytes.windows(from.len()).position(|window| window == from)?;
+    Some([&bytes[..at], to, &bytes[at + from.len()..]].concat())
+}
+
 /// Runs SQL with psql and returns its unaligned output (fields separated by 0x1f).
 pub fn psql(url: &str, sql: &str) -> String {
     let output = Command::new("psql")
@@ -416,26 +422,33 @@ impl TestServer {
         found.expect("a segment holding the record").first_seq
     }
 
-    /// Tampers with the store: replaces the first stored record `change` returns a new text for, leaving its hash.
-    pub fn rewrite_audit_record(&self, change: impl Fn(&str) -> Option<String>) {
+    /// Tampers with the store: replaces what the first stored event `change` returns new bytes for (the bytes its
+    /// hash covers: a record's text, or an API call's compact journal body), leaving its hash.
+    pub fn rewrite_audit_entry(&self, change: impl Fn(&[u8]) -> Option<Vec<u8>>) {
+        use trent_audit::journal::{self, Entry};
         for segment in self.audit_segments() {
-            let text = trent_audit::segment::decompress(&segment.records).expect("segment text");
+            let text = trent_audit::segment::decompress(&segment.records).expect("segment entries");
             let mut changed = false;
-            let lines: Vec<String> = text
-                .lines()
-                .map(|line| {
-                    let (millis, record) = line.split_once('\t').expect("line");
-                    match change(record).filter(|_| !changed) {
-                        Some(new) => {
-                            changed = true;
-                            format!("{millis}\t{new}\n")
-                        }
-                        None => format!("{line}\n"),
+            let mut change_once = |chained: &[u8]| {
+                let new = change(chained).filter(|_| !changed);
+                changed |= new.is_some();
+                new.unwrap_or_else(|| chained.to_vec())
+            };
+            let mut entries = Vec::new();
+            for (entry, _) in journal::entries(&text, 0) {
+                match entry {
+                    Entry::Line(line) => {
+                        let tab = line.iter().position(|b| *b == b'\t').expect("a line");
+                        let (millis, record) = line.split_at(tab + 1);
+                        entries.extend_from_slice(millis);
+                        entries.extend(change_once(record));
+                        entries.push(b'\n');
                     }
-                })
-                .collect();
+                    Entry::Call(body) => journal::frame_call(&change_once(body), &mut entries),
+                }
+            }
             if changed {
-                let records = trent_audit::segment::compress(&lines.concat());
+                let records = trent_audit::segment::compress(&entries);
                 let hex = hex::encode(&records);
                 match &self.database {
                     Some(url) => {
@@ -461,7 +474,7 @@ impl TestServer {
                 return;
             }
         }
-        panic!("no stored record to change");
+        panic!("no stored event to change");
     }
 
     /// The names of the successful changes recorded for a key ARN, in order: its write history, without the reads,

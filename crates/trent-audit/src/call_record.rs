@@ -3,6 +3,7 @@
 //! definition of the record ([`crate::record::Record`]). The way to an [`AuditEvent`]'s exact JSON without building
 //! one (no owned strings, maps or values per call); a unit test holds the two ways to the same text.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::net::IpAddr;
 
@@ -10,7 +11,7 @@ use serde_json::value::RawValue;
 use trent_domain::Timestamp;
 
 use crate::record::{Identity, Members, Record, Resources};
-use crate::stored::Noted;
+use crate::stored::{IdentityView, Noted, RecordView, ResourceView};
 use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_VERSION};
 
 /// Who called, as far as the edge knows.
@@ -73,6 +74,8 @@ pub struct CallRecord<'a> {
     pub read_only: bool,
     /// The key the call was about.
     pub key_arn: Option<&'a str>,
+    /// The audit event's ID: `None` until the call is journaled, which chooses one ([`crate::journal::write_call`]).
+    pub event_id: Option<uuid::Uuid>,
 }
 
 /// The longest `User-Agent` recorded, in characters.
@@ -84,7 +87,54 @@ pub fn cut_user_agent(text: &str) -> &str {
     text.get(..end).unwrap_or(text)
 }
 
-impl CallRecord<'_> {
+impl<'a> Caller<'a> {
+    /// The principal's ID, as the record's `userIdentity.principalId` names it (empty when unknown).
+    pub fn principal_id(&self) -> &'a str {
+        match *self {
+            Caller::Root { account, .. } => account,
+            Caller::User { user_id, .. } => user_id,
+            Caller::Unknown { .. } => "",
+        }
+    }
+
+    /// The principal's ARN, as the record's `userIdentity.arn` names it; `None` when unknown.
+    pub fn arn(&self) -> Option<String> {
+        match *self {
+            Caller::Root { account, .. } => Some(RootArn(account).to_string()),
+            Caller::User { account, name, .. } => Some(crate::user_arn(account, name)),
+            Caller::Unknown { .. } => None,
+        }
+    }
+}
+
+impl<'a> CallRecord<'a> {
+    /// What the rendered record's [`RecordView`] would read, from the call's own fields: its usage evidence and its
+    /// key without rendering it. `event_id`, `principal_arn` and `source_ip` are its event ID, [`Caller::arn`] and
+    /// its address, as text.
+    pub(crate) fn view<'v>(
+        &'v self,
+        event_id: &'v str,
+        principal_arn: Option<&'v str>,
+        source_ip: Option<&'v str>,
+    ) -> RecordView<'v> {
+        RecordView {
+            event_id: Cow::Borrowed(event_id),
+            event_name: Cow::Borrowed(self.event_name),
+            aws_region: Cow::Borrowed(self.region),
+            source_ip_address: source_ip.map(Cow::Borrowed),
+            user_identity: IdentityView {
+                principal_id: Cow::Borrowed(self.caller.principal_id()),
+                arn: principal_arn.map(Cow::Borrowed),
+            },
+            error_code: self.error.map(|(code, _)| Cow::Borrowed(code)),
+            error_message: self.error.map(|(_, message)| Cow::Borrowed(message)),
+            request_id: Some(Cow::Borrowed(self.request_id)),
+            event_type: EventType::AwsApiCall,
+            resources: self.key_arn.map(|arn| ResourceView { arn: Cow::Borrowed(arn) }).into_iter().collect(),
+            recipient_account_id: Cow::Borrowed(self.account),
+        }
+    }
+
     /// Writes the call's journal line into `out` (the event time in ms, a tab, the CloudTrail record, a newline) and
     /// returns where the record's members sit in it, as [`crate::AuditEvent::write_journal_line`] does.
     pub fn write_journal_line(&self, out: &mut Vec<u8>) -> Option<Noted> {
@@ -94,18 +144,18 @@ impl CallRecord<'_> {
                 root_arn = RootArn(account);
                 Identity {
                     kind: crate::ROOT_IDENTITY_TYPE,
-                    principal_id: account,
+                    principal_id: self.caller.principal_id(),
                     arn: Some(&root_arn),
                     account_id: Some(account),
                     access_key_id: Some(access_key_id),
                     user_name: None,
                 }
             }
-            Caller::User { account, access_key_id, name, user_id } => {
+            Caller::User { account, access_key_id, name, .. } => {
                 user_arn = crate::user_arn(account, name);
                 Identity {
                     kind: crate::USER_IDENTITY_TYPE,
-                    principal_id: user_id,
+                    principal_id: self.caller.principal_id(),
                     arn: Some(&user_arn),
                     account_id: Some(account),
                     access_key_id: Some(access_key_id),
@@ -114,7 +164,7 @@ impl CallRecord<'_> {
             }
             Caller::Unknown { access_key_id } => Identity {
                 kind: crate::UNKNOWN_IDENTITY_TYPE,
-                principal_id: "",
+                principal_id: self.caller.principal_id(),
                 arn: None,
                 account_id: None,
                 access_key_id,
@@ -140,7 +190,7 @@ impl CallRecord<'_> {
             error_code: self.error.map(|(code, _)| code),
             error_message: self.error.map(|(_, message)| message),
             request_id: Some(self.request_id),
-            event_id: uuid::Uuid::new_v4().hyphenated().encode_lower(&mut id),
+            event_id: self.event_id.unwrap_or_else(uuid::Uuid::new_v4).hyphenated().encode_lower(&mut id),
             read_only: self.read_only,
             resources: Resources::Key { arn: self.key_arn, account: self.account },
             event_type: EventType::AwsApiCall,
@@ -263,6 +313,7 @@ pub(crate) mod fixtures {
             request_id: "req-1",
             read_only: true,
             key_arn: Some(arn),
+            event_id: None,
         };
         let refused = CallRecord {
             caller: Caller::Unknown { access_key_id: None },

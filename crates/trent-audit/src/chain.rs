@@ -10,17 +10,18 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The length of an event's hash in bytes.
 pub const HASH_BYTES: usize = 32;
 
-/// The hash of an event: SHA-256 over the previous hash (as hex), a newline and the stored record, as lowercase hex.
-pub fn link(previous: &str, record: &str) -> String {
-    trent_domain::hex::lower_hex(&link_bytes(previous, record))
+/// The hash of an event: SHA-256 over the previous hash (as hex), a newline and what the event stores (a record's
+/// JSON text, or an API call's compact journal body: [`crate::segment`]), as lowercase hex.
+pub fn link(previous: &str, chained: &[u8]) -> String {
+    trent_domain::hex::lower_hex(&link_bytes(previous, chained))
 }
 
 /// [`link`] as the digest's bytes.
-pub fn link_bytes(previous: &str, record: &str) -> [u8; HASH_BYTES] {
+pub fn link_bytes(previous: &str, chained: &[u8]) -> [u8; HASH_BYTES] {
     let mut context = digest::Context::new(&digest::SHA256);
     context.update(previous.as_bytes());
     context.update(b"\n");
-    context.update(record.as_bytes());
+    context.update(chained);
     let mut bytes = [0; HASH_BYTES];
     bytes.copy_from_slice(context.finish().as_ref());
     bytes
@@ -35,8 +36,10 @@ pub struct ChainedEvent {
     pub event_id: String,
     /// When it happened, ms since the epoch (an index kept beside the record; the record's `eventTime` is chained).
     pub millis: i64,
-    /// The stored record (CloudTrail JSON).
+    /// Its CloudTrail record (an API call's rendered from its stored entry).
     pub record: String,
+    /// What its hash covers: the record's text as stored, or an API call's compact journal body.
+    pub chained: Vec<u8>,
     /// The hash it was chained to.
     pub previous_hash: String,
     /// Its own hash.
@@ -114,7 +117,7 @@ pub fn verify_from(anchor: &ChainHead, events: &[ChainedEvent], head: &ChainHead
         if event.previous_hash != previous {
             return Err(ChainBreak::Broken { seq: event.seq, event_id: event.event_id.clone() });
         }
-        if link(&event.previous_hash, &event.record) != event.hash {
+        if link(&event.previous_hash, &event.chained) != event.hash {
             return Err(ChainBreak::Changed { seq: event.seq, event_id: event.event_id.clone() });
         }
         previous.clone_from(&event.hash);
@@ -134,12 +137,13 @@ mod tests {
         let mut previous = GENESIS.to_owned();
         let mut events = Vec::new();
         for (i, record) in records.iter().enumerate() {
-            let hash = link(&previous, record);
+            let hash = link(&previous, record.as_bytes());
             events.push(ChainedEvent {
                 seq: i as i64 + 1,
                 event_id: format!("e{i}"),
                 millis: 0,
                 record: (*record).to_owned(),
+                chained: record.as_bytes().to_vec(),
                 previous_hash: previous.clone(),
                 hash: hash.clone(),
             });
@@ -159,7 +163,7 @@ mod tests {
     #[test]
     fn a_changed_event_is_named() {
         let (mut events, head) = chain(&["a", "b", "c"]);
-        events[1].record = "B".to_owned();
+        events[1].chained = b"B".to_vec();
         assert_eq!(verify(&events, &head), Err(ChainBreak::Changed { seq: 2, event_id: "e1".to_owned() }));
     }
 
@@ -186,8 +190,8 @@ mod tests {
     #[test]
     fn a_rehashed_forgery_still_breaks_the_next_link() {
         let (mut events, head) = chain(&["a", "b", "c"]);
-        events[1].record = "B".to_owned();
-        events[1].hash = link(&events[1].previous_hash, "B");
+        events[1].chained = b"B".to_vec();
+        events[1].hash = link(&events[1].previous_hash, b"B");
         assert!(matches!(verify(&events, &head), Err(ChainBreak::Broken { seq: 3, .. })));
     }
 }

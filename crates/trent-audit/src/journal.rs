@@ -21,8 +21,13 @@ use crate::ALLOWED_PARAMETERS;
 
 /// The first byte of a compact call's entry.
 pub const CALL_TAG: u8 = 0x01;
-/// The layout of a compact call's body written here; a body of another layout is not read.
-const CALL_LAYOUT: u8 = 1;
+/// The layout of a compact call's body written here: the event's ID follows the time and `readOnly`.
+const CALL_LAYOUT: u8 = 2;
+/// The layout written before, without the event's ID (chosen when the call is stored): a journal left by that
+/// version is still read. A body of any other layout is not.
+const CALL_LAYOUT_WITHOUT_ID: u8 = 1;
+/// The bytes before a compact call's body: [`CALL_TAG`] and the body's length.
+pub const CALL_HEADER_BYTES: usize = 5;
 /// The length that marks an absent string.
 const ABSENT: u32 = u32::MAX;
 
@@ -42,14 +47,16 @@ pub fn entries(bytes: &[u8], start: usize) -> Vec<(Entry<'_>, u64)> {
     let mut offset = start;
     while let Some(rest) = bytes.get(offset..).filter(|rest| !rest.is_empty()) {
         let (entry, length) = if rest.first() == Some(&CALL_TAG) {
-            let Some(length) = rest.get(1..5).and_then(|length| <[u8; 4]>::try_from(length).ok()) else {
+            let Some(length) = rest.get(1..CALL_HEADER_BYTES).and_then(|length| <[u8; 4]>::try_from(length).ok())
+            else {
                 break;
             };
             let length = u32::from_le_bytes(length) as usize;
-            let Some(body) = 5usize.checked_add(length).and_then(|end| rest.get(5..end)) else {
+            let Some(body) = CALL_HEADER_BYTES.checked_add(length).and_then(|end| rest.get(CALL_HEADER_BYTES..end))
+            else {
                 break;
             };
-            (Entry::Call(body), 5 + length)
+            (Entry::Call(body), CALL_HEADER_BYTES + length)
         } else {
             let Some(end) = memchr::memchr(b'\n', rest) else {
                 break;
@@ -63,7 +70,7 @@ pub fn entries(bytes: &[u8], start: usize) -> Vec<(Entry<'_>, u64)> {
 }
 
 /// Writes `record` as a compact call's entry. The `User-Agent` is cut and the parameters off the allow-list dropped
-/// here, as the record would; the event ID is chosen when the record is rendered.
+/// here, as the record would; the event's ID is the record's, or chosen here when it has none.
 pub fn write_call(record: &CallRecord<'_>, out: &mut Vec<u8>) {
     out.push(CALL_TAG);
     let length_at = out.len();
@@ -71,6 +78,7 @@ pub fn write_call(record: &CallRecord<'_>, out: &mut Vec<u8>) {
     out.push(CALL_LAYOUT);
     out.extend_from_slice(&record.at.0.to_le_bytes());
     out.push(u8::from(record.read_only));
+    out.extend_from_slice(record.event_id.unwrap_or_else(uuid::Uuid::new_v4).as_bytes());
     for text in [record.event_name, record.event_source, record.account, record.region] {
         text_into(out, Some(text));
     }
@@ -120,6 +128,13 @@ pub fn write_call(record: &CallRecord<'_>, out: &mut Vec<u8>) {
     }
 }
 
+/// Writes a compact call's entry around its `body` (as [`entries`] found it).
+pub fn frame_call(body: &[u8], out: &mut Vec<u8>) {
+    out.push(CALL_TAG);
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(body);
+}
+
 /// Writes a string's length and bytes, or [`ABSENT`]. Every string of a call is bounded by the request's size, far
 /// below 4 GiB.
 fn text_into(out: &mut Vec<u8>, text: Option<&str>) {
@@ -140,14 +155,23 @@ pub fn render_call(body: &[u8], out: &mut Vec<u8>) -> Result<Option<Noted>, Line
     Ok(record.write_journal_line(out))
 }
 
-/// The call a compact body holds; `None` when the body is not one (torn, damaged, or of another layout).
-fn read_call<'a>(body: &'a [u8], parameters: &'a mut Vec<(&'a str, &'a RawValue)>) -> Option<CallRecord<'a>> {
+/// The call a compact body holds (without an event ID when its layout had none); `None` when the body is not one
+/// (torn, damaged, or of another layout). Its parameters are pushed onto `parameters`.
+pub(crate) fn read_call<'a>(
+    body: &'a [u8],
+    parameters: &'a mut Vec<(&'a str, &'a RawValue)>,
+) -> Option<CallRecord<'a>> {
     let mut read = Reader(body);
-    if read.byte()? != CALL_LAYOUT {
+    let layout = read.byte()?;
+    if layout != CALL_LAYOUT && layout != CALL_LAYOUT_WITHOUT_ID {
         return None;
     }
     let at = Timestamp(i64::from_le_bytes(read.array()?));
     let read_only = read.byte()? != 0;
+    let event_id = match layout {
+        CALL_LAYOUT => Some(uuid::Uuid::from_bytes(read.array()?)),
+        _ => None,
+    };
     let (event_name, event_source, account, region) = (read.text()?, read.text()?, read.text()?, read.text()?);
     let source_ip = match read.byte()? {
         0 => None,
@@ -198,6 +222,7 @@ fn read_call<'a>(body: &'a [u8], parameters: &'a mut Vec<(&'a str, &'a RawValue)
         request_id,
         read_only,
         key_arn,
+        event_id,
     })
 }
 

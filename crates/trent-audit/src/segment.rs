@@ -1,12 +1,15 @@
-//! Segments: how stores keep the audit trail. A segment is a run of consecutive chained events: their lines
-//! (`millis TAB record`, each ended by a newline, as in the journal) compressed with LZ4, each event's chain hash
-//! (32 bytes), the hash the run follows, and the keys it names. A batch of calls stored as a few segments costs the
-//! database a few pages, where a row per event cost a page per few events.
+//! Segments: how stores keep the audit trail. A segment is a run of consecutive chained events: their journal
+//! entries as the journal holds them ([`crate::journal`]: a record's line, `millis TAB record NEWLINE`, or an API
+//! call's compact entry), compressed with LZ4, each event's chain hash (32 bytes), the hash the run follows, and the
+//! keys it names. A batch of calls stored as a few segments costs the database a few pages, where a row per event
+//! cost a page per few events. A call's record is rendered from its entry when it is read; the chain covers the
+//! entry's body, so the stored facts are what is tamper-evident, whatever version renders them.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::fmt::Write;
 
 use crate::chain::{self, ChainHead, ChainedEvent, HASH_BYTES};
+use crate::journal::{self, Entry};
 use crate::stored::{EventBatch, RecordView};
 use crate::AuditEvent;
 
@@ -35,7 +38,7 @@ pub struct Segment {
 }
 
 /// Chains a batch's events after `head` into segments of at most [`MAX_EVENTS`]; returns them and the chain's new
-/// head. A segment's lines are the batch's lines as they are.
+/// head. A segment's entries are the batch's entries as they are.
 pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) {
     let mut segments = Vec::with_capacity(batch.events.len().div_ceil(MAX_EVENTS));
     let mut previous = head.hash.clone();
@@ -47,7 +50,7 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
         let mut key_arns = BTreeSet::new();
         let (mut earliest_millis, mut latest_millis) = (i64::MAX, i64::MIN);
         for event in run {
-            let hash = chain::link_bytes(&previous, batch.text(event.record.clone()));
+            let hash = chain::link_bytes(&previous, batch.bytes(event.chained.clone()));
             hashes.extend_from_slice(&hash);
             previous = trent_domain::hex::lower_hex(&hash);
             if let Some(arn) = &event.key_arn {
@@ -59,9 +62,9 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
             latest_millis = latest_millis.max(event.millis);
             seq += 1;
         }
-        let lines = match (run.first(), run.last()) {
-            (Some(first), Some(last)) => batch.text(first.line.start..last.line.end),
-            _ => "",
+        let entries = match (run.first(), run.last()) {
+            (Some(first), Some(last)) => batch.bytes(first.entry.start..last.entry.end),
+            _ => &[],
         };
         segments.push(Segment {
             first_seq,
@@ -69,7 +72,7 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
             earliest_millis,
             latest_millis,
             previous_hash,
-            records: compress(lines),
+            records: compress(entries),
             hashes,
             key_arns,
         });
@@ -81,7 +84,7 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
 /// would hide any tampering). A new segment starts wherever the stored events do not run on from each other.
 pub fn regroup(events: &[ChainedEvent]) -> Vec<Segment> {
     let mut segments: Vec<Segment> = Vec::new();
-    let mut lines = String::new();
+    let mut lines = Vec::new();
     let mut previous: Option<&ChainedEvent> = None;
     for event in events {
         let runs_on = previous.is_some_and(|p| p.seq + 1 == event.seq && p.hash == event.previous_hash);
@@ -112,7 +115,7 @@ pub fn regroup(events: &[ChainedEvent]) -> Vec<Segment> {
         if let Ok(view) = RecordView::parse(&event.record) {
             segment.key_arns.extend(view.resources.first().map(|r| r.arn.to_string()));
         }
-        let _ = writeln!(lines, "{}\t{}", event.millis, event.record);
+        lines.extend_from_slice(format!("{}\t{}\n", event.millis, event.record).as_bytes());
         previous = Some(event);
     }
     if let Some(last) = segments.last_mut() {
@@ -130,34 +133,67 @@ fn unhex(hash: &str) -> [u8; HASH_BYTES] {
     bytes
 }
 
-/// The events of a stored segment's lines, in order; with `key_arn`, only those about that key.
+/// The events of a stored segment's entries, in order; with `key_arn`, only those about that key (a call about
+/// another key is not rendered).
 pub fn events_of(records: &[u8], key_arn: Option<&str>) -> Result<Vec<AuditEvent>, String> {
     let text = decompress(records).ok_or("an audit segment cannot be read")?;
+    let entries = journal::entries(&text, 0);
+    if entries.last().map_or(0, |(_, end)| *end) != text.len() as u64 {
+        return Err("an audit segment holds a malformed entry".to_owned());
+    }
     let mut events = Vec::new();
-    for line in lines(&text) {
-        let (millis, record) = line.ok_or("an audit segment holds a malformed line")?;
-        let mut event: AuditEvent = serde_json::from_str(record).map_err(|e| format!("audit record: {e}"))?;
+    for (entry, _) in entries {
+        if let (Some(arn), Entry::Call(body)) = (key_arn, entry) {
+            let mut parameters = Vec::new();
+            if journal::read_call(body, &mut parameters).is_some_and(|call| call.key_arn != Some(arn)) {
+                continue;
+            }
+        }
+        let read = read_entry(entry).ok_or("an audit segment holds a malformed entry")?;
+        let mut event: AuditEvent = serde_json::from_str(&read.record).map_err(|e| format!("audit record: {e}"))?;
         if key_arn.is_none_or(|arn| event.key_arn() == Some(arn)) {
-            event.event_millis = millis;
+            event.event_millis = read.millis;
             events.push(event);
         }
     }
     Ok(events)
 }
 
-/// Compresses a segment's lines.
-pub fn compress(lines: &str) -> Vec<u8> {
-    lz4_flex::compress_prepend_size(lines.as_bytes())
+/// A stored entry read back.
+struct ReadEntry<'a> {
+    /// The event's time, ms since the epoch.
+    millis: i64,
+    /// What its chain hash covers: a line's record, a call's compact body.
+    chained: &'a [u8],
+    /// Its CloudTrail record: a line's own, a call's rendered ([`journal::render_call`]).
+    record: Cow<'a, str>,
 }
 
-/// A segment's lines as text; `None` when they cannot be read (the stored bytes were damaged or tampered with).
-pub fn decompress(records: &[u8]) -> Option<String> {
-    String::from_utf8(lz4_flex::decompress_size_prepended(records).ok()?).ok()
+/// Reads a stored entry; `None` when it is not one (damaged or tampered with).
+fn read_entry(entry: Entry<'_>) -> Option<ReadEntry<'_>> {
+    match entry {
+        Entry::Line(line) => {
+            let (millis, record) = std::str::from_utf8(line).ok()?.split_once('\t')?;
+            Some(ReadEntry { millis: millis.parse().ok()?, chained: record.as_bytes(), record: Cow::Borrowed(record) })
+        }
+        Entry::Call(body) => {
+            let mut line = Vec::new();
+            journal::render_call(body, &mut line).ok()?;
+            let line = String::from_utf8(line).ok()?;
+            let (millis, record) = line.strip_suffix('\n')?.split_once('\t')?;
+            Some(ReadEntry { millis: millis.parse().ok()?, chained: body, record: Cow::Owned(record.to_owned()) })
+        }
+    }
 }
 
-/// Each line of a segment's text as (event time, record); `None` for a line that is not `millis TAB record`.
-pub fn lines(text: &str) -> impl Iterator<Item = Option<(i64, &str)>> {
-    text.lines().map(|line| line.split_once('\t').and_then(|(millis, record)| Some((millis.parse().ok()?, record))))
+/// Compresses a segment's entries.
+pub fn compress(entries: &[u8]) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(entries)
+}
+
+/// A segment's entries; `None` when they cannot be read (the stored bytes were damaged or tampered with).
+pub fn decompress(records: &[u8]) -> Option<Vec<u8>> {
+    lz4_flex::decompress_size_prepended(records).ok()
 }
 
 /// The hash of a segment's last event, as hex.
@@ -192,28 +228,24 @@ impl StoredSegment {
     /// instead of failing to read the trail.
     pub fn chained(&self) -> Vec<ChainedEvent> {
         let text = decompress(&self.records).unwrap_or_default();
-        let mut lines = lines(&text);
+        let mut entries = journal::entries(&text, 0).into_iter();
         let mut hashes = self.hashes.chunks(HASH_BYTES);
         let mut previous_hash = self.previous_hash.clone();
         let mut events = Vec::new();
         let mut seq = self.first_seq;
         loop {
-            let (line, hash) = (lines.next(), hashes.next());
-            if line.is_none() && hash.is_none() {
+            let (entry, hash) = (entries.next(), hashes.next());
+            if entry.is_none() && hash.is_none() {
                 break;
             }
-            let (millis, record) = line.flatten().unwrap_or((0, ""));
+            let read = entry.and_then(|(entry, _)| read_entry(entry));
+            let (millis, chained, record) = read.map_or((0, Vec::new(), String::new()), |read| {
+                (read.millis, read.chained.to_vec(), read.record.into_owned())
+            });
             let hash = hash.map(trent_domain::hex::lower_hex).unwrap_or_default();
             let event_id =
-                serde_json::from_str::<EventId<'_>>(record).map(|id| id.event_id.into_owned()).unwrap_or_default();
-            events.push(ChainedEvent {
-                seq,
-                event_id,
-                millis,
-                record: record.to_owned(),
-                previous_hash,
-                hash: hash.clone(),
-            });
+                serde_json::from_str::<EventId<'_>>(&record).map(|id| id.event_id.into_owned()).unwrap_or_default();
+            events.push(ChainedEvent { seq, event_id, millis, record, chained, previous_hash, hash: hash.clone() });
             previous_hash = hash;
             seq += 1;
         }
@@ -234,15 +266,15 @@ mod tests {
     fn batch(count: i64, key: impl Fn(i64) -> Option<&'static str>) -> EventBatch {
         let mut batch = EventBatch::default();
         for i in 0..count {
-            let start = batch.lines.len();
-            batch.lines.push_str(&format!("{}\t{}\n", 1_000 + i, record(i)));
-            let line = start..batch.lines.len();
-            let record = line.start + line.len() - 1 - record(i).len()..line.end - 1;
+            let start = batch.entries.len();
+            batch.entries.extend_from_slice(format!("{}\t{}\n", 1_000 + i, record(i)).as_bytes());
+            let entry = start..batch.entries.len();
+            let chained = entry.start + entry.len() - 1 - record(i).len()..entry.end - 1;
             batch.events.push(crate::StoredEvent {
                 millis: 1_000 + i,
                 key_arn: key(i).map(str::to_owned),
-                line,
-                record,
+                entry,
+                chained,
             });
         }
         batch
@@ -290,6 +322,7 @@ mod tests {
         let (segments, head) = chain(&batch(5, |_| None), &genesis());
         let mut chained = stored(&segments[0]).chained();
         chained[3].record = "forged".to_owned();
+        chained[3].chained = b"forged".to_vec();
         chained[3].event_id = String::new();
         chained.remove(1);
         let regrouped = regroup(&chained);
@@ -300,11 +333,49 @@ mod tests {
     }
 
     #[test]
+    fn calls_stored_as_entries_beside_lines_read_back_filter_by_key_and_verify() {
+        let agent = crate::call_record::fixtures::long_agent();
+        let calls = crate::call_record::fixtures::calls(&[], &agent);
+        let account = trent_domain::AccountId::parse("111122223333").unwrap();
+        let region = trent_domain::Region::parse("eu-west-1").unwrap();
+        let service = crate::AuditEvent::new(
+            "DeleteKey",
+            crate::EventType::AwsServiceEvent,
+            trent_domain::Timestamp(5),
+            &account,
+            &region,
+            crate::AuditEvent::service_identity(),
+            None,
+        );
+        let mut batch = EventBatch::of(&[service]).unwrap();
+        for call in &calls {
+            let mut entry = Vec::new();
+            journal::write_call(call, &mut entry);
+            batch.push_call(&entry[journal::CALL_HEADER_BYTES..]).unwrap();
+        }
+        let (segments, head) = chain(&batch, &genesis());
+        let all = events_of(&segments[0].records, None).unwrap();
+        let names: Vec<&str> = all.iter().map(|e| e.event_name.as_str()).collect();
+        assert_eq!(names, ["DeleteKey", "Encrypt", "Encrypt", "Encrypt", "Encrypt"], "the line first, then the calls");
+        assert_eq!(all[2].error_code.as_deref(), Some("UnrecognizedClientException"));
+        assert_eq!(all[1].event_millis, 1_700_000_000_123);
+        let arn = calls[0].key_arn.unwrap();
+        let about_key = events_of(&segments[0].records, Some(arn)).unwrap();
+        assert_eq!(about_key.len(), 2, "the successful call and the user's");
+        assert!(about_key.iter().all(|e| e.key_arn() == Some(arn)));
+        let mut chained = stored(&segments[0]).chained();
+        assert_eq!(chained[1].event_id, all[1].event_id, "a call's event ID is read from its rendered record");
+        assert_eq!(verify_from(&genesis(), &chained, &head), Ok(5));
+        chained[3].chained[20] ^= 1;
+        assert!(matches!(verify_from(&genesis(), &chained, &head), Err(ChainBreak::Changed { seq: 4, .. })));
+    }
+
+    #[test]
     fn a_changed_or_unreadable_segment_names_its_event() {
         let (segments, head) = chain(&batch(4, |_| None), &genesis());
         let mut changed = stored(&segments[0]);
-        let text = decompress(&changed.records).unwrap().replace(r#""n":2"#, r#""n":7"#);
-        changed.records = compress(&text);
+        let text = String::from_utf8(decompress(&changed.records).unwrap()).unwrap().replace(r#""n":2"#, r#""n":7"#);
+        changed.records = compress(text.as_bytes());
         assert_eq!(
             verify_from(&genesis(), &changed.chained(), &head),
             Err(ChainBreak::Changed { seq: 3, event_id: "e2".to_owned() })

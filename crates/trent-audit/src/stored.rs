@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
+use crate::call_record::CallRecord;
+use crate::journal::{self, Entry};
 use crate::usage::UsageBatch;
 use crate::{AuditEvent, EventType};
 
@@ -166,17 +168,17 @@ impl Noted {
 }
 
 /// One event of an [`EventBatch`]: when it happened, the key it is about (for the trail's index by key), and where
-/// its line and record are in the batch's text.
+/// its entry and the bytes the chain hashes are in the batch's entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {
     /// When, ms since the epoch.
     pub millis: i64,
     /// The first key ARN the event is about.
     pub key_arn: Option<String>,
-    /// Its line in [`EventBatch::lines`], newline included.
-    pub line: Range<usize>,
-    /// Its record (the text the chain hashes) in [`EventBatch::lines`].
-    pub record: Range<usize>,
+    /// Its entry in [`EventBatch::entries`]: a line (newline included), or a call's framed compact body.
+    pub entry: Range<usize>,
+    /// What the chain hashes, in [`EventBatch::entries`]: a line's record, or a call's compact body.
+    pub chained: Range<usize>,
 }
 
 /// An event's journal line (without its newline) with where its record's members sit in it, as its writer noted them:
@@ -210,12 +212,12 @@ pub enum LineError {
     Record(#[from] serde_json::Error),
 }
 
-/// Events to append to the chain in order, as their journal lines (`millis TAB record NEWLINE`, the form a segment
-/// stores), with their usage evidence.
+/// Events to append to the chain in order, as their journal entries (the form a segment stores: a record's line,
+/// `millis TAB record NEWLINE`, or a call's compact entry, [`crate::journal`]), with their usage evidence.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventBatch {
-    /// The events' lines, in order.
-    pub lines: String,
+    /// The events' entries, in order.
+    pub entries: Vec<u8>,
     /// The events, in order.
     pub events: Vec<StoredEvent>,
     /// What they say about key usage.
@@ -244,17 +246,58 @@ impl EventBatch {
         };
         self.usage.add(&view, millis);
         let key_arn = view.resources.first().map(|r| r.arn.to_string());
-        let start = self.lines.len();
+        let start = self.entries.len();
         let record_start = start + line.len() - record.len();
-        self.lines.push_str(line);
-        self.lines.push('\n');
+        self.entries.extend_from_slice(line.as_bytes());
+        self.entries.push(b'\n');
         self.events.push(StoredEvent {
             millis,
             key_arn,
-            line: start..self.lines.len(),
-            record: record_start..self.lines.len() - 1,
+            entry: start..self.entries.len(),
+            chained: record_start..self.entries.len() - 1,
         });
         Ok(())
+    }
+
+    /// Adds a call's compact journal entry (the body of an [`Entry::Call`]) as it is, with its usage evidence read from
+    /// its fields: the record is rendered only when it is read back. A body of the layout without an event ID is
+    /// written again with one. A body that cannot be read changes nothing.
+    pub fn push_call(&mut self, body: &[u8]) -> Result<(), LineError> {
+        let mut parameters = Vec::new();
+        let call = journal::read_call(body, &mut parameters).ok_or(LineError::Malformed)?;
+        let start = self.entries.len();
+        let event_id = match call.event_id {
+            Some(event_id) => {
+                journal::frame_call(body, &mut self.entries);
+                event_id
+            }
+            None => {
+                let event_id = uuid::Uuid::new_v4();
+                journal::write_call(&CallRecord { event_id: Some(event_id), ..call }, &mut self.entries);
+                event_id
+            }
+        };
+        let mut event_id_text = [0; uuid::fmt::Hyphenated::LENGTH];
+        let event_id = event_id.hyphenated().encode_lower(&mut event_id_text);
+        let (principal_arn, source_ip) = (call.caller.arn(), call.source_ip.map(|ip| ip.to_string()));
+        self.usage.add(&call.view(event_id, principal_arn.as_deref(), source_ip.as_deref()), call.at.0);
+        let body_start = start + journal::CALL_HEADER_BYTES;
+        self.events.push(StoredEvent {
+            millis: call.at.0,
+            key_arn: call.key_arn.map(str::to_owned),
+            entry: start..self.entries.len(),
+            chained: body_start.min(self.entries.len())..self.entries.len(),
+        });
+        Ok(())
+    }
+
+    /// Adds a journal entry: a line through [`EventBatch::push_noted_line`], a call through
+    /// [`EventBatch::push_call`].
+    pub fn push_entry(&mut self, entry: Entry<'_>) -> Result<(), LineError> {
+        match entry {
+            Entry::Line(line) => self.push_line(std::str::from_utf8(line).map_err(|_| LineError::Malformed)?),
+            Entry::Call(body) => self.push_call(body),
+        }
     }
 
     /// Serialises `event` into the batch.
@@ -276,14 +319,14 @@ impl EventBatch {
         Ok(batch)
     }
 
-    /// The text `range` of [`EventBatch::lines`] spans (empty for a range outside it).
-    pub fn text(&self, range: Range<usize>) -> &str {
-        self.lines.get(range).unwrap_or_default()
+    /// The bytes `range` of [`EventBatch::entries`] spans (empty for a range outside it).
+    pub fn bytes(&self, range: Range<usize>) -> &[u8] {
+        self.entries.get(range).unwrap_or_default()
     }
 
     /// Empties the batch, keeping its buffers' room: a batch refilled again and again touches no fresh memory.
     pub fn clear(&mut self) {
-        self.lines.clear();
+        self.entries.clear();
         self.events.clear();
         self.usage.clear();
     }
@@ -327,17 +370,17 @@ mod tests {
             (second.millis, second.key_arn.as_deref()),
             (1_700_000_000_123, Some("arn:aws:kms:eu-west-1:111122223333:key/k"))
         );
-        assert_eq!(batch.text(second.record.clone()), record);
-        assert_eq!(batch.text(second.line.clone()), format!("1700000000123\t{record}\n"));
+        assert_eq!(batch.bytes(second.chained.clone()), record.as_bytes());
+        assert_eq!(batch.bytes(second.entry.clone()), format!("1700000000123\t{record}\n").as_bytes());
         assert_eq!(batch.usage.refused.len(), 2);
-        let view = RecordView::parse(batch.text(second.record.clone())).unwrap();
+        let view = RecordView::parse(std::str::from_utf8(batch.bytes(second.chained.clone())).unwrap()).unwrap();
         assert_eq!(view.error_message.as_deref(), Some("a \"quoted\" message"));
         assert_eq!(view.principal(), "arn:aws:iam::111122223333:root");
         for bad in ["no tab", "12x\t{}", "5\t{\"not\":\"a record\"}"] {
             assert!(batch.push_line(bad).is_err(), "{bad}");
         }
         assert_eq!(batch.events.len(), 2, "a bad line changes nothing");
-        assert_eq!(batch.lines.lines().count(), 2);
+        assert_eq!(batch.entries.iter().filter(|b| **b == b'\n').count(), 2);
     }
 
     /// Events of every shape the importer meets: calls by each kind of caller, refusals, service events, events with
@@ -397,6 +440,55 @@ mod tests {
             assert_eq!(by_push, by_parse, "an event pushed is read from its notes, as parsed: {line}");
         }
         assert_eq!(noted_lines, 4, "all but the escaped message and the two resources are noted");
+    }
+
+    /// A call's compact journal entry, and its body.
+    fn call_entry(record: &CallRecord<'_>) -> (Vec<u8>, Vec<u8>) {
+        let mut entry = Vec::new();
+        journal::write_call(record, &mut entry);
+        let body = entry[journal::CALL_HEADER_BYTES..].to_vec();
+        (entry, body)
+    }
+
+    #[test]
+    fn a_call_is_stored_as_its_entry_with_the_evidence_and_key_its_rendered_record_holds() {
+        let parameters = [("keyId", serde_json::from_str(r#""k""#).unwrap())];
+        let agent = crate::call_record::fixtures::long_agent();
+        for record in crate::call_record::fixtures::calls(&parameters, &agent) {
+            let (entry, body) = call_entry(&record);
+            let mut rendered = Vec::new();
+            journal::render_call(&body, &mut rendered).unwrap();
+            let line = std::str::from_utf8(rendered.strip_suffix(b"\n").unwrap()).unwrap();
+            let (mut by_entry, mut by_record) = (EventBatch::default(), EventBatch::default());
+            by_entry.push_call(&body).unwrap();
+            by_record.push_line(line).unwrap();
+            assert_eq!(by_entry.entries, entry, "the entry is stored as it was journaled");
+            assert_eq!(by_entry.bytes(by_entry.events[0].chained.clone()), body, "the chain covers its body");
+            assert_eq!(by_entry.usage, by_record.usage, "{line}");
+            let (stored, parsed) = (&by_entry.events[0], &by_record.events[0]);
+            assert_eq!((stored.millis, &stored.key_arn), (parsed.millis, &parsed.key_arn), "{line}");
+            let mut again = Vec::new();
+            journal::render_call(&body, &mut again).unwrap();
+            assert_eq!(again, rendered, "the entry holds its event ID: it renders the same record every time");
+        }
+    }
+
+    #[test]
+    fn a_call_journaled_without_an_event_id_is_stored_with_one() {
+        let calls = crate::call_record::fixtures::calls(&[], "");
+        let (_, body) = call_entry(&calls[0]);
+        // The layout before: the layout byte 1, and no event ID after the time and readOnly.
+        let old = [&[1], &body[1..10], &body[26..]].concat();
+        let mut batch = EventBatch::default();
+        batch.push_call(&old).unwrap();
+        let stored = batch.bytes(batch.events[0].chained.clone()).to_vec();
+        assert_eq!((stored.len(), stored[0]), (body.len(), body[0]), "written again in today's layout");
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        journal::render_call(&stored, &mut first).unwrap();
+        journal::render_call(&stored, &mut second).unwrap();
+        assert_eq!(first, second);
+        assert!(batch.push_call(&body[..body.len() - 1]).is_err(), "a damaged body is refused");
+        assert_eq!(batch.events.len(), 1, "and changes nothing");
     }
 
     #[test]

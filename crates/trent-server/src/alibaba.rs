@@ -165,6 +165,7 @@ impl Call {
             request_id,
             read_only: self.action.as_deref().and_then(ops::kind) == Some(ops::Kind::ReadOnly),
             key_arn: key_arn.as_deref(),
+            event_id: None,
         };
         trent_audit::journal::write_call(&record, entry);
     }

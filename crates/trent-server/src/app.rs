@@ -221,6 +221,7 @@ impl Call {
             request_id,
             read_only: self.target.is_some_and(Target::is_read_only),
             key_arn: key_arn.as_deref(),
+            event_id: None,
         };
         trent_audit::journal::write_call(&record, entry);
     }

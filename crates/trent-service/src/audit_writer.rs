@@ -5,10 +5,11 @@
 //! call then yields once, so that the other calls of the same moment add theirs, and writes every waiting entry with
 //! one `write` unless another call's write took its entry already (group commit with no hand-off: no task to wake, no
 //! thread to cross). It is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
-//! An importer renders the entries into CloudTrail records and moves them into the store's hash-chained table in
-//! batches, recording in the same transaction how far it got, so that a restart replays exactly what was not yet
-//! imported. Journal files rotate; one is deleted once fully imported. Queries of the trail first wait for the
-//! importer to catch up ([`AuditWriter::flush`]).
+//! An importer moves the entries as they are into the store's hash-chained segments (a call's compact fields are
+//! rendered into its CloudTrail record only when read back), with the usage evidence they hold, in batches, recording
+//! in the same transaction how far it got, so that a restart replays exactly what was not yet imported. Journal files
+//! rotate; one is deleted once fully imported. Queries of the trail first wait for the importer to catch up
+//! ([`AuditWriter::flush`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,7 @@ use crate::error::ServiceError;
 const ROTATE_BYTES: u64 = 64 * 1024 * 1024;
 /// Events imported into the store in one transaction at most, when recovering a journal.
 const IMPORT_CHUNK: usize = 16_384;
-/// Journal bytes gathered into one import transaction at most: about 20,000 calls' compact entries, which render to
-/// about 20 MiB of records (a call's entry is about a third of its record's size).
+/// Journal bytes gathered into one import transaction at most: about 20,000 calls' compact entries.
 const IMPORT_BYTES: usize = 8 * 1024 * 1024;
 /// How long the importer gathers journaled entries before a transaction, unless a query is waiting: few large
 /// transactions cost the store far less than many small ones (commits, and index pages rewritten per commit).
@@ -129,29 +129,13 @@ fn node_id(dir: &Path) -> Result<String, String> {
     }
 }
 
-/// Adds the events of journal entries to `batch`, with their usage evidence: a call's compact entry is rendered into
-/// its record's line (whose members' places the rendering notes), a record's line is parsed. `rendered` is room to
-/// render into. An entry that cannot be read is logged and skipped.
-fn add_entries<'a>(batch: &mut EventBatch, rendered: &mut Vec<u8>, entries: impl IntoIterator<Item = Entry<'a>>) {
+/// Adds the events of journal entries to `batch`, with their usage evidence: a call's compact entry is stored as it
+/// is (its record is rendered when read), a record's line is parsed. An entry that cannot be read is logged and
+/// skipped.
+fn add_entries<'a>(batch: &mut EventBatch, entries: impl IntoIterator<Item = Entry<'a>>) {
     for entry in entries {
-        let (line, noted) = match entry {
-            Entry::Line(line) => (line, None),
-            Entry::Call(body) => {
-                rendered.clear();
-                match journal::render_call(body, rendered) {
-                    Ok(noted) => (rendered.strip_suffix(b"\n").unwrap_or(rendered), noted),
-                    Err(error) => {
-                        tracing::error!(%error, "unreadable audit journal entry skipped");
-                        continue;
-                    }
-                }
-            }
-        };
-        let pushed = std::str::from_utf8(line)
-            .map_err(|e| e.to_string())
-            .and_then(|line| batch.push_noted_line(line, noted.as_ref()).map_err(|e| e.to_string()));
-        if let Err(error) = pushed {
-            tracing::error!(%error, "unreadable audit journal line skipped");
+        if let Err(error) = batch.push_entry(entry) {
+            tracing::error!(%error, "unreadable audit journal entry skipped");
         }
     }
 }
@@ -159,10 +143,9 @@ fn add_entries<'a>(batch: &mut EventBatch, rendered: &mut Vec<u8>, entries: impl
 /// The events of the entries of `written`, added to `batch` (emptied, its room kept).
 fn read_written(written: &Written, mut batch: EventBatch) -> EventBatch {
     batch.clear();
-    batch.lines.reserve(written.bytes * 3);
-    let mut rendered = Vec::with_capacity(4096);
+    batch.entries.reserve(written.bytes);
     for write in &written.writes {
-        add_entries(&mut batch, &mut rendered, journal::entries(write, 0).into_iter().map(|(entry, _)| entry));
+        add_entries(&mut batch, journal::entries(write, 0).into_iter().map(|(entry, _)| entry));
     }
     batch
 }
@@ -199,7 +182,7 @@ async fn recover(store: &KeyStore, dir: &Path, marker: &str) -> Result<u64, Stri
             for chunk in pending.chunks(IMPORT_CHUNK) {
                 let end = chunk.last().map_or(0, |(_, offset)| *offset);
                 let mut batch = EventBatch::default();
-                add_entries(&mut batch, &mut Vec::new(), chunk.iter().map(|(entry, _)| *entry));
+                add_entries(&mut batch, chunk.iter().map(|(entry, _)| *entry));
                 store
                     .append_events_marked(Arc::new(batch), marker, &marker_value((generation, end)))
                     .await
@@ -470,6 +453,7 @@ mod tests {
             request_id: "req",
             read_only: true,
             key_arn: Some(KEY_ARN),
+            event_id: None,
         };
         journal::write_call(&record, entry);
     }

@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0013_pending_replica_deletion.sql"),
     include_str!("../migrations/postgres/0014_identities.sql"),
     include_str!("../migrations/postgres/0015_grants.sql"),
+    include_str!("../migrations/postgres/0016_compact_call_entries.sql"),
 ];
 
 /// The notification channel of key changes.

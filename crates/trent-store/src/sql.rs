@@ -69,7 +69,7 @@ record! {
         constraints, created_at,
     }
     StoredSegment { first_seq, previous_hash, records, hashes }
-    ChainedEvent { seq, event_id, millis, record, previous_hash, hash }
+    PreSegmentEvent { seq, event_id, millis, record, previous_hash, hash }
     ChainHead { seq, hash }
     UsageKey { key_arn, day, operation, principal, source_ip, error_code }
     UsageCount { calls, ciphertexts, first_millis, last_millis }
@@ -181,6 +181,24 @@ pub(crate) const SCHEMA_VERSION: Sql =
 /// A script: `{version}` is replaced by the version (SQLite's pragma takes no parameters).
 pub(crate) const SET_SCHEMA_VERSION: Sql =
     Sql::dialects("INSERT INTO trent_schema (version) VALUES ({version})", "PRAGMA user_version = {version}");
+/// An audit event as stored before segments existed (a row each), read once to move it into a segment.
+pub(crate) struct PreSegmentEvent {
+    seq: i64,
+    event_id: String,
+    millis: i64,
+    record: String,
+    previous_hash: String,
+    hash: String,
+}
+
+impl From<PreSegmentEvent> for ChainedEvent {
+    fn from(event: PreSegmentEvent) -> Self {
+        let PreSegmentEvent { seq, event_id, millis, record, previous_hash, hash } = event;
+        // Such an event's hash covers its record's text.
+        ChainedEvent { seq, event_id, millis, chained: record.clone().into_bytes(), record, previous_hash, hash }
+    }
+}
+
 pub(crate) const PRE_SEGMENT_EVENTS: Sql =
     Sql::both("SELECT seq, event_id, event_time, record, previous_hash, hash FROM audit_events ORDER BY seq");
 pub(crate) const DROP_PRE_SEGMENT_EVENTS: &str = "DROP TABLE audit_events";

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/sqlite/0013_pending_replica_deletion.sql"),
     include_str!("../migrations/sqlite/0014_identities.sql"),
     include_str!("../migrations/sqlite/0015_grants.sql"),
+    include_str!("../migrations/sqlite/0016_compact_call_entries.sql"),
 ];
 
 /// Statements kept prepared per connection: more than the store has.
@@ -273,7 +274,7 @@ mod tests {
             let mut previous = trent_audit::chain::GENESIS.to_owned();
             for (seq, event) in (1..).zip(&events) {
                 let record = serde_json::to_string(event).unwrap();
-                let hash = trent_audit::chain::link(&previous, &record);
+                let hash = trent_audit::chain::link(&previous, record.as_bytes());
                 tx.execute(
                     "INSERT INTO audit_events (seq, event_id, event_time, event_name, account, region, key_arn, record, previous_hash, hash) \
                      VALUES (?1, ?2, ?3, ?4, '111122223333', 'us-east-1', ?5, ?6, ?7, ?8)",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 
-use trent_audit::chain::{AuditChain, ChainHead};
+use trent_audit::chain::{AuditChain, ChainHead, ChainedEvent};
 use trent_audit::segment::{self, Segment, StoredSegment};
 use trent_audit::usage::{KeyUsage, UsageBatch};
 use trent_audit::{AuditEvent, EventBatch, JournalLine};
@@ -121,7 +121,8 @@ pub(crate) async fn migrate(tx: &mut dyn Tx, migrations: &[&str]) -> Result<(), 
     for (version, script) in (1..).zip(migrations).skip(usize::try_from(current).unwrap_or(0)) {
         tx.batch(script).await?;
         if version == AUDIT_SEGMENTS_VERSION {
-            let segments = segment::regroup(&rows(tx, &sql::PRE_SEGMENT_EVENTS, &[]).await?);
+            let events: Vec<sql::PreSegmentEvent> = rows(tx, &sql::PRE_SEGMENT_EVENTS, &[]).await?;
+            let segments = segment::regroup(&events.into_iter().map(ChainedEvent::from).collect::<Vec<_>>());
             let mut writes = Vec::new();
             for segment in &segments {
                 segment_writes(segment, &mut writes);

@@ -1,0 +1,3 @@
+-- Trent schema version 16: audit segments hold API calls' compact journal entries as they were journaled (their
+-- CloudTrail records are rendered when read, and the chain covers the entries), beside records' lines. Nothing
+-- changes in the tables; the version keeps a Trent that cannot read such entries from opening the store.
