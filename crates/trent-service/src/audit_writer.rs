@@ -13,7 +13,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
@@ -259,12 +259,26 @@ impl AuditWriter {
         });
         // The other calls of this moment add their entries meanwhile: one write then carries them all.
         tokio::task::yield_now().await;
-        self.write_through(number).map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
+        loop {
+            match self.write_through(number) {
+                Some(written) => {
+                    return written.map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
+                }
+                // Another thread is writing, perhaps this entry too: this one serves its other calls meanwhile
+                // instead of sleeping on the lock.
+                None => tokio::task::yield_now().await,
+            }
+        }
     }
 
-    /// Returns once entry `number` is written: by an earlier call's write, or by writing every waiting entry now.
-    fn write_through(&self, number: u64) -> Result<(), String> {
-        let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Once entry `number` is written (by an earlier call's write, or by writing every waiting entry now), whether it
+    /// was kept; `None` while another thread is writing.
+    fn write_through(&self, number: u64) -> Option<Result<(), String>> {
+        let mut journaled = match self.journaled.try_lock() {
+            Ok(journaled) => journaled,
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
         if journaled.decided < number {
             // The next entries go into a buffer an earlier write used, when the importer has given one back.
             let room = journaled.spare.pop().unwrap_or_default();
@@ -297,10 +311,10 @@ impl AuditWriter {
                 }
             }
         }
-        match journaled.failures.iter().find(|(first, last, _)| (*first..=*last).contains(&number)) {
+        Some(match journaled.failures.iter().find(|(first, last, _)| (*first..=*last).contains(&number)) {
             Some((_, _, error)) => Err(error.clone()),
             None => Ok(()),
-        }
+        })
     }
 
     /// Returns once everything journaled before the call is in the store (bounded: 10 s).
