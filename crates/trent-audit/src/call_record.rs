@@ -4,7 +4,7 @@
 //! one (no owned strings, maps or values per call); a unit test holds the two ways to the same text.
 
 use std::borrow::Cow;
-use std::fmt::Display;
+use std::fmt::{Display, Write};
 use std::net::IpAddr;
 
 use serde_json::value::RawValue;
@@ -97,13 +97,15 @@ impl<'a> Caller<'a> {
         }
     }
 
-    /// The principal's ARN, as the record's `userIdentity.arn` names it; `None` when unknown.
-    pub fn arn(&self) -> Option<String> {
-        match *self {
-            Caller::Root { account, .. } => Some(RootArn(account).to_string()),
-            Caller::User { account, name, .. } => Some(crate::user_arn(account, name)),
-            Caller::Unknown { .. } => None,
-        }
+    /// The principal's ARN, as the record's `userIdentity.arn` names it, written over `out`; `None` when unknown.
+    pub fn write_arn<'o>(&self, out: &'o mut String) -> Option<&'o str> {
+        out.clear();
+        let _ = match *self {
+            Caller::Root { account, .. } => write!(out, "{}", RootArn(account)),
+            Caller::User { account, name, .. } => write!(out, "{}", crate::UserArn { account, name }),
+            Caller::Unknown { .. } => return None,
+        };
+        Some(out)
     }
 }
 

@@ -40,7 +40,19 @@ pub fn root_arn(account: &str) -> String {
 
 /// The ARN of an account's user: `arn:aws:iam::<account>:user/<name>`.
 pub fn user_arn(account: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:user/{name}")
+    UserArn { account, name }.to_string()
+}
+
+/// A user's ARN, written where it is needed.
+pub(crate) struct UserArn<'a> {
+    pub(crate) account: &'a str,
+    pub(crate) name: &'a str,
+}
+
+impl std::fmt::Display for UserArn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "arn:aws:iam::{}:user/{}", self.account, self.name)
+    }
 }
 
 /// An account's root principal's ARN, written where it is needed.

@@ -52,7 +52,9 @@ pub fn chain(batch: &EventBatch, head: &ChainHead) -> (Vec<Segment>, ChainHead) 
         for event in run {
             let hash = chain::link_bytes(&previous, batch.bytes(event.chained.clone()));
             hashes.extend_from_slice(&hash);
-            previous = trent_domain::hex::lower_hex(&hash);
+            // Written over the last hash's text: no allocation per event.
+            previous.clear();
+            previous.push_str(trent_domain::hex::sha256_hex_into(&hash, &mut [0; 64]));
             if let Some(arn) = &event.key_arn {
                 if !key_arns.contains(arn) {
                     key_arns.insert(arn.clone());

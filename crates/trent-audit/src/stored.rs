@@ -4,6 +4,7 @@
 //! crosses threads as text, not as dozens of small allocations.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -222,6 +223,28 @@ pub struct EventBatch {
     pub events: Vec<StoredEvent>,
     /// What they say about key usage.
     pub usage: UsageBatch,
+    /// Room to write a call's principal ARN and address in for its usage evidence, kept between calls.
+    call_text: CallText,
+}
+
+/// Text written for one call at a time and kept for the next: room, not part of a batch's value (two batches of the
+/// same events are equal whatever their room holds).
+#[derive(Clone, Default)]
+struct CallText {
+    principal_arn: String,
+    source_ip: String,
+}
+
+impl PartialEq for CallText {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for CallText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CallText")
+    }
 }
 
 impl EventBatch {
@@ -279,8 +302,14 @@ impl EventBatch {
         };
         let mut event_id_text = [0; uuid::fmt::Hyphenated::LENGTH];
         let event_id = event_id.hyphenated().encode_lower(&mut event_id_text);
-        let (principal_arn, source_ip) = (call.caller.arn(), call.source_ip.map(|ip| ip.to_string()));
-        self.usage.add(&call.view(event_id, principal_arn.as_deref(), source_ip.as_deref()), call.at.0);
+        let CallText { principal_arn, source_ip } = &mut self.call_text;
+        let principal_arn = call.caller.write_arn(principal_arn);
+        let source_ip = call.source_ip.map(|ip| {
+            source_ip.clear();
+            let _ = write!(source_ip, "{ip}");
+            source_ip.as_str()
+        });
+        self.usage.add(&call.view(event_id, principal_arn, source_ip), call.at.0);
         let body_start = start + journal::CALL_HEADER_BYTES;
         self.events.push(StoredEvent {
             millis: call.at.0,

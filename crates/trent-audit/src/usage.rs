@@ -2,8 +2,6 @@
 //! principal, source address and outcome. Stores keep these sums beside the events, updated in the transaction that
 //! stores the events, so the evidence always agrees with the trail.
 
-use std::collections::HashMap;
-
 use crate::stored::RecordView;
 use crate::EventType;
 
@@ -188,7 +186,7 @@ pub struct UsageBatch {
     /// Sums to add.
     pub counts: hashbrown::HashMap<UsageKey, UsageCount>,
     /// The latest tracked use per key in the batch.
-    pub last_uses: HashMap<String, LastUse>,
+    pub last_uses: hashbrown::HashMap<String, LastUse>,
     /// Refused attempts, in order.
     pub refused: Vec<RefusedUse>,
 }

@@ -9,6 +9,13 @@ pub fn lower_hex(bytes: &[u8]) -> String {
     String::from_utf8(text).unwrap_or_default()
 }
 
+/// The lowercase hex of a SHA-256 digest (32 bytes) written into `out`, on the caller's stack: no allocation.
+pub fn sha256_hex_into<'b>(hash: &[u8], out: &'b mut [u8; 64]) -> &'b str {
+    // Fails only when the lengths do not fit, and a SHA-256 is 32 bytes.
+    let _ = hex::encode_to_slice(hash, out);
+    std::str::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -16,5 +23,7 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(super::lower_hex(&bytes), hex::encode(&bytes));
         assert_eq!(super::lower_hex(&[]), "");
+        let digest = [0xab; 32];
+        assert_eq!(super::sha256_hex_into(&digest, &mut [0; 64]), super::lower_hex(&digest));
     }
 }

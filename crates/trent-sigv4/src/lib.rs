@@ -245,7 +245,10 @@ pub fn verify_with_cache(
     let mut canonical = String::with_capacity(512 + request.path.len() + request.query.len());
     canonical_request(request, &authorization.signed_headers, &mut canonical)?;
     let mut canonical_hash = [0u8; 64];
-    let canonical_hash = hex_into(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref(), &mut canonical_hash);
+    let canonical_hash = trent_domain::hex::sha256_hex_into(
+        digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref(),
+        &mut canonical_hash,
+    );
     let signing_time = UNIX_EPOCH + Duration::from_millis(u64::try_from(signed_at.0).unwrap_or(0));
     let signing_key = cache.signing_key(authorization, secret, signing_time);
     // The string to sign, fed to the MAC in its parts.
@@ -255,7 +258,7 @@ pub fn verify_with_cache(
         mac.update(part.as_bytes());
     }
     let mut expected = [0u8; 64];
-    let expected = hex_into(mac.sign().as_ref(), &mut expected);
+    let expected = trent_domain::hex::sha256_hex_into(mac.sign().as_ref(), &mut expected);
     // Constant-time: the comparison's duration does not depend on how many leading characters match.
     #[allow(deprecated)]
     let equal =
@@ -271,13 +274,6 @@ pub fn verify_with_cache(
 /// Hex SHA-256, as SigV4 uses for the payload and the canonical request.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     trent_domain::hex::lower_hex(digest::digest(&digest::SHA256, bytes).as_ref())
-}
-
-/// The lowercase hex of a SHA-256 (32 bytes) written into `out`.
-fn hex_into<'b>(hash: &[u8], out: &'b mut [u8; 64]) -> &'b str {
-    // Fails only when the lengths do not fit, and a SHA-256 is 32 bytes.
-    let _ = hex::encode_to_slice(hash, out);
-    std::str::from_utf8(out).unwrap_or_default()
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -304,7 +300,10 @@ fn canonical_request(request: &RequestParts<'_>, signed_headers: &str, out: &mut
     }
     out.push('\n');
     let mut payload_hash = [0u8; 64];
-    out.push_str(hex_into(digest::digest(&digest::SHA256, request.body).as_ref(), &mut payload_hash));
+    out.push_str(trent_domain::hex::sha256_hex_into(
+        digest::digest(&digest::SHA256, request.body).as_ref(),
+        &mut payload_hash,
+    ));
     Ok(())
 }
 
