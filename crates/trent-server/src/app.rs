@@ -97,10 +97,60 @@ async fn request_id(mut request: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     request.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.run(request).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    name_request(&mut response, &id);
+    response
+}
+
+/// Names the request a response answers (`x-amzn-RequestId`).
+fn name_request(response: &mut Response, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    response
+}
+
+/// A port's front door, which answers each request of its connections. Every answer names its request
+/// (`x-amzn-RequestId`). On the AWS port, the API's own requests (`POST /`, nearly all of them) go straight to their
+/// handler, through none of the router's matching, middleware and boxed services; every other request, and every
+/// request of another port, goes through its router.
+#[derive(Clone)]
+pub struct Front {
+    router: Router,
+    /// The state of the AWS API's handler, on the AWS port.
+    aws: Option<Arc<AppState>>,
+}
+
+impl Front {
+    /// The AWS port's door over `state`: [`app`]'s router, and the API's handler directly.
+    pub fn aws(state: Arc<AppState>) -> Self {
+        Self { router: app(Arc::clone(&state)), aws: Some(state) }
+    }
+
+    /// A door that sends every request through `router`.
+    pub fn router(router: Router) -> Self {
+        Self { router, aws: None }
+    }
+
+    /// The answer to `request`, which came from `peer`.
+    pub async fn answer<B>(self, mut request: http::Request<B>, peer: SocketAddr) -> Response
+    where
+        B: axum::body::HttpBody<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        request.extensions_mut().insert(PeerAddr(peer));
+        match self.aws {
+            Some(state) if request.method() == http::Method::POST && request.uri().path() == "/" => {
+                let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+                let request_id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+                let mut response = answer_kms(&state, request_id, request.map(Body::new)).await;
+                name_request(&mut response, request_id);
+                response
+            }
+            _ => match tower::ServiceExt::oneshot(self.router, request.map(Body::new)).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            },
+        }
+    }
 }
 
 /// `GET /metrics`: Prometheus counters (attempted uses of disabled or pending keys).
@@ -132,11 +182,17 @@ fn aws_response(result: Result<Reply, AwsError>, request_id: &str) -> Response {
     response
 }
 
+/// `POST /` through the router.
 async fn kms(
     State(state): State<Arc<AppState>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     request: Request,
 ) -> Response {
+    answer_kms(&state, &request_id, request).await
+}
+
+/// The answer to an AWS API request (`POST /`) named `request_id`.
+async fn answer_kms(state: &AppState, request_id: &str, request: Request) -> Response {
     // What the audit event needs is gathered only when calls are audited: the hot path pays nothing otherwise.
     let mut call = Call::default();
     if state.service.audit_writer().is_some() {
@@ -145,17 +201,17 @@ async fn kms(
     }
     // Boxed: the handler's own future stays small, so the router moves a few words per request instead of every
     // state the call may pass through.
-    let mut result = Box::pin(handle_kms(&state, &request_id, request, &mut call)).await;
+    let mut result = Box::pin(handle_kms(state, request_id, request, &mut call)).await;
     if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
-            let written = audit.record_with(|entry| call.write_journal_entry(&state, &request_id, &result, entry));
+            let written = audit.record_with(|entry| call.write_journal_entry(state, request_id, &result, entry));
             if let Err(error) = written.await {
                 // A call whose record cannot be kept is not answered as a success.
                 result = Err(error.into());
             }
         }
     }
-    aws_response(result, &request_id)
+    aws_response(result, request_id)
 }
 
 /// What the edge learns about a call as it goes, for its audit record.

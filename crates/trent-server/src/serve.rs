@@ -11,7 +11,6 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-use tower::ServiceExt;
 use trent_crypto::RootKey;
 use trent_domain::{Clock, SystemClock};
 use trent_service::deletion_worker::DeletionWorker;
@@ -21,7 +20,7 @@ use trent_service::retirement_worker::RetirementWorker;
 use trent_service::Service;
 use trent_store::KeyStore;
 
-use crate::app::{app, AppState, PeerAddr};
+use crate::app::{AppState, Front};
 use crate::balance::{Open, Seat};
 use crate::config::{Config, Database};
 use crate::credentials;
@@ -182,11 +181,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let alibaba = match config.alibaba_listen {
         Some(address) => {
             let listener = TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
-            Some((listener, crate::alibaba::router(crate::alibaba::AlibabaState::new(Arc::clone(&state))?)))
+            let router = crate::alibaba::router(crate::alibaba::AlibabaState::new(Arc::clone(&state))?);
+            Some((listener, Front::router(router)))
         }
         None => None,
     };
-    let router = app(Arc::clone(&state));
+    let front = Front::aws(Arc::clone(&state));
 
     // Tests and scripts read this line to learn the port.
     println!(
@@ -197,13 +197,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // The Alibaba Cloud KMS API, on its own listener over the same state; it stops when the AWS listener has.
     let (alibaba_stop, alibaba_stopped) = watch::channel(false);
     let alibaba = match alibaba {
-        Some((listener, router)) => {
+        Some((listener, front)) => {
             let alibaba_address = listener.local_addr().map_err(|e| e.to_string())?;
             println!("Trent Alibaba Cloud KMS API listening on http://{alibaba_address}");
             let mut stopped = alibaba_stopped;
             Some(tokio::spawn(run_http(
                 listener,
-                router,
+                front,
                 async move {
                     let _ = stopped.wait_for(|stopped| *stopped).await;
                 },
@@ -215,14 +215,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
     let mut seats = crate::balance::seats(core_count).into_iter();
     let first_seat = seats.next();
-    let mut cores = CoreThreads::start(extra_listeners.into_iter().zip(seats).collect(), &router)?;
+    let mut cores = CoreThreads::start(extra_listeners.into_iter().zip(seats).collect(), &front)?;
     let listener = TcpListener::from_std(listener).map_err(|e| e.to_string())?;
     // A signal stops every core at once, so that none hands a connection to one that has stopped.
     let stop = async {
         shutdown_signal().await;
         cores.signal_stop();
     };
-    let served = run_http(listener, router, stop, first_seat).await;
+    let served = run_http(listener, front, stop, first_seat).await;
     cores.stop_serving().await;
     let _ = alibaba_stop.send(true);
     if let Some(alibaba) = alibaba {
@@ -245,12 +245,12 @@ pub async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves `router` on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
+/// Serves `front`'s answers on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
 /// timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to finish.
 /// With a `seat`, it is one core of several serving one port, and keeps their loads even (see [`crate::balance`]).
 pub async fn run_http(
     listener: TcpListener,
-    router: axum::Router,
+    front: Front,
     stop: impl std::future::Future<Output = ()>,
     mut seat: Option<Seat>,
 ) -> Result<(), String> {
@@ -261,10 +261,10 @@ pub async fn run_http(
     // Serves one connection; `held` (its permit, its count on this core) is released when it ends.
     let serve = |stream: tokio::net::TcpStream, peer: std::net::SocketAddr, held: (_, Option<Open>)| {
         let _ = stream.set_nodelay(true);
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(PeerAddr(peer));
-            router.clone().oneshot(request)
+        let front = front.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let front = front.clone();
+            async move { Ok::<_, std::convert::Infallible>(front.answer(request, peer).await) }
         });
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
@@ -331,13 +331,13 @@ struct CoreThreads {
 }
 
 impl CoreThreads {
-    fn start(listeners: Vec<(std::net::TcpListener, Seat)>, router: &axum::Router) -> Result<Self, String> {
+    fn start(listeners: Vec<(std::net::TcpListener, Seat)>, front: &Front) -> Result<Self, String> {
         let (stop, stopped) = watch::channel(false);
         let mut cores = CoreThreads { stop, served: Vec::new(), release: Vec::new(), threads: Vec::new() };
         for (listener, seat) in listeners {
             let runtime =
                 tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-            let (router, mut stopped) = (router.clone(), stopped.clone());
+            let (front, mut stopped) = (front.clone(), stopped.clone());
             let (served, served_receiver) = tokio::sync::oneshot::channel();
             let (release, released) = std::sync::mpsc::channel::<()>();
             cores.served.push(served_receiver);
@@ -348,7 +348,7 @@ impl CoreThreads {
                     let stop = async move {
                         let _ = stopped.wait_for(|stopped| *stopped).await;
                     };
-                    run_http(listener, router, stop, Some(seat)).await
+                    run_http(listener, front, stop, Some(seat)).await
                 });
                 let _ = served.send(outcome);
                 // Returns once released (the sender dropped).
