@@ -26,6 +26,15 @@ macro_rules! operations {
                     $(Operation::$name => stringify!($name),)*
                 }
             }
+
+            /// The operation named `name` (as in `X-Amz-Target`, after the prefix): one `match`, which the compiler
+            /// turns into a few comparisons, where a search of [`Operation::ALL`] compared names one by one.
+            fn named(name: &str) -> Option<Self> {
+                match name {
+                    $(stringify!($name) => Some(Operation::$name),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -94,7 +103,7 @@ impl Operation {
     pub fn from_target(target: &str) -> Result<Self, AwsError> {
         target
             .strip_prefix(TARGET_PREFIX)
-            .and_then(|name| Self::ALL.iter().copied().find(|op| op.name() == name))
+            .and_then(Self::named)
             .ok_or_else(|| AwsError::new(AwsErrorCode::UnknownOperationException, String::new()))
     }
 }

@@ -75,30 +75,28 @@ impl SymmetricKey {
         self.material_version
     }
 
-    /// Encrypts `plaintext` with a fresh random nonce; returns `nonce || ciphertext || tag`.
+    /// Encrypts `plaintext` with a fresh random nonce; returns `nonce || ciphertext || tag`, written into one buffer
+    /// once: the plaintext is copied in behind room for the nonce, sealed in place, and the tag appended.
     pub(crate) fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let mut buffer = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
-        buffer.extend_from_slice(&[0u8; NONCE_LEN]);
-        buffer.extend_from_slice(plaintext);
-        let mut body = buffer.split_off(NONCE_LEN);
+        let mut sealed = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
+        sealed.extend_from_slice(&[0u8; NONCE_LEN]);
+        sealed.extend_from_slice(plaintext);
+        let (nonce_room, body) = sealed.split_at_mut(NONCE_LEN);
         let sealing_failed = |_| CryptoError::Library("AES-GCM seal");
-        let nonce = match &self.aead {
-            Aead::NonceInside(key) => {
-                key.seal_in_place_append_tag(Aad::from(aad), &mut body).map_err(sealing_failed)?
-            }
+        let (nonce, tag) = match &self.aead {
+            Aead::NonceInside(key) => key.seal_in_place_separate_tag(Aad::from(aad), body).map_err(sealing_failed)?,
             Aead::NonceDrawnHere(key) => {
                 let mut drawn = [0u8; NONCE_LEN];
                 aws_lc_rs::rand::fill(&mut drawn).map_err(|_| CryptoError::Library("random nonce"))?;
-                let nonce = Nonce::assume_unique_for_key(drawn);
-                key.seal_in_place_append_tag(Nonce::assume_unique_for_key(drawn), Aad::from(aad), &mut body)
+                let tag = key
+                    .seal_in_place_separate_tag(Nonce::assume_unique_for_key(drawn), Aad::from(aad), body)
                     .map_err(sealing_failed)?;
-                nonce
+                (Nonce::assume_unique_for_key(drawn), tag)
             }
         };
-        buffer.clear();
-        buffer.extend_from_slice(nonce.as_ref());
-        buffer.append(&mut body);
-        Ok(buffer)
+        nonce_room.copy_from_slice(nonce.as_ref());
+        sealed.extend_from_slice(tag.as_ref());
+        Ok(sealed)
     }
 
     /// Opens `nonce || ciphertext || tag` made by [`SymmetricKey::seal`] with the same `aad`.

@@ -222,7 +222,8 @@ impl MaterialSummary {
 /// AWS's `KeyMaterialId` of a key's material: 64 lower-case hexadecimal digits, here the key ID's 32 followed by the
 /// material version's, zero-padded (unique per key and material, and stable, with nothing more stored).
 pub fn key_material_id(key_id: KeyId, material_version: u32) -> String {
-    format!("{}{material_version:032x}", crate::hex::lower_hex(key_id.as_bytes()))
+    // The version's 32 digits are the hex of its 16 big-endian bytes: one encoding, no padded formatting per call.
+    crate::hex::lower_hex(&[*key_id.as_bytes(), u128::from(material_version).to_be_bytes()].concat())
 }
 
 /// Sealed bytes in JSON as lower-case hexadecimal.
@@ -252,6 +253,12 @@ mod tests {
         assert!(first.starts_with(&id.to_string().replace('-', "")));
         assert_ne!(first, key_material_id(id, 1));
         assert_ne!(first, key_material_id(KeyId::generate(), 0));
+        let simple = id.to_string().replace('-', "");
+        assert_eq!(
+            key_material_id(id, 0x1234_abcd),
+            format!("{simple}{:032x}", 0x1234_abcd),
+            "the version, zero-padded"
+        );
     }
 
     #[test]
