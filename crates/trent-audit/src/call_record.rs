@@ -12,7 +12,7 @@ use trent_domain::Timestamp;
 
 use crate::record::{Identity, Members, Record, Resources};
 use crate::stored::{IdentityView, Noted, RecordView, ResourceView};
-use crate::{EventType, IsoTime, RootArn, ALLOWED_PARAMETERS, EVENT_VERSION};
+use crate::{allowed_parameter, EventType, IsoTime, RootArn, EVENT_VERSION};
 
 /// Who called, as far as the edge knows.
 #[derive(Debug, Clone, Copy)]
@@ -175,7 +175,7 @@ impl<'a> CallRecord<'a> {
         };
         // In name order, as an event's parameter map keeps them.
         let mut parameters: Vec<(&str, &RawValue)> =
-            self.parameters.iter().copied().filter(|(name, _)| ALLOWED_PARAMETERS.contains(name)).collect();
+            self.parameters.iter().copied().filter(|(name, _)| allowed_parameter(name)).collect();
         parameters.sort_unstable_by_key(|(name, _)| *name);
         let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
         let record = Record {

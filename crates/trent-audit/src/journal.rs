@@ -15,9 +15,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde_json::value::RawValue;
 use trent_domain::Timestamp;
 
+use crate::allowed_parameter;
 use crate::call_record::{cut_user_agent, CallRecord, Caller};
 use crate::stored::{LineError, Noted};
-use crate::ALLOWED_PARAMETERS;
 
 /// The first byte of a compact call's entry.
 pub const CALL_TAG: u8 = 0x01;
@@ -30,6 +30,9 @@ const CALL_LAYOUT_WITHOUT_ID: u8 = 1;
 pub const CALL_HEADER_BYTES: usize = 5;
 /// The length that marks an absent string.
 const ABSENT: u32 = u32::MAX;
+/// The length that marks a response's key ID that is the call's key ARN, written once, at the end (a successful
+/// call's response names the key it used by its ARN: the same 75 bytes twice, otherwise).
+const SAME_AS_KEY_ARN: u32 = u32::MAX - 1;
 
 /// One entry of the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,13 +114,22 @@ pub fn write_call(record: &CallRecord<'_>, out: &mut Vec<u8>) {
             text_into(out, access_key_id);
         }
     }
-    let kept = || record.parameters.iter().filter(|(name, _)| ALLOWED_PARAMETERS.contains(name));
-    out.extend_from_slice(&(kept().count() as u32).to_le_bytes());
-    for (name, value) in kept() {
+    // The count goes before the parameters kept, and is known once they are written.
+    let count_at = out.len();
+    out.extend_from_slice(&[0; 4]);
+    let mut kept: u32 = 0;
+    for (name, value) in record.parameters.iter().filter(|(name, _)| allowed_parameter(name)) {
         text_into(out, Some(name));
         text_into(out, Some(value.get()));
+        kept += 1;
     }
-    text_into(out, record.response_key_id);
+    if let Some(slot) = out.get_mut(count_at..count_at + 4) {
+        slot.copy_from_slice(&kept.to_le_bytes());
+    }
+    match record.response_key_id {
+        Some(key_id) if record.key_arn == Some(key_id) => out.extend_from_slice(&SAME_AS_KEY_ARN.to_le_bytes()),
+        key_id => text_into(out, key_id),
+    }
     text_into(out, record.error.map(|(code, _)| code));
     text_into(out, record.error.map(|(_, message)| message));
     text_into(out, Some(record.request_id));
@@ -197,13 +209,15 @@ pub(crate) fn read_call<'a>(
         let value: &RawValue = serde_json::from_str(read.text()?).ok()?;
         parameters.push((name, value));
     }
-    let response_key_id = read.optional()?;
+    let response_is_key_arn = read.marker(SAME_AS_KEY_ARN);
+    let response_key_id = if response_is_key_arn { None } else { read.optional()? };
     let error = match (read.optional()?, read.optional()?) {
         (Some(code), Some(message)) => Some((code, message)),
         (None, None) => None,
         _ => return None,
     };
     let (request_id, key_arn) = (read.text()?, read.optional()?);
+    let response_key_id = if response_is_key_arn { Some(key_arn?) } else { response_key_id };
     if !read.0.is_empty() {
         return None;
     }
@@ -238,6 +252,15 @@ impl<'a> Reader<'a> {
 
     fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
+    }
+
+    /// True, and read, when the next length is `marker`.
+    fn marker(&mut self, marker: u32) -> bool {
+        let found = self.0.first_chunk::<4>().is_some_and(|length| u32::from_le_bytes(*length) == marker);
+        if found {
+            self.0 = self.0.get(4..).unwrap_or_default();
+        }
+        found
     }
 
     fn byte(&mut self) -> Option<u8> {
@@ -320,6 +343,23 @@ mod tests {
             cut.extend_from_slice(torn);
             assert_eq!(entries(&cut, 0).len(), 3, "{torn:?}");
         }
+    }
+
+    #[test]
+    fn a_responses_key_id_is_journaled_once_when_it_is_the_calls_key_arn() {
+        let same = fixtures::calls(&[], "")[0];
+        let other = CallRecord { response_key_id: Some("1234abcd-12ab-34cd-56ef-1234567890ab"), ..same };
+        let mut written = Vec::new();
+        for record in [same, other] {
+            let mut entry = Vec::new();
+            write_call(&record, &mut entry);
+            let mut rendered = Vec::new();
+            render_call(&entry[CALL_HEADER_BYTES..], &mut rendered).unwrap();
+            let expected = format!(r#""responseElements":{{"keyId":"{}"}}"#, record.response_key_id.unwrap());
+            assert!(String::from_utf8_lossy(&rendered).contains(&expected), "{}", String::from_utf8_lossy(&rendered));
+            written.push(entry.len());
+        }
+        assert!(written[0] + 30 < written[1], "the ARN is not written twice: {written:?}");
     }
 
     #[test]
