@@ -111,8 +111,8 @@ impl<'a> Caller<'a> {
 
 impl<'a> CallRecord<'a> {
     /// What the rendered record's [`RecordView`] would read, from the call's own fields: its usage evidence and its
-    /// key without rendering it. `event_id`, `principal_arn` and `source_ip` are its event ID, [`Caller::arn`] and
-    /// its address, as text.
+    /// key without rendering it. `event_id`, `principal_arn` and `source_ip` are its event ID, its caller's ARN
+    /// ([`Caller::write_arn`]) and its address, as text.
     pub(crate) fn view<'v>(
         &'v self,
         event_id: &'v str,

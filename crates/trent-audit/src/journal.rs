@@ -1,14 +1,14 @@
-//! The audit journal's entries, as a node's calls write them and its importer reads them back. An entry is either a
-//! record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or a call's fields, framed and
-//! compact ([`write_call`]), which the importer renders into the line the call would have written
-//! ([`render_call`], through [`CallRecord::write_journal_line`]). A call's own thread thus writes less than half the
-//! bytes and no JSON, and the stored, chained text is the same either way.
+//! The audit journal's entries, as a node's calls write them, its importer reads them back and the trail's segments
+//! keep them. An entry is either a record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or
+//! a call's fields, framed and compact ([`write_call`]), from which the record the call would have written is rendered
+//! when it is read ([`render_call`], through [`CallRecord::write_journal_line`]). A call's own thread thus writes less
+//! than half the bytes and no JSON, and the importer stores them as they are.
 //!
 //! A compact call is the byte [`CALL_TAG`] (a JSON line starts with a digit), its body's length (4 bytes, little
-//! endian), then the body: a layout version, the time, then each field in a fixed order. A string is its length
-//! (4 bytes, little endian) then its UTF-8 bytes; an absent one is the length [`ABSENT`]. Journals are read only by
-//! the node that wrote them (at its next start, if it stopped before importing them), so the layout can change between
-//! versions as long as a new version reads the old one.
+//! endian), then the body: a layout version, the time, the event's ID, then each field in a fixed order. A string is
+//! its length (4 bytes, little endian) then its UTF-8 bytes; an absent one is the length [`ABSENT`]. Bodies are kept
+//! in the trail for good and the chain covers them, so every later version reads every layout written before: a new
+//! layout is added, never changed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -29,7 +29,7 @@ pub struct Segment {
     pub latest_millis: i64,
     /// The hash of the event before its first one.
     pub previous_hash: String,
-    /// Its lines, compressed ([`compress`]).
+    /// Its entries, compressed ([`compress`]).
     pub records: Vec<u8>,
     /// Its events' hashes, [`HASH_BYTES`] each, in order.
     pub hashes: Vec<u8>,
@@ -176,6 +176,10 @@ fn read_entry(entry: Entry<'_>) -> Option<ReadEntry<'_>> {
     match entry {
         Entry::Line(line) => {
             let (millis, record) = std::str::from_utf8(line).ok()?.split_once('\t')?;
+            // A record is a JSON object: a call's body dressed as a line (its hash covers only the body) is not one.
+            if !record.starts_with('{') {
+                return None;
+            }
             Some(ReadEntry { millis: millis.parse().ok()?, chained: record.as_bytes(), record: Cow::Borrowed(record) })
         }
         Entry::Call(body) => {
@@ -218,7 +222,7 @@ pub struct StoredSegment {
     pub first_seq: i64,
     /// The hash of the event before its first one.
     pub previous_hash: String,
-    /// Its compressed lines.
+    /// Its compressed entries.
     pub records: Vec<u8>,
     /// Its events' hashes.
     pub hashes: Vec<u8>,
@@ -323,8 +327,8 @@ mod tests {
     fn events_stored_before_segments_keep_their_hashes_and_split_where_they_do_not_run_on() {
         let (segments, head) = chain(&batch(5, |_| None), &genesis());
         let mut chained = stored(&segments[0]).chained();
-        chained[3].record = "forged".to_owned();
-        chained[3].chained = b"forged".to_vec();
+        chained[3].record = r#"{"forged":true}"#.to_owned();
+        chained[3].chained = br#"{"forged":true}"#.to_vec();
         chained[3].event_id = String::new();
         chained.remove(1);
         let regrouped = regroup(&chained);
@@ -370,6 +374,16 @@ mod tests {
         assert_eq!(verify_from(&genesis(), &chained, &head), Ok(5));
         chained[3].chained[20] ^= 1;
         assert!(matches!(verify_from(&genesis(), &chained, &head), Err(ChainBreak::Changed { seq: 4, .. })));
+    }
+
+    #[test]
+    fn a_line_whose_record_is_not_a_json_object_is_not_read() {
+        // A call's body rewritten as a line would still match its hash, which covers only the body.
+        let mut entry = Vec::new();
+        journal::write_call(&crate::call_record::fixtures::calls(&[], "")[0], &mut entry);
+        let forged = [b"5\t".as_slice(), &entry[journal::CALL_HEADER_BYTES..]].concat();
+        assert!(read_entry(Entry::Line(&forged)).is_none());
+        assert!(read_entry(Entry::Line(br#"5	{"eventID":"e"}"#)).is_some());
     }
 
     #[test]

@@ -1,7 +1,8 @@
-//! Audit events as stores take them: each record serialised once (the text the journal holds and the chain hashes),
-//! with its time and key, and the batch's usage evidence beside them. After an event is built, its record is its only
-//! form: the key and the usage evidence are read back from the record through a borrowed view, so a journaled event
-//! crosses threads as text, not as dozens of small allocations.
+//! Audit events as stores take them: each as its journal entry (the bytes the journal holds, the segment keeps and
+//! the chain hashes: an owned event's record serialised once, or an API call's compact fields), with its time and key,
+//! and the batch's usage evidence beside them. The key and the usage evidence are read back from the entry (a record
+//! through a borrowed view, a call from its fields), so a journaled event crosses threads as bytes, not as dozens of
+//! small allocations.
 
 use std::borrow::Cow;
 use std::fmt::Write;

@@ -186,11 +186,20 @@ impl<'de, M: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, M> {
                 let text: &'de RawValue = self.inner.next_value()?;
                 let value =
                     seed.deserialize(&mut serde_json::Deserializer::from_str(text.get())).map_err(de::Error::custom)?;
-                self.kept.push((record, text.to_owned()));
+                if scalar(text) {
+                    self.kept.push((record, text.to_owned()));
+                }
                 Ok(value)
             }
         }
     }
+}
+
+/// True for a JSON scalar (a string, number, boolean or null), the type of every audited member. An array or object
+/// in a member's place is not kept: the request is refused anyway, and a value nested nearly as deep as a request may
+/// be would make the record it sits in deeper than a record may be read back.
+fn scalar(text: &RawValue) -> bool {
+    !matches!(text.get().as_bytes().first(), Some(b'[' | b'{'))
 }
 
 /// A member's name, borrowed from the body unless it had escapes.
@@ -254,6 +263,14 @@ mod tests {
         assert_eq!(members.get("keyId").map(RawValue::get), Some("\"k-1\""));
         // Outside keeping_members, a parse keeps nothing and is the plain parse.
         assert!(from_slice::<Request>(body).is_ok());
+    }
+
+    #[test]
+    fn a_member_that_is_an_array_or_object_is_not_kept() {
+        let deep =
+            format!(r#"{{"KeyId":{}{}, "KeySpec":{{"a":1}}, "NumberOfBytes":7}}"#, "[".repeat(126), "]".repeat(126));
+        let members = members_of(deep.as_bytes()).unwrap();
+        assert_eq!(kept(&members), [("numberOfBytes", "7")]);
     }
 
     #[tokio::test]

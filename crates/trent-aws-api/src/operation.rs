@@ -27,8 +27,8 @@ macro_rules! operations {
                 }
             }
 
-            /// The operation named `name` (as in `X-Amz-Target`, after the prefix): one `match`, which the compiler
-            /// turns into a few comparisons, where a search of [`Operation::ALL`] compared names one by one.
+            /// The operation named `name` (as in `X-Amz-Target`, after the prefix): one `match` on the text, where a
+            /// search of [`Operation::ALL`] called [`Operation::name`] for each operation in turn.
             fn named(name: &str) -> Option<Self> {
                 match name {
                     $(stringify!($name) => Some(Operation::$name),)*

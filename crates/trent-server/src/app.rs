@@ -108,10 +108,10 @@ fn name_request(response: &mut Response, request_id: &str) {
     }
 }
 
-/// A port's front door, which answers each request of its connections. Every answer names its request
-/// (`x-amzn-RequestId`). On the AWS port, the API's own requests (`POST /`, nearly all of them) go straight to their
-/// handler, through none of the router's matching, middleware and boxed services; every other request, and every
-/// request of another port, goes through its router.
+/// A port's front door, which answers each request of its connections. On the AWS port, the API's own requests
+/// (`POST /`, nearly all of them) go straight to their handler, through none of the router's matching, middleware and
+/// boxed services, and are named (`x-amzn-RequestId`) as the router names every other; every other request, and
+/// every request of another port, goes through its router (which names its requests its API's way).
 #[derive(Clone)]
 pub struct Front {
     router: Router,
@@ -227,8 +227,8 @@ struct Call {
 }
 
 impl Call {
-    /// Writes the call's journal entry from what the edge learnt: its compact fields, which the importer renders into
-    /// the record (nothing of it is copied into an owned event).
+    /// Writes the call's journal entry from what the edge learnt: its compact fields, from which its record is rendered
+    /// when the trail is read (nothing of it is copied into an owned event).
     fn write_journal_entry(
         &self,
         state: &AppState,

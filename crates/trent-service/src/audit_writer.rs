@@ -4,7 +4,7 @@
 //! and adds it to the entries waiting for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The
 //! call then yields once, so that the other calls of the same moment add theirs, and writes every waiting entry with
 //! one `write` unless another call's write took its entry already (group commit with no hand-off: no task to wake, no
-//! thread to cross). It is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
+//! thread to cross). A call that finds another thread writing yields again, a few times, before it waits for it. It is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
 //! An importer moves the entries as they are into the store's hash-chained segments (a call's compact fields are
 //! rendered into its CloudTrail record only when read back), with the usage evidence they hold, in batches, recording
 //! in the same transaction how far it got, so that a restart replays exactly what was not yet imported. Journal files
@@ -13,7 +13,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
@@ -77,6 +77,10 @@ struct Journaled {
     /// Emptied buffers the importer gave back, for the next writes (at most [`SPARE_BUFFERS`]).
     spare: Vec<Vec<u8>>,
 }
+
+/// Times a call yields to another thread's write of the journal before it waits for the write instead: one or two
+/// suffice for a write of a moment's entries.
+const WRITER_YIELDS: usize = 8;
 
 /// Failed writes remembered, so each of their calls learns its entry was not kept: many more than calls can be
 /// between adding an entry and learning its fate (one yield).
@@ -259,26 +263,29 @@ impl AuditWriter {
         });
         // The other calls of this moment add their entries meanwhile: one write then carries them all.
         tokio::task::yield_now().await;
-        loop {
-            match self.write_through(number) {
-                Some(written) => {
-                    return written.map_err(|error| ServiceError::Internal(format!("audit journal: {error}")))
-                }
-                // Another thread is writing, perhaps this entry too: this one serves its other calls meanwhile
-                // instead of sleeping on the lock.
+        for _ in 0..WRITER_YIELDS {
+            match self.try_write_through(number) {
+                Some(written) => return written,
+                // Another thread is writing, perhaps this entry too: this one serves its other calls meanwhile instead
+                // of sleeping on the lock.
                 None => tokio::task::yield_now().await,
             }
         }
+        // A write that long (a slow disk, a journal being rotated) is waited for rather than polled.
+        self.write_through(self.journaled.lock().unwrap_or_else(PoisonError::into_inner), number)
     }
 
-    /// Once entry `number` is written (by an earlier call's write, or by writing every waiting entry now), whether it
-    /// was kept; `None` while another thread is writing.
-    fn write_through(&self, number: u64) -> Option<Result<(), String>> {
-        let mut journaled = match self.journaled.try_lock() {
-            Ok(journaled) => journaled,
-            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => return None,
-        };
+    /// [`AuditWriter::write_through`], unless another thread is writing the journal (`None`).
+    fn try_write_through(&self, number: u64) -> Option<Result<(), ServiceError>> {
+        match self.journaled.try_lock() {
+            Ok(journaled) => Some(self.write_through(journaled, number)),
+            Err(TryLockError::Poisoned(poisoned)) => Some(self.write_through(poisoned.into_inner(), number)),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Returns once entry `number` is written: by an earlier call's write, or by writing every waiting entry now.
+    fn write_through(&self, mut journaled: MutexGuard<'_, Journaled>, number: u64) -> Result<(), ServiceError> {
         if journaled.decided < number {
             // The next entries go into a buffer an earlier write used, when the importer has given one back.
             let room = journaled.spare.pop().unwrap_or_default();
@@ -311,10 +318,10 @@ impl AuditWriter {
                 }
             }
         }
-        Some(match journaled.failures.iter().find(|(first, last, _)| (*first..=*last).contains(&number)) {
-            Some((_, _, error)) => Err(error.clone()),
+        match journaled.failures.iter().find(|(first, last, _)| (*first..=*last).contains(&number)) {
+            Some((_, _, error)) => Err(ServiceError::Internal(format!("audit journal: {error}"))),
             None => Ok(()),
-        })
+        }
     }
 
     /// Returns once everything journaled before the call is in the store (bounded: 10 s).
@@ -369,7 +376,7 @@ impl Journal {
     }
 }
 
-/// Renders journaled entries into records and moves them into the store.
+/// Moves journaled entries into the store, with their usage evidence.
 struct Importer {
     store: Arc<KeyStore>,
     dir: PathBuf,
@@ -403,7 +410,7 @@ impl Importer {
     async fn import(&mut self, written: Written) {
         let end = written.end;
         let written = Arc::new(written);
-        // Rendering a gathering's entries takes milliseconds: off the runtime's thread, which serves requests too.
+        // Reading a gathering's entries takes milliseconds: off the runtime's thread, which serves requests too.
         let (off_thread, spare) = (Arc::clone(&written), self.spare.take().unwrap_or_default());
         let batch = match tokio::task::spawn_blocking(move || read_written(&off_thread, spare)).await {
             Ok(batch) => Arc::new(batch),
