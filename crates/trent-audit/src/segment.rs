@@ -383,7 +383,7 @@ mod tests {
         journal::write_call(&crate::call_record::fixtures::calls(&[], "")[0], &mut entry);
         let forged = [b"5\t".as_slice(), &entry[journal::CALL_HEADER_BYTES..]].concat();
         assert!(read_entry(Entry::Line(&forged)).is_none());
-        assert!(read_entry(Entry::Line(br#"5	{"eventID":"e"}"#)).is_some());
+        assert!(read_entry(Entry::Line(b"5\t{\"eventID\":\"e\"}")).is_some());
     }
 
     #[test]
