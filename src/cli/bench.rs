@@ -118,7 +118,7 @@ struct Server {
     credentials: (String, String),
     /// The measured operations, in `--operations` order (`None` for the ceiling, which takes each Trent request).
     workloads: Option<Vec<Workload>>,
-    _processes: Vec<Spawned>,
+    processes: Vec<Spawned>,
 }
 
 /// A measured operation: its name in the table, its `X-Amz-Target` and its request body.
@@ -137,6 +137,9 @@ struct Measurement {
     errors: u64,
     p50_ms: f64,
     p99_ms: f64,
+    /// CPU time the server's processes used meanwhile (user and system, seconds); `None` for a server the benchmark
+    /// did not start.
+    cpu_seconds: Option<f64>,
 }
 
 impl Measurement {
@@ -147,6 +150,34 @@ impl Measurement {
             0.0
         }
     }
+
+    /// CPU time per request, in microseconds: what a request costs the server whatever the machine's load, so two
+    /// configurations measured one after the other compare fairly even when the machine's speed drifts between them.
+    fn cpu_micros_per_request(&self) -> Option<f64> {
+        self.cpu_seconds.filter(|_| self.requests > 0).map(|cpu| cpu * 1e6 / self.requests as f64)
+    }
+}
+
+/// CPU time (user and system, seconds) a process and its children have used so far: a Trent or fakecloud, or nginx's
+/// master and its workers. Read from `/proc` (Linux); `None` where it cannot be.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    /// A process's parent and its CPU time in clock ticks, from `/proc/PID/stat` (fields 4, 14 and 15; the command
+    /// name before them is in parentheses and may hold spaces).
+    fn parent_and_ticks(pid: &str) -> Option<(u32, u64)> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let number = |index: usize| fields.get(index)?.parse::<u64>().ok();
+        Some((u32::try_from(number(1)?).ok()?, number(11)? + number(12)?))
+    }
+    let (_, mut ticks) = parent_and_ticks(&pid.to_string())?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(other) = name.to_str().filter(|name| name.bytes().all(|b| b.is_ascii_digit())) else { continue };
+        if let Some((_, child_ticks)) = parent_and_ticks(other).filter(|(parent, _)| *parent == pid) {
+            ticks += child_ticks;
+        }
+    }
+    Some(ticks as f64 / rustix::param::clock_ticks_per_second() as f64)
 }
 
 /// Runs `trent bench`.
@@ -234,7 +265,7 @@ fn start_nginx(run_dir: &Path) -> Result<Server, String> {
         endpoints: vec![format!("http://127.0.0.1:{port}")],
         credentials: dev_credentials(),
         workloads: None,
-        _processes: vec![Spawned { child, dir: Some(dir) }],
+        processes: vec![Spawned { child, dir: Some(dir) }],
     })
 }
 
@@ -361,6 +392,14 @@ fn dev_credentials() -> (String, String) {
 }
 
 impl Server {
+    /// The CPU time its processes have used so far; `None` for a server the benchmark did not start.
+    fn cpu_seconds(&self) -> Option<f64> {
+        if self.processes.is_empty() {
+            return None;
+        }
+        self.processes.iter().map(|process| cpu_seconds(process.child.id())).sum()
+    }
+
     fn signer(&self, endpoint: &str, args: &BenchArgs) -> Result<Signer, String> {
         Signer::new(endpoint, &self.credentials.0, &self.credentials.1, &args.region, 4)
     }
@@ -382,7 +421,7 @@ async fn prepare(
     for operation in &args.operations {
         workloads.push(workload(&first, operation, key_id).await?);
     }
-    Ok(Server { label, endpoints, credentials, workloads: Some(workloads), _processes: processes })
+    Ok(Server { label, endpoints, credentials, workloads: Some(workloads), processes })
 }
 
 /// One measured operation, with the keys it needs created (and, for Decrypt and Verify, the ciphertext or signature
@@ -507,11 +546,13 @@ async fn wrk(
         errors: errors as u64,
         p50_ms: p50 / 1000.0,
         p99_ms: p99 / 1000.0,
+        cpu_seconds: None,
     })
 }
 
 /// Loads `server` with `workload` (warm-up, then the measurement): `concurrency` connections spread over its nodes,
-/// one wrk per node. Several nodes' figures add up; their latency percentiles are the worst node's.
+/// one wrk per node. Several nodes' figures add up; their latency percentiles are the worst node's. The CPU time its
+/// processes use is read around the measured seconds only.
 async fn measure(
     server: &Server,
     workload: &Workload,
@@ -520,32 +561,40 @@ async fn measure(
     run_dir: &Path,
 ) -> Result<Measurement, String> {
     let nodes = server.endpoints.len().max(1);
-    let mut runs = Vec::new();
+    let mut loads = Vec::new();
     for (index, endpoint) in server.endpoints.iter().enumerate() {
         let signer = server.signer(endpoint, args)?;
         let request = signer.signed(workload.target, &workload.body)?;
         let script = run_dir.join(format!("wrk-{}.lua", SCRIPTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
         let connections = concurrency / nodes + usize::from(index < concurrency % nodes);
-        runs.push(async move {
-            if args.warmup_seconds > 0 {
-                wrk(endpoint, &request, connections, args.wrk_threads, args.warmup_seconds, &script).await?;
-            }
-            let measured = wrk(endpoint, &request, connections, args.wrk_threads, args.seconds.max(1), &script).await;
-            if measured.as_ref().is_ok_and(|m| m.errors > 0) {
-                report_error(&signer, endpoint, workload).await;
-            }
-            measured
-        });
+        loads.push((endpoint, signer, request, script, connections));
     }
+    let run = |seconds: u64| {
+        futures_util::future::join_all(loads.iter().map(|(endpoint, _, request, script, connections)| {
+            wrk(endpoint, request, *connections, args.wrk_threads, seconds, script)
+        }))
+    };
+    if args.warmup_seconds > 0 {
+        for warmup in run(args.warmup_seconds).await {
+            warmup?;
+        }
+    }
+    let cpu_before = server.cpu_seconds();
+    let measured = run(args.seconds.max(1)).await;
+    let cpu_after = server.cpu_seconds();
     let mut total = Measurement::default();
-    for run in futures_util::future::join_all(runs).await {
-        let m = run?;
+    for ((endpoint, signer, ..), m) in loads.iter().zip(measured) {
+        let m = m?;
+        if m.errors > 0 {
+            report_error(signer, endpoint, workload).await;
+        }
         total.requests += m.requests;
         total.errors += m.errors;
         total.seconds = total.seconds.max(m.seconds);
         total.p50_ms = total.p50_ms.max(m.p50_ms);
         total.p99_ms = total.p99_ms.max(m.p99_ms);
     }
+    total.cpu_seconds = cpu_before.zip(cpu_after).map(|(before, after)| after - before);
     Ok(total)
 }
 
@@ -592,8 +641,8 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
         return Err("nothing to measure: give --targets, --fakecloud or --endpoint".to_owned());
     }
 
-    say!("| server | operation | connections | requests/s | p50 ms | p99 ms | errors | of ceiling |");
-    say!("|---|---|---:|---:|---:|---:|---:|---:|");
+    say!("| server | operation | connections | requests/s | p50 ms | p99 ms | errors | CPU µs/request | of ceiling |");
+    say!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     let rounds = args.rounds.max(1);
     for &concurrency in &args.concurrency {
         for operation in 0..args.operations.len() {
@@ -606,6 +655,7 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
             let everyone: Vec<&Server> = ceiling.iter().chain(&servers).collect();
             let mut rates = vec![Vec::new(); everyone.len()];
             let mut shares = vec![Vec::new(); everyone.len()];
+            let mut cpu = vec![Vec::new(); everyone.len()];
             for round in 0..rounds {
                 let mut order: Vec<usize> = (0..everyone.len()).collect();
                 if round % 2 == 1 {
@@ -624,6 +674,9 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                     if let Some(slot) = round_rates.get_mut(index) {
                         *slot = m.rate();
                     }
+                    if let Some(cpu) = cpu.get_mut(index) {
+                        cpu.extend(m.cpu_micros_per_request());
+                    }
                 }
                 let ceiling_rate = ceiling.as_ref().and(round_rates.first().copied()).filter(|r| *r > 0.0);
                 for ((rate, rates), shares) in round_rates.iter().zip(&mut rates).zip(&mut shares) {
@@ -631,12 +684,13 @@ async fn bench(args: BenchArgs) -> Result<(), String> {
                     shares.extend(ceiling_rate.map(|c| rate / c));
                 }
             }
-            for ((server, rates), shares) in everyone.iter().zip(&rates).zip(&shares) {
+            for (((server, rates), shares), cpu) in everyone.iter().zip(&rates).zip(&shares).zip(&cpu) {
                 let share = median(shares).map_or(String::new(), |s| format!("{:.0}%", 100.0 * s));
                 say!(
-                    "| **{}** | **{name}: median of {rounds} rounds** | {concurrency} | **{:.0}** | | | | **{share}** |",
+                    "| **{}** | **{name}: median of {rounds} rounds** | {concurrency} | **{:.0}** | | | | **{}** | **{share}** |",
                     server.label,
-                    median(rates).unwrap_or(0.0)
+                    median(rates).unwrap_or(0.0),
+                    micros(median(cpu))
                 );
             }
         }
@@ -667,6 +721,7 @@ async fn side_by_side(
 ) -> Result<(), String> {
     let rounds = args.rounds.max(1);
     let mut ratios = vec![Vec::new(); servers.len()];
+    let mut cpu = vec![Vec::new(); servers.len()];
     for _ in 0..rounds {
         let loads = servers.iter().enumerate().map(|(index, server)| async move {
             measure(server, workload_of(servers, index, operation)?, concurrency, args, run_dir).await
@@ -682,6 +737,9 @@ async fn side_by_side(
                 &m,
             );
             rates.push(m.rate());
+            if let Some(cpu) = cpu.get_mut(index) {
+                cpu.extend(m.cpu_micros_per_request());
+            }
         }
         let first = rates.first().copied().filter(|r| *r > 0.0);
         for (ratios, rate) in ratios.iter_mut().zip(&rates) {
@@ -690,13 +748,14 @@ async fn side_by_side(
     }
     let name = workload_of(servers, 0, operation)?.name;
     let first_label = servers.first().map_or("", |s| s.label.as_str());
-    for (server, ratios) in servers.iter().zip(&ratios).skip(1) {
+    for ((server, ratios), cpu) in servers.iter().zip(&ratios).zip(&cpu).skip(1) {
         let each: Vec<String> = ratios.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect();
         if let Some(ratio) = median(ratios) {
             say!(
-                "| **{}** | **{name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({})** | {concurrency} | | | | | **{:.0}%** |",
+                "| **{}** | **{name}: requests/s as a share of {first_label}'s at the same time, median of {rounds} rounds ({})** | {concurrency} | | | | | **{}** | **{:.0}%** |",
                 server.label,
                 each.join(", "),
+                micros(median(cpu)),
                 100.0 * ratio
             );
         }
@@ -714,12 +773,18 @@ fn median(figures: &[f64]) -> Option<f64> {
 /// One measurement's row (its share of the ceiling is in the median rows, once the round's ceiling is known).
 fn print_row(server: &str, operation: &str, concurrency: usize, m: &Measurement) {
     say!(
-        "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | |",
+        "| {server} | {operation} | {concurrency} | {:.0} | {:.2} | {:.2} | {} | {} | |",
         m.rate(),
         m.p50_ms,
         m.p99_ms,
-        m.errors
+        m.errors,
+        micros(m.cpu_micros_per_request())
     );
+}
+
+/// A CPU time per request as the table shows it (empty when unknown).
+fn micros(figure: Option<f64>) -> String {
+    figure.map_or(String::new(), |micros| format!("{micros:.1}"))
 }
 
 fn base64(bytes: &[u8]) -> String {

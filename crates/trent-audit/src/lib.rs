@@ -86,42 +86,40 @@ impl std::fmt::Display for IsoTime {
     }
 }
 
-/// Request parameters that may be recorded, in order ([`allowed_parameter`] searches them by halves). Everything else
-/// a request carries is dropped.
-const ALLOWED_PARAMETERS: &[&str] = &[
-    "acceptPublicKeyRisk",
-    "accessKeyId",
-    "aliasName",
-    "backupId",
-    "customerMasterKeySpec",
-    "description",
-    "destinationKeyId",
-    "enabled",
-    "encapsulationAlgorithm",
-    "encryptionAlgorithm",
-    "force",
-    "keyAgreementAlgorithm",
-    "keyId",
-    "keyPairSpec",
-    "keySpec",
-    "keyUsage",
-    "macAlgorithm",
-    "messageType",
-    "numberOfBytes",
-    "observationPeriodInSeconds",
-    "origin",
-    "pendingWindowInDays",
-    "policyName",
-    "reason",
-    "signingAlgorithm",
-    "sourceKeyId",
-    "targetKeyId",
-    "userName",
-];
-
-/// True when a request parameter named `name` may be recorded.
+/// True when a request parameter named `name` may be recorded: the allow-list. Everything else a request carries is
+/// dropped. (A `match`: every audited call asks, and the compiler sorts the names by length before comparing any.)
 fn allowed_parameter(name: &str) -> bool {
-    ALLOWED_PARAMETERS.binary_search(&name).is_ok()
+    matches!(
+        name,
+        "acceptPublicKeyRisk"
+            | "accessKeyId"
+            | "aliasName"
+            | "backupId"
+            | "customerMasterKeySpec"
+            | "description"
+            | "destinationKeyId"
+            | "enabled"
+            | "encapsulationAlgorithm"
+            | "encryptionAlgorithm"
+            | "force"
+            | "keyAgreementAlgorithm"
+            | "keyId"
+            | "keyPairSpec"
+            | "keySpec"
+            | "keyUsage"
+            | "macAlgorithm"
+            | "messageType"
+            | "numberOfBytes"
+            | "observationPeriodInSeconds"
+            | "origin"
+            | "pendingWindowInDays"
+            | "policyName"
+            | "reason"
+            | "signingAlgorithm"
+            | "sourceKeyId"
+            | "targetKeyId"
+            | "userName"
+    )
 }
 
 /// Whether a person (or program) called the API, or the service acted by itself.
@@ -441,10 +439,13 @@ mod tests {
     }
 
     #[test]
-    fn the_allowed_parameters_are_in_order_so_that_a_search_by_halves_finds_each() {
-        assert!(ALLOWED_PARAMETERS.windows(2).all(|pair| pair[0] < pair[1]));
-        assert!(ALLOWED_PARAMETERS.iter().all(|name| allowed_parameter(name)));
-        assert!(!allowed_parameter("plaintext") && !allowed_parameter(""));
+    fn only_allow_listed_parameters_may_be_recorded() {
+        for allowed in ["keyId", "keySpec", "pendingWindowInDays", "acceptPublicKeyRisk", "userName"] {
+            assert!(allowed_parameter(allowed), "{allowed}");
+        }
+        for refused in ["plaintext", "ciphertextBlob", "", "keyid", "keyId ", "KeyId"] {
+            assert!(!allowed_parameter(refused), "{refused}");
+        }
     }
 
     #[test]

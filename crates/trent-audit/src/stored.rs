@@ -234,6 +234,8 @@ pub struct EventBatch {
 struct CallText {
     principal_arn: String,
     source_ip: String,
+    /// The address `source_ip` holds as text: calls from one address follow each other, formatted once.
+    source_ip_of: Option<std::net::IpAddr>,
 }
 
 impl PartialEq for CallText {
@@ -303,11 +305,14 @@ impl EventBatch {
         };
         let mut event_id_text = [0; uuid::fmt::Hyphenated::LENGTH];
         let event_id = event_id.hyphenated().encode_lower(&mut event_id_text);
-        let CallText { principal_arn, source_ip } = &mut self.call_text;
+        let CallText { principal_arn, source_ip, source_ip_of } = &mut self.call_text;
         let principal_arn = call.caller.write_arn(principal_arn);
         let source_ip = call.source_ip.map(|ip| {
-            source_ip.clear();
-            let _ = write!(source_ip, "{ip}");
+            if *source_ip_of != Some(ip) {
+                source_ip.clear();
+                let _ = write!(source_ip, "{ip}");
+                *source_ip_of = Some(ip);
+            }
             source_ip.as_str()
         });
         self.usage.add(&call.view(event_id, principal_arn, source_ip), call.at.0);
@@ -484,8 +489,11 @@ mod tests {
     fn a_call_is_stored_as_its_entry_with_the_evidence_and_key_its_rendered_record_holds() {
         let parameters = [("keyId", serde_json::from_str(r#""k""#).unwrap())];
         let agent = crate::call_record::fixtures::long_agent();
-        for record in crate::call_record::fixtures::calls(&parameters, &agent) {
-            let (entry, body) = call_entry(&record);
+        let calls = crate::call_record::fixtures::calls(&parameters, &agent);
+        // Every call alone, then all of them in one batch, from each address in turn and back to the first.
+        let (mut all_by_entry, mut all_by_record) = (EventBatch::default(), EventBatch::default());
+        for record in calls.iter().chain(&calls) {
+            let (entry, body) = call_entry(record);
             let mut rendered = Vec::new();
             journal::render_call(&body, &mut rendered).unwrap();
             let line = std::str::from_utf8(rendered.strip_suffix(b"\n").unwrap()).unwrap();
@@ -500,7 +508,10 @@ mod tests {
             let mut again = Vec::new();
             journal::render_call(&body, &mut again).unwrap();
             assert_eq!(again, rendered, "the entry holds its event ID: it renders the same record every time");
+            all_by_entry.push_call(&body).unwrap();
+            all_by_record.push_line(line).unwrap();
         }
+        assert_eq!(all_by_entry.usage, all_by_record.usage, "calls after one another keep their own addresses");
     }
 
     #[test]
