@@ -245,8 +245,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves `front`'s answers on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a header
-/// timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to finish.
+/// Serves `front`'s answers on `listener` over HTTP/1.1 with keep-alive, at most [`MAX_CONNECTIONS`] connections and a
+/// header timeout, until `stop` completes; then stops accepting and gives in-flight requests [`SHUTDOWN_GRACE`] to
+/// finish.
 /// With a `seat`, it is one core of several serving one port, and keeps their loads even (see [`crate::balance`]).
 pub async fn run_http(
     listener: TcpListener,

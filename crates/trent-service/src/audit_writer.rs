@@ -4,7 +4,8 @@
 //! and adds it to the entries waiting for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The
 //! call then yields once, so that the other calls of the same moment add theirs, and writes every waiting entry with
 //! one `write` unless another call's write took its entry already (group commit with no hand-off: no task to wake, no
-//! thread to cross). A call that finds another thread writing yields again, a few times, before it waits for it. It is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
+//! thread to cross). A call that finds another thread writing yields again, a few times, before it waits for it. It
+//! is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
 //! An importer moves the entries as they are into the store's hash-chained segments (a call's compact fields are
 //! rendered into its CloudTrail record only when read back), with the usage evidence they hold, in batches, recording
 //! in the same transaction how far it got, so that a restart replays exactly what was not yet imported. Journal files
