@@ -1,8 +1,9 @@
 //! Audit events as stores take them: each as its journal entry (the bytes the journal holds, the segment keeps and
 //! the chain hashes: an owned event's record serialised once, or an API call's compact fields), with its time and key,
-//! and the batch's usage evidence beside them. The key and the usage evidence are read back from the entry (a record
-//! through a borrowed view, a call from its fields), so a journaled event crosses threads as bytes, not as dozens of
-//! small allocations.
+//! and the batch's usage evidence beside them. The key and the usage evidence are read from the entry (a record through
+//! a borrowed view, a call from its fields), or, for a call being journaled, taken from the fields it is written from
+//! ([`EventBatch::push_call_record`]), so a journaled event crosses threads as bytes and sums, not as dozens of small
+//! allocations.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -303,6 +304,23 @@ impl EventBatch {
                 event_id
             }
         };
+        self.add_call(&call, event_id, start);
+        Ok(())
+    }
+
+    /// Adds the call `record` as its compact journal entry ([`journal::write_call`], with the event ID chosen here
+    /// when it has none) with its usage evidence, taken from its fields: what [`EventBatch::push_call`] adds for the
+    /// same entry, without reading it back.
+    pub fn push_call_record(&mut self, record: &CallRecord<'_>) {
+        let event_id = record.event_id.unwrap_or_else(uuid::Uuid::new_v4);
+        let start = self.entries.len();
+        journal::write_call(&CallRecord { event_id: Some(event_id), ..*record }, &mut self.entries);
+        self.add_call(record, event_id, start);
+    }
+
+    /// The event and usage evidence of `call`, journaled with `event_id` in the entry that starts at `start` in the
+    /// entries.
+    fn add_call(&mut self, call: &CallRecord<'_>, event_id: uuid::Uuid, start: usize) {
         let mut event_id_text = [0; uuid::fmt::Hyphenated::LENGTH];
         let event_id = event_id.hyphenated().encode_lower(&mut event_id_text);
         let CallText { principal_arn, source_ip, source_ip_of } = &mut self.call_text;
@@ -323,7 +341,20 @@ impl EventBatch {
             entry: start..self.entries.len(),
             chained: body_start.min(self.entries.len())..self.entries.len(),
         });
-        Ok(())
+    }
+
+    /// Moves `other`'s events and usage evidence after this batch's, leaving it empty (its room kept): the batch is
+    /// then what pushing both batches' entries into this one would have made.
+    pub fn append(&mut self, other: &mut EventBatch) {
+        let shift = self.entries.len();
+        self.entries.extend_from_slice(&other.entries);
+        self.events.extend(other.events.drain(..).map(|event| StoredEvent {
+            entry: event.entry.start + shift..event.entry.end + shift,
+            chained: event.chained.start + shift..event.chained.end + shift,
+            ..event
+        }));
+        self.usage.append(&mut other.usage);
+        other.entries.clear();
     }
 
     /// Adds a journal entry: a line through [`EventBatch::push_noted_line`], a call through
@@ -512,6 +543,49 @@ mod tests {
             all_by_record.push_line(line).unwrap();
         }
         assert_eq!(all_by_entry.usage, all_by_record.usage, "calls after one another keep their own addresses");
+    }
+
+    #[test]
+    fn a_call_pushed_as_it_is_journaled_makes_the_batch_its_entry_makes_when_read_back() {
+        let parameters = [("keyId", serde_json::from_str(r#""k""#).unwrap())];
+        let agent = crate::call_record::fixtures::long_agent();
+        let calls = crate::call_record::fixtures::calls(&parameters, &agent);
+        let (mut live, mut read_back) = (EventBatch::default(), EventBatch::default());
+        for record in calls.iter().chain(&calls) {
+            let start = live.entries.len();
+            live.push_call_record(record);
+            read_back.push_entry(journal::entries(&live.entries, start)[0].0).unwrap();
+        }
+        assert_eq!(live.events.len(), calls.len() * 2);
+        assert_eq!(live, read_back, "the same entries, events and usage evidence");
+    }
+
+    #[test]
+    fn batches_appended_make_the_batch_of_all_their_events_in_order() {
+        let calls = crate::call_record::fixtures::calls(&[], "");
+        let events = events_of_every_shape();
+        let mut whole = EventBatch::default();
+        let mut parts: Vec<EventBatch> = Vec::new();
+        // Parts of one, two and three events, calls and owned events, the same key's use in several parts.
+        for (index, record) in calls.iter().chain(&calls).enumerate() {
+            if index % 3 != 1 {
+                parts.push(EventBatch::default());
+            }
+            let part = parts.last_mut().unwrap();
+            let event_id = uuid::Uuid::new_v4();
+            let record = CallRecord { event_id: Some(event_id), at: Timestamp(index as i64 % 4), ..*record };
+            whole.push_call_record(&record);
+            part.push_call_record(&record);
+            let event = &events[index % events.len()];
+            whole.push(event).unwrap();
+            part.push(event).unwrap();
+        }
+        let mut appended = EventBatch::default();
+        for part in &mut parts {
+            appended.append(part);
+            assert!(part.is_empty() && part.entries.is_empty() && part.usage.is_empty(), "a part is left empty");
+        }
+        assert_eq!(appended, whole);
     }
 
     #[test]

@@ -234,10 +234,15 @@ impl UsageBatch {
                 match self.last_uses.get_mut(arn) {
                     Some(last) if last.millis <= millis => {
                         // Reuses the strings' buffers: no allocation per event.
-                        last.operation.replace_range(.., tracked);
+                        for (kept, text) in [
+                            (&mut last.operation, tracked),
+                            (&mut last.event_id, &*event.event_id),
+                            (&mut last.request_id, request_id),
+                        ] {
+                            kept.clear();
+                            kept.push_str(text);
+                        }
                         last.millis = millis;
-                        last.event_id.replace_range(.., &event.event_id);
-                        last.request_id.replace_range(.., request_id);
                     }
                     Some(_) => {}
                     None => {
@@ -265,6 +270,29 @@ impl UsageBatch {
                 });
             }
         }
+    }
+
+    /// Moves `later`'s evidence into this batch's, leaving it empty: the batch is then what adding this batch's
+    /// events and then `later`'s would have made (sums added, the latest use kept, refused attempts in order).
+    pub fn append(&mut self, later: &mut UsageBatch) {
+        for (key, count) in later.counts.drain() {
+            match self.counts.get_mut(&key) {
+                Some(sum) => sum.absorb(&count),
+                None => {
+                    self.counts.insert(key, count);
+                }
+            }
+        }
+        for (arn, last) in later.last_uses.drain() {
+            match self.last_uses.get_mut(&arn) {
+                Some(kept) if kept.millis > last.millis => {}
+                Some(kept) => *kept = last,
+                None => {
+                    self.last_uses.insert(arn, last);
+                }
+            }
+        }
+        self.refused.append(&mut later.refused);
     }
 
     /// True when the batch adds nothing.

@@ -75,8 +75,7 @@ async fn handle(State(state): State<Arc<AlibabaState>>, request: Request) -> Res
     let audits_itself = result.is_ok() && call.action.as_deref().and_then(ops::kind) == Some(ops::Kind::AuditsItself);
     let result = match state.app.service.audit_writer() {
         Some(audit) if !audits_itself => {
-            let written =
-                audit.record_with(|entry| call.write_journal_entry(&state, &parts, &request_id, &result, entry));
+            let written = call.with_record(&state, &parts, &request_id, &result, |record| audit.record_call(record));
             match written.await {
                 Ok(()) => result,
                 // A call whose record cannot be kept is not answered as a success.
@@ -115,15 +114,15 @@ struct Call {
 }
 
 impl Call {
-    /// Writes the call's journal entry (its compact fields, which the importer renders into the record).
-    fn write_journal_entry(
+    /// Gives `use_record` the call's record (journaled as its compact fields, rendered into the record when read).
+    fn with_record<R>(
         &self,
         state: &AlibabaState,
         parts: &http::request::Parts,
         request_id: &str,
         result: &Result<Answer, WireError>,
-        entry: &mut Vec<u8>,
-    ) {
+        use_record: impl FnOnce(&CallRecord<'_>) -> R,
+    ) -> R {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -167,7 +166,7 @@ impl Call {
             key_arn: key_arn.as_deref(),
             event_id: None,
         };
-        trent_audit::journal::write_call(&record, entry);
+        use_record(&record)
     }
 
     /// The key a call named by ID or ARN, when its answer names none: attempts on a disabled or pending key are

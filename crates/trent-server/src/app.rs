@@ -204,7 +204,7 @@ async fn answer_kms(state: &AppState, request_id: &str, request: Request) -> Res
     let mut result = Box::pin(handle_kms(state, request_id, request, &mut call)).await;
     if let Some(audit) = state.service.audit_writer() {
         if !(result.is_ok() && call.target.is_some_and(Target::audits_itself)) {
-            let written = audit.record_with(|entry| call.write_journal_entry(state, request_id, &result, entry));
+            let written = call.with_record(state, request_id, &result, |record| audit.record_call(record));
             if let Err(error) = written.await {
                 // A call whose record cannot be kept is not answered as a success.
                 result = Err(error.into());
@@ -232,15 +232,15 @@ struct Call {
 }
 
 impl Call {
-    /// Writes the call's journal entry from what the edge learnt: its compact fields, from which its record is rendered
-    /// when the trail is read (nothing of it is copied into an owned event).
-    fn write_journal_entry(
+    /// Gives `use_record` the call's record, borrowed from what the edge learnt (nothing of it is copied into an
+    /// owned event): it is journaled as its compact fields, from which the record is rendered when the trail is read.
+    fn with_record<R>(
         &self,
         state: &AppState,
         request_id: &str,
         result: &Result<Reply, AwsError>,
-        entry: &mut Vec<u8>,
-    ) {
+        use_record: impl FnOnce(&CallRecord<'_>) -> R,
+    ) -> R {
         let (caller, account) = match &self.principal {
             Some(principal) => (principal.caller(), principal.account.as_str()),
             None => (Caller::Unknown { access_key_id: self.access_key_id.as_deref() }, ""),
@@ -284,7 +284,7 @@ impl Call {
             key_arn: key_arn.as_deref(),
             event_id: None,
         };
-        trent_audit::journal::write_call(&record, entry);
+        use_record(&record)
     }
 }
 

@@ -1,16 +1,17 @@
 //! The audit writer: records the events of calls that do not record their own (reads, cryptography, refusals).
 //!
 //! A call writes its journal entry itself (its fields, compact, or an owned event's JSON line: [`trent_audit::journal`])
-//! and adds it to the entries waiting for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`). The
-//! call then yields once, so that the other calls of the same moment add theirs, and writes every waiting entry with
-//! one `write` unless another call's write took its entry already (group commit with no hand-off: no task to wake, no
-//! thread to cross). A call that finds another thread writing yields again, a few times, before it waits for it. It
-//! is answered once its entry is in the journal: durable against `kill -9` and a clean shutdown.
-//! An importer moves the entries as they are into the store's hash-chained segments (a call's compact fields are
-//! rendered into its CloudTrail record only when read back), with the usage evidence they hold, in batches, recording
-//! in the same transaction how far it got, so that a restart replays exactly what was not yet imported. Journal files
-//! rotate; one is deleted once fully imported. Queries of the trail first wait for the importer to catch up
-//! ([`AuditWriter::flush`]).
+//! into the batch of events waiting for this node's audit journal (`DATA_DIR/audit-journal-<generation>.log`), with
+//! the usage evidence its fields give, taken while they are at hand rather than read back later. The call then yields
+//! once, so that the other calls of the same moment add theirs, and writes every waiting entry with one `write` unless
+//! another call's write took its entry already (group commit with no hand-off: no task to wake, no thread to cross). A
+//! call that finds another thread writing yields again, a few times, before it waits for it. It is answered once its
+//! entry is in the journal: durable against `kill -9` and a clean shutdown.
+//! Each write's batch joins the batches waiting for the importer, which moves their entries as they are into the
+//! store's hash-chained segments (a call's compact fields are rendered into its CloudTrail record only when read back),
+//! with their usage evidence, recording in the same transaction how far it got, so that a restart replays exactly
+//! what was not yet imported (reading the evidence back from the entries). Journal files rotate; one is deleted once
+//! fully imported. Queries of the trail first wait for the importer to catch up ([`AuditWriter::flush`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
+use trent_audit::call_record::CallRecord;
 use trent_audit::journal::{self, Entry};
 use trent_audit::{AuditEvent, EventBatch};
 use trent_store::KeyStore;
@@ -41,26 +43,22 @@ pub const TRACKING_START_META: &str = "usage_tracking_start";
 /// A position in the journal: generation, then byte offset within that generation's file.
 type Position = (u64, u64);
 
-/// Journal buffers kept for reuse at most: about as many as one gathering's writes, so that at a steady load every
-/// write fills a buffer an earlier one used (fresh memory costs page faults) and none is freed.
-const SPARE_BUFFERS: usize = 256;
-/// A buffer that grew larger than this (a burst's write) is freed rather than kept: the spare buffers hold at most
-/// [`SPARE_BUFFERS`] times this.
-const SPARE_BUFFER_BYTES: usize = 256 * 1024;
+/// Emptied import batches kept for the next ones: a batch is megabytes, which fresh memory would cost in page faults
+/// each time. One gathering fills one or two.
+const SPARE_BATCHES: usize = 2;
 
-/// Journal entries on their way from the journal to the store, exactly as written (one buffer per write: kept as
-/// they were written, not copied into one growing buffer), and where the last one ends.
+/// Journaled events on their way from the journal to the store, with their usage evidence: the entries exactly as
+/// written (the batches of several writes one after the other), and where the last one ends.
 struct Written {
-    writes: Vec<Vec<u8>>,
-    bytes: usize,
+    batch: EventBatch,
     end: Position,
 }
 
-/// Entries added by calls and not yet written, in the order the calls added them.
+/// Events added by calls and not yet written, in the order the calls added them.
 #[derive(Default)]
 struct Pending {
-    entries: Vec<u8>,
-    /// The number of the last entry added (entries are numbered from 1).
+    batch: EventBatch,
+    /// The number of the last event added (events are numbered from 1).
     last: u64,
 }
 
@@ -71,12 +69,14 @@ struct Journaled {
     decided: u64,
     /// The entries of failed writes (first and last number, and the error); the latest [`FAILURES_KEPT`].
     failures: std::collections::VecDeque<(u64, u64, String)>,
-    /// Entries not yet taken, grouped by import transaction (at most [`IMPORT_BYTES`] each, one generation each).
+    /// Events not yet taken, grouped by import transaction (at most [`IMPORT_BYTES`] each, one generation each).
     waiting: Vec<Written>,
     /// Where the last entry written ends.
     end: Position,
-    /// Emptied buffers the importer gave back, for the next writes (at most [`SPARE_BUFFERS`]).
-    spare: Vec<Vec<u8>>,
+    /// The batch the last write took from the calls, emptied: the next write's, so that no write allocates one.
+    writing: EventBatch,
+    /// Emptied batches the importer gave back, for the next groups (at most [`SPARE_BATCHES`]).
+    spare: Vec<EventBatch>,
 }
 
 /// Times a call yields to another thread's write of the journal before it waits for the write instead: one or two
@@ -143,16 +143,6 @@ fn add_entries<'a>(batch: &mut EventBatch, entries: impl IntoIterator<Item = Ent
             tracing::error!(%error, "unreadable audit journal entry skipped");
         }
     }
-}
-
-/// The events of the entries of `written`, added to `batch` (emptied, its room kept).
-fn read_written(written: &Written, mut batch: EventBatch) -> EventBatch {
-    batch.clear();
-    batch.entries.reserve(written.bytes);
-    for write in &written.writes {
-        add_entries(&mut batch, journal::entries(write, 0).into_iter().map(|(entry, _)| entry));
-    }
-    batch
 }
 
 fn marker_value(position: Position) -> Vec<u8> {
@@ -222,6 +212,7 @@ impl AuditWriter {
             failures: Default::default(),
             waiting: Vec::new(),
             end: (generation, 0),
+            writing: EventBatch::default(),
             spare: Vec::new(),
         };
         let journaled = Arc::new(Mutex::new(journaled));
@@ -232,7 +223,6 @@ impl AuditWriter {
             marker,
             imported: imported_sender,
             journaled: Arc::clone(&journaled),
-            spare: None,
         };
         tokio::spawn(importer.run(Arc::clone(&arrived), Arc::clone(&hurry)));
         Ok(Self { pending: Arc::default(), journaled, arrived, imported, hurry })
@@ -240,28 +230,33 @@ impl AuditWriter {
 
     /// Records `event`; returns once it is in the journal. The event is serialised here, on the caller's thread.
     pub async fn record(&self, event: AuditEvent) -> Result<(), ServiceError> {
-        // Where the line's members are is not kept: the importer parses an owned event's line (they are few).
-        self.record_with(|entry| {
-            event.write_journal_line(entry);
-        })
-        .await
+        let mut batch = EventBatch::of(std::slice::from_ref(&event))
+            .map_err(|error| ServiceError::Internal(format!("audit record: {error}")))?;
+        let number = self.add(|pending| pending.append(&mut batch));
+        self.journaled(number).await
     }
 
-    /// Records the journal entry `write` writes (a call's compact fields, [`trent_audit::journal::write_call`], or a
-    /// record's line, `millis TAB record NEWLINE`) on the caller's thread; returns once it is in the journal.
-    pub async fn record_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> Result<(), ServiceError> {
-        thread_local! {
-            /// The entry being written: one buffer per thread, kept, so no call allocates one.
-            static ENTRY: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(Vec::with_capacity(4096));
-        }
-        let number = ENTRY.with_borrow_mut(|entry| {
-            entry.clear();
-            write(entry);
-            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-            pending.entries.extend_from_slice(entry);
-            pending.last += 1;
-            pending.last
-        });
+    /// Records the API call `record` as its compact journal entry ([`trent_audit::journal::write_call`]) with its usage
+    /// evidence, on the caller's thread; the future returned (which does not hold `record`) is ready once the entry is
+    /// in the journal.
+    pub fn record_call(
+        &self,
+        record: &CallRecord<'_>,
+    ) -> impl std::future::Future<Output = Result<(), ServiceError>> + '_ {
+        let number = self.add(|pending| pending.push_call_record(record));
+        self.journaled(number)
+    }
+
+    /// Adds an event to the pending batch with `push`; returns its number.
+    fn add(&self, push: impl FnOnce(&mut EventBatch)) -> u64 {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        push(&mut pending.batch);
+        pending.last += 1;
+        pending.last
+    }
+
+    /// Returns once event `number` is in the journal.
+    async fn journaled(&self, number: u64) -> Result<(), ServiceError> {
         // The other calls of this moment add their entries meanwhile: one write then carries them all.
         tokio::task::yield_now().await;
         for _ in 0..WRITER_YIELDS {
@@ -285,32 +280,37 @@ impl AuditWriter {
         }
     }
 
-    /// Returns once entry `number` is written: by an earlier call's write, or by writing every waiting entry now.
+    /// Returns once event `number` is written: by an earlier call's write, or by writing every waiting event now.
     fn write_through(&self, mut journaled: MutexGuard<'_, Journaled>, number: u64) -> Result<(), ServiceError> {
+        let journaled = &mut *journaled;
         if journaled.decided < number {
-            // The next entries go into a buffer an earlier write used, when the importer has given one back.
-            let room = journaled.spare.pop().unwrap_or_default();
-            let (entries, last) = {
+            let last = {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-                (std::mem::replace(&mut pending.entries, room), pending.last)
+                std::mem::swap(&mut pending.batch, &mut journaled.writing);
+                pending.last
             };
             let first = journaled.decided + 1;
             journaled.decided = last;
-            match journaled.journal.append(&entries) {
+            match journaled.journal.append(&journaled.writing.entries) {
                 Ok(end) => {
                     journaled.end = end;
-                    let bytes = entries.len();
-                    match journaled.waiting.last_mut() {
-                        Some(group) if group.end.0 == end.0 && group.bytes + bytes <= IMPORT_BYTES => {
-                            group.bytes += bytes;
-                            group.writes.push(entries);
-                            group.end = end;
-                        }
-                        _ => journaled.waiting.push(Written { bytes, writes: vec![entries], end }),
+                    let bytes = journaled.writing.entries.len();
+                    let joins_last = journaled
+                        .waiting
+                        .last()
+                        .is_some_and(|group| group.end.0 == end.0 && group.batch.entries.len() + bytes <= IMPORT_BYTES);
+                    if !joins_last {
+                        let batch = journaled.spare.pop().unwrap_or_default();
+                        journaled.waiting.push(Written { batch, end });
+                    }
+                    if let Some(group) = journaled.waiting.last_mut() {
+                        group.batch.append(&mut journaled.writing);
+                        group.end = end;
                     }
                     self.arrived.notify_one();
                 }
                 Err(error) => {
+                    journaled.writing.clear();
                     tracing::error!(%error, events = last + 1 - first, "audit events could not be journaled; their calls fail");
                     if journaled.failures.len() == FAILURES_KEPT {
                         journaled.failures.pop_front();
@@ -383,11 +383,8 @@ struct Importer {
     dir: PathBuf,
     marker: String,
     imported: watch::Sender<Position>,
-    /// The journal, whose writes' buffers it gives back once read.
+    /// The journal, to which it gives back the batches it imported, emptied.
     journaled: Arc<Mutex<Journaled>>,
-    /// The last batch imported, emptied, to be filled again: one gathering is megabytes, which fresh memory would
-    /// cost in page faults each time.
-    spare: Option<EventBatch>,
 }
 
 impl Importer {
@@ -406,17 +403,11 @@ impl Importer {
         }
     }
 
-    /// Imports one group of entries, retrying until the store takes them: journaled events are never dropped (they
+    /// Imports one group of events, retrying until the store takes them: journaled events are never dropped (they
     /// are safe in the journal meanwhile).
     async fn import(&mut self, written: Written) {
-        let end = written.end;
-        let written = Arc::new(written);
-        // Reading a gathering's entries takes milliseconds: off the runtime's thread, which serves requests too.
-        let (off_thread, spare) = (Arc::clone(&written), self.spare.take().unwrap_or_default());
-        let batch = match tokio::task::spawn_blocking(move || read_written(&off_thread, spare)).await {
-            Ok(batch) => Arc::new(batch),
-            Err(_) => Arc::new(read_written(&written, EventBatch::default())),
-        };
+        let Written { batch, end } = written;
+        let batch = Arc::new(batch);
         let mut pause = Duration::from_millis(100);
         while let Err(error) =
             self.store.append_events_marked(Arc::clone(&batch), &self.marker, &marker_value(end)).await
@@ -425,17 +416,14 @@ impl Importer {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
         }
-        // The buffers go back to be filled again (the batch's are bounded by IMPORT_BYTES).
-        self.spare = Arc::try_unwrap(batch).ok();
-        if let Ok(written) = Arc::try_unwrap(written) {
-            let mut reusable = written.writes;
-            reusable.retain(|entries| entries.capacity() <= SPARE_BUFFER_BYTES);
-            reusable.iter_mut().for_each(Vec::clear);
+        // The batch goes back to be filled again (it is bounded by IMPORT_BYTES). One not kept is freed after the lock
+        // is let go (locals are dropped in reverse order), not while calls wait for it.
+        if let Ok(mut batch) = Arc::try_unwrap(batch) {
+            batch.clear();
             let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
-            let room = SPARE_BUFFERS.saturating_sub(journaled.spare.len()).min(reusable.len());
-            journaled.spare.extend(reusable.drain(..room));
-            // What does not fit is freed after the lock is let go, not while calls wait for it.
-            drop(journaled);
+            if journaled.spare.len() < SPARE_BATCHES {
+                journaled.spare.push(batch);
+            }
         }
         let previous = *self.imported.borrow();
         self.imported.send_replace(end);
@@ -456,11 +444,11 @@ mod tests {
 
     const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-    /// A GenerateDataKey call's compact journal entry, as the AWS edge writes it.
-    fn call_entry(i: i64, entry: &mut Vec<u8>) {
+    /// Gives `use_call` a GenerateDataKey call at `i`, as the AWS edge records it.
+    fn with_call<R>(i: i64, use_call: impl FnOnce(&CallRecord<'_>) -> R) -> R {
         let key_id: &serde_json::value::RawValue =
             serde_json::from_str(r#""1234abcd-12ab-34cd-56ef-1234567890ab""#).unwrap();
-        let record = CallRecord {
+        use_call(&CallRecord {
             event_name: "GenerateDataKey",
             event_source: trent_audit::EVENT_SOURCE,
             at: Timestamp(i),
@@ -476,8 +464,12 @@ mod tests {
             read_only: true,
             key_arn: Some(KEY_ARN),
             event_id: None,
-        };
-        journal::write_call(&record, entry);
+        })
+    }
+
+    /// A GenerateDataKey call's compact journal entry.
+    fn call_entry(i: i64, entry: &mut Vec<u8>) {
+        with_call(i, |record| journal::write_call(record, entry));
     }
 
     fn event(i: i64) -> AuditEvent {
@@ -504,7 +496,7 @@ mod tests {
                 tokio::spawn(async move {
                     match i % 2 {
                         0 => writer.record(event(i)).await,
-                        _ => writer.record_with(|entry| call_entry(i, entry)).await,
+                        _ => with_call(i, |record| writer.record_call(record)).await,
                     }
                 })
             })
