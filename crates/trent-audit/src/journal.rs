@@ -1,5 +1,5 @@
-//! The audit journal's entries, as a node's calls write them, its importer reads them back and the trail's segments
-//! keep them. An entry is either a record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or
+//! The audit journal's entries, as a node's calls write them, the trail's segments keep them and both are read back
+//! (a journal not yet imported at a stop, at the next start; a segment, when the trail is queried). An entry is either a record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or
 //! a call's fields, framed and compact ([`write_call`]), from which the record the call would have written is rendered
 //! when it is read ([`render_call`], through [`CallRecord::write_journal_line`]). A call's own thread thus writes less
 //! than half the bytes and no JSON, and the importer stores them as they are.

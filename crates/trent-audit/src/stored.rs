@@ -315,6 +315,12 @@ impl EventBatch {
         let event_id = record.event_id.unwrap_or_else(uuid::Uuid::new_v4);
         let start = self.entries.len();
         journal::write_call(&CallRecord { event_id: Some(event_id), ..*record }, &mut self.entries);
+        debug_assert!(
+            self.entries.get(start + journal::CALL_HEADER_BYTES..).is_some_and(|body| {
+                journal::read_call(body, &mut Vec::new()).is_some_and(|read| read.event_id == Some(event_id))
+            }),
+            "a call's entry reads back, as a journal's recovery reads it"
+        );
         self.add_call(record, event_id, start);
     }
 
@@ -549,7 +555,8 @@ mod tests {
     fn a_call_pushed_as_it_is_journaled_makes_the_batch_its_entry_makes_when_read_back() {
         let parameters = [("keyId", serde_json::from_str(r#""k""#).unwrap())];
         let agent = crate::call_record::fixtures::long_agent();
-        let calls = crate::call_record::fixtures::calls(&parameters, &agent);
+        let mut calls = crate::call_record::fixtures::calls(&parameters, &agent);
+        calls.push(refused_by_state(calls[2]));
         let (mut live, mut read_back) = (EventBatch::default(), EventBatch::default());
         for record in calls.iter().chain(&calls) {
             let start = live.entries.len();
@@ -557,12 +564,19 @@ mod tests {
             read_back.push_entry(journal::entries(&live.entries, start)[0].0).unwrap();
         }
         assert_eq!(live.events.len(), calls.len() * 2);
+        assert_eq!(live.usage.refused.len(), 2, "the attempts on a disabled key are evidence");
         assert_eq!(live, read_back, "the same entries, events and usage evidence");
+    }
+
+    /// `call` refused because its key is disabled.
+    fn refused_by_state(call: CallRecord<'_>) -> CallRecord<'_> {
+        CallRecord { error: Some(("DisabledException", "The key is disabled.")), response_key_id: None, ..call }
     }
 
     #[test]
     fn batches_appended_make_the_batch_of_all_their_events_in_order() {
-        let calls = crate::call_record::fixtures::calls(&[], "");
+        let mut calls = crate::call_record::fixtures::calls(&[], "");
+        calls.push(refused_by_state(calls[0]));
         let events = events_of_every_shape();
         let mut whole = EventBatch::default();
         let mut parts: Vec<EventBatch> = Vec::new();

@@ -46,6 +46,9 @@ type Position = (u64, u64);
 /// Emptied import batches kept for the next ones: a batch is megabytes, which fresh memory would cost in page faults
 /// each time. One gathering fills one or two.
 const SPARE_BATCHES: usize = 2;
+/// A batch whose entries' room grew past this (a burst's, or a single write larger than [`IMPORT_BYTES`]) is freed
+/// once emptied rather than kept: what is kept stays bounded whatever the bursts were.
+const KEPT_BATCH_BYTES: usize = 2 * IMPORT_BYTES;
 
 /// Journaled events on their way from the journal to the store, with their usage evidence: the entries exactly as
 /// written (the batches of several writes one after the other), and where the last one ends.
@@ -247,7 +250,9 @@ impl AuditWriter {
         self.journaled(number)
     }
 
-    /// Adds an event to the pending batch with `push`; returns its number.
+    /// Adds an event to the pending batch with `push`; returns its number. A call's entry and evidence are written
+    /// straight into the batch under its lock (about half a microsecond): writing them apart first would copy the
+    /// entry and allocate the evidence's strings for every call, to be merged and freed under the same lock.
     fn add(&self, push: impl FnOnce(&mut EventBatch)) -> u64 {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         push(&mut pending.batch);
@@ -306,6 +311,9 @@ impl AuditWriter {
                     if let Some(group) = journaled.waiting.last_mut() {
                         group.batch.append(&mut journaled.writing);
                         group.end = end;
+                    }
+                    if journaled.writing.entries.capacity() > KEPT_BATCH_BYTES {
+                        journaled.writing = EventBatch::default();
                     }
                     self.arrived.notify_one();
                 }
@@ -416,12 +424,12 @@ impl Importer {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(5));
         }
-        // The batch goes back to be filled again (it is bounded by IMPORT_BYTES). One not kept is freed after the lock
-        // is let go (locals are dropped in reverse order), not while calls wait for it.
+        // The batch goes back to be filled again, unless it grew past what is kept. One not kept is freed after the
+        // lock is let go (locals are dropped in reverse order), not while calls wait for it.
         if let Ok(mut batch) = Arc::try_unwrap(batch) {
             batch.clear();
             let mut journaled = self.journaled.lock().unwrap_or_else(PoisonError::into_inner);
-            if journaled.spare.len() < SPARE_BATCHES {
+            if journaled.spare.len() < SPARE_BATCHES && batch.entries.capacity() <= KEPT_BATCH_BYTES {
                 journaled.spare.push(batch);
             }
         }
@@ -512,6 +520,33 @@ mod tests {
         let calls: i64 = usage.counts.iter().map(|(_, count)| count.calls).sum();
         assert_eq!(calls, 100, "each call is evidence of its key's use: {usage:?}");
         assert_eq!(usage.last_use.map(|last| last.millis), Some(199));
+    }
+
+    #[tokio::test]
+    async fn a_call_whose_entry_cannot_be_written_fails_and_leaves_no_event_or_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<KeyStore> = Arc::new(KeyStore::open_sqlite(&dir.path().join("trent.db")).unwrap());
+        let writer = AuditWriter::start(Arc::clone(&store), dir.path(), Timestamp(0)).await.unwrap();
+        with_call(1, |record| writer.record_call(record)).await.unwrap();
+        // The journal's file, opened for reading only: the next write fails, and the file cannot be cut back either.
+        let generation = {
+            let mut journaled = writer.journaled.lock().unwrap();
+            journaled.journal.file =
+                std::fs::File::open(journal_path(dir.path(), journaled.journal.generation)).unwrap();
+            journaled.journal.generation
+        };
+        assert!(
+            with_call(2, |record| writer.record_call(record)).await.is_err(),
+            "an entry not journaled fails its call"
+        );
+        with_call(3, |record| writer.record_call(record)).await.unwrap();
+        assert!(journal_path(dir.path(), generation + 1).exists(), "the next write goes to a new generation");
+        with_call(4, |record| writer.record_call(record)).await.unwrap();
+        writer.flush().await;
+        let chain = store.audit_chain().await.unwrap();
+        assert_eq!(chain.events.iter().map(|event| event.millis).collect::<Vec<_>>(), [1, 3, 4]);
+        let usage = store.key_usage(KEY_ARN).await.unwrap();
+        assert_eq!(usage.counts.iter().map(|(_, count)| count.calls).sum::<i64>(), 3, "{usage:?}");
     }
 
     #[tokio::test]
