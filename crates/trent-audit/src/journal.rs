@@ -1,8 +1,9 @@
 //! The audit journal's entries, as a node's calls write them, the trail's segments keep them and both are read back
-//! (a journal not yet imported at a stop, at the next start; a segment, when the trail is queried). An entry is either a record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or
-//! a call's fields, framed and compact ([`write_call`]), from which the record the call would have written is rendered
-//! when it is read ([`render_call`], through [`CallRecord::write_journal_line`]). A call's own thread thus writes less
-//! than half the bytes and no JSON, and the importer stores them as they are.
+//! (a journal not yet imported at a stop, at the next start; a segment, when the trail is queried). An entry is either
+//! a record's JSON line (`millis TAB record NEWLINE`, as an owned event writes it), or a call's fields, framed and
+//! compact ([`write_call`]), from which the record the call would have written is rendered when it is read
+//! ([`render_call`], through [`CallRecord::write_journal_line`]). A call's own thread thus writes less than half the
+//! bytes and no JSON, and the importer stores them as they are.
 //!
 //! A compact call is the byte [`CALL_TAG`] (a JSON line starts with a digit), its body's length (4 bytes, little
 //! endian), then the body: a layout version, the time, the event's ID, then each field in a fixed order. A string is

@@ -292,19 +292,14 @@ impl EventBatch {
     pub fn push_call(&mut self, body: &[u8]) -> Result<(), LineError> {
         let mut parameters = Vec::new();
         let call = journal::read_call(body, &mut parameters).ok_or(LineError::Malformed)?;
-        let start = self.entries.len();
-        let event_id = match call.event_id {
+        match call.event_id {
             Some(event_id) => {
+                let start = self.entries.len();
                 journal::frame_call(body, &mut self.entries);
-                event_id
+                self.add_call(&call, event_id, start);
             }
-            None => {
-                let event_id = uuid::Uuid::new_v4();
-                journal::write_call(&CallRecord { event_id: Some(event_id), ..call }, &mut self.entries);
-                event_id
-            }
-        };
-        self.add_call(&call, event_id, start);
+            None => self.push_call_record(&call),
+        }
         Ok(())
     }
 
